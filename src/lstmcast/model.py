@@ -1,0 +1,148 @@
+"""LSTM stack + Dense head: Keras-layout parameters, Keras-equivalent init, forward pass.
+
+    params = init_params(jax.random.key(0), ModelConfig(n_features=1, units=(4,)))
+    y, state = apply(params, x)            # x: (B, T, F) -> y: (B, n_outputs)
+
+The cell is Keras's fused LSTM cell (gates in the order i, f, c, o)::
+
+    z = x @ kernel + h @ recurrent_kernel + bias          # (B, 4U)
+    i, f, g, o = sigmoid(z_i), sigmoid(z_f), tanh(z_c), sigmoid(z_o)
+    c' = f * c + i * g
+    h' = o * tanh(c')
+
+Weights are stored exactly as Keras stores them (kernel (F, 4U), recurrent kernel
+(U, 4U), bias (4U,); Dense kernel (U, n_out), bias (n_out,)), so `to_keras_weights`
+and `from_keras_weights` exchange them with `model.get_weights()`/`set_weights()`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    n_features: int = 1        # features per time step (the tutorial's "window" framing puts look_back here)
+    units: tuple[int, ...] = (4,)  # one LSTM layer per entry; all but the last return sequences
+    n_outputs: int = 1         # Dense head width (1 = one-step; h = direct multi-step)
+
+    def __post_init__(self):
+        object.__setattr__(self, "units", tuple(int(u) for u in self.units))
+
+
+# INIT ------------------------------------------------------------------------------------------
+
+def glorot_uniform(key, shape, dtype=jnp.float32):
+    """Keras GlorotUniform: U(-l, l), l = sqrt(6 / (fan_in + fan_out)) for a 2-D (fan_in, fan_out) kernel."""
+    fan_in, fan_out = shape
+    limit = jnp.sqrt(6.0 / (fan_in + fan_out))
+    return jax.random.uniform(key, shape, dtype, -limit, limit)
+
+
+def orthogonal(key, shape, dtype=jnp.float32):
+    """Keras Orthogonal(gain=1): QR of a normal matrix, signs fixed by diag(R); (U, 4U) gets orthonormal rows."""
+    rows, cols = shape
+    a = jax.random.normal(key, (max(rows, cols), min(rows, cols)), dtype)
+    q, r = jnp.linalg.qr(a)
+    q = q * jnp.sign(jnp.diag(r))
+    return q.T if rows < cols else q
+
+
+def init_lstm(key, n_in: int, units: int) -> dict:
+    k1, k2 = jax.random.split(key)
+    bias = jnp.zeros((4 * units,), jnp.float32).at[units:2 * units].set(1.0)  # unit_forget_bias
+    return {"kernel": glorot_uniform(k1, (n_in, 4 * units)),           # (F, 4U)
+            "recurrent_kernel": orthogonal(k2, (units, 4 * units)),     # (U, 4U)
+            "bias": bias}                                               # (4U,)
+
+
+def init_params(key, cfg: ModelConfig) -> dict:
+    """Fresh parameters, equal in distribution to a new Keras `Sequential([LSTM..., Dense])`."""
+    keys = jax.random.split(key, len(cfg.units) + 1)
+    layers, n_in = [], cfg.n_features
+    for k, u in zip(keys[:-1], cfg.units):
+        layers.append(init_lstm(k, n_in, u))
+        n_in = u
+    dense = {"kernel": glorot_uniform(keys[-1], (n_in, cfg.n_outputs)),  # (U, n_out)
+             "bias": jnp.zeros((cfg.n_outputs,), jnp.float32)}
+    return {"lstm": layers, "dense": dense}
+
+
+# FORWARD ---------------------------------------------------------------------------------------
+
+def _matmul(a, w, fuse: bool):
+    """a @ w. With `fuse` (one model, tiny matrices) a broadcast multiply-and-sum fuses with the
+    gate arithmetic around it, where a dot call costs more than its arithmetic. Under vmap over
+    many models a batched dot is faster, so vmapped trainers pass fuse=False."""
+    if fuse and w.shape[0] * w.shape[1] <= 4096:
+        return jnp.sum(a[..., :, None] * w, axis=-2)
+    return a @ w
+
+
+def lstm_cell(p: dict, carry, x, fuse: bool = False):
+    """One step. carry = (h, c), each (B, U); x (B, F). Returns (h', c'), h'."""
+    h, c = carry
+    z = _matmul(x, p["kernel"], fuse) + _matmul(h, p["recurrent_kernel"], fuse) + p["bias"]  # (B, 4U)
+    i, f, g, o = jnp.split(z, 4, axis=-1)
+    c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+    h = jax.nn.sigmoid(o) * jnp.tanh(c)
+    return (h, c), h
+
+
+def lstm_layer(p: dict, x, carry, fuse: bool = False):
+    """Run one layer over time. x (B, T, F), carry ((B, U), (B, U)) -> outputs (B, T, U), final carry."""
+    xs = jnp.swapaxes(x, 0, 1)  # (T, B, F)
+    # Sequences here are short (look_back steps): unrolling lets XLA fuse the whole window.
+    carry, hs = jax.lax.scan(lambda cr, xt: lstm_cell(p, cr, xt, fuse), carry, xs,
+                             unroll=min(xs.shape[0], 16))
+    return jnp.swapaxes(hs, 0, 1), carry
+
+
+def zero_state(cfg: ModelConfig, batch: int):
+    """Per-layer (h, c) zeros, each (batch, U)."""
+    return [(jnp.zeros((batch, u), jnp.float32), jnp.zeros((batch, u), jnp.float32)) for u in cfg.units]
+
+
+def apply(params: dict, x, state=None, fuse: bool = False):
+    """Forward pass. x (B, T, F); state: per-layer (h, c) or None for zeros; `fuse`: see _matmul.
+
+    Returns (y (B, n_outputs), final state per layer).
+    """
+    b = x.shape[0]
+    if state is None:
+        state = [(jnp.zeros((b, l["recurrent_kernel"].shape[0]), x.dtype),) * 2 for l in params["lstm"]]
+    new_state, seq = [], x
+    for p, carry in zip(params["lstm"], state):
+        seq, carry = lstm_layer(p, seq, carry, fuse)  # (B, T, U)
+        new_state.append(carry)
+    y = seq[:, -1, :] @ params["dense"]["kernel"] + params["dense"]["bias"]  # (B, n_out)
+    return y, new_state
+
+
+# KERAS EXCHANGE --------------------------------------------------------------------------------
+
+def to_keras_weights(params: dict) -> list:
+    """The list `keras_model.set_weights` takes: per LSTM layer kernel, recurrent, bias; then Dense."""
+    import numpy as np
+    out = []
+    for p in params["lstm"]:
+        out += [np.asarray(p["kernel"]), np.asarray(p["recurrent_kernel"]), np.asarray(p["bias"])]
+    return out + [np.asarray(params["dense"]["kernel"]), np.asarray(params["dense"]["bias"])]
+
+
+def from_keras_weights(weights: list) -> dict:
+    """Inverse of `to_keras_weights` (the list `keras_model.get_weights()` returns)."""
+    w = [jnp.asarray(a, jnp.float32) for a in weights]
+    n_lstm = (len(w) - 2) // 3
+    layers = [{"kernel": w[3 * i], "recurrent_kernel": w[3 * i + 1], "bias": w[3 * i + 2]}
+              for i in range(n_lstm)]
+    return {"lstm": layers, "dense": {"kernel": w[-2], "bias": w[-1]}}
+
+
+def config_of(params: dict) -> ModelConfig:
+    """The ModelConfig a parameter tree was built for (shapes only)."""
+    units = tuple(int(p["recurrent_kernel"].shape[0]) for p in params["lstm"])
+    return ModelConfig(n_features=int(params["lstm"][0]["kernel"].shape[0]), units=units,
+                       n_outputs=int(params["dense"]["kernel"].shape[1]))

@@ -1,0 +1,225 @@
+"""The compiled training loop: every epoch and every step inside one jitted function.
+
+    train = make_train(ModelConfig(1, (4,)), TrainConfig(epochs=100))
+    params, metrics = jax.jit(train)(key, x, y)                               # one model
+    params, metrics = jax.jit(jax.vmap(train, (0, None, None)))(keys, x, y)  # K models at once
+
+Shapes: x (N, T, F), y (N, O), sample weights w (N,) in {0, 1}. A weight of 0 marks a padding
+row (how many windows of different lengths train together): padded rows are sorted after the
+real ones, so the real rows form the same batches as they would alone, and batches holding no
+real row change nothing (not even Adam's step count).
+
+The loop mirrors Keras `fit`: per epoch an optional reshuffle, `ceil(N / B)` batches with a
+last partial batch kept, MSE averaged over the batch, Keras's Adam. With `stateful`, the LSTM
+state of batch row i carries into row i of the next batch and is reset to zeros at each epoch
+start (what the tutorial's `stateful=True` + `reset_state()` after each epoch does).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from jax.flatten_util import ravel_pytree
+
+from ._cache import enable_compilation_cache
+from .model import ModelConfig, apply, init_params, zero_state
+
+enable_compilation_cache()
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 100              # the tutorial's value
+    batch_size: int = 1            # the tutorial's value: ~9,200 Adam steps for 100 epochs
+    shuffle: bool = True           # Keras fit's default; the stateful framings pass False
+    stateful: bool = False         # carry LSTM state across batches within an epoch
+    learning_rate: float = 1e-3    # Keras Adam default
+    patience: int = 0              # >0: early stopping on validation loss, best weights restored
+
+
+# OPTIMIZER ---------------------------------------------------------------------------------------
+
+class KerasAdamState(NamedTuple):
+    count: jax.Array  # steps taken so far (int32)
+    mu: optax.Updates
+    nu: optax.Updates
+
+
+def keras_adam(learning_rate=1e-3, b1: float = 0.9, b2: float = 0.999,
+               eps: float = 1e-7) -> optax.GradientTransformation:
+    """Adam exactly as Keras 3 applies it (epsilon outside the bias correction, "epsilon hat")::
+
+        m = m + (g - m) * (1 - b1);  v = v + (g^2 - v) * (1 - b2)
+        alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)
+        w = w - alpha * m / (sqrt(v) + eps)
+
+    optax.adam divides by sqrt(v_hat) + eps instead, which differs while v is small.
+    `learning_rate` may be a float or an optax schedule (a function of the step count).
+    """
+    def init_fn(params):
+        zeros = jax.tree.map(jnp.zeros_like, params)
+        return KerasAdamState(jnp.zeros([], jnp.int32), zeros, jax.tree.map(jnp.zeros_like, params))
+
+    def update_fn(grads, state, params=None):
+        del params
+        t = state.count + 1
+        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
+        mu = jax.tree.map(lambda m, g: m + (g - m) * (1 - b1), state.mu, grads)
+        nu = jax.tree.map(lambda v, g: v + (jnp.square(g) - v) * (1 - b2), state.nu, grads)
+        tf = t.astype(jnp.float32)
+        alpha = lr * jnp.sqrt(1 - b2 ** tf) / (1 - b1 ** tf)
+        updates = jax.tree.map(lambda m, v: -alpha * m / (jnp.sqrt(v) + eps), mu, nu)
+        return updates, KerasAdamState(t, mu, nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+# TRAIN -------------------------------------------------------------------------------------------
+
+def _select(pred, a, b):
+    return jax.tree.map(lambda u, v: jnp.where(pred, u, v), a, b)
+
+
+def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
+    """Returns `train(key, x, y, w=None, xv=None, yv=None, params=None) -> (params, metrics)`.
+
+    `key` seeds the initial weights (unless `params` is given) and the per-epoch shuffles.
+    `metrics` holds `loss` (E,) and `val_loss` (E,) (NaN without validation data), and
+    `best_epoch` (the epoch whose weights are returned when `patience` > 0).
+    `fuse`: True for one model, False where the trainer is vmapped (see `model._matmul`).
+    """
+    opt = keras_adam(cfg.learning_rate)
+    bsz = cfg.batch_size
+
+    def mse_rows(p, xb, yb, state):
+        yhat, new_state = apply(p, xb, state, fuse)                        # (B, O)
+        return jnp.mean(jnp.square(yhat - yb), axis=-1), new_state   # (B,)
+
+    def train(key, x, y, w=None, xv=None, yv=None, params=None):
+        n = x.shape[0]
+        n_batches = -(-n // bsz)
+        pad = n_batches * bsz - n
+        w = jnp.ones((n,), jnp.float32) if w is None else w.astype(jnp.float32)
+        n_real = jnp.maximum(jnp.sum(w), 1.0)
+        k_init, k_shuffle = jax.random.split(key)
+        # INIT PARAMS
+        if params is None:
+            params = init_params(k_init, model_cfg)
+        flat0, unravel = ravel_pytree(params)
+        opt_state = opt.init(flat0)
+        has_val = xv is not None
+
+        def _minibatch(carry, batch):
+            params, opt_state, state = carry
+            xb, yb, wb = batch                                        # (B, T, F), (B, O), (B,)
+
+            def _loss_fn(flat):
+                se, new_state = mse_rows(unravel(flat), xb, yb, state if cfg.stateful else None)
+                return jnp.sum(wb * se) / jnp.maximum(jnp.sum(wb), 1.0), (new_state, jnp.sum(wb * se))
+
+            (_, (new_state, se_sum)), grads = jax.value_and_grad(_loss_fn, has_aux=True)(params)
+            updates, new_opt = opt.update(grads, opt_state)
+            new_params = optax.apply_updates(params, updates)
+            active = jnp.sum(wb) > 0
+            params, opt_state = _select(active, (new_params, new_opt), (params, opt_state))
+            if cfg.stateful:
+                state = jax.lax.stop_gradient(new_state)
+            return (params, opt_state, state), se_sum
+
+        def _epoch(carry, epoch_key):
+            params, opt_state, best = carry
+            # SHUFFLE: real rows first (in random or original order), padding last
+            order = jax.random.uniform(epoch_key, (n,)) if cfg.shuffle else jnp.arange(n, dtype=jnp.float32)
+            perm = jnp.argsort(jnp.where(w > 0, order, order + 2.0 * n + 2.0))
+            idx = jnp.concatenate([perm, jnp.zeros((pad,), perm.dtype)])
+            wi = jnp.concatenate([w[perm], jnp.zeros((pad,), jnp.float32)])
+            wi = jnp.where(best["stopped"], 0.0, wi)                  # early-stopped: no more updates
+            batches = (x[idx].reshape(n_batches, bsz, *x.shape[1:]),  # (nb, B, T, F)
+                       y[idx].reshape(n_batches, bsz, *y.shape[1:]),  # (nb, B, O)
+                       wi.reshape(n_batches, bsz))                    # (nb, B)
+            state0 = zero_state(model_cfg, bsz)
+            (params, opt_state, _), se = jax.lax.scan(_minibatch, (params, opt_state, state0), batches)
+            loss = jnp.sum(se) / n_real
+            # VALIDATION + EARLY STOPPING
+            if has_val:
+                val_se, _ = mse_rows(unravel(params), xv, yv, None)
+                val = jnp.mean(val_se)
+            else:
+                val = jnp.array(jnp.nan, jnp.float32)
+            if cfg.patience > 0 and has_val:
+                improved = (val < best["val"]) & ~best["stopped"]
+                best = {"val": jnp.where(improved, val, best["val"]),
+                        "params": _select(improved, params, best["params"]),
+                        "epoch": jnp.where(improved, best["epoch"] * 0 + best["i"], best["epoch"]),
+                        "wait": jnp.where(improved, 0, best["wait"] + 1),
+                        "stopped": best["stopped"], "i": best["i"] + 1}
+                best["stopped"] = best["stopped"] | (best["wait"] >= cfg.patience)
+            else:
+                best = {**best, "i": best["i"] + 1}
+            return (params, opt_state, best), (loss, val)
+
+        best0 = {"val": jnp.array(jnp.inf, jnp.float32), "params": params,
+                 "epoch": jnp.array(cfg.epochs - 1, jnp.int32), "wait": jnp.array(0, jnp.int32),
+                 "stopped": jnp.array(False), "i": jnp.array(0, jnp.int32)}
+        epoch_keys = jax.random.split(k_shuffle, cfg.epochs)
+        best0["params"] = flat0
+        (flat, _, best), (losses, vals) = jax.lax.scan(_epoch, (flat0, opt_state, best0), epoch_keys)
+        params = unravel(flat)
+        if cfg.patience > 0 and has_val:
+            params = unravel(best["params"])
+        return params, {"loss": losses, "val_loss": vals, "best_epoch": best["epoch"]}
+
+    return train
+
+
+@functools.lru_cache(maxsize=64)
+def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = False,
+                   vmap_data: bool = False, with_val: bool = False):
+    """A cached jitted trainer: `(keys, x, y, w[, xv, yv]) -> (params, metrics)`.
+
+    vmap_keys: K models (a leading axis on keys); vmap_data: one dataset per model as well
+    (a leading axis on x, y, w and the validation arrays) -- how backtest windows train together.
+    """
+    train = make_train(model_cfg, cfg, fuse=not (vmap_keys or vmap_data))
+    if with_val:
+        fn = lambda k, x, y, w, xv, yv: train(k, x, y, w, xv, yv)  # noqa: E731
+        n_data = 5
+    else:
+        fn = lambda k, x, y, w: train(k, x, y, w)  # noqa: E731
+        n_data = 3
+    if vmap_data:
+        fn = jax.vmap(fn, (0,) + (0,) * n_data)
+    if vmap_keys:
+        fn = jax.vmap(fn, (0,) + (None,) * n_data)
+    return jax.jit(fn)
+
+
+# PREDICT -----------------------------------------------------------------------------------------
+
+@jax.jit
+def predict(params, x):
+    """Stateless one-shot prediction: x (N, T, F) -> (N, O), each window from zero state."""
+    return apply(params, x)[0]
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def predict_stateful(params, x, batch_size: int = 1):
+    """Keras `predict` on a stateful model after `reset_state()`: batches in order, state carried."""
+    n = x.shape[0]
+    n_batches = -(-n // batch_size)
+    pad = n_batches * batch_size - n
+    xp = jnp.concatenate([x, jnp.zeros((pad, *x.shape[1:]), x.dtype)])
+    xb = xp.reshape(n_batches, batch_size, *x.shape[1:])
+    state0 = [(jnp.zeros((batch_size, p["recurrent_kernel"].shape[0]), x.dtype),) * 2 for p in params["lstm"]]
+
+    def step(state, xk):
+        yk, state = apply(params, xk, state)
+        return state, yk
+
+    _, ys = jax.lax.scan(step, state0, xb)
+    return ys.reshape(n_batches * batch_size, -1)[:n]
