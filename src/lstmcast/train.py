@@ -182,8 +182,9 @@ def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = F
                    vmap_data: bool = False, with_val: bool = False):
     """A cached jitted trainer: `(keys, x, y, w[, xv, yv]) -> (params, metrics)`.
 
-    vmap_keys: K models (a leading axis on keys); vmap_data: one dataset per model as well
-    (a leading axis on x, y, w and the validation arrays) -- how backtest windows train together.
+    vmap_keys: K models (a leading axis on keys). vmap_data: W datasets (a leading axis on x, y, w
+    and the validation arrays), each trained with the same key(s) -- how backtest windows train
+    together. With both, results are indexed [k, w].
     """
     train = make_train(model_cfg, cfg, fuse=not (vmap_keys or vmap_data))
     if with_val:
@@ -193,7 +194,7 @@ def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = F
         fn = lambda k, x, y, w: train(k, x, y, w)  # noqa: E731
         n_data = 3
     if vmap_data:
-        fn = jax.vmap(fn, (0,) + (0,) * n_data)
+        fn = jax.vmap(fn, (None,) + (0,) * n_data)   # the same seeds for every dataset
     if vmap_keys:
         fn = jax.vmap(fn, (0,) + (None,) * n_data)
     return jax.jit(fn)

@@ -1,0 +1,236 @@
+"""Load and validate a univariate time series: CSV files and pandas objects.
+
+    y = load_csv("sales.csv", time_col="date", value_col="units")   # pd.Series, DatetimeIndex with freq
+
+Every problem raises `DataError` with a one-line message naming the file, column, row (the line
+number in the file) and value, and saying how to fix it. The CLI prints that line and exits 2.
+"""
+from __future__ import annotations
+
+import reprlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FILLS = ("interpolate", "ffill")
+
+
+class DataError(ValueError):
+    """Bad input data; the message is one line meant for the user."""
+
+
+def _line(i: int) -> int:
+    return i + 2  # row 0 of the frame is line 2 of the file (line 1 is the header)
+
+
+def _pick_column(df: pd.DataFrame, spec, what: str, where: str) -> str:
+    cols = list(df.columns)
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit() and spec not in cols):
+        k = int(spec)
+        if not 0 <= k < len(cols):
+            raise DataError(f"{where}: no column number {k} for {what} (columns 0..{len(cols) - 1}: "
+                            f"{reprlib.repr(cols)})")
+        return cols[k]
+    if spec not in cols:
+        raise DataError(f"{where}: no column {spec!r} for {what}; columns are {reprlib.repr(cols)}")
+    return spec
+
+
+def _parse_times(s: pd.Series) -> pd.Series:
+    """Datetimes (NaT where a cell is not a date). Accepts dates, months, 'YYYYQn' quarters, years."""
+    s = s.astype(str).str.strip()
+    out = pd.to_datetime(s, errors="coerce", format="mixed")
+    quarter = s.str.fullmatch(r"\d{4}[-\s]?Q[1-4]", case=False)
+    if quarter.any():
+        out[quarter] = pd.PeriodIndex(s[quarter].str.replace(r"[-\s]", "", regex=True).str.upper(),
+                                      freq="Q").to_timestamp()
+    year = s.str.fullmatch(r"\d{4}")
+    if year.any():
+        out[year] = pd.to_datetime(s[year], format="%Y")
+    return out
+
+
+def _is_time_column(s: pd.Series) -> bool:
+    s = s[s.astype(str).str.strip() != ""]
+    if s.empty:
+        return False
+    parsed = _parse_times(s)
+    numeric = pd.to_numeric(s, errors="coerce")
+    plain_numbers = numeric.notna() & ~s.astype(str).str.fullmatch(r"\s*\d{4}\s*")
+    return parsed.notna().mean() >= 0.5 and not plain_numbers.mean() > 0.5
+
+
+def read_frame(path) -> pd.DataFrame:
+    """The CSV as strings, or a DataError saying why it cannot be read."""
+    where = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{where}: no such file")
+    if p.is_dir():
+        raise DataError(f"{where}: is a directory, expected a CSV file")
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, skip_blank_lines=True)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{where}: the file is empty; expected a CSV with a header row") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
+        msg = " ".join(str(e).split())
+        raise DataError(f"{where}: not a readable CSV file ({msg})") from None
+    except OSError as e:
+        raise DataError(f"{where}: cannot read the file ({e.strerror})") from None
+    if df.shape[0] == 0:
+        raise DataError(f"{where}: has a header but no data rows")
+    return df
+
+
+def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill: str | None = None,
+             report=None) -> pd.Series:
+    """Read one series from a CSV file.
+
+    Args:
+        path: the CSV file. A trailing footer of non-data lines (as in the airline download) is dropped.
+        time_col / value_col: a column name or 0-based position; by default the first column that
+            parses as dates, and the first numeric column after it.
+        freq: a pandas frequency ("MS", "D", "QS", ...) when it cannot be inferred from the dates.
+        fill: "interpolate" or "ffill" to fill missing values; without it they are an error.
+        report: optional callable receiving one-line notes (which columns were chosen, ...).
+
+    Returns:
+        A float64 pd.Series with a DatetimeIndex (freq set), named after the value column.
+    """
+    where = str(path)
+    df = read_frame(path)
+    say = report or (lambda _msg: None)
+    if time_col is None:
+        found = [c for c in df.columns if _is_time_column(df[c])]
+        if not found:
+            raise DataError(f"{where}: no column of dates found in {reprlib.repr(list(df.columns))}; "
+                            "name one with --time-col")
+        time_col = found[0]
+        say(f"time column: {time_col!r} (first column of dates)")
+    else:
+        time_col = _pick_column(df, time_col, "time", where)
+    if value_col is None:
+        rest = [c for c in df.columns if c != time_col]
+        numeric = [c for c in rest if pd.to_numeric(df[c].str.strip().replace("", np.nan),
+                                                    errors="coerce").notna().mean() >= 0.5]
+        if not numeric:
+            raise DataError(f"{where}: no numeric column found besides {time_col!r}; name one with --value-col")
+        value_col = numeric[0]
+        say(f"value column: {value_col!r} (first numeric column)")
+    else:
+        value_col = _pick_column(df, value_col, "values", where)
+    if value_col == time_col:
+        raise DataError(f"{where}: the time and value columns are both {time_col!r}")
+
+    times = _parse_times(df[time_col])
+    # A footer: trailing rows whose time cell is not a date.
+    good = times.notna().to_numpy()
+    end = len(good)
+    while end > 0 and not good[end - 1]:
+        end -= 1
+    if end < len(df):
+        say(f"ignored {len(df) - end} footer line(s) after line {_line(end - 1)}")
+    df, times = df.iloc[:end], times.iloc[:end]
+    if end == 0:
+        raise DataError(f"{where}: column {time_col!r} holds no dates")
+    bad = np.flatnonzero(times.isna().to_numpy())
+    if bad.size:
+        i = bad[0]
+        raise DataError(f"{where}: column {time_col!r}, line {_line(i)}: {df[time_col].iloc[i]!r} is not a date")
+
+    raw = df[value_col].str.strip()
+    values = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
+    bad = np.flatnonzero((values.isna() & (raw != "") & ~raw.str.lower().isin(["nan", "na", "null"])).to_numpy())
+    if bad.size:
+        i = bad[0]
+        raise DataError(f"{where}: column {value_col!r}, line {_line(i)}: {raw.iloc[i]!r} is not a number")
+    y = pd.Series(values.to_numpy(np.float64), index=pd.DatetimeIndex(times.to_numpy()), name=value_col)
+    y.index.name = time_col
+    return validate_series(y, freq=freq, fill=fill, where=f"{where}: column {value_col!r}", line_offset=2)
+
+
+def validate_series(y, freq: str | None = None, fill: str | None = None, where: str = "series",
+                    line_offset: int | None = None) -> pd.Series:
+    """Check and normalise a series: DatetimeIndex with a frequency, sorted, unique, finite values.
+
+    Accepts a pd.Series with a DatetimeIndex/PeriodIndex, or a DataFrame with columns `ds` and `y`.
+    """
+    if isinstance(y, pd.DataFrame):
+        missing = {"ds", "y"} - set(y.columns)
+        if missing:
+            raise DataError(f"{where}: a DataFrame needs columns 'ds' and 'y'; missing {sorted(missing)}")
+        y = pd.Series(pd.to_numeric(y["y"], errors="coerce").to_numpy(np.float64),
+                      index=pd.DatetimeIndex(pd.to_datetime(y["ds"])), name="y")
+    if not isinstance(y, pd.Series):
+        raise DataError(f"{where}: expected a pandas Series with a DatetimeIndex or a DataFrame with 'ds' "
+                        f"and 'y'; got {type(y).__name__}")
+    if isinstance(y.index, pd.PeriodIndex):
+        freq = freq or y.index.freqstr
+        y = y.copy()
+        y.index = y.index.to_timestamp()
+    if not isinstance(y.index, pd.DatetimeIndex):
+        raise DataError(f"{where}: the index must be dates (DatetimeIndex or PeriodIndex); "
+                        f"got {type(y.index).__name__}")
+    try:
+        y = y.astype(np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: values must be numbers") from None
+
+    def row(i):
+        return f"line {i + line_offset}" if line_offset is not None else f"row {i}"
+
+    if len(y) == 0:
+        raise DataError(f"{where}: the series is empty")
+    idx = y.index
+    dup = np.flatnonzero(np.asarray(idx.duplicated()))
+    if dup.size:
+        i = dup[0]
+        first = int(np.flatnonzero(idx == idx[i])[0])
+        raise DataError(f"{where}: duplicate timestamp {idx[i].date()} at {row(first)} and {row(i)}; "
+                        "keep one row per time")
+    down = np.flatnonzero(np.diff(idx.asi8) < 0)
+    if down.size:
+        i = down[0] + 1
+        raise DataError(f"{where}: timestamps not sorted: {idx[i].date()} at {row(i)} comes after "
+                        f"{idx[i - 1].date()}; sort the file by time")
+    inf = np.flatnonzero(np.isinf(y.to_numpy()))
+    if inf.size:
+        i = inf[0]
+        raise DataError(f"{where}, {row(i)}: infinite value {y.iloc[i]}; remove or replace it")
+    if freq is None:
+        freq = y.index.freqstr if y.index.freq is not None else None
+    if freq is None:
+        freq = pd.infer_freq(idx) if len(idx) >= 3 else None
+        if freq is None:
+            raise DataError(f"{where}: cannot infer a frequency from the timestamps (irregular gaps, or "
+                            "fewer than 3 rows); give one with --freq (e.g. D, W, MS, QS, YS)")
+    else:
+        try:
+            pd.tseries.frequencies.to_offset(freq)
+        except ValueError:
+            raise DataError(f"{where}: {freq!r} is not a pandas frequency (e.g. D, W, MS, QS, YS)") from None
+    full = pd.date_range(idx[0], idx[-1], freq=freq)
+    if len(full) != len(idx) or not (full == idx).all():
+        off = ~idx.isin(full)
+        if off.any():
+            i = int(np.flatnonzero(off)[0])
+            raise DataError(f"{where}, {row(i)}: timestamp {idx[i]} is not on the {freq!r} grid "
+                            f"starting {idx[0].date()}")
+        y = y.reindex(full)  # gaps become missing values
+    y.index.freq = pd.tseries.frequencies.to_offset(freq)
+    nan = np.flatnonzero(np.isnan(y.to_numpy()))
+    if nan.size:
+        if fill is None:
+            i = nan[0]
+            ts = y.index[i]
+            pos = idx.get_indexer([ts])[0]
+            at = row(pos) if pos >= 0 else "a gap"
+            raise DataError(f"{where}: {nan.size} missing value(s), first at {ts.date()} ({at}); "
+                            "fill them with --fill interpolate or --fill ffill")
+        if fill not in FILLS:
+            raise DataError(f"{where}: unknown fill {fill!r}; use one of {FILLS}")
+        y = y.interpolate() if fill == "interpolate" else y.ffill()
+        if y.isna().any():
+            raise DataError(f"{where}: missing values at the start cannot be filled; drop those rows")
+    return y

@@ -1,0 +1,20 @@
+"""Bundled datasets.
+
+    y = airline()   # 144 monthly totals, 1949-01 .. 1960-12, thousands of passengers
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+AIRLINE_CSV = Path(__file__).with_name("international-airline-passengers.csv")
+
+
+def airline():
+    """Box & Jenkins series G: international airline passengers, monthly totals in thousands.
+
+    Read from the original download's CSV (3-line footer included) by the general loader.
+    """
+    from ..data import load_csv
+    y = load_csv(AIRLINE_CSV, time_col=0, value_col=1)
+    y.name, y.index.name = "passengers", "month"
+    return y

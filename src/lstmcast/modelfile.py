@@ -1,0 +1,127 @@
+"""Model directories: `config.json` (everything but the weights) and `weights.npz` (arrays only).
+
+    save(forecaster, "model-dir")   # refuses an existing directory unless overwrite=True
+    fc = load(Forecaster, "model-dir")
+
+No pickle anywhere: the weights load with `allow_pickle=False`, so opening a model runs no code.
+Loading checks the format version and every weight's shape against the config.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jax
+import numpy as np
+import pandas as pd
+
+from .data import DataError
+from .model import init_params
+from .transforms import Pipeline
+
+FORMAT_VERSION = 1
+
+
+def _flat(params, leaf=np.asarray) -> dict:
+    out = {}
+    for i, layer in enumerate(params["lstm"]):
+        for k, v in layer.items():
+            out[f"lstm.{i}.{k}"] = leaf(v)
+    for k, v in params["dense"].items():
+        out[f"dense.{k}"] = leaf(v)
+    return out
+
+
+def save(fc, path, overwrite: bool = False):
+    from . import __version__
+    p = Path(path)
+    if p.exists():
+        if not overwrite:
+            raise DataError(f"{path}: already exists; pass --force (overwrite=True) to replace it")
+        if not (p / "config.json").exists() and any(p.iterdir()):
+            raise DataError(f"{path}: exists and is not a lstmcast model directory; refusing to replace it")
+    r = fc.r_
+    config = {
+        "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
+        "hyper_parameters": {k: (list(v) if isinstance(v, tuple) else v) for k, v in fc.get_params().items()},
+        "resolved": {"season_length": r["m"], "look_back": r["look_back"], "units": list(r["units"]),
+                     "transform": r["transform"], "diff": list(r["diff"]), "horizon": r["h"], "n_val": r["n_val"]},
+        "pipeline": fc.pipe_.to_dict(), "phase": int(fc.phase_),
+        "series": {"name": fc.y_.name if isinstance(fc.y_.name, str) else None,
+                   "index_name": fc.y_.index.name, "freq": fc.y_.index.freqstr,
+                   "start": fc.y_.index[0].isoformat(), "values": [float(v) for v in fc.y_.to_numpy()]},
+        "n_features": int(fc.params_["lstm"][0]["kernel"].shape[-2]),
+        "history": {"loss": fc.loss_.tolist(), "val_loss": np.where(np.isfinite(fc.val_loss_), fc.val_loss_,
+                                                                    None).tolist(),
+                    "best_epoch": np.asarray(fc.best_epoch_).tolist()},
+    }
+    tmp = p.with_name(p.name + ".tmp-lstmcast")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    (tmp / "config.json").write_text(json.dumps(config, indent=1))
+    np.savez(tmp / "weights.npz", **_flat(fc.params_))
+    if p.exists():
+        shutil.rmtree(p)
+    tmp.rename(p)
+
+
+def load(cls, path):
+    p = Path(path)
+    if not p.is_dir():
+        raise DataError(f"{path}: no such model directory")
+    try:
+        config = json.loads((p / "config.json").read_text())
+    except FileNotFoundError:
+        raise DataError(f"{path}: not a model directory (no config.json)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DataError(f"{path}/config.json: corrupt ({e.__class__.__name__}: {e})".splitlines()[0]) from None
+    if not isinstance(config, dict) or config.get("format") != "lstmcast-model":
+        raise DataError(f"{path}/config.json: not a lstmcast model config")
+    version = config.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise DataError(f"{path}: model format version {version!r} is newer than this lstmcast reads "
+                        f"({FORMAT_VERSION}); upgrade lstmcast")
+    try:
+        hp = dict(config["hyper_parameters"])
+        hp["units"] = tuple(hp["units"]) if isinstance(hp["units"], list) else hp["units"]
+        hp["diff"] = tuple(hp["diff"]) if isinstance(hp["diff"], list) else hp["diff"]
+        fc = cls(**hp)
+        r = config["resolved"]
+        fc.r_ = dict(m=int(r["season_length"]), look_back=int(r["look_back"]), units=tuple(r["units"]),
+                     transform=r["transform"], diff=tuple(r["diff"]), h=int(r["horizon"]), n_val=int(r["n_val"]))
+        fc.pipe_ = Pipeline.from_dict(config["pipeline"])
+        fc.phase_ = int(config["phase"])
+        s = config["series"]
+        idx = pd.date_range(pd.Timestamp(s["start"]), periods=len(s["values"]), freq=s["freq"])
+        fc.y_ = pd.Series(np.asarray(s["values"], np.float64), index=idx, name=s["name"])
+        fc.y_.index.name = s["index_name"]
+        n_features = int(config["n_features"])
+        hist = config["history"]
+    except (KeyError, TypeError, ValueError) as e:
+        raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})") from None
+    try:
+        with np.load(p / "weights.npz", allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise DataError(f"{path}: weights.npz is missing") from None
+    except Exception as e:  # zipfile.BadZipFile, ValueError (pickled object), OSError
+        raise DataError(f"{path}/weights.npz: unreadable ({e.__class__.__name__})") from None
+    expected = _flat(jax.eval_shape(lambda: init_params(jax.random.key(0), fc.model_config(n_features))),
+                     leaf=lambda s: s)
+    for name, spec in expected.items():
+        shape = (fc.seeds, *spec.shape)
+        if name not in arrays:
+            raise DataError(f"{path}/weights.npz: missing array {name!r}")
+        if arrays[name].shape != shape:
+            raise DataError(f"{path}/weights.npz: {name} has shape {arrays[name].shape}, the config says {shape}")
+    n_lstm = len(fc.r_["units"])
+    fc.params_ = {"lstm": [{k: arrays[f"lstm.{i}.{k}"].astype(np.float32)
+                            for k in ("kernel", "recurrent_kernel", "bias")} for i in range(n_lstm)],
+                  "dense": {k: arrays[f"dense.{k}"].astype(np.float32) for k in ("kernel", "bias")}}
+    fc.loss_ = np.asarray(hist["loss"], np.float64)
+    fc.val_loss_ = np.asarray([np.nan if v is None else v for v in np.ravel(hist["val_loss"])],
+                              np.float64).reshape(np.shape(hist["val_loss"]))
+    fc.best_epoch_ = np.asarray(hist["best_epoch"])
+    return fc
