@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
 
-class UsageError(ValueError):
-    """A bad argument; printed as one line, exit status 2."""
+from .errors import LstmcastError, UsageError
 
 
 class Console:
@@ -31,6 +28,13 @@ class Console:
     def note(self, msg: str):
         if not self.quiet:
             print(msg, file=sys.stderr, flush=True)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line: `lstmcast: error: ...`, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"lstmcast: error: {message} (see `{self.prog} --help`)\n")
 
 
 # ARGUMENTS ----------------------------------------------------------------------------------------
@@ -59,6 +63,16 @@ def _positive_float(name):
     return parse
 
 
+def _fraction(s):
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--validation must be a number; got {s!r}") from None
+    if not 0 <= v < 1:
+        raise argparse.ArgumentTypeError(f"--validation must be a fraction in [0, 1); got {s}")
+    return v
+
+
 def _int_list(name):
     def parse(s):
         try:
@@ -71,12 +85,17 @@ def _int_list(name):
     return parse
 
 
+def _auto_or(parse):
+    return lambda s: None if s == "auto" else parse(s)
+
+
 def add_model_flags(p, defaults: dict | None = None):
     """The Forecaster's hyper-parameters as flags (constructor names with dashes)."""
     from .forecaster import Forecaster
     d = {**Forecaster().get_params(), **(defaults or {})}
     g = p.add_argument_group("model (Forecaster hyper-parameters)")
-    g.add_argument("--look-back", type=_positive_int("--look-back"), default=d["look_back"])
+    g.add_argument("--look-back", type=_auto_or(_positive_int("--look-back")), default=d["look_back"],
+                   help="input window length (default: auto = max(season, 8))")
     g.add_argument("--framing", choices=["timesteps", "window", "regression"], default=d["framing"])
     g.add_argument("--units", type=_int_list("--units"), default=d["units"],
                    help="LSTM units per layer, e.g. 16 or 32,16 (stacked)")
@@ -86,15 +105,19 @@ def add_model_flags(p, defaults: dict | None = None):
     g.add_argument("--learning-rate", type=_positive_float("--learning-rate"), default=d["learning_rate"])
     g.add_argument("--seeds", type=_positive_int("--seeds"), default=d["seeds"], help="ensemble size")
     g.add_argument("--strategy", choices=["recursive", "direct"], default=d["strategy"])
-    g.add_argument("--transform", choices=["none", "log", "boxcox"], default=d["transform"])
-    g.add_argument("--diff", type=str, default=",".join(map(str, d["diff"])) or "none",
+    g.add_argument("--direct-horizon", type=_positive_int("--direct-horizon"), default=d["horizon"],
+                   help="output width of the direct strategy")
+    g.add_argument("--transform", choices=["auto", "none", "log", "boxcox"], default=d["transform"])
+    g.add_argument("--diff", type=str, default=d["diff"] if isinstance(d["diff"], str) else
+                   ",".join(map(str, d["diff"])) or "none",
                    help="differencing lags applied in order, e.g. 12,1 (seasonal then first); 'none'")
     g.add_argument("--scale", choices=["standard", "minmax"], default=d["scale"])
     g.add_argument("--calendar", action=argparse.BooleanOptionalAction, default=d["calendar"],
                    help="add season-of-year inputs (sin/cos)")
-    g.add_argument("--validation", type=float, default=d["validation"],
+    g.add_argument("--validation", type=_fraction, default=d["validation"],
                    help="fraction of the training windows held out for early stopping (0 = none)")
-    g.add_argument("--patience", type=int, default=d["patience"])
+    g.add_argument("--patience", type=int, default=d["patience"],
+                   help="epochs without validation improvement before stopping (0 = off)")
     g.add_argument("--aggregate", choices=["mean", "median"], default=d["aggregate"])
     g.add_argument("--season-length", type=_positive_int("--season-length"), default=None,
                    help="override the season inferred from the frequency")
@@ -102,10 +125,11 @@ def add_model_flags(p, defaults: dict | None = None):
 
 
 def forecaster_params(a) -> dict:
-    diff = () if a.diff.strip().lower() in ("none", "") else _int_list("--diff")(a.diff)
+    text = a.diff.strip().lower()
+    diff = () if text in ("none", "") else "auto" if text == "auto" else _int_list("--diff")(a.diff)
     return dict(look_back=a.look_back, framing=a.framing, units=a.units, stateful=a.stateful,
                 epochs=a.epochs, batch_size=a.batch_size, learning_rate=a.learning_rate, seeds=a.seeds,
-                strategy=a.strategy, transform=a.transform, diff=diff, scale=a.scale, calendar=a.calendar,
+                strategy=a.strategy, horizon=a.direct_horizon, transform=a.transform, diff=diff, scale=a.scale, calendar=a.calendar,
                 validation=a.validation, patience=a.patience, aggregate=a.aggregate,
                 season_length=a.season_length, seed=a.seed)
 
@@ -188,7 +212,7 @@ def format_tutorial_table(doc: dict) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lstmcast", description="LSTM time-series forecasting (JAX).")
+    p = _Parser(prog="lstmcast", description="LSTM time-series forecasting (JAX).")
     p.add_argument("--version", action="version", version=f"lstmcast {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -218,10 +242,9 @@ def _version() -> str:
 def main(argv=None) -> int:
     parser = build_parser()
     a = parser.parse_args(argv)
-    from .data import DataError
     try:
         return a.func(a)
-    except (DataError, UsageError) as e:
+    except LstmcastError as e:
         print(f"lstmcast: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -16,8 +16,7 @@ import pandas as pd
 FILLS = ("interpolate", "ffill")
 
 
-class DataError(ValueError):
-    """Bad input data; the message is one line meant for the user."""
+from .errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
 
 
 def _line(i: int) -> int:
@@ -165,8 +164,7 @@ def validate_series(y, freq: str | None = None, fill: str | None = None, where: 
     if not isinstance(y, pd.Series):
         raise DataError(f"{where}: expected a pandas Series with a DatetimeIndex or a DataFrame with 'ds' "
                         f"and 'y'; got {type(y).__name__}")
-    if isinstance(y.index, pd.PeriodIndex):
-        freq = freq or y.index.freqstr
+    if isinstance(y.index, pd.PeriodIndex):  # periods -> their start times; the frequency is re-inferred
         y = y.copy()
         y.index = y.index.to_timestamp()
     if not isinstance(y.index, pd.DatetimeIndex):
