@@ -46,7 +46,7 @@ def _parse_times(s: pd.Series) -> pd.Series:
                                       freq="Q").to_timestamp()
     year = s.str.fullmatch(r"\d{4}")
     if year.any():
-        out[year] = pd.to_datetime(s[year], format="%Y")
+        out[year] = pd.to_datetime(s[year], format="%Y", errors="coerce")
     return out
 
 

@@ -1,0 +1,89 @@
+"""Metrics by hand; baselines on the airline split; cut-offs; no leakage."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import run_cli
+from lstmcast import Forecaster, datasets, metrics
+from lstmcast.evaluate import backtest, cutoffs, score
+
+Y = datasets.airline()
+
+
+def test_metrics_by_hand():
+    y, f = np.array([10.0, 20.0, 30.0]), np.array([12.0, 18.0, 33.0])
+    assert metrics.rmse(y, f) == pytest.approx(np.sqrt((4 + 4 + 9) / 3))
+    assert metrics.mae(y, f) == pytest.approx(7 / 3)
+    assert metrics.mape(y, f) == pytest.approx(100 * (0.2 + 0.1 + 0.1) / 3)
+    assert metrics.smape(y, f) == pytest.approx(100 * (4 / 22 + 4 / 38 + 6 / 63) / 3)
+    train = np.array([1.0, 2.0, 4.0, 7.0, 11.0])
+    assert metrics.seasonal_naive_mae(train, 2) == pytest.approx((3 + 5 + 7) / 3)
+    assert metrics.mase(y, f, train, 2) == pytest.approx((7 / 3) / 5)
+    assert np.isnan(metrics.mape([0.0, 1.0], [1.0, 1.0]))
+    assert metrics.smape([0.0], [0.0]) == 0.0
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.rmse([1, 2], [1])
+
+
+def test_cutoffs_match_the_tutorial_split():
+    c = cutoffs(144, 1, 48, 1)
+    assert c[0] == 95 and c[-1] == 142 and len(c) == 48     # first window trains on months 1..96
+    assert cutoffs(144, 12, 1, 12).tolist() == [131]          # forecast 1960 from 1949-1959
+
+
+def test_baselines_on_the_airline_split():
+    cv, info = backtest(Forecaster(), Y, 1, 48, refit=False, models=("naive", "snaive", "drift", "ets", "arima"))
+    s = score(cv, Y, ["naive", "snaive", "drift", "ets", "arima"], 12)
+    v = Y.to_numpy()
+    # independent numbers: persistence and seasonal naive from the raw values
+    assert s["naive"]["rmse"] == pytest.approx(np.sqrt(np.mean((v[96:] - v[95:143]) ** 2)))
+    assert round(s["naive"]["rmse"], 2) == 48.04 and round(s["snaive"]["rmse"], 2) == 41.85
+    assert s["arima"]["rmse"] == pytest.approx(14.6, abs=0.5)
+    assert s["ets"]["rmse"] == pytest.approx(25.5, abs=1.0)
+    assert info["cutoffs"][0] == "1956-12-01"
+
+
+def test_drift_by_hand():
+    cv, _ = backtest(Forecaster(), Y, 3, 2, refit=True, models=("drift",))
+    v = Y.to_numpy()
+    c = 144 - 3 - 1  # the last window ends 3 months before the end
+    np.testing.assert_allclose(cv["drift"].to_numpy()[-3:], v[c + 0] + np.arange(1, 4) * (v[c] - v[0]) / c)
+
+
+@pytest.mark.parametrize("refit", [True, False])
+def test_no_leakage_after_cutoff(refit):
+    """Changing values after a cut-off leaves that window's forecasts unchanged."""
+    fc = Forecaster(look_back=6, epochs=3, seeds=2, units=(4,))
+    y = Y.iloc[:120]
+    cv1, info = backtest(fc, y, 3, 2, refit=refit, models=("lstm", "naive", "snaive", "drift"))
+    cut = info["cut_index"][0]
+    y2 = y.copy()
+    y2.iloc[cut + 1:] = y2.iloc[cut + 1:] * 3 + 50
+    cv2, _ = backtest(fc, y2, 3, 2, refit=refit, models=("lstm", "naive", "snaive", "drift"))
+    first = cv1["cutoff"] == cv1["cutoff"].iloc[0]
+    for m in ("lstm", "naive", "snaive", "drift"):
+        np.testing.assert_allclose(cv1.loc[first, m], cv2.loc[first, m], rtol=1e-12)
+    assert not np.allclose(cv1.loc[~first, "naive"], cv2.loc[~first, "naive"])  # later windows did see it
+
+
+def test_windows_trained_together_equal_separate_fits():
+    fc = Forecaster(look_back=6, epochs=3, seeds=2, units=(4,), diff=(1,))
+    y = Y.iloc[:100]
+    cv, info = backtest(fc, y, 2, 3, refit=True, models=("lstm",))
+    for j, c in enumerate(info["cut_index"]):
+        alone = Forecaster(**fc.get_params()).fit(y.iloc[: c + 1]).forecast(2)
+        np.testing.assert_allclose(cv["lstm"].to_numpy()[2 * j: 2 * j + 2], alone["mean"], rtol=1e-4)
+
+
+def test_evaluate_cli_json(tmp_path):
+    code, out, err = run_cli("evaluate", "--horizon", "12", "--windows", "2", "--models", "lstm,naive,snaive",
+                             "--epochs", "2", "--seeds", "2", "--json", "--plot", tmp_path / "b.png")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert set(doc) >= {"horizon", "windows", "step", "refit", "season_length", "cutoffs", "models", "lstm_seeds"}
+    assert doc["season_length"] == 12 and doc["cutoffs"] == ["1958-12-01", "1959-12-01"]
+    assert set(doc["models"]) == {"lstm", "naive", "snaive"}
+    assert set(doc["models"]["naive"]) >= {"rmse", "mae", "mape", "smape", "mase", "seconds"}
+    assert (tmp_path / "b.png").stat().st_size > 10_000
