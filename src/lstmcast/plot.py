@@ -31,7 +31,7 @@ def plot_series(y, path, title: str = "International airline passengers", ylabel
 def plot_tutorial_framing(y, result, path, seed: int | None = None):
     """The tutorial's figure for one framing: series, train and test predictions at the months they predict."""
     k = result.median_seed if seed is None else seed
-    fig, ax = _figure(f"{result.name} (look_back {result.look_back}), seed {k} of {len(result.test_rmse)} "
+    fig, ax = _figure(f"{result.name} (look_back {result.look_back}), model {k + 1} of {len(result.test_rmse)} "
                       f"(median test RMSE): train RMSE {result.train_rmse[k]:.2f}, "
                       f"test RMSE {result.test_rmse[k]:.2f}", "thousands of passengers")
     idx = y.index
