@@ -105,8 +105,8 @@ def add_model_flags(p, defaults: dict | None = None):
     g.add_argument("--learning-rate", type=_positive_float("--learning-rate"), default=d["learning_rate"])
     g.add_argument("--seeds", type=_positive_int("--seeds"), default=d["seeds"], help="ensemble size")
     g.add_argument("--strategy", choices=["recursive", "direct"], default=d["strategy"])
-    g.add_argument("--direct-horizon", type=_positive_int("--direct-horizon"), default=d["horizon"],
-                   help="output width of the direct strategy")
+    g.add_argument("--direct-horizon", type=_auto_or(_positive_int("--direct-horizon")), default=d["horizon"],
+                   help="output width of the direct strategy (default: auto = max(season, 4))")
     g.add_argument("--transform", choices=["auto", "none", "log", "boxcox"], default=d["transform"])
     g.add_argument("--diff", type=str, default=d["diff"] if isinstance(d["diff"], str) else
                    ",".join(map(str, d["diff"])) or "none",

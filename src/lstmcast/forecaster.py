@@ -60,9 +60,10 @@ class Forecaster:
         stateful: not supported by the Forecaster (see `lstmcast tutorial` for the stateful framings).
         epochs, batch_size, learning_rate: training (Keras's Adam, MSE).
         seeds: ensemble size; members differ only in their random seed (init and shuffling).
-        strategy: "recursive" (one-step model, predictions fed back) or "direct" (a Dense(horizon)
-            head predicting `horizon` steps at once; forecasts up to `horizon` steps).
-        horizon: the direct strategy's output width.
+        strategy: "direct" (a Dense(horizon) head predicting `horizon` steps at once from the same
+            window; past `horizon` steps the next block starts from the forecasts) or "recursive"
+            (a one-step model whose predictions are fed back).
+        horizon: the direct strategy's output width; None = the season length (at least 4).
         transform: "none", "log", "boxcox" or "auto" (log when all values are positive).
         diff: differencing lags applied in order, e.g. (12, 1); "auto" = (season, 1), or (1,) if there is no season.
         scale: "standard" or "minmax", fitted on the training part.
@@ -81,7 +82,7 @@ class Forecaster:
     """
 
     def __init__(self, look_back=None, framing="timesteps", units=(16,), stateful=False, epochs=100,
-                 batch_size=8, learning_rate=1e-3, seeds=10, strategy="recursive", horizon=12,
+                 batch_size=8, learning_rate=1e-3, seeds=10, strategy="direct", horizon=None,
                  transform="auto", diff="auto", scale="standard", calendar=False, validation=0.0,
                  patience=0, aggregate="mean", season_length=None, seed=0):
         self.look_back, self.framing, self.units, self.stateful = look_back, framing, units, stateful
@@ -116,6 +117,8 @@ class Forecaster:
         units = (self.units,) if isinstance(self.units, (int, np.integer)) else tuple(self.units)
         for name in ("epochs", "batch_size", "seeds", "horizon"):
             v = getattr(self, name)
+            if name == "horizon" and v is None:
+                continue
             need(isinstance(v, (int, np.integer)) and v > 0, f"{name} must be a whole number > 0; got {v!r}")
         need(len(units) > 0 and all(isinstance(u, (int, np.integer)) and u > 0 for u in units),
              f"units must be whole numbers > 0; got {self.units!r}")
@@ -152,7 +155,7 @@ class Forecaster:
         else:
             diff = tuple(int(a) for a in self.diff)
             need(all(a > 0 for a in diff), f"diff lags must be > 0; got {self.diff!r}")
-        h = self.horizon if self.strategy == "direct" else 1
+        h = (self.horizon or max(m, 4)) if self.strategy == "direct" else 1
         n_windows = len(y) - sum(diff) - lb - h + 1
         n_val = int(np.ceil(self.validation * n_windows)) if self.validation > 0 else 0
         need_n = sum(diff) + lb + h - 1 + MIN_WINDOWS + n_val
@@ -257,17 +260,15 @@ class Forecaster:
         L, D, K = self.r_["look_back"], self.pipe_.n_lost, self.seeds
         tails = np.broadcast_to(y_hist[:, -(L + D):], (K, *y_hist[:, -(L + D):].shape)).copy()  # (K, B, L+D)
         ends = np.asarray(ends)
-        if self.strategy == "direct":
-            if h > self.r_["h"]:
-                raise DataError(f"horizon {h} is longer than the direct model's {self.r_['h']} outputs; refit "
-                                f"with --horizon {h} or use --strategy recursive")
-            zhat = self._members(self._inputs(tails[0], ends))                 # (K, B, H)
+        H = self.r_["h"]
         out = []
         for j in range(h):
             if self.strategy == "recursive":
                 z = self._members(self._inputs(tails, ends + j))[..., 0]       # (K, B)
-            else:
-                z = zhat[..., j]
+            else:   # direct: H steps per call; beyond H, the next block starts from the forecasts
+                if j % H == 0:
+                    zhat = self._members(self._inputs(tails, ends + j))        # (K, B, H)
+                z = zhat[..., j % H]
             nxt = self.pipe_.invert_next(tails, z)                             # (K, B)
             out.append(nxt)
             tails = np.concatenate([tails[..., 1:], nxt[..., None]], axis=-1)
