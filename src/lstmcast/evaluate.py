@@ -53,16 +53,8 @@ def lstm_backtest(fc: Forecaster, y: pd.Series, horizon: int, cuts, refit: bool,
     fcs, arrays = [], []
     for c in cuts:
         f = _clone(fc)
-        part = validate_series(y.iloc[: c + 1])
-        f.r_ = f._resolve(part)
-        from .forecaster import season_phase
-        from .transforms import fit_pipeline
-        f.phase_ = season_phase(part.index[0], f.r_["m"])
-        f.pipe_ = fit_pipeline(part.to_numpy()[: len(part) - f._val_values()], f.r_["transform"], f.r_["diff"],
-                               f.scale)
-        f.y_ = part
+        arrays.append(f.prepare(y.iloc[: c + 1]))
         fcs.append(f)
-        arrays.append(f._training_arrays(part.to_numpy()))
     groups: dict = {}
     for i, (f, (x, t)) in enumerate(zip(fcs, arrays)):
         key = (x.shape[1:], t.shape[1:], f.model_config(x.shape[-1]), f.train_config(), f.r_["n_val"] > 0)

@@ -196,17 +196,21 @@ class Forecaster:
     # FIT -------------------------------------------------------------------------------------------
     def fit(self, y):
         """Fit the pipeline and the K networks on `y` (pd.Series with a DatetimeIndex, or DataFrame ds, y)."""
+        x, t = self.prepare(y)
+        self._train(x, t, self.r_["n_val"])
+        return self
+
+    def prepare(self, y):
+        """Everything before training: check `y`, resolve the automatic settings, fit the pipeline on
+        the training part; returns the training windows (x (N, T, F), targets (N, h))."""
         y = validate_series(y)
         self.r_ = self._resolve(y)
         vals = y.to_numpy(np.float64)
         self.phase_ = season_phase(y.index[0], self.r_["m"])
         self.pipe_ = fit_pipeline(vals[: len(vals) - self._val_values()], self.r_["transform"], self.r_["diff"],
                                   self.scale)
-        x, t = self._training_arrays(vals)
-        n_val = self.r_["n_val"]
         self.y_ = y
-        self._train(x, t, n_val)
-        return self
+        return self._training_arrays(vals)
 
     def _val_values(self) -> int:
         return self.r_["n_val"] + self.r_["h"] - 1 if self.r_["n_val"] else 0
