@@ -7,8 +7,6 @@ matplotlib is imported here only, through its object API (no pyplot, no global s
 from __future__ import annotations
 
 
-
-
 def _figure(title: str, ylabel: str):
     from matplotlib.figure import Figure
     fig = Figure(figsize=(10, 4.8), layout="constrained")
