@@ -39,28 +39,25 @@ class _Parser(argparse.ArgumentParser):
 
 # ARGUMENTS ----------------------------------------------------------------------------------------
 
-def _positive_int(name):
+def _positive(name, cast, kind):
+    """An argparse type: a finite number > 0 of type `cast`, with a one-line message otherwise."""
     def parse(s):
         try:
-            v = int(s)
+            v = cast(s)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number; got {s!r}") from None
-        if v <= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be > 0; got {v}")
+            raise argparse.ArgumentTypeError(f"{name} must be {kind}; got {s!r}") from None
+        if not v > 0 or v == float("inf"):
+            raise argparse.ArgumentTypeError(f"{name} must be > 0; got {s}")
         return v
     return parse
+
+
+def _positive_int(name):
+    return _positive(name, int, "a whole number")
 
 
 def _positive_float(name):
-    def parse(s):
-        try:
-            v = float(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number; got {s!r}") from None
-        if not v > 0 or v == float("inf"):
-            raise argparse.ArgumentTypeError(f"{name} must be a finite number > 0; got {s}")
-        return v
-    return parse
+    return _positive(name, float, "a number")
 
 
 def _fraction(s):

@@ -155,7 +155,7 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
                 improved = (val < best["val"]) & ~best["stopped"]
                 best = {"val": jnp.where(improved, val, best["val"]),
                         "params": _select(improved, params, best["params"]),
-                        "epoch": jnp.where(improved, best["epoch"] * 0 + best["i"], best["epoch"]),
+                        "epoch": jnp.where(improved, best["i"], best["epoch"]),
                         "wait": jnp.where(improved, 0, best["wait"] + 1),
                         "stopped": best["stopped"], "i": best["i"] + 1}
                 best["stopped"] = best["stopped"] | (best["wait"] >= cfg.patience)
