@@ -5,7 +5,6 @@ stateful loop (fit one epoch, reset_state, repeat) is the TensorFlow backend. It
 subprocess (this process has Keras on JAX) and only where tensorflow is installed.
 """
 import importlib.util
-import json
 import os
 import subprocess
 import sys

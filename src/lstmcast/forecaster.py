@@ -17,7 +17,7 @@ import pandas as pd
 
 from .data import DataError, validate_series
 from .model import ModelConfig
-from .train import TrainConfig, compiled_train, predict
+from .train import TrainConfig, compiled_train, predict_many, predict_many_own
 from .transforms import SCALES, TRANSFORMS, Pipeline, fit_pipeline
 from .windows import FRAMINGS, frame
 
@@ -252,8 +252,8 @@ class Forecaster:
     def _members(self, x):
         """x (K, B, T, F) or (B, T, F) -> (K, B, O): each member on its own inputs."""
         if x.ndim == 3:
-            return np.asarray(_predict_shared(self.params_, x))
-        return np.asarray(_predict_own(self.params_, x))
+            return np.asarray(predict_many(self.params_, x))
+        return np.asarray(predict_many_own(self.params_, x))
 
     def paths(self, y_hist: np.ndarray, ends: np.ndarray, h: int) -> np.ndarray:
         """Each member's h-step forecasts from several origins at once.
@@ -371,10 +371,6 @@ def _levels(level):
         if not (isinstance(v, (int, np.integer, float)) and 0 < v < 100):
             raise DataError(f"level must be a percentage between 0 and 100 (e.g. 80 95); got {v!r}")
     return [int(v) if float(v).is_integer() else v for v in lv]
-
-
-_predict_shared = jax.jit(jax.vmap(predict, (0, None)))   # K members, the same inputs
-_predict_own = jax.jit(jax.vmap(predict, (0, 0)))         # K members, each its own inputs
 
 
 __all__ = ["Forecaster", "Pipeline", "season_length_for"]

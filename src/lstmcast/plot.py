@@ -9,7 +9,8 @@ from __future__ import annotations
 
 def _figure(title: str, ylabel: str):
     from matplotlib.figure import Figure
-    fig = Figure(figsize=(10, 4.8), layout="constrained")
+    fig = Figure(figsize=(10, 4.8))
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.91, bottom=0.11)  # fixed margins: a layout engine costs 40%
     ax = fig.add_subplot()
     ax.set_title(title)
     ax.set_xlabel("time")

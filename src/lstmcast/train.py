@@ -224,3 +224,9 @@ def predict_stateful(params, x, batch_size: int = 1):
 
     _, ys = jax.lax.scan(step, state0, xb)
     return ys.reshape(n_batches * batch_size, -1)[:n]
+
+
+# K members at once: the same inputs for all, or each member its own inputs.
+predict_many = jax.jit(jax.vmap(predict, (0, None)))                 # (K, ...) params, x (N, T, F)
+predict_many_own = jax.jit(jax.vmap(predict, (0, 0)))                # (K, ...) params, x (K, N, T, F)
+predict_many_stateful = jax.jit(jax.vmap(predict_stateful, (0, None, None)), static_argnums=2)

@@ -17,7 +17,7 @@ import jax
 import numpy as np
 
 from .model import ModelConfig
-from .train import TrainConfig, compiled_train, predict, predict_stateful
+from .train import TrainConfig, compiled_train, predict_many, predict_many_stateful
 from .windows import create_dataset, frame, minmax_fit, minmax_inverse, minmax_transform, windows
 
 N_TRAIN = 96  # int(144 * 0.67), the tutorial's split
@@ -93,11 +93,11 @@ def run_framing(y, name: str, seeds: int = 10, epochs: int = 100, faithful: bool
     keys = jax.vmap(jax.random.key)(np.arange(seed0, seed0 + seeds))
     params, _ = compiled_train(mc, tc, vmap_keys=True)(keys, xtr, ytr, np.ones(len(xtr), np.float32))
     if stateful:   # reset before predicting train, and again before test (the tutorial's reset_states)
-        run = jax.vmap(lambda p, x: predict_stateful(p, x, 1), (0, None))
-    else:
-        run = jax.vmap(predict, (0, None))
-    p_tr = np.asarray(run(params, xtr))[..., 0]                # (K, n_train) scaled
-    p_te = np.asarray(run(params, xte))[..., 0]
+        p_tr = np.asarray(predict_many_stateful(params, xtr, 1))[..., 0]   # (K, n_train) scaled
+        p_te = np.asarray(predict_many_stateful(params, xte, 1))[..., 0]
+    else:          # one call for both sets: each window starts from zero state anyway
+        p = np.asarray(predict_many(params, np.concatenate([xtr, xte])))[..., 0]
+        p_tr, p_te = p[:, : len(xtr)], p[:, len(xtr):]
     inv = lambda a: minmax_inverse(a[..., None], lo, hi)[..., 0]  # noqa: E731
     p_tr, p_te = inv(p_tr), inv(p_te)
     a_tr, a_te = (inv(ytr[None, :, 0])[0], inv(yte[None, :, 0])[0]) if faithful else (y[t_tr], y[t_te])
