@@ -112,3 +112,22 @@ def test_random_finite_series_never_crash(values, h):
         return
     out = fc.forecast(h)
     assert len(out) == h and np.isfinite(out["mean"]).all()
+
+
+def test_auto_diff_is_chosen_by_rolling_validation_inside_the_data():
+    from lstmcast.ensemble import choose_diffs
+    y = _series(90, "MS")
+    fc = Forecaster(look_back=6, **FAST)
+    (diff,), (scores,) = choose_diffs([fc], [y])
+    assert set(scores) == {"12,1", "12", "1"} | ({"none"} if "none" in scores else set())
+    assert ",".join(map(str, diff)) == min(scores, key=scores.get)
+    # fit uses that choice and keeps the scores; a fixed diff skips the selection
+    fitted = Forecaster(look_back=6, **FAST).fit(y)
+    assert fitted.r_["diff"] == diff and fitted.diff_scores_ == pytest.approx(scores)
+    assert Forecaster(look_back=6, diff=(1,), **FAST).fit(y).diff_scores_ == {}
+    # the choice sees only the series it is given: changing later values changes nothing before them
+    (again,), (scores2,) = choose_diffs([fc], [y.iloc[:80]])
+    y2 = y.copy()
+    y2.iloc[80:] *= 5
+    (same,), (scores3,) = choose_diffs([fc], [y2.iloc[:80]])
+    assert same == again and scores3 == scores2

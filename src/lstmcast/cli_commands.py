@@ -25,6 +25,9 @@ def cmd_fit(a) -> int:
     con.note(f"training {fc.seeds} LSTMs x {fc.epochs} epochs in one compiled call ...")
     fc.fit(y)
     r = fc.r_
+    if fc.diff_scores_:
+        con.note("differencing chosen by rolling validation (RMSE of held-out forecasts): " +
+                 ", ".join(f"{k}: {v:.4g}" for k, v in sorted(fc.diff_scores_.items(), key=lambda kv: kv[1])))
     con.note(f"look_back {r['look_back']}, season {r['m']}, transform {r['transform']}, differencing "
              f"{list(r['diff'])}, units {list(r['units'])}; trained in {time.perf_counter() - t0:.1f} s")
     loss = fc.loss_.mean(axis=0)

@@ -19,7 +19,6 @@ import pandas as pd
 from . import metrics
 from .data import DataError, validate_series
 from .forecaster import Forecaster, season_length_for
-from .train import compiled_train
 
 BASELINES = ("naive", "snaive", "drift", "ets", "arima")
 MODELS = ("lstm",) + BASELINES
@@ -50,34 +49,11 @@ def lstm_backtest(fc: Forecaster, y: pd.Series, horizon: int, cuts, refit: bool,
         hist = np.stack([vals[c + 1 - (L + D): c + 1] for c in cuts])
         return first.paths(hist, np.asarray(cuts), horizon)
     # REFIT: one forecaster per window, trained together where their arrays have the same shapes
-    fcs, arrays = [], []
-    for c in cuts:
-        f = _clone(fc)
-        arrays.append(f.prepare(y.iloc[: c + 1]))
-        fcs.append(f)
-    groups: dict = {}
-    for i, (f, (x, t)) in enumerate(zip(fcs, arrays)):
-        key = (x.shape[1:], t.shape[1:], f.model_config(x.shape[-1]), f.train_config(), f.r_["n_val"] > 0)
-        groups.setdefault(key, []).append(i)
-    import jax
-    keys = jax.vmap(jax.random.key)(np.arange(fc.seed, fc.seed + fc.seeds))
-    for (_, _, mc, tc, has_val), idx in groups.items():
-        if has_val:  # validation sets differ in size per window: train these one by one
-            for i in idx:
-                fcs[i]._train(*arrays[i], fcs[i].r_["n_val"])
-                say(f"lstm: window {i + 1}/{len(cuts)} trained")
-            continue
-        n = max(len(arrays[i][0]) for i in idx)
-        pad = lambda a: np.concatenate([a, np.zeros((n - len(a), *a.shape[1:]), a.dtype)])  # noqa: E731
-        xs = np.stack([pad(arrays[i][0]) for i in idx])
-        ts = np.stack([pad(arrays[i][1]) for i in idx])
-        ws = np.stack([pad(np.ones(len(arrays[i][0]), np.float32)) for i in idx])
-        # every window trains with the same K seeds, as K separate fits would
-        fn = compiled_train(mc, tc, vmap_keys=True, vmap_data=True)
-        params, m = fn(keys, xs, ts, ws)
-        for j, i in enumerate(idx):
-            fcs[i].set_trained(jax.tree.map(lambda a: a[:, j], params), jax.tree.map(lambda a: a[:, j], m))
-        say(f"lstm: {len(idx)} window(s) x {fc.seeds} seeds trained in one compiled call")
+    from .ensemble import choose_diffs, fit_many
+    parts = [y.iloc[: c + 1] for c in cuts]
+    fcs = [_clone(fc) for _ in cuts]
+    diffs = choose_diffs(fcs, parts, progress=say)[0] if isinstance(fc.diff, str) else None
+    fit_many(fcs, parts, diffs, progress=say)
     out = []
     for f, c in zip(fcs, cuts):
         L, D = f.r_["look_back"], f.pipe_.n_lost

@@ -35,6 +35,21 @@ def season_length_for(freq: str | None) -> int:
     return SEASONS.get(base, 1)
 
 
+def auto_diff(u, m: int, long_enough: bool = True) -> tuple[int, ...]:
+    """Differencing lags for (transformed) training values u, as AutoARIMA chooses its orders:
+    one seasonal difference if the seasonal-strength test asks for it (statsforecast's nsdiffs),
+    then as many first differences as the KPSS test asks for (ndiffs, at most 2)."""
+    from statsforecast.arima import ndiffs, nsdiffs
+    u = np.asarray(u, np.float64)
+    try:
+        seasonal = m > 1 and long_enough and nsdiffs(u, period=m) > 0
+        w = u[m:] - u[:-m] if seasonal else u
+        d = int(ndiffs(w))
+    except Exception:  # too short or degenerate for the tests: the airline model's orders
+        return (m, 1) if m > 1 and long_enough else (1,)
+    return ((m,) if seasonal else ()) + (1,) * d
+
+
 def season_phase(ts: pd.Timestamp, m: int) -> int:
     """Position of a timestamp within its season (month of year, weekday, ...)."""
     if m == 12:
@@ -65,7 +80,9 @@ class Forecaster:
             (a one-step model whose predictions are fed back).
         horizon: the direct strategy's output width; None = the season length (at least 4).
         transform: "none", "log", "boxcox" or "auto" (log when all values are positive).
-        diff: differencing lags applied in order, e.g. (12, 1); "auto" = (season, 1), or (1,) if there is no season.
+        diff: differencing lags applied in order, e.g. (12, 1); "auto" = chosen on the training values by
+            the unit-root tests AutoARIMA uses (a seasonal difference if nsdiffs says so, then ndiffs
+            first differences).
         scale: "standard" or "minmax", fitted on the training part.
         calendar: add sin/cos of the season position as input features.
         validation: fraction of the last training windows held out; with patience > 0 early stopping
@@ -110,7 +127,7 @@ class Forecaster:
         return f"Forecaster({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     # CHECKS ----------------------------------------------------------------------------------------
-    def _resolve(self, y: pd.Series) -> dict:
+    def _resolve(self, y: pd.Series, diff=None) -> dict:
         def need(cond, msg):
             if not cond:
                 raise DataError(msg)
@@ -149,9 +166,12 @@ class Forecaster:
             i = int(np.argmin(vals))
             raise DataError(f"transform {tf!r} needs values > 0; {y.index[i].date()} has {vals[i]:g}: "
                             "use --transform none")
-        if isinstance(self.diff, str):
+        if diff is not None:
+            diff = tuple(int(a) for a in diff)
+        elif isinstance(self.diff, str):
             need(self.diff == "auto", f"diff must be 'auto' or lags like (12, 1); got {self.diff!r}")
-            diff = (m, 1) if m > 1 and len(y) >= 3 * m + lb + MIN_WINDOWS else (1,)
+            u = np.log(vals) if tf in ("log", "boxcox") else vals
+            diff = auto_diff(u, m, long_enough=len(y) >= 3 * m + lb + MIN_WINDOWS)
         else:
             diff = tuple(int(a) for a in self.diff)
             need(all(a > 0 for a in diff), f"diff lags must be > 0; got {self.diff!r}")
@@ -195,16 +215,27 @@ class Forecaster:
 
     # FIT -------------------------------------------------------------------------------------------
     def fit(self, y):
-        """Fit the pipeline and the K networks on `y` (pd.Series with a DatetimeIndex, or DataFrame ds, y)."""
-        x, t = self.prepare(y)
+        """Fit the pipeline and the K networks on `y` (pd.Series with a DatetimeIndex, or DataFrame ds, y).
+
+        With diff="auto" the differencing is chosen first, by forecasting a held-out tail of `y` with
+        each candidate (`ensemble.choose_diffs`); the scores are kept in `diff_scores_`.
+        """
+        from .ensemble import choose_diffs
+        y = validate_series(y)
+        diff, scores = (None, {})
+        if isinstance(self.diff, str):
+            (diff,), (scores,) = choose_diffs([self], [y])
+        x, t = self.prepare(y, diff=diff)
+        self.diff_scores_ = scores
         self._train(x, t, self.r_["n_val"])
         return self
 
-    def prepare(self, y):
-        """Everything before training: check `y`, resolve the automatic settings, fit the pipeline on
-        the training part; returns the training windows (x (N, T, F), targets (N, h))."""
+    def prepare(self, y, diff=None):
+        """Everything before training: check `y`, resolve the automatic settings (`diff` replaces
+        diff="auto"), fit the pipeline on the training part; returns the training windows
+        (x (N, T, F), targets (N, h))."""
         y = validate_series(y)
-        self.r_ = self._resolve(y)
+        self.r_ = self._resolve(y, diff)
         vals = y.to_numpy(np.float64)
         self.phase_ = season_phase(y.index[0], self.r_["m"])
         self.pipe_ = fit_pipeline(vals[: len(vals) - self._val_values()], self.r_["transform"], self.r_["diff"],

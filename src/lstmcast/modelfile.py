@@ -46,7 +46,8 @@ def save(fc, path, overwrite: bool = False):
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
         "hyper_parameters": {k: (list(v) if isinstance(v, tuple) else v) for k, v in fc.get_params().items()},
         "resolved": {"season_length": r["m"], "look_back": r["look_back"], "units": list(r["units"]),
-                     "transform": r["transform"], "diff": list(r["diff"]), "horizon": r["h"], "n_val": r["n_val"]},
+                     "transform": r["transform"], "diff": list(r["diff"]), "horizon": r["h"], "n_val": r["n_val"],
+                     "diff_scores": getattr(fc, "diff_scores_", {})},
         "pipeline": fc.pipe_.to_dict(), "phase": int(fc.phase_),
         "series": {"name": fc.y_.name if isinstance(fc.y_.name, str) else None,
                    "index_name": fc.y_.index.name, "freq": fc.y_.index.freqstr,
@@ -91,6 +92,7 @@ def load(cls, path):
         r = config["resolved"]
         fc.r_ = dict(m=int(r["season_length"]), look_back=int(r["look_back"]), units=tuple(r["units"]),
                      transform=r["transform"], diff=tuple(r["diff"]), h=int(r["horizon"]), n_val=int(r["n_val"]))
+        fc.diff_scores_ = dict(r.get("diff_scores", {}))
         fc.pipe_ = Pipeline.from_dict(config["pipeline"])
         fc.phase_ = int(config["phase"])
         s = config["series"]
