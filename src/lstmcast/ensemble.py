@@ -57,6 +57,8 @@ def holdout_sse(f, y, start: int, stop: int, h: int):
 
 
 FOLDS = 3
+SELECTION_STEPS = 800      # Adam steps per selection model at most: short series get their full epochs,
+                           # long ones (more steps per epoch) fewer epochs, so selection stays cheap
 
 
 def choose_diffs(fcs, series, progress=None):
@@ -73,10 +75,13 @@ def choose_diffs(fcs, series, progress=None):
         cands = list(dict.fromkeys([r["diff"], (m, 1), (m,), (1,)] if m > 1 else [r["diff"], (1,), ()]))
         cands_of.append((r["diff"], cands))
         width = max(m, 4)
+        # one epoch count for all of this series' trials (one TrainConfig: they train in one call)
+        steps_per_epoch = max(1, -(-(len(y) - h - width - r["look_back"]) // f.batch_size))
+        epochs = int(min(f.epochs, max(10, SELECTION_STEPS // steps_per_epoch)))
         for k in range(FOLDS):
             cut = len(y) - h - width * (k + 1) + 1          # fold k trains on y[:cut]
             for c in cands:
-                t = type(f)(**{**f.get_params(), "diff": c})
+                t = type(f)(**{**f.get_params(), "diff": c, "epochs": epochs})
                 try:
                     t._resolve(y.iloc[:cut])
                 except DataError:

@@ -7,7 +7,9 @@ Cut-offs are the last `windows` origins spaced `step` apart: with horizon 1 and 
 144 airline months, the first window trains on months 1..96 and each window predicts one later month.
 Every model sees only data up to its cut-off (the LSTM's scaler and transforms included).
 refit=False fits once at the first cut-off and then only moves the input window forward, with the
-parameters frozen, as statsforecast's cross_validation(refit=False) does.
+parameters frozen, as statsforecast's cross_validation(refit=False) does. With refit, an automatic
+differencing (diff="auto") is chosen once, on the data up to the first cut-off, and the networks
+are refitted per window.
 """
 from __future__ import annotations
 
@@ -52,7 +54,8 @@ def lstm_backtest(fc: Forecaster, y: pd.Series, horizon: int, cuts, refit: bool,
     from .ensemble import choose_diffs, fit_many
     parts = [y.iloc[: c + 1] for c in cuts]
     fcs = [_clone(fc) for _ in cuts]
-    diffs = choose_diffs(fcs, parts, progress=say)[0] if isinstance(fc.diff, str) else None
+    # diff="auto": chosen once, on the data up to the first cut-off (later windows only add data)
+    diffs = choose_diffs(fcs[:1], parts[:1], progress=say)[0] * len(cuts) if isinstance(fc.diff, str) else None
     fit_many(fcs, parts, diffs, progress=say)
     out = []
     for f, c in zip(fcs, cuts):
