@@ -2,7 +2,8 @@
 
     python benchmarks/bench_cli.py
 
-fit: a 500-point series, 10-seed ensemble, 100 epochs, look_back 12 (floor 15 s; default recipe floor 20 s);
+fit: a 500-point series, 10-seed ensemble, 100 epochs, look_back 12 (floor 15 s; default recipe floor 20 s),
+with the default automatic differencing (a validation step before the fit) and with a fixed one;
 forecast: 24 steps from the saved model (floor 3 s); evaluate on the airline series:
 --horizon 12 --windows 4 --seeds 10 (floor 30 s) and --horizon 1 --windows 48 --refit --seeds 10 (floor 120 s).
 """
@@ -45,6 +46,9 @@ def main():
     jobs = [
         ("fit 500 pts, 10 seeds, 100 ep, lb 12", ["fit", str(tmp / "s.csv"), "--model", str(tmp / "m"), "--look-back",
                                                   "12", "--seeds", "10", "--epochs", "100", "--force", "--quiet"], 15),
+        ("fit, same, fixed --diff 12,1", ["fit", str(tmp / "s.csv"), "--model", str(tmp / "m2"), "--look-back", "12",
+                                          "--seeds", "10", "--epochs", "100", "--diff", "12,1", "--force", "--quiet"],
+         15),
         ("forecast 24 steps", ["forecast", "--model", str(tmp / "m"), "--horizon", "24", "--quiet"], 3),
         ("forecast 24 steps, level 80 95", ["forecast", "--model", str(tmp / "m"), "--horizon", "24", "--level", "80",
                                             "95", "--quiet"], 3),
