@@ -57,8 +57,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     import jax
-    from lstmcast.model import ModelConfig
-    from lstmcast.train import TrainConfig, compiled_train
+    from lstmcast.engine.model import ModelConfig
+    from lstmcast.engine.train import TrainConfig, compiled_train
 
     x, y = data()
     w = np.ones(len(x), np.float32)

@@ -58,7 +58,7 @@ def main():
     a = ap.parse_args()
     from lstmcast import datasets
     from lstmcast.tutorial import PRESETS, prepare, run_framing
-    from lstmcast.windows import frame
+    from lstmcast.prep.windows import frame
     y = datasets.airline().to_numpy()
     rows = []
     for name, (lb, framing, units, stateful) in PRESETS.items():

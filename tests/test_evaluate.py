@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from helpers import run_cli
-from lstmcast import Forecaster, datasets, metrics
+from lstmcast import Forecaster, datasets
+from lstmcast.evaluate import metrics
 from lstmcast.evaluate import backtest, cutoffs, score
 
 Y = datasets.airline()

@@ -115,7 +115,7 @@ def test_random_finite_series_never_crash(values, h):
 
 
 def test_auto_diff_is_chosen_by_rolling_validation_inside_the_data():
-    from lstmcast.ensemble import choose_diffs
+    from lstmcast.models.ensemble import choose_diffs
     y = _series(90, "MS")
     fc = Forecaster(look_back=6, **FAST)
     (diff,), (scores,) = choose_diffs([fc], [y])

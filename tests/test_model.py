@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from keras_ref import build, reset
-from lstmcast.model import (ModelConfig, apply, config_of, from_keras_weights, init_params,
+from lstmcast.engine.model import (ModelConfig, apply, config_of, from_keras_weights, init_params,
                             to_keras_weights)
-from lstmcast.train import predict, predict_stateful
+from lstmcast.engine.train import predict, predict_stateful
 
 
 @pytest.mark.parametrize("steps,features,units", [(1, 1, (4,)), (1, 3, (4,)), (3, 1, (4,)),

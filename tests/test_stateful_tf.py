@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from keras_ref import series_windows
-from lstmcast.model import ModelConfig, from_keras_weights, init_params, to_keras_weights
-from lstmcast.train import TrainConfig, make_train, predict_stateful
+from lstmcast.engine.model import ModelConfig, from_keras_weights, init_params, to_keras_weights
+from lstmcast.engine.train import TrainConfig, make_train, predict_stateful
 
 HAS_TF = importlib.util.find_spec("tensorflow") is not None
 

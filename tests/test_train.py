@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from keras_ref import build, series_windows
-from lstmcast.model import ModelConfig, from_keras_weights
-from lstmcast.train import TrainConfig, compiled_train, keras_adam, make_train
+from lstmcast.engine.model import ModelConfig, from_keras_weights
+from lstmcast.engine.train import TrainConfig, compiled_train, keras_adam, make_train
 
 
 def _fit_both(rng, n, steps, features, units, batch_size, epochs=3):
@@ -114,6 +114,6 @@ def test_early_stopping_restores_best_epoch(rng):
     best = int(m["best_epoch"])
     finite = vals[np.isfinite(vals)]
     assert best == int(np.argmin(vals[: len(finite)]))
-    from lstmcast.train import predict
+    from lstmcast.engine.train import predict
     got = float(np.mean((np.asarray(predict(params, xv)) - yv) ** 2))
     np.testing.assert_allclose(got, vals[best], rtol=1e-4)

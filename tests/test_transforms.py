@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from lstmcast.transforms import fit_pipeline
+from lstmcast.prep.transforms import fit_pipeline
 
 
 @settings(max_examples=30, deadline=None)

@@ -4,7 +4,7 @@ import pytest
 
 from lstmcast import datasets
 from lstmcast.tutorial import prepare
-from lstmcast.windows import create_dataset, frame, minmax_fit, minmax_inverse, minmax_transform, windows
+from lstmcast.prep.windows import create_dataset, frame, minmax_fit, minmax_inverse, minmax_transform, windows
 
 Y = datasets.airline().to_numpy()
 

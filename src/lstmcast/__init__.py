@@ -14,12 +14,12 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "Forecaster": ("lstmcast.forecaster", "Forecaster"),
-    "backtest": ("lstmcast.evaluate", "backtest"),
-    "load_csv": ("lstmcast.data", "load_csv"),
-    "DataError": ("lstmcast.data", "DataError"),
+    "backtest": ("lstmcast.evaluate.backtest", "backtest"),
+    "load_csv": ("lstmcast.data.series", "load_csv"),
+    "DataError": ("lstmcast.errors", "DataError"),
 }
-_SUBMODULES = {"data", "datasets", "windows", "model", "train", "forecaster", "evaluate",
-               "metrics", "plot", "cli", "tutorial", "transforms"}
+_SUBMODULES = {"data", "datasets", "prep", "engine", "models", "forecaster", "evaluate", "report", "cli",
+               "tutorial"}
 
 __all__ = sorted(_LAZY) + ["__version__"]
 

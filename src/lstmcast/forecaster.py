@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from .data import DataError, validate_series
-from .model import ModelConfig
-from .train import TrainConfig, compiled_train, predict_many, predict_many_own
-from .transforms import SCALES, TRANSFORMS, Pipeline, fit_pipeline
-from .windows import FRAMINGS, frame
+from .engine.model import ModelConfig
+from .engine.train import TrainConfig, compiled_train, predict_many, predict_many_own
+from .prep.transforms import SCALES, TRANSFORMS, Pipeline, fit_pipeline
+from .prep.windows import FRAMINGS, frame
 
 NOT_FITTED = "This Forecaster instance is not fitted yet. Call 'fit' with a series before using this method."
 MIN_WINDOWS = 8
@@ -220,7 +220,7 @@ class Forecaster:
         With diff="auto" the differencing is chosen first, by forecasting a held-out tail of `y` with
         each candidate (`ensemble.choose_diffs`); the scores are kept in `diff_scores_`.
         """
-        from .ensemble import choose_diffs
+        from .models.ensemble import choose_diffs
         y = validate_series(y)
         diff, scores = (None, {})
         if isinstance(self.diff, str):

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .data import DataError
-from .model import init_params
-from .transforms import Pipeline
+from .engine.model import init_params
+from .prep.transforms import Pipeline
 
 FORMAT_VERSION = 1
 

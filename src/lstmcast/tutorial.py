@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import jax
 import numpy as np
 
-from .model import ModelConfig
-from .train import TrainConfig, compiled_train, predict_many, predict_many_stateful
-from .windows import create_dataset, frame, minmax_fit, minmax_inverse, minmax_transform, windows
+from .engine.model import ModelConfig
+from .engine.train import TrainConfig, compiled_train, predict_many, predict_many_stateful
+from .prep.windows import create_dataset, frame, minmax_fit, minmax_inverse, minmax_transform, windows
 
 N_TRAIN = 96  # int(144 * 0.67), the tutorial's split
 

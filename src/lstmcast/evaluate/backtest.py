@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
-from .data import DataError, validate_series
-from .forecaster import Forecaster, season_length_for
+from ..data import DataError, validate_series
+from ..forecaster import Forecaster, season_length_for
 
 BASELINES = ("naive", "snaive", "drift", "ets", "arima")
 MODELS = ("lstm",) + BASELINES
@@ -51,7 +51,7 @@ def lstm_backtest(fc: Forecaster, y: pd.Series, horizon: int, cuts, refit: bool,
         hist = np.stack([vals[c + 1 - (L + D): c + 1] for c in cuts])
         return first.paths(hist, np.asarray(cuts), horizon)
     # REFIT: one forecaster per window, trained together where their arrays have the same shapes
-    from .ensemble import choose_diffs, fit_many
+    from ..models.ensemble import choose_diffs, fit_many
     parts = [y.iloc[: c + 1] for c in cuts]
     fcs = [_clone(fc) for _ in cuts]
     # diff="auto": chosen once, on the data up to the first cut-off (later windows only add data)

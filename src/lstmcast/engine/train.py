@@ -26,7 +26,7 @@ import optax
 
 from jax.flatten_util import ravel_pytree
 
-from ._cache import enable_compilation_cache
+from .cache import enable_compilation_cache
 from .model import ModelConfig, apply, init_params, zero_state
 
 enable_compilation_cache()

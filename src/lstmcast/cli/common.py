@@ -1,22 +1,12 @@
-"""The `lstmcast` command.
-
-    lstmcast tutorial                                   # the tutorial's 5 framings x 10 seeds, table + PNGs
-    lstmcast tutorial --faithful --framing stateful --seeds 30 --json
-    lstmcast fit sales.csv --model my-model             # fit an ensemble, save it
-    lstmcast forecast --model my-model --horizon 12 --out forecast.csv --plot forecast.png --level 80 95
-    lstmcast evaluate sales.csv --horizon 12 --windows 4  # rolling-origin backtest against baselines
-
-Bad input prints one line `lstmcast: error: ...` and exits with status 2.
-"""
+"""What every command shares: the console, the one-line-error parser, argument types, the model and
+data flags, and loading the data a command was given."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-
-from .errors import LstmcastError, UsageError
+from ..errors import UsageError
 
 
 class Console:
@@ -88,7 +78,7 @@ def _auto_or(parse):
 
 def add_model_flags(p, defaults: dict | None = None):
     """The Forecaster's hyper-parameters as flags (constructor names with dashes)."""
-    from .forecaster import Forecaster
+    from ..forecaster import Forecaster
     d = {**Forecaster().get_params(), **(defaults or {})}
     g = p.add_argument_group("model (Forecaster hyper-parameters)")
     g.add_argument("--look-back", type=_auto_or(_positive_int("--look-back")), default=d["look_back"],
@@ -140,7 +130,7 @@ def add_data_flags(p, required: bool = True):
 
 
 def load_data(a, con: Console):
-    from .data import load_csv
+    from ..data import load_csv
     y = load_csv(a.data, time_col=a.time_col, value_col=a.value_col, freq=a.freq, fill=a.fill, report=con.note)
     con.note(f"{a.data}: {len(y)} values, {y.index[0].date()} .. {y.index[-1].date()}, frequency {y.index.freqstr}")
     return y
@@ -153,101 +143,3 @@ def check_new_path(path, force: bool, what: str = "output"):
     if not p.parent.exists():
         raise UsageError(f"{path}: folder {str(p.parent)!r} does not exist")
     return p
-
-
-# COMMANDS -----------------------------------------------------------------------------------------
-
-def cmd_tutorial(a) -> int:
-    from .tutorial import PRESETS
-    con = Console(a.quiet or a.json)
-    names = a.framing or list(PRESETS)
-    out = Path(a.out)
-    marker = out / ".lstmcast-tutorial"
-    if out.exists() and not marker.exists() and any(out.iterdir()) and not a.force:
-        raise UsageError(f"{out}: folder exists and was not written by `lstmcast tutorial`; "
-                         "choose another --out or pass --force")
-    from . import datasets, plot
-    from .tutorial import run_framing, to_json
-    y = datasets.airline()
-    mode = "faithful" if a.faithful else "default"
-    con.note(f"lstmcast tutorial: {len(names)} framing(s) x {a.seeds} seeds x {a.epochs} epochs, {mode} mode "
-             f"(train months: 96, test months: 48)")
-    results = []
-    for i, name in enumerate(names, 1):
-        con.note(f"[{i}/{len(names)}] {name}: training {a.seeds} models ...")
-        r = run_framing(y.to_numpy(), name, seeds=a.seeds, epochs=a.epochs, faithful=a.faithful, seed0=a.seed)
-        con.note(f"[{i}/{len(names)}] {name}: {len(r.train_months)} train / {len(r.test_months)} test targets, "
-                 f"test RMSE {r.test_rmse.mean():.2f} ± {r.test_rmse.std(ddof=1) if a.seeds > 1 else 0:.2f}, "
-                 f"{r.seconds:.1f} s")
-        results.append(r)
-    out.mkdir(parents=True, exist_ok=True)
-    marker.write_text("files here are written by `lstmcast tutorial` and replaced when it runs again\n")
-    plot.plot_series(y, out / "dataset.png")
-    for r in results:
-        plot.plot_tutorial_framing(y, r, out / f"{r.name}.png")
-    doc = to_json(results, a.seeds, a.epochs, a.faithful)
-    if a.json:
-        print(json.dumps(doc, indent=2))
-    else:
-        print(format_tutorial_table(doc))
-        print(f"\nfigures: {out}/dataset.png and {out}/<framing>.png (the median seed's predictions)")
-    return 0
-
-
-def format_tutorial_table(doc: dict) -> str:
-    def stat(s):
-        return f"{s['mean']:6.2f} ± {s['std']:5.2f} [{s['min']:.1f}–{s['max']:.1f}]"
-    head = (f"{'framing':<11} {'tutorial train/test':>19}   {'lstmcast train RMSE':<27} {'lstmcast test RMSE':<28} "
-            f"{'persist.':>8} {'s-naive':>8} {'sec':>5}")
-    lines = [f"mode: {doc['mode']}, {doc['seeds']} seeds, {doc['epochs']} epochs; RMSE in thousands of "
-             "passengers, one-step predictions", head, "-" * len(head)]
-    for f in doc["framings"]:
-        rep = f"{f['reported']['train_rmse']:.2f} / {f['reported']['test_rmse']:.2f}"
-        lines.append(f"{f['name']:<11} {rep:>19}   {stat(f['train_rmse']):<27} {stat(f['test_rmse']):<28} "
-                     f"{f['persistence_test_rmse']:8.2f} {f['seasonal_naive_test_rmse']:8.2f} {f['seconds']:5.1f}")
-    return "\n".join(lines)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="lstmcast", description="LSTM time-series forecasting (JAX).")
-    p.add_argument("--version", action="version", version=f"lstmcast {_version()}")
-    sub = p.add_subparsers(dest="command", required=True)
-
-    t = sub.add_parser("tutorial", help="rerun the Keras tutorial's five framings with many seeds")
-    from .tutorial import PRESETS
-    t.add_argument("--framing", nargs="+", choices=list(PRESETS), default=None)
-    t.add_argument("--seeds", type=_positive_int("--seeds"), default=10)
-    t.add_argument("--epochs", type=_positive_int("--epochs"), default=100)
-    t.add_argument("--seed", type=int, default=7, help="first seed (the tutorial uses 7)")
-    t.add_argument("--faithful", action="store_true", help="the tutorial's leaks included, as written")
-    t.add_argument("--out", default="tutorial-output", help="folder for the PNG figures")
-    t.add_argument("--force", action="store_true", help="write into an --out folder that exists")
-    t.add_argument("--json", action="store_true", help="print one JSON document and nothing else")
-    t.add_argument("--quiet", action="store_true")
-    t.set_defaults(func=cmd_tutorial)
-
-    from . import cli_commands
-    cli_commands.register(sub)
-    return p
-
-
-def _version() -> str:
-    from . import __version__
-    return __version__
-
-
-def main(argv=None) -> int:
-    parser = build_parser()
-    a = parser.parse_args(argv)
-    try:
-        return a.func(a)
-    except LstmcastError as e:
-        print(f"lstmcast: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("lstmcast: interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

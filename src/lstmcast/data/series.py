@@ -16,7 +16,7 @@ import pandas as pd
 FILLS = ("interpolate", "ffill")
 
 
-from .errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
+from ..errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
 
 
 def _line(i: int) -> int:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from .errors import DataError
-from .train import compiled_train
+from ..errors import DataError
+from ..engine.train import compiled_train
 
 
 def fit_many(fcs, series, diffs=None, progress=None):

@@ -1,0 +1,48 @@
+"""The `lstmcast` command.
+
+    lstmcast tutorial                                   # the tutorial's 5 framings x 10 seeds, table + PNGs
+    lstmcast tutorial --faithful --framing stateful --seeds 30 --json
+    lstmcast fit sales.csv --model my-model             # fit an ensemble, save it
+    lstmcast forecast --model my-model --horizon 12 --out forecast.csv --plot forecast.png --level 80 95
+    lstmcast evaluate sales.csv --horizon 12 --windows 4  # rolling-origin backtest against baselines
+
+Bad input prints one line `lstmcast: error: ...` and exits with status 2.
+"""
+from __future__ import annotations
+
+import sys
+
+from ..errors import LstmcastError
+from .common import Console, _Parser  # noqa: F401  (Console: the commands' shared output)
+
+
+def build_parser():
+    p = _Parser(prog="lstmcast", description="LSTM time-series forecasting (JAX).")
+    p.add_argument("--version", action="version", version=f"lstmcast {_version()}")
+    sub = p.add_subparsers(dest="command", required=True)
+    from . import evaluate, fit, forecast, tutorial
+    for cmd in (tutorial, fit, forecast, evaluate):
+        cmd.register(sub)
+    return p
+
+
+def _version() -> str:
+    from .. import __version__
+    return __version__
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    try:
+        return a.func(a)
+    except LstmcastError as e:
+        print(f"lstmcast: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lstmcast: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The compiled core: the Keras-layout LSTM, the jitted training loop, prediction, program cache."""

@@ -1,0 +1,1 @@
+"""Pre-processing as pure functions of arrays: invertible transforms and windows."""
