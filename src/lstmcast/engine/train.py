@@ -40,6 +40,8 @@ class TrainConfig:
     stateful: bool = False         # carry LSTM state across batches within an epoch
     learning_rate: float = 1e-3    # Keras Adam default
     patience: int = 0              # >0: early stopping on validation loss, best weights restored
+    steps: int = 0                 # >0: a step budget instead of `epochs`: ceil(steps / batches) passes,
+                                   # each over a fresh random subset of at most `steps` batches (big panels)
 
 
 # OPTIMIZER ---------------------------------------------------------------------------------------
@@ -103,7 +105,12 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
     def train(key, x, y, w=None, xv=None, yv=None, params=None):
         n = x.shape[0]
         n_batches = -(-n // bsz)
-        pad = n_batches * bsz - n
+        n_epochs = cfg.epochs
+        if cfg.steps > 0:                      # step budget: static, from the shapes
+            n_batches = min(n_batches, cfg.steps)
+            n_epochs = -(-cfg.steps // n_batches)
+        used = n_batches * bsz                 # rows drawn per pass (the first ones of the permutation)
+        pad = max(used - n, 0)
         w = jnp.ones((n,), jnp.float32) if w is None else w.astype(jnp.float32)
         n_real = jnp.maximum(jnp.sum(w), 1.0)
         k_init, k_shuffle = jax.random.split(key)
@@ -136,15 +143,15 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
             # SHUFFLE: real rows first (in random or original order), padding last
             order = jax.random.uniform(epoch_key, (n,)) if cfg.shuffle else jnp.arange(n, dtype=jnp.float32)
             perm = jnp.argsort(jnp.where(w > 0, order, order + 2.0 * n + 2.0))
-            idx = jnp.concatenate([perm, jnp.zeros((pad,), perm.dtype)])
-            wi = jnp.concatenate([w[perm], jnp.zeros((pad,), jnp.float32)])
+            idx = jnp.concatenate([perm, jnp.zeros((pad,), perm.dtype)])[:used]
+            wi = jnp.concatenate([w[perm], jnp.zeros((pad,), jnp.float32)])[:used]
             wi = jnp.where(best["stopped"], 0.0, wi)                  # early-stopped: no more updates
             batches = (x[idx].reshape(n_batches, bsz, *x.shape[1:]),  # (nb, B, T, F)
                        y[idx].reshape(n_batches, bsz, *y.shape[1:]),  # (nb, B, O)
                        wi.reshape(n_batches, bsz))                    # (nb, B)
             state0 = zero_state(model_cfg, bsz)
             (params, opt_state, _), se = jax.lax.scan(_minibatch, (params, opt_state, state0), batches)
-            loss = jnp.sum(se) / n_real
+            loss = jnp.sum(se) / jnp.maximum(jnp.minimum(n_real, jnp.sum(wi)), 1.0)
             # VALIDATION + EARLY STOPPING
             if has_val:
                 val_se, _ = mse_rows(unravel(params), xv, yv, None)
@@ -164,9 +171,9 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
             return (params, opt_state, best), (loss, val)
 
         best0 = {"val": jnp.array(jnp.inf, jnp.float32), "params": params,
-                 "epoch": jnp.array(cfg.epochs - 1, jnp.int32), "wait": jnp.array(0, jnp.int32),
+                 "epoch": jnp.array(n_epochs - 1, jnp.int32), "wait": jnp.array(0, jnp.int32),
                  "stopped": jnp.array(False), "i": jnp.array(0, jnp.int32)}
-        epoch_keys = jax.random.split(k_shuffle, cfg.epochs)
+        epoch_keys = jax.random.split(k_shuffle, n_epochs)
         best0["params"] = flat0
         (flat, _, best), (losses, vals) = jax.lax.scan(_epoch, (flat0, opt_state, best0), epoch_keys)
         params = unravel(flat)

@@ -1,107 +1,164 @@
-"""Many forecasters at once: fit them in shared compiled calls, and choose differencing by validation.
+"""A trained LSTM panel model: per-series pipelines plus one ensemble (global) or one per series (local).
 
-    fit_many([fc_a, fc_b], [y_a, y_b])          # windows of a backtest, candidates of a selection
-    diffs, scores = choose_diffs([fc], [y])     # diff="auto": which differencing forecasts y best
+    model = fit_ensemble(spec, values, idx, diffs, progress)       # values: every series' raw array
+    p = model.paths(values, origins, h)                             # {series: (K, B, h)} member forecasts
 
-Forecasters whose training arrays have the same window shape train together: their windows are
-padded to one length with weight-0 rows (inert, see train.py) and all their K seeds run in one
-vmapped call, exactly as separate fits would.
+Series that share differencing lags share one vectorised `Pipes` (a `Group`); local params are
+(S, K, ...) per group, global params (K, ...) for all. `origins` are, per series, the indices of the
+last observation each forecast starts from, so one call serves the forecast past the end, in-sample
+predictions, conformal calibration and frozen-parameter backtests.
 """
 from __future__ import annotations
 
-import jax
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from ..errors import DataError
-from ..engine.train import compiled_train
+from ..prep.pipes import Pipes, fit_pipes
+from .lstm import Recipe, paths, train_global, train_local, windows
+
+MIN_WINDOWS = 8
 
 
-def fit_many(fcs, series, diffs=None, progress=None):
-    """Fit fcs[i] on series[i] (diffs[i], if given, replaces diff='auto'); returns fcs."""
-    say = progress or (lambda *_: None)
-    diffs = diffs or [None] * len(fcs)
-    arrays = [f.prepare(y, diff=d) for f, y, d in zip(fcs, series, diffs)]
-    groups: dict = {}
-    for i, (f, (x, t)) in enumerate(zip(fcs, arrays)):
-        key = (x.shape[1:], t.shape[1:], f.model_config(x.shape[-1]), f.train_config(), f.r_["n_val"] > 0,
-               f.seed, f.seeds)
-        groups.setdefault(key, []).append(i)
-    for (_, _, mc, tc, has_val, seed, seeds), idx in groups.items():
-        if has_val:  # validation tails differ in size: these train one by one
-            for i in idx:
-                fcs[i]._train(*arrays[i], fcs[i].r_["n_val"])
-            continue
-        n = max(len(arrays[i][0]) for i in idx)
-        pad = lambda a: np.concatenate([a, np.zeros((n - len(a), *a.shape[1:]), a.dtype)])  # noqa: E731
-        xs = np.stack([pad(arrays[i][0]) for i in idx])                         # (W, N, T, F)
-        ts = np.stack([pad(arrays[i][1]) for i in idx])                         # (W, N, h)
-        ws = np.stack([pad(np.ones(len(arrays[i][0]), np.float32)) for i in idx])
-        keys = jax.vmap(jax.random.key)(np.arange(seed, seed + seeds))         # the same seeds for each
-        params, m = compiled_train(mc, tc, vmap_keys=True, vmap_data=True)(keys, xs, ts, ws)
-        for j, i in enumerate(idx):
-            fcs[i].set_trained(jax.tree.map(lambda a: a[:, j], params), jax.tree.map(lambda a: a[:, j], m))
-        say(f"lstm: {len(idx)} model set(s) x {seeds} seeds trained in one compiled call")
-    return fcs
+@dataclass
+class Spec:
+    """Everything a fit needs besides the data: resolved settings of one Forecaster."""
+    recipe: Recipe
+    scope: str                       # "local" or "global"
+    train: object                    # engine TrainConfig
+    seeds: int
+    seed: int
+    transform: str                   # "auto", "none", "log", "boxcox"
+    scale: str
+    n_val: int = 0                   # local: validation windows per series (early stopping)
+    val_frac: float = 0.0            # global: fraction of each series' last windows held out
 
 
-def holdout_sse(f, y, start: int, stop: int, h: int):
-    """Sum of squared errors and count of f's h-step forecasts from the origins start-1 .. stop-1
-    (frozen parameters; the targets run up to stop - 1 + h)."""
-    vals = y.to_numpy()
-    L, D = f.r_["look_back"], f.pipe_.n_lost
-    ends = np.arange(start - 1, stop)
-    hist = vals[ends[:, None] + 1 + np.arange(-(L + D), 0)[None, :]]
-    pred = f._point(f.paths(hist, ends, h))                                      # (B, h)
-    actual = vals[ends[:, None] + 1 + np.arange(h)[None, :]]
-    return float(np.sum((pred - actual) ** 2)), pred.size
+@dataclass
+class Group:
+    idx: np.ndarray                  # (S,) series positions in the panel
+    pipes: Pipes                     # S rows
+    params: dict                     # local: leaves (S, K, ...); global: the shared (K, ...) tree
 
 
-FOLDS = 3
-SELECTION_STEPS = 800      # Adam steps per selection model at most: short series get their full epochs,
-                           # long ones (more steps per epoch) fewer epochs, so selection stays cheap
+@dataclass
+class Ensemble:
+    recipe: Recipe
+    scope: str
+    groups: list
+    phase0: np.ndarray               # (N,) season position of each panel series' index 0
+    loss: np.ndarray                 # (K, E) mean training loss per member (local: mean over series)
+    val_loss: np.ndarray
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def trained(self) -> np.ndarray:
+        return np.sort(np.concatenate([g.idx for g in self.groups])) if self.groups else np.zeros(0, int)
+
+    def paths(self, values, origins: dict, h: int) -> dict:
+        """{i: origins (B_i,) ints} -> {i: (K, B_i, h)}: member forecasts from each origin (the index of the
+        last value used) of series i, values[i] its raw values (later values unused)."""
+        out = {}
+        R = self.recipe
+        for g in self.groups:
+            rows = [(s, i) for s, i in enumerate(g.idx) if i in origins and len(origins[i])]
+            if not rows:
+                continue
+            B = max(len(origins[i]) for _, i in rows)
+            sel = np.array([s for s, _ in rows])
+            D = g.pipes.n_lost
+            tails = np.zeros((len(rows) * B, R.look_back + D))
+            ends = np.zeros(len(rows) * B, int)
+            for r, (_, i) in enumerate(rows):
+                o = np.asarray(origins[i], int)
+                o = np.concatenate([o, np.full(B - len(o), o[-1])])
+                v = np.asarray(values[i], np.float64)
+                tails[r * B:(r + 1) * B] = v[o[:, None] + np.arange(-(R.look_back + D) + 1, 1)[None, :]]
+                ends[r * B:(r + 1) * B] = o
+            pipes = g.pipes.take(np.repeat(sel, B))
+            phase0 = np.repeat(self.phase0[g.idx[sel]], B)
+            params = g.params
+            if self.scope == "local":
+                import jax
+                params = jax.tree.map(lambda a: a[sel], g.params)
+            p = paths(R, self.scope, params, pipes, tails, ends, phase0, h, groups=(len(rows), B))
+            p = p.reshape(p.shape[0], len(rows), B, h)
+            for r, (_, i) in enumerate(rows):
+                out[i] = p[:, r, :len(origins[i])]
+        return out
 
 
-def choose_diffs(fcs, series, progress=None):
-    """For each forecaster with diff="auto", the differencing whose forecasts of its own series' recent
-    past are best, by rolling origin inside that series: 3 folds, each fitted on the values before
-    it and scored on h-step forecasts from one season (at least 4) of origins with frozen parameters.
-    Candidates: the unit-root tests' choice, (season, 1), (season,), (1,).
-    Returns (diffs, scores) with scores[i] = {"12,1": rmse, ...} (pooled over the folds)."""
-    trials, meta, cands_of = [], [], []
-    for i, (f, y) in enumerate(zip(fcs, series)):
-        probe = type(f)(**f.get_params())
-        r = probe._resolve(y)
-        m, h = r["m"], r["h"]
-        cands = list(dict.fromkeys([r["diff"], (m, 1), (m,), (1,)] if m > 1 else [r["diff"], (1,), ()]))
-        cands_of.append((r["diff"], cands))
-        width = max(m, 4)
-        # one epoch count for all of this series' trials (one TrainConfig: they train in one call)
-        steps_per_epoch = max(1, -(-(len(y) - h - width - r["look_back"]) // f.batch_size))
-        epochs = int(min(f.epochs, max(10, SELECTION_STEPS // steps_per_epoch)))
-        for k in range(FOLDS):
-            cut = len(y) - h - width * (k + 1) + 1          # fold k trains on y[:cut]
-            for c in cands:
-                t = type(f)(**{**f.get_params(), "diff": c, "epochs": epochs})
-                try:
-                    t._resolve(y.iloc[:cut])
-                except DataError:
-                    continue
-                trials.append((t, y.iloc[:cut]))
-                meta.append((i, c, cut, cut + width - 1, h))
-    if trials:
-        fit_many([t for t, _ in trials], [s for _, s in trials], progress=progress)
-    pooled = [dict() for _ in fcs]
-    for (t, _), (i, c, start, stop, h) in zip(trials, meta):
-        sse, n = holdout_sse(t, series[i], start, stop, h)
-        a, b = pooled[i].get(c, (0.0, 0))
-        pooled[i][c] = (a + sse, b + n)
-    diffs, scores = [], []
-    for i, (default, cands) in enumerate(cands_of):
-        full = pooled[i]
-        # only candidates scored on every fold compete (a candidate too long for early folds would be
-        # judged on fewer, easier origins)
-        most = max((n for _, n in full.values()), default=0)
-        fair = {c: np.sqrt(sse / n) for c, (sse, n) in full.items() if n == most}
-        scores.append({(",".join(map(str, c)) or "none"): float(v) for c, v in fair.items()})
-        diffs.append(min(fair, key=fair.get) if fair else default)
-    return diffs, scores
+def min_length(spec: Spec, diff) -> int:
+    """Fewest values a series needs for MIN_WINDOWS training windows (plus validation)."""
+    R = spec.recipe
+    return int(sum(diff)) + R.look_back + R.h - 1 + MIN_WINDOWS + spec.n_val
+
+
+def val_values(spec: Spec) -> int:
+    return spec.n_val + spec.recipe.h - 1 if spec.n_val else 0
+
+
+def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None) -> Ensemble:
+    """Fit pipelines and networks on series `idx` of `values`; diffs[j] = lags of series idx[j]."""
+    import jax
+    R = spec.recipe
+    idx = np.asarray(idx, int)
+    by_diff: dict = {}
+    for j, i in enumerate(idx):
+        by_diff.setdefault(tuple(diffs[j]), []).append(i)
+    nv = val_values(spec)
+    groups, data, where = [], [], []
+    for d, members_ in by_diff.items():
+        members_ = np.asarray(members_, int)
+        pipes = fit_pipes([values[i][: len(values[i]) - nv] for i in members_], spec.transform, d, spec.scale)
+        for s, i in enumerate(members_):
+            data.append(windows(R, pipes.take([s]), values[i], phase0[i]))
+            where.append((len(groups), s))
+        groups.append(Group(members_, pipes, {}))
+    if spec.scope == "local":
+        if spec.n_val:
+            params, metrics = _train_local_val(spec, data)
+        else:
+            params, metrics = train_local(R, spec.train, data, spec.seeds, spec.seed, progress)
+        _check_loss(metrics["loss"], spec)
+        for gi, g in enumerate(groups):
+            rows = [k for k, (a, _) in enumerate(where) if a == gi]
+            g.params = jax.tree.map(lambda a: a[np.asarray(rows)], params)
+        loss, val = metrics["loss"].mean(0), metrics["val_loss"].mean(0)
+    else:
+        xs, ts, xv, tv = [], [], [], []
+        for x, t in data:
+            k = int(np.ceil(spec.val_frac * len(x))) if spec.val_frac > 0 else 0
+            xs.append(x[: len(x) - k]), ts.append(t[: len(t) - k])
+            xv.append(x[len(x) - k:]), tv.append(t[len(t) - k:])
+        x, t = np.concatenate(xs), np.concatenate(ts)
+        xv, tv = np.concatenate(xv), np.concatenate(tv)
+        params, metrics = train_global(R, spec.train, x, t, spec.seeds, spec.seed,
+                                       xv if len(xv) else None, tv if len(tv) else None)
+        _check_loss(metrics["loss"], spec)
+        for g in groups:
+            g.params = params
+        loss, val = metrics["loss"], metrics["val_loss"]
+    return Ensemble(R, spec.scope, groups, np.asarray(phase0), np.asarray(loss), np.asarray(val))
+
+
+def _train_local_val(spec: Spec, data):
+    """Local training with a validation tail (early stopping): tails differ in size, so one by one."""
+    import jax
+    from ..engine.train import compiled_train
+    from .lstm import _keys
+    fn = compiled_train(spec.recipe.model_config(), spec.train, vmap_keys=True, with_val=True)
+    ps, ms = [], []
+    for x, t in data:
+        n = spec.n_val
+        p, m = fn(_keys(spec.seed, spec.seeds), x[:-n], t[:-n], np.ones(len(x) - n, np.float32), x[-n:], t[-n:])
+        ps.append(jax.tree.map(np.asarray, p)), ms.append(jax.tree.map(np.asarray, m))
+    stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
+    return stack(ps), stack(ms)
+
+
+def _check_loss(loss, spec: Spec):
+    if not np.all(np.isfinite(loss)):
+        lr = spec.train.learning_rate
+        raise DataError(f"training diverged to NaN (learning_rate={lr}); try a lower --learning-rate")

@@ -1,0 +1,125 @@
+"""Rolling-origin forecasts of a Forecaster over a panel, in statsforecast's cross_validation frame.
+
+    cv = cross_validation(fc, panel, h=12, n_windows=4, step=12, refit=True, levels=[], members=False)
+    # unique_id, ds, cutoff, y, lstm (+ lstm-lo-80 / lstm-hi-80, lstm-seed-k)
+
+Cut-offs are per series: its last n_windows origins `step` apart, the last one h values before its end,
+so every forecast is scored on values the model never saw (its scaler and transforms included). The
+scope and the differencing are chosen once, on the data up to the first cut-off; refit=True then fits
+again at each cut-off, refit=False moves the input window with the parameters frozen.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .baselines import fallback
+from .fitting import fit_panel
+from .predicting import point
+
+
+def cutoff_positions(lengths, h: int, n_windows: int, step: int) -> np.ndarray:
+    """(N, W) index of the last training value of each series' windows, oldest first (< 1: unusable)."""
+    lengths = np.asarray(lengths)
+    return lengths[:, None] - 1 - h - step * np.arange(n_windows)[::-1][None, :]
+
+
+def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, progress=None):
+    say = progress or (lambda *a, **k: None)
+    step = h if step is None else step
+    for name, v in (("h", h), ("n_windows", n_windows), ("step_size", step)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
+            raise DataError(f"{name} must be a whole number > 0; got {v!r}")
+    if levels and not refit:
+        raise DataError("intervals in a backtest need refit=True (each cut-off calibrates its own)")
+    cuts = cutoff_positions(panel.lengths, h, n_windows, step)
+    usable = np.flatnonzero(cuts[:, 0] >= 1)
+    if len(usable) == 0:
+        i = int(np.argmax(panel.lengths))
+        raise DataError(f"{n_windows} window(s) of horizon {h} spaced {step} need more than "
+                        f"{h + step * (n_windows - 1) + 1} values; the longest series has {panel.lengths[i]}")
+    if len(usable) < len(panel):
+        say(f"backtest: {len(panel) - len(usable)} series too short for {n_windows} window(s) of horizon {h} "
+            "are left out")
+    sub = panel.subset(usable)
+    cuts = cuts[usable]
+    frames, models = [], []
+    first = None
+    for w in range(n_windows):
+        if w > 0 and not refit:
+            frames.append(_frozen_window(first, sub, cuts[:, w], h, members))
+            models.append(_models(first, sub, cuts[:, w]))
+            continue
+        part = sub.truncate(cuts[:, w])
+        clone = type(fc)(**fc.get_params())
+        say(f"backtest window {w + 1}/{n_windows}: fitting on data up to each series' cut-off ...")
+        if first is None:
+            fit_panel(clone, part, progress=say)
+            first = clone
+        else:
+            fit_panel(clone, part, progress=say, scope=first.scope_,
+                      diffs={i: first.diffs_.get(i, fc.global_diff()) for i in range(len(part))})
+        f = clone.forecast(h, level=levels or None, members=members)
+        frames.append(_attach(f, sub, cuts[:, w], h))
+        models.append(_models(clone, sub, cuts[:, w]))
+    cv = pd.concat(frames, ignore_index=True)
+    fc.cv_models_ = pd.concat(models, ignore_index=True)
+    fc.cv_first_ = first
+    return cv
+
+
+def _rename(f):
+    cols = {"mean": "lstm"}
+    cols.update({c: f"lstm-{c}" for c in f.columns if c.startswith(("lo-", "hi-"))})
+    cols.update({c: c.replace("member-", "lstm-seed-") for c in f.columns if c.startswith("member-")})
+    return f.rename(columns=cols).drop(columns=["model"])
+
+
+def _attach(f, panel, cut, h):
+    """Forecast frame of a fit at `cut` -> cv rows with cutoff and the actual y."""
+    idc, tc = panel.id_col, panel.time_col
+    rows = []
+    pos = {k: i for i, k in enumerate(panel.ids)}
+    f = _rename(f)
+    for key, part in f.groupby(idc, sort=False):
+        i = pos[key]
+        c = int(cut[i])
+        part = part.copy()
+        part.insert(2, "cutoff", panel.index(i)[c])
+        part.insert(3, panel.target_col, np.asarray(panel.values[i], np.float64)[c + 1: c + 1 + h])
+        rows.append(part)
+    return pd.concat(rows, ignore_index=True)
+
+
+def _frozen_window(fit, panel, cut, h, members):
+    """Forecasts from `cut` with the parameters of the first window's fit."""
+    idc, tc = panel.id_col, panel.time_col
+    vals = [np.asarray(v, np.float64) for v in panel.values]
+    origins = {i: np.array([int(cut[i])]) for i in fit.diffs_}
+    paths = fit.ensemble_.paths(vals, origins, h)
+    rows = []
+    for i in range(len(panel)):
+        c = int(cut[i])
+        row = {idc: np.repeat(np.asarray(panel.ids[i:i + 1], dtype=object), h),
+               tc: panel.index(i)[c + 1: c + 1 + h], "cutoff": panel.index(i)[c],
+               panel.target_col: vals[i][c + 1: c + 1 + h]}
+        if i in paths:
+            p = paths[i][:, 0, :]
+            row["lstm"] = point(fit, p)
+        else:
+            f, _ = fallback(vals[i][: c + 1], h, fit.m_)
+            if f is None:
+                continue
+            p, row["lstm"] = None, f
+        if members:
+            for k in range(fit.spec_.seeds):
+                row[f"lstm-seed-{k}"] = p[k] if p is not None else row["lstm"]
+        rows.append(pd.DataFrame(row))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _models(fit, panel, cut):
+    names = fit.per_series_["model"].to_numpy()
+    return pd.DataFrame({panel.id_col: panel.ids, "cutoff": [panel.index(i)[int(c)] for i, c in enumerate(cut)],
+                         "model": names})

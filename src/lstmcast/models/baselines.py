@@ -1,0 +1,79 @@
+"""Baselines: naive and seasonal naive by definition, drift, AutoETS / AutoARIMA / AutoTheta by statsforecast.
+
+    f = naive(y, h); f = snaive(y, h, m)                   # (h,) from one series' values
+    f, name = fallback(y, h, m)                            # what a series the LSTM cannot take gets
+    cv = stat_cross_validation(df, h, n_windows, step, refit, m, ["ets", "arima"], freq)
+
+The fallback is seasonal naive when the series holds a full season, else naive: the forecasts every
+forecasting text starts from. Missing values are carried forward first (and leading ones dropped).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+STAT_MODELS = ("ets", "arima", "theta")
+BASELINES = ("naive", "snaive", "drift") + STAT_MODELS
+
+
+def finite_history(y) -> np.ndarray:
+    """The values with missing/infinite ones carried forward and leading ones dropped."""
+    y = np.asarray(y, np.float64).copy()
+    bad = ~np.isfinite(y)
+    if bad.all():
+        return y[:0]
+    first = int(np.argmax(~bad))
+    y = y[first:]
+    bad = bad[first:]
+    idx = np.where(~bad, np.arange(len(y)), 0)
+    np.maximum.accumulate(idx, out=idx)
+    return y[idx]
+
+
+def naive(y, h: int) -> np.ndarray:
+    return np.full(h, float(y[-1]))
+
+
+def snaive(y, h: int, m: int) -> np.ndarray:
+    y = np.asarray(y, np.float64)
+    j = np.arange(h)
+    return y[len(y) - m + j % m]
+
+
+def drift(y, h: int) -> np.ndarray:
+    y = np.asarray(y, np.float64)
+    slope = (y[-1] - y[0]) / max(len(y) - 1, 1)
+    return y[-1] + slope * np.arange(1, h + 1)
+
+
+def fallback(y, h: int, m: int):
+    """(forecast (h,), model name) for a series the LSTM does not take; (None, reason) if it has no values."""
+    y = finite_history(y)
+    if len(y) == 0:
+        return None, "none"
+    if m > 1 and len(y) >= m:
+        return snaive(y, h, m), "snaive-fallback"
+    return naive(y, h), "naive-fallback"
+
+
+def insample_errors(y, h: int, m: int, max_origins: int = 300) -> np.ndarray:
+    """|actual - fallback forecast| (B, h) from past origins of y: the fallback's conformal calibration."""
+    y = finite_history(y)
+    start = max(m if m > 1 else 1, len(y) - h - max_origins)
+    rows = []
+    for o in range(start, len(y) - h + 1):
+        f, _ = fallback(y[:o], h, m)
+        rows.append(np.abs(y[o:o + h] - f))
+    return np.asarray(rows).reshape(-1, h)
+
+
+def stat_cross_validation(df, h: int, n_windows: int, step: int, refit: bool, m: int, names, freq):
+    """statsforecast's cross_validation for the named models (aliases = names) on a long frame
+    unique_id, ds, y. Returns its frame: unique_id, ds, cutoff, y, one column per name."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+    built = {"ets": lambda: AutoETS(season_length=m, alias="ets"),
+             "arima": lambda: AutoARIMA(season_length=m, alias="arima"),
+             "theta": lambda: AutoTheta(season_length=m, alias="theta")}
+    sf = StatsForecast(models=[built[n]() for n in names], freq=freq, n_jobs=1)
+    cv = sf.cross_validation(df=df, h=h, n_windows=n_windows, step_size=step, refit=refit)
+    return cv.reset_index() if "unique_id" not in cv.columns else cv

@@ -1,0 +1,150 @@
+"""Fitting a Forecaster on a panel: which series train, which scope, which differencing; then the fit.
+
+    fit_panel(fc, panel)        # sets fc.panel_, fc.ensemble_, fc.scope_, fc.per_series_, ...
+
+A series trains an LSTM when its status is "ok" and it holds enough values for the recipe; the others
+are marked (status "too_short", ...) and fall back to seasonal naive. `strict=True` makes any such
+series an error. When no series can train, the first one's reason is the error.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from ..errors import DataError
+from .ensemble import fit_ensemble, min_length
+from .settings import season_length_for, season_phase
+
+
+def eligible(fc, panel, spec, diff=()) -> np.ndarray:
+    """Indices of the series that can train; marks the short ones 'too_short' in the panel."""
+    need = min_length(spec, diff)
+    out = []
+    for i in range(len(panel)):
+        if panel.status[i] != "ok":
+            continue
+        n = len(panel.values[i])
+        if n < need:
+            R = spec.recipe
+            panel.set_status(i, "too_short", f"{n} values; look_back {R.look_back}, horizon {R.h}"
+                             f"{', differencing ' + str(list(diff)) if diff else ''} and {8} training windows"
+                             f" need at least {need}")
+            continue
+        out.append(i)
+    return np.asarray(out, int)
+
+
+def _first_problem(panel) -> str:
+    bad = np.flatnonzero(panel.status != "ok")
+    i = bad[0]
+    name = panel.ids[i]
+    what = "series" if len(panel) > 1 else "the series"
+    reason = panel.reason[i] or panel.status[i]
+    text = {"too_short": "too short", "constant": "constant", "missing": "has missing values",
+            "gaps": "has gaps", "infinite": "has infinite values", "empty": "has no values"}.get(panel.status[i],
+                                                                                                panel.status[i])
+    hint = {"too_short": "Lower look_back or use a longer series",
+            "missing": "fill them with --fill interpolate or --fill ffill",
+            "gaps": "fill them with --fill interpolate or --fill ffill",
+            "constant": "there is nothing to learn"}.get(panel.status[i], "fix or drop it")
+    label = f"{what} {name!r}" if len(panel) > 1 else what
+    return f"{label} is {text}: {reason}; {hint}" if text.startswith(("too", "constant")) else \
+        f"{label} {text}: {reason}; {hint}"
+
+
+def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None = None, diffs=None):
+    """Fit fc on panel. scope/diffs, when given, replace the automatic choices (backtests reuse them)."""
+    t0 = time.perf_counter()
+    say = progress or (lambda *a, **k: None)
+    fc.check_params()
+    m = int(fc.season_length or season_length_for(panel.freq))
+    typical = int(np.median(panel.lengths)) if len(panel) else 0
+    scope = scope or fc.scope
+    probe = fc.spec("local" if scope == "auto" else scope, m, typical)
+    lb_diff = fc.global_diff() if (scope == "global" or not isinstance(fc.diff, str)) else ()
+    idx = eligible(fc, panel, probe, lb_diff)
+    if strict and np.any(panel.status != "ok"):
+        raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
+    if len(idx) == 0:
+        raise DataError(_first_problem(panel) if len(panel) == 1 else
+                        f"no series can train an LSTM ({_summary(panel)}); first: {_first_problem(panel)}")
+    scores = {}
+    if scope == "auto":
+        if len(idx) < 2:
+            scope = "local"
+        else:
+            from .scope import choose_scope
+            scope, scores = choose_scope(fc, panel, idx, m, say)
+    spec = fc.spec(scope, m, typical)
+    if scope == "global":
+        spec = dataclasses.replace(spec)
+    phase0 = np.array([season_phase(s, m) for s in panel.starts])
+    diff_scores = [{} for _ in idx]
+    if diffs is None:
+        if scope == "global" or not isinstance(fc.diff, str):
+            diffs = [fc.global_diff()] * len(idx)
+        else:
+            from .select import choose_diffs
+            say(f"choosing differencing for {len(idx)} series by rolling validation ...")
+            diffs, diff_scores = choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"))
+    else:
+        diffs = [diffs[i] for i in idx] if isinstance(diffs, dict) else list(diffs)
+    keep = [j for j, i in enumerate(idx) if len(panel.values[i]) >= min_length(spec, diffs[j])]
+    for j, i in enumerate(idx):
+        if j not in set(keep):
+            panel.set_status(i, "too_short", f"{len(panel.values[i])} values are too few for differencing "
+                             f"{list(diffs[j])}")
+    idx = idx[keep]
+    diffs = [diffs[j] for j in keep]
+    diff_scores = [diff_scores[j] for j in keep]
+    say(f"training {'one ensemble' if scope == 'global' else 'one ensemble per series'}: {len(idx)} series x "
+        f"{spec.seeds} seeds ...")
+    ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"))
+    fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, m, scope, scores, spec
+    fc.ensemble_, fc.phase0_ = ens, phase0
+    fc.diffs_ = {int(i): tuple(d) for i, d in zip(idx, diffs)}
+    fc.diff_scores_ = {int(i): s for i, s in zip(idx, diff_scores)}
+    fc.loss_, fc.val_loss_ = ens.loss, ens.val_loss
+    fc.fit_seconds_ = time.perf_counter() - t0
+    fc.per_series_ = per_series(fc)
+    return fc
+
+
+def _bar(say, what):
+    def tick(done, total):
+        say(f"{what}: {done}/{total} series", progress=(done, total))
+    return tick
+
+
+def _summary(panel) -> str:
+    from collections import Counter
+    c = Counter(s for s in panel.status if s != "ok")
+    return ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c.most_common())
+
+
+def per_series(fc):
+    """One row per series: unique_id, length, start, end, status, reason, model, diff."""
+    panel = fc.panel_
+    df = panel.per_series()
+    from .baselines import fallback
+    model = []
+    for i in range(len(panel)):
+        if i in fc.diffs_:
+            model.append("lstm")
+        else:
+            _, name = fallback(panel.values[i], 1, fc.m_)
+            model.append(name)
+    df["model"] = model
+    df["diff"] = [",".join(map(str, fc.diffs_[i])) if i in fc.diffs_ else "" for i in range(len(panel))]
+    return df
+
+
+def summary_line(fc) -> str:
+    """'3 of 120 series fall back to a baseline: 1 too short, ...' or '' when none do."""
+    panel = fc.panel_
+    n_bad = int(np.sum(fc.per_series_["model"] != "lstm"))
+    if not n_bad:
+        return ""
+    return f"{n_bad} of {len(panel)} series fall back to a baseline: {_summary(panel)}"

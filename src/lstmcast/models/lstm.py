@@ -1,0 +1,209 @@
+"""LSTM ensembles over many series: windows, training in shared compiled calls, forecast paths.
+
+    rec = Recipe(m=12, look_back=15, h=12, units=(16,))
+    x, t = windows(rec, pipes.take([i]), values_i, phase0_i)        # one series' training windows
+    params = train_global(rec, tc, x, t, seeds=5, seed=0)          # (K, ...): one ensemble for all series
+    params = train_local(rec, tc, [(x1, t1), (x2, t2)], 5, 0)      # (S, K, ...): one ensemble per series
+    p = paths(rec, "global", params, pipes_rows, tails, ends, phase0, h)   # (K, R, h) member forecasts
+
+Scopes: "local" trains one ensemble per series; all series and all seeds train together, their windows
+padded with inert weight-0 rows to a few bucket sizes (`bucket`) and stacked in chunks of a few sizes,
+so N series compile a handful of programs, not N. "global" pools the windows of every series (each
+through its own pipeline) and trains one ensemble. `level_norm` subtracts each window's last input value
+from its inputs and targets (and adds it back to the forecast): the per-window normalisation of global
+RNN forecasting (Hewamalage, Bergmeir & Bandara 2021; Smyl 2020).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..prep.pipes import Pipes
+
+
+@dataclass(frozen=True)
+class Recipe:
+    m: int                           # season length
+    look_back: int                   # input window L
+    h: int                           # network output width: H steps (direct) or 1 (recursive)
+    units: tuple[int, ...] = (16,)
+    framing: str = "timesteps"       # "window": the L values as features of one step
+    strategy: str = "direct"
+    level_norm: bool = False
+    calendar: bool = False
+
+    @property
+    def n_features(self) -> int:
+        f = 1 + (2 if self.calendar and self.m > 1 else 0)
+        return f * self.look_back if self.framing == "window" else f
+
+    def model_config(self):
+        from ..engine.model import ModelConfig
+        return ModelConfig(n_features=self.n_features, units=self.units, n_outputs=self.h)
+
+
+BUCKETS = np.unique(np.concatenate([2 ** np.arange(31), 3 * 2 ** np.arange(30)]))
+
+
+def bucket(n: int) -> int:
+    """The smallest of 1, 2, 3, 4, 6, 8, 12, 16, 24, ... that is >= n (at most 1.5x padding)."""
+    return int(BUCKETS[np.searchsorted(BUCKETS, max(int(n), 1))])
+
+
+# INPUTS ------------------------------------------------------------------------------------------
+
+def inputs(rec: Recipe, pipes: Pipes, tails, ends, phase0):
+    """Model inputs from raw tails. tails (..., R, L + D) raw values whose last is at series index
+    ends (R,); phase0 (R,) each series' season position at index 0.
+    Returns x (..., R, T, F) float32 and the level offset (..., R) to add back to outputs."""
+    z = pipes.forward(tails)                                            # (..., R, L)
+    off = z[..., -1].copy() if rec.level_norm else np.zeros(z.shape[:-1])
+    feats = [(z - off[..., None])[..., None]]
+    if rec.calendar and rec.m > 1:
+        pos = (np.asarray(phase0)[:, None] + np.asarray(ends)[:, None] - np.arange(rec.look_back)[::-1]) % rec.m
+        ang = np.broadcast_to(2 * np.pi * pos / rec.m, z.shape)
+        feats += [np.sin(ang)[..., None], np.cos(ang)[..., None]]
+    x = np.concatenate(feats, axis=-1)                                  # (..., R, L, F)
+    if rec.framing == "window":
+        x = x.reshape(*x.shape[:-2], 1, -1)                             # (..., R, 1, L*F)
+    return x.astype(np.float32), off
+
+
+def windows(rec: Recipe, pipe: Pipes, values, phase0: int):
+    """Training windows of one series (pipe: its one row). Returns x (n, T, F), targets (n, H) float32."""
+    L, D, H = rec.look_back, pipe.n_lost, rec.h
+    values = np.asarray(values, np.float64)
+    targets = np.arange(L, len(values) - D - H + 1)                     # indices into z
+    if len(targets) == 0:
+        return (np.zeros((0, 1 if rec.framing == "window" else L, rec.n_features), np.float32),
+                np.zeros((0, H), np.float32))
+    z = pipe.forward(values[None, :])[0]                                # (n - D,)
+    idx = targets[:, None] + np.arange(-L - D, 0)[None, :] + D          # raw-value tails (n, L + D)
+    x, off = inputs(rec, pipe.take(np.zeros(len(targets), int)), values[idx], targets + D - 1,
+                    np.full(len(targets), phase0))
+    t = z[targets[:, None] + np.arange(H)[None, :]] - off[:, None]
+    return x, t.astype(np.float32)
+
+
+# TRAINING ----------------------------------------------------------------------------------------
+
+def _keys(seed: int, seeds: int):
+    import jax
+    return jax.vmap(jax.random.key)(np.arange(seed, seed + seeds))
+
+
+def _pad_rows(a, n):
+    return np.concatenate([a, np.zeros((n - len(a), *a.shape[1:]), a.dtype)]) if len(a) < n else a
+
+
+def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None):
+    """One K-member ensemble on the pooled windows x (N, T, F), t (N, H). Returns (params (K, ...), metrics)."""
+    import jax
+    from ..engine.train import compiled_train
+    n = bucket(len(x))
+    w = _pad_rows(np.ones(len(x), np.float32), n)
+    x, t = _pad_rows(x, n), _pad_rows(t, n)
+    if xv is not None and len(xv):
+        fn = compiled_train(rec.model_config(), tc, vmap_keys=True, with_val=True)
+        params, metrics = fn(_keys(seed, seeds), x, t, w, xv, tv)
+    else:
+        params, metrics = compiled_train(rec.model_config(), tc, vmap_keys=True)(_keys(seed, seeds), x, t, w)
+    return jax.tree.map(np.asarray, params), jax.tree.map(np.asarray, metrics)
+
+
+MAX_CHUNK = 128      # series per compiled local-training call
+
+
+def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None):
+    """One K-member ensemble per dataset; data: list of (x (n_i, T, F), t (n_i, H)). Series whose window
+    counts fall in the same bucket train together, MAX_CHUNK at a time (the last chunk padded with empty,
+    inert datasets). Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
+    import jax
+    from ..engine.train import compiled_train
+    fn = compiled_train(rec.model_config(), tc, vmap_keys=True, vmap_data=True)
+    keys = _keys(seed, seeds)
+    by_bucket: dict = {}
+    for i, (x, _) in enumerate(data):
+        by_bucket.setdefault(bucket(len(x)), []).append(i)
+    out_p, out_m = [None] * len(data), [None] * len(data)
+    done = 0
+    for n, idx in sorted(by_bucket.items()):
+        for c0 in range(0, len(idx), MAX_CHUNK):
+            part = idx[c0:c0 + MAX_CHUNK]
+            width = min(MAX_CHUNK, 1 << (len(part) - 1).bit_length())
+            xs = np.zeros((width, n, *data[part[0]][0].shape[1:]), np.float32)
+            ts = np.zeros((width, n, rec.h), np.float32)
+            ws = np.zeros((width, n), np.float32)
+            for j, i in enumerate(part):
+                x, t = data[i]
+                xs[j, :len(x)], ts[j, :len(x)], ws[j, :len(x)] = x, t, 1.0
+            params, metrics = fn(keys, xs, ts, ws)                     # leaves (K, W, ...)
+            params = jax.tree.map(lambda a: np.swapaxes(np.asarray(a), 0, 1), params)   # (W, K, ...)
+            metrics = jax.tree.map(lambda a: np.swapaxes(np.asarray(a), 0, 1), metrics)
+            for j, i in enumerate(part):
+                out_p[i] = jax.tree.map(lambda a: a[j], params)
+                out_m[i] = jax.tree.map(lambda a: a[j], metrics)
+            done += len(part)
+            if progress:
+                progress(done, len(data))
+    stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
+    return stack(out_p), stack(out_m)
+
+
+# PREDICTION --------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _predictors():
+    import jax
+    from ..engine.train import predict
+    own = jax.vmap(predict, (0, 0))                                    # params (K, ...), x (K, B, T, F)
+    return jax.jit(own), jax.jit(jax.vmap(own, (0, 0)))                # + leading series axis
+
+
+def members(scope: str, params, x, groups=None):
+    """Each member's outputs. x (K, R, T, F) -> (K, R, O). Global: one parameter set (K, ...). Local:
+    params (S, K, ...) and rows grouped per series: `groups` = (S, B), rows s*B .. s*B + B - 1 belong
+    to series s."""
+    import jax
+    glob, local = _predictors()
+    K, R = x.shape[:2]
+    if scope == "global":
+        n = bucket(R)
+        xp = np.zeros((K, n, *x.shape[2:]), np.float32)
+        xp[:, :R] = x
+        return np.asarray(glob(params, xp))[:, :R]
+    S, B = groups
+    sb, bb = bucket(S), bucket(B)
+    xp = np.zeros((sb, K, bb, *x.shape[2:]), np.float32)
+    xp[:S, :, :B] = np.swapaxes(x.reshape(K, S, B, *x.shape[2:]), 0, 1)
+    pp = jax.tree.map(lambda a: _pad_rows(a, sb), params)
+    out = np.asarray(local(pp, xp))[:S, :, :B]                          # (S, K, B, O)
+    return np.swapaxes(out, 0, 1).reshape(K, S * B, -1)
+
+
+def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, phase0, h: int, groups=None):
+    """Each member's h-step forecasts from R origins at once.
+
+    pipes: R rows (one per origin); tails (K, R, n) or (R, n) raw histories (the last L + D values are
+    used); ends (R,) series index of each history's last value; phase0 (R,). Returns (K, R, h).
+    Direct: H steps per network call; past H, the next block starts from the forecasts. Recursive:
+    one step per call, fed back."""
+    L, D = rec.look_back, pipes.n_lost
+    K = (params["dense"]["bias"].shape[1] if scope == "local" else params["dense"]["bias"].shape[0])
+    tails = np.asarray(tails, np.float64)[..., -(L + D):]
+    if tails.ndim == 2:
+        tails = np.broadcast_to(tails, (K, *tails.shape))
+    tails = np.array(tails)
+    ends = np.asarray(ends)
+    out = []
+    for j in range(h):
+        if rec.strategy == "recursive" or j % rec.h == 0:
+            x, off = inputs(rec, pipes, tails, ends + j, phase0)
+            zhat = members(scope, params, x, groups) + off[..., None]   # (K, R, O)
+        z = zhat[..., 0] if rec.strategy == "recursive" else zhat[..., j % rec.h]
+        nxt = pipes.invert_next(tails, z)                               # (K, R)
+        out.append(nxt)
+        tails = np.concatenate([tails[..., 1:], nxt[..., None]], axis=-1)
+    return np.stack(out, axis=-1)

@@ -1,0 +1,153 @@
+"""Forecasts, in-sample predictions and conformal intervals of a fitted Forecaster, as long frames.
+
+    forecast_frame(fc, h, new_df, levels, members)   # unique_id, ds, mean, lo-80, hi-80, ..., model
+    predict_frame(fc)                                 # unique_id, ds, y, mean, model
+
+Conformal intervals (split conformal, per series and horizon step): the absolute errors of h-step
+forecasts from past origins (the validation tail when there is one, else the last 300 in-sample
+origins), quantile ceil((n + 1) level) / n. Fallback series use their baseline's own past errors.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .baselines import fallback, finite_history, insample_errors
+
+MIN_CALIBRATION = 10
+
+
+def point(fc, p):
+    """Members (K, ...) -> the point forecast."""
+    return np.median(p, axis=0) if fc.aggregate == "median" else np.mean(p, axis=0)
+
+
+def conformal_q(err, level) -> np.ndarray:
+    """err (n, h) absolute errors -> (h,) quantiles at `level` percent."""
+    n = len(err)
+    q = min(1.0, np.ceil((n + 1) * level / 100) / n)
+    return np.quantile(err, q, axis=0, method="higher")
+
+
+def lstm_errors(fc, values: dict, h: int) -> dict:
+    """{i: |actual - forecast| (n_i, h)} from each LSTM series' calibration origins."""
+    ens, spec = fc.ensemble_, fc.spec_
+    L = spec.recipe.look_back
+    origins = {}
+    for i, d in fc.diffs_.items():
+        v = values[i]
+        D = int(sum(d))
+        nv = spec.n_val + spec.recipe.h - 1 if spec.n_val else 0
+        first = len(v) - nv - 1 if spec.n_val else L + D - 1
+        lo = max(first, L + D - 1, len(v) - h - 300 - 1)
+        origins[i] = np.arange(lo, len(v) - h)
+    paths = ens.paths([values.get(i) for i in range(len(fc.panel_))], origins, h)
+    out = {}
+    for i, p in paths.items():
+        o = origins[i]
+        actual = values[i][o[:, None] + 1 + np.arange(h)[None, :]]
+        out[i] = np.abs(actual - point(fc, p))
+    return out
+
+
+def extended_values(fc, new_df) -> dict:
+    """{series position: values} of the training panel, continued by newer observations if given."""
+    panel = fc.panel_
+    vals = {i: np.asarray(panel.values[i], np.float64) for i in range(len(panel))}
+    if new_df is None:
+        return vals
+    from ..data.panel import as_panel
+    new = as_panel(new_df, id_col=panel.id_col, time_col=panel.time_col, target_col=panel.target_col,
+                   freq=panel.freq, where="new data")
+    if len(panel) == 1 and len(new) == 1:
+        pos = {new.ids[0]: 0}
+    else:
+        pos = {k: i for i, k in enumerate(panel.ids)}
+    for j in range(len(new)):
+        if new.ids[j] not in pos:
+            raise DataError(f"new data: series {new.ids[j]!r} was not in the training data; refit to add it")
+        i = pos[new.ids[j]]
+        idx = new.index(j)
+        end = panel.ends[i]
+        later = np.asarray(idx > end)
+        if not later.any():
+            continue
+        first = idx[later][0]
+        expected = end + panel.offset
+        if first != expected:
+            raise DataError(f"new data: series {new.ids[j]!r} must continue after {end.date()}: expected "
+                            f"{expected.date()} next, got {first.date()}")
+        extra = np.asarray(new.values[j], np.float64)[later]
+        if not np.all(np.isfinite(extra)):
+            raise DataError(f"new data: series {new.ids[j]!r} has missing or infinite values after "
+                            f"{end.date()}; fill them")
+        vals[i] = np.concatenate([vals[i], extra])
+    return vals
+
+
+def forecast_frame(fc, h: int, new_df, levels, members: bool):
+    panel = fc.panel_
+    vals = extended_values(fc, new_df)
+    ens = fc.ensemble_
+    paths = ens.paths([vals[i] for i in range(len(panel))], {i: np.array([len(vals[i]) - 1]) for i in fc.diffs_}, h)
+    errs = lstm_errors(fc, vals, h) if levels else {}
+    frames = []
+    for i in range(len(panel)):
+        ds = panel.future_index(i, h) if len(vals[i]) == len(panel.values[i]) else \
+            pd.date_range(panel.starts[i], periods=len(vals[i]) + h, freq=panel.offset)[-h:]
+        row = {panel.id_col: np.repeat(np.asarray(panel.ids[i:i + 1], dtype=object), h), panel.time_col: ds}
+        if i in paths:
+            p = paths[i][:, 0, :]                                       # (K, h)
+            row["mean"], name, err = point(fc, p), "lstm", errs.get(i)
+        else:
+            f, name = fallback(vals[i], h, fc.m_)
+            if f is None:
+                continue                                                # no value at all: no forecast
+            p = None
+            row["mean"] = f
+            err = insample_errors(vals[i], h, fc.m_) if levels else None
+        for lv in levels:
+            if err is None or len(err) < MIN_CALIBRATION:
+                n = 0 if err is None else len(err)
+                raise DataError(f"series {panel.ids[i]!r}: conformal intervals at horizon {h} need "
+                                f"{MIN_CALIBRATION} past origins with {h} later values; it has {n}. "
+                                "Lower the horizon or drop --level")
+            q = conformal_q(err, lv)
+            row[f"lo-{lv}"], row[f"hi-{lv}"] = row["mean"] - q, row["mean"] + q
+        if members:
+            K = fc.spec_.seeds
+            for k in range(K):
+                row[f"member-{k}"] = p[k] if p is not None else row["mean"]
+        row["model"] = name
+        frames.append(pd.DataFrame(row))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    _assert_finite(out, "forecast")
+    return out
+
+
+def predict_frame(fc):
+    panel = fc.panel_
+    L = fc.spec_.recipe.look_back
+    vals = [np.asarray(v, np.float64) for v in panel.values]
+    origins = {i: np.arange(L + int(sum(d)) - 1, len(vals[i]) - 1) for i, d in fc.diffs_.items()}
+    paths = fc.ensemble_.paths(vals, origins, 1)
+    frames = []
+    for i, p in sorted(paths.items()):
+        t = origins[i] + 1
+        frames.append(pd.DataFrame({panel.id_col: np.repeat(np.asarray(panel.ids[i:i + 1], dtype=object), len(t)),
+                                    panel.time_col: panel.index(i)[t], "y": vals[i][t],
+                                    "mean": point(fc, p[:, :, 0]), "model": "lstm"}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _assert_finite(df, what: str):
+    num = df.select_dtypes("number")
+    bad = ~np.isfinite(num.to_numpy(np.float64))
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise DataError(f"{what}: non-finite value in column {num.columns[c]!r} (row {r}); the model or the data "
+                        "overflowed: try --transform none or a lower --learning-rate")
+
+
+__all__ = ["forecast_frame", "predict_frame", "point", "conformal_q", "finite_history"]

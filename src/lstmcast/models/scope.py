@@ -1,0 +1,48 @@
+"""scope="auto": local or global, chosen by validation inside the training data.
+
+    scope, scores = choose_scope(fc, panel, idx, m, say)    # "global", {"local": 0.93, "global": 0.88}
+
+Each trainable series loses its last `h` values (h = the direct horizon, one season); both scopes are
+fitted on what is left, forecast those h values, and the scope with the lower mean MASE over the series
+wins (each series scaled by its own in-sample seasonal-naive MAE). Ties go to global (one model).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .select import holdout_mase
+
+
+def choose_scope(fc, panel, idx, m: int, say):
+    from .fitting import fit_panel
+    h = fc.spec("local", m).recipe.h
+    sub = panel.subset(idx)
+    keep = np.flatnonzero(sub.lengths > h)
+    sub = sub.subset(keep)
+    train = sub.truncate(sub.lengths - h - 1)
+    scores = {}
+    for scope in ("local", "global"):
+        trial = type(fc)(**fc.get_params())
+        say(f"scope selection: fitting {scope} scope on {len(train)} series without their last {h} values ...")
+        try:
+            fit_panel(trial, train.subset(np.arange(len(train))), scope=scope,
+                      progress=lambda *a, **k: None)
+        except Exception as e:  # a scope that cannot fit loses (the error shows if it is chosen anyway)
+            say(f"scope selection: {scope} scope failed ({str(e).splitlines()[0]})")
+            scores[scope] = float("inf")
+            continue
+        fcst = trial.forecast(h)
+        errs = []
+        for i in range(len(sub)):
+            rows = fcst[fcst[sub.id_col] == sub.ids[i]] if sub.id_col in fcst.columns else None
+            pred = rows["mean"].to_numpy() if rows is not None and len(rows) == h else None
+            if pred is None:
+                continue
+            y = np.asarray(sub.values[i], np.float64)
+            errs.append(holdout_mase(y[-h:], pred, y[:-h], m))
+        errs = np.asarray(errs)
+        scores[scope] = float(np.mean(errs[np.isfinite(errs)])) if np.isfinite(errs).any() else float("inf")
+    choice = "global" if scores["global"] <= scores["local"] else "local"
+    say(f"scope: {choice} (mean MASE on each series' last {h} training values: local {scores['local']:.3f}, "
+        f"global {scores['global']:.3f})")
+    return choice, scores

@@ -1,0 +1,114 @@
+"""Choices made by validation inside the training data: differencing per series, and the scope.
+
+    diffs, scores = choose_diffs(spec, values, idx, phase0)     # local scope, diff="auto"
+    mase = holdout_mase(values, idx, forecasts, h, m)          # one number per series
+
+Differencing: per series, candidates (the unit-root tests' choice, (m, 1), (m,), (1,)) are trained on 3
+rolling folds of the series' own past and scored by the RMSE of h-step forecasts from one season of
+origins after each fold's end, with frozen parameters. All (series, candidate, fold) trials of a panel
+train together in the local trainer's shared compiled calls.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..errors import DataError
+from .ensemble import Spec, fit_ensemble, min_length
+
+FOLDS = 3
+SELECTION_STEPS = 800      # Adam steps per selection model at most: short series get their full epochs
+SELECTION_SEEDS = 3        # members per selection model (the choice needs a stable mean, not the full ensemble)
+
+
+def auto_diff(u, m: int, long_enough: bool = True) -> tuple[int, ...]:
+    """Differencing lags for (transformed) values u, as AutoARIMA chooses its orders: one seasonal
+    difference if statsforecast's nsdiffs asks for it, then ndiffs first differences (at most 2)."""
+    from statsforecast.arima import ndiffs, nsdiffs
+    u = np.asarray(u, np.float64)
+    try:
+        seasonal = m > 1 and long_enough and nsdiffs(u, period=m) > 0
+        w = u[m:] - u[:-m] if seasonal else u
+        d = int(ndiffs(w))
+    except Exception:  # too short or degenerate for the tests: the airline model's orders
+        return (m, 1) if m > 1 and long_enough else (1,)
+    return ((m,) if seasonal else ()) + (1,) * d
+
+
+def candidates(y, spec: Spec, transform: str) -> list:
+    m, R = spec.recipe.m, spec.recipe
+    y = np.asarray(y, np.float64)
+    u = np.log(y) if transform in ("log", "boxcox") or (transform == "auto" and y.min() > 0) else y
+    first = auto_diff(u, m, long_enough=len(y) >= 3 * m + R.look_back + 8)
+    cands = [first, (m, 1), (m,), (1,)] if m > 1 else [first, (1,), ()]
+    return list(dict.fromkeys(cands))
+
+
+def choose_diffs(spec: Spec, values, idx, phase0, progress=None):
+    """Per series in idx: (the chosen lags, {"12,1": rmse, ...}). Trials too long for a fold are skipped;
+    only candidates scored on every fold compete."""
+    R = spec.recipe
+    m, h = R.m, R.h
+    width = max(m, 4)
+    lengths = np.array([len(values[i]) for i in idx])
+    steps_per_epoch = max(1, -(-(int(np.median(lengths)) - h - width - R.look_back) // spec.train.batch_size))
+    epochs = int(min(spec.train.epochs, max(10, SELECTION_STEPS // steps_per_epoch)))
+    tspec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, epochs=epochs, patience=0),
+                                seeds=min(spec.seeds, SELECTION_SEEDS), n_val=0)
+    trial_vals, trial_diffs, meta = [], [], []
+    cands_of = []
+    for j, i in enumerate(idx):
+        y = np.asarray(values[i], np.float64)
+        cands = candidates(y, spec, spec.transform)
+        cands_of.append(cands)
+        for k in range(FOLDS):
+            cut = len(y) - h - width * (k + 1) + 1          # fold k trains on y[:cut]
+            for c in cands:
+                if cut < min_length(tspec, c):
+                    continue
+                trial_vals.append(y[:cut])
+                trial_diffs.append(c)
+                meta.append((j, c, cut))
+    pooled = [dict() for _ in idx]
+    if trial_vals:
+        ph = np.array([phase0[idx[j]] for j, _, _ in meta])
+        model = fit_ensemble(tspec, trial_vals, np.arange(len(trial_vals)), trial_diffs, ph, progress)
+        full = [np.asarray(values[idx[j]], np.float64) for j, _, _ in meta]
+        origins = {t: np.arange(cut - 1, cut + width - 1) for t, (_, _, cut) in enumerate(meta)}
+        p = model.paths(full, origins, h)
+        for t, (j, c, cut) in enumerate(meta):
+            pred = p[t].mean(0)                                            # (B, h)
+            o = origins[t]
+            actual = full[t][o[:, None] + 1 + np.arange(h)[None, :]]
+            a, b = pooled[j].get(c, (0.0, 0))
+            pooled[j][c] = (a + float(np.sum((pred - actual) ** 2)), b + pred.size)
+    diffs, scores = [], []
+    for j, cands in enumerate(cands_of):
+        most = max((n for _, n in pooled[j].values()), default=0)
+        fair = {c: np.sqrt(s / n) for c, (s, n) in pooled[j].items() if n == most and np.isfinite(s)}
+        scores.append({(",".join(map(str, c)) or "none"): float(v) for c, v in fair.items()})
+        diffs.append(min(fair, key=fair.get) if fair else cands[0])
+    return diffs, scores
+
+
+def snaive_scale(y, m: int) -> float:
+    """In-sample MAE of the seasonal naive (naive when m = 1 or the series is shorter than 2 seasons)."""
+    y = np.asarray(y, np.float64)
+    lag = m if len(y) > m else 1
+    d = np.abs(y[lag:] - y[:-lag])
+    s = float(np.mean(d)) if len(d) else 0.0
+    return s
+
+
+def holdout_mase(actual, pred, train, m: int) -> float:
+    scale = snaive_scale(train, m)
+    err = float(np.mean(np.abs(np.asarray(actual) - np.asarray(pred))))
+    if scale > 0:
+        return err / scale
+    return 0.0 if err == 0 else float("inf")
+
+
+def check_choice(name: str, scores: dict):
+    if not scores or not all(np.isfinite(v) for v in scores.values()):
+        raise DataError(f"{name} could not be chosen by validation; set it explicitly")

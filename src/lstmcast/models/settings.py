@@ -1,0 +1,178 @@
+"""The Forecaster's hyper-parameters: storage (scikit-learn rules), checks, and resolution into a `Spec`.
+
+    spec = fc.spec(scope="global", m=12)       # automatic values resolved for that scope and season
+
+`__init__` only stores; every check happens here, when `fit` calls `spec`, with one-line messages.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import DataError
+
+NOT_FITTED = "This Forecaster instance is not fitted yet. Call 'fit' with a series or a panel before using this method."
+SEASONS = {"MS": 12, "ME": 12, "M": 12, "BMS": 12, "BME": 12, "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4,
+           "D": 7, "B": 5, "W": 52, "h": 24, "H": 24, "YS": 1, "YE": 1, "Y": 1, "A": 1, "AS": 1}
+SCOPES = ("auto", "local", "global")
+GLOBAL_STEPS = 1000
+GLOBAL_BATCH = 256
+LOCAL_EPOCHS = 100
+LOCAL_BATCH = 8
+
+
+def season_length_for(freq: str | None) -> int:
+    """12 monthly, 4 quarterly, 7 daily, 5 business-daily, 52 weekly, 24 hourly, 1 otherwise."""
+    if not freq:
+        return 1
+    base = freq.split("-")[0].lstrip("0123456789")
+    return SEASONS.get(base, 1)
+
+
+def season_phase(ts, m: int) -> int:
+    """Position of a timestamp within its season (month of year, weekday, ...)."""
+    if m == 12:
+        return ts.month - 1
+    if m == 4:
+        return ts.quarter - 1
+    if m in (7, 5):
+        return ts.dayofweek % m
+    if m == 52:
+        return (ts.isocalendar().week - 1) % 52
+    if m == 24:
+        return ts.hour
+    return 0
+
+
+def levels_of(level):
+    if level is None:
+        return []
+    lv = [level] if np.isscalar(level) else list(level)
+    for v in lv:
+        if isinstance(v, bool) or not (isinstance(v, (int, np.integer, float)) and 0 < v < 100):
+            raise DataError(f"level must be a percentage between 0 and 100 (e.g. 80 95); got {v!r}")
+    return [int(v) if float(v).is_integer() else float(v) for v in lv]
+
+
+def _whole(v, name, allow_none=False, low=1):
+    if v is None and allow_none:
+        return
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+        raise DataError(f"{name} must be a whole number >= {low}; got {v!r}")
+
+
+class SettingsMixin:
+    _PARAMS = ("look_back", "framing", "units", "stateful", "epochs", "steps", "batch_size", "learning_rate",
+               "seeds", "strategy", "horizon", "transform", "diff", "scale", "calendar", "validation",
+               "patience", "aggregate", "season_length", "seed", "scope", "level_norm")
+
+    def __init__(self, look_back=None, framing="timesteps", units=(16,), stateful=False, epochs=None, steps=None,
+                 batch_size=None, learning_rate=1e-3, seeds=10, strategy="direct", horizon=None,
+                 transform="auto", diff="auto", scale="standard", calendar=False, validation=0.0, patience=0,
+                 aggregate="mean", season_length=None, seed=0, scope="auto", level_norm="auto"):
+        self.look_back, self.framing, self.units, self.stateful = look_back, framing, units, stateful
+        self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
+        self.learning_rate, self.seeds, self.strategy, self.horizon = learning_rate, seeds, strategy, horizon
+        self.transform, self.diff, self.scale, self.calendar = transform, diff, scale, calendar
+        self.validation, self.patience, self.aggregate = validation, patience, aggregate
+        self.season_length, self.seed, self.scope, self.level_norm = season_length, seed, scope, level_norm
+
+    def get_params(self, deep=True) -> dict:
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    def set_params(self, **kw):
+        for k, v in kw.items():
+            if k not in self._PARAMS:
+                raise ValueError(f"unknown parameter {k!r}; valid: {', '.join(self._PARAMS)}")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self):
+        base = type(self)().get_params()
+        changed = {k: v for k, v in self.get_params().items() if v != base[k]}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    def check_params(self):
+        """Types and ranges of every hyper-parameter (scope-independent)."""
+        from ..prep.pipes import KINDS, SCALES
+        from ..prep.windows import FRAMINGS
+
+        def need(cond, msg):
+            if not cond:
+                raise DataError(msg)
+        for name in ("seeds",):
+            _whole(getattr(self, name), name)
+        for name in ("epochs", "steps", "batch_size", "horizon", "look_back", "season_length"):
+            _whole(getattr(self, name), name, allow_none=True)
+        _whole(self.seed, "seed", low=0)
+        _whole(self.patience, "patience", low=0)
+        units = (self.units,) if isinstance(self.units, (int, np.integer)) else tuple(self.units)
+        need(len(units) > 0 and all(isinstance(u, (int, np.integer)) and not isinstance(u, bool) and u > 0
+                                    for u in units), f"units must be whole numbers > 0; got {self.units!r}")
+        need(self.framing in FRAMINGS, f"framing must be one of {FRAMINGS}; got {self.framing!r}")
+        need(self.strategy in ("recursive", "direct"),
+             f"strategy must be 'recursive' or 'direct'; got {self.strategy!r}")
+        need(self.aggregate in ("mean", "median"), f"aggregate must be 'mean' or 'median'; got {self.aggregate!r}")
+        need(self.scale in SCALES, f"scale must be one of {SCALES}; got {self.scale!r}")
+        need(self.transform == "auto" or self.transform in KINDS,
+             f"transform must be 'auto' or one of {KINDS}; got {self.transform!r}")
+        need(self.scope in SCOPES, f"scope must be one of {SCOPES}; got {self.scope!r}")
+        need(self.level_norm in ("auto", True, False), f"level_norm must be 'auto', True or False; got {self.level_norm!r}")
+        lr = self.learning_rate
+        need(isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0,
+             f"learning_rate must be a number > 0; got {lr!r}")
+        v = self.validation
+        need(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1,
+             f"validation must be a fraction in [0, 1); got {v!r}")
+        need(not self.stateful, "stateful=True is not supported by the Forecaster (it is by `lstmcast "
+                                "tutorial`); use stateful=False")
+        if isinstance(self.diff, str):
+            need(self.diff == "auto", f"diff must be 'auto' or lags like (12, 1); got {self.diff!r}")
+        else:
+            try:
+                lags = tuple(self.diff)
+            except TypeError:
+                raise DataError(f"diff must be 'auto' or lags like (12, 1); got {self.diff!r}") from None
+            need(all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) and a > 0 for a in lags),
+                 f"diff lags must be whole numbers > 0; got {self.diff!r}")
+        return units
+
+    def spec(self, scope: str, m: int, typical_length: int | None = None):
+        """The resolved settings for one scope and season length (typical_length: a series' length, which
+        sizes the local validation tail)."""
+        from ..engine.train import TrainConfig
+        from .ensemble import Spec
+        from .lstm import Recipe
+        units = self.check_params()
+        H = (self.horizon or max(m, 4)) if self.strategy == "direct" else 1
+        if self.framing == "regression":
+            lb = 1
+        elif self.look_back is not None:
+            lb = int(self.look_back)
+        else:
+            lb = int(math.ceil(1.25 * max(H, m))) if scope == "global" else max(m, 8)
+        level_norm = (scope == "global") if self.level_norm == "auto" else bool(self.level_norm)
+        rec = Recipe(m=m, look_back=lb, h=H, units=tuple(int(u) for u in units), framing=self.framing,
+                     strategy=self.strategy, level_norm=level_norm, calendar=bool(self.calendar))
+        if scope == "global":
+            batch = self.batch_size or GLOBAL_BATCH
+            steps = self.steps or (0 if self.epochs else GLOBAL_STEPS)
+            epochs = self.epochs or 1
+        else:
+            batch = self.batch_size or LOCAL_BATCH
+            steps = self.steps or 0
+            epochs = self.epochs or LOCAL_EPOCHS
+        n_val = 0
+        if scope == "local" and self.validation > 0:
+            n_windows = max((typical_length or 0) - lb - H + 1, 1)
+            n_val = max(1, int(math.ceil(self.validation * n_windows)))
+        tc = TrainConfig(epochs=int(epochs), batch_size=int(batch), shuffle=True,
+                         learning_rate=float(self.learning_rate),
+                         patience=int(self.patience) if self.validation > 0 else 0, steps=int(steps))
+        return Spec(recipe=rec, scope=scope, train=tc, seeds=int(self.seeds), seed=int(self.seed),
+                    transform=self.transform, scale=self.scale, n_val=n_val,
+                    val_frac=float(self.validation) if scope == "global" else 0.0)
+
+    def global_diff(self):
+        return () if isinstance(self.diff, str) else tuple(int(a) for a in self.diff)

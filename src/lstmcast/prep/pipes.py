@@ -1,0 +1,136 @@
+"""Per-series invertible pipelines, vectorised over series: power transform -> differencing -> scaling.
+
+    pipes = fit_pipes([y_a, y_b], transform="auto", diff=(12, 1), scale="standard")   # one row per series
+    z = pipes.forward(Y)                 # Y (..., R, n) -> (..., R, n - 13): what the LSTM sees
+    y_next = pipes.invert_next(Y, z_hat) # z_hat (..., R): the next value of each row's series
+
+Row r carries its own transform (none / log / Box-Cox), lambda, location and spread; all rows share the
+differencing lags (series with other lags form another `Pipes`). `take(rows)` gathers rows, so the same
+series can appear at many forecast origins. Differencing with lags (l1, l2, ...) applies
+d_k[t] = d_{k-1}[t] - d_{k-1}[t - l_k] in order; (12, 1) is the airline model's. Pure numpy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import DataError
+
+KINDS = ("none", "log", "boxcox")
+SCALES = ("standard", "minmax")
+
+
+@dataclass(frozen=True)
+class Pipes:
+    kind: np.ndarray                 # (R,) int: index into KINDS
+    lam: np.ndarray                  # (R,) Box-Cox lambda (1 elsewhere)
+    diff: tuple[int, ...]            # differencing lags, shared by every row
+    loc: np.ndarray                  # (R,) z = (d - loc) / spread
+    spread: np.ndarray               # (R,)
+
+    def __len__(self):
+        return len(self.kind)
+
+    @property
+    def n_lost(self) -> int:
+        """Leading values consumed by differencing."""
+        return int(sum(self.diff))
+
+    def take(self, rows) -> "Pipes":
+        rows = np.asarray(rows)
+        return Pipes(self.kind[rows], self.lam[rows], self.diff, self.loc[rows], self.spread[rows])
+
+    # ELEMENTWISE POWER (p: per-row parameters already broadcast against u) ----------------------
+    @staticmethod
+    def _power(y, kind, lam):
+        with np.errstate(all="ignore"):
+            logy = np.log(np.where(kind > 0, y, 1.0))
+            safe_lam = np.where(lam == 0, 1.0, lam)
+            bc = np.where(lam == 0, logy, (np.power(np.where(kind == 2, y, 1.0), safe_lam) - 1) / safe_lam)
+        return np.where(kind == 0, y, np.where(kind == 1, logy, bc))
+
+    @staticmethod
+    def _power_inverse(u, kind, lam):
+        with np.errstate(all="ignore"):
+            e = np.exp(np.where(kind > 0, u, 0.0))
+            safe_lam = np.where(lam == 0, 1.0, lam)
+            base = np.maximum(safe_lam * np.where(kind == 2, u, 0.0) + 1, 1e-12)
+            bc = np.where(lam == 0, e, np.power(base, 1 / safe_lam))
+        return np.where(kind == 0, u, np.where(kind == 1, e, bc))
+
+    def levels(self, u):
+        """[u, d1, d2, ...] along the last axis, each aligned to the end (shorter by its lag)."""
+        out = [np.asarray(u, np.float64)]
+        for lag in self.diff:
+            prev = out[-1]
+            out.append(prev[..., lag:] - prev[..., :-lag])
+        return out
+
+    def forward(self, y):
+        """(..., R, n) values -> (..., R, n - n_lost) scaled, differenced values."""
+        y = np.asarray(y, np.float64)
+        u = self._power(y, self.kind[:, None], self.lam[:, None])
+        return (self.levels(u)[-1] - self.loc[:, None]) / self.spread[:, None]
+
+    def invert_next(self, y_hist, z_next):
+        """The next value after each row's history y_hist (..., R, n) whose forward() value is z_next (..., R)."""
+        v = np.asarray(z_next, np.float64) * self.spread + self.loc
+        levels = self.levels(self._power(np.asarray(y_hist, np.float64), self.kind[:, None], self.lam[:, None]))
+        for k in range(len(self.diff), 0, -1):
+            v = v + levels[k - 1][..., -self.diff[k - 1]]
+        return self._power_inverse(v, self.kind, self.lam)
+
+    # FILES -------------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {"kind": [KINDS[k] for k in self.kind], "lam": self.lam.tolist(), "diff": list(self.diff),
+                "loc": self.loc.tolist(), "spread": self.spread.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Pipes":
+        kind = np.asarray([KINDS.index(k) for k in d["kind"]], np.int64)
+        arrays = [np.asarray(d[k], np.float64).reshape(-1) for k in ("lam", "loc", "spread")]
+        if any(len(a) != len(kind) for a in arrays):
+            raise DataError("pipeline parameters disagree in length")
+        if not all(np.all(np.isfinite(a)) for a in arrays) or np.any(arrays[2] <= 0):
+            raise DataError("pipeline parameters are not finite (or a spread is <= 0)")
+        return cls(kind, arrays[0], tuple(int(a) for a in d["diff"]), arrays[1], arrays[2])
+
+
+def concat(parts: list["Pipes"]) -> "Pipes":
+    """Rows of several Pipes with the same lags, in order."""
+    return Pipes(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("kind", "lam")), parts[0].diff,
+                 *(np.concatenate([getattr(p, f) for p in parts]) for f in ("loc", "spread")))
+
+
+def resolve_kind(values, transform: str) -> str:
+    """'auto' -> 'log' when every value is > 0, else 'none'."""
+    if transform == "auto":
+        return "log" if np.nanmin(values) > 0 else "none"
+    return transform
+
+
+def fit_pipes(series, transform="auto", diff=(), scale: str = "standard", kinds=None) -> Pipes:
+    """One row per training series (a list of 1-D arrays): its transform (`kinds` overrides `transform`),
+    Box-Cox lambda, and the scaler of its differenced values, fitted on that series alone."""
+    diff = tuple(int(a) for a in diff)
+    n = len(series)
+    kind = np.zeros(n, np.int64)
+    lam = np.ones(n)
+    loc = np.zeros(n)
+    spread = np.ones(n)
+    for i, y in enumerate(series):
+        y = np.asarray(y, np.float64)
+        k = KINDS.index(kinds[i] if kinds is not None else resolve_kind(y, transform))
+        if k == 2:
+            from scipy import stats
+            lam[i] = float(np.clip(stats.boxcox_normmax(y, method="mle"), -1.0, 2.0))
+        kind[i] = k
+        one = Pipes(kind[i:i + 1], lam[i:i + 1], diff, np.zeros(1), np.ones(1))
+        d = one.forward(y[None, :])[0]
+        if scale == "standard":
+            lo, sp = float(np.mean(d)), float(np.std(d))
+        else:
+            lo, sp = float(np.min(d)), float(np.max(d) - np.min(d))
+        loc[i], spread[i] = lo, (sp if np.isfinite(sp) and sp > 1e-12 * max(1.0, abs(lo)) else 1.0)
+    return Pipes(kind, lam, diff, loc, spread)
