@@ -1,0 +1,132 @@
+"""Panels: many series in one long frame (unique_id, ds, y), from a CSV file or pandas objects.
+
+    panel = load_panel_csv("sales.csv", id_col="store", time_col="date", value_col="units")
+    panel = as_panel(df)   # or a pd.Series, or an existing Panel
+    print(summary_line(panel)); panel.per_series()
+
+A file or frame without an id column is one series. Structural problems raise a one-line `DataError`
+naming the file, column, line and value; per-series problems flag the series (`Panel.status`,
+`Panel.reason`) and the models give it a fallback forecast; `strict=True` makes them errors too.
+"""
+from __future__ import annotations
+
+import reprlib
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .panel_check import validate_panel
+from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
+from .series import _is_time_column, _parse_times, _pick_column, read_frame
+
+__all__ = ["STATUS_OK", "STATUSES", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
+
+
+def as_panel(obj, id_col="unique_id", time_col="ds", target_col="y", freq=None, fill=None, strict=False,
+             where="data") -> Panel:
+    """A Panel from a Panel (returned as is), a pd.Series with a DatetimeIndex/PeriodIndex (one series,
+    id = its name or "series"), a DataFrame with id_col (a panel) or one with time_col and target_col
+    but no id_col (one series, id = target_col).
+
+    Examples:
+        >>> import pandas as pd
+        >>> y = pd.Series([1.0, 2, 3], index=pd.date_range("2000-01-01", periods=3, freq="D"), name="a")
+        >>> p = as_panel(y)
+        >>> len(p), p.freq, p.ids[0], p.values[0].tolist()
+        (1, 'D', 'a', [1.0, 2.0, 3.0])
+    """
+    if isinstance(obj, Panel):
+        return obj
+    if isinstance(obj, pd.Series):
+        idx = obj.index
+        if isinstance(idx, pd.PeriodIndex):
+            idx = idx.to_timestamp()
+        if not isinstance(idx, pd.DatetimeIndex):
+            raise DataError(f"{where}: the index must be dates (DatetimeIndex or PeriodIndex); "
+                            f"got {type(obj.index).__name__}")
+        if freq is None and idx.freq is not None:
+            freq = idx.freqstr
+        name = obj.name if obj.name is not None else "series"
+        df = pd.DataFrame({id_col: np.full(len(obj), name, dtype=object), time_col: idx,
+                           target_col: obj.to_numpy()})
+        return validate_panel(df, id_col, time_col, target_col, freq=freq, fill=fill, strict=strict,
+                              where=where)
+    if isinstance(obj, pd.DataFrame):
+        if id_col not in obj.columns and time_col in obj.columns and target_col in obj.columns:
+            obj = obj.assign(**{id_col: np.full(len(obj), target_col, dtype=object)})
+        return validate_panel(obj, id_col, time_col, target_col, freq=freq, fill=fill, strict=strict,
+                              where=where)
+    raise DataError(f"{where}: expected a long DataFrame ({id_col!r}, {time_col!r}, {target_col!r}), a pandas "
+                    f"Series with a DatetimeIndex or a Panel; got {type(obj).__name__}")
+
+
+def _find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tuple[str, str]:
+    """The time and value columns, found as data/series.py's load_csv finds them."""
+    rest = [c for c in df.columns if c not in skip]
+    head = df if len(df) <= 2000 else df.iloc[:2000]   # a panel: look at the first rows only
+    if time_col is None:
+        found = [c for c in rest if _is_time_column(head[c])]
+        if not found:
+            raise DataError(f"{where}: no column of dates found in {reprlib.repr(list(df.columns))}; "
+                            "name one with --time-col")
+        time_col = found[0]
+        say(f"time column: {time_col!r} (first column of dates)")
+    else:
+        time_col = _pick_column(df, time_col, "time", where)
+    if value_col is None:
+        numeric = [c for c in rest if c != time_col and pd.to_numeric(
+            head[c].str.strip().replace("", np.nan), errors="coerce").notna().mean() >= 0.5]
+        if not numeric:
+            raise DataError(f"{where}: no numeric column found besides {time_col!r}; name one with --value-col")
+        value_col = numeric[0]
+        say(f"value column: {value_col!r} (first numeric column)")
+    else:
+        value_col = _pick_column(df, value_col, "values", where)
+    if value_col == time_col:
+        raise DataError(f"{where}: the time and value columns are both {time_col!r}")
+    return time_col, value_col
+
+
+def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, fill=None, strict=False,
+                   report=None) -> Panel:
+    """Read a panel (or one series) from a CSV file.
+
+    Args:
+        path: the CSV file. Trailing footer lines whose time cell is not a date are dropped.
+        id_col: the column of series ids (name or 0-based position). Default: a column named
+            'unique_id' if there is one (a panel), else the file is ONE series whose id is the
+            value column's name.
+        time_col / value_col: name or position; default: the first column of dates and the first numeric
+            column after it (the id column excluded), as `load_csv` finds them.
+        freq, fill, strict: as in `validate_panel`.
+        report: optional callable receiving one-line notes (columns chosen, "read as a panel", ...).
+
+    Returns:
+        A Panel whose messages and reasons name lines of the file.
+    """
+    where = str(path)
+    say = report or (lambda _msg: None)
+    df = read_frame(path)
+    if id_col is None and "unique_id" in df.columns:
+        id_col = "unique_id"
+        n = df["unique_id"].nunique()
+        say(f"read as a panel: {n} series, column 'unique_id' (name another with --id-col)")
+    elif id_col is not None:
+        id_col = _pick_column(df, id_col, "the series ids", where)
+    time_col, value_col = _find_columns(df, time_col, value_col, {id_col}, where, say)
+
+    # A footer: trailing rows whose time cell is not a date (as load_csv).
+    good = _parse_times(df[time_col].iloc[-50:]).notna().to_numpy()
+    n_foot = len(good) - (int(np.flatnonzero(good)[-1]) + 1 if good.any() else 0)
+    if n_foot == len(df):
+        raise DataError(f"{where}: column {time_col!r} holds no dates")
+    if n_foot:
+        say(f"ignored {n_foot} footer line(s) after line {len(df) - n_foot + 1}")
+        df = df.iloc[:len(df) - n_foot]
+
+    name = id_col if id_col is not None else "unique_id"
+    ids = df[id_col] if id_col is not None else np.full(len(df), value_col, dtype=object)
+    frame = pd.DataFrame({name: ids, time_col: df[time_col], value_col: df[value_col]})
+    return validate_panel(frame, name, time_col, value_col, freq=freq, fill=fill, strict=strict, where=where,
+                          line_offset=2)

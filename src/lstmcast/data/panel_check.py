@@ -1,0 +1,295 @@
+"""Check a long frame (unique_id, ds, y) and lay it out as a `Panel`, vectorised over all rows.
+
+    panel = validate_panel(df, freq=None, fill=None, strict=False)
+
+Structural problems (missing column, bad date, bad number, duplicate (id, time), a timestamp off the
+panel's grid, no frequency) raise one-line `DataError`s. Per-series problems (missing values, gaps,
+infinite values, constant, no finite value) only flag that series; `strict=True` raises for them too.
+One stable sort by (id, time); groups, duplicates and grid positions come from neighbouring rows.
+"""
+from __future__ import annotations
+
+import reprlib
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
+from .series import FILLS, _parse_times
+
+MISSING_TOKENS = ("", "nan", "na", "null", "none", "n/a")
+_FIX = {"missing": "fill them with --fill interpolate or --fill ffill (fill= in the API)",
+        "gaps": "add the missing rows, or fill them with --fill interpolate or --fill ffill",
+        "infinite": "remove or replace them", "empty": "drop this series or give it values",
+        "constant": "drop this series"}
+_NAT = np.iinfo(np.int64).min
+
+
+def fmt_time(ts) -> str:
+    ts = pd.Timestamp(ts)
+    return str(ts.date()) if ts == ts.normalize() else str(ts)
+
+
+def _plural(k: int, word: str) -> str:
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"
+
+
+def _factorize_ids(col: pd.Series, where, id_col, row):
+    """(codes (n,), sorted unique ids): codes index the sorted ids."""
+    codes, uniq = pd.factorize(col.to_numpy(), sort=False)
+    uniq = np.asarray(uniq)
+    blank = (codes < 0)
+    if uniq.dtype == object:
+        empty = np.array([isinstance(u, str) and not u.strip() for u in uniq], bool)
+        if empty.any():
+            blank |= empty[np.maximum(codes, 0)] & (codes >= 0)
+    if blank.any():
+        i = int(np.flatnonzero(blank)[0])
+        raise DataError(f"{where}: column {id_col!r}, {row(i)}: the series id is missing; every row needs one")
+    try:
+        order = np.argsort(uniq, kind="stable")
+    except TypeError:  # mixed types (ints and strings): order by type name, then text
+        order = np.array(sorted(range(len(uniq)), key=lambda k: (type(uniq[k]).__name__, str(uniq[k]))),
+                         dtype=np.int64)
+    rank = np.empty(len(uniq), np.int64)
+    rank[order] = np.arange(len(uniq))
+    return rank[codes], uniq[order]
+
+
+def _times_i8(col: pd.Series, where, time_col, row) -> np.ndarray:
+    """int64 nanoseconds of each row's timestamp, or a DataError naming the first bad cell."""
+    if isinstance(col.dtype, pd.PeriodDtype):
+        t = pd.DatetimeIndex(col.dt.to_timestamp())
+    elif pd.api.types.is_datetime64_any_dtype(col.dtype):
+        t = pd.DatetimeIndex(col)
+    else:  # text: parse each distinct value once
+        codes, uniq = pd.factorize(col.to_numpy(), sort=False)
+        parsed = _parse_times(pd.Series(np.asarray(uniq, dtype=object)))
+        t = pd.DatetimeIndex(parsed.to_numpy()[np.maximum(codes, 0)])
+        bad = np.flatnonzero((codes < 0) | np.asarray(t.isna()))
+        if bad.size:
+            i = int(bad[0])
+            raise DataError(f"{where}: column {time_col!r}, {row(i)}: {col.iloc[i]!r} is not a date")
+    if t.tz is not None:
+        t = t.tz_localize(None)  # wall-clock times
+    i8 = t.as_unit("ns").asi8
+    bad = np.flatnonzero(i8 == _NAT)
+    if bad.size:
+        raise DataError(f"{where}: column {time_col!r}, {row(int(bad[0]))}: the time is missing")
+    return i8
+
+
+def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
+    """float64 values (NaN where missing), or a DataError naming the first cell that is not a number."""
+    if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    raw = col.astype(str).str.strip() if col.dtype != object else col
+    y = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64)
+    nan = np.flatnonzero(np.isnan(y))
+    if nan.size:
+        cells = col.iloc[nan]
+        ok = cells.isna().to_numpy() | cells.astype(str).str.strip().str.lower().isin(MISSING_TOKENS).to_numpy()
+        if not ok.all():
+            i = int(nan[np.argmin(ok)])
+            raise DataError(f"{where}: column {target_col!r}, {row(i)}: {col.iloc[i]!r} is not a number")
+    return y
+
+
+def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, where) -> str:
+    """The most common pd.infer_freq answer among the longest series (ties: the longest)."""
+    cand = np.argsort(-counts, kind="stable")
+    found = []
+    for k in cand[counts[cand] >= 3][:200]:
+        f = pd.infer_freq(pd.DatetimeIndex(t_sorted[first[k]:first[k] + counts[k]].astype("datetime64[ns]")))
+        if f is not None:
+            found.append(f)
+            if len(found) >= 7:
+                break
+    if not found:
+        raise DataError(f"{where}: cannot infer the frequency: no series has 3 or more evenly spaced "
+                        "timestamps; give one with --freq (freq= in the API), e.g. D, W, MS, QS, YS")
+    return Counter(found).most_common(1)[0][0]
+
+
+def _fill(flat: np.ndarray, seg: np.ndarray, seg_start: np.ndarray, fill: str) -> np.ndarray:
+    """ffill / linear interpolation inside each segment; leading NaNs stay (pandas' defaults)."""
+    n = flat.size
+    at = np.arange(n)
+    have = ~np.isnan(flat)
+    prev = np.maximum.accumulate(np.where(have, at, -1))                    # last valid index <= i
+    prev_ok = prev >= seg_start[seg]
+    prev_val = np.where(prev_ok, flat[np.maximum(prev, 0)], np.nan)
+    if fill == "ffill":
+        return np.where(have, flat, prev_val)
+    seg_end = np.append(seg_start[1:], n)
+    nxt = np.minimum.accumulate(np.where(have, at, n)[::-1])[::-1]           # next valid index >= i
+    nxt_ok = nxt < seg_end[seg]
+    nxt_val = flat[np.minimum(nxt, n - 1)]
+    w = (at - prev) / np.maximum(nxt - prev, 1)
+    with np.errstate(invalid="ignore"):
+        inner = prev_val + (nxt_val - prev_val) * w
+    return np.where(have, flat, np.where(nxt_ok, inner, prev_val))
+
+
+def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=None, fill=None,
+                   strict=False, where="data", line_offset=None) -> Panel:
+    """Check a long frame and return a `Panel` (series sorted by id, each on the panel's grid).
+
+    Args:
+        df: a DataFrame with columns id_col, time_col (dates, text dates or periods), target_col.
+        freq: the pandas frequency of every series; default: inferred from the longest regular series.
+        fill: "interpolate" or "ffill" fills missing values and gaps (leading ones are dropped);
+            without it a series with missing values or gaps is flagged "missing" / "gaps".
+        strict: raise a DataError for the first flagged series instead of flagging it.
+        where: the source named in messages (a file path); line_offset: row i of df is line
+            i + line_offset of the file (messages say "row i" without it).
+
+    Returns:
+        A Panel; the input row order does not matter.
+
+    Examples:
+        >>> import pandas as pd
+        >>> ds = pd.date_range("2000-01-01", periods=4, freq="MS")
+        >>> df = pd.DataFrame({"unique_id": ["a"] * 4 + ["b"] * 3, "ds": [*ds, *ds[1:]],
+        ...                    "y": [1.0, 2, 3, 4, 5, 5, 5]})
+        >>> p = validate_panel(df)
+        >>> p.freq, list(p.ids), list(p.status)
+        ('MS', ['a', 'b'], ['ok', 'constant'])
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{where}: expected a DataFrame with columns {id_col!r}, {time_col!r}, "
+                        f"{target_col!r}; got {type(df).__name__}")
+    for col, what, flag in ((id_col, "the series ids", "id"), (time_col, "the times", "time"),
+                            (target_col, "the values", "value")):
+        if col not in df.columns:
+            raise DataError(f"{where}: no column {col!r} for {what}; columns are {reprlib.repr(list(df.columns))}"
+                            f"; name it with --{flag}-col ({flag if flag != 'value' else 'target'}_col= in the API)")
+    if len(df) == 0:
+        raise DataError(f"{where}: no data rows")
+    if fill is not None and fill not in FILLS:
+        raise DataError(f"{where}: unknown fill {fill!r}; use one of {FILLS}")
+    if freq is not None:
+        try:
+            offset = to_offset(freq)
+        except ValueError:
+            raise DataError(f"{where}: {freq!r} is not a pandas frequency (e.g. D, W, MS, QS, YS)") from None
+
+    labels = df.index
+
+    def row(i):  # a file's line, or the frame's index label (so reasons do not depend on the row order)
+        if line_offset is not None:
+            return f"line {i + line_offset}"
+        lab = labels[i]
+        return f"row {lab}" if isinstance(lab, (int, np.integer)) else f"row {lab!r}"
+
+    sid, ids = _factorize_ids(df[id_col], where, id_col, row)       # (n,) series index per row, (N,)
+    t = _times_i8(df[time_col], where, time_col, row)               # (n,) int64 ns
+    y = _values(df[target_col], where, target_col, row)             # (n,) float64
+
+    # ONE STABLE SORT BY (id, time)
+    tcode, tuniq = pd.factorize(t, sort=True)                       # tuniq sorted, so tcode orders time
+    key = sid * np.int64(len(tuniq)) + tcode
+    order = np.argsort(key, kind="stable") if (np.diff(key) < 0).any() else np.arange(len(key))
+    key, sid, tcode = key[order], sid[order], tcode[order]
+    dup = np.flatnonzero(key[1:] == key[:-1])
+    if dup.size:
+        a, b = order[dup[0]], order[dup[0] + 1]
+        raise DataError(f"{where}: duplicate ({id_col}, {time_col}) = ({ids[sid[dup[0]]]!r}, "
+                        f"{fmt_time(tuniq[tcode[dup[0]]])}) at {row(a)} and {row(b)}; keep one row per "
+                        "series and time")
+    first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])        # (N,) first sorted row of each series
+    counts = np.diff(np.r_[first, len(sid)])                        # (N,)
+
+    # THE GRID
+    if freq is None:
+        offset = to_offset(_infer_freq(tuniq[tcode], first, counts, where))
+    freqstr = offset.freqstr
+    origin, upos, on = grid_positions(tuniq, offset)
+    off = np.flatnonzero(~on[tcode])
+    if off.size:
+        j = off[0]
+        raise DataError(f"{where}: mixed frequencies: series {ids[sid[j]]!r}, {row(order[j])}: "
+                        f"{fmt_time(tuniq[tcode[j]])} is not on the {freqstr!r} grid; give every series "
+                        "the same frequency" + ("" if freq is not None else ", or set it with --freq"))
+    pos = upos[tcode]                                               # (n,) sorted rows' grid positions
+    spos = pos[first]
+    length = pos[first + counts - 1] - spos + 1                     # (N,)
+    seg_start = np.r_[0, np.cumsum(length)[:-1]]                    # (N,) offsets in the flat buffer
+    total = int(length.sum())
+    dest = seg_start[sid] + pos - spos[sid]                         # (n,)
+    flat = np.full(total, np.nan)
+    flat[dest] = y[order]
+    line_at = np.full(total, -1, np.int64)                          # input row of each grid cell, -1: gap
+    line_at[dest] = order
+    seg = np.repeat(np.arange(len(ids)), length)                    # (total,) series of each cell
+
+    def per(mask):
+        return np.add.reduceat(mask.astype(np.int64), seg_start)
+
+    isnan = np.isnan(flat)
+    n_missing, n_gaps, n_inf = per(isnan & (line_at >= 0)), length - counts, per(np.isinf(flat))
+    if fill is not None:
+        flat = _fill(flat, seg, seg_start, fill)
+        isnan = np.isnan(flat)
+    n_finite = per(np.isfinite(flat))
+    first_value = np.minimum.reduceat(np.where(isnan, total, np.arange(total)), seg_start)
+    lead = np.minimum(first_value, seg_start + length) - seg_start  # (N,) leading NaNs
+    fin = np.isfinite(flat)
+    hi = np.maximum.reduceat(np.where(fin, flat, -np.inf), seg_start)
+    lo = np.minimum.reduceat(np.where(fin, flat, np.inf), seg_start)
+    filled = fill is not None
+    status = np.full(len(ids), STATUS_OK, dtype=object)
+    status[(n_finite >= 2) & (hi == lo)] = "constant"
+    if not filled:
+        status[n_gaps > 0] = "gaps"
+        status[n_missing > 0] = "missing"
+    status[n_inf > 0] = "infinite"
+    status[n_finite == 0] = "empty"
+    drop = np.where(filled & (n_finite > 0), lead, 0)               # leading NaNs fill cannot reach
+    reason = np.full(len(ids), "", dtype=object)
+    for k in np.flatnonzero((status != STATUS_OK) | (drop > 0)):
+        cells = slice(seg_start[k], seg_start[k] + length[k])
+        reason[k] = _reason(k, status[k], flat[cells], line_at[cells], (n_missing[k], n_gaps[k], n_inf[k]),
+                            drop[k], filled, spos[k], origin, offset, row)
+    if strict and (status != STATUS_OK).any():
+        k = int(np.flatnonzero(status != STATUS_OK)[0])
+        raise DataError(f"{where}: series {ids[k]!r}, column {target_col!r}: {reason[k]}; {_FIX[status[k]]}, "
+                        "or turn strict off to flag the series and forecast it with a fallback")
+    values = [flat[seg_start[k] + drop[k]:seg_start[k] + length[k]] for k in range(len(ids))]
+    return Panel(ids=ids, values=values, starts=grid_times(origin, spos + drop, offset), freq=freqstr,
+                 status=status, reason=reason, id_col=id_col, time_col=time_col, target_col=target_col,
+                 source=where)
+
+
+def _reason(k, status, v, lines, counts, drop, filled, spos, origin, offset, row) -> str:
+    """The human text for series k: every problem found, the status's first; lines named."""
+    n_missing, n_gaps, n_inf = (int(c) for c in counts)
+
+    def at(j):
+        return fmt_time(grid_times(origin, np.array([spos + j]), offset)[0])
+
+    parts = []
+    if status == "empty":
+        present = lines[lines >= 0]
+        parts.append(f"no finite value in {_plural(len(v), 'point')} (first at {row(present[0])})")
+    if n_inf:
+        j = int(np.flatnonzero(np.isinf(v))[0])
+        parts.append(f"{_plural(n_inf, 'infinite value')}, first at {at(j)} ({row(lines[j])}): {v[j]}")
+    if not filled and n_missing:
+        j = int(np.flatnonzero(np.isnan(v) & (lines >= 0))[0])
+        parts.append(f"{_plural(n_missing, 'missing value')}, first at {at(j)} ({row(lines[j])})")
+    if not filled and n_gaps:
+        j = int(np.flatnonzero(lines < 0)[0])
+        parts.append(f"{_plural(n_gaps, 'missing timestamp')} (gaps), first at {at(j)} "
+                     f"(after {row(lines[j - 1])})")
+    if status == "constant":
+        j = int(np.flatnonzero(np.isfinite(v))[0])
+        parts.append(f"constant: all {int(np.isfinite(v).sum())} values are {v[j]:g} "
+                     f"(from {row(lines[0])})")
+    if drop:
+        parts.append(f"dropped {_plural(int(drop), 'leading missing value')} that fill cannot reach")
+    if status == "empty":
+        parts = parts[:1] + [p for p in parts[1:] if not p.startswith("dropped")]
+    return "; ".join(parts)

@@ -1,0 +1,216 @@
+"""The `Panel`: many series on one regular time grid, each with a status; and the grid arithmetic.
+
+    p = validate_panel(df)            # (lstmcast.data.panel) -> Panel
+    p.series(0), p.to_frame(), p.per_series(), p.subset(p.ok), p.truncate(p.lengths - 13)
+
+A grid position is an integer count of `freq` steps from an origin timestamp. Fixed frequencies (D, h,
+min, ...) use integer arithmetic on nanoseconds; calendar ones (MS, QS-OCT, W-SUN, B, ...) one
+`pd.date_range` over the whole panel's span, never one per series.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+STATUS_OK = "ok"
+# "missing": NaN values (no fill); "gaps": timestamps missing on the grid (no fill); "infinite": +-inf
+# values; "constant": all finite values equal; "empty": no finite value; "too_short": set by the models.
+STATUSES = (STATUS_OK, "missing", "gaps", "infinite", "constant", "empty", "too_short")
+STATUS_TEXT = {"missing": "missing values", "gaps": "gaps", "infinite": "infinite values",
+               "constant": "constant", "empty": "no finite value", "too_short": "too short"}
+
+
+def to_offset(freq) -> pd.DateOffset:
+    return pd.tseries.frequencies.to_offset(freq)
+
+
+def grid_positions(times_i8: np.ndarray, offset) -> tuple[pd.Timestamp, np.ndarray, np.ndarray]:
+    """Grid positions of timestamps (int64 ns, any order) on the `offset` grid through their minimum.
+
+    Returns (origin, pos, on_grid): origin is position 0; pos (n,) int64; on_grid (n,) bool is False for
+    a timestamp between two grid points (its pos is then the next grid point's).
+    """
+    times_i8 = np.asarray(times_i8, dtype=np.int64)
+    if times_i8.size == 0:
+        return pd.Timestamp(0), np.zeros(0, np.int64), np.zeros(0, bool)
+    lo, hi = int(times_i8.min()), int(times_i8.max())
+    if isinstance(offset, pd.offsets.Tick):
+        step = int(offset.nanos)
+        d = times_i8 - lo                                       # (n,)
+        return pd.Timestamp(lo), d // step, d % step == 0
+    grid = pd.date_range(pd.Timestamp(lo), pd.Timestamp(hi), freq=offset).asi8
+    if grid.size == 0:                                          # one off-grid timestamp
+        grid = pd.date_range(pd.Timestamp(lo), periods=1, freq=offset).asi8
+    pos = np.searchsorted(grid, times_i8)                       # (n,)
+    on = grid[np.minimum(pos, grid.size - 1)] == times_i8
+    return pd.Timestamp(grid[0]), pos.astype(np.int64), on
+
+
+def grid_times(origin: pd.Timestamp, pos: np.ndarray, offset) -> pd.DatetimeIndex:
+    """The timestamps at grid positions `pos` (int, >= 0) counted from `origin`."""
+    pos = np.asarray(pos, dtype=np.int64)
+    if pos.size == 0:
+        return pd.DatetimeIndex([], dtype="datetime64[ns]")
+    if isinstance(offset, pd.offsets.Tick):
+        return pd.DatetimeIndex((origin.value + pos * int(offset.nanos)).astype("datetime64[ns]"))
+    grid = pd.date_range(origin, periods=int(pos.max()) + 1, freq=offset)
+    return pd.DatetimeIndex(grid.asi8[pos].astype("datetime64[ns]"))
+
+
+@dataclass(eq=False)
+class Panel:
+    """N series on one regular grid (frequency `freq`), sorted by id, each with a status.
+
+    Attributes:
+        ids: (N,) the series ids, sorted (their original dtype; object for strings).
+        values: N float64 arrays on the grid, oldest first, NaN where a value is missing.
+        starts: (N,) the first timestamp of each series.
+        freq: the pandas offset alias of the whole panel ("MS", "D", "QS-OCT", ...).
+        status: (N,) status codes, one of STATUSES; "ok" for a series the models can train on.
+        reason: (N,) human text for a status other than "ok" ("" when ok, or a note such as dropped
+            leading missing values).
+        id_col, time_col, target_col: the column names used by `to_frame` and in messages.
+        source: the file path or "frame"/"data", used in messages.
+    """
+    ids: np.ndarray
+    values: list
+    starts: pd.DatetimeIndex
+    freq: str
+    status: np.ndarray
+    reason: np.ndarray
+    id_col: str = "unique_id"
+    time_col: str = "ds"
+    target_col: str = "y"
+    source: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        return (f"Panel({len(self)} series, freq={self.freq!r}, {int(self.lengths.sum())} points, "
+                f"{int(self.ok.sum())} ok)")
+
+    def __eq__(self, other) -> bool:
+        """Same ids, values (NaN equal to NaN), starts, freq, statuses, reasons and column names."""
+        if not isinstance(other, Panel):
+            return NotImplemented
+        return (len(self) == len(other) and self.freq == other.freq
+                and (self.id_col, self.time_col, self.target_col)
+                == (other.id_col, other.time_col, other.target_col)
+                and np.array_equal(np.asarray(self.ids, object), np.asarray(other.ids, object))
+                and self.starts.equals(other.starts)
+                and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(self.values, other.values))
+                and np.array_equal(self.status, other.status) and np.array_equal(self.reason, other.reason))
+
+    @property
+    def offset(self) -> pd.DateOffset:
+        return to_offset(self.freq)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.fromiter((len(v) for v in self.values), dtype=np.int64, count=len(self.values))
+
+    @property
+    def ok(self) -> np.ndarray:
+        return np.asarray(self.status == STATUS_OK, dtype=bool)
+
+    def _start_positions(self) -> tuple[pd.Timestamp, np.ndarray]:
+        origin, pos, _ = grid_positions(self.starts.asi8, self.offset)
+        return origin, pos
+
+    @property
+    def ends(self) -> pd.DatetimeIndex:
+        """(N,) the last timestamp of each series (a series of length 0 gives the step before its start)."""
+        origin, pos = self._start_positions()
+        last = pos + self.lengths - 1
+        if last.size and last.min() < 0:   # an empty series: count back from the origin
+            shift = -int(last.min())
+            origin = origin - shift * self.offset
+            last = last + shift
+        return grid_times(origin, last, self.offset)
+
+    def index(self, i) -> pd.DatetimeIndex:
+        """The timestamps of series i (freq set)."""
+        idx = pd.date_range(self.starts[i], periods=len(self.values[i]), freq=self.offset)
+        idx.name = self.time_col
+        return idx
+
+    def series(self, i) -> pd.Series:
+        """Series i as a float64 pd.Series with a DatetimeIndex (freq set), named after its id."""
+        return pd.Series(self.values[i], index=self.index(i), name=self.ids[i])
+
+    def future_index(self, i, h: int) -> pd.DatetimeIndex:
+        """The h timestamps after the end of series i."""
+        n = len(self.values[i])
+        idx = pd.date_range(self.starts[i], periods=n + h, freq=self.offset)[n:]
+        idx.name = self.time_col
+        return idx
+
+    def _take(self, idx: np.ndarray, values: list, starts: pd.DatetimeIndex) -> Panel:
+        return Panel(ids=self.ids[idx], values=values, starts=starts, freq=self.freq,
+                     status=self.status[idx].copy(), reason=self.reason[idx].copy(), id_col=self.id_col,
+                     time_col=self.time_col, target_col=self.target_col, source=self.source)
+
+    def subset(self, mask_or_indices) -> Panel:
+        """The series picked by a boolean mask (N,) or by integer positions (in the order given)."""
+        sel = np.asarray(mask_or_indices)
+        if sel.dtype == bool:
+            if sel.shape != (len(self),):
+                raise ValueError(f"a boolean mask must have shape ({len(self)},); got {sel.shape}")
+            sel = np.flatnonzero(sel)
+        sel = sel.astype(np.int64).reshape(-1)
+        return self._take(sel, [self.values[i] for i in sel], self.starts[sel])
+
+    def truncate(self, end_positions) -> Panel:
+        """Keep values[i][:end_positions[i] + 1] of each series (an int applies to all); for backtests.
+
+        A position past the end keeps the whole series; a negative one is an error (drop that series with
+        `subset` first). Statuses and reasons are copied unchanged.
+        """
+        ends = np.broadcast_to(np.asarray(end_positions, dtype=np.int64), (len(self),))
+        if ends.size and ends.min() < 0:
+            i = int(np.argmin(ends))
+            raise ValueError(f"truncate: end position {ends[i]} for series {self.ids[i]!r} is negative; "
+                             "drop that series with subset() first")
+        return self._take(np.arange(len(self)), [v[:e + 1] for v, e in zip(self.values, ends)], self.starts)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The long frame (id_col, time_col, target_col), sorted by id then time, NaN where missing."""
+        lengths = self.lengths
+        origin, spos = self._start_positions()
+        first = np.repeat(np.cumsum(lengths) - lengths, lengths)                  # (T,)
+        pos = np.repeat(spos, lengths) + (np.arange(int(lengths.sum())) - first)  # (T,)
+        ids = np.repeat(np.asarray(self.ids), lengths)
+        y = np.concatenate(self.values) if self.values else np.zeros(0)
+        return pd.DataFrame({self.id_col: ids, self.time_col: grid_times(origin, pos, self.offset),
+                             self.target_col: y.astype(np.float64)})
+
+    def per_series(self) -> pd.DataFrame:
+        """One row per series: unique_id, length, start, end, status, reason."""
+        return pd.DataFrame({"unique_id": self.ids, "length": self.lengths, "start": self.starts,
+                             "end": self.ends, "status": self.status, "reason": self.reason})
+
+    def set_status(self, i, status: str, reason: str) -> None:
+        """Mark series i (e.g. "too_short" by the models), with a one-line reason."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; use one of {STATUSES}")
+        self.status[i] = status
+        self.reason[i] = reason
+
+
+def summary_line(panel: Panel) -> str:
+    """One line on the series that fall back to a baseline, e.g.
+    "3 of 120 series fall back to a baseline: 1 too short, 1 constant, 1 missing values"; or
+    "all 120 series are usable" when every status is ok."""
+    n = len(panel)
+    bad = panel.status[~panel.ok]
+    if bad.size == 0:
+        return f"all {n} series are usable" if n != 1 else "the series is usable"
+    codes, counts = np.unique(bad.astype(str), return_counts=True)
+    order = sorted(range(len(codes)), key=lambda k: (-counts[k], STATUSES.index(codes[k])
+                                                     if codes[k] in STATUSES else 99))
+    parts = ", ".join(f"{counts[k]} {STATUS_TEXT.get(codes[k], codes[k])}" for k in order)
+    verb = "falls" if bad.size == 1 else "fall"
+    return f"{bad.size} of {n} series {verb} back to a baseline: {parts}"
