@@ -1,4 +1,4 @@
-"""The Forecaster's contract: dates, save/load, y_new, predict vs forecast, properties."""
+"""The Forecaster's contract on one series: dates, save/load, newer data, predict vs forecast, seeds."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,14 +7,14 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from lstmcast import Forecaster
 from lstmcast.data import DataError
 
-FAST = dict(epochs=3, seeds=2, units=(4,))
+FAST = dict(epochs=3, seeds=2, units=(4,), scope="local")
 
 
-def _series(n, freq, start="2000-01-01", seed=0):
+def _series(n, freq, start="2000-01-01", seed=0, name="y"):
     rng = np.random.default_rng(seed)
     t = np.arange(n)
     return pd.Series(100 + t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, n),
-                     index=pd.date_range(start, periods=n, freq=freq))
+                     index=pd.date_range(start, periods=n, freq=freq), name=name)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,8 @@ def test_forecast_dates_continue_the_series(freq, n):
     out = fc.forecast(5)
     expected = pd.date_range(y.index[-1], periods=6, freq=y.index.freq)[1:]
     assert list(out["ds"]) == list(expected)
-    assert list(out.columns) == ["ds", "mean", "lo", "hi"] and np.isfinite(out["mean"]).all()
+    assert list(out.columns) == ["unique_id", "ds", "mean", "model"] and np.isfinite(out["mean"]).all()
+    assert set(out["unique_id"]) == {"y"} and set(out["model"]) == {"lstm"}
 
 
 def test_not_fitted_message():
@@ -50,16 +51,16 @@ def test_save_load_round_trip_is_identical(tmp_path, fitted):
         fc.save(tmp_path / "m")
 
 
-def test_y_new_extends_without_refitting(fitted):
+def test_newer_data_extends_without_refitting(fitted):
     y, _ = fitted
     short = Forecaster(look_back=6, **FAST).fit(y.iloc[:70])
-    ext = short.forecast(4, y_new=y.iloc[60:])          # overlapping rows are ignored
-    # the same parameters with the longer history: build by hand
-    manual = short.paths(y.to_numpy()[None, :], np.array([len(y) - 1]), 4)[:, 0, :].mean(0)
+    ext = short.forecast(4, y.iloc[60:])                      # overlapping rows are ignored
+    # the same parameters with the longer history, by hand
+    manual = short.ensemble_.paths([y.to_numpy()], {0: np.array([len(y) - 1])}, 4)[0][:, 0, :].mean(0)
     np.testing.assert_allclose(ext["mean"], manual)
     assert ext["ds"].iloc[0] == y.index[-1] + y.index.freq
-    with pytest.raises(DataError, match="new data must continue the series"):
-        short.forecast(2, y_new=y.iloc[75:])
+    with pytest.raises(DataError, match="must continue after"):
+        short.forecast(2, y.iloc[75:])
 
 
 def test_recursive_first_step_equals_predict():
@@ -67,7 +68,7 @@ def test_recursive_first_step_equals_predict():
     fc = Forecaster(look_back=6, strategy="recursive", **FAST).fit(y)
     p = fc.predict()
     # forecasting from the history that ends just before the last month = predict's last row
-    members = fc.paths(y.to_numpy()[None, :-1], np.array([len(y) - 2]), 1)[:, 0, 0]
+    members = fc.ensemble_.paths([y.to_numpy()], {0: np.array([len(y) - 2])}, 1)[0][:, 0, 0]
     assert p["ds"].iloc[-1] == y.index[-1]
     np.testing.assert_allclose(members.mean(), p["mean"].iloc[-1], rtol=1e-10)
 
@@ -81,13 +82,24 @@ def test_members_and_intervals(fitted):
     assert (out["lo-80"] < out["mean"]).all() and (out["mean"] < out["hi-80"]).all()
 
 
+def test_conformal_quantile_by_hand(fitted):
+    """lo/hi = mean -/+ the ceil((n+1) 0.8)/n quantile of past absolute 3-step errors (split conformal)."""
+    from lstmcast.models.predicting import lstm_errors
+    y, fc = fitted
+    err = lstm_errors(fc, {0: y.to_numpy()}, 3)[0]                # (n, 3)
+    n = len(err)
+    k = int(np.ceil((n + 1) * 0.8))                                # the k-th smallest error
+    expected = np.sort(err, axis=0)[k - 1]
+    out = fc.forecast(3, level=[80])
+    np.testing.assert_allclose(out["hi-80"] - out["mean"], expected)
+
+
 def test_direct_strategy_outputs_horizon():
     y = _series(70, "MS")
     fc = Forecaster(look_back=6, strategy="direct", horizon=4, **FAST).fit(y)
-    assert fc.params_["dense"]["kernel"].shape == (2, 4, 4)
+    assert fc.ensemble_.groups[0].params["dense"]["kernel"].shape == (1, 2, 4, 4)
     four = fc.forecast(4, members=True)
-    # past its 4 outputs the next block starts from the forecasts: the first 4 steps are unchanged
-    six = fc.forecast(6, members=True)
+    six = fc.forecast(6, members=True)      # past its 4 outputs the next block starts from the forecasts
     np.testing.assert_allclose(six["mean"][:4], four["mean"])
     assert len(six) == 6 and np.isfinite(six["mean"]).all()
 
@@ -96,18 +108,18 @@ def test_same_seed_same_forecast():
     y = _series(60, "MS")
     a = Forecaster(look_back=4, **FAST).fit(y).forecast(3)
     b = Forecaster(look_back=4, **FAST).fit(y).forecast(3)
-    c = Forecaster(look_back=4, seed=5, **FAST).fit(y).forecast(3)
+    c = Forecaster(look_back=4, **{**FAST, "seed": 5}).fit(y).forecast(3)
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a["mean"], c["mean"])
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=30, max_size=60), st.integers(1, 6))
 def test_random_finite_series_never_crash(values, h):
     y = pd.Series(values, index=pd.date_range("2001-01-01", periods=len(values), freq="D"))
     try:
         fc = Forecaster(look_back=3, epochs=2, seeds=2, units=(3,), diff=(1,)).fit(y)
-    except DataError as e:   # constant series is the one legitimate refusal here
+    except DataError as e:   # a constant series is the one legitimate refusal here
         assert "constant" in str(e)
         return
     out = fc.forecast(h)
@@ -115,19 +127,29 @@ def test_random_finite_series_never_crash(values, h):
 
 
 def test_auto_diff_is_chosen_by_rolling_validation_inside_the_data():
-    from lstmcast.models.ensemble import choose_diffs
     y = _series(90, "MS")
-    fc = Forecaster(look_back=6, **FAST)
-    (diff,), (scores,) = choose_diffs([fc], [y])
-    assert set(scores) == {"12,1", "12", "1"} | ({"none"} if "none" in scores else set())
-    assert ",".join(map(str, diff)) == min(scores, key=scores.get)
-    # fit uses that choice and keeps the scores; a fixed diff skips the selection
-    fitted = Forecaster(look_back=6, **FAST).fit(y)
-    assert fitted.r_["diff"] == diff and fitted.diff_scores_ == pytest.approx(scores)
-    assert Forecaster(look_back=6, diff=(1,), **FAST).fit(y).diff_scores_ == {}
-    # the choice sees only the series it is given: changing later values changes nothing before them
-    (again,), (scores2,) = choose_diffs([fc], [y.iloc[:80]])
+    fc = Forecaster(look_back=6, **FAST).fit(y)
+    scores = fc.diff_scores_[0]
+    assert set(scores) >= {"12,1", "12", "1"}
+    assert ",".join(map(str, fc.diffs_[0])) == min(scores, key=scores.get)
+    assert Forecaster(look_back=6, **{**FAST, "diff": (1,)}).fit(y).diff_scores_ == {0: {}}
+    # the choice sees only the data it is given: changing later values changes nothing before them
+    a = Forecaster(look_back=6, **FAST).fit(y.iloc[:80])
     y2 = y.copy()
     y2.iloc[80:] *= 5
-    (same,), (scores3,) = choose_diffs([fc], [y2.iloc[:80]])
-    assert same == again and scores3 == scores2
+    b = Forecaster(look_back=6, **FAST).fit(y2.iloc[:80])
+    assert a.diffs_ == b.diffs_ and a.diff_scores_ == b.diff_scores_
+
+
+@pytest.mark.parametrize("kw,pattern", [
+    (dict(seeds=0), r"seeds must be a whole number >= 1; got 0"),
+    (dict(units=(0,)), r"units must be whole numbers > 0"),
+    (dict(scope="galactic"), r"scope must be one of"),
+    (dict(learning_rate=float("nan")), r"learning_rate must be a number > 0"),
+    (dict(diff="sometimes"), r"diff must be 'auto' or lags"),
+    (dict(strategy="magic"), r"strategy must be 'recursive' or 'direct'"),
+    (dict(validation=1.5), r"validation must be a fraction in \[0, 1\)"),
+])
+def test_bad_hyper_parameters_are_one_line_errors(kw, pattern):
+    with pytest.raises(DataError, match=pattern):
+        Forecaster(**kw).fit(_series(60, "MS"))

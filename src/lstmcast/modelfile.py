@@ -1,10 +1,12 @@
-"""Model directories: `config.json` (everything but the weights) and `weights.npz` (arrays only).
+"""Model directories: `config.json` (settings, pipelines, panel layout) and `weights.npz` (arrays only).
 
     save(forecaster, "model-dir")   # refuses an existing directory unless overwrite=True
     fc = load(Forecaster, "model-dir")
 
-No pickle anywhere: the weights load with `allow_pickle=False`, so opening a model runs no code.
-Loading checks the format version and every weight's shape against the config.
+No pickle anywhere: arrays load with `allow_pickle=False`, so opening a model runs no code. The file
+holds every series' values (to forecast past their end and to calibrate intervals), the per-series
+pipelines, the scope and differencing chosen, and the networks: `g{j}.lstm.{i}.kernel`, ... per group of
+series sharing differencing lags (local scope: a leading series axis; global: one ensemble).
 """
 from __future__ import annotations
 
@@ -12,25 +14,29 @@ import json
 import shutil
 from pathlib import Path
 
-import jax
 import numpy as np
-import pandas as pd
 
-from .data import DataError
-from .engine.model import init_params
-from .prep.transforms import Pipeline
+from .errors import DataError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
-def _flat(params, leaf=np.asarray) -> dict:
+def _flat(params, prefix: str) -> dict:
     out = {}
     for i, layer in enumerate(params["lstm"]):
         for k, v in layer.items():
-            out[f"lstm.{i}.{k}"] = leaf(v)
+            out[f"{prefix}lstm.{i}.{k}"] = np.asarray(v)
     for k, v in params["dense"].items():
-        out[f"dense.{k}"] = leaf(v)
+        out[f"{prefix}dense.{k}"] = np.asarray(v)
     return out
+
+
+def _jsonable(v):
+    if isinstance(v, tuple):
+        return list(v)
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
 
 def save(fc, path, overwrite: bool = False):
@@ -39,36 +45,56 @@ def save(fc, path, overwrite: bool = False):
     if p.exists():
         if not overwrite:
             raise DataError(f"{path}: already exists; pass --force (overwrite=True) to replace it")
-        if not (p / "config.json").exists() and any(p.iterdir()):
+        if not (p / "config.json").exists() and (not p.is_dir() or any(p.iterdir())):
             raise DataError(f"{path}: exists and is not a lstmcast model directory; refusing to replace it")
-    r = fc.r_
+    panel, ens, spec = fc.panel_, fc.ensemble_, fc.spec_
+    rec = spec.recipe
+    shared = ens.scope == "global"
     config = {
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
-        "hyper_parameters": {k: (list(v) if isinstance(v, tuple) else v) for k, v in fc.get_params().items()},
-        "resolved": {"season_length": r["m"], "look_back": r["look_back"], "units": list(r["units"]),
-                     "transform": r["transform"], "diff": list(r["diff"]), "horizon": r["h"], "n_val": r["n_val"],
-                     "diff_scores": getattr(fc, "diff_scores_", {})},
-        "pipeline": fc.pipe_.to_dict(), "phase": int(fc.phase_),
-        "series": {"name": fc.y_.name if isinstance(fc.y_.name, str) else None,
-                   "index_name": fc.y_.index.name, "freq": fc.y_.index.freqstr,
-                   "start": fc.y_.index[0].isoformat(), "values": [float(v) for v in fc.y_.to_numpy()]},
-        "n_features": int(fc.params_["lstm"][0]["kernel"].shape[-2]),
-        "history": {"loss": fc.loss_.tolist(), "val_loss": np.where(np.isfinite(fc.val_loss_), fc.val_loss_,
-                                                                    None).tolist(),
-                    "best_epoch": np.asarray(fc.best_epoch_).tolist()},
+        "hyper_parameters": {k: _jsonable(v) for k, v in fc.get_params().items()},
+        "resolved": {"season_length": int(fc.m_), "scope": ens.scope, "scope_scores": fc.scope_scores_,
+                     "look_back": rec.look_back, "horizon": rec.h, "units": list(rec.units),
+                     "framing": rec.framing, "strategy": rec.strategy, "level_norm": rec.level_norm,
+                     "calendar": rec.calendar, "seeds": spec.seeds, "seed": spec.seed,
+                     "transform": spec.transform, "scale": spec.scale, "n_val": spec.n_val,
+                     "val_frac": spec.val_frac,
+                     "train": {"epochs": spec.train.epochs, "steps": spec.train.steps,
+                               "batch_size": spec.train.batch_size, "learning_rate": spec.train.learning_rate,
+                               "patience": spec.train.patience}},
+        "panel": {"id_col": panel.id_col, "time_col": panel.time_col, "target_col": panel.target_col,
+                  "freq": panel.freq, "ids": [_jsonable(i) for i in panel.ids],
+                  "starts": [t.isoformat() for t in panel.starts],
+                  "status": [str(s) for s in panel.status], "reason": [str(r) for r in panel.reason]},
+        "series": {"diffs": {str(i): list(d) for i, d in fc.diffs_.items()},
+                   "diff_scores": {str(i): s for i, s in fc.diff_scores_.items()},
+                   "phase0": [int(v) for v in fc.phase0_]},
+        "groups": [{"idx": [int(i) for i in g.idx], "pipes": g.pipes.to_dict()} for g in ens.groups],
+        "history": {"loss": np.asarray(fc.loss_).tolist(),
+                    "val_loss": np.where(np.isfinite(fc.val_loss_), fc.val_loss_, None).tolist()},
     }
-    tmp = p.with_name(p.name + ".tmp-lstmcast")
+    arrays = {"data.values": np.concatenate([np.asarray(v, np.float64) for v in panel.values]),
+              "data.lengths": panel.lengths.astype(np.int64)}
+    for j, g in enumerate(ens.groups):
+        if shared and j > 0:
+            continue
+        arrays.update(_flat(g.params, "shared." if shared else f"g{j}."))
+    tmp = p.with_name(f".{p.name}.tmp-lstmcast")
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    (tmp / "config.json").write_text(json.dumps(config, indent=1))
-    np.savez(tmp / "weights.npz", **_flat(fc.params_))
-    if p.exists():
-        shutil.rmtree(p)
-    tmp.rename(p)
+    try:
+        (tmp / "config.json").write_text(json.dumps(config, indent=1))
+        np.savez(tmp / "weights.npz", **arrays)
+        if p.exists():
+            shutil.rmtree(p)
+        tmp.rename(p)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
-def load(cls, path):
+def _read(path):
     p = Path(path)
     if not p.is_dir():
         raise DataError(f"{path}: no such model directory")
@@ -84,25 +110,9 @@ def load(cls, path):
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise DataError(f"{path}: model format version {version!r} is newer than this lstmcast reads "
                         f"({FORMAT_VERSION}); upgrade lstmcast")
-    try:
-        hp = dict(config["hyper_parameters"])
-        hp["units"] = tuple(hp["units"]) if isinstance(hp["units"], list) else hp["units"]
-        hp["diff"] = tuple(hp["diff"]) if isinstance(hp["diff"], list) else hp["diff"]
-        fc = cls(**hp)
-        r = config["resolved"]
-        fc.r_ = dict(m=int(r["season_length"]), look_back=int(r["look_back"]), units=tuple(r["units"]),
-                     transform=r["transform"], diff=tuple(r["diff"]), h=int(r["horizon"]), n_val=int(r["n_val"]))
-        fc.diff_scores_ = dict(r.get("diff_scores", {}))
-        fc.pipe_ = Pipeline.from_dict(config["pipeline"])
-        fc.phase_ = int(config["phase"])
-        s = config["series"]
-        idx = pd.date_range(pd.Timestamp(s["start"]), periods=len(s["values"]), freq=s["freq"])
-        fc.y_ = pd.Series(np.asarray(s["values"], np.float64), index=idx, name=s["name"])
-        fc.y_.index.name = s["index_name"]
-        n_features = int(config["n_features"])
-        hist = config["history"]
-    except (KeyError, TypeError, ValueError) as e:
-        raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})") from None
+    if version < FORMAT_VERSION:
+        raise DataError(f"{path}: model format version {version} is older than this lstmcast reads "
+                        f"({FORMAT_VERSION}); fit the model again")
     try:
         with np.load(p / "weights.npz", allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -110,20 +120,89 @@ def load(cls, path):
         raise DataError(f"{path}: weights.npz is missing") from None
     except Exception as e:  # zipfile.BadZipFile, ValueError (pickled object), OSError
         raise DataError(f"{path}/weights.npz: unreadable ({e.__class__.__name__})") from None
-    expected = _flat(jax.eval_shape(lambda: init_params(jax.random.key(0), fc.model_config(n_features))),
-                     leaf=lambda s: s)
-    for name, spec in expected.items():
-        shape = (fc.seeds, *spec.shape)
-        if name not in arrays:
-            raise DataError(f"{path}/weights.npz: missing array {name!r}")
-        if arrays[name].shape != shape:
-            raise DataError(f"{path}/weights.npz: {name} has shape {arrays[name].shape}, the config says {shape}")
-    n_lstm = len(fc.r_["units"])
-    fc.params_ = {"lstm": [{k: arrays[f"lstm.{i}.{k}"].astype(np.float32)
-                            for k in ("kernel", "recurrent_kernel", "bias")} for i in range(n_lstm)],
-                  "dense": {k: arrays[f"dense.{k}"].astype(np.float32) for k in ("kernel", "bias")}}
-    fc.loss_ = np.asarray(hist["loss"], np.float64)
-    fc.val_loss_ = np.asarray([np.nan if v is None else v for v in np.ravel(hist["val_loss"])],
-                              np.float64).reshape(np.shape(hist["val_loss"]))
-    fc.best_epoch_ = np.asarray(hist["best_epoch"])
+    return config, arrays
+
+
+def load(cls, path):
+    import jax
+    import pandas as pd
+    from .data.panel import Panel
+    from .engine.model import init_params
+    from .engine.train import TrainConfig
+    from .models.ensemble import Ensemble, Group, Spec
+    from .models.fitting import per_series
+    from .models.lstm import Recipe
+    from .prep.pipes import Pipes
+    config, arrays = _read(path)
+    try:
+        hp = dict(config["hyper_parameters"])
+        for k in ("units", "diff"):
+            hp[k] = tuple(hp[k]) if isinstance(hp[k], list) else hp[k]
+        fc = cls(**hp)
+        r = config["resolved"]
+        rec = Recipe(m=int(r["season_length"]), look_back=int(r["look_back"]), h=int(r["horizon"]),
+                     units=tuple(int(u) for u in r["units"]), framing=str(r["framing"]),
+                     strategy=str(r["strategy"]), level_norm=bool(r["level_norm"]), calendar=bool(r["calendar"]))
+        t = r["train"]
+        tc = TrainConfig(epochs=int(t["epochs"]), batch_size=int(t["batch_size"]),
+                         learning_rate=float(t["learning_rate"]), patience=int(t["patience"]), steps=int(t["steps"]))
+        spec = Spec(recipe=rec, scope=str(r["scope"]), train=tc, seeds=int(r["seeds"]), seed=int(r["seed"]),
+                    transform=str(r["transform"]), scale=str(r["scale"]), n_val=int(r["n_val"]),
+                    val_frac=float(r["val_frac"]))
+        pc = config["panel"]
+        lengths = arrays["data.lengths"].astype(np.int64)
+        flat = arrays["data.values"].astype(np.float64)
+        if lengths.ndim != 1 or np.any(lengths < 0) or int(lengths.sum()) != len(flat) or \
+                len(lengths) != len(pc["ids"]):
+            raise DataError(f"{path}/weights.npz: the stored series do not match the config")
+        values = np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
+        panel = Panel(ids=np.asarray(pc["ids"], dtype=object), values=values,
+                      starts=pd.DatetimeIndex([pd.Timestamp(s) for s in pc["starts"]]), freq=str(pc["freq"]),
+                      status=np.asarray(pc["status"], dtype=object), reason=np.asarray(pc["reason"], dtype=object),
+                      id_col=str(pc["id_col"]), time_col=str(pc["time_col"]), target_col=str(pc["target_col"]),
+                      source=str(path))
+        s = config["series"]
+        expected = jax.eval_shape(lambda: init_params(jax.random.key(0), rec.model_config()))
+        groups = []
+        for j, g in enumerate(config["groups"]):
+            pipes = Pipes.from_dict(g["pipes"])
+            idx = np.asarray(g["idx"], np.int64)
+            if len(pipes) != len(idx) or np.any(idx < 0) or np.any(idx >= len(values)):
+                raise DataError(f"{path}/config.json: group {j} does not match the stored series")
+            prefix = "shared." if spec.scope == "global" else f"g{j}."
+            lead = (spec.seeds,) if spec.scope == "global" else (len(idx), spec.seeds)
+            params = jax.tree.map(lambda e: None, expected)
+            params = {"lstm": [{k: _array(arrays, f"{prefix}lstm.{i}.{k}", lead + expected["lstm"][i][k].shape, path)
+                                for k in ("kernel", "recurrent_kernel", "bias")} for i in range(len(rec.units))],
+                      "dense": {k: _array(arrays, f"{prefix}dense.{k}", lead + expected["dense"][k].shape, path)
+                                for k in ("kernel", "bias")}}
+            groups.append(Group(idx, pipes, params))
+        hist = config["history"]
+        loss = np.asarray(hist["loss"], np.float64)
+        val = np.asarray([[np.nan if v is None else v for v in row] for row in hist["val_loss"]], np.float64)
+        ens = Ensemble(rec, spec.scope, groups, np.asarray(s["phase0"], np.int64), loss, val)
+        fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, rec.m, spec.scope, r["scope_scores"], spec
+        fc.ensemble_, fc.phase0_ = ens, ens.phase0
+        fc.diffs_ = {int(k): tuple(int(a) for a in v) for k, v in s["diffs"].items()}
+        fc.diff_scores_ = {int(k): dict(v) for k, v in s["diff_scores"].items()}
+        fc.loss_, fc.val_loss_ = loss, val
+        if len(fc.phase0_) != len(values) or set(fc.diffs_) != {int(i) for g in groups for i in g.idx}:
+            raise DataError(f"{path}/config.json: series layout does not match the stored series")
+        fc.per_series_ = per_series(fc)
+    except DataError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+        raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})".splitlines()[0]) \
+            from None
     return fc
+
+
+def _array(arrays, name, shape, path):
+    if name not in arrays:
+        raise DataError(f"{path}/weights.npz: missing array {name!r}")
+    a = arrays[name]
+    if a.shape != tuple(shape):
+        raise DataError(f"{path}/weights.npz: {name} has shape {a.shape}, the config says {tuple(shape)}")
+    if not np.issubdtype(a.dtype, np.floating) or not np.all(np.isfinite(a)):
+        raise DataError(f"{path}/weights.npz: {name} holds non-finite or non-float values; the model is corrupt")
+    return a.astype(np.float32)

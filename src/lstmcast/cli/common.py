@@ -10,14 +10,41 @@ from ..errors import UsageError
 
 
 class Console:
-    """Progress and notes on stderr unless quiet; results on stdout."""
+    """Notes and progress on stderr unless quiet; results on stdout.
+
+    `note(msg, progress=(done, total))` draws a progress bar (tqdm) when stderr is a terminal, and prints
+    the plain line only at the end of each bar otherwise, so logs and pipes stay short."""
 
     def __init__(self, quiet: bool = False):
         self.quiet = quiet
+        self._bar = None
+        self._what = None
 
-    def note(self, msg: str):
-        if not self.quiet:
+    def note(self, msg: str, progress=None):
+        if self.quiet:
+            return
+        if progress is None:
+            self._close()
             print(msg, file=sys.stderr, flush=True)
+            return
+        done, total = progress
+        what = msg.split(":")[0]
+        if sys.stderr.isatty():
+            if self._bar is None or self._what != what:
+                self._close()
+                from tqdm import tqdm
+                self._bar, self._what = tqdm(total=total, desc=what, unit="series", file=sys.stderr,
+                                             leave=False), what
+            self._bar.update(done - self._bar.n)
+            if done >= total:
+                self._close()
+        elif done >= total:
+            print(msg, file=sys.stderr, flush=True)
+
+    def _close(self):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,8 +114,17 @@ def add_model_flags(p, defaults: dict | None = None):
     g.add_argument("--units", type=_int_list("--units"), default=d["units"],
                    help="LSTM units per layer, e.g. 16 or 32,16 (stacked)")
     g.add_argument("--stateful", action=argparse.BooleanOptionalAction, default=d["stateful"])
-    g.add_argument("--epochs", type=_positive_int("--epochs"), default=d["epochs"])
-    g.add_argument("--batch-size", type=_positive_int("--batch-size"), default=d["batch_size"])
+    g.add_argument("--scope", choices=["auto", "local", "global"], default=d["scope"],
+                   help="one ensemble per series (local), one for all series (global), or chosen by "
+                        "validation inside the training data (auto)")
+    g.add_argument("--epochs", type=_auto_or(_positive_int("--epochs")), default=d["epochs"],
+                   help="passes over the windows (default: auto = 100 in local scope)")
+    g.add_argument("--steps", type=_auto_or(_positive_int("--steps")), default=d["steps"],
+                   help="a budget of Adam steps instead of epochs (default: auto = 1000 in global scope)")
+    g.add_argument("--batch-size", type=_auto_or(_positive_int("--batch-size")), default=d["batch_size"],
+                   help="default: auto = 8 local, 256 global")
+    g.add_argument("--level-norm", choices=["auto", "on", "off"], default="auto",
+                   help="subtract each window's last value from its inputs and targets (auto: in global scope)")
     g.add_argument("--learning-rate", type=_positive_float("--learning-rate"), default=d["learning_rate"])
     g.add_argument("--seeds", type=_positive_int("--seeds"), default=d["seeds"], help="ensemble size")
     g.add_argument("--strategy", choices=["recursive", "direct"], default=d["strategy"])
@@ -115,25 +151,42 @@ def forecaster_params(a) -> dict:
     text = a.diff.strip().lower()
     diff = () if text in ("none", "") else "auto" if text == "auto" else _int_list("--diff")(a.diff)
     return dict(look_back=a.look_back, framing=a.framing, units=a.units, stateful=a.stateful,
-                epochs=a.epochs, batch_size=a.batch_size, learning_rate=a.learning_rate, seeds=a.seeds,
+                epochs=a.epochs, steps=a.steps, batch_size=a.batch_size, scope=a.scope,
+                level_norm={"auto": "auto", "on": True, "off": False}[a.level_norm], learning_rate=a.learning_rate, seeds=a.seeds,
                 strategy=a.strategy, horizon=a.direct_horizon, transform=a.transform, diff=diff, scale=a.scale, calendar=a.calendar,
                 validation=a.validation, patience=a.patience, aggregate=a.aggregate,
                 season_length=a.season_length, seed=a.seed)
 
 
-def add_data_flags(p, required: bool = True):
-    p.add_argument("data", nargs=None if required else "?", help="CSV file with a time and a value column")
+def add_data_flags(p, required: bool = True, panel: bool = True):
+    p.add_argument("data", nargs=None if required else "?",
+                   help="CSV file: one series (a time and a value column) or a long panel (id, time, value)")
+    if panel:
+        p.add_argument("--id-col", default=None, help="series id column of a long panel (default: 'unique_id' "
+                                                      "if the file has it, else the file is one series)")
     p.add_argument("--time-col", default=None, help="time column: name or 0-based position")
     p.add_argument("--value-col", default=None, help="value column: name or 0-based position")
     p.add_argument("--freq", default=None, help="pandas frequency if it cannot be inferred (D, W, MS, QS, YS)")
-    p.add_argument("--fill", choices=["interpolate", "ffill"], default=None, help="fill missing values")
+    p.add_argument("--fill", choices=["interpolate", "ffill"], default=None, help="fill missing values and gaps")
+    if panel:
+        p.add_argument("--strict", action="store_true",
+                       help="every per-series problem is an error (default: such series fall back to a baseline)")
+        p.add_argument("--per-series", default=None, metavar="CSV",
+                       help="write one row per series: id, length, status, reason, model")
 
 
 def load_data(a, con: Console):
-    from ..data import load_csv
-    y = load_csv(a.data, time_col=a.time_col, value_col=a.value_col, freq=a.freq, fill=a.fill, report=con.note)
-    con.note(f"{a.data}: {len(y)} values, {y.index[0].date()} .. {y.index[-1].date()}, frequency {y.index.freqstr}")
-    return y
+    """The data file as a Panel (one series is a panel of one)."""
+    from ..data.panel import load_panel_csv
+    panel = load_panel_csv(a.data, id_col=getattr(a, "id_col", None), time_col=a.time_col, value_col=a.value_col,
+                           freq=a.freq, fill=a.fill, strict=getattr(a, "strict", False), report=con.note)
+    if len(panel) == 1:
+        con.note(f"{a.data}: {panel.lengths[0]} values, {panel.starts[0].date()} .. {panel.ends[0].date()}, "
+                 f"frequency {panel.freq}")
+    else:
+        con.note(f"{a.data}: {len(panel)} series, {int(panel.lengths.sum())} values, "
+                 f"{panel.starts.min().date()} .. {panel.ends.max().date()}, frequency {panel.freq}")
+    return panel
 
 
 def check_new_path(path, force: bool, what: str = "output"):

@@ -1,4 +1,4 @@
-"""`lstmcast evaluate`: rolling-origin backtests of the LSTM against the baselines."""
+"""`lstmcast evaluate`: rolling-origin backtests of the LSTM against the baselines, one series or a panel."""
 from __future__ import annotations
 
 import argparse
@@ -10,46 +10,82 @@ from ..errors import UsageError
 from .common import Console, _positive_int, add_data_flags, add_model_flags, check_new_path, forecaster_params, load_data
 
 
+def _clean(v):
+    return None if isinstance(v, float) and not np.isfinite(v) else v
+
+
+def evaluation_doc(a, cv, info, models, table) -> dict:
+    """The `evaluate --json` document: per model the means over series, medians, gmeans and wins."""
+    from ..evaluate.backtest import per_series_scores, rmse_by_step, summarise
+    summary = summarise(table, models)
+    panel = info["panel"]
+    lstm_models = info.get("lstm_models")
+    fallbacks = 0
+    if lstm_models is not None and len(lstm_models):
+        fallbacks = int(lstm_models.groupby(panel.id_col)["model"].agg(lambda s: (s != "lstm").any()).sum())
+    doc = {"horizon": a.horizon, "windows": a.windows, "step": a.step or a.horizon, "refit": a.refit,
+           "season_length": info["season_length"], "cutoffs": info["cutoffs"], "series": int(cv.iloc[:, 0].nunique()),
+           "fallbacks": fallbacks,
+           "models": {m: {k: _clean(v) for k, v in {**summary[m], "rmse_by_step": rmse_by_step(cv, m),
+                                                     "seconds": info["seconds"].get(m, 0.0)}.items()}
+                      for m in models}}
+    seeds = [c for c in cv.columns if c.startswith("lstm-seed-")]
+    if seeds:
+        t = per_series_scores(cv, panel, seeds, info["season_length"])
+        v = t.groupby("model")["rmse"].mean().to_numpy()
+        doc["lstm_seeds"] = {"rmse": {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
+                                      "min": float(v.min()), "max": float(v.max())}}
+    return doc
+
+
 def cmd_evaluate(a) -> int:
     con = Console(a.quiet or a.json)
-    from ..evaluate import MODELS, backtest, score
+    from ..evaluate.backtest import MODELS, backtest, per_series_scores
     models = [m.strip() for m in a.models.split(",") if m.strip()]
     unknown = [m for m in models if m not in MODELS]
     if unknown or not models:
         raise UsageError(f"--models: unknown {unknown or a.models!r}; choose from {','.join(MODELS)}")
-    if a.plot:
-        check_new_path(a.plot, a.force)
+    if "lstm" not in models:
+        models = ["lstm"] + models
+    for path in (a.plot, a.per_series):
+        if path:
+            check_new_path(path, a.force)
     if a.data is None:
         from .. import datasets
-        y = datasets.airline()
+        data = datasets.airline()
         con.note("no file given: using the bundled airline series (144 months)")
     else:
-        y = load_data(a, con)
+        data = load_data(a, con)
     from ..forecaster import Forecaster
     fc = Forecaster(**forecaster_params(a))
     step = a.step or a.horizon
     con.note(f"backtest: {a.windows} window(s), horizon {a.horizon}, step {step}, "
              f"{'refit per window' if a.refit else 'fit once, frozen parameters'}")
-    cv, info = backtest(fc, y, a.horizon, a.windows, step=step, refit=a.refit, models=models,
+    cv, info = backtest(fc, data, a.horizon, a.windows, step=step, refit=a.refit, models=models,
                         season_length=a.season_length, progress=con.note)
-    scores = score(cv, y, models, info["season_length"])
-    seeds = [c for c in cv.columns if c.startswith("lstm-seed-")]
-    seed_rmse = [score(cv, y, [c], info["season_length"])[c]["rmse"] for c in seeds]
-    doc = {"horizon": a.horizon, "windows": a.windows, "step": step, "refit": a.refit,
-           "season_length": info["season_length"], "cutoffs": info["cutoffs"],
-           "models": {m: {k: (None if isinstance(v, float) and np.isnan(v) else v)
-                          for k, v in {**scores[m], "seconds": info["seconds"].get(m, 0.0)}.items()}
-                      for m in models}}
-    if seed_rmse:
-        v = np.asarray(seed_rmse)
-        doc["lstm_seeds"] = {"rmse": {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
-                                      "min": float(v.min()), "max": float(v.max())}}
+    table = per_series_scores(cv, info["panel"], models, info["season_length"])
+    doc = evaluation_doc(a, cv, info, models, table)
+    if a.per_series:
+        wide = table.pivot(index="unique_id", columns="model", values="mase")[models]
+        wide.columns = [f"mase_{c}" for c in wide.columns]
+        wide["best"] = table.pivot(index="unique_id", columns="model", values="mase")[models].idxmin(axis=1)
+        lm = info.get("lstm_models")
+        if lm is not None and len(lm):
+            pid = info["panel"].id_col
+            wide["lstm_model"] = lm.groupby(pid)["model"].agg(lambda s: ",".join(sorted(set(s))))
+        wide.reset_index().to_csv(a.per_series, index=False)
+        con.note(f"per-series scores written to {a.per_series}")
     if a.plot:
         from ..report.plot import plot_backtest
-        plot_backtest(y, cv, models, a.plot, title=f"backtest: {a.windows} window(s) x horizon {a.horizon}")
+        panel = info["panel"]
+        first = cv.iloc[0, 0]
+        one = cv[cv.iloc[:, 0] == first].rename(columns={panel.time_col: "ds"})
+        y = panel.series(int(np.flatnonzero(panel.ids == first)[0]))
+        note = f" (series {first!r})" if len(panel) > 1 else ""
+        plot_backtest(y, one, models, a.plot, title=f"backtest: {a.windows} window(s) x horizon {a.horizon}{note}")
         con.note(f"plot written to {a.plot}")
     if a.json:
-        print(json.dumps(doc, indent=2))
+        print(json.dumps(doc, indent=2, default=str))
         return 0
     print(format_scores(doc))
     return 0
@@ -57,14 +93,25 @@ def cmd_evaluate(a) -> int:
 
 def format_scores(doc: dict) -> str:
     rows = sorted(doc["models"].items(), key=lambda kv: (kv[1]["mase"] is None, kv[1]["mase"] or 0))
-    head = f"{'model':<8} {'MASE':>7} {'RMSE':>9} {'MAE':>9} {'MAPE%':>7} {'sMAPE%':>7} {'sec':>6}"
-    lines = [f"{doc['windows']} window(s), horizon {doc['horizon']}, step {doc['step']}, "
-             f"{'refit' if doc['refit'] else 'no refit'}, season length {doc['season_length']}; ranked by MASE",
-             head, "-" * len(head)]
+    panel = doc["series"] > 1
+    head = f"{'model':<8} {'MASE':>7} " + (f"{'median':>7} {'gmean':>7} {'wins':>5} " if panel else "") + \
+        f"{'RMSE':>9} {'MAE':>9} {'MAPE%':>7} {'sMAPE%':>7} {'sec':>6}"
+    what = f"{doc['series']} series, " if panel else ""
+    lines = [f"{what}{doc['windows']} window(s), horizon {doc['horizon']}, step {doc['step']}, "
+             f"{'refit' if doc['refit'] else 'no refit'}, season length {doc['season_length']}; ranked by "
+             f"{'mean MASE over series' if panel else 'MASE'}", head, "-" * len(head)]
     fmt = lambda v, w, p: f"{'n/a':>{w}}" if v is None else f"{v:{w}.{p}f}"  # noqa: E731
     for name, s in rows:
-        lines.append(f"{name:<8} {fmt(s['mase'], 7, 3)} {fmt(s['rmse'], 9, 2)} {fmt(s['mae'], 9, 2)} "
+        extra = f"{fmt(s['mase_median'], 7, 3)} {fmt(s['mase_gmean'], 7, 3)} {s['wins']:5d} " if panel else ""
+        lines.append(f"{name:<8} {fmt(s['mase'], 7, 3)} {extra}{fmt(s['rmse'], 9, 2)} {fmt(s['mae'], 9, 2)} "
                      f"{fmt(s['mape'], 7, 2)} {fmt(s['smape'], 7, 2)} {s['seconds']:6.1f}")
+    best = rows[0][0] if rows else None
+    if best and best != "lstm":
+        lines.append(f"note: {best} beats the LSTM here (lower mean MASE)")
+    if panel:
+        lines.append("RMSE/MAE/MAPE/sMAPE are means over series of each series' own value")
+    if doc.get("fallbacks"):
+        lines.append(f"{doc['fallbacks']} series fell back to a baseline inside the lstm row (see --per-series)")
     if any(s["mape"] is None for s in doc["models"].values()):
         lines.append("MAPE n/a: an actual value is 0")
     if "lstm_seeds" in doc:
@@ -75,13 +122,14 @@ def format_scores(doc: dict) -> str:
 
 
 def register(sub):
-    e = sub.add_parser("evaluate", help="rolling-origin backtest: LSTM against baselines")
+    e = sub.add_parser("evaluate", help="rolling-origin backtest: LSTM against baselines (one series or a panel)")
     add_data_flags(e, required=False)
     e.add_argument("--horizon", type=_positive_int("--horizon"), required=True)
     e.add_argument("--windows", type=_positive_int("--windows"), default=1)
     e.add_argument("--step", type=_positive_int("--step"), default=None, help="default: the horizon")
     e.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True)
-    e.add_argument("--models", default="lstm,naive,snaive,drift,ets,arima")
+    e.add_argument("--models", default="lstm,naive,snaive,drift,ets,arima",
+                   help="comma-separated: lstm, naive, snaive, drift, ets, arima, theta")
     add_model_flags(e)
     e.add_argument("--plot", default=None)
     e.add_argument("--force", action="store_true")

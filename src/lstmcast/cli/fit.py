@@ -1,4 +1,4 @@
-"""`lstmcast fit`: fit an LSTM ensemble on a CSV and save it."""
+"""`lstmcast fit`: fit LSTM ensembles on a CSV (one series or a long panel) and save the model."""
 from __future__ import annotations
 
 import time
@@ -6,7 +6,39 @@ import time
 import numpy as np
 
 from ..errors import UsageError
-from .common import Console, add_data_flags, add_model_flags, forecaster_params, load_data
+from .common import Console, add_data_flags, add_model_flags, check_new_path, forecaster_params, load_data
+
+
+def describe_fit(fc, con: Console, t0: float):
+    """The choices and the training loss of a fitted Forecaster, as notes."""
+    from ..models.fitting import summary_line
+    spec = fc.spec_
+    rec = spec.recipe
+    if fc.scope_scores_:
+        con.note("scope chosen by validation (mean MASE on each series' last season of training data): " +
+                 ", ".join(f"{k}: {v:.3f}" for k, v in fc.scope_scores_.items()) + f" -> {fc.scope_}")
+    if len(fc.panel_) == 1 and fc.diff_scores_.get(0):
+        con.note("differencing chosen by rolling validation (RMSE of held-out forecasts): " +
+                 ", ".join(f"{k}: {v:.4g}" for k, v in sorted(fc.diff_scores_[0].items(), key=lambda kv: kv[1])))
+    diffs = {",".join(map(str, d)) or "none" for d in fc.diffs_.values()}
+    budget = f"{spec.train.steps} steps" if spec.train.steps else f"{spec.train.epochs} epochs"
+    con.note(f"scope {fc.scope_}, look_back {rec.look_back}, season {rec.m}, horizon block {rec.h}, "
+             f"differencing {' / '.join(sorted(diffs))}, level_norm {rec.level_norm}, units {list(rec.units)}, "
+             f"{spec.seeds} seeds x {budget} (batch {spec.train.batch_size}); "
+             f"trained in {time.perf_counter() - t0:.1f} s")
+    loss = np.asarray(fc.loss_).reshape(-1, np.asarray(fc.loss_).shape[-1]).mean(axis=0)
+    for e in sorted({0, len(loss) // 4, len(loss) // 2, 3 * len(loss) // 4, len(loss) - 1}):
+        con.note(f"  epoch {e + 1:4d}: training loss (mean over seeds) {loss[e]:.5f}")
+    line = summary_line(fc)
+    if line:
+        con.note(line + " (see --per-series)")
+
+
+def write_per_series(fc, path, force: bool, con: Console):
+    if path:
+        check_new_path(path, force)
+        fc.per_series_.to_csv(path, index=False)
+        con.note(f"per-series report written to {path}")
 
 
 def cmd_fit(a) -> int:
@@ -14,31 +46,27 @@ def cmd_fit(a) -> int:
     con = Console(a.quiet)
     if Path(a.model).exists() and not a.force:
         raise UsageError(f"{a.model}: model directory exists; pass --force to overwrite it")
-    y = load_data(a, con)
+    if a.per_series:
+        check_new_path(a.per_series, a.force)
+    panel = load_data(a, con)
     from ..forecaster import Forecaster
     fc = Forecaster(**forecaster_params(a))
     t0 = time.perf_counter()
-    con.note(f"training {fc.seeds} LSTMs x {fc.epochs} epochs in one compiled call ...")
-    fc.fit(y)
-    r = fc.r_
-    if fc.diff_scores_:
-        con.note("differencing chosen by rolling validation (RMSE of held-out forecasts): " +
-                 ", ".join(f"{k}: {v:.4g}" for k, v in sorted(fc.diff_scores_.items(), key=lambda kv: kv[1])))
-    con.note(f"look_back {r['look_back']}, season {r['m']}, transform {r['transform']}, differencing "
-             f"{list(r['diff'])}, units {list(r['units'])}; trained in {time.perf_counter() - t0:.1f} s")
-    loss = fc.loss_.mean(axis=0)
-    for e in sorted({0, len(loss) // 4, len(loss) // 2, 3 * len(loss) // 4, len(loss) - 1}):
-        con.note(f"  epoch {e + 1:4d}: training loss (mean over seeds) {loss[e]:.5f}")
+    fc.fit(panel, strict=a.strict, progress=con.note)
+    describe_fit(fc, con, t0)
     pred = fc.predict()
     rmse = float(np.sqrt(np.mean((pred["y"] - pred["mean"]) ** 2)))
     fc.save(a.model, overwrite=a.force)
-    print(f"in-sample one-step RMSE: {rmse:.4g} ({len(pred)} predictions)")
+    write_per_series(fc, a.per_series, a.force, con)
+    n = len(fc.diffs_)
+    print(f"in-sample one-step RMSE: {rmse:.4g} ({len(pred)} predictions"
+          f"{f', {n} series' if len(fc.panel_) > 1 else ''})")
     print(f"model saved to {a.model}")
     return 0
 
 
 def register(sub):
-    f = sub.add_parser("fit", help="fit an LSTM ensemble on a CSV series and save it")
+    f = sub.add_parser("fit", help="fit LSTM ensembles on a CSV (one series or a long panel) and save them")
     add_data_flags(f)
     add_model_flags(f)
     f.add_argument("--model", required=True, help="model directory to write")

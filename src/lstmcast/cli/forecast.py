@@ -16,21 +16,34 @@ def cmd_forecast(a) -> int:
             check_new_path(path, a.force)
     from ..forecaster import Forecaster
     fc = Forecaster.load(a.model)
-    y_new = None
+    new = None
     if a.data:
-        y_new = load_data(a, con)
-    out = fc.forecast(a.horizon, y_new=y_new, level=a.level, members=a.members)
+        a.id_col = a.id_col or fc.panel_.id_col if len(fc.panel_) > 1 else a.id_col
+        new = load_data(a, con)
+    out = fc.forecast(a.horizon, new, level=a.level, members=a.members)
+    n_fb = int((out.drop_duplicates(fc.panel_.id_col)["model"] != "lstm").sum())
+    if n_fb:
+        con.note(f"{n_fb} series forecast by a fallback baseline (the `model` column says which)")
     if a.out:
         out.to_csv(a.out, index=False)
         con.note(f"forecast written to {a.out}")
     if a.plot:
         from ..report.plot import plot_forecast
-        hist = fc._extended(y_new)
-        plot_forecast(hist.iloc[-max(5 * a.horizon, 48):], out, a.plot,
-                      title=f"{a.horizon}-step forecast ({fc.seeds}-member ensemble)", levels=a.level or ())
+        from ..models.predicting import extended_values
+        panel = fc.panel_
+        first = panel.ids[0]
+        v = extended_values(fc, new)[0]
+        import pandas as pd
+        hist = pd.Series(v, index=pd.date_range(panel.starts[0], periods=len(v), freq=panel.offset))
+        one = out[out[panel.id_col] == first].rename(columns={panel.time_col: "ds"})
+        note = f" (series {first!r} of {len(panel)})" if len(panel) > 1 else ""
+        plot_forecast(hist.iloc[-max(5 * a.horizon, 48):], one, a.plot,
+                      title=f"{a.horizon}-step forecast ({fc.spec_.seeds}-member ensemble){note}",
+                      levels=a.level or ())
         con.note(f"plot written to {a.plot}")
     if a.json:
-        doc = out.assign(ds=out["ds"].dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", ""))
+        tc = fc.panel_.time_col
+        doc = out.assign(**{tc: out[tc].dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "")})
         print(json.dumps({"model": a.model, "horizon": a.horizon, "forecast": doc.to_dict(orient="records")}))
     elif not a.out:
         print(out.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -42,6 +55,7 @@ def register(sub):
     fc.add_argument("--model", required=True)
     fc.add_argument("--horizon", type=int, required=True)
     fc.add_argument("--data", default=None, help="CSV with newer observations (no retraining)")
+    fc.add_argument("--id-col", default=None, help="series id column of --data (default: the model's)")
     fc.add_argument("--time-col", default=None)
     fc.add_argument("--value-col", default=None)
     fc.add_argument("--freq", default=None)

@@ -17,9 +17,10 @@ import pandas as pd
 STATUS_OK = "ok"
 # "missing": NaN values (no fill); "gaps": timestamps missing on the grid (no fill); "infinite": +-inf
 # values; "constant": all finite values equal; "empty": no finite value; "too_short": set by the models.
-STATUSES = (STATUS_OK, "missing", "gaps", "infinite", "constant", "empty", "too_short")
+STATUSES = (STATUS_OK, "missing", "gaps", "infinite", "constant", "empty", "too_short", "nonpositive", "diverged")
 STATUS_TEXT = {"missing": "missing values", "gaps": "gaps", "infinite": "infinite values",
-               "constant": "constant", "empty": "no finite value", "too_short": "too short"}
+               "constant": "constant", "empty": "no finite value", "too_short": "too short",
+               "nonpositive": "values <= 0 for a log transform", "diverged": "training diverged"}
 
 
 def to_offset(freq) -> pd.DateOffset:

@@ -1,5 +1,5 @@
 """Honest evaluation: rolling-origin backtests beside baselines, and the metrics."""
 from . import metrics
-from .backtest import BASELINES, MODELS, backtest, cutoffs, score
+from .backtest import MODELS, backtest, cutoffs, per_series_scores, summarise
 
-__all__ = ["BASELINES", "MODELS", "backtest", "cutoffs", "metrics", "score"]
+__all__ = ["MODELS", "backtest", "cutoffs", "metrics", "per_series_scores", "summarise"]

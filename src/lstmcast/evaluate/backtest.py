@@ -1,15 +1,13 @@
 """Rolling-origin backtests of the LSTM beside naive and classical baselines, on the same cut-offs.
 
-    cv = backtest(Forecaster(), y, horizon=12, windows=4)       # long frame: cutoff, ds, y, lstm, naive, ...
-    scores = score(cv, y, season_length=12)                    # per model: rmse, mae, mape, smape, mase
+    cv, info = backtest(Forecaster(), df, horizon=12, windows=4)    # unique_id, ds, cutoff, y, lstm, naive, ...
+    table = per_series_scores(cv, panel, models, m)                   # one row per series and model
+    doc = summarise(table, models)                                    # mean / median / gmean MASE, wins
 
-Cut-offs are the last `windows` origins spaced `step` apart: with horizon 1 and 48 windows on the
-144 airline months, the first window trains on months 1..96 and each window predicts one later month.
-Every model sees only data up to its cut-off (the LSTM's scaler and transforms included).
-refit=False fits once at the first cut-off and then only moves the input window forward, with the
-parameters frozen, as statsforecast's cross_validation(refit=False) does. With refit, an automatic
-differencing (diff="auto") is chosen once, on the data up to the first cut-off, and the networks
-are refitted per window.
+Every model sees only data up to its cut-off (the LSTM's scalers and transforms included). Cut-offs are
+per series, counted back from its end (statsforecast's convention). MASE scales each window's mean
+absolute error by the in-sample seasonal-naive MAE of that window's training part; a series' MASE is the
+mean over its windows; the panel's is the mean (and median, geometric mean) over series.
 """
 from __future__ import annotations
 
@@ -18,16 +16,16 @@ import time
 import numpy as np
 import pandas as pd
 
+from ..errors import DataError
+from ..models.baselines import BASELINES, STAT_MODELS, drift, finite_history, naive, snaive, stat_cross_validation
 from . import metrics
-from ..data import DataError, validate_series
-from ..forecaster import Forecaster, season_length_for
 
-BASELINES = ("naive", "snaive", "drift", "ets", "arima")
 MODELS = ("lstm",) + BASELINES
+DEFAULT_MODELS = ("lstm", "naive", "snaive", "drift", "ets", "arima")
 
 
 def cutoffs(n: int, horizon: int, windows: int, step: int) -> np.ndarray:
-    """Index of the last training value of each window, oldest first."""
+    """Index of the last training value of each window, oldest first, for a series of n values."""
     last = n - horizon - 1
     c = last - step * np.arange(windows)[::-1]
     if c[0] < 1:
@@ -36,120 +34,148 @@ def cutoffs(n: int, horizon: int, windows: int, step: int) -> np.ndarray:
     return c
 
 
-def _clone(fc: Forecaster) -> Forecaster:
-    return Forecaster(**fc.get_params())
+def _simple(name, y, cut, h, m):
+    hist = finite_history(y[: cut + 1])
+    if name == "naive":
+        return naive(hist, h)
+    if name == "snaive":
+        return snaive(hist, h, m) if len(hist) >= m else naive(hist, h)
+    return drift(hist, h)
 
 
-def lstm_backtest(fc: Forecaster, y: pd.Series, horizon: int, cuts, refit: bool, progress=None):
-    """(K, W, h) member forecasts for each cut-off; trains all windows in one compiled call when shapes allow."""
-    vals = y.to_numpy()
-    say = progress or (lambda *_: None)
-    if not refit:
-        first = _clone(fc).fit(y.iloc[: cuts[0] + 1])
-        say(f"lstm: trained once on {cuts[0] + 1} values; moving the window over {len(cuts)} cut-offs")
-        L, D = first.r_["look_back"], first.pipe_.n_lost
-        hist = np.stack([vals[c + 1 - (L + D): c + 1] for c in cuts])
-        return first.paths(hist, np.asarray(cuts), horizon)
-    # REFIT: one forecaster per window, trained together where their arrays have the same shapes
-    from ..models.ensemble import choose_diffs, fit_many
-    parts = [y.iloc[: c + 1] for c in cuts]
-    fcs = [_clone(fc) for _ in cuts]
-    # diff="auto": chosen once, on the data up to the first cut-off (later windows only add data)
-    diffs = choose_diffs(fcs[:1], parts[:1], progress=say)[0] * len(cuts) if isinstance(fc.diff, str) else None
-    fit_many(fcs, parts, diffs, progress=say)
-    out = []
-    for f, c in zip(fcs, cuts):
-        L, D = f.r_["look_back"], f.pipe_.n_lost
-        out.append(f.paths(vals[None, c + 1 - (L + D): c + 1], np.array([c]), horizon)[:, 0, :])
-    return np.stack(out, axis=1)
+def backtest(forecaster, data, horizon: int, windows: int, step: int | None = None, refit: bool = True,
+             models=DEFAULT_MODELS, season_length: int | None = None, progress=None, id_col="unique_id",
+             time_col="ds", target_col="y"):
+    """Rolling-origin evaluation of every model on the same cut-offs. Returns (cv, info).
 
-
-def baseline_forecasts(y: pd.Series, horizon: int, cuts, refit: bool, m: int, models) -> dict:
-    """{name: (W, h)} for the requested baselines. naive/snaive/drift by definition; ETS and ARIMA by statsforecast."""
-    vals = y.to_numpy()
-    j = np.arange(1, horizon + 1)
-    out = {}
-    c0 = cuts[0]
-    for name in models:
-        if name == "naive":
-            out[name] = np.stack([np.full(horizon, vals[c]) for c in cuts])
-        elif name == "snaive":
-            out[name] = np.stack([vals[c + 1 - m + (j - 1) % m] for c in cuts])
-        elif name == "drift":
-            def slope(c):
-                return (vals[c] - vals[0]) / c
-            out[name] = np.stack([vals[c] + j * slope(c if refit else c0) for c in cuts])
-    stats = [n for n in models if n in ("ets", "arima")]
-    if stats:
-        from statsforecast import StatsForecast
-        from statsforecast.models import AutoARIMA, AutoETS
-        built = {"ets": AutoETS(season_length=m, alias="ets"), "arima": AutoARIMA(season_length=m, alias="arima")}
-        df = pd.DataFrame({"unique_id": "series", "ds": y.index, "y": vals})
-        sf = StatsForecast(models=[built[n] for n in stats], freq=y.index.freq, n_jobs=1)
-        step = int(cuts[1] - cuts[0]) if len(cuts) > 1 else horizon
-        df = df.iloc[: cuts[-1] + horizon + 1]
-        cv = sf.cross_validation(df=df, h=horizon, n_windows=len(cuts), step_size=step, refit=refit)
-        for n in stats:
-            out[n] = cv[n].to_numpy().reshape(len(cuts), horizon)
-    return out
-
-
-def backtest(forecaster: Forecaster, y, horizon: int, windows: int, step: int | None = None,
-             refit: bool = True, models=MODELS, season_length: int | None = None, progress=None):
-    """Rolling-origin evaluation. Returns (cv, info).
-
-    cv: long DataFrame with columns cutoff, ds, y, one per model, and `lstm-seed-k` per ensemble member.
-    info: {"season_length", "cutoffs", "seconds": {model: s}, "train_values": [...]}.
+    cv: long frame unique_id, ds, cutoff, y, one column per model, `lstm-seed-k` per ensemble member.
+    info: {"season_length", "cutoffs", "seconds": {model: s}, "panel", "lstm_models": frame}.
     """
-    y = validate_series(y)
+    from ..data.panel import as_panel
+    from ..models.settings import season_length_for
+    say = progress or (lambda *a, **k: None)
     step = horizon if step is None else step
     for name, v in (("horizon", horizon), ("windows", windows), ("step", step)):
-        if not isinstance(v, (int, np.integer)) or v <= 0:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
             raise DataError(f"{name} must be a whole number > 0; got {v!r}")
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise DataError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
-    m = int(season_length or forecaster.season_length or season_length_for(y.index.freqstr))
-    cuts = cutoffs(len(y), horizon, windows, step)
-    vals = y.to_numpy()
-    seconds, preds = {}, {}
+    panel = as_panel(data, id_col=id_col, time_col=time_col, target_col=target_col)
+    m = int(season_length or forecaster.season_length or season_length_for(panel.freq))
+    if len(panel) == 1:
+        cutoffs(int(panel.lengths[0]), horizon, windows, step)          # the one-line error when too short
+    seconds = {}
+    idc, tc, yc = panel.id_col, panel.time_col, panel.target_col
     if "lstm" in models:
         t0 = time.perf_counter()
-        members = lstm_backtest(forecaster, y, horizon, cuts, refit, progress)   # (K, W, h)
+        cv = forecaster.cross_validation(panel, horizon, windows, step, refit, members=True, progress=say)
         seconds["lstm"] = time.perf_counter() - t0
-        point = np.median(members, 0) if forecaster.aggregate == "median" else members.mean(0)
-        preds["lstm"] = point
-        for k in range(members.shape[0]):
-            preds[f"lstm-seed-{k}"] = members[k]
-    for name in [b for b in models if b != "lstm"]:
+    else:
+        cv = skeleton(panel, horizon, windows, step)
+    pos = {k: i for i, k in enumerate(panel.ids)}
+    keys = cv[[idc, "cutoff"]].drop_duplicates()
+    for name in [b for b in models if b in ("naive", "snaive", "drift")]:
         t0 = time.perf_counter()
-        preds.update(baseline_forecasts(y, horizon, cuts, refit, m, [name]))
+        parts = []
+        for key, cut in zip(keys[idc], keys["cutoff"]):
+            i = pos[key]
+            c = int(np.searchsorted(panel.index(i), cut))
+            parts.append(_simple(name, np.asarray(panel.values[i], np.float64), c, horizon, m))
+        cv[name] = np.concatenate(parts) if parts else []
         seconds[name] = time.perf_counter() - t0
-        if progress:
-            progress(f"{name}: done in {seconds[name]:.1f} s")
-    rows = {"cutoff": np.repeat(y.index[cuts], horizon),
-            "ds": np.concatenate([y.index[c + 1: c + 1 + horizon] for c in cuts]),
-            "y": np.concatenate([vals[c + 1: c + 1 + horizon] for c in cuts])}
-    rows.update({k: v.reshape(-1) for k, v in preds.items()})
-    info = {"season_length": m, "cutoffs": [str(y.index[c].date()) for c in cuts], "seconds": seconds,
-            "cut_index": cuts}
-    return pd.DataFrame(rows), info
+    stats = [n for n in models if n in STAT_MODELS]
+    if stats:
+        t0 = time.perf_counter()
+        used = sorted(set(cv[idc]), key=lambda k: pos[k])
+        long = pd.concat([pd.DataFrame({"unique_id": k, "ds": panel.index(pos[k])[len(panel.values[pos[k]]) -
+                                                                                  len(finite_history(panel.values[pos[k]])):],
+                                        "y": finite_history(panel.values[pos[k]])}) for k in used])
+        say(f"{', '.join(stats)}: statsforecast cross_validation on {len(used)} series ...")
+        scv = stat_cross_validation(long, horizon, windows, step, refit, m, stats, panel.freq)
+        scv = scv.rename(columns={"unique_id": idc, "ds": tc})[[idc, tc, "cutoff", *stats]]
+        cv = cv.merge(scv, on=[idc, tc, "cutoff"], how="left")
+        dt = time.perf_counter() - t0
+        for n in stats:
+            seconds[n] = dt / len(stats)
+    model_cols = [mm for mm in models if mm in cv.columns]
+    cv = cv[[idc, tc, "cutoff", yc, *model_cols, *[c for c in cv.columns if c.startswith("lstm-seed-")]]]
+    info = {"season_length": m, "seconds": seconds, "panel": panel,
+            "cutoffs": sorted({str(pd.Timestamp(c).date()) for c in cv["cutoff"]}),
+            "lstm_models": getattr(forecaster, "cv_models_", None)}
+    return cv, info
 
 
-def score(cv: pd.DataFrame, y: pd.Series, models, season_length: int, refit: bool = True) -> dict:
-    """Per model: rmse, mae, mape, smape over all forecasts; mase averaged over windows (each scaled by
-    its own training window's in-sample seasonal-naive MAE); plus per-step RMSE."""
-    vals = y.to_numpy()
-    pos = {ts: i for i, ts in enumerate(y.index)}
+def skeleton(panel, h: int, windows: int, step: int) -> pd.DataFrame:
+    """unique_id, ds, cutoff, y of every usable series' windows (no model columns)."""
+    from ..models.backtesting import cutoff_positions
+    cuts = cutoff_positions(panel.lengths, h, windows, step)
+    rows = []
+    for i in np.flatnonzero(cuts[:, 0] >= 1):
+        idx, v = panel.index(i), np.asarray(panel.values[i], np.float64)
+        for c in cuts[i]:
+            rows.append(pd.DataFrame({panel.id_col: np.repeat(np.asarray(panel.ids[i:i + 1], dtype=object), h),
+                                      panel.time_col: idx[c + 1: c + 1 + h], "cutoff": idx[c],
+                                      panel.target_col: v[c + 1: c + 1 + h]}))
+    if not rows:
+        raise DataError(f"{windows} window(s) of horizon {h} spaced {step} need more than "
+                        f"{h + step * (windows - 1) + 1} values; the longest series has {panel.lengths.max()}")
+    return pd.concat(rows, ignore_index=True)
+
+
+def per_series_scores(cv, panel, models, m: int) -> pd.DataFrame:
+    """One row per (series, model): mase (mean over windows), rmse, mae, mape, smape over its forecasts."""
+    idc, yc = panel.id_col, panel.target_col
+    pos = {k: i for i, k in enumerate(panel.ids)}
+    rows = []
+    for key, part in cv.groupby(idc, sort=False):
+        v = np.asarray(panel.values[pos[key]], np.float64)
+        idx = panel.index(pos[key])
+        scales = {c: metrics.seasonal_naive_mae(finite_history(v[: int(np.searchsorted(idx, c)) + 1]), m)
+                  for c in part["cutoff"].unique()}
+        y = part[yc].to_numpy()
+        for name in models:
+            f = part[name].to_numpy()
+            r = {"unique_id": key, "model": name}
+            ok = np.isfinite(f) & np.isfinite(y)
+            r.update({k: fn(y[ok], f[ok]) if ok.any() else float("nan") for k, fn in metrics.ALL.items()})
+            per_w = []
+            for c, w in part.groupby("cutoff"):
+                s = scales[c]
+                e = np.abs(w[yc].to_numpy() - w[name].to_numpy())
+                per_w.append(float(np.mean(e)) / s if s > 0 else float("nan"))
+            r["mase"] = float(np.nanmean(per_w)) if np.isfinite(per_w).any() else float("nan")
+            rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def _gmean(v):
+    v = np.asarray(v, np.float64)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return float("nan")
+    return float(np.exp(np.mean(np.log(np.maximum(v, 1e-12)))))
+
+
+def summarise(table: pd.DataFrame, models) -> dict:
+    """{model: {mase, mase_median, mase_gmean, wins, rmse, mae, mape, smape}} over series (means)."""
+    wide = table.pivot(index="unique_id", columns="model", values="mase")[list(models)]
+    finite = wide.dropna()
+    best = finite.idxmin(axis=1) if len(finite) else pd.Series(dtype=object)
     out = {}
     for name in models:
-        r = {k: f(cv["y"], cv[name]) for k, f in metrics.ALL.items()}
-        per_window = []
-        for cut, part in cv.groupby("cutoff"):
-            train = vals[: pos[cut] + 1]
-            per_window.append(metrics.mase(part["y"], part[name], train, season_length))
-        r["mase"] = float(np.mean(per_window))
-        step = cv.groupby("cutoff").cumcount()
-        r["rmse_by_step"] = [metrics.rmse(cv["y"][step == s], cv[name][step == s]) for s in range(step.max() + 1)]
-        out[name] = r
+        t = table[table["model"] == name]
+        mase = t["mase"].to_numpy(np.float64)
+        fin = mase[np.isfinite(mase)]
+        out[name] = {"mase": float(np.mean(fin)) if len(fin) else float("nan"),
+                     "mase_median": float(np.median(fin)) if len(fin) else float("nan"),
+                     "mase_gmean": _gmean(fin), "wins": int((best == name).sum()),
+                     **{k: float(np.nanmean(t[k])) if np.isfinite(t[k]).any() else float("nan")
+                        for k in ("rmse", "mae", "mape", "smape")}}
     return out
+
+
+def rmse_by_step(cv, name) -> list:
+    step = cv.groupby([cv.columns[0], "cutoff"]).cumcount()
+    y = cv.iloc[:, 3]
+    return [metrics.rmse(y[step == s], cv[name][step == s]) for s in range(int(step.max()) + 1)]

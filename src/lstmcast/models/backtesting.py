@@ -78,7 +78,7 @@ def _rename(f):
 
 def _attach(f, panel, cut, h):
     """Forecast frame of a fit at `cut` -> cv rows with cutoff and the actual y."""
-    idc, tc = panel.id_col, panel.time_col
+    idc = panel.id_col
     rows = []
     pos = {k: i for i, k in enumerate(panel.ids)}
     f = _rename(f)

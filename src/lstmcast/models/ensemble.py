@@ -99,7 +99,7 @@ def val_values(spec: Spec) -> int:
     return spec.n_val + spec.recipe.h - 1 if spec.n_val else 0
 
 
-def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None) -> Ensemble:
+def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_bucket: bool = False) -> Ensemble:
     """Fit pipelines and networks on series `idx` of `values`; diffs[j] = lags of series idx[j]."""
     import jax
     R = spec.recipe
@@ -120,12 +120,20 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None) -> Ensem
         if spec.n_val:
             params, metrics = _train_local_val(spec, data)
         else:
-            params, metrics = train_local(R, spec.train, data, spec.seeds, spec.seed, progress)
-        _check_loss(metrics["loss"], spec)
+            params, metrics = train_local(R, spec.train, data, spec.seeds, spec.seed, progress, one_bucket)
+        finite = np.isfinite(metrics["loss"]).reshape(len(data), -1).all(axis=1)          # (S,)
+        _check_loss(metrics["loss"][finite] if finite.any() else metrics["loss"], spec)
+        diverged = [int(groups[a].idx[b]) for k, (a, b) in enumerate(where) if not finite[k]]
         for gi, g in enumerate(groups):
-            rows = [k for k, (a, _) in enumerate(where) if a == gi]
-            g.params = jax.tree.map(lambda a: a[np.asarray(rows)], params)
-        loss, val = metrics["loss"].mean(0), metrics["val_loss"].mean(0)
+            rows = np.asarray([k for k, (a, _) in enumerate(where) if a == gi and finite[k]], int)
+            keep = np.asarray([b for k, (a, b) in enumerate(where) if a == gi and finite[k]], int)
+            g.params = jax.tree.map(lambda a: a[rows], params)
+            g.idx, g.pipes = g.idx[keep], g.pipes.take(keep)
+        groups = [g for g in groups if len(g.idx)]
+        loss, val = metrics["loss"][finite].mean(0), metrics["val_loss"][finite].mean(0)
+        ens = Ensemble(R, spec.scope, groups, np.asarray(phase0), np.asarray(loss), np.asarray(val))
+        ens.extra["diverged"] = diverged
+        return ens
     else:
         xs, ts, xv, tv = [], [], [], []
         for x, t in data:

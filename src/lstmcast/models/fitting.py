@@ -26,6 +26,11 @@ def eligible(fc, panel, spec, diff=()) -> np.ndarray:
         if panel.status[i] != "ok":
             continue
         n = len(panel.values[i])
+        if spec.transform in ("log", "boxcox") and np.min(panel.values[i]) <= 0:
+            j = int(np.argmin(panel.values[i]))
+            panel.set_status(i, "nonpositive", f"transform {spec.transform!r} needs values > 0; "
+                             f"{panel.index(i)[j].date()} has {panel.values[i][j]:g}")
+            continue
         if n < need:
             R = spec.recipe
             panel.set_status(i, "too_short", f"{n} values; look_back {R.look_back}, horizon {R.h}"
@@ -37,21 +42,20 @@ def eligible(fc, panel, spec, diff=()) -> np.ndarray:
 
 
 def _first_problem(panel) -> str:
-    bad = np.flatnonzero(panel.status != "ok")
-    i = bad[0]
-    name = panel.ids[i]
-    what = "series" if len(panel) > 1 else "the series"
-    reason = panel.reason[i] or panel.status[i]
-    text = {"too_short": "too short", "constant": "constant", "missing": "has missing values",
-            "gaps": "has gaps", "infinite": "has infinite values", "empty": "has no values"}.get(panel.status[i],
-                                                                                                panel.status[i])
-    hint = {"too_short": "Lower look_back or use a longer series",
-            "missing": "fill them with --fill interpolate or --fill ffill",
-            "gaps": "fill them with --fill interpolate or --fill ffill",
-            "constant": "there is nothing to learn"}.get(panel.status[i], "fix or drop it")
-    label = f"{what} {name!r}" if len(panel) > 1 else what
-    return f"{label} is {text}: {reason}; {hint}" if text.startswith(("too", "constant")) else \
-        f"{label} {text}: {reason}; {hint}"
+    i = int(np.flatnonzero(panel.status != "ok")[0])
+    status, reason = str(panel.status[i]), str(panel.reason[i])
+    label = f"series {panel.ids[i]!r}" if len(panel) > 1 else "the series"
+    if panel.source and panel.source not in ("frame", "data"):
+        label = f"{panel.source}: {label}"
+    text = {"too_short": f"is too short: {reason}; lower look_back or use a longer series",
+            "constant": f"is {reason}; there is nothing to learn",
+            "missing": f"has {reason}; fill them with --fill interpolate or --fill ffill",
+            "gaps": f"has {reason}; fill them with --fill interpolate or --fill ffill",
+            "infinite": f"has {reason}; remove or replace it",
+            "empty": f"has no finite value{': ' + reason if reason else ''}",
+            "nonpositive": f"cannot take the transform: {reason}; use --transform none",
+            "diverged": f"{reason}"}.get(status, f"is {status}: {reason}")
+    return f"{label} {text}"
 
 
 def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None = None, diffs=None):
@@ -102,6 +106,14 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
     say(f"training {'one ensemble' if scope == 'global' else 'one ensemble per series'}: {len(idx)} series x "
         f"{spec.seeds} seeds ...")
     ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"))
+    bad = set(ens.extra.get("diverged", []))
+    for i in bad:
+        panel.set_status(i, "diverged", f"training diverged to NaN (learning_rate={spec.train.learning_rate}); "
+                         "try a lower --learning-rate")
+    keep = [j for j, i in enumerate(idx) if int(i) not in bad]
+    idx, diffs, diff_scores = idx[keep], [diffs[j] for j in keep], [diff_scores[j] for j in keep]
+    if strict and bad:
+        raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, m, scope, scores, spec
     fc.ensemble_, fc.phase0_ = ens, phase0
     fc.diffs_ = {int(i): tuple(d) for i, d in zip(idx, diffs)}

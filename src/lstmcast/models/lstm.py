@@ -52,6 +52,14 @@ def bucket(n: int) -> int:
     return int(BUCKETS[np.searchsorted(BUCKETS, max(int(n), 1))])
 
 
+def pow2(n: int) -> int:
+    """The smallest power of two >= n: prediction shapes, where a new program costs more than padding."""
+    return 1 << (max(int(n), 1) - 1).bit_length()
+
+
+ONE_BUCKET = 64      # up to this many series train padded to one window count (one compiled program)
+
+
 # INPUTS ------------------------------------------------------------------------------------------
 
 def inputs(rec: Recipe, pipes: Pipes, tails, ends, phase0):
@@ -116,17 +124,20 @@ def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None)
 MAX_CHUNK = 128      # series per compiled local-training call
 
 
-def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None):
+def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one_bucket: bool = False):
     """One K-member ensemble per dataset; data: list of (x (n_i, T, F), t (n_i, H)). Series whose window
     counts fall in the same bucket train together, MAX_CHUNK at a time (the last chunk padded with empty,
-    inert datasets). Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
+    inert datasets); one_bucket pads every dataset to the largest bucket (one program: selection trials).
+    Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
     import jax
     from ..engine.train import compiled_train
     fn = compiled_train(rec.model_config(), tc, vmap_keys=True, vmap_data=True)
     keys = _keys(seed, seeds)
     by_bucket: dict = {}
+    top = bucket(max(len(x) for x, _ in data))
+    one_bucket = one_bucket or len(data) <= ONE_BUCKET
     for i, (x, _) in enumerate(data):
-        by_bucket.setdefault(bucket(len(x)), []).append(i)
+        by_bucket.setdefault(top if one_bucket else bucket(len(x)), []).append(i)
     out_p, out_m = [None] * len(data), [None] * len(data)
     done = 0
     for n, idx in sorted(by_bucket.items()):
@@ -170,12 +181,12 @@ def members(scope: str, params, x, groups=None):
     glob, local = _predictors()
     K, R = x.shape[:2]
     if scope == "global":
-        n = bucket(R)
+        n = pow2(R)
         xp = np.zeros((K, n, *x.shape[2:]), np.float32)
         xp[:, :R] = x
         return np.asarray(glob(params, xp))[:, :R]
     S, B = groups
-    sb, bb = bucket(S), bucket(B)
+    sb, bb = pow2(S), pow2(B)
     xp = np.zeros((sb, K, bb, *x.shape[2:]), np.float32)
     xp[:S, :, :B] = np.swapaxes(x.reshape(K, S, B, *x.shape[2:]), 0, 1)
     pp = jax.tree.map(lambda a: _pad_rows(a, sb), params)

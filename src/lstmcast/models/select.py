@@ -73,7 +73,8 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None):
     pooled = [dict() for _ in idx]
     if trial_vals:
         ph = np.array([phase0[idx[j]] for j, _, _ in meta])
-        model = fit_ensemble(tspec, trial_vals, np.arange(len(trial_vals)), trial_diffs, ph, progress)
+        model = fit_ensemble(tspec, trial_vals, np.arange(len(trial_vals)), trial_diffs, ph, progress,
+                             one_bucket=len(idx) == 1)
         full = [np.asarray(values[idx[j]], np.float64) for j, _, _ in meta]
         origins = {t: np.arange(cut - 1, cut + width - 1) for t, (_, _, cut) in enumerate(meta)}
         p = model.paths(full, origins, h)
