@@ -98,7 +98,8 @@ def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
 
 
 def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, where) -> str:
-    """The most common pd.infer_freq answer among the longest series (ties: the longest)."""
+    """The most common pd.infer_freq answer among the longest series (ties: the longest); if none has
+    one, pd.infer_freq of all the panel's timestamps together."""
     cand = np.argsort(-counts, kind="stable")
     found = []
     for k in cand[counts[cand] >= 3][:200]:
@@ -107,6 +108,9 @@ def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, whe
             found.append(f)
             if len(found) >= 7:
                 break
+    if not found and len(t_sorted) >= 3:  # every series has gaps or is short: try all timestamps together
+        f = pd.infer_freq(pd.DatetimeIndex(np.unique(t_sorted).astype("datetime64[ns]")))
+        found = [f] if f is not None else []
     if not found:
         raise DataError(f"{where}: cannot infer the frequency: no series has 3 or more evenly spaced "
                         "timestamps; give one with --freq (freq= in the API), e.g. D, W, MS, QS, YS")
