@@ -1,5 +1,6 @@
 """Panels (long frames unique_id, ds, y): structural errors, per-series statuses, layout on the grid."""
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from lstmcast.data import (DataError, Panel, as_panel, load_csv, load_panel_csv,
                            validate_series)
 
 MS = pd.date_range("2001-01-01", periods=24, freq="MS")
+DATA = Path(__file__).parent / "data"
 
 
 def long(rows, cols=("unique_id", "ds", "y")):
@@ -281,3 +283,40 @@ def test_random_panels_round_trip(case, rnd):
         key = (isinstance(p.ids[k], str), p.ids[k])
         want = df[[(isinstance(v, str), v) == key for v in df.unique_id]].sort_values("ds")
         assert p.series(k).tolist() == want.y.tolist() and p.index(k).equals(pd.DatetimeIndex(want.ds))
+
+
+def test_the_example_panel_file():
+    notes = []
+    p = load_panel_csv(DATA / "panel_monthly.csv", report=notes.append)
+    assert notes == ["read as a panel: 4 series, column 'unique_id' (name another with --id-col)",
+                     "time column: 'ds' (first column of dates)", "value column: 'y' (first numeric column)"]
+    per = p.per_series().set_index("unique_id")
+    assert per.length.to_dict() == {"east": 24, "north": 36, "south": 24, "west": 6}
+    assert per.status.to_dict() == {"east": "missing", "north": "ok", "south": "ok", "west": "constant"}
+    assert per.loc["east", "reason"] == "1 missing value, first at 2020-08-01 (line 69)"
+    assert per.loc["south", "start"] == pd.Timestamp("2019-07-01") and per.loc["south", "end"] == pd.Timestamp("2021-06-01")
+    assert load_panel_csv(DATA / "panel_monthly.csv", fill="interpolate").values[0][7] == pytest.approx(101.0)
+    with pytest.raises(DataError, match=r"column 'unique_id' cannot be both the series ids and the time column"):
+        load_panel_csv(DATA / "panel_monthly.csv", time_col="unique_id")
+    with pytest.raises(DataError, match=r"the id, time and value columns must differ; got 'y', 'ds', 'y'"):
+        validate_panel(p.to_frame(), id_col="y")
+
+
+cell = st.one_of(st.text(max_size=6), st.integers(-5, 5000).map(str), st.floats().map(str),
+                 st.dates().map(str), st.sampled_from(["", "NA", "inf", "2020-13-45", "1960-01", "1999Q3", "a", "b"]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(cell, min_size=3, max_size=3), max_size=12), st.booleans(), st.booleans())
+def test_garbage_panel_csv_gives_a_panel_or_one_line_error(tmp_path_factory, rows, header, strict):
+    p = tmp_path_factory.mktemp("g") / "g.csv"
+    text = ("unique_id,ds,y\n" if header else "") + "\n".join(",".join(r) for r in rows)
+    p.write_bytes(text.encode("utf-8", "replace"))
+    try:
+        panel = load_panel_csv(p, strict=strict)
+    except DataError as e:
+        assert "\n" not in str(e) and str(p) in str(e)
+        return
+    assert len(panel) >= 1 and (panel.ok.all() or not strict)
+    for v, s in zip(panel.values, panel.status):
+        assert len(v) >= 1 and (s != "ok" or np.isfinite(v).all())

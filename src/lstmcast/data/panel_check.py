@@ -170,6 +170,9 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         if col not in df.columns:
             raise DataError(f"{where}: no column {col!r} for {what}; columns are {reprlib.repr(list(df.columns))}"
                             f"; name it with --{flag}-col ({flag if flag != 'value' else 'target'}_col= in the API)")
+    if len({id_col, time_col, target_col}) < 3:
+        raise DataError(f"{where}: the id, time and value columns must differ; got {id_col!r}, {time_col!r}, "
+                        f"{target_col!r}")
     if len(df) == 0:
         raise DataError(f"{where}: no data rows")
     if fill is not None and fill not in FILLS:
