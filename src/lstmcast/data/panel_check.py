@@ -67,7 +67,11 @@ def _times_i8(col: pd.Series, where, time_col, row) -> np.ndarray:
     else:  # text: parse each distinct value once
         codes, uniq = pd.factorize(col.to_numpy(), sort=False)
         parsed = _parse_times(pd.Series(np.asarray(uniq, dtype=object)))
-        t = pd.DatetimeIndex(parsed.to_numpy()[np.maximum(codes, 0)])
+        try:
+            u = pd.DatetimeIndex(parsed)
+        except (TypeError, ValueError):  # mixed UTC offsets: compare them in UTC
+            u = pd.DatetimeIndex(pd.to_datetime(parsed, utc=True))
+        t = u[np.maximum(codes, 0)]
         bad = np.flatnonzero((codes < 0) | np.asarray(t.isna()))
         if bad.size:
             i = int(bad[0])
