@@ -120,6 +120,20 @@ class Panel:
         origin, pos, _ = grid_positions(self.starts.asi8, self.offset)
         return origin, pos
 
+    def _grid(self, i, stop: int) -> pd.DatetimeIndex:
+        """Grid points start_i ... start_i + stop - 1 (freq set): a slice of one cached panel-wide grid."""
+        key = (self.starts, self.freq)
+        cache = self.__dict__.get("_grid_cache")
+        if cache is None or cache[0][0] is not self.starts or cache[0][1] != self.freq:
+            origin, spos = self._start_positions()
+            cache = self.__dict__["_grid_cache"] = [key, origin, spos, None]
+        _, origin, spos, grid = cache
+        need = int(spos[i]) + stop
+        if grid is None or len(grid) < need:
+            n = max(need, int((spos + self.lengths).max(initial=0)) + 64)
+            grid = cache[3] = pd.date_range(origin, periods=n, freq=self.offset, name=self.time_col)
+        return grid[int(spos[i]):need]
+
     @property
     def ends(self) -> pd.DatetimeIndex:
         """(N,) the last timestamp of each series (a series of length 0 gives the step before its start)."""
@@ -133,9 +147,7 @@ class Panel:
 
     def index(self, i) -> pd.DatetimeIndex:
         """The timestamps of series i (freq set)."""
-        idx = pd.date_range(self.starts[i], periods=len(self.values[i]), freq=self.offset)
-        idx.name = self.time_col
-        return idx
+        return self._grid(i, len(self.values[i]))
 
     def series(self, i) -> pd.Series:
         """Series i as a float64 pd.Series with a DatetimeIndex (freq set), named after its id."""
@@ -144,9 +156,7 @@ class Panel:
     def future_index(self, i, h: int) -> pd.DatetimeIndex:
         """The h timestamps after the end of series i."""
         n = len(self.values[i])
-        idx = pd.date_range(self.starts[i], periods=n + h, freq=self.offset)[n:]
-        idx.name = self.time_col
-        return idx
+        return self._grid(i, n + h)[n:]
 
     def _take(self, idx: np.ndarray, values: list, starts: pd.DatetimeIndex) -> Panel:
         return Panel(ids=self.ids[idx], values=values, starts=starts, freq=self.freq,
