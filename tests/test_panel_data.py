@@ -128,8 +128,12 @@ def test_each_per_series_problem_is_flagged_with_its_line(tmp_path):
         assert (table.loc[sid, "status"], table.loc[sid, "reason"]) == (status, reason), sid
     assert table.loc["gap", "length"] == 5 and np.isnan(p.values[list(p.ids).index("gap")][2:4]).all()
     assert list(p.ok) == [s == "ok" for s in sorted(REASONS)]
-    assert summary_line(p) == ("5 of 6 series fall back to a baseline: 1 missing values, 1 gaps, "
-                               "1 infinite values, 1 constant, 1 no finite value")
+    assert summary_line(p) == ("5 of 6 series fall back to a baseline: 1 constant, 1 missing values, 1 gaps, "
+                               "1 infinite values, 1 no finite value")
+    p.set_status(list(p.ids).index("ok"), "too_short", "4 points; look_back 12 needs 13")
+    assert summary_line(p.subset([0, 3, 5])) == ("3 of 3 series fall back to a baseline: 1 too short, "
+                                                 "1 constant, 1 missing values")
+    assert summary_line(p.subset([3])) == "1 of 1 series falls back to a baseline: 1 missing values"
 
 
 @pytest.mark.parametrize("sid", ["miss", "gap", "inf", "flat", "none"])

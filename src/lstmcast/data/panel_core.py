@@ -219,8 +219,9 @@ def summary_line(panel: Panel) -> str:
     if bad.size == 0:
         return f"all {n} series are usable" if n != 1 else "the series is usable"
     codes, counts = np.unique(bad.astype(str), return_counts=True)
-    order = sorted(range(len(codes)), key=lambda k: (-counts[k], STATUSES.index(codes[k])
-                                                     if codes[k] in STATUSES else 99))
+    shown = ("too_short", "constant", "missing", "gaps", "infinite", "empty")
+    order = sorted(range(len(codes)), key=lambda k: (-counts[k], shown.index(codes[k])
+                                                     if codes[k] in shown else 99, codes[k]))
     parts = ", ".join(f"{counts[k]} {STATUS_TEXT.get(codes[k], codes[k])}" for k in order)
     verb = "falls" if bad.size == 1 else "fall"
     return f"{bad.size} of {n} series {verb} back to a baseline: {parts}"
