@@ -49,6 +49,8 @@ def three_series():
      r"p\.csv: column 'when', line 3: '2001-13-01' is not a date"),
     ("store,when,units\nA,2001-01-01,1\nA,2001-02-01,2\nA,2001-03-01,3x\n", {"id_col": "store"},
      r"p\.csv: column 'units', line 4: '3x' is not a number"),
+    ("store,when,units\nA,2001-01-01,1\nA,2001-02-01,1_000\nA,2001-03-01,3\n", {"id_col": "store"},
+     r"p\.csv: column 'units', line 3: '1_000' is not a number"),
     ("store,when,units\nA,2001-01-01,1\n,2001-02-01,2\nA,2001-03-01,3\n", {"id_col": "store"},
      r"p\.csv: column 'store', line 3: the series id is missing; every row needs one"),
     ("store,when,units\nA,2001-01-01,1\n", {"id_col": "shop"},

@@ -89,6 +89,11 @@ def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
     """float64 values (NaN where missing), or a DataError naming the first cell that is not a number."""
     if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    if col.dtype == object and not col.str.contains("_", regex=False, na=False).any():
+        try:  # every cell a number: the fast path (float() parses ' 2 ', 'inf', 'nan'; '1_0' too, hence the check)
+            return col.to_numpy().astype(np.float64)
+        except (TypeError, ValueError):
+            pass
     raw = col.astype(str).str.strip() if col.dtype != object else col
     y = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64)
     nan = np.flatnonzero(np.isnan(y))
@@ -139,6 +144,21 @@ def _fill(flat: np.ndarray, seg: np.ndarray, seg_start: np.ndarray, fill: str) -
     with np.errstate(invalid="ignore"):
         inner = prev_val + (nxt_val - prev_val) * w
     return np.where(have, flat, np.where(nxt_ok, inner, prev_val))
+
+
+def _sort_order(key: np.ndarray, size: int) -> np.ndarray:
+    """The stable argsort of key (ints in [0, size)). Sorted input costs one pass; dense unique keys a
+    counting sort (one scatter, O(size)); otherwise, or with duplicate keys, np.argsort(kind="stable")."""
+    n = len(key)
+    if not (np.diff(key) < 0).any():
+        return np.arange(n)
+    if size <= max(4 * n, 1 << 20) and size <= 1 << 26:
+        slot = np.full(size, -1, np.int64)
+        slot[key] = np.arange(n)
+        order = slot[slot >= 0]
+        if len(order) == n:                                         # keys unique: this is the sort
+            return order
+    return np.argsort(key, kind="stable")
 
 
 def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=None, fill=None,
@@ -201,8 +221,8 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
 
     # ONE STABLE SORT BY (id, time)
     tcode, tuniq = pd.factorize(t, sort=True)                       # tuniq sorted, so tcode orders time
-    key = sid * np.int64(len(tuniq)) + tcode
-    order = np.argsort(key, kind="stable") if (np.diff(key) < 0).any() else np.arange(len(key))
+    key = sid * np.int64(len(tuniq)) + tcode                        # (n,) in [0, N * T)
+    order = _sort_order(key, len(ids) * len(tuniq))
     key, sid, tcode = key[order], sid[order], tcode[order]
     dup = np.flatnonzero(key[1:] == key[:-1])
     if dup.size:
