@@ -89,9 +89,11 @@ def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
     """float64 values (NaN where missing), or a DataError naming the first cell that is not a number."""
     if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
-    if col.dtype == object and not col.str.contains("_", regex=False, na=False).any():
-        try:  # every cell a number: the fast path (float() parses ' 2 ', 'inf', 'nan'; '1_0' too, hence the check)
-            return col.to_numpy().astype(np.float64)
+    if col.dtype == object:
+        cells = col.to_numpy()
+        try:  # all text and all numbers: the fast path (float() parses ' 2 ', 'inf', 'nan'; '1_0' too: refused)
+            if "_" not in "".join(cells):
+                return cells.astype(np.float64)
         except (TypeError, ValueError):
             pass
     raw = col.astype(str).str.strip() if col.dtype != object else col
