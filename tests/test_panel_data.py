@@ -124,7 +124,7 @@ REASONS = {
 
 def test_each_per_series_problem_is_flagged_with_its_line(tmp_path):
     p = load_panel_csv(csv(tmp_path, FLAGGED))
-    assert list(p.ids) == sorted(REASONS) and p.freq == "MS"
+    assert isinstance(p, Panel) and list(p.ids) == sorted(REASONS) and p.freq == "MS"
     table = p.per_series().set_index("unique_id")
     for sid, (status, reason) in REASONS.items():
         assert (table.loc[sid, "status"], table.loc[sid, "reason"]) == (status, reason), sid
@@ -142,7 +142,7 @@ def test_each_per_series_problem_is_flagged_with_its_line(tmp_path):
 def test_strict_turns_each_problem_into_an_error(tmp_path, sid):
     df = pd.read_csv(csv(tmp_path, FLAGGED))          # a frame: messages name its index labels (line - 2)
     one = df[df.unique_id.isin([sid, "ok"])]
-    status, reason = REASONS[sid]
+    reason = REASONS[sid][1]
     reason = re.sub(r"line (\d+)", lambda m: f"row {int(m.group(1)) - 2}", reason)
     assert validate_panel(one, freq="MS").reason.tolist() == ([reason, ""] if sid < "ok" else ["", reason])
     with pytest.raises(DataError, match=rf"^data: series '{sid}', column 'y': {re.escape(reason)}; .*, or turn "

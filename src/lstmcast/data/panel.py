@@ -20,7 +20,7 @@ from .panel_check import validate_panel
 from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
 from .series import _is_time_column, _parse_times, _pick_column, read_frame
 
-__all__ = ["STATUS_OK", "STATUSES", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
+__all__ = ["STATUSES", "STATUS_OK", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
 
 
 def as_panel(obj, id_col="unique_id", time_col="ds", target_col="y", freq=None, fill=None, strict=False,
