@@ -132,6 +132,9 @@ def test_each_per_series_problem_is_flagged_with_its_line(tmp_path):
     assert list(p.ok) == [s == "ok" for s in sorted(REASONS)]
     assert summary_line(p) == ("5 of 6 series fall back to a baseline: 1 constant, 1 missing values, 1 gaps, "
                                "1 infinite values, 1 no finite value")
+    with pytest.raises(DataError, match=r"^\S*p\.csv: series 'flat', column 'y': constant: all 3 values are 7 "
+                                        r"\(from line 16\); drop this series, or turn strict off"):
+        load_panel_csv(tmp_path / "p.csv", strict=True)   # the first flagged series in id order
     p.set_status(list(p.ids).index("ok"), "too_short", "4 points; look_back 12 needs 13")
     assert summary_line(p.subset([0, 3, 5])) == ("3 of 3 series fall back to a baseline: 1 too short, "
                                                  "1 constant, 1 missing values")
