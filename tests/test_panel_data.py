@@ -335,3 +335,12 @@ def test_garbage_panel_csv_gives_a_panel_or_one_line_error(tmp_path_factory, row
     assert len(panel) >= 1 and (panel.ok.all() or not strict)
     for v, s in zip(panel.values, panel.status):
         assert len(v) >= 1 and (s != "ok" or np.isfinite(v).all())
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from lstmcast.data import panel, panel_check, panel_core
+    for mod in (panel, panel_check, panel_core):
+        result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, mod.__name__

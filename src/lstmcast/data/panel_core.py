@@ -73,6 +73,19 @@ class Panel:
             leading missing values).
         id_col, time_col, target_col: the column names used by `to_frame` and in messages.
         source: the file path or "frame"/"data", used in messages.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from lstmcast.data import validate_panel
+        >>> df = pd.DataFrame({"unique_id": ["b", "a", "a", "a"], "ds": pd.to_datetime(
+        ...     ["2000-03-01", "2000-01-01", "2000-02-01", "2000-03-01"]), "y": [9.0, 1, 2, 3]})
+        >>> p = validate_panel(df, freq="MS")
+        >>> list(p.ids), p.lengths.tolist(), [str(t.date()) for t in p.ends], p.series(0).tolist()
+        (['a', 'b'], [3, 1], ['2000-03-01', '2000-03-01'], [1.0, 2.0, 3.0])
+        >>> p.truncate(0).to_frame()
+          unique_id         ds    y
+        0         a 2000-01-01  1.0
+        1         b 2000-03-01  9.0
     """
     ids: np.ndarray
     values: list
@@ -213,7 +226,16 @@ class Panel:
 def summary_line(panel: Panel) -> str:
     """One line on the series that fall back to a baseline, e.g.
     "3 of 120 series fall back to a baseline: 1 too short, 1 constant, 1 missing values"; or
-    "all 120 series are usable" when every status is ok."""
+    "all 120 series are usable" when every status is ok.
+
+    Examples:
+        >>> import numpy as np, pandas as pd
+        >>> from lstmcast.data import validate_panel
+        >>> df = pd.DataFrame({"unique_id": list("aaabbb"), "ds": list(pd.date_range("2000", periods=3)) * 2,
+        ...                    "y": [1.0, 2, 3, 5, 5, 5]})
+        >>> summary_line(validate_panel(df))
+        '1 of 2 series falls back to a baseline: 1 constant'
+    """
     n = len(panel)
     bad = panel.status[~panel.ok]
     if bad.size == 0:
