@@ -3,5 +3,5 @@ from ..errors import DataError
 from .panel import STATUS_OK, STATUSES, Panel, as_panel, load_panel_csv, summary_line, validate_panel
 from .series import FILLS, load_csv, read_frame, validate_series
 
-__all__ = ["DataError", "FILLS", "STATUS_OK", "STATUSES", "Panel", "as_panel", "load_csv", "load_panel_csv",
+__all__ = ["FILLS", "STATUSES", "STATUS_OK", "DataError", "Panel", "as_panel", "load_csv", "load_panel_csv",
            "read_frame", "summary_line", "validate_panel", "validate_series"]

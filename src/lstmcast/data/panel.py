@@ -20,7 +20,7 @@ from .panel_check import validate_panel
 from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
 from .series import _is_time_column, _parse_times, _pick_column, read_frame
 
-__all__ = ["STATUS_OK", "STATUSES", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
+__all__ = ["STATUSES", "STATUS_OK", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
 
 
 def as_panel(obj, id_col="unique_id", time_col="ds", target_col="y", freq=None, fill=None, strict=False,
@@ -76,7 +76,7 @@ def _find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tu
         time_col = _pick_column(df, time_col, "time", where)
     if value_col is None:
         numeric = [c for c in rest if c != time_col and pd.to_numeric(
-            head[c].str.strip().replace("", np.nan), errors="coerce").notna().mean() >= 0.5]
+            head[c].str.strip(), errors="coerce").notna().mean() >= 0.5]
         if not numeric:
             raise DataError(f"{where}: no numeric column found besides {time_col!r}; name one with --value-col")
         value_col = numeric[0]
@@ -115,6 +115,9 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
     elif id_col is not None:
         id_col = _pick_column(df, id_col, "the series ids", where)
     time_col, value_col = _find_columns(df, time_col, value_col, {id_col}, where, say)
+    if id_col in (time_col, value_col):
+        raise DataError(f"{where}: column {id_col!r} cannot be both the series ids and the "
+                        f"{'time' if id_col == time_col else 'value'} column; name others with --time-col/--value-col")
 
     # A footer: trailing rows whose time cell is not a date (as load_csv).
     good = _parse_times(df[time_col].iloc[-50:]).notna().to_numpy()

@@ -67,7 +67,11 @@ def _times_i8(col: pd.Series, where, time_col, row) -> np.ndarray:
     else:  # text: parse each distinct value once
         codes, uniq = pd.factorize(col.to_numpy(), sort=False)
         parsed = _parse_times(pd.Series(np.asarray(uniq, dtype=object)))
-        t = pd.DatetimeIndex(parsed.to_numpy()[np.maximum(codes, 0)])
+        try:
+            u = pd.DatetimeIndex(parsed)
+        except (TypeError, ValueError):  # mixed UTC offsets: compare them in UTC
+            u = pd.DatetimeIndex(pd.to_datetime(parsed, utc=True))
+        t = u[np.maximum(codes, 0)]
         bad = np.flatnonzero((codes < 0) | np.asarray(t.isna()))
         if bad.size:
             i = int(bad[0])
@@ -85,6 +89,13 @@ def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
     """float64 values (NaN where missing), or a DataError naming the first cell that is not a number."""
     if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    if col.dtype == object:
+        cells = col.to_numpy()
+        try:  # all text and all numbers: the fast path (float() parses ' 2 ', 'inf', 'nan'; '1_0' too: refused)
+            if "_" not in "".join(cells):
+                return cells.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
     raw = col.astype(str).str.strip() if col.dtype != object else col
     y = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64)
     nan = np.flatnonzero(np.isnan(y))
@@ -98,7 +109,8 @@ def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
 
 
 def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, where) -> str:
-    """The most common pd.infer_freq answer among the longest series (ties: the longest)."""
+    """The most common pd.infer_freq answer among the longest series (ties: the longest); if none has
+    one, pd.infer_freq of all the panel's timestamps together."""
     cand = np.argsort(-counts, kind="stable")
     found = []
     for k in cand[counts[cand] >= 3][:200]:
@@ -107,6 +119,9 @@ def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, whe
             found.append(f)
             if len(found) >= 7:
                 break
+    if not found and len(t_sorted) >= 3:  # every series has gaps or is short: try all timestamps together
+        f = pd.infer_freq(pd.DatetimeIndex(np.unique(t_sorted).astype("datetime64[ns]")))
+        found = [f] if f is not None else []
     if not found:
         raise DataError(f"{where}: cannot infer the frequency: no series has 3 or more evenly spaced "
                         "timestamps; give one with --freq (freq= in the API), e.g. D, W, MS, QS, YS")
@@ -131,6 +146,21 @@ def _fill(flat: np.ndarray, seg: np.ndarray, seg_start: np.ndarray, fill: str) -
     with np.errstate(invalid="ignore"):
         inner = prev_val + (nxt_val - prev_val) * w
     return np.where(have, flat, np.where(nxt_ok, inner, prev_val))
+
+
+def _sort_order(key: np.ndarray, size: int) -> np.ndarray:
+    """The stable argsort of key (ints in [0, size)). Sorted input costs one pass; dense unique keys a
+    counting sort (one scatter, O(size)); otherwise, or with duplicate keys, np.argsort(kind="stable")."""
+    n = len(key)
+    if not (np.diff(key) < 0).any():
+        return np.arange(n)
+    if size <= max(4 * n, 1 << 20) and size <= 1 << 26:
+        slot = np.full(size, -1, np.int64)
+        slot[key] = np.arange(n)
+        order = slot[slot >= 0]
+        if len(order) == n:                                         # keys unique: this is the sort
+            return order
+    return np.argsort(key, kind="stable")
 
 
 def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=None, fill=None,
@@ -166,6 +196,9 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         if col not in df.columns:
             raise DataError(f"{where}: no column {col!r} for {what}; columns are {reprlib.repr(list(df.columns))}"
                             f"; name it with --{flag}-col ({flag if flag != 'value' else 'target'}_col= in the API)")
+    if len({id_col, time_col, target_col}) < 3:
+        raise DataError(f"{where}: the id, time and value columns must differ; got {id_col!r}, {time_col!r}, "
+                        f"{target_col!r}")
     if len(df) == 0:
         raise DataError(f"{where}: no data rows")
     if fill is not None and fill not in FILLS:
@@ -190,8 +223,8 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
 
     # ONE STABLE SORT BY (id, time)
     tcode, tuniq = pd.factorize(t, sort=True)                       # tuniq sorted, so tcode orders time
-    key = sid * np.int64(len(tuniq)) + tcode
-    order = np.argsort(key, kind="stable") if (np.diff(key) < 0).any() else np.arange(len(key))
+    key = sid * np.int64(len(tuniq)) + tcode                        # (n,) in [0, N * T)
+    order = _sort_order(key, len(ids) * len(tuniq))
     key, sid, tcode = key[order], sid[order], tcode[order]
     dup = np.flatnonzero(key[1:] == key[:-1])
     if dup.size:

@@ -74,6 +74,19 @@ class Panel:
             leading missing values).
         id_col, time_col, target_col: the column names used by `to_frame` and in messages.
         source: the file path or "frame"/"data", used in messages.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from lstmcast.data import validate_panel
+        >>> df = pd.DataFrame({"unique_id": ["b", "a", "a", "a"], "ds": pd.to_datetime(
+        ...     ["2000-03-01", "2000-01-01", "2000-02-01", "2000-03-01"]), "y": [9.0, 1, 2, 3]})
+        >>> p = validate_panel(df, freq="MS")
+        >>> list(p.ids), p.lengths.tolist(), [str(t.date()) for t in p.ends], p.series(0).tolist()
+        (['a', 'b'], [3, 1], ['2000-03-01', '2000-03-01'], [1.0, 2.0, 3.0])
+        >>> p.truncate(0).to_frame()
+          unique_id         ds    y
+        0         a 2000-01-01  1.0
+        1         b 2000-03-01  9.0
     """
     ids: np.ndarray
     values: list
@@ -121,6 +134,20 @@ class Panel:
         origin, pos, _ = grid_positions(self.starts.asi8, self.offset)
         return origin, pos
 
+    def _grid(self, i, stop: int) -> pd.DatetimeIndex:
+        """Grid points start_i ... start_i + stop - 1 (freq set): a slice of one cached panel-wide grid."""
+        key = (self.starts, self.freq)
+        cache = self.__dict__.get("_grid_cache")
+        if cache is None or cache[0][0] is not self.starts or cache[0][1] != self.freq:
+            origin, spos = self._start_positions()
+            cache = self.__dict__["_grid_cache"] = [key, origin, spos, None]
+        _, origin, spos, grid = cache
+        need = int(spos[i]) + stop
+        if grid is None or len(grid) < need:
+            n = max(need, int((spos + self.lengths).max(initial=0)) + 64)
+            grid = cache[3] = pd.date_range(origin, periods=n, freq=self.offset, name=self.time_col)
+        return grid[int(spos[i]):need]
+
     @property
     def ends(self) -> pd.DatetimeIndex:
         """(N,) the last timestamp of each series (a series of length 0 gives the step before its start)."""
@@ -134,9 +161,7 @@ class Panel:
 
     def index(self, i) -> pd.DatetimeIndex:
         """The timestamps of series i (freq set)."""
-        idx = pd.date_range(self.starts[i], periods=len(self.values[i]), freq=self.offset)
-        idx.name = self.time_col
-        return idx
+        return self._grid(i, len(self.values[i]))
 
     def series(self, i) -> pd.Series:
         """Series i as a float64 pd.Series with a DatetimeIndex (freq set), named after its id."""
@@ -145,9 +170,7 @@ class Panel:
     def future_index(self, i, h: int) -> pd.DatetimeIndex:
         """The h timestamps after the end of series i."""
         n = len(self.values[i])
-        idx = pd.date_range(self.starts[i], periods=n + h, freq=self.offset)[n:]
-        idx.name = self.time_col
-        return idx
+        return self._grid(i, n + h)[n:]
 
     def _take(self, idx: np.ndarray, values: list, starts: pd.DatetimeIndex) -> Panel:
         return Panel(ids=self.ids[idx], values=values, starts=starts, freq=self.freq,
@@ -204,14 +227,24 @@ class Panel:
 def summary_line(panel: Panel) -> str:
     """One line on the series that fall back to a baseline, e.g.
     "3 of 120 series fall back to a baseline: 1 too short, 1 constant, 1 missing values"; or
-    "all 120 series are usable" when every status is ok."""
+    "all 120 series are usable" when every status is ok.
+
+    Examples:
+        >>> import numpy as np, pandas as pd
+        >>> from lstmcast.data import validate_panel
+        >>> df = pd.DataFrame({"unique_id": list("aaabbb"), "ds": list(pd.date_range("2000", periods=3)) * 2,
+        ...                    "y": [1.0, 2, 3, 5, 5, 5]})
+        >>> summary_line(validate_panel(df))
+        '1 of 2 series falls back to a baseline: 1 constant'
+    """
     n = len(panel)
     bad = panel.status[~panel.ok]
     if bad.size == 0:
         return f"all {n} series are usable" if n != 1 else "the series is usable"
     codes, counts = np.unique(bad.astype(str), return_counts=True)
-    order = sorted(range(len(codes)), key=lambda k: (-counts[k], STATUSES.index(codes[k])
-                                                     if codes[k] in STATUSES else 99))
+    shown = ("too_short", "constant", "missing", "gaps", "infinite", "empty")
+    order = sorted(range(len(codes)), key=lambda k: (-counts[k], shown.index(codes[k])
+                                                     if codes[k] in shown else 99, codes[k]))
     parts = ", ".join(f"{counts[k]} {STATUS_TEXT.get(codes[k], codes[k])}" for k in order)
     verb = "falls" if bad.size == 1 else "fall"
     return f"{bad.size} of {n} series {verb} back to a baseline: {parts}"
