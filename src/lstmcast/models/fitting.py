@@ -154,9 +154,8 @@ def per_series(fc):
 
 
 def summary_line(fc) -> str:
-    """'3 of 120 series fall back to a baseline: 1 too short, ...' or '' when none do."""
-    panel = fc.panel_
-    n_bad = int(np.sum(fc.per_series_["model"] != "lstm"))
-    if not n_bad:
+    """'3 of 120 series fall back to a baseline: 1 too short, ...', or '' when none do."""
+    from ..data.panel import summary_line as panel_summary
+    if not np.any(fc.per_series_["model"] != "lstm"):
         return ""
-    return f"{n_bad} of {len(panel)} series fall back to a baseline: {_summary(panel)}"
+    return panel_summary(fc.panel_)

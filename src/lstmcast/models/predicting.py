@@ -24,10 +24,11 @@ def point(fc, p):
 
 
 def conformal_q(err, level) -> np.ndarray:
-    """err (n, h) absolute errors -> (h,) quantiles at `level` percent."""
+    """err (n, h) absolute errors -> (h,): the k-th smallest per column, k = ceil((n + 1) level / 100)
+    (the largest when k > n), split conformal's finite-sample quantile."""
     n = len(err)
-    q = min(1.0, np.ceil((n + 1) * level / 100) / n)
-    return np.quantile(err, q, axis=0, method="higher")
+    k = min(n, int(np.ceil((n + 1) * level / 100 - 1e-9)))
+    return np.sort(err, axis=0)[k - 1]
 
 
 def lstm_errors(fc, values: dict, h: int) -> dict:
