@@ -7,7 +7,11 @@ import pytest
 from helpers import run_cli
 from lstmcast import Forecaster, datasets
 from lstmcast.evaluate import metrics
-from lstmcast.evaluate import backtest, cutoffs, score
+from lstmcast.evaluate import backtest, cutoffs, per_series_scores, summarise
+
+
+def score(cv, info, models):
+    return summarise(per_series_scores(cv, info["panel"], models, info["season_length"]), models)
 
 Y = datasets.airline()
 
@@ -35,7 +39,7 @@ def test_cutoffs_match_the_tutorial_split():
 
 def test_baselines_on_the_airline_split():
     cv, info = backtest(Forecaster(), Y, 1, 48, refit=False, models=("naive", "snaive", "drift", "ets", "arima"))
-    s = score(cv, Y, ["naive", "snaive", "drift", "ets", "arima"], 12)
+    s = score(cv, info, ["naive", "snaive", "drift", "ets", "arima"])
     v = Y.to_numpy()
     # independent numbers: persistence and seasonal naive from the raw values
     assert s["naive"]["rmse"] == pytest.approx(np.sqrt(np.mean((v[96:] - v[95:143]) ** 2)))
@@ -58,7 +62,7 @@ def test_no_leakage_after_cutoff(refit):
     fc = Forecaster(look_back=6, epochs=3, seeds=2, units=(4,))
     y = Y.iloc[:120]
     cv1, info = backtest(fc, y, 3, 2, refit=refit, models=("lstm", "naive", "snaive", "drift"))
-    cut = info["cut_index"][0]
+    cut = cutoffs(len(y), 3, 2, 3)[0]
     y2 = y.copy()
     y2.iloc[cut + 1:] = y2.iloc[cut + 1:] * 3 + 50
     cv2, _ = backtest(fc, y2, 3, 2, refit=refit, models=("lstm", "naive", "snaive", "drift"))
@@ -68,11 +72,11 @@ def test_no_leakage_after_cutoff(refit):
     assert not np.allclose(cv1.loc[~first, "naive"], cv2.loc[~first, "naive"])  # later windows did see it
 
 
-def test_windows_trained_together_equal_separate_fits():
+def test_refit_windows_equal_separate_fits():
     fc = Forecaster(look_back=6, epochs=3, seeds=2, units=(4,), diff=(1,))
     y = Y.iloc[:100]
     cv, info = backtest(fc, y, 2, 3, refit=True, models=("lstm",))
-    for j, c in enumerate(info["cut_index"]):
+    for j, c in enumerate(cutoffs(len(y), 2, 3, 2)):
         alone = Forecaster(**fc.get_params()).fit(y.iloc[: c + 1]).forecast(2)
         np.testing.assert_allclose(cv["lstm"].to_numpy()[2 * j: 2 * j + 2], alone["mean"], rtol=1e-4)
 
@@ -82,8 +86,15 @@ def test_evaluate_cli_json(tmp_path):
                              "--epochs", "2", "--seeds", "2", "--json", "--plot", tmp_path / "b.png")
     assert code == 0, err
     doc = json.loads(out)
-    assert set(doc) >= {"horizon", "windows", "step", "refit", "season_length", "cutoffs", "models", "lstm_seeds"}
+    assert set(doc) >= {"horizon", "windows", "step", "refit", "season_length", "cutoffs", "models", "lstm_seeds",
+                        "series", "fallbacks"}
+    assert doc["series"] == 1 and doc["fallbacks"] == 0
     assert doc["season_length"] == 12 and doc["cutoffs"] == ["1958-12-01", "1959-12-01"]
     assert set(doc["models"]) == {"lstm", "naive", "snaive"}
-    assert set(doc["models"]["naive"]) >= {"rmse", "mae", "mape", "smape", "mase", "seconds"}
+    assert set(doc["models"]["naive"]) >= {"rmse", "mae", "mape", "smape", "mase", "seconds", "mase_median",
+                                           "mase_gmean", "wins"}
+    v = Y.to_numpy()
+    naive = np.concatenate([np.full(12, v[c]) for c in (119, 131)])
+    actual = np.concatenate([v[120:132], v[132:144]])
+    assert doc["models"]["naive"]["rmse"] == pytest.approx(np.sqrt(np.mean((actual - naive) ** 2)))
     assert (tmp_path / "b.png").stat().st_size > 10_000
