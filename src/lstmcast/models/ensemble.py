@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..prep.pipes import Pipes, fit_pipes
-from .lstm import Recipe, paths, train_global, train_local, windows
+from .lstm import Recipe, paths, train_global, train_local, windows_many
 
 MIN_WINDOWS = 8
 
@@ -112,8 +112,10 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
     for d, members_ in by_diff.items():
         members_ = np.asarray(members_, int)
         pipes = fit_pipes([values[i][: len(values[i]) - nv] for i in members_], spec.transform, d, spec.scale)
-        for s, i in enumerate(members_):
-            data.append(windows(R, pipes.take([s]), values[i], phase0[i]))
+        x, t, counts = windows_many(R, pipes, [values[i] for i in members_], np.asarray(phase0)[members_])
+        bounds = np.concatenate([[0], np.cumsum(counts)])
+        for s in range(len(members_)):
+            data.append((x[bounds[s]:bounds[s + 1]], t[bounds[s]:bounds[s + 1]]))
             where.append((len(groups), s))
         groups.append(Group(members_, pipes, {}))
     if spec.scope == "local":

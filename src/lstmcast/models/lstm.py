@@ -218,3 +218,42 @@ def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, phase0, h:
         out.append(nxt)
         tails = np.concatenate([tails[..., 1:], nxt[..., None]], axis=-1)
     return np.stack(out, axis=-1)
+
+
+# MANY SERIES AT ONCE -----------------------------------------------------------------------------
+
+def padded(values, lengths=None) -> np.ndarray:
+    """Ragged series -> (R, n_max) float64, left-aligned, NaN after each series' end."""
+    lengths = np.array([len(v) for v in values]) if lengths is None else np.asarray(lengths)
+    out = np.full((len(values), int(lengths.max()) if len(values) else 0), np.nan)
+    for r, (v, n) in enumerate(zip(values, lengths)):
+        out[r, :n] = np.asarray(v, np.float64)[:n]
+    return out
+
+
+def windows_many(rec: Recipe, pipes: Pipes, values, phase0):
+    """Training windows of R series at once (pipes: R rows). Returns x (W, T, F), t (W, H) float32 and
+    counts (R,): series r owns rows counts[:r].sum() .. counts[:r + 1].sum() - 1, oldest first. The same
+    numbers as `windows` per series."""
+    L, D, H = rec.look_back, pipes.n_lost, rec.h
+    lengths = np.array([len(v) for v in values])
+    counts = np.maximum(lengths - D - L - H + 1, 0)
+    if counts.sum() == 0:
+        x0, t0 = windows(rec, pipes.take([0]), values[0][:0], 0)
+        return x0, t0, counts
+    Z = pipes.forward(padded(values, lengths))                          # (R, n_max - D)
+    span = np.lib.stride_tricks.sliding_window_view(Z, L + H, axis=1)   # (R, S, L + H)
+    r, s = np.nonzero(np.arange(span.shape[1])[None, :] < counts[:, None])
+    win = span[r, s]                                                    # (W, L + H), row-major: by series
+    off = win[:, L - 1].copy() if rec.level_norm else np.zeros(len(win))
+    feats = [(win[:, :L] - off[:, None])[..., None]]
+    if rec.calendar and rec.m > 1:
+        ends = s + D + L - 1                                            # raw index of the last input value
+        pos = (np.asarray(phase0)[r][:, None] + ends[:, None] - np.arange(L)[::-1]) % rec.m
+        ang = 2 * np.pi * pos / rec.m
+        feats += [np.sin(ang)[..., None], np.cos(ang)[..., None]]
+    x = np.concatenate(feats, axis=-1)
+    if rec.framing == "window":
+        x = x.reshape(len(x), 1, -1)
+    t = win[:, L:] - off[:, None]
+    return x.astype(np.float32), t.astype(np.float32), counts

@@ -87,26 +87,37 @@ def extended_values(fc, new_df) -> dict:
     return vals
 
 
+def future_times(panel, lengths, h: int):
+    """(N * h,) the h timestamps after each series' last value (lengths may exceed the panel's: newer data)."""
+    from ..data.panel_core import grid_positions, grid_times
+    origin, spos, _ = grid_positions(panel.starts.asi8, panel.offset)
+    pos = spos[:, None] + np.asarray(lengths)[:, None] + np.arange(h)[None, :]
+    return grid_times(origin, pos.ravel(), panel.offset)
+
+
 def forecast_frame(fc, h: int, new_df, levels, members: bool):
     panel = fc.panel_
+    N = len(panel)
     vals = extended_values(fc, new_df)
     ens = fc.ensemble_
-    paths = ens.paths([vals[i] for i in range(len(panel))], {i: np.array([len(vals[i]) - 1]) for i in fc.diffs_}, h)
+    paths = ens.paths([vals[i] for i in range(N)], {i: np.array([len(vals[i]) - 1]) for i in fc.diffs_}, h)
     errs = lstm_errors(fc, vals, h) if levels else {}
-    frames = []
-    for i in range(len(panel)):
-        ds = panel.future_index(i, h) if len(vals[i]) == len(panel.values[i]) else \
-            pd.date_range(panel.starts[i], periods=len(vals[i]) + h, freq=panel.offset)[-h:]
-        row = {panel.id_col: np.repeat(np.asarray(panel.ids[i:i + 1], dtype=object), h), panel.time_col: ds}
+    K = fc.spec_.seeds
+    mean = np.full((N, h), np.nan)
+    names = np.empty(N, dtype=object)
+    keep = np.ones(N, bool)
+    memb = np.full((N, K, h), np.nan) if members else None
+    qs = {lv: np.zeros((N, h)) for lv in levels}
+    for i in range(N):
         if i in paths:
             p = paths[i][:, 0, :]                                       # (K, h)
-            row["mean"], name, err = point(fc, p), "lstm", errs.get(i)
+            mean[i], names[i], err = point(fc, p), "lstm", errs.get(i)
         else:
-            f, name = fallback(vals[i], h, fc.m_)
+            f, names[i] = fallback(vals[i], h, fc.m_)
             if f is None:
-                continue                                                # no value at all: no forecast
-            p = None
-            row["mean"] = f
+                keep[i] = False                                         # no value at all: no forecast
+                continue
+            p, mean[i] = None, f
             err = insample_errors(vals[i], h, fc.m_) if levels else None
         for lv in levels:
             if err is None or len(err) < MIN_CALIBRATION:
@@ -114,17 +125,24 @@ def forecast_frame(fc, h: int, new_df, levels, members: bool):
                 raise DataError(f"series {panel.ids[i]!r}: conformal intervals at horizon {h} need "
                                 f"{MIN_CALIBRATION} past origins with {h} later values; it has {n}. "
                                 "Lower the horizon or drop --level")
-            q = conformal_q(err, lv)
-            row[f"lo-{lv}"], row[f"hi-{lv}"] = row["mean"] - q, row["mean"] + q
+            qs[lv][i] = conformal_q(err, lv)
         if members:
-            K = fc.spec_.seeds
-            for k in range(K):
-                row[f"member-{k}"] = p[k] if p is not None else row["mean"]
-        row["model"] = name
-        frames.append(pd.DataFrame(row))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    _assert_finite(out, "forecast")
-    return out
+            memb[i] = p if p is not None else mean[i][None, :]
+    lengths = np.array([len(vals[i]) for i in range(N)])
+    times = future_times(panel, lengths, h)
+    rows = np.repeat(keep, h)
+    out = {panel.id_col: np.repeat(np.asarray(panel.ids, dtype=object), h)[rows], panel.time_col: times[rows],
+           "mean": mean.ravel()[rows]}
+    for lv in levels:
+        out[f"lo-{lv}"] = (mean - qs[lv]).ravel()[rows]
+        out[f"hi-{lv}"] = (mean + qs[lv]).ravel()[rows]
+    if members:
+        for k in range(K):
+            out[f"member-{k}"] = memb[:, k, :].ravel()[rows]
+    out["model"] = np.repeat(names, h)[rows]
+    frame = pd.DataFrame(out)
+    _assert_finite(frame, "forecast")
+    return frame
 
 
 def predict_frame(fc):

@@ -112,25 +112,33 @@ def resolve_kind(values, transform: str) -> str:
 
 def fit_pipes(series, transform="auto", diff=(), scale: str = "standard", kinds=None) -> Pipes:
     """One row per training series (a list of 1-D arrays): its transform (`kinds` overrides `transform`),
-    Box-Cox lambda, and the scaler of its differenced values, fitted on that series alone."""
+    Box-Cox lambda, and the scaler of its differenced values, fitted on that series alone. Vectorised:
+    the series are padded with NaN into one (R, n_max) array."""
     diff = tuple(int(a) for a in diff)
     n = len(series)
-    kind = np.zeros(n, np.int64)
+    lengths = np.array([len(y) for y in series])
+    Y = np.full((n, int(lengths.max()) if n else 0), np.nan)
+    for r, y in enumerate(series):
+        Y[r, :len(y)] = np.asarray(y, np.float64)
+    with np.errstate(all="ignore"):
+        lo_val = np.nanmin(Y, axis=1) if Y.size else np.zeros(n)
+    if kinds is not None:
+        kind = np.asarray([KINDS.index(k) for k in kinds], np.int64)
+    elif transform == "auto":
+        kind = np.where(lo_val > 0, 1, 0).astype(np.int64)
+    else:
+        kind = np.full(n, KINDS.index(transform), np.int64)
     lam = np.ones(n)
-    loc = np.zeros(n)
-    spread = np.ones(n)
-    for i, y in enumerate(series):
-        y = np.asarray(y, np.float64)
-        k = KINDS.index(kinds[i] if kinds is not None else resolve_kind(y, transform))
-        if k == 2:
-            from scipy import stats
-            lam[i] = float(np.clip(stats.boxcox_normmax(y, method="mle"), -1.0, 2.0))
-        kind[i] = k
-        one = Pipes(kind[i:i + 1], lam[i:i + 1], diff, np.zeros(1), np.ones(1))
-        d = one.forward(y[None, :])[0]
+    for r in np.flatnonzero(kind == 2):
+        from scipy import stats
+        lam[r] = float(np.clip(stats.boxcox_normmax(Y[r, :lengths[r]], method="mle"), -1.0, 2.0))
+    d = Pipes(kind, lam, diff, np.zeros(n), np.ones(n)).forward(Y)    # (R, n_max - D), NaN past each end
+    with np.errstate(all="ignore"):
         if scale == "standard":
-            lo, sp = float(np.mean(d)), float(np.std(d))
+            loc, sp = np.nanmean(d, axis=1), np.nanstd(d, axis=1)
         else:
-            lo, sp = float(np.min(d)), float(np.max(d) - np.min(d))
-        loc[i], spread[i] = lo, (sp if np.isfinite(sp) and sp > 1e-12 * max(1.0, abs(lo)) else 1.0)
-    return Pipes(kind, lam, diff, loc, spread)
+            loc = np.nanmin(d, axis=1)
+            sp = np.nanmax(d, axis=1) - loc
+    ok = np.isfinite(sp) & (sp > 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(loc))))
+    loc = np.where(np.isfinite(loc), loc, 0.0)
+    return Pipes(kind, lam, diff, loc, np.where(ok, sp, 1.0))
