@@ -49,7 +49,8 @@ class Event:
     load: float = 0.0               # read + deserialize the saved program
     lower: float = 0.0              # lowering the loaded program into a module for XLA
     compile: float = 0.0            # XLA compile, or its load from the persistent compilation cache
-    first_run: float = 0.0
+    first_run: float = 0.0          # the first call's run time (0: prepared by `warm`, not yet run)
+    started: float = 0.0            # wall clock (time.time()) when the build began
     extra: dict = field(default_factory=dict)
 
 
@@ -123,9 +124,13 @@ class Program:
     def __call__(self, *args):
         sig, leaves = _signature(args)
         exe = self._compiled.get(sig)
-        if exe is None:
-            exe = self._build(sig)
-        return exe(*leaves)
+        if exe is not None:
+            return exe(*leaves)
+        ev = self._build(sig)
+        t = time.perf_counter()
+        out = jax.block_until_ready(self._compiled[sig](*leaves))
+        ev.first_run = time.perf_counter() - t
+        return out
 
     def warm(self, *args) -> None:
         """Make the program for these arguments ready (load or trace, and compile) without running it."""
@@ -150,7 +155,7 @@ class Program:
 
     def _build(self, sig):
         enable_compilation_cache()
-        ev = Event(self.name, "jit")
+        ev = Event(self.name, "jit", started=time.time())
         shapes = [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype, _ in sig[1]]
         exp = None
         if _exportable():
@@ -188,7 +193,7 @@ class Program:
         with _lock:
             self._compiled[sig] = exe
             STATS.append(ev)
-        return exe
+        return ev
 
 
 def _load(path: Path, key: str, shapes):
