@@ -19,11 +19,14 @@ def cmd_tutorial(a) -> int:
                          "choose another --out or pass --force")
     from .. import datasets
     from ..report import plot
-    from ..tutorial import run_framing, to_json
+    from ..tutorial import run_framing, to_json, warm_framings
     y = datasets.airline()
     mode = "faithful" if a.faithful else "default"
     con.note(f"lstmcast tutorial: {len(names)} framing(s) x {a.seeds} seeds x {a.epochs} epochs, {mode} mode "
              f"(train months: 96, test months: 48)")
+    if len(names) > 1:   # compile (or load) all framings' programs first, several at once
+        con.note("loading or compiling the framings' programs ...")
+        warm_framings(y.to_numpy(), names, seeds=a.seeds, epochs=a.epochs, faithful=a.faithful, seed0=a.seed)
     results = []
     for i, name in enumerate(names, 1):
         con.note(f"[{i}/{len(names)}] {name}: training {a.seeds} models ...")
