@@ -24,6 +24,7 @@ import functools
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -38,6 +39,7 @@ from .cache import cache_dir, enable_compilation_cache
 FORMAT = 1                          # bump when the file layout or the key's meaning changes
 MAGIC = b"lstmcast-program\n"
 _lock = threading.Lock()
+_lower_lock = threading.Lock()
 
 
 @dataclass
@@ -181,7 +183,7 @@ class Program:
         t = time.perf_counter()
         traced = fn.trace(*shapes)
         t1 = time.perf_counter()
-        lowered = traced.lower()
+        lowered = _lower(traced, exp)
         t2 = time.perf_counter()
         exe = lowered.compile()
         t3 = time.perf_counter()
@@ -194,6 +196,24 @@ class Program:
             self._compiled[sig] = exe
             STATS.append(ev)
         return ev
+
+
+def _lower(traced, exp):
+    """`traced.lower()`. Lowering a loaded program on CPU makes JAX set up its LAPACK kernels, which
+    imports scipy.linalg (~0.25 s, the largest part of a warm start); a program with no LAPACK call
+    does not need them, so for those that set-up is skipped. The hook is JAX-internal: where it is
+    missing (another JAX version) lowering is left as it is. One lowering at a time, so a program
+    that needs LAPACK never lowers while the set-up is switched off."""
+    with _lower_lock:
+        mod = sys.modules.get("jax._src.export._export")
+        hook = getattr(mod, "_ensure_backends_initialized", None)
+        if exp is None or hook is None or b"lapack" in bytes(exp.mlir_module_serialized):
+            return traced.lower()
+        mod._ensure_backends_initialized = lambda platforms: None
+        try:
+            return traced.lower()
+        finally:
+            mod._ensure_backends_initialized = hook
 
 
 def _load(path: Path, key: str, shapes):
