@@ -10,6 +10,7 @@ the same target months, the persistence ("next = this month") and seasonal-naive
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -17,7 +18,8 @@ import jax
 import numpy as np
 
 from .engine.model import ModelConfig
-from .engine.train import TrainConfig, compiled_train, predict_many, predict_many_stateful
+from .engine.train import (_PREDICT_MANY, TrainConfig, _pad_rows, _stateful_program, compiled_train, predict_many,
+                           predict_many_stateful)
 from .prep.windows import create_dataset, frame, minmax_fit, minmax_inverse, minmax_transform, windows
 
 N_TRAIN = 96  # int(144 * 0.67), the tutorial's split
@@ -80,19 +82,57 @@ def prepare(y, look_back: int, faithful: bool):
             yte.astype(np.float32), t_tr, t_te, lo, hi)
 
 
+def _inputs(y, name: str, seeds: int, epochs: int, faithful: bool, seed0: int) -> dict:
+    """Everything one framing's programs take: configs, keys, framed train/test arrays, scaling."""
+    look_back, framing, units, stateful = PRESETS[name]
+    xtr, ytr, xte, yte, t_tr, t_te, lo, hi = prepare(y, look_back, faithful)
+    xtr, xte = frame(xtr, framing), frame(xte, framing)        # (N, T, F)
+    return dict(mc=ModelConfig(n_features=xtr.shape[2], units=units), stateful=stateful,
+                tc=TrainConfig(epochs=epochs, batch_size=1, shuffle=not stateful, stateful=stateful),
+                keys=jax.vmap(jax.random.key)(np.arange(seed0, seed0 + seeds)), xtr=xtr, ytr=ytr, xte=xte,
+                yte=yte, t_tr=t_tr, t_te=t_te, lo=lo, hi=hi)
+
+
+def warm_framings(y, names, seeds: int = 10, epochs: int = 100, faithful: bool = False, seed0: int = 7,
+                  workers: int | None = None) -> None:
+    """Load or compile every program the given framings will run, several at once: XLA compiles
+    outside Python's lock, so on a cold start the framings' compilations overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .engine.model import init_params
+    y = np.asarray(y, np.float64)
+    jobs = []
+    for name in names:
+        d = _inputs(y, name, seeds, epochs, faithful, seed0)
+        w = np.ones(len(d["xtr"]), np.float32)
+        jobs.append((compiled_train(d["mc"], d["tc"], vmap_keys=True), (d["keys"], d["xtr"], d["ytr"], w)))
+        shapes = jax.eval_shape(jax.vmap(lambda k, mc=d["mc"]: init_params(k, mc)), d["keys"])
+        if d["stateful"]:
+            prog = _stateful_program(1, True)
+            jobs += [(prog, (shapes, d["xtr"])), (prog, (shapes, d["xte"]))]
+        else:
+            x = np.concatenate([d["xtr"], d["xte"]])
+            jobs.append((_PREDICT_MANY, (shapes, _pad_rows(x, 0))))
+    seen, unique = set(), []
+    for prog, args in jobs:     # one job per distinct program and signature
+        sig = (id(prog), str(jax.tree.map(lambda a: (a.shape, str(a.dtype)), args)))
+        if sig not in seen:
+            seen.add(sig)
+            unique.append((prog, args))
+    with ThreadPoolExecutor(workers or min(len(unique), os.cpu_count() or 1) or 1) as pool:
+        list(pool.map(lambda job: job[0].warm(*job[1]), unique))
+
+
 def run_framing(y, name: str, seeds: int = 10, epochs: int = 100, faithful: bool = False,
                 seed0: int = 7) -> FramingResult:
     """Train `seeds` models of one preset together (one compiled, vmapped call) and score them."""
-    look_back, framing, units, stateful = PRESETS[name]
+    look_back = PRESETS[name][0]
     y = np.asarray(y, np.float64)
     start = time.perf_counter()
-    xtr, ytr, xte, yte, t_tr, t_te, lo, hi = prepare(y, look_back, faithful)
-    xtr, xte = frame(xtr, framing), frame(xte, framing)        # (N, T, F)
-    mc = ModelConfig(n_features=xtr.shape[2], units=units)
-    tc = TrainConfig(epochs=epochs, batch_size=1, shuffle=not stateful, stateful=stateful)
-    keys = jax.vmap(jax.random.key)(np.arange(seed0, seed0 + seeds))
-    params, _ = compiled_train(mc, tc, vmap_keys=True)(keys, xtr, ytr, np.ones(len(xtr), np.float32))
-    if stateful:   # reset before predicting train, and again before test (the tutorial's reset_states)
+    d = _inputs(y, name, seeds, epochs, faithful, seed0)
+    xtr, ytr, xte, yte, t_tr, t_te, lo, hi = (d[k] for k in ("xtr", "ytr", "xte", "yte", "t_tr", "t_te", "lo", "hi"))
+    params, _ = compiled_train(d["mc"], d["tc"], vmap_keys=True)(d["keys"], xtr, ytr, np.ones(len(xtr), np.float32))
+    if d["stateful"]:   # reset before predicting train, and again before test (the tutorial's reset_states)
         p_tr = np.asarray(predict_many_stateful(params, xtr, 1))[..., 0]   # (K, n_train) scaled
         p_te = np.asarray(predict_many_stateful(params, xte, 1))[..., 0]
     else:          # one call for both sets: each window starts from zero state anyway

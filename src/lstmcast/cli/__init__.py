@@ -16,13 +16,18 @@ from ..errors import LstmcastError
 from .common import Console, _Parser  # noqa: F401  (Console: the commands' shared output)
 
 
-def build_parser():
+COMMANDS = ("tutorial", "fit", "forecast", "evaluate")
+
+
+def build_parser(only: str | None = None):
+    """The parser; with `only`, just that command's (registering a command imports what its flags need,
+    e.g. the Forecaster and pandas for fit's defaults, which the tutorial does not need)."""
+    import importlib
     p = _Parser(prog="lstmcast", description="LSTM time-series forecasting (JAX).")
     p.add_argument("--version", action="version", version=f"lstmcast {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
-    from . import evaluate, fit, forecast, tutorial
-    for cmd in (tutorial, fit, forecast, evaluate):
-        cmd.register(sub)
+    for name in (only,) if only else COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return p
 
 
@@ -32,8 +37,10 @@ def _version() -> str:
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
-    a = parser.parse_args(argv)
+    args = sys.argv[1:] if argv is None else list(argv)
+    first = next((x for x in args if not x.startswith("-")), None)
+    parser = build_parser(first if first in COMMANDS else None)
+    a = parser.parse_args(args)
     try:
         return a.func(a)
     except LstmcastError as e:

@@ -18,25 +18,31 @@ def cmd_tutorial(a) -> int:
         raise UsageError(f"{out}: folder exists and was not written by `lstmcast tutorial`; "
                          "choose another --out or pass --force")
     from .. import datasets
-    from ..report import plot
-    from ..tutorial import run_framing, to_json
-    y = datasets.airline()
-    mode = "faithful" if a.faithful else "default"
-    con.note(f"lstmcast tutorial: {len(names)} framing(s) x {a.seeds} seeds x {a.epochs} epochs, {mode} mode "
-             f"(train months: 96, test months: 48)")
-    results = []
-    for i, name in enumerate(names, 1):
-        con.note(f"[{i}/{len(names)}] {name}: training {a.seeds} models ...")
-        r = run_framing(y.to_numpy(), name, seeds=a.seeds, epochs=a.epochs, faithful=a.faithful, seed0=a.seed)
-        con.note(f"[{i}/{len(names)}] {name}: {len(r.train_months)} train / {len(r.test_months)} test targets, "
-                 f"test RMSE {r.test_rmse.mean():.2f} ± {r.test_rmse.std(ddof=1) if a.seeds > 1 else 0:.2f}, "
-                 f"{r.seconds:.1f} s")
-        results.append(r)
-    out.mkdir(parents=True, exist_ok=True)
-    marker.write_text("files here are written by `lstmcast tutorial` and replaced when it runs again\n")
-    plot.plot_series(y, out / "dataset.png")
-    for r in results:
-        plot.plot_tutorial_framing(y, r, out / f"{r.name}.png")
+    from ..report.plot_worker import FigureWorker
+    worker = FigureWorker.start(out)   # draws the figures in parallel; pandas/matplotlib load there
+    try:
+        from ..tutorial import run_framing, to_json, warm_framings
+        y = datasets.airline_values()
+        mode = "faithful" if a.faithful else "default"
+        con.note(f"lstmcast tutorial: {len(names)} framing(s) x {a.seeds} seeds x {a.epochs} epochs, {mode} mode "
+                 f"(train months: 96, test months: 48)")
+        if len(names) > 1:   # compile (or load) all framings' programs first, several at once
+            con.note("loading or compiling the framings' programs ...")
+            warm_framings(y, names, seeds=a.seeds, epochs=a.epochs, faithful=a.faithful, seed0=a.seed)
+        results = []
+        for i, name in enumerate(names, 1):
+            con.note(f"[{i}/{len(names)}] {name}: training {a.seeds} models ...")
+            r = run_framing(y, name, seeds=a.seeds, epochs=a.epochs, faithful=a.faithful, seed0=a.seed)
+            con.note(f"[{i}/{len(names)}] {name}: {len(r.train_months)} train / {len(r.test_months)} test targets, "
+                     f"test RMSE {r.test_rmse.mean():.2f} ± {r.test_rmse.std(ddof=1) if a.seeds > 1 else 0:.2f}, "
+                     f"{r.seconds:.1f} s")
+            results.append(r)
+        out.mkdir(parents=True, exist_ok=True)
+        marker.write_text("files here are written by `lstmcast tutorial` and replaced when it runs again\n")
+    except BaseException:
+        worker.cancel()
+        raise
+    worker.finish(results)
     doc = to_json(results, a.seeds, a.epochs, a.faithful)
     if a.json:
         print(json.dumps(doc, indent=2))

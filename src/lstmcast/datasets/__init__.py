@@ -1,6 +1,7 @@
 """Bundled datasets.
 
     y = airline()   # 144 monthly totals, 1949-01 .. 1960-12, thousands of passengers
+    v = airline_values()   # the same values as a float64 array, without pandas
 """
 from __future__ import annotations
 
@@ -18,3 +19,19 @@ def airline():
     y = load_csv(AIRLINE_CSV, time_col=0, value_col=1)
     y.name, y.index.name = "passengers", "month"
     return y
+
+
+def airline_values():
+    """The airline series' 144 values (float64 numpy array), read without pandas (fast start-up)."""
+    import csv
+
+    import numpy as np
+    vals = []
+    with open(AIRLINE_CSV, newline="") as f:
+        for row in csv.reader(f):
+            if len(row) == 2:
+                try:
+                    vals.append(float(row[1]))
+                except ValueError:
+                    continue   # the header
+    return np.asarray(vals, np.float64)

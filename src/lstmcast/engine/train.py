@@ -22,12 +22,14 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from jax.flatten_util import ravel_pytree
 
 from .cache import enable_compilation_cache
 from .model import ModelConfig, apply, init_params, zero_state
+from .programs import program
 
 enable_compilation_cache()
 
@@ -187,7 +189,8 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
 @functools.lru_cache(maxsize=64)
 def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = False,
                    vmap_data: bool = False, with_val: bool = False):
-    """A cached jitted trainer: `(keys, x, y, w[, xv, yv]) -> (params, metrics)`.
+    """A cached compiled trainer: `(keys, x, y, w[, xv, yv]) -> (params, metrics)`; a warm process
+    loads it from the program cache (programs.py) without tracing.
 
     vmap_keys: K models (a leading axis on keys). vmap_data: W datasets (a leading axis on x, y, w
     and the validation arrays), each trained with the same key(s) -- how backtest windows train
@@ -204,20 +207,36 @@ def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = F
         fn = jax.vmap(fn, (None,) + (0,) * n_data)   # the same seeds for every dataset
     if vmap_keys:
         fn = jax.vmap(fn, (0,) + (None,) * n_data)
-    return jax.jit(fn)
+    return program("train", fn, (model_cfg, cfg, vmap_keys, vmap_data, with_val))
 
 
 # PREDICT -----------------------------------------------------------------------------------------
+# Each predictor is one cached program per input shape; row counts are padded up to a bucket (see
+# `bucket`), so that train and test sets, forecast steps and backtest windows share programs.
 
-@jax.jit
-def predict(params, x):
-    """Stateless one-shot prediction: x (N, T, F) -> (N, O), each window from zero state."""
+def bucket(n: int) -> int:
+    """The padded row count for n rows: 8 or more, at most 25% above n (4 sizes per octave)."""
+    if n <= 8:
+        return 8
+    step = 1 << max(0, n.bit_length() - 3)
+    return -(-n // step) * step
+
+
+def _pad_rows(x, axis: int):
+    n = x.shape[axis]
+    extra = bucket(n) - n
+    if not extra:
+        return x
+    widths = [(0, 0)] * x.ndim
+    widths[axis] = (0, extra)
+    return np.pad(np.asarray(x), widths)
+
+
+def _predict(params, x):
     return apply(params, x)[0]
 
 
-@functools.partial(jax.jit, static_argnums=2)
-def predict_stateful(params, x, batch_size: int = 1):
-    """Keras `predict` on a stateful model after `reset_state()`: batches in order, state carried."""
+def _predict_stateful(params, x, batch_size: int = 1):
     n = x.shape[0]
     n_batches = -(-n // batch_size)
     pad = n_batches * batch_size - n
@@ -233,7 +252,40 @@ def predict_stateful(params, x, batch_size: int = 1):
     return ys.reshape(n_batches * batch_size, -1)[:n]
 
 
+_PREDICT = program("predict", _predict)
+_PREDICT_MANY = program("predict_many", jax.vmap(_predict, (0, None)))
+_PREDICT_MANY_OWN = program("predict_many_own", jax.vmap(_predict, (0, 0)))
+
+
+@functools.lru_cache(maxsize=16)
+def _stateful_program(batch_size: int, many: bool):
+    fn = functools.partial(_predict_stateful, batch_size=batch_size)
+    if many:
+        return program("predict_many_stateful", jax.vmap(fn, (0, None)), batch_size)
+    return program("predict_stateful", fn, batch_size)
+
+
+def predict(params, x):
+    """Stateless one-shot prediction: x (N, T, F) -> (N, O), each window from zero state."""
+    return np.asarray(_PREDICT(params, _pad_rows(x, 0)))[: x.shape[0]]
+
+
+def predict_stateful(params, x, batch_size: int = 1):
+    """Keras `predict` on a stateful model after `reset_state()`: batches in order, state carried."""
+    return _stateful_program(int(batch_size), False)(params, x)
+
+
 # K members at once: the same inputs for all, or each member its own inputs.
-predict_many = jax.jit(jax.vmap(predict, (0, None)))                 # (K, ...) params, x (N, T, F)
-predict_many_own = jax.jit(jax.vmap(predict, (0, 0)))                # (K, ...) params, x (K, N, T, F)
-predict_many_stateful = jax.jit(jax.vmap(predict_stateful, (0, None, None)), static_argnums=2)
+def predict_many(params, x):
+    """(K, ...) params, x (N, T, F) -> (K, N, O)."""
+    return np.asarray(_PREDICT_MANY(params, _pad_rows(x, 0)))[:, : x.shape[0]]
+
+
+def predict_many_own(params, x):
+    """(K, ...) params, x (K, N, T, F) -> (K, N, O)."""
+    return np.asarray(_PREDICT_MANY_OWN(params, _pad_rows(x, 1)))[:, : x.shape[1]]
+
+
+def predict_many_stateful(params, x, batch_size: int = 1):
+    """(K, ...) params, x (N, T, F) -> (K, N, O), each member as `predict_stateful`."""
+    return _stateful_program(int(batch_size), True)(params, x)

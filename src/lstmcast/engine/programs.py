@@ -1,0 +1,258 @@
+"""Compiled programs that a second process loads instead of tracing: jitted functions kept on disk
+as exported StableHLO (`jax.export`, no pickle).
+
+    predict = program("predict", lambda p, x: apply(p, x)[0])
+    y = predict(params, x)          # first call with these shapes: load from disk, else trace + save
+
+Per call signature (argument tree, shapes, dtypes) a `Program` holds one compiled executable. The
+first call with a new signature looks for `<cache>/programs/<name>-<hash>.jaxexp`, the hash covering
+the program's name and static key (model and training config), the signature, the backend and the
+JAX, jaxlib and lstmcast versions. On a hit, the serialized program is deserialized and compiled
+with no Python tracing of `fn`; XLA's compilation of it is served by JAX's persistent compilation
+cache (engine/cache.py), the second layer. On a miss -- no file, a file that is corrupt, truncated,
+or written for another key -- `fn` is traced and exported and the file (re)written atomically
+(temporary file + os.replace). Without a cache folder (LSTMCAST_CACHE_DIR=off), without the
+`flatbuffers` package, or where export fails, a Program is a plain `jax.jit(fn)`.
+
+Typed PRNG key arrays cross the boundary as their raw key data and are re-wrapped inside, so the
+exported program sees exactly the keys the caller passed. `STATS` records, per compiled signature,
+where the program came from and its trace / export / load / compile seconds (benchmarks/bench_warm.py).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jax
+import numpy as np
+
+from .cache import cache_dir, enable_compilation_cache
+
+FORMAT = 1                          # bump when the file layout or the key's meaning changes
+MAGIC = b"lstmcast-program\n"
+_lock = threading.Lock()
+_lower_lock = threading.Lock()
+
+
+@dataclass
+class Event:
+    """How one (program, signature) became runnable; seconds per phase (0 where not done)."""
+    name: str
+    source: str                     # "disk" (loaded), "export" (traced + saved), "jit" (no disk layer)
+    trace: float = 0.0              # Python tracing of fn (export: trace + lower together)
+    load: float = 0.0               # read + deserialize the saved program
+    lower: float = 0.0              # lowering the loaded program into a module for XLA
+    compile: float = 0.0            # XLA compile, or its load from the persistent compilation cache
+    first_run: float = 0.0          # the first call's run time (0: prepared by `warm`, not yet run)
+    started: float = 0.0            # wall clock (time.time()) when the build began
+    extra: dict = field(default_factory=dict)
+
+
+STATS: list[Event] = []
+
+
+@functools.lru_cache(maxsize=1)
+def _source_hash() -> str:
+    """A hash of lstmcast's own source, so that an edited package never loads a stale program."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _versions() -> dict:
+    import jaxlib
+
+    from .. import __version__
+    return {"format": FORMAT, "jax": jax.__version__, "jaxlib": jaxlib.__version__, "lstmcast": __version__,
+            "source": _source_hash(), "backend": jax.default_backend(), "x64": bool(jax.config.jax_enable_x64)}
+
+
+def _signature(args):
+    """(signature, flat leaves): typed PRNG keys become their raw key data, the impl noted."""
+    leaves, tree = jax.tree.flatten(args)
+    out, specs = [], []
+    for a in leaves:
+        impl = None
+        if isinstance(a, jax.Array) and jax.dtypes.issubdtype(a.dtype, jax.dtypes.prng_key):
+            impl, a = str(jax.random.key_impl(a)), jax.random.key_data(a)
+        elif not hasattr(a, "dtype"):
+            a = np.asarray(a)
+        out.append(a)
+        specs.append((tuple(a.shape), np.dtype(a.dtype).name, impl))
+    return (tree, tuple(specs)), out
+
+
+def program_dir() -> Path | None:
+    d = cache_dir()
+    return None if d is None else d / "programs"
+
+
+def _exportable() -> bool:
+    try:
+        import flatbuffers  # noqa: F401  (jax.export's serializer needs it)
+    except ImportError:
+        return False
+    return program_dir() is not None
+
+
+class Program:
+    """`fn` compiled once per argument signature, its traced form kept on disk (see module doc).
+
+    Args:
+        name: file-name prefix and part of the key.
+        fn: a jittable function of positional array pytrees (no static arguments: put those in
+            `static_key` and close over them).
+        static_key: whatever else determines the program (configs); its repr goes into the key, so
+            it must be deterministic (frozen dataclasses, tuples, numbers, strings).
+    """
+
+    def __init__(self, name: str, fn, static_key=()):
+        self.name, self.fn, self.static_key = name, fn, static_key
+        self._compiled: dict = {}
+
+    def __repr__(self):
+        return f"Program({self.name!r}, {self.static_key!r})"
+
+    def __call__(self, *args):
+        sig, leaves = _signature(args)
+        exe = self._compiled.get(sig)
+        if exe is not None:
+            return exe(*leaves)
+        ev = self._build(sig)
+        t = time.perf_counter()
+        out = jax.block_until_ready(self._compiled[sig](*leaves))
+        ev.first_run = time.perf_counter() - t
+        return out
+
+    def warm(self, *args) -> None:
+        """Make the program for these arguments ready (load or trace, and compile) without running it."""
+        sig, _ = _signature(args)
+        if sig not in self._compiled:
+            self._build(sig)
+
+    # BUILD -------------------------------------------------------------------------------------
+    def key(self, sig) -> str:
+        tree, specs = sig
+        text = json.dumps({"name": self.name, "static": repr(self.static_key), "tree": str(tree),
+                           "args": [list(map(str, s)) for s in specs], **_versions()}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def _flat_fn(self, sig):
+        tree, specs = sig
+
+        def flat(*leaves):
+            leaves = [jax.random.wrap_key_data(a, impl=s[2]) if s[2] else a for a, s in zip(leaves, specs)]
+            return self.fn(*jax.tree.unflatten(tree, leaves))
+        return flat
+
+    def _build(self, sig):
+        enable_compilation_cache()
+        ev = Event(self.name, "jit", started=time.time())
+        shapes = [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype, _ in sig[1]]
+        exp = None
+        if _exportable():
+            key = self.key(sig)
+            path = program_dir() / f"{self.name}-{key}.jaxexp"
+            t = time.perf_counter()
+            exp = _load(path, key, shapes)
+            ev.load = time.perf_counter() - t
+            if exp is not None:
+                ev.source = "disk"
+            else:
+                t = time.perf_counter()
+                try:
+                    exp = jax.export.export(jax.jit(self._flat_fn(sig)))(*shapes)
+                except Exception as e:  # noqa: BLE001  (an unexportable program still runs under jit)
+                    ev.extra["export_error"] = f"{type(e).__name__}: {e}"[:200]
+                    exp = None
+                ev.trace = time.perf_counter() - t
+                if exp is not None:
+                    ev.source = "export"
+                    _save(path, key, exp)
+        fn = jax.jit(exp.call if exp is not None else self._flat_fn(sig))
+        t = time.perf_counter()
+        traced = fn.trace(*shapes)
+        t1 = time.perf_counter()
+        lowered = _lower(traced, exp)
+        t2 = time.perf_counter()
+        exe = lowered.compile()
+        t3 = time.perf_counter()
+        if exp is None:
+            ev.trace, ev.lower = t1 - t, t2 - t1
+        else:
+            ev.trace, ev.lower = ev.trace + (t1 - t), t2 - t1
+        ev.compile = t3 - t2
+        with _lock:
+            self._compiled[sig] = exe
+            STATS.append(ev)
+        return ev
+
+
+def _lower(traced, exp):
+    """`traced.lower()`. Lowering a loaded program on CPU makes JAX set up its LAPACK kernels, which
+    imports scipy.linalg (~0.25 s, the largest part of a warm start); a program with no LAPACK call
+    does not need them, so for those that set-up is skipped. The hook is JAX-internal: where it is
+    missing (another JAX version) lowering is left as it is. One lowering at a time, so a program
+    that needs LAPACK never lowers while the set-up is switched off."""
+    with _lower_lock:
+        mod = sys.modules.get("jax._src.export._export")
+        hook = getattr(mod, "_ensure_backends_initialized", None)
+        if exp is None or hook is None or b"lapack" in bytes(exp.mlir_module_serialized):
+            return traced.lower()
+        mod._ensure_backends_initialized = lambda platforms: None
+        try:
+            return traced.lower()
+        finally:
+            mod._ensure_backends_initialized = hook
+
+
+def _load(path: Path, key: str, shapes):
+    """The Exported saved at `path` for `key`, or None if absent, unreadable, or not for this key."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        if not blob.startswith(MAGIC):
+            return None
+        head, _, payload = blob[len(MAGIC):].partition(b"\n")
+        if json.loads(head) != {"key": key, "size": len(payload)}:
+            return None
+        exp = jax.export.deserialize(bytearray(payload))
+        if [(a.shape, a.dtype) for a in exp.in_avals] != [(s.shape, s.dtype) for s in shapes]:
+            return None
+        return exp
+    except Exception:  # noqa: BLE001  (corrupt or foreign: a miss, and the file is rewritten)
+        return None
+
+
+def _save(path: Path, key: str, exp) -> None:
+    """Write atomically: a reader sees the old file, the new one, or none, never a partial one."""
+    try:
+        payload = bytes(exp.serialize())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(MAGIC + json.dumps({"key": key, "size": len(payload)}).encode() + b"\n" + payload)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass  # a read-only or full cache folder: run without saving
+
+
+def program(name: str, fn, static_key=()) -> Program:
+    """A `Program` (see its doc); `static_key` names everything `fn` closes over."""
+    return Program(name, fn, static_key)
