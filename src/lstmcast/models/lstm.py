@@ -167,10 +167,12 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
 
 @functools.lru_cache(maxsize=None)
 def _predictors():
+    """Cached programs (engine/programs.py): members on their own inputs, and per series for local scope."""
     import jax
-    from ..engine.train import predict
-    own = jax.vmap(predict, (0, 0))                                    # params (K, ...), x (K, B, T, F)
-    return jax.jit(own), jax.jit(jax.vmap(own, (0, 0)))                # + leading series axis
+    from ..engine.model import apply
+    from ..engine.programs import program
+    own = jax.vmap(lambda p, x: apply(p, x)[0], (0, 0))               # params (K, ...), x (K, B, T, F)
+    return program("members", own), program("members_local", jax.vmap(own, (0, 0)))
 
 
 def members(scope: str, params, x, groups=None):
