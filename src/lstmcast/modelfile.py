@@ -9,13 +9,13 @@ Loading checks the format version and every weight's shape against the config.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import jax
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_dir
 from .data import DataError
 from .engine.model import init_params
 from .prep.transforms import Pipeline
@@ -57,15 +57,9 @@ def save(fc, path, overwrite: bool = False):
                                                                     None).tolist(),
                     "best_epoch": np.asarray(fc.best_epoch_).tolist()},
     }
-    tmp = p.with_name(p.name + ".tmp-lstmcast")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    (tmp / "config.json").write_text(json.dumps(config, indent=1))
-    np.savez(tmp / "weights.npz", **_flat(fc.params_))
-    if p.exists():
-        shutil.rmtree(p)
-    tmp.rename(p)
+    with atomic_dir(p, overwrite) as tmp:   # complete or absent, even on Ctrl-C; one writer at a time
+        (tmp / "config.json").write_text(json.dumps(config, indent=1))
+        np.savez(tmp / "weights.npz", **_flat(fc.params_))
 
 
 def load(cls, path):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from ..atomic import atomic_to_csv
 from ..errors import UsageError
 from .common import Console, check_new_path, load_data
 
@@ -21,7 +22,7 @@ def cmd_forecast(a) -> int:
         y_new = load_data(a, con)
     out = fc.forecast(a.horizon, y_new=y_new, level=a.level, members=a.members)
     if a.out:
-        out.to_csv(a.out, index=False)
+        atomic_to_csv(a.out, out, overwrite=a.force, index=False)   # complete or absent, even on Ctrl-C
         con.note(f"forecast written to {a.out}")
     if a.plot:
         from ..report.plot import plot_forecast
