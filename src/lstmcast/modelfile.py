@@ -4,7 +4,8 @@
     fc = load(Forecaster, "model-dir")
 
 No pickle anywhere: the weights load with `allow_pickle=False`, so opening a model runs no code.
-Loading checks the format version and every weight's shape against the config.
+Loading checks the format version, every config field (`modelcheck.CONFIG`) and every array's
+name, dtype, shape and finiteness before anything is used.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pandas as pd
 from .atomic import atomic_dir
 from .data import DataError
 from .engine.model import init_params
+from .modelcheck import check_arrays, check_config
 from .prep.transforms import Pipeline
 
 FORMAT_VERSION = 1
@@ -70,14 +72,17 @@ def load(cls, path):
         config = json.loads((p / "config.json").read_text())
     except FileNotFoundError:
         raise DataError(f"{path}: not a model directory (no config.json)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise DataError(f"{path}/config.json: corrupt ({e.__class__.__name__}: {e})".splitlines()[0]) from None
+    except OSError as e:
+        raise DataError(f"{path}/config.json: cannot read it ({e.strerror or e.__class__.__name__})") from None
     if not isinstance(config, dict) or config.get("format") != "lstmcast-model":
         raise DataError(f"{path}/config.json: not a lstmcast model config")
     version = config.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise DataError(f"{path}: model format version {version!r} is newer than this lstmcast reads "
                         f"({FORMAT_VERSION}); upgrade lstmcast")
+    check_config(config, f"{path}/config.json")   # every key, type, range and agreement (modelcheck.CONFIG)
     try:
         hp = dict(config["hyper_parameters"])
         hp["units"] = tuple(hp["units"]) if isinstance(hp["units"], list) else hp["units"]
@@ -95,7 +100,7 @@ def load(cls, path):
         fc.y_.index.name = s["index_name"]
         n_features = int(config["n_features"])
         hist = config["history"]
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, OverflowError) as e:
         raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})") from None
     try:
         with np.load(p / "weights.npz", allow_pickle=False) as z:
@@ -106,12 +111,7 @@ def load(cls, path):
         raise DataError(f"{path}/weights.npz: unreadable ({e.__class__.__name__})") from None
     expected = _flat(jax.eval_shape(lambda: init_params(jax.random.key(0), fc.model_config(n_features))),
                      leaf=lambda s: s)
-    for name, spec in expected.items():
-        shape = (fc.seeds, *spec.shape)
-        if name not in arrays:
-            raise DataError(f"{path}/weights.npz: missing array {name!r}")
-        if arrays[name].shape != shape:
-            raise DataError(f"{path}/weights.npz: {name} has shape {arrays[name].shape}, the config says {shape}")
+    check_arrays(arrays, {k: (fc.seeds, *v.shape) for k, v in expected.items()}, f"{path}/weights.npz")
     n_lstm = len(fc.r_["units"])
     fc.params_ = {"lstm": [{k: arrays[f"lstm.{i}.{k}"].astype(np.float32)
                             for k in ("kernel", "recurrent_kernel", "bias")} for i in range(n_lstm)],
