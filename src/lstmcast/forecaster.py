@@ -17,6 +17,7 @@ import pandas as pd
 
 from .data import DataError, validate_series
 from .engine.model import ModelConfig
+from .engine.plan import check_fits, check_forecast, estimate, in_chunks
 from .engine.train import TrainConfig, compiled_train, predict_many, predict_many_own
 from .prep.transforms import SCALES, TRANSFORMS, Pipeline, fit_pipeline
 from .prep.windows import FRAMINGS, frame
@@ -257,12 +258,15 @@ class Forecaster:
     def _train(self, x, t, n_val):
         keys = jax.vmap(jax.random.key)(np.arange(self.seed, self.seed + self.seeds))
         mc, tc = self.model_config(x.shape[-1]), self.train_config()
+        chunks = check_fits(estimate(len(x), self.seeds, *x.shape[1:], mc.units, mc.n_outputs, self.batch_size,
+                                     epochs=self.epochs), what=f"training {self.seeds} LSTMs")  # resource plan
         if n_val:
             xt, tt, xv, tv = x[:-n_val], t[:-n_val], x[-n_val:], t[-n_val:]
             fn = compiled_train(mc, tc, vmap_keys=True, with_val=True)
-            params, metrics = fn(keys, xt, tt, np.ones(len(xt), np.float32), xv, tv)
+            params, metrics = in_chunks(fn, keys, chunks, xt, tt, np.ones(len(xt), np.float32), xv, tv)
         else:
-            params, metrics = compiled_train(mc, tc, vmap_keys=True)(keys, x, t, np.ones(len(x), np.float32))
+            fn = compiled_train(mc, tc, vmap_keys=True)
+            params, metrics = in_chunks(fn, keys, chunks, x, t, np.ones(len(x), np.float32))
         self.set_trained(params, metrics)
 
     def set_trained(self, params, metrics):
@@ -334,6 +338,7 @@ class Forecaster:
         if not isinstance(h, (int, np.integer)) or h <= 0:
             raise DataError(f"horizon must be a whole number > 0; got {h!r}")
         y = self._extended(y_new)
+        check_forecast(self, h, level, y)     # resource plan and calendar range, before allocating
         vals = y.to_numpy()
         p = self.paths(vals[None, :], np.array([len(vals) - 1]), h)[:, 0, :]    # (K, h)
         ds = pd.date_range(y.index[-1], periods=h + 1, freq=y.index.freq)[1:]
