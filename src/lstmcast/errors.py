@@ -43,3 +43,8 @@ def assert_finite(obj, what: str):
             raise DataError(f"{what}: non-finite value {v[i]} in column {c!r}, row {i}{when} "
                             f"({bad.size} of {len(v)}); nothing was written")
     return obj
+
+
+def one_line(msg) -> str:
+    """A message as one printable line: control characters (newlines from a file name...) escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(msg))

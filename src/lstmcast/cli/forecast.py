@@ -5,7 +5,7 @@ import json
 
 from ..atomic import atomic_to_csv
 from ..errors import UsageError
-from .common import Console, check_new_path, load_data
+from .common import Console, add_dialect_flags, add_resource_flags, check_new_path, load_data
 
 
 def cmd_forecast(a) -> int:
@@ -47,6 +47,7 @@ def register(sub):
     fc.add_argument("--value-col", default=None)
     fc.add_argument("--freq", default=None)
     fc.add_argument("--fill", choices=["interpolate", "ffill"], default=None)
+    add_dialect_flags(fc), add_resource_flags(fc)   # --sep/--decimal, --max-memory (cli/common.py)
     fc.add_argument("--out", default=None, help="CSV to write")
     fc.add_argument("--plot", default=None, help="PNG to write")
     fc.add_argument("--level", type=float, nargs="+", default=None, help="conformal levels, e.g. 80 95")
