@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from ..atomic import atomic_to_csv
-from ..errors import UsageError
+from ..errors import UsageError, assert_finite
 from .common import Console, add_dialect_flags, add_resource_flags, check_new_path, load_data
 
 
@@ -20,7 +20,7 @@ def cmd_forecast(a) -> int:
     y_new = None
     if a.data:
         y_new = load_data(a, con)
-    out = fc.forecast(a.horizon, y_new=y_new, level=a.level, members=a.members)
+    out = assert_finite(fc.forecast(a.horizon, y_new=y_new, level=a.level, members=a.members), "forecast")
     if a.out:
         atomic_to_csv(a.out, out, overwrite=a.force, index=False)   # complete or absent, even on Ctrl-C
         con.note(f"forecast written to {a.out}")
