@@ -4,6 +4,7 @@ Generic over whatever `Forecaster.save` writes: every JSON file gets key drops, 
 numbers, swapped values and unknown keys; every .npz gets dropped, swapped, reshaped, retyped or
 NaN arrays; any file can be truncated or deleted. A model that loads must forecast finite values.
 """
+import copy
 import json
 import shutil
 
@@ -55,7 +56,7 @@ def _mutate_json(doc, draw):
     elif op == "odd":
         parent[key] = draw(st.sampled_from(ODD))
     elif op == "swap":
-        parent[key] = _get(doc, draw(st.sampled_from(paths)))
+        parent[key] = copy.deepcopy(_get(doc, draw(st.sampled_from(paths))))
     elif op == "unknown":
         (parent if isinstance(parent, dict) else doc)["surprise"] = 1
     else:
