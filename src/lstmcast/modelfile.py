@@ -11,7 +11,6 @@ series sharing differencing lags (local scope: a leading series axis; global: on
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -79,19 +78,10 @@ def save(fc, path, overwrite: bool = False):
         if shared and j > 0:
             continue
         arrays.update(_flat(g.params, "shared." if shared else f"g{j}."))
-    tmp = p.with_name(f".{p.name}.tmp-lstmcast")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    try:
+    from .atomic import atomic_dir
+    with atomic_dir(p, overwrite) as tmp:   # complete or absent, even on Ctrl-C; one writer at a time
         (tmp / "config.json").write_text(json.dumps(config, indent=1))
         np.savez(tmp / "weights.npz", **arrays)
-        if p.exists():
-            shutil.rmtree(p)
-        tmp.rename(p)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _read(path):
@@ -113,6 +103,8 @@ def _read(path):
     if version < FORMAT_VERSION:
         raise DataError(f"{path}: model format version {version} is older than this lstmcast reads "
                         f"({FORMAT_VERSION}); fit the model again")
+    from .modelcheck import check_config
+    check_config(config, f"{path}/config.json")   # every key, type, range and agreement (modelcheck.CONFIG)
     try:
         with np.load(p / "weights.npz", allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -150,6 +142,9 @@ def load(cls, path):
                     transform=str(r["transform"]), scale=str(r["scale"]), n_val=int(r["n_val"]),
                     val_frac=float(r["val_frac"]))
         pc = config["panel"]
+        for name, kind in (("data.lengths", "iu"), ("data.values", "f")):
+            if name not in arrays or arrays[name].dtype.kind not in kind or arrays[name].ndim != 1:
+                raise DataError(f"{path}/weights.npz: array {name!r} is missing or of the wrong type")
         lengths = arrays["data.lengths"].astype(np.int64)
         flat = arrays["data.values"].astype(np.float64)
         if lengths.ndim != 1 or np.any(lengths < 0) or int(lengths.sum()) != len(flat) or \
@@ -203,6 +198,10 @@ def _array(arrays, name, shape, path):
     a = arrays[name]
     if a.shape != tuple(shape):
         raise DataError(f"{path}/weights.npz: {name} has shape {a.shape}, the config says {tuple(shape)}")
-    if not np.issubdtype(a.dtype, np.floating) or not np.all(np.isfinite(a)):
-        raise DataError(f"{path}/weights.npz: {name} holds non-finite or non-float values; the model is corrupt")
+    if not np.issubdtype(a.dtype, np.floating):
+        raise DataError(f"{path}/weights.npz: {name} has dtype {a.dtype}, expected floating point")
+    if not np.all(np.isfinite(a)):
+        n = int(np.sum(~np.isfinite(a)))
+        raise DataError(f"{path}/weights.npz: {name} holds {n} non-finite value(s) (NaN or inf); the model is "
+                        "corrupt or diverged, refit it")
     return a.astype(np.float32)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import LstmcastError
+from ..errors import LstmcastError, one_line
 from .common import Console, _Parser  # noqa: F401  (Console: the commands' shared output)
 
 
@@ -44,7 +44,7 @@ def main(argv=None) -> int:
     try:
         return a.func(a)
     except LstmcastError as e:
-        print(f"lstmcast: error: {e}", file=sys.stderr)
+        print(f"lstmcast: error: {one_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("lstmcast: interrupted", file=sys.stderr)

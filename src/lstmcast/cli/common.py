@@ -3,10 +3,13 @@ data flags, and loading the data a command was given."""
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import reprlib
 import sys
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import UsageError, one_line
 
 
 class Console:
@@ -48,23 +51,83 @@ class Console:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line: `lstmcast: error: ...`, exit status 2."""
+    """argparse, but a usage error is one line: `lstmcast: error: ...`, exit status 2; and every value
+    goes through the one validated path (`validate`) before a command starts: plain `int`/`float`/`str`
+    types are replaced by checked ones (finite, in range, no NUL), then RULES (per flag) and CHECKS
+    (combinations) run on the parsed namespace."""
 
     def error(self, message):
-        self.exit(2, f"lstmcast: error: {message} (see `{self.prog} --help`)\n")
+        self.exit(2, f"lstmcast: error: {one_line(message)} (see `{self.prog} --help`)\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        _harden_types(self)
+        ns, rest = super().parse_known_args(args, namespace)
+        try:
+            validate(ns)
+        except (UsageError, argparse.ArgumentTypeError) as e:
+            self.error(str(e))
+        return ns, rest
 
 
 # ARGUMENTS ----------------------------------------------------------------------------------------
+
+INT_MAX = 2**31 - 1     # what jax's int32 seeds, shapes and counters hold
+
+
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def _text(name):
+    """Any text flag: encodable, without NUL bytes (they would reach the OS as paths)."""
+    def parse(s):
+        if "\x00" in s:
+            raise argparse.ArgumentTypeError(f"{name} must not contain NUL characters; got {s!r}")
+        try:
+            s.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raise argparse.ArgumentTypeError(f"{name} is not valid text; got {s!r}") from None
+        return s
+    return parse
+
+
+def _int(name, lo=-INT_MAX - 1, hi=INT_MAX):
+    def parse(s):
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number; got {s!r}") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"{name} must be {'> 0' if lo == 1 else f'>= {lo}'}; got {s}")
+        if v > hi:
+            raise argparse.ArgumentTypeError(f"{name} must be <= {hi}; got {s}")
+        return v
+    return parse
+
+
+def _float(name):
+    def parse(s):
+        try:
+            v = float(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number; got {s!r}") from None
+        if not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number; got {s}")
+        return v
+    return parse
+
 
 def _positive(name, cast, kind):
     """An argparse type: a finite number > 0 of type `cast`, with a one-line message otherwise."""
     def parse(s):
         try:
             v = cast(s)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise argparse.ArgumentTypeError(f"{name} must be {kind}; got {s!r}") from None
         if not v > 0 or v == float("inf"):
             raise argparse.ArgumentTypeError(f"{name} must be > 0; got {s}")
+        if cast is int and v > INT_MAX:
+            raise argparse.ArgumentTypeError(f"{name} must be <= {INT_MAX}; got {s}")
         return v
     return parse
 
@@ -87,7 +150,7 @@ def _fraction(s):
     return v
 
 
-def _int_list(name):
+def _int_list(name, hi=INT_MAX, max_len=64):
     def parse(s):
         try:
             v = tuple(int(a) for a in s.replace(" ", "").split(",") if a != "")
@@ -95,12 +158,147 @@ def _int_list(name):
             raise argparse.ArgumentTypeError(f"{name} must be whole numbers separated by commas; got {s!r}") from None
         if not v or any(a <= 0 for a in v):
             raise argparse.ArgumentTypeError(f"{name} must be whole numbers > 0; got {s!r}")
+        if any(a > hi for a in v) or len(v) > max_len:
+            raise argparse.ArgumentTypeError(f"{name} allows at most {max_len} numbers, each <= {hi}; got {s!r}")
         return v
     return parse
 
 
 def _auto_or(parse):
     return lambda s: None if s == "auto" else parse(s)
+
+
+def _diff_spec(s):
+    """--diff: 'auto', 'none' or lags like '12,1' (checked here, kept as text for forecaster_params)."""
+    text = s.strip().lower()
+    if text not in ("auto", "none", ""):
+        _int_list("--diff", hi=100_000, max_len=16)(s)
+    return s
+
+
+def _bytes(s):
+    from ..engine.plan import parse_bytes
+    try:
+        return parse_bytes(s)
+    except (ValueError, IndexError, OverflowError):
+        raise argparse.ArgumentTypeError(f"--max-memory must be a size like 512M or 4G; got {s!r}") from None
+
+
+_PLAIN = {int: _int, float: _float, str: _text, None: _text}
+
+
+def _harden_types(parser):
+    """Give every store-like action of `parser` a checked type (plain int/float/str become _int/_float/_text)."""
+    for act in parser._actions:
+        if getattr(act, "_hardened", False) or act.nargs == 0 or isinstance(act, argparse._SubParsersAction):
+            continue
+        if act.type in _PLAIN:
+            act.type = _PLAIN[act.type](act.option_strings[0] if act.option_strings else act.dest)
+        act._hardened = True
+
+
+# PER-FLAG RULES AND COMBINATIONS --------------------------------------------------------------------
+# Keyed by dest, so a flag added by any command gets its rule; values are already typed.
+
+def _range(lo=None, hi=None, lo_open=False, hi_open=False, say=None):
+    def check(dest, v):
+        for x in (v if isinstance(v, (list, tuple)) else [v]):
+            if not isinstance(x, (int, float)) or isinstance(x, bool):
+                continue
+            low = lo is not None and (x <= lo if lo_open else x < lo)
+            high = hi is not None and (x >= hi if hi_open else x > hi)
+            if low or high:
+                if say:
+                    raise UsageError(f"{_flag(dest)} {say}; got {x:g}")
+                bound = (("> 0" if lo in (0, 1) and (lo_open or lo == 1) else f"{'>' if lo_open else '>='} {lo}")
+                         if low else f"{'<' if hi_open else '<='} {hi}")
+                raise UsageError(f"{_flag(dest)} must be {bound}; got {x}")
+    return check
+
+
+def _path(dest, v):
+    if not isinstance(v, str):
+        return
+    if v == "":
+        raise UsageError(f"{_flag(dest)} is empty; give a path")
+    raw = os.fsencode(v) if "\x00" not in v else b"\x00"
+    if b"\x00" in raw or len(raw) > 4000 or any(len(part) > 255 for part in raw.split(b"/")):
+        raise UsageError(f"{_flag(dest)}: {reprlib.repr(v)} is not a usable path (too long or NUL bytes)")
+
+
+def _freq(dest, v):
+    if v is None:
+        return
+    import warnings
+
+    import pandas as pd
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pd.tseries.frequencies.to_offset(v)
+    except (ValueError, TypeError):
+        raise UsageError(f"--freq {v!r} is not a pandas frequency (e.g. D, W, MS, QS, YS)") from None
+
+
+RULES = {
+    "epochs": _range(1, 1_000_000), "seeds": _range(1, 100_000), "batch_size": _range(1, 10_000_000),
+    "look_back": _range(1, 100_000), "direct_horizon": _range(1, 100_000), "horizon": _range(1, 1_000_000),
+    "windows": _range(1, 100_000), "step": _range(1, 1_000_000), "season_length": _range(1, 100_000),
+    "patience": _range(0, 1_000_000), "units": _range(1, 16_384), "learning_rate": _range(0, lo_open=True),
+    "validation": _range(0, 1, hi_open=True), "level": _range(0, 100, True, True, say="must be a percentage between 0 and 100 (level must be in (0, 100), e.g. 80 95)"),
+    "seed": _range(-INT_MAX - 1, INT_MAX),
+    "data": _path, "model": _path, "out": _path, "plot": _path, "freq": _freq,
+}
+
+
+def _combinations(a):
+    """Flag combinations that cannot work (each names both flags and how to fix it)."""
+    get = lambda k, d=None: getattr(a, k, d)  # noqa: E731
+    if get("strategy") == "recursive" and get("direct_horizon") is not None:
+        raise UsageError("--direct-horizon is the direct strategy's output width; drop it or use --strategy direct")
+    if get("framing") == "regression" and get("look_back") not in (None, 1):
+        raise UsageError(f"--framing regression uses a look-back of 1; drop --look-back {get('look_back')}")
+    if get("stateful"):
+        raise UsageError("--stateful is only for `lstmcast tutorial`'s framings; drop it")
+    if (get("patience") or 0) > 0 and not get("validation"):
+        raise UsageError(f"--patience {get('patience')} needs held-out windows: add --validation 0.2 "
+                         "(or drop --patience)")
+    if get("seed") is not None and get("seeds") is not None and get("seed") + get("seeds") - 1 > INT_MAX:
+        raise UsageError(f"--seed {get('seed')} + --seeds {get('seeds')} passes {INT_MAX}; lower --seed")
+    if get("units") is not None and not isinstance(get("units"), (list, tuple)) and get("units") > 16_384:
+        raise UsageError(f"--units must be <= 16384; got {get('units')}")
+    if isinstance(get("units"), (list, tuple)) and len(get("units")) > 16:
+        raise UsageError(f"--units: at most 16 stacked layers; got {len(get('units'))}")
+    if get("level") and len(set(get("level"))) != len(get("level")):
+        raise UsageError(f"--level repeats a value: {get('level')}")
+    outs = [get(k) for k in ("out", "plot") if get(k)]
+    if len(outs) == 2 and os.path.abspath(outs[0]) == os.path.abspath(outs[1]):
+        raise UsageError(f"--out and --plot are the same file {outs[0]!r}; give two paths")
+    if get("step") is not None and get("horizon") is not None and get("windows", 1) > 1 and \
+            get("step") > 100 * get("horizon"):
+        raise UsageError(f"--step {get('step')} is over 100 horizons; lower --step or --windows")
+
+
+CHECKS = [_combinations]
+
+
+def validate(a):
+    """The one validated path: every parsed value against its RULES entry, then CHECKS; sets the memory
+    cap (--max-memory). Raises UsageError (one line) on the first problem."""
+    for dest, rule in RULES.items():
+        v = getattr(a, dest, None)
+        if v is not None and v is not argparse.SUPPRESS:
+            rule(dest, v)
+    for check in CHECKS:
+        check(a)
+    if hasattr(a, "max_memory"):
+        from ..engine.plan import set_max_memory
+        set_max_memory(a.max_memory)
+
+
+def add_resource_flags(p):
+    p.add_argument("--max-memory", type=_bytes, default=None,
+                   help="memory cap for the resource plan, e.g. 4G (default: 80%% of the memory available)")
 
 
 def add_model_flags(p, defaults: dict | None = None):
@@ -111,7 +309,7 @@ def add_model_flags(p, defaults: dict | None = None):
     g.add_argument("--look-back", type=_auto_or(_positive_int("--look-back")), default=d["look_back"],
                    help="input window length (default: auto = max(season, 8))")
     g.add_argument("--framing", choices=["timesteps", "window", "regression"], default=d["framing"])
-    g.add_argument("--units", type=_int_list("--units"), default=d["units"],
+    g.add_argument("--units", type=_int_list("--units", hi=16_384, max_len=16), default=d["units"],
                    help="LSTM units per layer, e.g. 16 or 32,16 (stacked)")
     g.add_argument("--stateful", action=argparse.BooleanOptionalAction, default=d["stateful"])
     g.add_argument("--scope", choices=["auto", "local", "global"], default=d["scope"],
@@ -131,7 +329,7 @@ def add_model_flags(p, defaults: dict | None = None):
     g.add_argument("--direct-horizon", type=_auto_or(_positive_int("--direct-horizon")), default=d["horizon"],
                    help="output width of the direct strategy (default: auto = max(season, 4))")
     g.add_argument("--transform", choices=["auto", "none", "log", "boxcox"], default=d["transform"])
-    g.add_argument("--diff", type=str, default=d["diff"] if isinstance(d["diff"], str) else
+    g.add_argument("--diff", type=_diff_spec, default=d["diff"] if isinstance(d["diff"], str) else
                    ",".join(map(str, d["diff"])) or "none",
                    help="differencing lags applied in order, e.g. 12,1 (seasonal then first); 'none'")
     g.add_argument("--scale", choices=["standard", "minmax"], default=d["scale"])
@@ -139,12 +337,13 @@ def add_model_flags(p, defaults: dict | None = None):
                    help="add season-of-year inputs (sin/cos)")
     g.add_argument("--validation", type=_fraction, default=d["validation"],
                    help="fraction of the training windows held out for early stopping (0 = none)")
-    g.add_argument("--patience", type=int, default=d["patience"],
+    g.add_argument("--patience", type=_int("--patience", 0), default=d["patience"],
                    help="epochs without validation improvement before stopping (0 = off)")
     g.add_argument("--aggregate", choices=["mean", "median"], default=d["aggregate"])
     g.add_argument("--season-length", type=_positive_int("--season-length"), default=None,
                    help="override the season inferred from the frequency")
-    g.add_argument("--seed", type=int, default=d["seed"], help="first random seed")
+    g.add_argument("--seed", type=_int("--seed"), default=d["seed"], help="first random seed")
+    add_resource_flags(p)
 
 
 def forecaster_params(a) -> dict:
@@ -173,13 +372,22 @@ def add_data_flags(p, required: bool = True, panel: bool = True):
                        help="every per-series problem is an error (default: such series fall back to a baseline)")
         p.add_argument("--per-series", default=None, metavar="CSV",
                        help="write one row per series: id, length, status, reason, model")
+    add_dialect_flags(p)
+
+
+def add_dialect_flags(p):
+    p.add_argument("--sep", choices=[",", ";", "tab", "|"], default=None,
+                   help="column delimiter (default: detected from the first lines)")
+    p.add_argument("--decimal", choices=[".", ","], default=None,
+                   help="decimal mark (default: '.', or ',' detected in ';'/tab files)")
 
 
 def load_data(a, con: Console):
     """The data file as a Panel (one series is a panel of one)."""
     from ..data.panel import load_panel_csv
     panel = load_panel_csv(a.data, id_col=getattr(a, "id_col", None), time_col=a.time_col, value_col=a.value_col,
-                           freq=a.freq, fill=a.fill, strict=getattr(a, "strict", False), report=con.note)
+                           freq=a.freq, fill=a.fill, strict=getattr(a, "strict", False), report=con.note,
+                           sep=getattr(a, "sep", None), decimal=getattr(a, "decimal", None))
     if len(panel) == 1:
         con.note(f"{a.data}: {panel.lengths[0]} values, {panel.starts[0].date()} .. {panel.ends[0].date()}, "
                  f"frequency {panel.freq}")
@@ -191,6 +399,8 @@ def load_data(a, con: Console):
 
 def check_new_path(path, force: bool, what: str = "output"):
     p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{path}: is a folder; give a file name")
     if p.exists() and not force:
         raise UsageError(f"{path}: {what} exists; pass --force to overwrite it")
     if not p.parent.exists():

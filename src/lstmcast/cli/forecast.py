@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 
-from ..errors import UsageError
-from .common import Console, check_new_path, load_data
+from ..atomic import atomic_to_csv
+from ..errors import UsageError, assert_finite
+from .common import Console, add_dialect_flags, add_resource_flags, check_new_path, load_data
 
 
 def cmd_forecast(a) -> int:
@@ -20,12 +21,12 @@ def cmd_forecast(a) -> int:
     if a.data:
         a.id_col = a.id_col or fc.panel_.id_col if len(fc.panel_) > 1 else a.id_col
         new = load_data(a, con)
-    out = fc.forecast(a.horizon, new, level=a.level, members=a.members)
+    out = assert_finite(fc.forecast(a.horizon, new, level=a.level, members=a.members), "forecast")
     n_fb = int((out.drop_duplicates(fc.panel_.id_col)["model"] != "lstm").sum())
     if n_fb:
         con.note(f"{n_fb} series forecast by a fallback baseline (the `model` column says which)")
     if a.out:
-        out.to_csv(a.out, index=False)
+        atomic_to_csv(a.out, out, overwrite=a.force, index=False)   # complete or absent, even on Ctrl-C
         con.note(f"forecast written to {a.out}")
     if a.plot:
         from ..report.plot import plot_forecast
@@ -60,6 +61,7 @@ def register(sub):
     fc.add_argument("--value-col", default=None)
     fc.add_argument("--freq", default=None)
     fc.add_argument("--fill", choices=["interpolate", "ffill"], default=None)
+    add_dialect_flags(fc), add_resource_flags(fc)   # --sep/--decimal, --max-memory (cli/common.py)
     fc.add_argument("--out", default=None, help="CSV to write")
     fc.add_argument("--plot", default=None, help="PNG to write")
     fc.add_argument("--level", type=float, nargs="+", default=None, help="conformal levels, e.g. 80 95")

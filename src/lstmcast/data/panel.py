@@ -89,7 +89,7 @@ def _find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tu
 
 
 def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, fill=None, strict=False,
-                   report=None) -> Panel:
+                   report=None, sep=None, decimal=None) -> Panel:
     """Read a panel (or one series) from a CSV file.
 
     Args:
@@ -107,7 +107,7 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
     """
     where = str(path)
     say = report or (lambda _msg: None)
-    df = read_frame(path)
+    df = read_frame(path, sep=sep, decimal=decimal, report=report)
     if id_col is None and "unique_id" in df.columns:
         id_col = "unique_id"
         n = df["unique_id"].nunique()

@@ -8,6 +8,7 @@ number in the file) and value, and saying how to fix it. The CLI prints that lin
 from __future__ import annotations
 
 import reprlib
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -36,54 +37,150 @@ def _pick_column(df: pd.DataFrame, spec, what: str, where: str) -> str:
     return spec
 
 
-def _parse_times(s: pd.Series) -> pd.Series:
-    """Datetimes (NaT where a cell is not a date). Accepts dates, months, 'YYYYQn' quarters, years."""
-    s = s.astype(str).str.strip()
-    out = pd.to_datetime(s, errors="coerce", format="mixed")
+def _parse_times(s: pd.Series, report=None) -> pd.Series:
+    """Datetimes (NaT where a cell is not a date). Accepts dates, months, 'YYYYQn' quarters, years, and
+    times with UTC offsets: one offset is kept as the zone; mixed offsets (e.g. across a DST change) are
+    converted to UTC, with a note to `report`. Times with and without an offset in one column cannot be
+    ordered: a DataError (line numbers count the header as line 1)."""
+    import warnings
+    index = s.index                                         # may repeat labels: work by position
+    s = s.astype(str).str.strip().reset_index(drop=True)
     quarter = s.str.fullmatch(r"\d{4}[-\s]?Q[1-4]", case=False)
+    year = s.str.fullmatch(r"\d{4}")
+    rest = ~(quarter | year)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = pd.to_datetime(s[rest], errors="coerce", format="mixed")
+    if r.dtype == object:                                   # offsets differ, or some have none
+        aware = r.map(lambda t: isinstance(t, datetime) and t.tzinfo is not None).astype(bool)
+    elif isinstance(r.dtype, pd.DatetimeTZDtype):
+        aware = r.notna()
+    else:
+        aware = pd.Series(False, index=r.index)
+    aware = aware.reindex(s.index, fill_value=False)
+    naive = ~aware & (quarter | year | (rest & r.reindex(s.index).notna()))
+    if aware.any() and naive.any():
+        i, j = int(np.flatnonzero(aware.to_numpy())[0]), int(np.flatnonzero(naive.to_numpy())[0])
+        raise DataError(f"column {s.name!r}: times with a UTC offset ({s.iloc[i]!r}, line {_line(i)}) and "
+                        f"without ({s.iloc[j]!r}, line {_line(j)}) cannot be ordered; give every time an "
+                        "offset or none")
+    if aware.any():
+        if r.dtype == object:                               # several offsets: one instant line in UTC
+            offsets = sorted({t.strftime("%z") for t in r if isinstance(t, datetime)})
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = pd.to_datetime(s[rest], errors="coerce", format="mixed", utc=True)
+            if report:
+                report(f"time column {s.name!r}: mixed UTC offsets ({', '.join(offsets[:4])}"
+                       f"{', ...' if len(offsets) > 4 else ''}) converted to UTC")
+        elif report:
+            report(f"time column {s.name!r}: times in zone {r.dt.tz}, kept")
+        return r.reindex(s.index).set_axis(index)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    out[rest] = r
     if quarter.any():
         out[quarter] = pd.PeriodIndex(s[quarter].str.replace(r"[-\s]", "", regex=True).str.upper(),
                                       freq="Q").to_timestamp()
-    year = s.str.fullmatch(r"\d{4}")
     if year.any():
         out[year] = pd.to_datetime(s[year], format="%Y", errors="coerce")
-    return out
+    return out.set_axis(index)
 
 
 def _is_time_column(s: pd.Series) -> bool:
     s = s[s.astype(str).str.strip() != ""]
     if s.empty:
         return False
-    parsed = _parse_times(s)
+    try:
+        parsed = _parse_times(s)
+    except DataError:       # times with and without offsets: a time column, refused when it is read
+        return True
     numeric = pd.to_numeric(s, errors="coerce")
     plain_numbers = numeric.notna() & ~s.astype(str).str.fullmatch(r"\s*\d{4}\s*")
     return parsed.notna().mean() >= 0.5 and not plain_numbers.mean() > 0.5
 
 
-def read_frame(path) -> pd.DataFrame:
-    """The CSV as strings, or a DataError saying why it cannot be read."""
+SEPS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
+_DECIMAL_COMMA = r"[+-]?\d{1,3}(?:\.\d{3})+,\d*|[+-]?\d*,\d+"
+
+
+def sniff_sep(lines: list[str], where: str) -> str:
+    """The delimiter (',', ';', tab or '|') that splits most of the first lines into the same number of
+    fields; ',' for one-column files; a DataError naming --sep when two delimiters fit equally well."""
+    lines = [ln for ln in lines if ln.strip()][:30]
+    scores = {}
+    for sep in (",", ";", "\t", "|"):
+        counts = [ln.count(sep) for ln in lines]
+        mode = max(set(counts), key=counts.count) if counts else 0
+        if mode > 0:
+            scores[sep] = (counts.count(mode) / len(counts), mode)
+    if not scores:
+        return ","
+    ranked = sorted(scores, key=lambda k: scores[k], reverse=True)
+    if len(ranked) > 1 and scores[ranked[0]][0] == scores[ranked[1]][0] and scores[ranked[0]][0] == 1.0 \
+            and {ranked[0], ranked[1]} != {";", ","}:
+        names = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+        raise DataError(f"{where}: cannot tell the delimiter ({names[ranked[0]]} or {names[ranked[1]]}); "
+                        f"pass --sep {names[ranked[0]]} or --sep {names[ranked[1]]}")
+    return ranked[0]
+
+
+def read_frame(path, sep: str | None = None, decimal: str | None = None, report=None) -> pd.DataFrame:
+    """The CSV as strings, or a DataError saying why it cannot be read.
+
+    sep: ',', ';', 'tab' or '|'; None sniffs it from the first lines. decimal: '.' or ','; None
+    detects decimal commas ('1,5' in a ';' or tab file) and rewrites such cells as '1.5' (a '.'
+    before groups of three digits is dropped as a thousands mark: '1.234,5' -> '1234.5').
+    """
     where = str(path)
+    say = report or (lambda _msg: None)
     p = Path(path)
     if not p.exists():
         raise DataError(f"{where}: no such file")
     if p.is_dir():
         raise DataError(f"{where}: is a directory, expected a CSV file")
+    if sep is not None and sep not in SEPS:
+        raise DataError(f"{where}: unknown delimiter {sep!r}; use one of , ; tab |")
+    if decimal not in (None, ".", ","):
+        raise DataError(f"{where}: unknown decimal mark {decimal!r}; use '.' or ','")
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, skip_blank_lines=True)
+        with open(p, "rb") as f:
+            head = f.read(1 << 16).decode("utf-8", errors="replace").splitlines()[:-1 or None]
+    except OSError as e:
+        raise DataError(f"{where}: cannot read the file ({e.strerror})") from None
+    if sep is None:
+        sep = sniff_sep(head, where)
+        if sep != ",":
+            say(f"{where}: columns separated by {'tab' if sep == chr(9) else repr(sep)}")
+    sep = SEPS[sep]
+    try:
+        df = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True)
     except pd.errors.EmptyDataError:
         raise DataError(f"{where}: the file is empty; expected a CSV with a header row") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
         msg = " ".join(str(e).split())
-        raise DataError(f"{where}: not a readable CSV file ({msg})") from None
+        hint = "" if sep != "," else "; if columns are separated by ';' or tabs, pass --sep"
+        raise DataError(f"{where}: not a readable CSV file ({msg}){hint}") from None
     except OSError as e:
         raise DataError(f"{where}: cannot read the file ({e.strerror})") from None
     if df.shape[0] == 0:
         raise DataError(f"{where}: has a header but no data rows")
+    if decimal == "," or (decimal is None and sep != ","):
+        changed = []
+        for c in df.columns:
+            col = df[c].str.strip()
+            comma = col.str.fullmatch(_DECIMAL_COMMA)
+            dot = col.str.fullmatch(r"[+-]?\d*\.\d+")
+            if comma.any() and (decimal == "," or not dot.any()):
+                df[c] = col.where(~comma, col.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+                changed.append(c)
+        if changed and decimal is None:
+            say(f"{where}: decimal commas in column(s) {reprlib.repr(changed)} read as '1,5' = 1.5 "
+                "(pass --decimal . if ',' is not a decimal mark)")
     return df
 
 
 def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill: str | None = None,
-             report=None) -> pd.Series:
+             report=None, sep: str | None = None, decimal: str | None = None) -> pd.Series:
     """Read one series from a CSV file.
 
     Args:
@@ -93,13 +190,14 @@ def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill:
         freq: a pandas frequency ("MS", "D", "QS", ...) when it cannot be inferred from the dates.
         fill: "interpolate" or "ffill" to fill missing values; without it they are an error.
         report: optional callable receiving one-line notes (which columns were chosen, ...).
+        sep / decimal: the delimiter and decimal mark (`read_frame`); None detects them.
 
     Returns:
         A float64 pd.Series with a DatetimeIndex (freq set), named after the value column.
     """
     where = str(path)
-    df = read_frame(path)
     say = report or (lambda _msg: None)
+    df = read_frame(path, sep=sep, decimal=decimal, report=say)
     if time_col is None:
         found = [c for c in df.columns if _is_time_column(df[c])]
         if not found:
@@ -122,7 +220,10 @@ def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill:
     if value_col == time_col:
         raise DataError(f"{where}: the time and value columns are both {time_col!r}")
 
-    times = _parse_times(df[time_col])
+    try:
+        times = _parse_times(df[time_col], report=say)
+    except DataError as e:
+        raise DataError(f"{where}: {e}") from None
     # A footer: trailing rows whose time cell is not a date.
     good = times.notna().to_numpy()
     end = len(good)
@@ -144,7 +245,7 @@ def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill:
     if bad.size:
         i = bad[0]
         raise DataError(f"{where}: column {value_col!r}, line {_line(i)}: {raw.iloc[i]!r} is not a number")
-    y = pd.Series(values.to_numpy(np.float64), index=pd.DatetimeIndex(times.to_numpy()), name=value_col)
+    y = pd.Series(values.to_numpy(np.float64), index=pd.DatetimeIndex(times), name=value_col)
     y.index.name = time_col
     return validate_series(y, freq=freq, fill=fill, where=f"{where}: column {value_col!r}", line_offset=2)
 

@@ -118,11 +118,14 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
             data.append((x[bounds[s]:bounds[s + 1]], t[bounds[s]:bounds[s + 1]]))
             where.append((len(groups), s))
         groups.append(Group(members_, pipes, {}))
+    from ..engine.plan import check_training
     if spec.scope == "local":
+        chunks = check_training(spec, max((len(x) for x, _ in data), default=0), min(len(data), 128))
         if spec.n_val:
             params, metrics = _train_local_val(spec, data)
         else:
-            params, metrics = train_local(R, spec.train, data, spec.seeds, spec.seed, progress, one_bucket)
+            params, metrics = train_local(R, spec.train, data, spec.seeds, spec.seed, progress, one_bucket,
+                                          max_chunk=max(1, 128 // chunks))
         finite = np.isfinite(metrics["loss"]).reshape(len(data), -1).all(axis=1)          # (S,)
         _check_loss(metrics["loss"][finite] if finite.any() else metrics["loss"], spec)
         diverged = [int(groups[a].idx[b]) for k, (a, b) in enumerate(where) if not finite[k]]
@@ -143,6 +146,7 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
             xs.append(x[: len(x) - k]), ts.append(t[: len(t) - k])
             xv.append(x[len(x) - k:]), tv.append(t[len(t) - k:])
         x, t = np.concatenate(xs), np.concatenate(ts)
+        check_training(spec, len(x), 1)
         xv, tv = np.concatenate(xv), np.concatenate(tv)
         params, metrics = train_global(R, spec.train, x, t, spec.seeds, spec.seed,
                                        xv if len(xv) else None, tv if len(tv) else None)

@@ -121,13 +121,13 @@ def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None)
     return jax.tree.map(np.asarray, params), jax.tree.map(np.asarray, metrics)
 
 
-MAX_CHUNK = 128      # series per compiled local-training call
 
 
-def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one_bucket: bool = False):
+def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one_bucket: bool = False,
+                max_chunk: int = 128):
     """One K-member ensemble per dataset; data: list of (x (n_i, T, F), t (n_i, H)). Series whose window
-    counts fall in the same bucket train together, MAX_CHUNK at a time (the last chunk padded with empty,
-    inert datasets); one_bucket pads every dataset to the largest bucket (one program: selection trials).
+    counts fall in the same bucket train together, max_chunk at a time (the last chunk padded with empty,
+    inert datasets; max_chunk series per call, 128 unless memory is short); one_bucket pads every dataset to the largest bucket (one program: selection trials).
     Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
     import jax
     from ..engine.train import compiled_train
@@ -141,9 +141,9 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
     out_p, out_m = [None] * len(data), [None] * len(data)
     done = 0
     for n, idx in sorted(by_bucket.items()):
-        for c0 in range(0, len(idx), MAX_CHUNK):
-            part = idx[c0:c0 + MAX_CHUNK]
-            width = min(MAX_CHUNK, 1 << (len(part) - 1).bit_length())
+        for c0 in range(0, len(idx), max_chunk):
+            part = idx[c0:c0 + max_chunk]
+            width = min(max_chunk, 1 << (len(part) - 1).bit_length())
             xs = np.zeros((width, n, *data[part[0]][0].shape[1:]), np.float32)
             ts = np.zeros((width, n, rec.h), np.float32)
             ws = np.zeros((width, n), np.float32)

@@ -96,8 +96,10 @@ def future_times(panel, lengths, h: int):
 
 
 def forecast_frame(fc, h: int, new_df, levels, members: bool):
+    from ..engine.plan import check_forecast
     panel = fc.panel_
     N = len(panel)
+    check_forecast(fc, h, levels)                      # resource plan and calendar range, before allocating
     vals = extended_values(fc, new_df)
     ens = fc.ensemble_
     paths = ens.paths([vals[i] for i in range(N)], {i: np.array([len(vals[i]) - 1]) for i in fc.diffs_}, h)
