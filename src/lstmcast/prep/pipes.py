@@ -134,8 +134,10 @@ def fit_pipes(series, transform="auto", diff=(), scale: str = "standard", kinds=
         lam[r] = float(np.clip(stats.boxcox_normmax(Y[r, :lengths[r]], method="mle"), -1.0, 2.0))
     d = Pipes(kind, lam, diff, np.zeros(n), np.ones(n)).forward(Y)    # (R, n_max - D), NaN past each end
     with np.errstate(all="ignore"):
-        if scale == "standard":
-            loc, sp = np.nanmean(d, axis=1), np.nanstd(d, axis=1)
+        if scale == "standard":        # measured in units of each row's largest |value|: no overflow near 1e308
+            big = np.nanmax(np.abs(np.where(np.isfinite(d), d, np.nan)), axis=1)
+            big = np.where(np.isfinite(big) & (big > 0), big, 1.0)[:, None]
+            loc, sp = np.nanmean(d / big, axis=1) * big[:, 0], np.nanstd(d / big, axis=1) * big[:, 0]
         else:
             loc = np.nanmin(d, axis=1)
             sp = np.nanmax(d, axis=1) - loc
