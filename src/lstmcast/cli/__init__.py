@@ -5,6 +5,7 @@
     lstmcast fit sales.csv --model my-model             # fit an ensemble, save it
     lstmcast forecast --model my-model --horizon 12 --out forecast.csv --plot forecast.png --level 80 95
     lstmcast evaluate sales.csv --horizon 12 --windows 4  # rolling-origin backtest against baselines
+    lstmcast report sales.csv --horizon 12 --windows 4 --out report.html  # all of it in one HTML file
 
 Bad input prints one line `lstmcast: error: ...` and exits with status 2.
 """
@@ -20,8 +21,8 @@ def build_parser():
     p = _Parser(prog="lstmcast", description="LSTM time-series forecasting (JAX).")
     p.add_argument("--version", action="version", version=f"lstmcast {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
-    from . import evaluate, fit, forecast, tutorial
-    for cmd in (tutorial, fit, forecast, evaluate):
+    from . import evaluate, fit, forecast, report, tutorial
+    for cmd in (tutorial, fit, forecast, evaluate, report):
         cmd.register(sub)
     return p
 

@@ -17,8 +17,9 @@ def cmd_evaluate(a) -> int:
     unknown = [m for m in models if m not in MODELS]
     if unknown or not models:
         raise UsageError(f"--models: unknown {unknown or a.models!r}; choose from {','.join(MODELS)}")
-    if a.plot:
-        check_new_path(a.plot, a.force)
+    for path in (a.plot, getattr(a, "report", None)):
+        if path:
+            check_new_path(path, a.force)
     if a.data is None:
         from .. import datasets
         y = datasets.airline()
@@ -48,6 +49,9 @@ def cmd_evaluate(a) -> int:
         from ..report.plot import plot_backtest
         plot_backtest(y, cv, models, a.plot, title=f"backtest: {a.windows} window(s) x horizon {a.horizon}")
         con.note(f"plot written to {a.plot}")
+    if getattr(a, "report", None):   # --report FILE.html (and `lstmcast report`)
+        from .report import evaluate_hook
+        evaluate_hook(a, y, cv, doc, info, con)
     if a.json:
         print(json.dumps(doc, indent=2))
         return 0
@@ -84,6 +88,7 @@ def register(sub):
     e.add_argument("--models", default="lstm,naive,snaive,drift,ets,arima")
     add_model_flags(e)
     e.add_argument("--plot", default=None)
+    e.add_argument("--report", default=None, help="also write this self-contained HTML report")
     e.add_argument("--force", action="store_true")
     e.add_argument("--json", action="store_true")
     e.add_argument("--quiet", action="store_true")

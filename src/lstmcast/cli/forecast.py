@@ -11,7 +11,7 @@ def cmd_forecast(a) -> int:
     con = Console(a.quiet or a.json)
     if a.horizon <= 0:
         raise UsageError(f"--horizon must be > 0; got {a.horizon}")
-    for path in (a.out, a.plot):
+    for path in (a.out, a.plot, a.report):
         if path:
             check_new_path(path, a.force)
     from ..forecaster import Forecaster
@@ -29,6 +29,9 @@ def cmd_forecast(a) -> int:
         plot_forecast(hist.iloc[-max(5 * a.horizon, 48):], out, a.plot,
                       title=f"{a.horizon}-step forecast ({fc.seeds}-member ensemble)", levels=a.level or ())
         con.note(f"plot written to {a.plot}")
+    if a.report:   # --report FILE.html
+        from .report import forecast_hook
+        forecast_hook(a, fc, y_new, out, con)
     if a.json:
         doc = out.assign(ds=out["ds"].dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", ""))
         print(json.dumps({"model": a.model, "horizon": a.horizon, "forecast": doc.to_dict(orient="records")}))
@@ -49,6 +52,7 @@ def register(sub):
     fc.add_argument("--out", default=None, help="CSV to write")
     fc.add_argument("--plot", default=None, help="PNG to write")
     fc.add_argument("--level", type=float, nargs="+", default=None, help="conformal levels, e.g. 80 95")
+    fc.add_argument("--report", default=None, help="also write a self-contained HTML report")
     fc.add_argument("--members", action="store_true", help="add one column per ensemble member")
     fc.add_argument("--force", action="store_true", help="overwrite --out/--plot files")
     fc.add_argument("--json", action="store_true")
