@@ -142,13 +142,16 @@
   }
 
   // SERIES CHART ---------------------------------------------------------------------------------
+  // values are stored as whole numbers k: value = k / 10^e (e per series)
+  const num = (arr, e) => arr.map((k) => (k === null ? null : e >= 0 ? k / 10 ** e : k * 10 ** -e));
   function seriesTraces(s) {
     const traces = [], shapes = [];
-    traces.push({ x: dec(s.h).map((k) => dates[k]), y: s.y, name: "history", mode: "lines",
+    traces.push({ x: dec(s.h).map((k) => dates[k]), y: num(s.y, s.e), name: "history", mode: "lines",
       line: { color: "#222", width: 1.5 } });
     if (s.cv) {
       const wins = s.cv.d.map(dec);
-      for (const [m, vals] of Object.entries(s.cv.m)) {
+      for (const [m, raw] of Object.entries(s.cv.m)) {
+        const vals = num(raw, s.e);
         let k = 0;
         wins.forEach((w, j) => {
           const x = w.map((c) => dates[c]), y = vals.slice(k, k + w.length);
@@ -166,13 +169,13 @@
       const name = "forecast (" + (s.fm || "lstm") + ")";
       [...D.levels].sort((a, b) => b - a).forEach((lv, j) => {
         if (!s.f["lo-" + lv]) return;
-        traces.push({ x, y: s.f["lo-" + lv], mode: "lines", line: { width: 0 }, legendgroup: "fc",
+        traces.push({ x, y: num(s.f["lo-" + lv], s.e), mode: "lines", line: { width: 0 }, legendgroup: "fc",
           showlegend: false, name: `lo-${lv}`, hoverinfo: "skip" });
-        traces.push({ x, y: s.f["hi-" + lv], mode: "lines", line: { width: 0 }, fill: "tonexty", legendgroup: "fc",
+        traces.push({ x, y: num(s.f["hi-" + lv], s.e), mode: "lines", line: { width: 0 }, fill: "tonexty", legendgroup: "fc",
           fillcolor: `rgba(214,39,40,${0.12 + 0.1 * j})`, name: `${lv}% interval`,
-          customdata: s.f["lo-" + lv], hovertemplate: `${lv}%: %{customdata} – %{y}<extra></extra>` });
+          customdata: num(s.f["lo-" + lv], s.e), hovertemplate: `${lv}%: %{customdata} – %{y}<extra></extra>` });
       });
-      traces.push({ x, y: s.f.mean, name, legendgroup: "fc", mode: "lines+markers",
+      traces.push({ x, y: num(s.f.mean, s.e), name, legendgroup: "fc", mode: "lines+markers",
         line: { color: "#d62728", dash: "dash", width: 2 }, marker: { size: 4 } });
     }
     return { traces, shapes };

@@ -39,10 +39,15 @@ def finite(o):
     return o
 
 
-def _round(v, digits: int, top: float):
-    """v rounded to `digits` significant digits of `top` (the series' largest absolute value)."""
-    dec = digits - 1 - int(np.floor(np.log10(top))) if top > 0 and np.isfinite(top) else digits
-    return np.round(np.asarray(v, np.float64), dec)
+def _scaled(v, dec: int) -> list:
+    """v as whole numbers k with v ~= k / 10**dec (None for NaN): the page divides back."""
+    k = np.round(np.asarray(v, np.float64) * 10.0 ** dec)
+    return [None if x != x else int(x) for x in k.tolist()]
+
+
+def _decimals(top: float, digits: int) -> int:
+    """Decimals that keep `digits` significant digits of `top` (the series' largest absolute value)."""
+    return digits - 1 - int(np.floor(np.log10(top))) if top > 0 and np.isfinite(top) else digits
 
 
 def _enc(idx: np.ndarray):
@@ -95,25 +100,26 @@ def _table(ids, lengths, per: pd.DataFrame | None, models, per_series, forecast)
     return t
 
 
-def _series_doc(level, digits, tail, hist, cv, fc, codes, models, best_base):
-    """The values of one series. hist: (date codes, y); cv: frame slice or None; fc: frame slice or None."""
+def _series_doc(level, digits, tail, hist, cv, fc, models, best_base):
+    """The values of one series. hist: (date codes, y); cv: (cut codes, ds codes, {model: values}) or None;
+    fc: (ds codes, {column: values}, model name) or None. Values are whole numbers, value = k / 10**e."""
     hcode, hy = hist
-    top = np.nanmax(np.abs(hy)) if len(hy) else 1.0
+    top = np.nanmax(np.abs(hy)) if len(hy) and np.isfinite(hy).any() else 1.0
+    e = _decimals(top, digits)
     if level == 1:
         hcode, hy = hcode[-tail:], hy[-tail:]
-    s = {"h": _enc(hcode), "y": _json_list(_round(hy, digits, top))}
-    if cv is not None and len(cv):
+    s = {"e": e, "h": _enc(hcode), "y": _scaled(hy, e)}
+    if cv is not None and len(cv[0]):
+        cuts, dcode, vals = cv
         keep = [m for m in models if level == 0 or m in ("lstm", best_base)]
-        cuts = cv["cutoff"].to_numpy()
         bounds = np.r_[0, np.flatnonzero(cuts[1:] != cuts[:-1]) + 1, len(cuts)]
-        dcode = codes(cv["ds"])
-        s["cv"] = {"c": codes(cuts[bounds[:-1]]).tolist(), "d": [_enc(dcode[a:b]) for a, b in zip(bounds[:-1], bounds[1:])],
-                   "m": {m: _json_list(_round(cv[m], digits, top)) for m in keep}}
-    if fc is not None and len(fc):
-        cols = [c for c in fc.columns if c == "mean" or c.startswith(("lo-", "hi-"))]
-        s["f"] = {"d": _enc(codes(fc["ds"])), **{c: _json_list(_round(fc[c], digits, top)) for c in cols}}
-        if "model" in fc:
-            s["fm"] = str(fc["model"].iloc[0])
+        s["cv"] = {"c": cuts[bounds[:-1]].tolist(), "d": [_enc(dcode[a:b]) for a, b in zip(bounds[:-1], bounds[1:])],
+                   "m": {m: _scaled(vals[m], e) for m in keep}}
+    if fc is not None and len(fc[0]):
+        fcode, cols, name = fc
+        s["f"] = {"d": _enc(fcode), **{c: _scaled(v, e) for c, v in cols.items()}}
+        if name is not None:
+            s["fm"] = str(name)
     return s
 
 
@@ -170,8 +176,7 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
     n_cv = np.array([(crange[u][1] - crange[u][0]) if u in crange else 0 for u in ids])
     n_fc = np.array([(frange[u][1] - frange[u][0]) * max(1, len(forecast.columns) - 3) if u in frange else 0
                      for u in ids])
-    horizon = int(n_cv.max() // max(1, len(cv["cutoff"].unique()))) if cv is not None and len(cv) else 0
-    tail = tail or int(max(3 * m, 24) + (n_cv.max() if len(n_cv) else 0) + horizon)
+    tail = tail or int(max(2 * m, 24) + (n_cv.max() if len(n_cv) else 0))
     full, thin = _costs(lengths, n_cv, n_fc, len(models), tail)
     # worst first: the highest LSTM MASE relative to the best baseline, then the longest
     ratio = np.zeros(len(ids))
@@ -183,33 +188,45 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
     level = _levels(full, thin, priority, budget)
     digits = FULL_DIGITS if len(ids) <= BIG_PANEL else THIN_DIGITS
 
-    hcodes = codes(history["ds"])
-    hy = history["y"].to_numpy(np.float64)
+    hcodes, hy = codes(history["ds"]), history["y"].to_numpy(np.float64)
+    if cv is not None:
+        cv_cut, cv_ds = codes(cv["cutoff"]), codes(cv["ds"])
+        cv_vals = {m: cv[m].to_numpy(np.float64) for m in models}
+    if forecast is not None:
+        fcols = [c for c in forecast.columns if c == "mean" or c.startswith(("lo-", "hi-"))]
+        f_ds, f_vals = codes(forecast["ds"]), {c: forecast[c].to_numpy(np.float64) for c in fcols}
+        f_model = forecast["model"].to_numpy() if "model" in forecast else None
+    best_base = table.get("best_baseline", [None] * len(ids))
     series = []
     for i, u in enumerate(ids):
         if level[i] == 2:
             series.append(None)
             continue
         a, b = hrange[u]
-        c = cv.iloc[slice(*crange[u])] if u in crange else None
-        f = forecast.iloc[slice(*frange[u])] if u in frange else None
-        bb = table.get("best_baseline", [None] * len(ids))[i]
-        series.append(_series_doc(int(level[i]), digits, tail, (hcodes[a:b], hy[a:b]), c, f, codes, models, bb))
+        c = f = None
+        if u in crange:
+            r = slice(*crange[u])
+            c = (cv_cut[r], cv_ds[r], {m: v[r] for m, v in cv_vals.items()})
+        if u in frange:
+            r = slice(*frange[u])
+            f = (f_ds[r], {k: v[r] for k, v in f_vals.items()}, f_model[r.start] if f_model is not None else None)
+        series.append(_series_doc(int(level[i]), digits, tail, (hcodes[a:b], hy[a:b]), c, f, models, best_base[i]))
     table["detail"] = level.tolist()
-    thinned = _thinned_text(level, len(models), tail, digits)
+    thinned = _thinned_text(level, tail, digits)
     levels = sorted({int(c[3:]) for c in (forecast.columns if forecast is not None else []) if c.startswith("lo-")})
     return {"title": title, "models": models, "levels": levels, "dates": _date_strings(dates),
             "evaluation": finite(evaluation), "ranking": finite(ranking(per, evaluation, models)), "table": table,
             "series": series, "card": finite(card or {}), "thinned": thinned, "season_length": m}
 
 
-def _thinned_text(level, n_models, tail, digits) -> list[str]:
+def _thinned_text(level, tail, digits) -> list[str]:
     n = len(level)
     out = [f"values are rounded to {digits} significant digits of each series' largest value"]
     if (level == 1).any():
         out.append(f"{int((level == 1).sum()):,} of {n:,} series show only their last {tail} history values and "
-                   "the backtests of the LSTM and the best baseline (the rest: everything); the series "
-                   "with the worst LSTM MASE relative to the best baseline are shown in full")
+                   f"the backtests of the LSTM and the best baseline; {int((level == 0).sum()):,} series (those with "
+                   "the worst LSTM MASE relative to the best baseline first) show everything")
     if (level == 2).any():
-        out.append(f"{int((level == 2).sum()):,} of {n:,} series have a table row but no chart (size budget)")
+        out.append(f"{int((level == 2).sum()):,} of {n:,} series have a table row but no chart (size budget); "
+                   "charts were kept for the worst LSTM MASE relative to the best baseline first")
     return out

@@ -1,0 +1,120 @@
+"""HTML report size and load time in headless Chromium, for synthetic panels of growing size.
+
+    python benchmarks/bench_report.py                       # 1, 1,000 and 10,000 series
+    python benchmarks/bench_report.py --series 1000 --keep /tmp/r
+
+Floors (issue 12): a 1,000-series report loads in <= 5 s; a 10,000-series report is <= 25 MB.
+Load time = from navigation start to the page's ready flag (first chart drawn), read from the page's
+own performance clock, and the wall time of the whole load seen from Python. The reference row is an
+empty page with the same plotly.js (what any plotly report costs), measured in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def synthetic_panel(n: int, horizon: int = 12, windows: int = 3, seed: int = 0, min_len: int = 60, max_len: int = 144):
+    """history, cv, forecast frames of n monthly series (seasonal + trend + noise), four models."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(min_len, max_len + 1, n)
+    ids = np.array([f"S{i:05d}" for i in range(n)])
+    start = pd.Timestamp("2000-01-01")
+    hist, cvs, fcs = [], [], []
+    for i, (u, L) in enumerate(zip(ids, lengths)):
+        t = np.arange(L + horizon)
+        y = 100 + rng.uniform(0, 2) * t + rng.uniform(5, 30) * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6)) \
+            + rng.normal(0, 3, len(t))
+        ds = pd.date_range(start + pd.DateOffset(months=int(max_len - L)), periods=L + horizon, freq="MS")
+        hist.append(pd.DataFrame({"unique_id": u, "ds": ds[:L], "y": y[:L]}))
+        cuts = L - 1 - horizon - horizon * np.arange(windows)[::-1]
+        rows = np.concatenate([np.arange(c + 1, c + 1 + horizon) for c in cuts])
+        truth = y[rows]
+        snaive = np.concatenate([y[c + 1 - 12 + (np.arange(horizon) % 12)] for c in cuts])
+        naive = np.concatenate([np.full(horizon, y[c]) for c in cuts])
+        cvs.append(pd.DataFrame({"unique_id": u, "ds": ds[rows], "cutoff": np.repeat(ds[cuts], horizon), "y": truth,
+                                 "lstm": truth + rng.normal(0, 4, len(rows)), "naive": naive, "snaive": snaive,
+                                 "ets": truth + rng.normal(0, 5, len(rows))}))
+        mean = y[L:] + rng.normal(0, 3, horizon)
+        fcs.append(pd.DataFrame({"unique_id": u, "ds": ds[L:], "mean": mean, "lo-80": mean - 8, "hi-80": mean + 8,
+                                 "lo-95": mean - 12, "hi-95": mean + 12,
+                                 "model": "snaive-fallback" if i % 17 == 3 else "lstm"}))
+    return pd.concat(hist, ignore_index=True), pd.concat(cvs, ignore_index=True), pd.concat(fcs, ignore_index=True)
+
+
+def evaluation_for(per: pd.DataFrame, horizon=12, windows=3) -> dict:
+    from lstmcast.report.tables import gmean, wins
+    w = wins(per)
+    return {"horizon": horizon, "windows": windows, "step": horizon, "refit": True, "season_length": 12,
+            "series": int(per["unique_id"].nunique()),
+            "models": {m: {"mase": float(g["mase"].mean()), "mase_median": float(g["mase"].median()),
+                           "mase_gmean": gmean(g["mase"]), "wins": w[m], "rmse": float(g["rmse"].mean()),
+                           "mae": float(g["mae"].mean()), "smape": float(g["smape"].mean()), "seconds": 0.0}
+                       for m, g in per.groupby("model")}}
+
+
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    o = webdriver.ChromeOptions()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000"):
+        o.add_argument(a)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+
+
+def load_seconds(driver, path: Path) -> tuple[float, float]:
+    """(page's own ms to ready / 1000, wall seconds from driver.get to ready)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    driver.get("about:blank")
+    t0 = time.perf_counter()
+    driver.get(path.resolve().as_uri())
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.body && document.body.dataset.ready"))
+    wall = time.perf_counter() - t0
+    return driver.execute_script("return window.lstmcastReport.readyAt") / 1000, wall
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--series", type=int, nargs="+", default=[1, 1000, 10000])
+    ap.add_argument("--keep", default=None, help="folder to keep the reports in")
+    a = ap.parse_args()
+    from lstmcast.report.html import write_report
+    from lstmcast.report.tables import series_metrics
+    folder = Path(a.keep or tempfile.mkdtemp())
+    folder.mkdir(parents=True, exist_ok=True)
+    driver = browser()
+    rows = []
+    try:
+        ref = folder / "plotly-only.html"
+        from plotly.offline import get_plotlyjs
+        ref.write_text("<!doctype html><html><body><script>" + get_plotlyjs() + "</script><script>"
+                       "window.lstmcastReport={readyAt:performance.now()};document.body.dataset.ready='1'</script></body></html>")
+        load_seconds(driver, ref)   # warm the browser
+        js, jw = load_seconds(driver, ref)
+        rows.append(("plotly.js alone", ref.stat().st_size / 1e6, 0.0, js, jw))
+        for n in a.series:
+            hist, cv, fc = synthetic_panel(n)
+            t0 = time.perf_counter()
+            ev = evaluation_for(series_metrics(cv, hist, ["lstm", "naive", "snaive", "ets"], 12))
+            path = write_report(folder / f"panel-{n}.html", evaluation=ev, cv=cv, history=hist, forecast=fc)
+            write_s = time.perf_counter() - t0
+            s, w = load_seconds(driver, path)
+            rows.append((f"{n:,} series", path.stat().st_size / 1e6, write_s, s, w))
+    finally:
+        driver.quit()
+    print(f"{'report':<18} {'MB':>6} {'write s':>8} {'ready s':>8} {'wall s':>7} {'ready / plotly':>15}")
+    for name, mb, ws, s, w in rows:
+        print(f"{name:<18} {mb:6.1f} {ws:8.1f} {s:8.2f} {w:7.2f} {s / rows[0][3]:15.2f}")
+    print("floors: 1,000 series ready <= 5 s; 10,000 series <= 25 MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
