@@ -191,3 +191,11 @@ def test_report_command_fits_forecasts_and_fills_the_model_card(tmp_path):
     assert data["dates"][s["f"]["d"]["s"]] == "1961-01-01"
     best = data["ranking"][0]
     assert re.search(rf"{best['model']}\s+{best['mase']:.3f}", stdout)    # the printed table and the page agree
+
+
+def test_missing_plotly_is_one_line(tmp_path, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "plotly.offline", None)
+    hist, _, _ = synthetic_panel(1)
+    with pytest.raises(UsageError, match=r"needs plotly .*pip install 'lstmcast\[report\]'"):
+        write_report(tmp_path / "r.html", evaluation=None, cv=None, history=hist)

@@ -73,7 +73,11 @@ def _meta(card: dict | None, n_series: int) -> str:
 
 def render_report(payload: dict) -> str:
     """The page for a payload from `build_payload`."""
-    from plotly.offline import get_plotlyjs
+    try:
+        from plotly.offline import get_plotlyjs
+    except ImportError:
+        raise UsageError("the HTML report needs plotly (its JS is inlined in the page): "
+                         "pip install 'lstmcast[report]'") from None
     page = (Path(__file__).with_name("page.js")).read_text()
     data = json.dumps(payload, separators=(",", ":"), allow_nan=False, default=_default)
     return TEMPLATE.format(title=html.escape(payload["title"]), css=CSS, meta=_meta(payload["card"], len(payload["table"]["id"])),
