@@ -199,3 +199,21 @@ def test_missing_plotly_is_one_line(tmp_path, monkeypatch):
     hist, _, _ = synthetic_panel(1)
     with pytest.raises(UsageError, match=r"needs plotly .*pip install 'lstmcast\[report\]'"):
         write_report(tmp_path / "r.html", evaluation=None, cv=None, history=hist)
+
+
+def test_forecast_report_from_a_saved_model(tmp_path):
+    from lstmcast import datasets
+    from lstmcast.forecaster import Forecaster
+    y = datasets.airline()
+    Forecaster(epochs=3, seeds=2, diff=(12,)).fit(y).save(tmp_path / "m")
+    newer = write_series(tmp_path / "new.csv", [420.0, 400.0, 410.0], start="1961-01-01")
+    out = tmp_path / "f.html"
+    code, _, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", 6, "--level", 80, "--data", newer,
+                           "--report", out, "--quiet")
+    assert code == 0, err
+    data = embedded(out)
+    s = data["series"][0]
+    assert len(s["y"]) == 147 and data["dates"][s["f"]["d"]["s"]] == "1961-04-01"
+    assert data["card"]["data"]["sha256"] == hashlib.sha256(newer.read_bytes()).hexdigest()
+    assert len(data["card"]["loss"]) == 2 and data["card"]["settings"]["differencing"] == "12"
+    assert data["ranking"] == [] and data["evaluation"] is None

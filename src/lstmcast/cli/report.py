@@ -49,10 +49,14 @@ def card_for(fc, a=None, y=None, times=None) -> dict:
     import numpy as np
     r = getattr(fc, "r_", {})
     p = fc.get_params()
-    settings = {"scope": "per-series (one ensemble per series)", "season_length": r.get("m"),
-                "look_back": r.get("look_back"), "framing": p["framing"], "units": list(r.get("units", ())),
-                "strategy": p["strategy"], "output steps": r.get("h"), "transform": r.get("transform"),
-                "differencing": ",".join(map(str, r.get("diff", ()))) or "none",
+    fitted = bool(r)
+    settings = {"scope": "per-series (one ensemble per series)",
+                "season_length": r.get("m", p["season_length"] or "auto"),
+                "look_back": r.get("look_back", p["look_back"] or "auto"), "framing": p["framing"],
+                "units": list(r.get("units", np.atleast_1d(p["units"]).tolist())), "strategy": p["strategy"],
+                "output steps": r.get("h", p["horizon"] or "auto"), "transform": r.get("transform", p["transform"]),
+                "differencing": (",".join(map(str, r["diff"])) or "none") if fitted else
+                p["diff"] if isinstance(p["diff"], str) else ",".join(map(str, p["diff"])) or "none",
                 "differencing requested": p["diff"] if isinstance(p["diff"], str) else ",".join(map(str, p["diff"])) or "none",
                 "scale": p["scale"], "calendar": p["calendar"], "epochs": p["epochs"], "batch_size": p["batch_size"],
                 "learning_rate": p["learning_rate"], "validation": p["validation"], "patience": p["patience"],
@@ -115,6 +119,8 @@ def forecast_hook(a, fc, y_new, out, con):
     y = fc._extended(y_new)
     card = card_for(fc)
     card["model"] = {"directory": str(a.model)}
+    if a.data:
+        card["data"] = {"file": str(a.data), "sha256": sha256(a.data), "values": int(len(y))}
     hist, _, out = _frames(y, None, out.copy(), name=Path(a.model).name)
     path = write_report(a.report, evaluation=None, cv=None, history=hist, forecast=out, card=card,
                         title=f"lstmcast forecast: {Path(a.model).name}")

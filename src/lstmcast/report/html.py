@@ -29,7 +29,7 @@ td.computed{background:#f3f6fb}#lc-rank-foot{color:#666;font-size:12px}
 #lc-stable tbody tr:hover{background:#f5f5f5}#lc-stable tr.sel{background:#fde9e9}
 tr.nochart td:first-child{color:#999}.pager{margin:6px 0}.pager button{margin-right:6px}
 #lc-search{width:260px;padding:4px}#lc-chart{height:460px}#lc-loss{height:320px}
-.kv th{vertical-align:top;color:#555;font-weight:500}.kv .kv{margin:0}.empty{color:#999;padding:40px}
+.kv th{vertical-align:top;color:#555;font-weight:500;width:1%;white-space:nowrap}.kv .kv{margin:0}.empty{color:#999;padding:40px}
 """
 
 TEMPLATE = """<!doctype html>
@@ -46,7 +46,7 @@ TEMPLATE = """<!doctype html>
 <span id="lc-count"></span></div><table id="lc-stable"></table></div>
 <h3 id="lc-chart-title"></h3><div id="lc-chart"></div>
 <p class="meta">Drag to zoom, double-click to reset; click a legend entry to hide or show a model.
-Dotted lines mark the backtest cut-offs.</p></section>
+<span id="lc-chart-note" hidden>Dotted lines mark the backtest cut-offs.</span></p></section>
 <section id="lc-card"><h2>Model card</h2><div id="lc-card-body"></div><div id="lc-loss"></div></section>
 <script>{plotly}</script>
 <script type="application/json" id="lc-data">{data}</script>

@@ -161,6 +161,7 @@
             hovertemplate: `${m} (cut-off ${dates[s.cv.c[j]]}): %{y}<extra></extra>` });
         });
       }
+      $("lc-chart-note").hidden = false;
       for (const c of s.cv.c) shapes.push({ type: "line", xref: "x", yref: "paper", x0: dates[c], x1: dates[c],
         y0: 0, y1: 1, line: { dash: "dot", color: "#aaa", width: 1 } });
     }
