@@ -65,6 +65,7 @@ def test_ranking_by_hand():
     assert rows["lstm"]["mase_gmean"] == pytest.approx(1.0)          # (0.5 * 2 * 1) ** (1/3)
     assert rows["lstm"]["wins"] == 2 and rows["naive"]["wins"] == 2  # the tie on series c counts for both
     assert rows["naive"]["rmse"] == 5.0 and rows["lstm"]["seconds"] is None
+    assert rows["lstm"]["smape_median"] == 20.0 and rows["lstm"]["mae_gmean"] == pytest.approx(1.0)
     assert list(rows) == ["naive", "lstm"]                            # sorted by mean MASE: 1.0 < 1.1667
     assert gmean([0.0, -1, np.nan]) != gmean([0.0, -1, np.nan])      # no positive value: NaN
     ev = {"models": {"lstm": {"mase": 0.9, "rmse": 7.0, "mae": None}}}

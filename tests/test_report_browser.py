@@ -113,6 +113,12 @@ def test_panel_table_selects_searches_and_sorts(driver, tmp_path):
     driver.find_element(By.CSS_SELECTOR, '#lc-stable th[data-key="lstm"]').click()
     vals = [float(td.text) for td in driver.find_elements(By.CSS_SELECTOR, '#lc-stable tbody td[data-key="lstm"]')]
     assert vals == sorted(vals) and len(vals) == 25
+    from selenium.webdriver.support.ui import Select
+    from lstmcast.evaluate import metrics
+    Select(driver.find_element(By.ID, "lc-stat")).select_by_visible_text("median")
+    td = driver.find_element(By.CSS_SELECTOR, '#lc-rank tr[data-model="ets"] td[data-key="rmse_median"]')
+    ref = np.median([metrics.rmse(g["y"], g["ets"]) for _, g in cv.groupby("unique_id")])
+    assert float(td.get_attribute("data-v")) == pytest.approx(ref, rel=1e-12) and td.text == f"{ref:.2f}"
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
 
 

@@ -39,6 +39,8 @@ TEMPLATE = """<!doctype html>
 <body>
 <header><h1>{title}</h1><p class="meta">{meta}</p><ul id="lc-thinned"></ul></header>
 <section id="lc-ranking"><h2>Ranking of the models</h2><p id="lc-rank-meta" class="meta"></p>
+<label id="lc-stat-label">RMSE, MAE, sMAPE over series: <select id="lc-stat"><option value="">mean</option>
+<option value="_median">median</option><option value="_gmean">geometric mean</option></select></label>
 <table id="lc-rank"></table><p id="lc-rank-foot"></p></section>
 <section id="lc-series"><h2>Series</h2>
 <div id="lc-table-wrap"><input id="lc-search" type="search" placeholder="search series id or status"

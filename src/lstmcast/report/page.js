@@ -30,6 +30,9 @@
     ["wins", "wins", 0], ["seconds", "seconds", 1]];
   function drawRanking() {
     const t = $("lc-rank");
+    t.replaceChildren();
+    const stat = $("lc-stat").value;   // "", "_median" or "_gmean": RMSE, MAE and sMAPE over series
+    const key = (k) => (["rmse", "mae", "smape"].includes(k) ? k + stat : k);
     const head = el("tr");
     for (const [, label] of RCOLS) head.appendChild(el("th", {}, label));
     t.appendChild(el("thead")).appendChild(head);
@@ -37,7 +40,8 @@
     let computed = false;
     D.ranking.forEach((r, i) => {
       const tr = body.appendChild(el("tr", { "data-model": r.model, class: i === 0 ? "best" : "" }));
-      for (const [k, , p] of RCOLS) {
+      for (const [k0, , p] of RCOLS) {
+        const k = key(k0);
         if (p === null) { tr.appendChild(el("td", {}, r[k])); continue; }
         const td = tr.appendChild(el("td", { class: "num", "data-key": k }, fmt(r[k], p)));
         if (r[k] !== null && r[k] !== undefined) td.setAttribute("data-v", String(r[k]));
@@ -58,6 +62,8 @@
     if (computed) $("lc-rank-foot").textContent = "Shaded values are computed by the report from the backtest (over series); the others are evaluate's.";
     if (!D.ranking.length) $("lc-ranking").hidden = true;
   }
+  $("lc-stat").addEventListener("change", drawRanking);
+  if (D.table.id.length < 2) $("lc-stat-label").hidden = true;
 
   // SERIES TABLE ---------------------------------------------------------------------------------
   const T = D.table, N = T.id.length, PAGE = 25;

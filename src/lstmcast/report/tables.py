@@ -112,7 +112,8 @@ def wins(per: pd.DataFrame) -> dict:
     return {m: int((wide[m] == best).sum()) for m in wide.columns}
 
 
-COLUMNS = ("mase", "mase_median", "mase_gmean", "rmse", "mae", "smape", "wins", "seconds")
+COLUMNS = ("mase", "mase_median", "mase_gmean", "rmse", "mae", "smape", "wins", "seconds",
+           "rmse_median", "rmse_gmean", "mae_median", "mae_gmean", "smape_median", "smape_gmean")
 
 
 def ranking(per: pd.DataFrame | None, evaluation: dict | None, models) -> list[dict]:
@@ -123,9 +124,9 @@ def ranking(per: pd.DataFrame | None, evaluation: dict | None, models) -> list[d
     if per is not None and len(per):
         w = wins(per)
         for name, g in per.groupby("model"):
-            comp[name] = {"mase": g["mase"].mean(), "mase_median": g["mase"].median(), "mase_gmean": gmean(g["mase"]),
-                          "rmse": g["rmse"].mean(), "mae": g["mae"].mean(), "smape": g["smape"].mean(),
-                          "wins": w.get(name)}
+            comp[name] = {"wins": w.get(name)}
+            for k in ("mase", "rmse", "mae", "smape"):
+                comp[name].update({k: g[k].mean(), f"{k}_median": g[k].median(), f"{k}_gmean": gmean(g[k])})
     rows = []
     for name in list(models) + [m for m in ev if m not in models]:
         row, src = {"model": name}, {}
