@@ -79,12 +79,20 @@ def card_for(fc, a=None, y=None, times=None) -> dict:
 
 
 def _frames(y, cv=None, out=None, name=None):
+    """The report's long frames from a single series (pd.Series) or a panel (DataFrame unique_id, ds, y);
+    frames that already carry unique_id keep it."""
     import pandas as pd
-    uid = name or (y.name if isinstance(y.name, str) else "series")
-    hist = pd.DataFrame({"unique_id": uid, "ds": y.index, "y": y.to_numpy()})
-    cv = cv.assign(unique_id=uid) if cv is not None else None
+    if isinstance(y, pd.DataFrame) and "unique_id" in y:
+        hist, uid = y[["unique_id", "ds", "y"]], None
+    else:
+        uid = name or (y.name if isinstance(y.name, str) else "series")
+        hist = pd.DataFrame({"unique_id": uid, "ds": y.index, "y": y.to_numpy()})
+    if cv is not None and "unique_id" not in cv:
+        cv = cv.assign(unique_id=uid)
     if out is not None:
-        out = out.drop(columns=[c for c in ("lo", "hi") if c in out]).assign(unique_id=uid)
+        out = out.drop(columns=[c for c in ("lo", "hi") if c in out])
+        if "unique_id" not in out:
+            out = out.assign(unique_id=uid)
         if "model" not in out:
             out["model"] = "lstm"
     return hist, cv, out
@@ -109,6 +117,7 @@ def evaluate_hook(a, y, cv, doc, info, con):
                                     "curves come with `lstmcast report`")
     hist, cv, out = _frames(y, cv, out, name=Path(a.data).stem if a.data else "airline")
     path = write_report(a.report, evaluation=doc, cv=cv, history=hist, forecast=out, card=card,
+                        per_series=info.get("per_series"),
                         title=getattr(a, "title", None) or f"lstmcast report: {hist['unique_id'].iloc[0]}")
     con.note(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
