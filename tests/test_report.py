@@ -138,6 +138,10 @@ def test_values_round_to_significant_digits_and_fallbacks_show():
         assert np.allclose(decode(s["f"]["hi-95"], s["e"]), f["hi-95"], atol=10.0 ** -s["e"])
         assert p["table"]["status"][i] == ("fallback: snaive-fallback" if i % 7 == 3 else "ok")
     assert p["levels"] == [80, 95]
+    ref = _reference_metrics(cv, hist, 1)
+    for i, u in enumerate(p["table"]["id"]):
+        assert p["table"]["best"][i] == min(MODELS, key=lambda m: ref[u, m]["mase"])
+        assert p["table"]["best_baseline"][i] == min(MODELS[1:], key=lambda m: ref[u, m]["mase"])
 
 
 def test_size_is_bounded_by_the_budget(tmp_path):

@@ -98,7 +98,8 @@ def _default(o):
 
 
 def write_report(path, *, evaluation: dict | None, cv, history, forecast=None, per_series=None,
-                 card: dict | None = None, title: str = "lstmcast report", budget: int | None = None) -> Path:
+                 card: dict | None = None, title: str = "lstmcast report", budget: int | None = None,
+                 season_length: int | None = None) -> Path:
     """Write the report to `path` and return it.
 
     Args:
@@ -110,6 +111,8 @@ def write_report(path, *, evaluation: dict | None, cv, history, forecast=None, p
       per_series: unique_id, length, status, reason (fallback status); or None.
       card: settings, versions, times, data checksum, and "loss": a list of per-member loss curves.
       budget: how many numbers the page may embed (default `payload.BUDGET`); beyond it series are thinned.
+      season_length: MASE's seasonal-naive lag for the per-series metrics; default: the evaluation's
+        "season_length", else card["settings"]["season_length"], else 1.
 
     Examples:
       >>> import pandas as pd, tempfile, os
@@ -123,6 +126,7 @@ def write_report(path, *, evaluation: dict | None, cv, history, forecast=None, p
     if not path.parent.exists():
         raise UsageError(f"{path}: folder {str(path.parent)!r} does not exist")
     payload = build_payload(history=history, cv=cv, forecast=forecast, evaluation=evaluation,
-                            per_series=per_series, card=card, title=title, budget=budget or BUDGET)
+                            per_series=per_series, card=card, title=title, budget=budget or BUDGET,
+                            season_length=season_length)
     path.write_text(render_report(payload), encoding="utf-8")
     return path

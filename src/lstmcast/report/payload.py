@@ -92,11 +92,14 @@ def _table(ids, lengths, per: pd.DataFrame | None, models, per_series, forecast)
     base = [m for m in models if m != "lstm"]
     for m in models:
         t[f"mase:{m}"] = _json_list(np.round(wide[m].to_numpy(), 4))
-    filled = wide.fillna(np.inf)
-    t["best"] = [m if np.isfinite(wide.loc[i].min()) else None for i, m in zip(ids, filled.idxmin(axis=1))]
+    def argmin(cols):
+        v = wide[cols].to_numpy(np.float64)
+        v = np.where(np.isnan(v), np.inf, v)
+        j = v.argmin(axis=1)
+        return [cols[k] if np.isfinite(v[i, k]) else None for i, k in enumerate(j)]
+    t["best"] = argmin(list(models))
     if base:
-        bb = filled[base].idxmin(axis=1)
-        t["best_baseline"] = [b if np.isfinite(filled.loc[i, b]) else None for i, b in zip(ids, bb)]
+        t["best_baseline"] = argmin(base)
     return t
 
 
@@ -146,7 +149,8 @@ def _levels(full, thin, priority, budget):
 
 
 def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_series=None, card=None,
-                  title="lstmcast report", budget: int = BUDGET, tail: int | None = None) -> dict:
+                  title="lstmcast report", budget: int = BUDGET, tail: int | None = None,
+                  season_length: int | None = None) -> dict:
     """Everything the page shows, as plain JSON-able data (see the module docstring)."""
     history = history.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
     check_frames(history, cv)
@@ -159,7 +163,8 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
     if forecast is not None:
         forecast = forecast.assign(_o=forecast["unique_id"].map({u: i for i, u in enumerate(ids)}))
         forecast = forecast[forecast["_o"].notna()].sort_values(["_o", "ds"], kind="stable").drop(columns="_o")
-    m = int((evaluation or {}).get("season_length") or (card or {}).get("settings", {}).get("season_length") or 1)
+    m = season_length or (evaluation or {}).get("season_length") or (card or {}).get("settings", {}).get("season_length")
+    m = int(m) if isinstance(m, (int, np.integer)) and m > 0 else 1
     per = series_metrics(cv, history, models, m) if cv is not None and models else None
 
     # DATES: one table, every time referred to by its index
