@@ -92,7 +92,7 @@ def test_panel_table_selects_searches_and_sorts(driver, tmp_path):
     first_png = chart.screenshot_as_png
     _png_not_blank(first_png)
     rows = driver.find_elements(By.CSS_SELECTOR, "#lc-stable tbody tr")
-    assert len(rows) == 25 and "1–25 of 40 series" in driver.find_element(By.ID, "lc-count").text
+    assert len(rows) == 15 and "1–15 of 40 series" in driver.find_element(By.ID, "lc-count").text
     rows[7].click()
     assert chart.get_attribute("data-series") == "S0007"
     y = driver.execute_script("return document.getElementById('lc-chart').data[0].y")
@@ -110,9 +110,11 @@ def test_panel_table_selects_searches_and_sorts(driver, tmp_path):
     assert ids == [f"S{i:04d}" for i in range(40) if i % 7 == 3]
     driver.execute_script("const s = document.getElementById('lc-search'); s.value = '';"
                           "s.dispatchEvent(new Event('input'))")
-    driver.find_element(By.CSS_SELECTOR, '#lc-stable th[data-key="lstm"]').click()
-    vals = [float(td.text) for td in driver.find_elements(By.CSS_SELECTOR, '#lc-stable tbody td[data-key="lstm"]')]
-    assert vals == sorted(vals) and len(vals) == 25
+    driver.find_element(By.CSS_SELECTOR, '#lc-stable th[data-key="mase:lstm"]').click()
+    vals = [float(td.text) for td in driver.find_elements(By.CSS_SELECTOR, '#lc-stable tbody td[data-key="mase:lstm"]')]
+    assert vals == sorted(vals) and len(vals) == 15
+    heads = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#lc-stable th")]
+    assert heads[3:8] == ["LSTM MASE", "ets MASE", "naive MASE", "snaive MASE", "LSTM / best baseline"]
     from selenium.webdriver.support.ui import Select
     from lstmcast.evaluate import metrics
     Select(driver.find_element(By.ID, "lc-stat")).select_by_visible_text("median")

@@ -43,12 +43,12 @@ TEMPLATE = """<!doctype html>
 <option value="_median">median</option><option value="_gmean">geometric mean</option></select></label>
 <table id="lc-rank"></table><p id="lc-rank-foot"></p></section>
 <section id="lc-series"><h2>Series</h2>
-<div id="lc-table-wrap"><input id="lc-search" type="search" placeholder="search series id or status"
- aria-label="search series"><div class="pager"><button id="lc-prev">previous</button><button id="lc-next">next</button>
-<span id="lc-count"></span></div><table id="lc-stable"></table></div>
 <h3 id="lc-chart-title"></h3><div id="lc-chart"></div>
 <p class="meta">Drag to zoom, double-click to reset; click a legend entry to hide or show a model.
-<span id="lc-chart-note" hidden>Dotted lines mark the backtest cut-offs.</span></p></section>
+<span id="lc-chart-note" hidden>Dotted lines mark the backtest cut-offs.</span></p>
+<div id="lc-table-wrap"><input id="lc-search" type="search" placeholder="search series id or status"
+ aria-label="search series"><div class="pager"><button id="lc-prev">previous</button><button id="lc-next">next</button>
+<span id="lc-count"></span> · choose a row to chart that series</div><table id="lc-stable"></table></div></section>
 <section id="lc-card"><h2>Model card</h2><div id="lc-card-body"></div><div id="lc-loss"></div></section>
 <script>{plotly}</script>
 <script type="application/json" id="lc-data">{data}</script>

@@ -66,19 +66,19 @@
   if (D.table.id.length < 2) $("lc-stat-label").hidden = true;
 
   // SERIES TABLE ---------------------------------------------------------------------------------
-  const T = D.table, N = T.id.length, PAGE = 25;
+  const T = D.table, N = T.id.length, PAGE = 15;
   const ratio = (i) => {
     const b = T.best_baseline ? T.best_baseline[i] : null;
     const l = T["mase:lstm"] ? T["mase:lstm"][i] : null;
     const bm = b ? T["mase:" + b][i] : null;
     return l !== null && l !== undefined && bm ? l / bm : null;
   };
+  const mcol = (m) => [`mase:${m}`, `${m === "lstm" ? "LSTM" : m} MASE`, (i) => (T["mase:" + m] ? T["mase:" + m][i] : null), 3];
   const SCOLS = [["id", "series", (i) => T.id[i], null], ["length", "length", (i) => T.length[i], 0],
     ["best", "best model", (i) => (T.best ? T.best[i] : null), null],
-    ["lstm", "LSTM MASE", (i) => (T["mase:lstm"] ? T["mase:lstm"][i] : null), 3],
-    ["base", "best baseline", (i) => (T.best_baseline ? T.best_baseline[i] : null), null],
-    ["basemase", "its MASE", (i) => (T.best_baseline && T.best_baseline[i] ? T["mase:" + T.best_baseline[i]][i] : null), 3],
-    ["ratio", "LSTM / baseline", ratio, 3], ["status", "status", (i) => T.status[i], null]];
+    ...D.models.map(mcol),
+    ["ratio", "LSTM / best baseline", ratio, 3], ["status", "status", (i) => T.status[i], null]]
+    .filter(([k]) => k !== "ratio" || (T["mase:lstm"] && T.best_baseline));
   const state = { rows: [...Array(N).keys()], page: 0, sort: null, desc: false, selected: 0 };
   function renderTable() {
     const body = $("lc-stable").tBodies[0];
@@ -135,16 +135,21 @@
     t.appendChild(el("tbody"));
     t.tBodies[0].addEventListener("click", (e) => {
       const tr = e.target.closest("tr");
-      if (tr) select(Number(tr.dataset.row));
+      if (tr) { select(Number(tr.dataset.row)); showChart(); }
     });
     t.tBodies[0].addEventListener("keydown", (e) => {
       const tr = e.target.closest("tr");
-      if (tr && e.key === "Enter") select(Number(tr.dataset.row));
+      if (tr && e.key === "Enter") { select(Number(tr.dataset.row)); showChart(); }
     });
     $("lc-search").addEventListener("input", applyFilter);
     $("lc-prev").addEventListener("click", () => { state.page--; renderTable(); });
     $("lc-next").addEventListener("click", () => { state.page++; renderTable(); });
     renderTable();
+  }
+
+  function showChart() {   // the chart sits above the table: bring it into view if it is scrolled away
+    const top = $("lc-chart-title").getBoundingClientRect().top;
+    if (top < 0) $("lc-chart-title").scrollIntoView({ block: "start" });
   }
 
   // SERIES CHART ---------------------------------------------------------------------------------
