@@ -222,3 +222,15 @@ def test_forecast_report_from_a_saved_model(tmp_path):
     assert data["card"]["data"]["sha256"] == hashlib.sha256(newer.read_bytes()).hexdigest()
     assert len(data["card"]["loss"]) == 2 and data["card"]["settings"]["differencing"] == "12"
     assert data["ranking"] == [] and data["evaluation"] is None
+
+
+def test_odd_ids_and_titles_cannot_break_the_page(tmp_path):
+    hist, cv, fc = synthetic_panel(2)
+    odd = {"S0000": "</script><b>x</b>", "S0001": 7}
+    hist, cv, fc = (f.assign(unique_id=f["unique_id"].map(odd)) for f in (hist, cv, fc))
+    path = write_report(tmp_path / "r.html", evaluation=None, cv=cv, history=hist, forecast=fc, title="<i>t</i>")
+    text = path.read_text()
+    assert "</script><b>" not in text and "<i>t</i>" not in text and "&lt;i&gt;t&lt;/i&gt;" in text
+    assert text.count("</script>") == 3                                  # plotly.js, the data, the page
+    data = embedded(path)
+    assert sorted(data["table"]["id"]) == ["7", "</script><b>x</b>"]

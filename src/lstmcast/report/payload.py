@@ -152,8 +152,12 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
                   title="lstmcast report", budget: int = BUDGET, tail: int | None = None,
                   season_length: int | None = None) -> dict:
     """Everything the page shows, as plain JSON-able data (see the module docstring)."""
-    history = history.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
     check_frames(history, cv)
+    # ids as text (the page shows text; mixed types would not sort), series in order of first appearance
+    history, cv, forecast, per_series = (None if f is None else f.assign(unique_id=f["unique_id"].astype(str))
+                                         for f in (history, cv, forecast, per_series))
+    order = pd.factorize(history["unique_id"])[0]
+    history = history.assign(_o=order).sort_values(["_o", "ds"], kind="stable").drop(columns="_o").reset_index(drop=True)
     ids = pd.unique(history["unique_id"])
     models = model_columns(cv) if cv is not None else []
     models = sorted(models, key=lambda m: (m != "lstm", m))
