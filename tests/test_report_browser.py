@@ -134,3 +134,23 @@ def test_forecast_only_report_loads_clean(driver, tmp_path):
     assert names[0] == "history" and names[-1] == "forecast (lstm)" and "80% interval" in names
     assert driver.execute_script("return document.getElementById('lc-loss').data.length") == 2
     assert driver.execute_script("return document.getElementById('lc-ranking').hidden") is True
+
+
+def test_thinned_panel_says_what_was_left_out(driver, tmp_path):
+    from selenium.webdriver.common.by import By
+    from lstmcast.report.html import write_report
+    from report_helpers import embedded
+    hist, cv, fc = synthetic_panel(30, seed=7)
+    path = write_report(tmp_path / "thin.html", evaluation=None, cv=cv, history=hist, forecast=fc, budget=1500)
+    level = embedded(path)["table"]["detail"]
+    assert set(level) == {1, 2}
+    assert _open(driver, path) == []
+    notes = driver.find_element(By.ID, "lc-thinned").text
+    assert f"{level.count(2)} of 30 series have a table row but no chart" in notes
+    gone, thin = level.index(2), level.index(1)
+    driver.execute_script(f"window.lstmcastReport.select({gone})")
+    assert "No chart data kept for this series" in driver.find_element(By.ID, "lc-chart").text
+    driver.execute_script(f"window.lstmcastReport.select({thin})")
+    names = driver.execute_script("return [...new Set(document.getElementById('lc-chart').data.map(t => t.name))]")
+    assert names[0] == "history" and {"lstm"} < set(names) and len({"naive", "snaive", "ets"} & set(names)) == 1
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -50,7 +50,7 @@ def card_for(fc, a=None, y=None, times=None) -> dict:
     r = getattr(fc, "r_", {})
     p = fc.get_params()
     fitted = bool(r)
-    settings = {"scope": "per-series (one ensemble per series)",
+    settings = {"scope": p.get("scope", "per-series (one ensemble per series)"),
                 "season_length": r.get("m", p["season_length"] or "auto"),
                 "look_back": r.get("look_back", p["look_back"] or "auto"), "framing": p["framing"],
                 "units": list(r.get("units", np.atleast_1d(p["units"]).tolist())), "strategy": p["strategy"],
