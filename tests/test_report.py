@@ -234,3 +234,10 @@ def test_odd_ids_and_titles_cannot_break_the_page(tmp_path):
     assert text.count("</script>") == 3                                  # plotly.js, the data, the page
     data = embedded(path)
     assert sorted(data["table"]["id"]) == ["7", "</script><b>x</b>"]
+
+
+def test_per_series_status_and_reason_reach_the_table():
+    hist, cv, fc = synthetic_panel(3)
+    ps = pd.DataFrame({"unique_id": ["S0001"], "length": [40], "status": ["fallback"], "reason": ["too short for look_back 24"]})
+    t = build_payload(history=hist, cv=cv, forecast=fc.assign(model="lstm"), per_series=ps)["table"]
+    assert t["status"] == ["ok", "fallback", "ok"] and t["reason"] == ["", "too short for look_back 24", ""]

@@ -4,11 +4,12 @@
 
 Times are stored once (`dates`, ISO strings) and referred to by index; a run of consecutive indices is
 {"s": first, "n": count}. Each series' values are rounded to `digits` significant digits of its largest
-absolute value. A series gets one of three levels of detail: 0 = everything (history, every model's
-backtest, forecast), 1 = thinned (the last `tail` history values, the LSTM's and the best baseline's
-backtests, the forecast), 2 = table row only. Levels are assigned so the values fit `budget` numbers:
-all series at level 1 if that fits, then series upgraded to level 0 worst-LSTM-first; otherwise level 1
-worst-first and the rest at level 2. `doc["thinned"]` says in words what was left out.
+absolute value and stored as whole numbers k, value = k / 10**e (one e per series). A series gets one
+of three levels of detail: 0 = everything (history, every model's backtest, forecast), 1 = thinned
+(the last `tail` history values, the LSTM's and the best baseline's backtests, the forecast), 2 = table
+row only. Levels are assigned so the values fit `budget` numbers: all series at level 1 if that fits,
+then series upgraded to level 0 worst-LSTM-first; otherwise level 1 worst-first and the rest at level 2.
+`doc["thinned"]` says in words what was left out.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pandas as pd
 
 from .tables import check_frames, model_columns, ranking, series_metrics
 
-BUDGET = 2_000_000           # numbers embedded in all (~6 bytes each as JSON: ~12 MB beside plotly.js's 4.8 MB)
+BUDGET = 2_000_000           # numbers embedded in all (~6.5 bytes each as JSON: ~13 MB beside plotly.js's 4.8 MB)
 FULL_DIGITS, THIN_DIGITS = 6, 4
 BIG_PANEL = 1000             # above this many series, values keep THIN_DIGITS significant digits
 
@@ -92,6 +93,7 @@ def _table(ids, lengths, per: pd.DataFrame | None, models, per_series, forecast)
     base = [m for m in models if m != "lstm"]
     for m in models:
         t[f"mase:{m}"] = _json_list(np.round(wide[m].to_numpy(), 4))
+
     def argmin(cols):
         v = wide[cols].to_numpy(np.float64)
         v = np.where(np.isnan(v), np.inf, v)
