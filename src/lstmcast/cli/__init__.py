@@ -5,6 +5,7 @@
     lstmcast fit sales.csv --model my-model             # fit an ensemble, save it
     lstmcast forecast --model my-model --horizon 12 --out forecast.csv --plot forecast.png --level 80 95
     lstmcast evaluate sales.csv --horizon 12 --windows 4  # rolling-origin backtest against baselines
+    lstmcast report sales.csv --horizon 12 --windows 4 --out report.html  # all of it in one HTML file
 
 Bad input prints one line `lstmcast: error: ...` and exits with status 2.
 """
@@ -16,7 +17,7 @@ from ..errors import LstmcastError, one_line
 from .common import Console, _Parser  # noqa: F401  (Console: the commands' shared output)
 
 
-COMMANDS = ("tutorial", "fit", "forecast", "evaluate")
+COMMANDS = ("tutorial", "fit", "forecast", "evaluate", "report")
 
 
 def build_parser(only: str | None = None):

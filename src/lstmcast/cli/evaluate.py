@@ -47,7 +47,7 @@ def cmd_evaluate(a) -> int:
         raise UsageError(f"--models: unknown {unknown or a.models!r}; choose from {','.join(MODELS)}")
     if "lstm" not in models:
         models = ["lstm"] + models
-    for path in (a.plot, a.per_series):
+    for path in (a.plot, a.per_series, getattr(a, "report", None)):
         if path:
             check_new_path(path, a.force)
     if a.data is None:
@@ -84,6 +84,9 @@ def cmd_evaluate(a) -> int:
         note = f" (series {first!r})" if len(panel) > 1 else ""
         plot_backtest(y, one, models, a.plot, title=f"backtest: {a.windows} window(s) x horizon {a.horizon}{note}")
         con.note(f"plot written to {a.plot}")
+    if getattr(a, "report", None):   # --report FILE.html (and `lstmcast report`)
+        from .report import evaluate_hook
+        evaluate_hook(a, data, cv, doc, info, con)
     if a.json:
         print(json.dumps(doc, indent=2, default=str))
         return 0
@@ -132,6 +135,7 @@ def register(sub):
                    help="comma-separated: lstm, naive, snaive, drift, ets, arima, theta")
     add_model_flags(e)
     e.add_argument("--plot", default=None)
+    e.add_argument("--report", default=None, help="also write this self-contained HTML report")
     e.add_argument("--force", action="store_true")
     e.add_argument("--json", action="store_true")
     e.add_argument("--quiet", action="store_true")

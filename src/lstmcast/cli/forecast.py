@@ -12,7 +12,7 @@ def cmd_forecast(a) -> int:
     con = Console(a.quiet or a.json)
     if a.horizon <= 0:
         raise UsageError(f"--horizon must be > 0; got {a.horizon}")
-    for path in (a.out, a.plot):
+    for path in (a.out, a.plot, a.report):
         if path:
             check_new_path(path, a.force)
     from ..forecaster import Forecaster
@@ -42,6 +42,9 @@ def cmd_forecast(a) -> int:
                       title=f"{a.horizon}-step forecast ({fc.spec_.seeds}-member ensemble){note}",
                       levels=a.level or ())
         con.note(f"plot written to {a.plot}")
+    if a.report:   # --report FILE.html
+        from .report import forecast_hook
+        forecast_hook(a, fc, y_new, out, con)
     if a.json:
         tc = fc.panel_.time_col
         doc = out.assign(**{tc: out[tc].dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "")})
@@ -65,6 +68,7 @@ def register(sub):
     fc.add_argument("--out", default=None, help="CSV to write")
     fc.add_argument("--plot", default=None, help="PNG to write")
     fc.add_argument("--level", type=float, nargs="+", default=None, help="conformal levels, e.g. 80 95")
+    fc.add_argument("--report", default=None, help="also write a self-contained HTML report")
     fc.add_argument("--members", action="store_true", help="add one column per ensemble member")
     fc.add_argument("--force", action="store_true", help="overwrite --out/--plot files")
     fc.add_argument("--json", action="store_true")

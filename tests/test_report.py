@@ -1,0 +1,243 @@
+"""The HTML report without a browser: its numbers, its size, its self-containment, its errors."""
+import hashlib
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import run_cli, write_series
+from report_helpers import MODELS, decode, embedded, synthetic_panel
+from lstmcast.errors import DataError, UsageError
+from lstmcast.evaluate import metrics
+from lstmcast.report.html import write_report
+from lstmcast.report.payload import build_payload
+from lstmcast.report.tables import gmean, ranking, series_metrics
+
+pytest.importorskip("plotly")
+
+
+def _reference_metrics(cv, hist, m):
+    """metrics.mase & co., window by window, series by series: the loop series_metrics vectorises."""
+    out = {}
+    for (u, name), _ in pd.MultiIndex.from_product([cv["unique_id"].unique(), MODELS]).to_frame().groupby(level=[0, 1]):
+        part = cv[cv["unique_id"] == u]
+        h = hist[hist["unique_id"] == u].set_index("ds")["y"]
+        win = [metrics.mase(g["y"], g[name], h.loc[:c].to_numpy(), m) for c, g in part.groupby("cutoff")]
+        out[u, name] = {"mase": np.mean(win), "rmse": metrics.rmse(part["y"], part[name]),
+                        "mae": metrics.mae(part["y"], part[name]), "smape": metrics.smape(part["y"], part[name])}
+    return out
+
+
+@pytest.mark.parametrize("m", [12, 4, 40])   # 40: early windows have <= m training values, so the scale uses lag 1
+def test_series_metrics_equal_the_metrics_module(m):
+    hist, cv, _ = synthetic_panel(5, seed=m)
+    got = series_metrics(cv, hist, MODELS, m).set_index(["unique_id", "model"])
+    ref = _reference_metrics(cv, hist, m)
+    assert len(got) == len(ref) == 5 * len(MODELS)
+    for key, r in ref.items():
+        for k, v in r.items():
+            assert got.loc[key, k] == pytest.approx(v, rel=1e-10), (key, k)
+
+
+def test_series_metrics_equal_backtest_score_for_one_series():
+    from lstmcast import datasets
+    from lstmcast.evaluate.backtest import backtest, score
+    from lstmcast.forecaster import Forecaster
+    y = datasets.airline()
+    cv, info = backtest(Forecaster(), y, 12, 3, models=["naive", "snaive", "drift"])
+    ref = score(cv, y, ["naive", "snaive", "drift"], 12)
+    hist = pd.DataFrame({"unique_id": "a", "ds": y.index, "y": y.to_numpy()})
+    got = series_metrics(cv.assign(unique_id="a"), hist, ["naive", "snaive", "drift"], 12).set_index("model")
+    for name in ("naive", "snaive", "drift"):
+        for k in ("mase", "rmse", "mae", "smape"):
+            assert got.loc[name, k] == pytest.approx(ref[name][k], rel=1e-12)
+
+
+def test_ranking_by_hand():
+    per = pd.DataFrame({"unique_id": ["a", "b", "c"] * 2, "model": ["lstm"] * 3 + ["naive"] * 3,
+                        "mase": [0.5, 2.0, 1.0, 1.0, 1.0, 1.0], "rmse": [1, 2, 3, 4, 5, 6.0],
+                        "mae": [1, 1, 1, 2, 2, 2.0], "smape": [10, 20, 30, 10, 10, 10.0]})
+    rows = {r["model"]: r for r in ranking(per, None, ["lstm", "naive"])}
+    assert rows["lstm"]["mase"] == pytest.approx(3.5 / 3)
+    assert rows["lstm"]["mase_median"] == 1.0
+    assert rows["lstm"]["mase_gmean"] == pytest.approx(1.0)          # (0.5 * 2 * 1) ** (1/3)
+    assert rows["lstm"]["wins"] == 2 and rows["naive"]["wins"] == 2  # the tie on series c counts for both
+    assert rows["naive"]["rmse"] == 5.0 and rows["lstm"]["seconds"] is None
+    assert rows["lstm"]["smape_median"] == 20.0 and rows["lstm"]["mae_gmean"] == pytest.approx(1.0)
+    assert list(rows) == ["naive", "lstm"]                            # sorted by mean MASE: 1.0 < 1.1667
+    assert gmean([0.0, -1, np.nan]) != gmean([0.0, -1, np.nan])      # no positive value: NaN
+    ev = {"models": {"lstm": {"mase": 0.9, "rmse": 7.0, "mae": None}}}
+    row = {r["model"]: r for r in ranking(per, ev, ["lstm", "naive"])}["lstm"]
+    assert row["mase"] == 0.9 and row["source"]["mase"] == "evaluate"
+    assert row["mae"] == 1.0 and row["source"]["mae"] == "report"     # missing in evaluate: computed here
+
+
+@pytest.fixture(scope="module")
+def airline_report(tmp_path_factory):
+    """`evaluate --json --report` on the airline series with the quick baselines: (json doc, report path)."""
+    path = tmp_path_factory.mktemp("rep") / "air.html"
+    code, out, err = run_cli("evaluate", "--horizon", 12, "--windows", 3, "--models", "naive,snaive,drift",
+                             "--json", "--report", path)
+    assert code == 0, err
+    return json.loads(out), path
+
+
+def test_report_is_self_contained_and_holds_evaluate_json_numbers(airline_report):
+    doc, path = airline_report
+    text = path.read_text()
+    tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", text)
+    assert tags and not [t for t in tags if re.search(r"\b(src|href)\s*=", t)], tags
+    assert "plotly.js v" in text and 4e6 < path.stat().st_size < 6e6
+    data = embedded(path)
+    assert data["evaluation"] == doc
+    for row in data["ranking"]:
+        for k in ("mase", "rmse", "mae", "smape", "seconds"):
+            assert row[k] == doc["models"][row["model"]][k], (row["model"], k)
+    assert [r["model"] for r in data["ranking"]] == sorted(doc["models"], key=lambda m: doc["models"][m]["mase"])
+    assert data["table"]["mase:snaive"] == [round(doc["models"]["snaive"]["mase"], 4)]
+    s = data["series"][0]
+    y = decode(s["y"], s["e"])
+    from lstmcast import datasets
+    assert np.array_equal(y, datasets.airline().to_numpy())          # 6 significant digits keep the integers
+    assert [data["dates"][c] for c in s["cv"]["c"]] == doc["cutoffs"]
+
+
+def test_panel_thinning_keeps_to_the_budget_and_says_so():
+    hist, cv, fc = synthetic_panel(60, seed=1)
+    full = build_payload(history=hist, cv=cv, forecast=fc)
+    assert set(full["table"]["detail"]) == {0} and len(full["thinned"]) == 1
+    assert full["models"] == ["lstm", "ets", "naive", "snaive"]       # lstm-seed-* is not a model
+    some = build_payload(history=hist, cv=cv, forecast=fc, budget=60 * 100, tail=20)
+    level = np.array(some["table"]["detail"])
+    assert set(level) == {0, 1}
+    ratio = np.array(some["table"]["mase:lstm"]) / np.array(
+        [some["table"][f"mase:{b}"][i] for i, b in enumerate(some["table"]["best_baseline"])])
+    assert ratio[level == 0].min() >= np.median(ratio[level == 1])      # the worst LSTM series keep everything
+    i = int(np.flatnonzero(level == 1)[0])
+    s = some["series"][i]
+    assert len(s["y"]) == 20 and set(s["cv"]["m"]) == {"lstm", some["table"]["best_baseline"][i]}
+    assert re.search(rf"{(level == 1).sum()} of 60 series show only their last 20 history values", " ".join(some["thinned"]))
+    few = build_payload(history=hist, cv=cv, forecast=fc, budget=2000, tail=20)
+    level = np.array(few["table"]["detail"])
+    assert set(level) == {1, 2} and all((s is None) == (lv == 2) for s, lv in zip(few["series"], level))
+    assert f"{(level == 2).sum()} of 60 series have a table row but no chart" in " ".join(few["thinned"])
+    assert sum(len(s["y"]) + sum(map(len, s["cv"]["m"].values())) + 5 * 6 for s in few["series"] if s) <= 2000
+
+
+def test_values_round_to_significant_digits_and_fallbacks_show():
+    hist, cv, fc = synthetic_panel(8, seed=2)
+    p = build_payload(history=hist, cv=cv, forecast=fc)
+    for i, u in enumerate(p["table"]["id"]):
+        s = p["series"][i]
+        y = hist.loc[hist["unique_id"] == u, "y"].to_numpy()
+        assert np.abs(decode(s["y"], s["e"]) - y).max() <= 0.5 * 10.0 ** -s["e"] * (1 + 1e-9)
+        assert np.abs(y).max() * 10.0 ** s["e"] < 1e6                 # 6 significant digits
+        f = fc[fc["unique_id"] == u]
+        assert np.allclose(decode(s["f"]["hi-95"], s["e"]), f["hi-95"], atol=10.0 ** -s["e"])
+        assert p["table"]["status"][i] == ("fallback: snaive-fallback" if i % 7 == 3 else "ok")
+    assert p["levels"] == [80, 95]
+    ref = _reference_metrics(cv, hist, 1)
+    for i, u in enumerate(p["table"]["id"]):
+        assert p["table"]["best"][i] == min(MODELS, key=lambda m: ref[u, m]["mase"])
+        assert p["table"]["best_baseline"][i] == min(MODELS[1:], key=lambda m: ref[u, m]["mase"])
+
+
+def test_size_is_bounded_by_the_budget(tmp_path):
+    hist, cv, fc = synthetic_panel(400, seed=3)
+    budget = 20_000
+    path = write_report(tmp_path / "r.html", evaluation=None, cv=cv, history=hist, forecast=fc, budget=budget)
+    data = embedded(path)
+    assert "no chart" in " ".join(data["thinned"])
+    text = path.read_text()
+    body = text[text.index('id="lc-data">'):]
+    per_row = len(json.dumps(data["table"])) / 400
+    assert len(body) <= budget * 8 + 400 * per_row + len(json.dumps(data["dates"])) + 50_000
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda h, c: (h.drop(columns="y"), c), r"history frame lacks column\(s\) \['y'\]"),
+    (lambda h, c: (h, c.drop(columns="cutoff")), r"cv frame lacks column\(s\) \['cutoff'\]"),
+    (lambda h, c: (h, c.assign(unique_id="nope")), r"cv has series \['nope'\] that are not in the history"),
+    (lambda h, c: (h, c.assign(cutoff=c["cutoff"] + pd.Timedelta("1D"))), r"no backtest cut-off is a time in the history"),
+])
+def test_bad_frames_fail_in_one_line(tmp_path, change, message):
+    hist, cv, _ = synthetic_panel(3)
+    h, c = change(hist, cv)
+    with pytest.raises(DataError, match=message):
+        write_report(tmp_path / "r.html", evaluation=None, cv=c, history=h)
+
+
+def test_bad_paths_fail_in_one_line(tmp_path):
+    hist, cv, _ = synthetic_panel(2)
+    with pytest.raises(UsageError, match="folder .* does not exist"):
+        write_report(tmp_path / "no" / "r.html", evaluation=None, cv=cv, history=hist)
+    (tmp_path / "r.html").write_text("x")
+    code, out, err = run_cli("report", "--horizon", 12, "--out", tmp_path / "r.html")
+    assert code == 2 and err.strip().count("\n") == 0 and "exists; pass --force" in err
+
+
+def test_report_command_fits_forecasts_and_fills_the_model_card(tmp_path):
+    from lstmcast import datasets
+    csv = write_series(tmp_path / "air.csv", datasets.airline().to_numpy().tolist(), start="1949-01-01")
+    out = tmp_path / "r.html"
+    code, stdout, err = run_cli("report", csv, "--horizon", 6, "--windows", 1, "--models", "naive,snaive",
+                                "--epochs", 3, "--seeds", 2, "--diff", "12", "--out", out, "--level", 90)
+    assert code == 0, err
+    data = embedded(out)
+    card = data["card"]
+    assert card["data"]["sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert len(card["loss"]) == 2 and all(0 < len(c) <= 3 for c in card["loss"])
+    assert card["settings"]["differencing"] == "12" and card["settings"]["seeds"] == 2
+    assert card["versions"]["jax"] and set(card["run times (s)"]) == {"backtest naive", "backtest snaive", "final fit"}
+    s = data["series"][0]
+    assert data["levels"] == [90] and len(s["f"]["lo-90"]) == 6 and s["fm"] == "lstm"
+    assert data["dates"][s["f"]["d"]["s"]] == "1961-01-01"
+    best = data["ranking"][0]
+    assert re.search(rf"{best['model']}\s+{best['mase']:.3f}", stdout)    # the printed table and the page agree
+
+
+def test_missing_plotly_is_one_line(tmp_path, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "plotly.offline", None)
+    hist, _, _ = synthetic_panel(1)
+    with pytest.raises(UsageError, match=r"needs plotly .*pip install 'lstmcast\[report\]'"):
+        write_report(tmp_path / "r.html", evaluation=None, cv=None, history=hist)
+
+
+def test_forecast_report_from_a_saved_model(tmp_path):
+    from lstmcast import datasets
+    from lstmcast.forecaster import Forecaster
+    y = datasets.airline()
+    Forecaster(epochs=3, seeds=2, diff=(12,)).fit(y).save(tmp_path / "m")
+    newer = write_series(tmp_path / "new.csv", [420.0, 400.0, 410.0], start="1961-01-01")
+    out = tmp_path / "f.html"
+    code, _, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", 6, "--level", 80, "--data", newer,
+                           "--report", out, "--quiet")
+    assert code == 0, err
+    data = embedded(out)
+    s = data["series"][0]
+    assert len(s["y"]) == 147 and data["dates"][s["f"]["d"]["s"]] == "1961-04-01"
+    assert data["card"]["data"]["sha256"] == hashlib.sha256(newer.read_bytes()).hexdigest()
+    assert len(data["card"]["loss"]) == 2 and data["card"]["settings"]["differencing"] == "12"
+    assert data["ranking"] == [] and data["evaluation"] is None
+
+
+def test_odd_ids_and_titles_cannot_break_the_page(tmp_path):
+    hist, cv, fc = synthetic_panel(2)
+    odd = {"S0000": "</script><b>x</b>", "S0001": 7}
+    hist, cv, fc = (f.assign(unique_id=f["unique_id"].map(odd)) for f in (hist, cv, fc))
+    path = write_report(tmp_path / "r.html", evaluation=None, cv=cv, history=hist, forecast=fc, title="<i>t</i>")
+    text = path.read_text()
+    assert "</script><b>" not in text and "<i>t</i>" not in text and "&lt;i&gt;t&lt;/i&gt;" in text
+    assert text.count("</script>") == 3                                  # plotly.js, the data, the page
+    data = embedded(path)
+    assert sorted(data["table"]["id"]) == ["7", "</script><b>x</b>"]
+
+
+def test_per_series_status_and_reason_reach_the_table():
+    hist, cv, fc = synthetic_panel(3)
+    ps = pd.DataFrame({"unique_id": ["S0001"], "length": [40], "status": ["fallback"], "reason": ["too short for look_back 24"]})
+    t = build_payload(history=hist, cv=cv, forecast=fc.assign(model="lstm"), per_series=ps)["table"]
+    assert t["status"] == ["ok", "fallback", "ok"] and t["reason"] == ["", "too short for look_back 24", ""]
