@@ -241,7 +241,7 @@ def _freq(dest, v):
 
 
 RULES = {
-    "epochs": _range(1, 1_000_000), "seeds": _range(1, 100_000), "batch_size": _range(1, 10_000_000),
+    "epochs": _range(1, 1_000_000), "steps": _range(1, 100_000_000), "seeds": _range(1, 100_000), "batch_size": _range(1, 10_000_000),
     "look_back": _range(1, 100_000), "direct_horizon": _range(1, 100_000), "horizon": _range(1, 1_000_000),
     "windows": _range(1, 100_000), "step": _range(1, 1_000_000), "season_length": _range(1, 100_000),
     "patience": _range(0, 1_000_000), "units": _range(1, 16_384), "learning_rate": _range(0, lo_open=True),
@@ -323,8 +323,10 @@ def add_model_flags(p, defaults: dict | None = None):
                    help="default: auto = 8 local, 256 global")
     g.add_argument("--level-norm", choices=["auto", "on", "off"], default="auto",
                    help="subtract each window's last value from its inputs and targets (auto: in global scope)")
-    g.add_argument("--learning-rate", type=_positive_float("--learning-rate"), default=d["learning_rate"])
-    g.add_argument("--seeds", type=_positive_int("--seeds"), default=d["seeds"], help="ensemble size")
+    g.add_argument("--learning-rate", type=_auto_or(_positive_float("--learning-rate")), default=d["learning_rate"],
+                   help="Adam's learning rate (default: auto = 1e-3 local, 3e-3 global)")
+    g.add_argument("--seeds", type=_auto_or(_positive_int("--seeds")), default=d["seeds"],
+                   help="ensemble size (default: auto = 10 local, 5 global)")
     g.add_argument("--strategy", choices=["recursive", "direct"], default=d["strategy"])
     g.add_argument("--direct-horizon", type=_auto_or(_positive_int("--direct-horizon")), default=d["horizon"],
                    help="output width of the direct strategy (default: auto = max(season, 4))")

@@ -16,10 +16,14 @@ NOT_FITTED = "This Forecaster instance is not fitted yet. Call 'fit' with a seri
 SEASONS = {"MS": 12, "ME": 12, "M": 12, "BMS": 12, "BME": 12, "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4,
            "D": 7, "B": 5, "W": 52, "h": 24, "H": 24, "YS": 1, "YE": 1, "Y": 1, "A": 1, "AS": 1}
 SCOPES = ("auto", "local", "global")
-GLOBAL_STEPS = 1000
+GLOBAL_STEPS = 1000       # Adam steps of one global ensemble (chosen on a synthetic panel of another seed)
 GLOBAL_BATCH = 256
+GLOBAL_LR = 3e-3
+GLOBAL_SEEDS = 5
 LOCAL_EPOCHS = 100
 LOCAL_BATCH = 8
+LOCAL_LR = 1e-3           # Keras's Adam default
+LOCAL_SEEDS = 10
 
 
 def season_length_for(freq: str | None) -> int:
@@ -68,7 +72,7 @@ class SettingsMixin:
                "patience", "aggregate", "season_length", "seed", "scope", "level_norm")
 
     def __init__(self, look_back=None, framing="timesteps", units=(16,), stateful=False, epochs=None, steps=None,
-                 batch_size=None, learning_rate=1e-3, seeds=10, strategy="direct", horizon=None,
+                 batch_size=None, learning_rate=None, seeds=None, strategy="direct", horizon=None,
                  transform="auto", diff="auto", scale="standard", calendar=False, validation=0.0, patience=0,
                  aggregate="mean", season_length=None, seed=0, scope="auto", level_norm="auto"):
         self.look_back, self.framing, self.units, self.stateful = look_back, framing, units, stateful
@@ -101,9 +105,7 @@ class SettingsMixin:
         def need(cond, msg):
             if not cond:
                 raise DataError(msg)
-        for name in ("seeds",):
-            _whole(getattr(self, name), name)
-        for name in ("epochs", "steps", "batch_size", "horizon", "look_back", "season_length"):
+        for name in ("seeds", "epochs", "steps", "batch_size", "horizon", "look_back", "season_length"):
             _whole(getattr(self, name), name, allow_none=True)
         _whole(self.seed, "seed", low=0)
         _whole(self.patience, "patience", low=0)
@@ -120,7 +122,7 @@ class SettingsMixin:
         need(self.scope in SCOPES, f"scope must be one of {SCOPES}; got {self.scope!r}")
         need(self.level_norm in ("auto", True, False), f"level_norm must be 'auto', True or False; got {self.level_norm!r}")
         lr = self.learning_rate
-        need(isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0,
+        need(lr is None or isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0,
              f"learning_rate must be a number > 0; got {lr!r}")
         v = self.validation
         need(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1,
@@ -167,10 +169,11 @@ class SettingsMixin:
         if scope == "local" and self.validation > 0:
             n_windows = max((typical_length or 0) - lb - H + 1, 1)
             n_val = max(1, int(math.ceil(self.validation * n_windows)))
-        tc = TrainConfig(epochs=int(epochs), batch_size=int(batch), shuffle=True,
-                         learning_rate=float(self.learning_rate),
+        lr = self.learning_rate or (GLOBAL_LR if scope == "global" else LOCAL_LR)
+        seeds = self.seeds or (GLOBAL_SEEDS if scope == "global" else LOCAL_SEEDS)
+        tc = TrainConfig(epochs=int(epochs), batch_size=int(batch), shuffle=True, learning_rate=float(lr),
                          patience=int(self.patience) if self.validation > 0 else 0, steps=int(steps))
-        return Spec(recipe=rec, scope=scope, train=tc, seeds=int(self.seeds), seed=int(self.seed),
+        return Spec(recipe=rec, scope=scope, train=tc, seeds=int(seeds), seed=int(self.seed),
                     transform=self.transform, scale=self.scale, n_val=n_val,
                     val_frac=float(self.validation) if scope == "global" else 0.0)
 
