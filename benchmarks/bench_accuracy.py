@@ -154,13 +154,14 @@ def main(argv=None) -> None:
     sets = [s for s in sets if not only or s[1] in only or s[0].split()[-1] in only]
 
     warm_up(models, sorted({s[3] for s in sets}))
-    notes, tables, corpus_rows, corpus_secs = set(), [], {}, {}
+    notes, tables, corpus_rows, corpus_secs, corpus_each = set(), [], {}, {}, {}
     for label, group, freq, season, df in sets:
         per_series, seconds, h, n_windows = evaluate_set(label, df, freq, season, models, args, notes)
         per_series.insert(0, "set", group)
         tables.append(per_series)
         if group == "corpus":
             corpus_rows.setdefault(freq, []).append(per_series.drop(columns="set"))
+            corpus_each.setdefault(freq, {})[label.split()[-1]] = seconds
             for m, s in seconds.items():
                 corpus_secs.setdefault(freq, {}).setdefault(m, 0.0)
                 corpus_secs[freq][m] += s
@@ -175,7 +176,8 @@ def main(argv=None) -> None:
             per = pd.concat(rows)
             allrows.append(per)
             print(f"\n== corpus {freq}: {len(per)} series ==")
-            print(per.to_string(float_format="%.3f"))
+            print(per.join(pd.DataFrame.from_dict(corpus_each[freq], orient="index").add_prefix("s_"))
+                  .to_string(float_format="%.3f"))
             print(summary(per, corpus_secs[freq]).to_string(float_format="%.3f"))
         per = pd.concat(allrows)
         total = {m: sum(s.get(m, 0.0) for s in corpus_secs.values()) for m in per.columns}
