@@ -27,7 +27,7 @@ import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "src"))
+sys.path.insert(0, os.environ.get("LSTMCAST_SRC", os.path.join(HERE, "..", "src")))  # which lstmcast to run
 
 from corpus import load_corpus, load_panels  # noqa: E402
 from protocol import plan, series_mase, summary  # noqa: E402

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.join(HERE, "..", "src")
+SRC = os.environ.get("LSTMCAST_SRC", os.path.join(HERE, "..", "src"))   # which lstmcast to run
 H, SEASON = 12, 12
 
 
