@@ -113,10 +113,13 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
         members_ = np.asarray(members_, int)
         pipes = fit_pipes([values[i][: len(values[i]) - nv] for i in members_], spec.transform, d, spec.scale)
         x, t, counts = windows_many(R, pipes, [values[i] for i in members_], np.asarray(phase0)[members_])
-        bounds = np.concatenate([[0], np.cumsum(counts)])
-        for s in range(len(members_)):
-            data.append((x[bounds[s]:bounds[s + 1]], t[bounds[s]:bounds[s + 1]]))
-            where.append((len(groups), s))
+        if spec.scope == "global":
+            data.append((x, t, counts))
+        else:
+            bounds = np.concatenate([[0], np.cumsum(counts)])
+            for s in range(len(members_)):
+                data.append((x[bounds[s]:bounds[s + 1]], t[bounds[s]:bounds[s + 1]]))
+                where.append((len(groups), s))
         groups.append(Group(members_, pipes, {}))
     from ..engine.plan import check_training
     if spec.scope == "local":
@@ -140,16 +143,18 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
         ens.extra["diverged"] = diverged
         return ens
     else:
-        xs, ts, xv, tv = [], [], [], []
-        for x, t in data:
-            k = int(np.ceil(spec.val_frac * len(x))) if spec.val_frac > 0 else 0
-            xs.append(x[: len(x) - k]), ts.append(t[: len(t) - k])
-            xv.append(x[len(x) - k:]), tv.append(t[len(t) - k:])
-        x, t = np.concatenate(xs), np.concatenate(ts)
+        x = data[0][0] if len(data) == 1 else np.concatenate([d[0] for d in data])
+        t = data[0][1] if len(data) == 1 else np.concatenate([d[1] for d in data])
+        counts = np.concatenate([d[2] for d in data])
+        xv = tv = None
+        if spec.val_frac > 0:       # each series' last windows are its validation tail
+            k = np.ceil(spec.val_frac * counts).astype(int)
+            pos = np.arange(len(x)) - np.repeat(np.cumsum(counts) - counts, counts)
+            val = pos >= np.repeat(counts - k, counts)
+            x, t, xv, tv = x[~val], t[~val], x[val], t[val]
         check_training(spec, len(x), 1)
-        xv, tv = np.concatenate(xv), np.concatenate(tv)
         params, metrics = train_global(R, spec.train, x, t, spec.seeds, spec.seed,
-                                       xv if len(xv) else None, tv if len(tv) else None)
+                                       xv if xv is not None and len(xv) else None, tv)
         _check_loss(metrics["loss"], spec)
         for g in groups:
             g.params = params

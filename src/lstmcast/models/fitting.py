@@ -96,8 +96,9 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
     else:
         diffs = [diffs[i] for i in idx] if isinstance(diffs, dict) else list(diffs)
     keep = [j for j, i in enumerate(idx) if len(panel.values[i]) >= min_length(spec, diffs[j])]
+    kept = set(keep)
     for j, i in enumerate(idx):
-        if j not in set(keep):
+        if j not in kept:
             panel.set_status(i, "too_short", f"{len(panel.values[i])} values are too few for differencing "
                              f"{list(diffs[j])}")
     idx = idx[keep]

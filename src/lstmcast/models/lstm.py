@@ -103,7 +103,11 @@ def _keys(seed: int, seeds: int):
 
 
 def _pad_rows(a, n):
-    return np.concatenate([a, np.zeros((n - len(a), *a.shape[1:]), a.dtype)]) if len(a) < n else a
+    if len(a) >= n:
+        return a
+    out = np.zeros((n, *a.shape[1:]), a.dtype)
+    out[:len(a)] = a
+    return out
 
 
 def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None):
@@ -243,19 +247,20 @@ def windows_many(rec: Recipe, pipes: Pipes, values, phase0):
     if counts.sum() == 0:
         x0, t0 = windows(rec, pipes.take([0]), values[0][:0], 0)
         return x0, t0, counts
-    Z = pipes.forward(padded(values, lengths))                          # (R, n_max - D)
+    Z = pipes.forward(padded(values, lengths)).astype(np.float32)      # (R, n_max - D)
     span = np.lib.stride_tricks.sliding_window_view(Z, L + H, axis=1)   # (R, S, L + H)
     r, s = np.nonzero(np.arange(span.shape[1])[None, :] < counts[:, None])
     win = span[r, s]                                                    # (W, L + H), row-major: by series
-    off = win[:, L - 1].copy() if rec.level_norm else np.zeros(len(win))
-    feats = [(win[:, :L] - off[:, None])[..., None]]
+    off = win[:, L - 1:L].copy() if rec.level_norm else np.zeros((len(win), 1), np.float32)
+    win -= off
     if rec.calendar and rec.m > 1:
         ends = s + D + L - 1                                            # raw index of the last input value
         pos = (np.asarray(phase0)[r][:, None] + ends[:, None] - np.arange(L)[::-1]) % rec.m
         ang = 2 * np.pi * pos / rec.m
-        feats += [np.sin(ang)[..., None], np.cos(ang)[..., None]]
-    x = np.concatenate(feats, axis=-1)
+        x = np.stack([win[:, :L], np.sin(ang), np.cos(ang)], axis=-1)
+    else:
+        x = win[:, :L, None]
     if rec.framing == "window":
         x = x.reshape(len(x), 1, -1)
-    t = win[:, L:] - off[:, None]
-    return x.astype(np.float32), t.astype(np.float32), counts
+    t = win[:, L:]
+    return np.ascontiguousarray(x, np.float32), np.ascontiguousarray(t, np.float32), counts
