@@ -103,18 +103,10 @@ CLI = [sys.executable, "-c", "import signal, sys; signal.signal(signal.SIGINT, s
        "from lstmcast.cli import main; sys.exit(main())"]
 
 
-def _interrupt(p, limit=120):
-    """Ctrl-C, repeated each second until the process ends (a signal landing inside XLA's compiler can
-    be swallowed there, as a user's first Ctrl-C sometimes is)."""
-    t0 = time.time()
-    while p.poll() is None and time.time() - t0 < limit:
-        time.sleep(0.5)
-        p.send_signal(signal.SIGINT)
-        try:
-            return p.communicate(timeout=1)
-        except subprocess.TimeoutExpired:
-            pass
-    return p.communicate(timeout=10)
+def _interrupt(p):
+    """One Ctrl-C; the process must end within a minute."""
+    p.send_signal(signal.SIGINT)
+    return p.communicate(timeout=60)
 
 
 def _wait_for(proc, text, limit=60):

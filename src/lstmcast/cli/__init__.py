@@ -31,9 +31,28 @@ def _version() -> str:
     return __version__
 
 
+def _on_sigint(signum, frame):
+    """Ctrl-C as KeyboardInterrupt, but never inside a garbage-collector callback (Python would print
+    'Exception ignored ... Traceback' there and go on): then it is delivered again 50 ms later."""
+    f = frame
+    while f is not None:
+        if f.f_code.co_name.endswith("gc_callback"):
+            import os
+            import threading
+            threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+            return
+        f = f.f_back
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
+    import signal
+    import threading
     parser = build_parser()
     a = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not where Ctrl-C is ignored
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         return a.func(a)
     except LstmcastError as e:
@@ -42,6 +61,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("lstmcast: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if signal.getsignal(signal.SIGINT) is _on_sigint:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 if __name__ == "__main__":
