@@ -139,11 +139,13 @@ def test_ctrl_c_during_forecast_writes_nothing(tmp_path):
     y = pd.Series(100 + np.sin(np.arange(48) / 2) * 10 + np.arange(48),
                   index=pd.date_range("2000-01-01", periods=48, freq="h"))
     Forecaster(epochs=1, seeds=2, diff=(1,), strategy="recursive", transform="none").fit(y).save(tmp_path / "m")
+    y.rename("y").rename_axis("ds").to_csv(tmp_path / "d.csv")    # no newer rows: only to get a note
     p = subprocess.Popen([*CLI, "forecast", "--model", str(tmp_path / "m"), "--horizon", "200000",
-                          "--out", str(tmp_path / "f.csv")],
+                          "--out", str(tmp_path / "f.csv"), "--data", str(tmp_path / "d.csv")],
                          stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=ENV)
-    time.sleep(6)
+    _wait_for(p, "48 values")
+    time.sleep(0.5)
     out, err = _interrupt(p)
     assert p.returncode == 130, err
     assert "Traceback" not in err and err.strip().splitlines()[-1] == "lstmcast: interrupted"
-    assert sorted(os.listdir(tmp_path)) == ["m"]
+    assert sorted(os.listdir(tmp_path)) == ["d.csv", "m"]

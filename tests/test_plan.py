@@ -98,9 +98,9 @@ def test_seed_chunks_give_the_same_models(cap):
     """Over a cap, the seeds train in chunks; each member equals the one trained all at once."""
     y = pd.Series(100 + 10 * np.sin(np.arange(40) / 2) + np.arange(40),
                   index=pd.date_range("2000-01-01", periods=40, freq="MS"))
-    kw = dict(epochs=2, seeds=4, units=(64,), batch_size=256, diff=(1,), horizon=2)
+    kw = dict(epochs=1, seeds=4, units=(8,), batch_size=64, diff=(1,), horizon=2, look_back=4)
     whole = Forecaster(**kw).fit(y)
-    per = plan.estimate(30, 4, 12, 1, (64,), 2, 256, epochs=2)
+    per = plan.estimate(34, 4, 4, 1, (8,), 2, 64, epochs=1)
     cap(per.bytes_peak - per.per_model_bytes * 2)       # room for 2 of the 4 models at a time
     assert plan.check_fits(per) == 2
     chunked = Forecaster(**kw).fit(y)
