@@ -453,3 +453,25 @@ def test_out_is_a_folder(tmp_path, model):
 def test_model_in_missing_folder(tmp_path, csv):
     check_error(*run_cli("fit", csv, "--model", tmp_path / "no" / "m", *FAST),
                 r"m: folder '.*no' does not exist")
+
+
+def test_memory_exhausted_anyway_is_one_line(tmp_path, csv, monkeypatch):
+    """The safety net behind the plan: an allocation failure inside the work is one line, exit 2."""
+    def oom(*a, **k):
+        raise MemoryError("Unable to allocate 1.00 PiB")
+    monkeypatch.setattr(Forecaster, "_train", oom)
+    check_error(*run_cli("fit", csv, "--model", tmp_path / "m", *FAST),
+                r"^lstmcast: error: out of memory; lower --seeds, --units, --batch-size or --horizon")
+    assert os.listdir(tmp_path) == []
+
+
+def test_forecaster_params_never_leaks_argument_type_errors():
+    import argparse
+    from lstmcast.cli.common import forecaster_params
+    from lstmcast.errors import UsageError
+    a = argparse.Namespace(**{k: None for k in ("look_back", "framing", "units", "stateful", "epochs", "batch_size",
+                                                "learning_rate", "seeds", "strategy", "direct_horizon", "transform",
+                                                "scale", "calendar", "validation", "patience", "aggregate",
+                                                "season_length", "seed")}, diff="12,x")
+    with pytest.raises(UsageError, match=r"^--diff must be whole numbers separated by commas; got '12,x'$"):
+        forecaster_params(a)

@@ -61,6 +61,12 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("lstmcast: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:   # the resource plan's safety net: memory exhausted anyway
+        if not (isinstance(e, MemoryError) or "RESOURCE_EXHAUSTED" in str(e)[:2000]):
+            raise
+        print("lstmcast: error: out of memory; lower --seeds, --units, --batch-size or --horizon "
+              "(or set --max-memory below the memory this machine has free)", file=sys.stderr)
+        return 2
     finally:
         if signal.getsignal(signal.SIGINT) is _on_sigint:
             signal.signal(signal.SIGINT, signal.default_int_handler)

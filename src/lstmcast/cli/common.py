@@ -312,7 +312,10 @@ def add_model_flags(p, defaults: dict | None = None):
 
 def forecaster_params(a) -> dict:
     text = a.diff.strip().lower()
-    diff = () if text in ("none", "") else "auto" if text == "auto" else _int_list("--diff")(a.diff)
+    try:
+        diff = () if text in ("none", "") else "auto" if text == "auto" else _int_list("--diff")(a.diff)
+    except argparse.ArgumentTypeError as e:   # checked by _diff_spec already; never a traceback
+        raise UsageError(str(e)) from None
     return dict(look_back=a.look_back, framing=a.framing, units=a.units, stateful=a.stateful,
                 epochs=a.epochs, batch_size=a.batch_size, learning_rate=a.learning_rate, seeds=a.seeds,
                 strategy=a.strategy, horizon=a.direct_horizon, transform=a.transform, diff=diff, scale=a.scale, calendar=a.calendar,
