@@ -387,6 +387,7 @@ CONFIG_CASES = {
                                                                  r"log transform"),
     "config is a list": (lambda cfg: cfg.clear(), r"config\.json: not a lstmcast model config"),
     "version 0": (_set(["format_version"], 0), r"format_version: expected a whole number in \[1, 1\], got 0"),
+    "version missing": (_drop(["format_version"]), r"config\.json: format_version: present \(the key is missing\)"),
 }
 
 

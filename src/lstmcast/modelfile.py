@@ -79,7 +79,7 @@ def load(cls, path):
     if not isinstance(config, dict) or config.get("format") != "lstmcast-model":
         raise DataError(f"{path}/config.json: not a lstmcast model config")
     version = config.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if isinstance(version, int) and version > FORMAT_VERSION:   # other bad versions: check_config says
         raise DataError(f"{path}: model format version {version!r} is newer than this lstmcast reads "
                         f"({FORMAT_VERSION}); upgrade lstmcast")
     check_config(config, f"{path}/config.json")   # every key, type, range and agreement (modelcheck.CONFIG)
