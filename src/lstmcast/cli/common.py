@@ -265,8 +265,10 @@ def validate(a):
     for check in CHECKS:
         check(a)
     if hasattr(a, "max_memory"):
-        from ..engine.plan import set_max_memory
+        from ..engine.plan import set_max_memory, set_reporter
         set_max_memory(a.max_memory)
+        quiet = getattr(a, "quiet", False) or getattr(a, "json", False)
+        set_reporter(None if quiet else Console().note)
 
 
 def add_resource_flags(p):

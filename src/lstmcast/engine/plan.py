@@ -82,6 +82,13 @@ def estimate(n_windows: int, seeds: int, look_back: int, n_features: int, units,
 # MEMORY AVAILABLE -------------------------------------------------------------------------------
 
 _DEFAULT_MAX = {"bytes": None}     # set by the CLI's --max-memory
+_REPORT = {"fn": None}              # set by the CLI: where "this will take a while" notes go
+BIG_FLOPS = 1e11                    # about a minute of these small LSTM steps on a laptop core
+
+
+def set_reporter(fn):
+    """A callable receiving one-line notes about long requests (None: silent)."""
+    _REPORT["fn"] = fn
 
 
 def set_max_memory(n_bytes: int | None):
@@ -132,6 +139,8 @@ def check_fits(plan: Plan, max_memory: int | None = None, what: str = "this requ
     Raises a one-line DataError saying what is needed, what there is and which flag to lower when
     even one model at a time does not fit.
     """
+    if _REPORT["fn"] is not None and plan.flops > BIG_FLOPS:
+        _REPORT["fn"](f"{what}: a long run ({plan.describe()}); Ctrl-C stops it cleanly")
     user = max_memory if max_memory is not None else _DEFAULT_MAX["bytes"]
     limit = int(user) if user is not None else int(0.8 * available_memory())
     if plan.bytes_peak <= limit:
