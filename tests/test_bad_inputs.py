@@ -476,3 +476,8 @@ def test_forecaster_params_never_leaks_argument_type_errors():
                                                 "season_length", "seed")}, diff="12,x")
     with pytest.raises(UsageError, match=r"^--diff must be whole numbers separated by commas; got '12,x'$"):
         forecaster_params(a)
+
+
+def test_max_memory_does_not_outlive_the_command(tmp_path, csv):
+    run_cli("fit", csv, "--model", tmp_path / "m", *FAST, "--max-memory", "1K")
+    assert plan._DEFAULT_MAX["bytes"] is None and plan._REPORT["fn"] is None

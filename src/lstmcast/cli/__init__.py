@@ -48,8 +48,13 @@ def _on_sigint(signum, frame):
 def main(argv=None) -> int:
     import signal
     import threading
+    from ..engine.plan import set_max_memory, set_reporter
     parser = build_parser()
-    a = parser.parse_args(argv)
+    try:
+        a = parser.parse_args(argv)        # parsing sets --max-memory and the reporter (common.validate)
+    except SystemExit:
+        set_max_memory(None), set_reporter(None)
+        raise
     if threading.current_thread() is threading.main_thread() and \
             signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not where Ctrl-C is ignored
         signal.signal(signal.SIGINT, _on_sigint)
@@ -70,6 +75,7 @@ def main(argv=None) -> int:
     finally:
         if signal.getsignal(signal.SIGINT) is _on_sigint:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        set_max_memory(None), set_reporter(None)   # no cap leaks into later API calls in this process
 
 
 if __name__ == "__main__":
