@@ -481,3 +481,11 @@ def test_forecaster_params_never_leaks_argument_type_errors():
 def test_max_memory_does_not_outlive_the_command(tmp_path, csv):
     run_cli("fit", csv, "--model", tmp_path / "m", *FAST, "--max-memory", "1K")
     assert plan._DEFAULT_MAX["bytes"] is None and plan._REPORT["fn"] is None
+
+
+def test_tutorial_resource_plan(tmp_path):
+    check_error(*run_cli("tutorial", "--seeds", "100000", "--epochs", "10", "--framing", "stacked",
+                         "--max-memory", "10M", "--out", tmp_path / "t"),
+                r"the tutorial's stacked framing with 100000 seeds x 10 epochs needs about .* 10\.0 MiB --max-memory; "
+                r"lower --seeds")
+    assert not (tmp_path / "t").exists()

@@ -132,12 +132,13 @@ def parse_bytes(text: str) -> int:
     return int(num * mult)
 
 
-def check_fits(plan: Plan, max_memory: int | None = None, what: str = "this request") -> int:
+def check_fits(plan: Plan, max_memory: int | None = None, what: str = "this request",
+               chunkable: bool = True) -> int:
     """How many chunks (over the models: seeds x series) make `plan` fit in memory: 1 = all at once.
 
     The limit is `max_memory`, else the CLI's --max-memory, else 80% of the memory available now.
     Raises a one-line DataError saying what is needed, what there is and which flag to lower when
-    even one model at a time does not fit.
+    even one model at a time does not fit (or, with chunkable=False, when all at once do not).
     """
     if _REPORT["fn"] is not None and plan.flops > BIG_FLOPS:
         _REPORT["fn"](f"{what}: a long run ({plan.describe()}); Ctrl-C stops it cleanly")
@@ -147,9 +148,9 @@ def check_fits(plan: Plan, max_memory: int | None = None, what: str = "this requ
         return 1
     fixed = plan.bytes_peak - plan.per_model_bytes * plan.models
     per_chunk = (limit - fixed) // plan.per_model_bytes if plan.per_model_bytes else 0
-    if per_chunk >= 1 and plan.models > 1:
+    if per_chunk >= 1 and plan.models > 1 and chunkable:
         return -(-plan.models // per_chunk)
-    big = max(plan.parts, key=plan.parts.get)
+    big = max(plan.parts, key=plan.parts.get) if per_chunk < 1 or plan.models == 1 else "shuffled"
     where = "--max-memory" if user is not None else "available"
     raise DataError(f"{what} needs about {fmt_bytes(plan.bytes_peak)} of memory (mostly {big}: "
                     f"{fmt_bytes(plan.parts[big])}), {fmt_bytes(limit)} {where}; lower {plan.flags[big]}"
