@@ -96,8 +96,29 @@ def set_max_memory(n_bytes: int | None):
     _DEFAULT_MAX["bytes"] = None if n_bytes is None else int(n_bytes)
 
 
+def device_memory() -> int | None:
+    """Free bytes on the accelerator JAX computes on (its allocator's limit minus what is in use), or
+    None on CPU or when the backend does not say. Looks only if jax is already imported."""
+    import sys
+    jax = sys.modules.get("jax")
+    if jax is None:
+        return None
+    try:
+        dev = jax.devices()[0]
+        stats = dev.memory_stats() if dev.platform != "cpu" else None
+        if stats and "bytes_limit" in stats:
+            return max(int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0)), 0)
+    except Exception:   # no backend yet, or a backend without memory stats: use host memory
+        return None
+    return None
+
+
 def available_memory() -> int:
-    """Bytes this process can still allocate: MemAvailable, lowered by a cgroup (container) limit."""
+    """Bytes this process can still allocate: the accelerator's free memory when JAX runs on one,
+    else MemAvailable, lowered by a cgroup (container) limit."""
+    dev = device_memory()
+    if dev is not None:
+        return dev
     avail = None
     try:
         with open("/proc/meminfo") as f:
