@@ -387,6 +387,7 @@ CONFIG_CASES = {
                                                                  r"log transform"),
     "config is a list": (lambda cfg: cfg.clear(), r"config\.json: not a lstmcast model config"),
     "version 0": (_set(["format_version"], 0), r"format_version: expected a whole number in \[1, 1\], got 0"),
+    "version missing": (_drop(["format_version"]), r"config\.json: format_version: present \(the key is missing\)"),
 }
 
 
@@ -453,3 +454,38 @@ def test_out_is_a_folder(tmp_path, model):
 def test_model_in_missing_folder(tmp_path, csv):
     check_error(*run_cli("fit", csv, "--model", tmp_path / "no" / "m", *FAST),
                 r"m: folder '.*no' does not exist")
+
+
+def test_memory_exhausted_anyway_is_one_line(tmp_path, csv, monkeypatch):
+    """The safety net behind the plan: an allocation failure inside the work is one line, exit 2."""
+    def oom(*a, **k):
+        raise MemoryError("Unable to allocate 1.00 PiB")
+    monkeypatch.setattr(Forecaster, "_train", oom)
+    check_error(*run_cli("fit", csv, "--model", tmp_path / "m", *FAST),
+                r"^lstmcast: error: out of memory; lower --seeds, --units, --batch-size or --horizon")
+    assert os.listdir(tmp_path) == []
+
+
+def test_forecaster_params_never_leaks_argument_type_errors():
+    import argparse
+    from lstmcast.cli.common import forecaster_params
+    from lstmcast.errors import UsageError
+    a = argparse.Namespace(**{k: None for k in ("look_back", "framing", "units", "stateful", "epochs", "batch_size",
+                                                "learning_rate", "seeds", "strategy", "direct_horizon", "transform",
+                                                "scale", "calendar", "validation", "patience", "aggregate",
+                                                "season_length", "seed")}, diff="12,x")
+    with pytest.raises(UsageError, match=r"^--diff must be whole numbers separated by commas; got '12,x'$"):
+        forecaster_params(a)
+
+
+def test_max_memory_does_not_outlive_the_command(tmp_path, csv):
+    run_cli("fit", csv, "--model", tmp_path / "m", *FAST, "--max-memory", "1K")
+    assert plan._DEFAULT_MAX["bytes"] is None and plan._REPORT["fn"] is None
+
+
+def test_tutorial_resource_plan(tmp_path):
+    check_error(*run_cli("tutorial", "--seeds", "100000", "--epochs", "10", "--framing", "stacked",
+                         "--max-memory", "10M", "--out", tmp_path / "t"),
+                r"the tutorial's stacked framing with 100000 seeds x 10 epochs needs about .* 10\.0 MiB --max-memory; "
+                r"lower --seeds")
+    assert not (tmp_path / "t").exists()

@@ -151,5 +151,4 @@ VALUES = st.one_of(st.text(max_size=12), st.integers(-10**30, 10**30).map(str),
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=st.sampled_from(WALK), value=VALUES)
 def test_random_values(world, no_heavy_work, case, value):
-    d, csv = world
     run_case(*case, value, *world)

@@ -1,5 +1,6 @@
 """The resource plan: the estimate against a measured peak, the refusals, chunking over seeds."""
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -98,9 +99,9 @@ def test_seed_chunks_give_the_same_models(cap):
     """Over a cap, the seeds train in chunks; each member equals the one trained all at once."""
     y = pd.Series(100 + 10 * np.sin(np.arange(40) / 2) + np.arange(40),
                   index=pd.date_range("2000-01-01", periods=40, freq="MS"))
-    kw = dict(epochs=2, seeds=4, units=(64,), batch_size=256, diff=(1,), horizon=2)
+    kw = dict(epochs=1, seeds=4, units=(8,), batch_size=64, diff=(1,), horizon=2, look_back=4)
     whole = Forecaster(**kw).fit(y)
-    per = plan.estimate(30, 4, 12, 1, (64,), 2, 256, epochs=2)
+    per = plan.estimate(34, 4, 4, 1, (8,), 2, 64, epochs=1)
     cap(per.bytes_peak - per.per_model_bytes * 2)       # room for 2 of the 4 models at a time
     assert plan.check_fits(per) == 2
     chunked = Forecaster(**kw).fit(y)
@@ -114,3 +115,17 @@ def test_forecast_past_the_calendar():
     fc = Forecaster(epochs=1, seeds=1, diff=(1,)).fit(y)
     with pytest.raises(DataError, match=r"^--horizon 300 runs past the last date pandas can represent"):
         fc.forecast(300)
+
+
+def test_long_requests_are_announced():
+    notes = []
+    plan.set_reporter(notes.append)
+    try:
+        plan.check_fits(plan.estimate(10**5, 100, 24, 1, (64,), 12, 8, epochs=1000), max_memory=1 << 40,
+                        what="training 100 LSTMs")
+        plan.check_fits(plan.estimate(100, 1, 12, 1, (16,), 12, 8, epochs=10), max_memory=1 << 40)
+    finally:
+        plan.set_reporter(None)
+    # 6 x 4*64*(1+64) multiply-adds x 24 steps x 100000 windows x 1000 epochs x 100 models = 2.4e16
+    assert len(notes) == 1 and re.fullmatch(r"training 100 LSTMs: a long run \(~.* of memory, ~2\.4e\+16 flops\); "
+                                            r"Ctrl-C stops it cleanly", notes[0]), notes

@@ -80,7 +80,6 @@ def Opt(inner):
     def check(v, path):
         if v is not None:
             inner(v, path)
-    check.optional = True
     return check
 
 
@@ -108,8 +107,8 @@ def List(item, min_len=0, max_len=10_000_000):
 
 
 def Dict(schema=None, values=None, optional=(), extra=False):
-    """A JSON object: the keys of `schema` (required unless in `optional` or wrapped in Opt and absent is
-    allowed via `optional`), each value checked; or any string keys with `values` checking each value."""
+    """A JSON object. With `schema` (key -> validator): every key required unless named in `optional`,
+    each value checked, unknown keys refused unless `extra`. Without: any keys, `values` checks each value."""
     def check(v, path):
         if not isinstance(v, dict):
             _fail(path, "an object {...}", v)

@@ -97,7 +97,7 @@ def _read(path):
     if not isinstance(config, dict) or config.get("format") != "lstmcast-model":
         raise DataError(f"{path}/config.json: not a lstmcast model config")
     version = config.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if isinstance(version, int) and version > FORMAT_VERSION:   # other bad versions: check_config says
         raise DataError(f"{path}: model format version {version!r} is newer than this lstmcast reads "
                         f"({FORMAT_VERSION}); upgrade lstmcast")
     if version < FORMAT_VERSION:

@@ -37,11 +37,35 @@ def _version() -> str:
     return __version__
 
 
+def _on_sigint(signum, frame):
+    """Ctrl-C as KeyboardInterrupt, but never inside a garbage-collector callback (Python would print
+    'Exception ignored ... Traceback' there and go on): then it is delivered again 50 ms later."""
+    f = frame
+    while f is not None:
+        if f.f_code.co_name.endswith("gc_callback"):
+            import os
+            import threading
+            threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+            return
+        f = f.f_back
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
+    import signal
+    import threading
+    from ..engine.plan import set_max_memory, set_reporter
     args = sys.argv[1:] if argv is None else list(argv)
     first = next((x for x in args if not x.startswith("-")), None)
     parser = build_parser(first if first in COMMANDS else None)
-    a = parser.parse_args(args)
+    try:
+        a = parser.parse_args(args)        # parsing sets --max-memory and the reporter (common.validate)
+    except SystemExit:
+        set_max_memory(None), set_reporter(None)
+        raise
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not where Ctrl-C is ignored
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         return a.func(a)
     except LstmcastError as e:
@@ -50,6 +74,16 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("lstmcast: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:   # the resource plan's safety net: memory exhausted anyway
+        if not (isinstance(e, MemoryError) or "RESOURCE_EXHAUSTED" in str(e)[:2000]):
+            raise
+        print("lstmcast: error: out of memory; lower --seeds, --units, --batch-size or --horizon "
+              "(or set --max-memory below the memory this machine has free)", file=sys.stderr)
+        return 2
+    finally:
+        if signal.getsignal(signal.SIGINT) is _on_sigint:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        set_max_memory(None), set_reporter(None)   # no cap leaks into later API calls in this process
 
 
 if __name__ == "__main__":

@@ -292,8 +292,10 @@ def validate(a):
     for check in CHECKS:
         check(a)
     if hasattr(a, "max_memory"):
-        from ..engine.plan import set_max_memory
+        from ..engine.plan import set_max_memory, set_reporter
         set_max_memory(a.max_memory)
+        quiet = getattr(a, "quiet", False) or getattr(a, "json", False)
+        set_reporter(None if quiet else Console().note)
 
 
 def add_resource_flags(p):
@@ -350,7 +352,10 @@ def add_model_flags(p, defaults: dict | None = None):
 
 def forecaster_params(a) -> dict:
     text = a.diff.strip().lower()
-    diff = () if text in ("none", "") else "auto" if text == "auto" else _int_list("--diff")(a.diff)
+    try:
+        diff = () if text in ("none", "") else "auto" if text == "auto" else _int_list("--diff")(a.diff)
+    except argparse.ArgumentTypeError as e:   # checked by _diff_spec already; never a traceback
+        raise UsageError(str(e)) from None
     return dict(look_back=a.look_back, framing=a.framing, units=a.units, stateful=a.stateful,
                 epochs=a.epochs, steps=a.steps, batch_size=a.batch_size, scope=a.scope,
                 level_norm={"auto": "auto", "on": True, "off": False}[a.level_norm], learning_rate=a.learning_rate, seeds=a.seeds,

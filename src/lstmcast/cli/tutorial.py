@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from ..errors import UsageError
-from .common import Console, _positive_int
+from .common import Console, _positive_int, add_resource_flags
 
 
 def cmd_tutorial(a) -> int:
@@ -23,6 +23,13 @@ def cmd_tutorial(a) -> int:
     try:
         from ..tutorial import run_framing, to_json, warm_framings
         y = datasets.airline_values()
+        from ..engine.plan import check_fits, estimate
+        from ..tutorial import PRESETS
+        for name in names:   # the resource plan of the largest framing run (96 training months, batch 1)
+            lb, framing, units, _ = PRESETS[name]
+            check_fits(estimate(96, a.seeds, lb, 1, units, 1, 1, epochs=a.epochs, framing=framing),
+                       what=f"the tutorial's {name} framing with {a.seeds} seeds x {a.epochs} epochs",
+                       chunkable=False)
         mode = "faithful" if a.faithful else "default"
         con.note(f"lstmcast tutorial: {len(names)} framing(s) x {a.seeds} seeds x {a.epochs} epochs, {mode} mode "
                  f"(train months: 96, test months: 48)")
@@ -78,4 +85,5 @@ def register(sub):
     t.add_argument("--force", action="store_true", help="write into an --out folder that exists")
     t.add_argument("--json", action="store_true", help="print one JSON document and nothing else")
     t.add_argument("--quiet", action="store_true")
+    add_resource_flags(t)
     t.set_defaults(func=cmd_tutorial)

@@ -82,6 +82,13 @@ def estimate(n_windows: int, seeds: int, look_back: int, n_features: int, units,
 # MEMORY AVAILABLE -------------------------------------------------------------------------------
 
 _DEFAULT_MAX = {"bytes": None}     # set by the CLI's --max-memory
+_REPORT = {"fn": None}              # set by the CLI: where "this will take a while" notes go
+BIG_FLOPS = 1e11                    # about a minute of these small LSTM steps on a laptop core
+
+
+def set_reporter(fn):
+    """A callable receiving one-line notes about long requests (None: silent)."""
+    _REPORT["fn"] = fn
 
 
 def set_max_memory(n_bytes: int | None):
@@ -89,8 +96,29 @@ def set_max_memory(n_bytes: int | None):
     _DEFAULT_MAX["bytes"] = None if n_bytes is None else int(n_bytes)
 
 
+def device_memory() -> int | None:
+    """Free bytes on the accelerator JAX computes on (its allocator's limit minus what is in use), or
+    None on CPU or when the backend does not say. Looks only if jax is already imported."""
+    import sys
+    jax = sys.modules.get("jax")
+    if jax is None:
+        return None
+    try:
+        dev = jax.devices()[0]
+        stats = dev.memory_stats() if dev.platform != "cpu" else None
+        if stats and "bytes_limit" in stats:
+            return max(int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0)), 0)
+    except Exception:   # no backend yet, or a backend without memory stats: use host memory
+        return None
+    return None
+
+
 def available_memory() -> int:
-    """Bytes this process can still allocate: MemAvailable, lowered by a cgroup (container) limit."""
+    """Bytes this process can still allocate: the accelerator's free memory when JAX runs on one,
+    else MemAvailable, lowered by a cgroup (container) limit."""
+    dev = device_memory()
+    if dev is not None:
+        return dev
     avail = None
     try:
         with open("/proc/meminfo") as f:
@@ -125,22 +153,25 @@ def parse_bytes(text: str) -> int:
     return int(num * mult)
 
 
-def check_fits(plan: Plan, max_memory: int | None = None, what: str = "this request") -> int:
+def check_fits(plan: Plan, max_memory: int | None = None, what: str = "this request",
+               chunkable: bool = True) -> int:
     """How many chunks (over the models: seeds x series) make `plan` fit in memory: 1 = all at once.
 
     The limit is `max_memory`, else the CLI's --max-memory, else 80% of the memory available now.
     Raises a one-line DataError saying what is needed, what there is and which flag to lower when
-    even one model at a time does not fit.
+    even one model at a time does not fit (or, with chunkable=False, when all at once do not).
     """
+    if _REPORT["fn"] is not None and plan.flops > BIG_FLOPS:
+        _REPORT["fn"](f"{what}: a long run ({plan.describe()}); Ctrl-C stops it cleanly")
     user = max_memory if max_memory is not None else _DEFAULT_MAX["bytes"]
     limit = int(user) if user is not None else int(0.8 * available_memory())
     if plan.bytes_peak <= limit:
         return 1
     fixed = plan.bytes_peak - plan.per_model_bytes * plan.models
     per_chunk = (limit - fixed) // plan.per_model_bytes if plan.per_model_bytes else 0
-    if per_chunk >= 1 and plan.models > 1:
+    if per_chunk >= 1 and plan.models > 1 and chunkable:
         return -(-plan.models // per_chunk)
-    big = max(plan.parts, key=plan.parts.get)
+    big = max(plan.parts, key=plan.parts.get) if per_chunk < 1 or plan.models == 1 else "shuffled"
     where = "--max-memory" if user is not None else "available"
     raise DataError(f"{what} needs about {fmt_bytes(plan.bytes_peak)} of memory (mostly {big}: "
                     f"{fmt_bytes(plan.parts[big])}), {fmt_bytes(limit)} {where}; lower {plan.flags[big]}"
