@@ -46,6 +46,7 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
     cuts = cuts[usable]
     frames, models = [], []
     first = None
+    pad = _largest_window_count(fc, sub, cuts[:, -1])
     for w in range(n_windows):
         if w > 0 and not refit:
             frames.append(_frozen_window(first, sub, cuts[:, w], h, members))
@@ -55,10 +56,10 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
         clone = type(fc)(**fc.get_params())
         say(f"backtest window {w + 1}/{n_windows}: fitting on data up to each series' cut-off ...")
         if first is None:
-            fit_panel(clone, part, progress=say)
+            fit_panel(clone, part, progress=say, pad_windows=pad)
             first = clone
         else:
-            fit_panel(clone, part, progress=say, scope=first.scope_,
+            fit_panel(clone, part, progress=say, scope=first.scope_, pad_windows=pad,
                       diffs={i: first.diffs_.get(i, fc.global_diff()) for i in range(len(part))})
         f = clone.forecast(h, level=levels or None, members=members)
         frames.append(_attach(f, sub, cuts[:, w], h))
@@ -67,6 +68,26 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
     fc.cv_models_ = pd.concat(models, ignore_index=True)
     fc.cv_first_ = first
     return cv
+
+
+def _largest_window_count(fc, panel, last_cut) -> dict:
+    """Training windows of the last (longest) cut-off: every window pads to it, so the refits of a
+    backtest share their compiled programs (global: the pooled count; local: the longest series)."""
+    from .settings import season_length_for
+    m = int(fc.season_length or season_length_for(panel.freq))
+    if not refit_shares(fc):
+        return {}
+    n = np.asarray(last_cut) + 1
+    out = {}
+    for scope in ("local", "global"):
+        rec = fc.spec(scope, m).recipe
+        per = np.maximum(n - rec.look_back - rec.h + 1, 0)
+        out[scope] = int(per.sum()) if scope == "global" else int(per.max(initial=0))
+    return out
+
+
+def refit_shares(fc) -> bool:
+    return fc.validation == 0
 
 
 def _rename(f):

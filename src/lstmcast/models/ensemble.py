@@ -33,6 +33,7 @@ class Spec:
     scale: str
     n_val: int = 0                   # local: validation windows per series (early stopping)
     val_frac: float = 0.0            # global: fraction of each series' last windows held out
+    pad_windows: int = 0             # pad training windows to at least this many (backtest windows share programs)
 
 
 @dataclass
@@ -128,7 +129,7 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
             params, metrics = _train_local_val(spec, data)
         else:
             params, metrics = train_local(R, spec.train, data, spec.seeds, spec.seed, progress, one_bucket,
-                                          max_chunk=max(1, 128 // chunks))
+                                          max_chunk=max(1, 128 // chunks), pad_to=spec.pad_windows)
         finite = np.isfinite(metrics["loss"]).reshape(len(data), -1).all(axis=1)          # (S,)
         _check_loss(metrics["loss"][finite] if finite.any() else metrics["loss"], spec)
         diverged = [int(groups[a].idx[b]) for k, (a, b) in enumerate(where) if not finite[k]]
@@ -154,7 +155,7 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
             x, t, xv, tv = x[~val], t[~val], x[val], t[val]
         check_training(spec, len(x), 1)
         params, metrics = train_global(R, spec.train, x, t, spec.seeds, spec.seed,
-                                       xv if xv is not None and len(xv) else None, tv)
+                                       xv if xv is not None and len(xv) else None, tv, pad_to=spec.pad_windows)
         _check_loss(metrics["loss"], spec)
         for g in groups:
             g.params = params

@@ -58,7 +58,8 @@ def _first_problem(panel) -> str:
     return f"{label} {text}"
 
 
-def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None = None, diffs=None):
+def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None = None, diffs=None,  # noqa: C901
+              pad_windows=None):
     """Fit fc on panel. scope/diffs, when given, replace the automatic choices (backtests reuse them)."""
     t0 = time.perf_counter()
     say = progress or (lambda *a, **k: None)
@@ -81,9 +82,7 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
         else:
             from .scope import choose_scope
             scope, scores = choose_scope(fc, panel, idx, m, say)
-    spec = fc.spec(scope, m, typical)
-    if scope == "global":
-        spec = dataclasses.replace(spec)
+    spec = dataclasses.replace(fc.spec(scope, m, typical), pad_windows=int((pad_windows or {}).get(scope, 0)))
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
     diff_scores = [{} for _ in idx]
     if diffs is None:

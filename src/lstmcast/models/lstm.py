@@ -110,11 +110,11 @@ def _pad_rows(a, n):
     return out
 
 
-def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None):
+def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None, pad_to: int = 0):
     """One K-member ensemble on the pooled windows x (N, T, F), t (N, H). Returns (params (K, ...), metrics)."""
     import jax
     from ..engine.train import compiled_train
-    n = bucket(len(x))
+    n = bucket(max(len(x), pad_to))
     w = _pad_rows(np.ones(len(x), np.float32), n)
     x, t = _pad_rows(x, n), _pad_rows(t, n)
     if xv is not None and len(xv):
@@ -128,7 +128,7 @@ def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None)
 
 
 def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one_bucket: bool = False,
-                max_chunk: int = 128):
+                max_chunk: int = 128, pad_to: int = 0):
     """One K-member ensemble per dataset; data: list of (x (n_i, T, F), t (n_i, H)). Series whose window
     counts fall in the same bucket train together, max_chunk at a time (the last chunk padded with empty,
     inert datasets; max_chunk series per call, 128 unless memory is short); one_bucket pads every dataset to the largest bucket (one program: selection trials).
@@ -138,7 +138,7 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
     fn = compiled_train(rec.model_config(), tc, vmap_keys=True, vmap_data=True)
     keys = _keys(seed, seeds)
     by_bucket: dict = {}
-    top = bucket(max(len(x) for x, _ in data))
+    top = bucket(max(max(len(x) for x, _ in data), pad_to))
     one_bucket = one_bucket or len(data) <= ONE_BUCKET
     for i, (x, _) in enumerate(data):
         by_bucket.setdefault(top if one_bucket else bucket(len(x)), []).append(i)
