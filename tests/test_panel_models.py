@@ -186,3 +186,22 @@ def test_random_panels_never_crash(specs, h):
         assert "\n" not in str(e)
         return
     assert np.isfinite(cv["lstm"]).all()
+
+
+def test_padding_rows_and_datasets_are_inert():
+    """Local training pads windows to shared bucket sizes and stacks series in chunks: the padding (rows
+    of weight 0, empty datasets) changes no real series' training."""
+    from lstmcast.models.lstm import Recipe, train_local, windows
+    from lstmcast.engine.train import TrainConfig
+    from lstmcast.prep.pipes import fit_pipes
+    df = _panel(2)
+    vals = [g["y"].to_numpy() for _, g in df.groupby("unique_id")]
+    rec = Recipe(m=12, look_back=6, h=3, units=(4,))
+    pipes = fit_pipes(vals, "auto", (1,), "standard")
+    data = [windows(rec, pipes.take([r]), v, 0) for r, v in enumerate(vals)]
+    tc = TrainConfig(epochs=3, batch_size=8, learning_rate=1e-3, row_keys=True)
+    a, _ = train_local(rec, tc, data, 2, 0)
+    b, _ = train_local(rec, tc, data, 2, 0, pad_to=300)
+    c, _ = train_local(rec, tc, data[:1], 2, 0)
+    np.testing.assert_allclose(a["dense"]["kernel"], b["dense"]["kernel"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(a["lstm"][0]["kernel"][:1], c["lstm"][0]["kernel"], rtol=1e-5, atol=1e-6)

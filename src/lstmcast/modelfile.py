@@ -137,7 +137,8 @@ def load(cls, path):
                      strategy=str(r["strategy"]), level_norm=bool(r["level_norm"]), calendar=bool(r["calendar"]))
         t = r["train"]
         tc = TrainConfig(epochs=int(t["epochs"]), batch_size=int(t["batch_size"]),
-                         learning_rate=float(t["learning_rate"]), patience=int(t["patience"]), steps=int(t["steps"]))
+                         learning_rate=float(t["learning_rate"]), patience=int(t["patience"]), steps=int(t["steps"]),
+                         row_keys=True)
         spec = Spec(recipe=rec, scope=str(r["scope"]), train=tc, seeds=int(r["seeds"]), seed=int(r["seed"]),
                     transform=str(r["transform"]), scale=str(r["scale"]), n_val=int(r["n_val"]),
                     val_frac=float(r["val_frac"]))

@@ -44,6 +44,8 @@ class TrainConfig:
     patience: int = 0              # >0: early stopping on validation loss, best weights restored
     steps: int = 0                 # >0: a step budget instead of `epochs`: ceil(steps / batches) passes,
                                    # each over a fresh random subset of at most `steps` batches (big panels)
+    row_keys: bool = False         # shuffle keys drawn per row (fold_in of the row index): padding rows
+                                   # then leave the real rows' order, and so the training, unchanged
 
 
 # OPTIMIZER ---------------------------------------------------------------------------------------
@@ -143,7 +145,12 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
         def _epoch(carry, epoch_key):
             params, opt_state, best = carry
             # SHUFFLE: real rows first (in random or original order), padding last
-            order = jax.random.uniform(epoch_key, (n,)) if cfg.shuffle else jnp.arange(n, dtype=jnp.float32)
+            if not cfg.shuffle:
+                order = jnp.arange(n, dtype=jnp.float32)
+            elif cfg.row_keys:
+                order = jax.vmap(lambda i: jax.random.uniform(jax.random.fold_in(epoch_key, i)))(jnp.arange(n))
+            else:
+                order = jax.random.uniform(epoch_key, (n,))
             perm = jnp.argsort(jnp.where(w > 0, order, order + 2.0 * n + 2.0))
             idx = jnp.concatenate([perm, jnp.zeros((pad,), perm.dtype)])[:used]
             wi = jnp.concatenate([w[perm], jnp.zeros((pad,), jnp.float32)])[:used]

@@ -171,7 +171,7 @@ class SettingsMixin:
             n_val = max(1, int(math.ceil(self.validation * n_windows)))
         lr = self.learning_rate or (GLOBAL_LR if scope == "global" else LOCAL_LR)
         seeds = self.seeds or (GLOBAL_SEEDS if scope == "global" else LOCAL_SEEDS)
-        tc = TrainConfig(epochs=int(epochs), batch_size=int(batch), shuffle=True, learning_rate=float(lr),
+        tc = TrainConfig(epochs=int(epochs), batch_size=int(batch), shuffle=True, learning_rate=float(lr), row_keys=True,
                          patience=int(self.patience) if self.validation > 0 else 0, steps=int(steps))
         return Spec(recipe=rec, scope=scope, train=tc, seeds=int(seeds), seed=int(self.seed),
                     transform=self.transform, scale=self.scale, n_val=n_val,
