@@ -8,8 +8,8 @@ dicts, dataclasses). `LocalBackend` calls it in a loop; `RayBackend` runs each c
 A task whose worker process dies (killed, out of memory, a lost node) is submitted again, up to
 `retries` times, and the run reports one line, e.g. "ray: 1 task retried after a worker died";
 an exception raised by the task itself is not retried: it is raised here as it was raised there.
-Workers run JAX on the CPU with one intra-op thread per worker process (no oversubscription: N
-worker processes use N cores), unless `platform` says otherwise.
+Each task takes one CPU of the cluster (`threads` CPUs if given); workers run JAX on the CPU unless
+`platform` says otherwise (see worker_env for threads and the compilation cache).
 """
 from __future__ import annotations
 
@@ -45,12 +45,19 @@ class LocalBackend:
         self.close()
 
 
-def worker_env(platform: str | None = "cpu", threads: int = 1) -> dict:
-    """Environment variables for Ray workers: JAX's platform and XLA's CPU thread count."""
-    env = {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
-           "OPENBLAS_NUM_THREADS": str(threads),
-           "XLA_FLAGS": f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} "
-                        f"intra_op_parallelism_threads={threads}"}
+def worker_env(platform: str | None = "cpu", threads: int | None = None) -> dict:
+    """Environment variables for Ray workers: JAX's platform, and thread counts.
+
+    `threads` None keeps the driver's XLA_FLAGS, so that workers find the programs the driver (or an
+    earlier run) compiled in the persistent compilation cache, whose key includes XLA_FLAGS; an int
+    pins XLA's CPU intra-op threads per worker (then each worker compiles once for itself)."""
+    env = {"OMP_NUM_THREADS": str(threads or 1), "MKL_NUM_THREADS": str(threads or 1),
+           "OPENBLAS_NUM_THREADS": str(threads or 1)}
+    if threads:
+        env["XLA_FLAGS"] = (f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} "
+                            f"intra_op_parallelism_threads={threads}")
+    elif os.environ.get("XLA_FLAGS"):
+        env["XLA_FLAGS"] = os.environ["XLA_FLAGS"]
     if platform:
         env["JAX_PLATFORMS"] = platform
     cache = os.environ.get("LSTMCAST_CACHE_DIR")
@@ -89,7 +96,7 @@ class RayBackend:
     workers: int | None = None
     retries: int = 3
     platform: str | None = "cpu"
-    threads: int = 1
+    threads: int | None = None
     name: str = "ray"
     retried: int = 0
     startup_s: float = 0.0
@@ -134,7 +141,7 @@ class RayBackend:
         from ray import exceptions as rex
         died = (rex.WorkerCrashedError, rex.NodeDiedError, rex.LocalRayletDiedError, rex.ObjectLostError)
         tasks = list(tasks)
-        remote = ray.remote(max_retries=0, num_cpus=self.threads)(fn)
+        remote = ray.remote(max_retries=0, num_cpus=self.threads or 1)(fn)
         refs = {remote.remote(t): i for i, t in enumerate(tasks)}
         results, attempts, retried = [None] * len(tasks), [0] * len(tasks), []
         while refs:
