@@ -74,35 +74,39 @@ def test_standard_windows_by_hand():
     assert spread[1] == 1.0 and np.all(x[1] == 0)          # a constant series: spread 1, not NaN
 
 
-@pytest.fixture(scope="module")
 def small_shards():
-    rng = np.random.default_rng(0)
-    v = rng.normal(size=(5, 20)).cumsum(axis=1)
-    x, y, x_last, _ = standard_windows(v, look_back=3, horizon=2)
-    mc, tc = ModelConfig(1, (3,), 2), TrainConfig(epochs=3, batch_size=4)
+    """5 series in shards of 2 (the last padded); the same shapes as test_scale_ray's, so that the
+    compiled programs are shared through the compilation cache."""
+    rng = np.random.default_rng(3)
+    v = rng.normal(size=(5, 24)).cumsum(axis=1)
+    x, y, x_last, _ = standard_windows(v, look_back=4, horizon=3)
+    mc, tc = ModelConfig(1, (4,), 3), TrainConfig(epochs=4, batch_size=8)
     w = np.ones(x.shape[:2], np.float32)
     tasks = [WindowShard(mc, tc, x[s], y[s], w[s], seed=1, seeds=2, x_last=x_last[s], pad_to=2)
              for s in slices(5, 2)]
     return tasks, (mc, tc, x, y, w, x_last)
 
 
-def test_shards_train_as_one_call_would(small_shards):
-    """Sharded + padded training gives each series the parameters that one call on all would."""
-    tasks, (mc, tc, x, y, w, x_last) = small_shards
+def test_shards_train_as_one_call_would():
+    """Each series gets the parameters it gets when trained beside another real series in one call
+    (vmap: sets do not interact), whatever its shard, padding and position; forecasts are its
+    models' predictions from its last window."""
+    tasks, (mc, tc, x, y, w, x_last) = small_shards()
     out = get_backend("local").map(train_windows, tasks)
-    keys = jax.vmap(jax.random.key)(np.arange(1, 3))
-    ref, _ = compiled_train(mc, tc, vmap_keys=True, vmap_data=True)(keys, x, y, w)
-    got = gather(out, "params")
-    for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(ref)):
-        assert a.shape == b.shape                                            # (K=2, S=5, ...)
-        np.testing.assert_allclose(a, np.asarray(b), rtol=2e-5, atol=2e-6)
+    got = gather(out, "params")                                              # (K=2, S=5, ...)
     fc = gather(out, "forecast")                                             # (K, S, h)
-    assert fc.shape == (2, 5, 2)
-    for k in range(2):
-        for s in range(5):                    # each (seed, series) model forecasts its own last window
-            p = jax.tree.map(lambda a: a[k, s], ref)
+    assert fc.shape == (2, 5, 3)
+    train = compiled_train(mc, tc, vmap_keys=True, vmap_data=True)
+    keys = jax.vmap(jax.random.key)(np.arange(1, 3))
+    for s in range(5):
+        pair = [s, (s + 3) % 5]                      # s beside another series, in a different position
+        ref, _ = train(keys, x[pair[::-1]], y[pair[::-1]], w[pair[::-1]])
+        ref = jax.tree.map(lambda a: np.asarray(a)[:, 1], ref)               # (K, ...) of series s
+        for a, b in zip(jax.tree.leaves(jax.tree.map(lambda a: a[:, s], got)), jax.tree.leaves(ref)):
+            np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+        for k in range(2):
+            p = jax.tree.map(lambda a: a[k], ref)
             np.testing.assert_allclose(fc[k, s], np.asarray(predict(p, x_last[s][None]))[0], rtol=2e-5, atol=2e-6)
-
 
 def _backend_args(argv):
     from lstmcast.cli.common import _Parser, add_backend_flags
