@@ -79,7 +79,10 @@ def phase(args, tasks):
         t = time.perf_counter()
         train_windows(tasks[0])
         rows.append(("compile + first shard in this process (not timed below)", time.perf_counter() - t))
-        return rows, run(get_backend("local"), tasks, "local backend, 1 process", rows)
+        cpu = time.process_time()
+        got = run(get_backend("local"), tasks, "local backend, 1 process", rows)
+        rows.append(("  its CPU seconds / wall seconds (cores it kept busy)", (time.process_time() - cpu) / rows[-1][1]))
+        return rows, got
     if args.phase == "ray":
         t = time.perf_counter()
         be = get_backend("ray", workers=args.workers)

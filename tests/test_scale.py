@@ -16,6 +16,7 @@ from lstmcast.scale.shards import WindowShard, gather, shard_size, slices, stand
 
 def test_local_backend_maps_in_order():
     assert get_backend("local").map(lambda t: t * 10, [3, 1, 2]) == [30, 10, 20]
+    assert get_backend("local").run_one(lambda t: t + 1, 1) == 2
     assert isinstance(get_backend(None), LocalBackend)
 
 

@@ -108,3 +108,12 @@ def test_unreachable_address_is_one_line():
 def test_malformed_address_is_one_line(address):
     with pytest.raises(UsageError, match=rf"ray address '{address}' is not host:port"):
         get_backend("ray", address=address)
+
+
+def _where(_):
+    return os.getpid(), os.environ.get("JAX_PLATFORMS")
+
+
+def test_run_one_without_a_gpu_runs_on_a_cpu_worker(cluster):
+    pid, platform = cluster.run_one(_where, None)
+    assert pid != os.getpid() and platform == "cpu"

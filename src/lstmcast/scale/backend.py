@@ -2,6 +2,7 @@
 
     be = get_backend("ray", address=None, workers=2)     # a local Ray instance with 2 worker processes
     results = be.map(train_shard, tasks, desc="shards", progress=print)   # in the order of `tasks`
+    params = be.run_one(train_global, task)              # one task, on a GPU worker if there is one
 
 A task function is a top-level `fn(task) -> result` with picklable task and result (numpy arrays,
 dicts, dataclasses). `LocalBackend` calls it in a loop; `RayBackend` runs each call as a Ray task.
@@ -34,6 +35,9 @@ class LocalBackend:
 
     def map(self, fn, tasks, *, desc: str = "", progress=None) -> list:
         return [fn(t) for t in tasks]
+
+    def run_one(self, fn, task, *, accelerator: bool = True, desc: str = "", progress=None):
+        return fn(task)
 
     def close(self):
         pass
@@ -138,10 +142,23 @@ class RayBackend:
     def map(self, fn, tasks, *, desc: str = "", progress=None) -> list:
         """fn(task) for each task on the cluster; results in the order of tasks."""
         ray = _import_ray()
+        return self._run(ray.remote(max_retries=0, num_cpus=self.threads or 1)(fn), list(tasks), desc, progress)
+
+    def run_one(self, fn, task, *, accelerator: bool = True, desc: str = "", progress=None):
+        """fn(task) as one task: on a worker with a GPU when the cluster has one (and `accelerator`),
+        where JAX may use it; else on any worker, on the CPU. How global-scope training runs."""
+        ray = _import_ray()
+        gpu = accelerator and ray.cluster_resources().get("GPU", 0) >= 1
+        opts = dict(max_retries=0, num_cpus=self.threads or 1)
+        if gpu:
+            opts.update(num_gpus=1, runtime_env={"env_vars": worker_env(platform=None, threads=self.threads)})
+        return self._run(ray.remote(**opts)(fn), [task], desc, progress)[0]
+
+    def _run(self, remote, tasks: list, desc: str, progress) -> list:
+        """Submit all, gather in order; resubmit a task whose worker died (up to `retries` times)."""
+        ray = _import_ray()
         from ray import exceptions as rex
         died = (rex.WorkerCrashedError, rex.NodeDiedError, rex.LocalRayletDiedError, rex.ObjectLostError)
-        tasks = list(tasks)
-        remote = ray.remote(max_retries=0, num_cpus=self.threads or 1)(fn)
         refs = {remote.remote(t): i for i, t in enumerate(tasks)}
         results, attempts, retried = [None] * len(tasks), [0] * len(tasks), []
         while refs:
