@@ -14,6 +14,24 @@ from lstmcast.scale.backend import worker_env
 from lstmcast.scale.shards import WindowShard, gather, shard_size, slices, standard_windows, train_windows
 
 
+def test_using_sets_the_current_backend():
+    from lstmcast.scale import current, using
+    assert isinstance(current(), LocalBackend)
+    be = LocalBackend()
+    with using(be):
+        assert current() is be
+        with using(LocalBackend()) as inner:
+            assert current() is inner
+        assert current() is be
+    assert current() is not be
+
+
+def test_local_backend_ticks():
+    ticks = []
+    assert get_backend("local").map(str, [1, 2], tick=lambda d, n: ticks.append((d, n))) == ["1", "2"]
+    assert ticks == [(1, 2), (2, 2)]
+
+
 def test_local_backend_maps_in_order():
     assert get_backend("local").map(lambda t: t * 10, [3, 1, 2]) == [30, 10, 20]
     assert get_backend("local").run_one(lambda t: t + 1, 1) == 2
@@ -136,3 +154,14 @@ def test_ray_flag_misuse_is_one_line(argv, match):
     from lstmcast.cli.common import backend_from_args
     with pytest.raises(UsageError, match=match):
         backend_from_args(_backend_args(argv))
+
+
+def test_running_scopes_a_backend_to_one_call():
+    from lstmcast.scale import current, running
+    be = LocalBackend()
+    with running(be) as got:                       # an object: used as it is
+        assert got is be and current() is be
+    with running("local") as got:                  # a name: made for the block
+        assert isinstance(got, LocalBackend) and current() is got
+    with running() as got:                         # nothing: the current one
+        assert got is current()

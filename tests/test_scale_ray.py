@@ -62,9 +62,10 @@ def test_worker_death_is_retried_with_the_same_numbers(cluster, tmp_path):
     shards = _shards()
     ref = get_backend("local").map(train_windows, shards)
     marker = str(tmp_path / "killed-shard-1")
-    said = []
+    said, ticks = [], []
     out = cluster.map(_train_or_die, [(s, marker if i == 1 else None) for i, s in enumerate(shards)],
-                      desc="shard", progress=said.append)
+                      desc="shard", progress=said.append, tick=lambda d, n: ticks.append((d, n)))
+    assert ticks == [(1, 3), (2, 3), (3, 3)]           # each task counted once, the retried one too
     assert os.path.exists(marker)                      # shard 1's first worker did die
     assert said == ["ray: 1 shard task retried after a worker died (task 1 of 3)"]
     assert len({pid for _, pid in out} - {os.getpid()}) >= 1   # ran in worker processes

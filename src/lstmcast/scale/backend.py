@@ -14,8 +14,11 @@ Each task takes one CPU of the cluster (`threads` CPUs if given); workers run JA
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -26,15 +29,66 @@ RAY_MISSING = "ray is not installed: pip install 'lstmcast[ray]' (or pass backen
 
 
 def _say(progress):
-    return progress or (lambda *_: None)
+    """Where one-line notes go: the given callable, else stderr (a retry must not pass unseen)."""
+    return progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
+
+
+_CURRENT: contextvars.ContextVar = contextvars.ContextVar("lstmcast_backend", default=None)
+
+
+def current():
+    """The backend set by the innermost `using` block; the local backend outside any."""
+    return _CURRENT.get() or LocalBackend()
+
+
+@contextlib.contextmanager
+def using(backend):
+    """Run the block with `backend` as current(): the library's inner loops (local training chunks,
+    so also backtests and differencing selection) fan out on it without passing it down.
+
+        with using(get_backend("ray")):
+            fc.fit(df)
+    """
+    token = _CURRENT.set(backend)
+    try:
+        yield backend
+    finally:
+        _CURRENT.reset(token)
+
+
+@contextlib.contextmanager
+def running(backend=None, address: str | None = None, workers: int | None = None):
+    """For one public call (`fit(..., backend="ray")`): `backend` as current() for the block.
+
+    backend: None keeps current(); a name ("local", "ray") starts one with get_backend(name, address,
+    workers) and closes it after the block; a backend object is used as it is and left open (start
+    Ray once, reuse it across calls).
+    """
+    if backend is None and address is None:
+        yield current()
+        return
+    own = isinstance(backend, str) or backend is None
+    be = get_backend(backend or "ray", address, workers) if own else backend
+    try:
+        with using(be):
+            yield be
+    finally:
+        if own:
+            be.close()
 
 
 class LocalBackend:
     """Runs tasks in this process, in order."""
     name = "local"
 
-    def map(self, fn, tasks, *, desc: str = "", progress=None) -> list:
-        return [fn(t) for t in tasks]
+    def map(self, fn, tasks, *, desc: str = "", progress=None, tick=None) -> list:
+        tasks = list(tasks)
+        out = []
+        for t in tasks:
+            out.append(fn(t))
+            if tick:
+                tick(len(out), len(tasks))
+        return out
 
     def run_one(self, fn, task, *, accelerator: bool = True, desc: str = "", progress=None):
         return fn(task)
@@ -139,10 +193,12 @@ class RayBackend:
         except (ImportError, AttributeError):
             pass
 
-    def map(self, fn, tasks, *, desc: str = "", progress=None) -> list:
-        """fn(task) for each task on the cluster; results in the order of tasks."""
+    def map(self, fn, tasks, *, desc: str = "", progress=None, tick=None) -> list:
+        """fn(task) for each task on the cluster; results in the order of tasks. `progress(msg)`
+        gets the retry line (default: stderr); `tick(done, total)` is called as tasks finish."""
         ray = _import_ray()
-        return self._run(ray.remote(max_retries=0, num_cpus=self.threads or 1)(fn), list(tasks), desc, progress)
+        remote = ray.remote(max_retries=0, num_cpus=self.threads or 1)(fn)
+        return self._run(remote, list(tasks), desc, progress, tick)
 
     def run_one(self, fn, task, *, accelerator: bool = True, desc: str = "", progress=None):
         """fn(task) as one task: on a worker with a GPU when the cluster has one (and `accelerator`),
@@ -154,18 +210,21 @@ class RayBackend:
             opts.update(num_gpus=1, runtime_env={"env_vars": worker_env(platform=None, threads=self.threads)})
         return self._run(ray.remote(**opts)(fn), [task], desc, progress)[0]
 
-    def _run(self, remote, tasks: list, desc: str, progress) -> list:
+    def _run(self, remote, tasks: list, desc: str, progress, tick=None) -> list:
         """Submit all, gather in order; resubmit a task whose worker died (up to `retries` times)."""
         ray = _import_ray()
         from ray import exceptions as rex
         died = (rex.WorkerCrashedError, rex.NodeDiedError, rex.LocalRayletDiedError, rex.ObjectLostError)
         refs = {remote.remote(t): i for i, t in enumerate(tasks)}
-        results, attempts, retried = [None] * len(tasks), [0] * len(tasks), []
+        results, attempts, retried, n_done = [None] * len(tasks), [0] * len(tasks), [], 0
         while refs:
             done, _ = ray.wait(list(refs), num_returns=1)
             i = refs.pop(done[0])
             try:
                 results[i] = ray.get(done[0])
+                n_done += 1
+                if tick:
+                    tick(n_done, len(tasks))
             except died as e:
                 attempts[i] += 1
                 if attempts[i] > self.retries:
