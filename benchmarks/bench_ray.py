@@ -10,6 +10,8 @@ gets its own LSTM(16) + Dense(12), 2 seeds (1, 2), batch 32, trained in shards: 
 shard's series and seeds in one vmapped compiled call (scale.shards.train_windows), every shard
 padded to the same size so one program serves all. The same shard list runs on each backend; the
 forecasts must agree. Ray's fixed costs are shown apart: start-up, and a round of empty tasks.
+On a shared machine, compare also the CPU seconds the tasks took: the same work on every backend,
+and cores kept busy = CPU seconds / wall seconds shows how much of the machine each run got.
 """
 from __future__ import annotations
 
@@ -44,6 +46,14 @@ def noop(task):
     return task
 
 
+def timed_train(task):
+    """train_windows plus the CPU seconds this task's process spent on it."""
+    from lstmcast.scale.shards import train_windows
+    cpu = time.process_time()
+    out = train_windows(task)
+    return out, time.process_time() - cpu
+
+
 def make_tasks(values, args, size):
     from lstmcast.engine.model import ModelConfig
     from lstmcast.engine.train import TrainConfig
@@ -60,12 +70,15 @@ def make_tasks(values, args, size):
 
 def run(backend, tasks, label, rows, progress=print):
     """Train the shards on `backend`; appends (label, seconds) to rows; returns forecasts (K, S, h)."""
-    from lstmcast.scale.shards import gather, train_windows
+    from lstmcast.scale.shards import gather
     t = time.perf_counter()
-    out = backend.map(train_windows, tasks, desc="shard", progress=progress)
+    out = backend.map(timed_train, tasks, desc="shard", progress=progress)
     s = time.perf_counter() - t
     rows.append((label, s))
-    return gather(out, "forecast")                                             # (K, S, h)
+    cpu = sum(c for _, c in out)
+    rows.append(("  CPU seconds of its tasks / wall seconds (cores kept busy)", cpu / s))
+    rows.append(("  CPU seconds of its tasks", cpu))
+    return gather([r for r, _ in out], "forecast")                              # (K, S, h)
 
 
 def phase(args, tasks):
@@ -79,10 +92,7 @@ def phase(args, tasks):
         t = time.perf_counter()
         train_windows(tasks[0])
         rows.append(("compile + first shard in this process (not timed below)", time.perf_counter() - t))
-        cpu = time.process_time()
-        got = run(get_backend("local"), tasks, "local backend, 1 process", rows)
-        rows.append(("  its CPU seconds / wall seconds (cores it kept busy)", (time.process_time() - cpu) / rows[-1][1]))
-        return rows, got
+        return rows, run(get_backend("local"), tasks, "local backend, 1 process", rows)
     if args.phase == "ray":
         t = time.perf_counter()
         be = get_backend("ray", workers=args.workers)
@@ -123,6 +133,7 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--shard", type=int, default=0, help="series per task (default: scale.shards.shard_size)")
     p.add_argument("--skip-cluster", action="store_true", help="no head + worker node run")
+    p.add_argument("--skip-ray", action="store_true", help="no local Ray instance run")
     p.add_argument("--phase", choices=["local", "ray", "cluster"], help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -142,7 +153,7 @@ def main(argv=None):
     print(f"{args.series} series x {args.seeds} seeds, windows {xshape[1:]}, {len(tasks)} shards of {size}, "
           f"{args.epochs} epochs, batch {args.batch_size}, LSTM({args.units}) -> {args.horizon}", flush=True)
     rows, got = [], {}
-    phases = ["local", "ray"] + ([] if args.skip_cluster else ["cluster"])
+    phases = ["local"] + ([] if args.skip_ray else ["ray"]) + ([] if args.skip_cluster else ["cluster"])
     with tempfile.TemporaryDirectory() as tmp:
         for ph in phases:       # each in its own process: one Ray driver per process, as in real use
             out = os.path.join(tmp, ph)
