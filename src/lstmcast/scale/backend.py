@@ -139,6 +139,26 @@ def _check_reachable(address: str, timeout: float = 5.0):
                          ) from None
 
 
+@contextlib.contextmanager
+def _stderr_muted():
+    """Silence file descriptor 2 for the block: Ray's C++ client logs a line per second while it
+    retries a cluster it cannot join; the user gets our one line instead."""
+    import tempfile
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):         # no real stderr (e.g. captured): nothing to mute
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _import_ray():
     try:
         import ray
@@ -173,12 +193,14 @@ class RayBackend:
                       configure_logging=True, logging_level="error")
             try:
                 if self.address:
-                    ray.init(address=self.address, **kw)
+                    with _stderr_muted():
+                        ray.init(address=self.address, **kw)
                 else:
                     ray.init(num_cpus=self.workers or os.cpu_count(), **kw)
             except ConnectionError as e:
                 raise UsageError(f"cannot connect to the Ray cluster at {self.address}: "
-                                 f"{str(e).splitlines()[0]}; is `ray start --head` running there?") from None
+                                 f"{str(e).splitlines()[0]}; is `ray start --head` running there? (a cluster with token "
+                                 f"authentication also needs RAY_AUTH_MODE=token and its token here)") from None
             self._owns = True
         self._quiet(True)
         self.startup_s = time.perf_counter() - t0
