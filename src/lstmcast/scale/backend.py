@@ -38,7 +38,7 @@ _CURRENT: contextvars.ContextVar = contextvars.ContextVar("lstmcast_backend", de
 
 def current():
     """The backend set by the innermost `using` block; the local backend outside any."""
-    return _CURRENT.get() or LocalBackend()
+    return _CURRENT.get() or _LOCAL
 
 
 @contextlib.contextmanager
@@ -101,6 +101,9 @@ class LocalBackend:
 
     def __exit__(self, *exc):
         self.close()
+
+
+_LOCAL = LocalBackend()
 
 
 def worker_env(platform: str | None = "cpu", threads: int | None = None) -> dict:
