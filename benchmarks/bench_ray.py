@@ -59,7 +59,7 @@ def make_tasks(values, args, size):
     from lstmcast.engine.train import TrainConfig
     from lstmcast.scale.shards import WindowShard, slices, standard_windows
 
-    x, y, x_last, scale = standard_windows(values, args.look_back, args.horizon)
+    x, y, x_last, _ = standard_windows(values, args.look_back, args.horizon)
     mc = ModelConfig(1, (args.units,), args.horizon)
     tc = TrainConfig(epochs=args.epochs, batch_size=args.batch_size)
     w = np.ones(x.shape[:2], np.float32)

@@ -65,6 +65,7 @@ def test_ray_not_installed_is_one_line(monkeypatch):
 def test_worker_env_keeps_the_compilation_cache_key(monkeypatch):
     monkeypatch.setenv("XLA_FLAGS", "--xla_foo=1")
     monkeypatch.setenv("LSTMCAST_CACHE_DIR", "/tmp/c")
+    assert worker_env()["LSTMCAST_CACHE_DIR"] == "/tmp/c"
     env = worker_env()
     assert env["XLA_FLAGS"] == "--xla_foo=1" and env["JAX_PLATFORMS"] == "cpu"
     assert env["LSTMCAST_CACHE_DIR"] == "/tmp/c" and env["OMP_NUM_THREADS"] == "1"
@@ -84,7 +85,7 @@ def test_slices_cover_once_in_order():
 
 def test_standard_windows_by_hand():
     v = np.array([[1.0, 2, 3, 4, 5, 6], [2, 2, 2, 2, 2, 2]])
-    x, y, x_last, (loc, spread) = standard_windows(v, look_back=2, horizon=2)
+    x, y, x_last, (_, spread) = standard_windows(v, look_back=2, horizon=2)
     assert x.shape == (2, 3, 2, 1) and y.shape == (2, 3, 2) and x_last.shape == (2, 2, 1)
     z0 = (v[0] - 3.5) / np.std(v[0])
     np.testing.assert_allclose(x[0, :, :, 0], [z0[0:2], z0[1:3], z0[2:4]], rtol=1e-6)

@@ -123,7 +123,8 @@ def worker_env(platform: str | None = "cpu", threads: int | None = None) -> dict
         env["JAX_PLATFORMS"] = platform
     cache = os.environ.get("LSTMCAST_CACHE_DIR")
     if cache:                       # workers share the driver's compilation cache (same machine)
-        env["LSTMCAST_CACHE_DIR"] = cache
+        off = cache.lower() in ("off", "0", "none")
+        env["LSTMCAST_CACHE_DIR"] = cache if off else os.path.abspath(cache)
     return env
 
 
