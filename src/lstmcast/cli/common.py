@@ -413,3 +413,26 @@ def check_new_path(path, force: bool, what: str = "output"):
     if not p.parent.exists():
         raise UsageError(f"{path}: folder {str(p.parent)!r} does not exist")
     return p
+
+
+def add_backend_flags(p):
+    """--ray [ADDRESS] and --workers: where independent trainings run (scale.get_backend)."""
+    g = p.add_argument_group("scale out (pip install 'lstmcast[ray]')")
+    g.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="run on Ray: alone, a local Ray instance; with host:port (or 'auto'), join that "
+                        "running cluster. Put it after the data file, or write --ray=ADDRESS")
+    g.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                   help="worker processes of a local Ray instance (default: all cores)")
+
+
+def backend_from_args(a):
+    """The backend that add_backend_flags' flags ask for (close it when done)."""
+    from ..scale import get_backend
+    if a.ray is None:
+        if a.workers:
+            raise UsageError("--workers needs --ray (it sizes a local Ray instance)")
+        return get_backend("local")
+    if a.ray.lower().endswith(".csv"):
+        raise UsageError(f"--ray took {a.ray!r} as a cluster address; put --ray after the data file "
+                         f"or write --ray=ADDRESS")
+    return get_backend("ray", address=a.ray or None, workers=a.workers)
