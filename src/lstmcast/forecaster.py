@@ -57,13 +57,18 @@ class Forecaster(SettingsMixin):
 
     # FIT -----------------------------------------------------------------------------------------
     def fit(self, df, id_col: str = "unique_id", time_col: str = "ds", target_col: str = "y", fill=None,
-            strict: bool = False, progress=None):
-        """Fit on a long frame (id_col, time_col, target_col), a pd.Series, or a `Panel`; returns self."""
+            strict: bool = False, progress=None, backend=None, address: str | None = None):
+        """Fit on a long frame (id_col, time_col, target_col), a pd.Series, or a `Panel`; returns self.
+
+        backend: "local" (default), "ray" (a local Ray instance, or the cluster at `address`), or a
+        backend from `lstmcast.scale.get_backend` (kept open: reuse it across calls)."""
         from .data.panel import as_panel
+        from .scale import running
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill,
                          strict=strict)
         from .models.fitting import fit_panel
-        fit_panel(self, panel, strict=strict, progress=progress)
+        with running(backend, address):
+            fit_panel(self, panel, strict=strict, progress=progress)
         return self
 
     def _check_fitted(self):
@@ -91,7 +96,8 @@ class Forecaster(SettingsMixin):
 
     def cross_validation(self, df, h: int, n_windows: int = 1, step_size: int | None = None,
                          refit: bool = True, level=None, members: bool = False, id_col: str = "unique_id",
-                         time_col: str = "ds", target_col: str = "y", fill=None, progress=None):
+                         time_col: str = "ds", target_col: str = "y", fill=None, progress=None,
+                         backend=None, address: str | None = None):
         """Rolling-origin forecasts, statsforecast's frame: unique_id, ds, cutoff, y, lstm.
 
         Each series' cut-offs are its last n_windows origins spaced step_size (default h) apart, ending h
@@ -101,9 +107,11 @@ class Forecaster(SettingsMixin):
         """
         from .data.panel import as_panel
         from .models.backtesting import cross_validation
+        from .scale import running
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill)
-        return cross_validation(self, panel, h, n_windows, step_size, refit, levels_of(level), members,
-                                progress)
+        with running(backend, address):
+            return cross_validation(self, panel, h, n_windows, step_size, refit, levels_of(level), members,
+                                    progress)
 
     # FILES ---------------------------------------------------------------------------------------
     def save(self, path, overwrite: bool = False):

@@ -7,7 +7,8 @@ import json
 import numpy as np
 
 from ..errors import UsageError
-from .common import Console, _positive_int, add_data_flags, add_model_flags, check_new_path, forecaster_params, load_data
+from .common import (Console, _positive_int, add_backend_flags, add_data_flags, add_model_flags, backend_from_args,
+                     check_new_path, forecaster_params, load_data)
 
 
 def _clean(v):
@@ -61,8 +62,10 @@ def cmd_evaluate(a) -> int:
     step = a.step or a.horizon
     con.note(f"backtest: {a.windows} window(s), horizon {a.horizon}, step {step}, "
              f"{'refit per window' if a.refit else 'fit once, frozen parameters'}")
-    cv, info = backtest(fc, data, a.horizon, a.windows, step=step, refit=a.refit, models=models,
-                        season_length=a.season_length, progress=con.note)
+    from ..scale import using
+    with backend_from_args(a) as be, using(be):
+        cv, info = backtest(fc, data, a.horizon, a.windows, step=step, refit=a.refit, models=models,
+                            season_length=a.season_length, progress=con.note)
     table = per_series_scores(cv, info["panel"], models, info["season_length"])
     doc = evaluation_doc(a, cv, info, models, table)
     if a.per_series:
@@ -134,6 +137,7 @@ def register(sub):
     e.add_argument("--models", default="lstm,naive,snaive,drift,ets,arima",
                    help="comma-separated: lstm, naive, snaive, drift, ets, arima, theta")
     add_model_flags(e)
+    add_backend_flags(e)
     e.add_argument("--plot", default=None)
     e.add_argument("--report", default=None, help="also write this self-contained HTML report")
     e.add_argument("--force", action="store_true")

@@ -6,7 +6,8 @@ import time
 import numpy as np
 
 from ..errors import UsageError
-from .common import Console, add_data_flags, add_model_flags, check_new_path, forecaster_params, load_data
+from .common import (Console, add_backend_flags, add_data_flags, add_model_flags, backend_from_args, check_new_path,
+                     forecaster_params, load_data)
 
 
 def describe_fit(fc, con: Console, t0: float):
@@ -52,7 +53,8 @@ def cmd_fit(a) -> int:
     from ..forecaster import Forecaster
     fc = Forecaster(**forecaster_params(a))
     t0 = time.perf_counter()
-    fc.fit(panel, strict=a.strict, progress=con.note)
+    with backend_from_args(a) as be:
+        fc.fit(panel, strict=a.strict, progress=con.note, backend=be)
     describe_fit(fc, con, t0)
     pred = fc.predict()
     rmse = float(np.sqrt(np.mean((pred["y"] - pred["mean"]) ** 2)))
@@ -69,6 +71,7 @@ def register(sub):
     f = sub.add_parser("fit", help="fit LSTM ensembles on a CSV (one series or a long panel) and save them")
     add_data_flags(f)
     add_model_flags(f)
+    add_backend_flags(f)
     f.add_argument("--model", required=True, help="model directory to write")
     f.add_argument("--force", action="store_true", help="overwrite an existing model directory")
     f.add_argument("--quiet", action="store_true")

@@ -111,20 +111,27 @@ def _pad_rows(a, n):
 
 
 def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None, pad_to: int = 0):
-    """One K-member ensemble on the pooled windows x (N, T, F), t (N, H). Returns (params (K, ...), metrics)."""
-    import jax
-    from ..engine.train import compiled_train
+    """One K-member ensemble on the pooled windows x (N, T, F), t (N, H). Returns (params (K, ...), metrics).
+    Runs as one task of the current scale backend: on a Ray cluster, on a worker with a GPU if any."""
+    from ..scale import current
     n = bucket(max(len(x), pad_to))
     w = _pad_rows(np.ones(len(x), np.float32), n)
     x, t = _pad_rows(x, n), _pad_rows(t, n)
-    if xv is not None and len(xv):
-        fn = compiled_train(rec.model_config(), tc, vmap_keys=True, with_val=True)
-        params, metrics = fn(_keys(seed, seeds), x, t, w, xv, tv)
+    val = (xv, tv) if xv is not None and len(xv) else None
+    return current().run_one(train_global_task, (rec.model_config(), tc, seed, seeds, x, t, w, val),
+                             desc="global training")
+
+
+def train_global_task(task):
+    """train_global's compiled call as a picklable task -> numpy (params (K, ...), metrics)."""
+    import jax
+    from ..engine.train import compiled_train
+    mc, tc, seed, seeds, x, t, w, val = task
+    if val is not None:
+        params, metrics = compiled_train(mc, tc, vmap_keys=True, with_val=True)(_keys(seed, seeds), x, t, w, *val)
     else:
-        params, metrics = compiled_train(rec.model_config(), tc, vmap_keys=True)(_keys(seed, seeds), x, t, w)
+        params, metrics = compiled_train(mc, tc, vmap_keys=True)(_keys(seed, seeds), x, t, w)
     return jax.tree.map(np.asarray, params), jax.tree.map(np.asarray, metrics)
-
-
 
 
 def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one_bucket: bool = False,
@@ -132,18 +139,16 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
     """One K-member ensemble per dataset; data: list of (x (n_i, T, F), t (n_i, H)). Series whose window
     counts fall in the same bucket train together, max_chunk at a time (the last chunk padded with empty,
     inert datasets; max_chunk series per call, 128 unless memory is short); one_bucket pads every dataset to the largest bucket (one program: selection trials).
+    Each chunk is one task of the current scale backend (in this process unless `scale.using(...)`).
     Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
     import jax
-    from ..engine.train import compiled_train
-    fn = compiled_train(rec.model_config(), tc, vmap_keys=True, vmap_data=True)
-    keys = _keys(seed, seeds)
+    from ..scale import current
     by_bucket: dict = {}
     top = bucket(max(max(len(x) for x, _ in data), pad_to))
     one_bucket = one_bucket or len(data) <= ONE_BUCKET
     for i, (x, _) in enumerate(data):
         by_bucket.setdefault(top if one_bucket else bucket(len(x)), []).append(i)
-    out_p, out_m = [None] * len(data), [None] * len(data)
-    done = 0
+    parts, tasks = [], []
     for n, idx in sorted(by_bucket.items()):
         for c0 in range(0, len(idx), max_chunk):
             part = idx[c0:c0 + max_chunk]
@@ -154,17 +159,29 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
             for j, i in enumerate(part):
                 x, t = data[i]
                 xs[j, :len(x)], ts[j, :len(x)], ws[j, :len(x)] = x, t, 1.0
-            params, metrics = fn(keys, xs, ts, ws)                     # leaves (K, W, ...)
-            params = jax.tree.map(lambda a: np.swapaxes(np.asarray(a), 0, 1), params)   # (W, K, ...)
-            metrics = jax.tree.map(lambda a: np.swapaxes(np.asarray(a), 0, 1), metrics)
-            for j, i in enumerate(part):
-                out_p[i] = jax.tree.map(lambda a: a[j], params)
-                out_m[i] = jax.tree.map(lambda a: a[j], metrics)
-            done += len(part)
-            if progress:
-                progress(done, len(data))
+            parts.append(part)
+            tasks.append((rec.model_config(), tc, seed, seeds, xs, ts, ws))
+    sizes = np.cumsum([len(p) for p in parts])
+    tick = (lambda k, _: progress(int(sizes[k - 1]), len(data))) if progress else None
+    results = current().map(train_chunk, tasks, desc="training chunk", tick=tick)
+    out_p, out_m = [None] * len(data), [None] * len(data)
+    for part, (params, metrics) in zip(parts, results):
+        for j, i in enumerate(part):
+            out_p[i] = jax.tree.map(lambda a: a[j], params)
+            out_m[i] = jax.tree.map(lambda a: a[j], metrics)
     stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
     return stack(out_p), stack(out_m)
+
+
+def train_chunk(task):
+    """One compiled local-training call, a picklable task: (ModelConfig, TrainConfig, seed, seeds,
+    xs (W, n, T, F), ts (W, n, H), ws (W, n)) -> numpy (params, metrics) with leaves (W, K, ...)."""
+    import jax
+    from ..engine.train import compiled_train
+    mc, tc, seed, seeds, xs, ts, ws = task
+    params, metrics = compiled_train(mc, tc, vmap_keys=True, vmap_data=True)(_keys(seed, seeds), xs, ts, ws)
+    swap = lambda a: np.swapaxes(np.asarray(a), 0, 1)  # noqa: E731   (K, W, ...) -> (W, K, ...)
+    return jax.tree.map(swap, params), jax.tree.map(swap, metrics)
 
 
 # PREDICTION --------------------------------------------------------------------------------------
