@@ -74,7 +74,13 @@ def _versions() -> dict:
 
     from .. import __version__
     return {"format": FORMAT, "jax": jax.__version__, "jaxlib": jaxlib.__version__, "lstmcast": __version__,
-            "source": _source_hash(), "backend": jax.default_backend(), "x64": bool(jax.config.jax_enable_x64)}
+            "source": _source_hash(), "backend": jax.default_backend(),
+            # the settings that change what tracing produces
+            **{k: str(getattr(jax.config, k, None)) for k in _TRACE_SETTINGS}}
+
+
+_TRACE_SETTINGS = ("jax_enable_x64", "jax_default_matmul_precision", "jax_threefry_partitionable",
+                   "jax_default_prng_impl", "jax_numpy_dtype_promotion")
 
 
 def _signature(args):
