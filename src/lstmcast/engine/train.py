@@ -23,7 +23,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from jax.flatten_util import ravel_pytree
 
@@ -78,6 +77,7 @@ def keras_adam(learning_rate=1e-3, b1: float = 0.9, b2: float = 0.999,
         updates = jax.tree.map(lambda m, v: -alpha * m / (jnp.sqrt(v) + eps), mu, nu)
         return updates, KerasAdamState(t, mu, nu)
 
+    import optax  # here, not at the top: prediction alone (forecast) does not load optax
     return optax.GradientTransformation(init_fn, update_fn)
 
 
@@ -95,6 +95,7 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
     `best_epoch` (the epoch whose weights are returned when `patience` > 0).
     `fuse`: True for one model, False where the trainer is vmapped (see `model._matmul`).
     """
+    import optax  # here, not at the top: prediction alone (forecast) does not load optax
     opt = keras_adam(cfg.learning_rate)
     bsz = cfg.batch_size
 
