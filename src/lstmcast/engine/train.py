@@ -190,18 +190,20 @@ def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = F
     and the validation arrays), each trained with the same key(s) -- how backtest windows train
     together. With both, results are indexed [k, w].
     """
-    train = make_train(model_cfg, cfg, fuse=not (vmap_keys or vmap_data))
-    if with_val:
-        fn = lambda k, x, y, w, xv, yv: train(k, x, y, w, xv, yv)  # noqa: E731
-        n_data = 5
-    else:
-        fn = lambda k, x, y, w: train(k, x, y, w)  # noqa: E731
-        n_data = 3
-    if vmap_data:
-        fn = jax.vmap(fn, (None,) + (0,) * n_data)   # the same seeds for every dataset
-    if vmap_keys:
-        fn = jax.vmap(fn, (0,) + (None,) * n_data)
-    return program("train", fn, (model_cfg, cfg, vmap_keys, vmap_data, with_val))
+    def make():   # built only where the program is traced (not when it loads from disk)
+        train = make_train(model_cfg, cfg, fuse=not (vmap_keys or vmap_data))
+        if with_val:
+            fn = lambda k, x, y, w, xv, yv: train(k, x, y, w, xv, yv)  # noqa: E731
+            n_data = 5
+        else:
+            fn = lambda k, x, y, w: train(k, x, y, w)  # noqa: E731
+            n_data = 3
+        if vmap_data:
+            fn = jax.vmap(fn, (None,) + (0,) * n_data)   # the same seeds for every dataset
+        if vmap_keys:
+            fn = jax.vmap(fn, (0,) + (None,) * n_data)
+        return fn
+    return program("train", static_key=(model_cfg, cfg, vmap_keys, vmap_data, with_val), make=make)
 
 
 # PREDICT -----------------------------------------------------------------------------------------
