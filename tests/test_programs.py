@@ -68,8 +68,11 @@ def test_other_shape_static_key_or_version_is_a_miss(cache, monkeypatch):
     real = programs._versions
     monkeypatch.setattr(programs, "_versions", lambda: {**real(), "jax": "0.0.1"})
     Program("miss", p.fn, ("a",))(*args(5))               # another JAX version
-    assert events("miss") == ["export"] * 4
-    assert len(list(cache.glob("miss-*.jaxexp"))) == 4
+    monkeypatch.setattr(programs, "_versions", real)
+    with jax.default_matmul_precision("highest"):          # a setting that changes tracing
+        Program("miss", p.fn, ("a",))(*args(5))
+    assert events("miss") == ["export"] * 5
+    assert len(list(cache.glob("miss-*.jaxexp"))) == 5
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "foreign key", "other program"])
@@ -143,12 +146,13 @@ def test_bucketed_predictions_equal_unpadded(cache, rng):
     params = jax.vmap(lambda k: init_params(k, mc))(keys)
     x = rng.normal(size=(13, 5, 2)).astype(np.float32)
     ref = jax.jit(jax.vmap(lambda p, x: apply(p, x)[0], (0, None)))(params, x)
-    np.testing.assert_allclose(predict_many(params, x), ref, rtol=1e-6, atol=1e-6)
+    tol = dict(rtol=1e-6, atol=1e-6) if jax.default_backend() == "cpu" else dict(rtol=1e-2, atol=1e-3)  # GPU: TF32
+    np.testing.assert_allclose(predict_many(params, x), ref, **tol)
     own = predict_many_own(params, np.stack([x, x + 1, x - 1]))
     assert own.shape == (3, 13, 1)
-    np.testing.assert_allclose(own[0], np.asarray(ref[0]), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(own[0], np.asarray(ref[0]), **tol)
     p0 = jax.tree.map(lambda a: a[0], params)
-    np.testing.assert_allclose(predict(p0, x), np.asarray(ref[0]), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(predict(p0, x), np.asarray(ref[0]), **tol)
 
 
 SCRIPT = """

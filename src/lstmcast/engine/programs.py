@@ -74,7 +74,13 @@ def _versions() -> dict:
 
     from .. import __version__
     return {"format": FORMAT, "jax": jax.__version__, "jaxlib": jaxlib.__version__, "lstmcast": __version__,
-            "source": _source_hash(), "backend": jax.default_backend(), "x64": bool(jax.config.jax_enable_x64)}
+            "source": _source_hash(), "backend": jax.default_backend(),
+            # the settings that change what tracing produces
+            **{k: str(getattr(jax.config, k, None)) for k in _TRACE_SETTINGS}}
+
+
+_TRACE_SETTINGS = ("jax_enable_x64", "jax_default_matmul_precision", "jax_threefry_partitionable",
+                   "jax_default_prng_impl", "jax_numpy_dtype_promotion")
 
 
 def _signature(args):
@@ -112,13 +118,21 @@ class Program:
         name: file-name prefix and part of the key.
         fn: a jittable function of positional array pytrees (no static arguments: put those in
             `static_key` and close over them).
+        make: instead of `fn`, a function returning it, called only when tracing is needed.
         static_key: whatever else determines the program (configs); its repr goes into the key, so
             it must be deterministic (frozen dataclasses, tuples, numbers, strings).
     """
 
-    def __init__(self, name: str, fn, static_key=()):
-        self.name, self.fn, self.static_key = name, fn, static_key
+    def __init__(self, name: str, fn=None, static_key=(), make=None):
+        self.name, self.static_key, self._fn, self._make = name, static_key, fn, make
         self._compiled: dict = {}
+
+    @property
+    def fn(self):
+        """The function; built by `make()` on first need (a warm start never builds it)."""
+        if self._fn is None:
+            self._fn = self._make()
+        return self._fn
 
     def __repr__(self):
         return f"Program({self.name!r}, {self.static_key!r})"
@@ -253,6 +267,9 @@ def _save(path: Path, key: str, exp) -> None:
         pass  # a read-only or full cache folder: run without saving
 
 
-def program(name: str, fn, static_key=()) -> Program:
-    """A `Program` (see its doc); `static_key` names everything `fn` closes over."""
-    return Program(name, fn, static_key)
+def program(name: str, fn=None, static_key=(), make=None) -> Program:
+    """A `Program` (see its doc); `static_key` names everything `fn` closes over. Instead of `fn`,
+    `make()` may build it: then a process that loads the program from disk never builds it."""
+    if (fn is None) == (make is None):
+        raise TypeError("program() takes one of fn and make")
+    return Program(name, fn, static_key, make)

@@ -23,7 +23,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from jax.flatten_util import ravel_pytree
 
@@ -82,6 +81,7 @@ def keras_adam(learning_rate=1e-3, b1: float = 0.9, b2: float = 0.999,
         updates = jax.tree.map(lambda m, v: -alpha * m / (jnp.sqrt(v) + eps), mu, nu)
         return updates, KerasAdamState(t, mu, nu)
 
+    import optax  # here, not at the top: prediction alone (forecast) does not load optax
     return optax.GradientTransformation(init_fn, update_fn)
 
 
@@ -99,6 +99,7 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
     `best_epoch` (the epoch whose weights are returned when `patience` > 0).
     `fuse`: True for one model, False where the trainer is vmapped (see `model._matmul`).
     """
+    import optax  # here, not at the top: prediction alone (forecast) does not load optax
     opt = keras_adam(cfg.learning_rate)
     bsz = cfg.batch_size
 
@@ -203,18 +204,20 @@ def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = F
     and the validation arrays), each trained with the same key(s) -- how backtest windows train
     together. With both, results are indexed [k, w].
     """
-    train = make_train(model_cfg, cfg, fuse=not (vmap_keys or vmap_data))
-    if with_val:
-        fn = lambda k, x, y, w, xv, yv: train(k, x, y, w, xv, yv)  # noqa: E731
-        n_data = 5
-    else:
-        fn = lambda k, x, y, w: train(k, x, y, w)  # noqa: E731
-        n_data = 3
-    if vmap_data:
-        fn = jax.vmap(fn, (None,) + (0,) * n_data)   # the same seeds for every dataset
-    if vmap_keys:
-        fn = jax.vmap(fn, (0,) + (None,) * n_data)
-    return program("train", fn, (model_cfg, cfg, vmap_keys, vmap_data, with_val))
+    def make():   # built only where the program is traced (not when it loads from disk)
+        train = make_train(model_cfg, cfg, fuse=not (vmap_keys or vmap_data))
+        if with_val:
+            fn = lambda k, x, y, w, xv, yv: train(k, x, y, w, xv, yv)  # noqa: E731
+            n_data = 5
+        else:
+            fn = lambda k, x, y, w: train(k, x, y, w)  # noqa: E731
+            n_data = 3
+        if vmap_data:
+            fn = jax.vmap(fn, (None,) + (0,) * n_data)   # the same seeds for every dataset
+        if vmap_keys:
+            fn = jax.vmap(fn, (0,) + (None,) * n_data)
+        return fn
+    return program("train", static_key=(model_cfg, cfg, vmap_keys, vmap_data, with_val), make=make)
 
 
 # PREDICT -----------------------------------------------------------------------------------------
