@@ -44,7 +44,7 @@ def cmd_forecast(a) -> int:
         con.note(f"plot written to {a.plot}")
     if a.report:   # --report FILE.html
         from .report import forecast_hook
-        forecast_hook(a, fc, y_new, out, con)
+        forecast_hook(a, fc, new, out, con)
     if a.json:
         tc = fc.panel_.time_col
         doc = out.assign(**{tc: out[tc].dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "")})
