@@ -3,6 +3,8 @@ import numpy as np
 import pandas as pd
 
 MODELS = ["lstm", "naive", "snaive", "ets"]
+# a small, quick LSTM for the command-line runs (evaluate always backtests the LSTM beside the baselines)
+FAST = ("--epochs", 2, "--seeds", 2, "--units", 4, "--scope", "local", "--diff", 1)
 
 
 def synthetic_panel(n: int, horizon: int = 6, windows: int = 3, seed: int = 0, min_len: int = 30, max_len: int = 60):

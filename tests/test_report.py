@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers import run_cli, write_series
-from report_helpers import MODELS, decode, embedded, synthetic_panel
+from report_helpers import FAST, MODELS, decode, embedded, synthetic_panel
 from lstmcast.errors import DataError, UsageError
 from lstmcast.evaluate import metrics
 from lstmcast.report.html import write_report
@@ -41,18 +41,21 @@ def test_series_metrics_equal_the_metrics_module(m):
             assert got.loc[key, k] == pytest.approx(v, rel=1e-10), (key, k)
 
 
-def test_series_metrics_equal_backtest_score_for_one_series():
+def test_series_metrics_equal_backtest_scores_for_one_series():
+    """The report's vectorised metrics and evaluate's per-series loop agree on the airline backtest."""
     from lstmcast import datasets
-    from lstmcast.evaluate.backtest import backtest, score
+    from lstmcast.evaluate.backtest import backtest, per_series_scores
     from lstmcast.forecaster import Forecaster
-    y = datasets.airline()
-    cv, info = backtest(Forecaster(), y, 12, 3, models=["naive", "snaive", "drift"])
-    ref = score(cv, y, ["naive", "snaive", "drift"], 12)
-    hist = pd.DataFrame({"unique_id": "a", "ds": y.index, "y": y.to_numpy()})
-    got = series_metrics(cv.assign(unique_id="a"), hist, ["naive", "snaive", "drift"], 12).set_index("model")
-    for name in ("naive", "snaive", "drift"):
+    base = ["naive", "snaive", "drift"]
+    cv, info = backtest(Forecaster(), datasets.airline(), 12, 3, models=base)
+    panel = info["panel"]
+    ref = per_series_scores(cv, panel, base, 12).set_index("model")
+    names = {panel.id_col: "unique_id", panel.time_col: "ds", panel.target_col: "y"}
+    hist = panel.to_frame().rename(columns=names)
+    got = series_metrics(cv.rename(columns=names), hist, base, 12).set_index("model")
+    for name in base:
         for k in ("mase", "rmse", "mae", "smape"):
-            assert got.loc[name, k] == pytest.approx(ref[name][k], rel=1e-12)
+            assert got.loc[name, k] == pytest.approx(ref.loc[name, k], rel=1e-12), (name, k)
 
 
 def test_ranking_by_hand():
@@ -79,12 +82,13 @@ def airline_report(tmp_path_factory):
     """`evaluate --json --report` on the airline series with the quick baselines: (json doc, report path)."""
     path = tmp_path_factory.mktemp("rep") / "air.html"
     code, out, err = run_cli("evaluate", "--horizon", 12, "--windows", 3, "--models", "naive,snaive,drift",
-                             "--json", "--report", path)
+                             *FAST, "--json", "--report", path)
     assert code == 0, err
     return json.loads(out), path
 
 
 def test_report_is_self_contained_and_holds_evaluate_json_numbers(airline_report):
+    from lstmcast import datasets
     doc, path = airline_report
     text = path.read_text()
     tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", text)
@@ -96,10 +100,14 @@ def test_report_is_self_contained_and_holds_evaluate_json_numbers(airline_report
         for k in ("mase", "rmse", "mae", "smape", "seconds"):
             assert row[k] == doc["models"][row["model"]][k], (row["model"], k)
     assert [r["model"] for r in data["ranking"]] == sorted(doc["models"], key=lambda m: doc["models"][m]["mase"])
-    assert data["table"]["mase:snaive"] == [round(doc["models"]["snaive"]["mase"], 4)]
+    for m in doc["models"]:                                            # one series: its MASE is the mean
+        assert data["table"][f"mase:{m}"] == [round(doc["models"][m]["mase"], 4)], m
+    card = data["card"]
+    assert card["data"]["sha256"] == hashlib.sha256(datasets.AIRLINE_CSV.read_bytes()).hexdigest()
+    assert card["data"]["values"] == 144 and "fits no final model" in card["settings"]["note"]
+    assert card["settings"]["units"] == [4] and "loss" not in card and data["table"]["status"] == ["ok"]
     s = data["series"][0]
     y = decode(s["y"], s["e"])
-    from lstmcast import datasets
     assert np.array_equal(y, datasets.airline().to_numpy())          # 6 significant digits keep the integers
     assert [data["dates"][c] for c in s["cv"]["c"]] == doc["cutoffs"]
 
@@ -183,14 +191,19 @@ def test_report_command_fits_forecasts_and_fills_the_model_card(tmp_path):
     csv = write_series(tmp_path / "air.csv", datasets.airline().to_numpy().tolist(), start="1949-01-01")
     out = tmp_path / "r.html"
     code, stdout, err = run_cli("report", csv, "--horizon", 6, "--windows", 1, "--models", "naive,snaive",
-                                "--epochs", 3, "--seeds", 2, "--diff", "12", "--out", out, "--level", 90)
+                                "--epochs", 3, "--seeds", 2, "--units", 4, "--diff", "12", "--out", out,
+                                "--level", 90)
     assert code == 0, err
     data = embedded(out)
     card = data["card"]
     assert card["data"]["sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
     assert len(card["loss"]) == 2 and all(0 < len(c) <= 3 for c in card["loss"])
     assert card["settings"]["differencing"] == "12" and card["settings"]["seeds"] == 2
-    assert card["versions"]["jax"] and set(card["run times (s)"]) == {"backtest naive", "backtest snaive", "final fit"}
+    assert card["versions"]["jax"] and set(card["run times (s)"]) == {"backtest lstm", "backtest naive",
+                                                                      "backtest snaive", "final fit"}
+    assert card["settings"]["scope"] == "local" and card["settings"]["units"] == [4]
+    assert card["settings"]["transform"] == "log" and card["settings"]["season_length"] == 12
+    assert data["table"]["status"] == ["ok"] and data["title"] == "lstmcast report: value"
     s = data["series"][0]
     assert data["levels"] == [90] and len(s["f"]["lo-90"]) == 6 and s["fm"] == "lstm"
     assert data["dates"][s["f"]["d"]["s"]] == "1961-01-01"
@@ -241,3 +254,69 @@ def test_per_series_status_and_reason_reach_the_table():
     ps = pd.DataFrame({"unique_id": ["S0001"], "length": [40], "status": ["fallback"], "reason": ["too short for look_back 24"]})
     t = build_payload(history=hist, cv=cv, forecast=fc.assign(model="lstm"), per_series=ps)["table"]
     assert t["status"] == ["ok", "fallback", "ok"] and t["reason"] == ["", "too short for look_back 24", ""]
+
+
+def _panel_csv(path, n=60):
+    """Three monthly series in a long file with its own column names; 'c' is constant (falls back)."""
+    t = np.arange(n)
+    rng = np.random.default_rng(0)
+    ds = pd.date_range("2000-01-01", periods=n, freq="MS")
+    df = pd.concat([pd.DataFrame({"store": u, "month": ds, "sales": y}) for u, y in
+                    (("a", 100 + t + 10 * np.sin(t / 2)), ("b", 50 + rng.normal(0, 1, n)), ("c", np.full(n, 7.0)))])
+    df.to_csv(path, index=False)
+    return df
+
+
+def test_panel_report_end_to_end_shows_the_fallback_and_evaluates_numbers(tmp_path):
+    df = _panel_csv(tmp_path / "shops.csv")
+    out, ps = tmp_path / "p.html", tmp_path / "ps.csv"
+    code, stdout, err = run_cli("report", tmp_path / "shops.csv", "--id-col", "store", "--horizon", 6, "--windows", 2,
+                                "--models", "naive,snaive", *FAST, "--out", out, "--per-series", ps, "--level", 80)
+    assert code == 0, err
+    data = embedded(out)
+    t = data["table"]
+    assert t["id"] == ["a", "b", "c"] and t["length"] == [60, 60, 60]
+    assert t["status"] == ["ok", "ok", "fallback: snaive (constant)"] and "all 60 values are 7" in t["reason"][2]
+    wide = pd.read_csv(ps).set_index("unique_id")                     # `evaluate --per-series`, same run
+    for m in ("lstm", "naive", "snaive"):
+        ref = [None if v != v else round(v, 4) for v in wide[f"mase_{m}"].reindex(["a", "b", "c"])]
+        assert t[f"mase:{m}"] == ref and ref[2] is None                 # constant: MASE's scale is 0
+    assert wide.loc["c", "lstm_model"] == "snaive-fallback"
+    for i, u in enumerate("abc"):                                       # the history is the file's values
+        s = data["series"][i]
+        assert np.allclose(decode(s["y"], s["e"]), df.loc[df["store"] == u, "sales"], rtol=1e-5, atol=0)
+        assert data["dates"][s["f"]["d"]["s"]] == "2005-01-01" and len(s["f"]["lo-80"]) == 6
+    c = data["series"][2]
+    assert c["fm"] == "snaive-fallback" and np.all(decode(c["f"]["mean"], c["e"]) == 7.0)
+    card = data["card"]
+    assert card["settings"]["differencing"] == "1: 2 series" and card["settings"]["scope"] == "local"
+    assert card["settings"]["transform"] == "log: 2 series"
+    assert {k: card["series"][k] for k in ("in the panel", "LSTM", "fallback")} == {"in the panel": 3, "LSTM": 2,
+                                                                                    "fallback": 1}
+    assert "1 constant" in card["series"]["why"] and len(card["loss"]) == 2
+    assert card["data"]["series"] == 3 and card["data"]["values"] == 180 and card["data"]["frequency"] == "MS"
+    assert card["data"]["sha256"] == hashlib.sha256((tmp_path / "shops.csv").read_bytes()).hexdigest()
+    assert data["title"] == "lstmcast report: shops (3 series)"
+    for r in data["ranking"]:                                         # the printed ranking and the page agree
+        assert re.search(rf"^{r['model']}\s+{r['mase']:.3f}\s+{r['mase_median']:.3f}", stdout, re.M), r["model"]
+
+
+def test_status_table_reads_the_final_fit_and_the_backtest():
+    from lstmcast.cli.report import status_table
+    from lstmcast.data import validate_panel
+    ds = list(pd.date_range("2000-01-01", periods=4, freq="MS"))
+    df = pd.DataFrame({"unique_id": np.repeat(list("abcd"), 4), "ds": ds * 4,
+                       "y": [1.0, 2, 3, 4, 2, 3, 1, 2, 5, 5, 5, 5, 1, 3, 2, 4]})
+    panel = validate_panel(df, freq="MS")
+    bt = pd.DataFrame({"unique_id": list("aabbcc"), "cutoff": ds[:2] * 3,
+                       "model": ["lstm", "lstm", "lstm", "snaive-fallback", "naive-fallback", "naive-fallback"]})
+    t = status_table(panel, backtest=bt)
+    assert t["status"].tolist() == ["ok", "fallback: snaive", "fallback: naive (constant)", "ok"]
+    assert t["reason"][1] == "backtest: a baseline at 1 of 2 cut-offs (snaive-fallback)"
+    assert t["reason"][2].startswith("constant") and "backtest" not in t["reason"][2]   # all cut-offs: no note
+    assert t["reason"][3] == "not in the backtest (too short for its windows)"
+    final = pd.DataFrame({"unique_id": list("abcd"), "model": ["lstm", "lstm", "naive-fallback", "lstm"]})
+    t = status_table(panel, final=final, backtest=bt)
+    assert t["status"].tolist() == ["ok", "ok", "fallback: naive (constant)", "ok"]
+    assert t["reason"][1] == "backtest: a baseline at 1 of 2 cut-offs (snaive-fallback)"
+    assert status_table(panel, final=final)["reason"].tolist() == ["", "", t["reason"][2], ""]
