@@ -35,6 +35,17 @@ def synthetic_panel(n: int, horizon: int = 6, windows: int = 3, seed: int = 0, m
     return pd.concat(hist, ignore_index=True), pd.concat(cvs, ignore_index=True), pd.concat(fcs, ignore_index=True)
 
 
+def panel_csv(path, n=60, names=("store", "month", "sales")):
+    """Three monthly series in a long file (columns `names`: id, time, value); 'c' is constant (falls back)."""
+    t = np.arange(n)
+    rng = np.random.default_rng(0)
+    ds = pd.date_range("2000-01-01", periods=n, freq="MS")
+    df = pd.concat([pd.DataFrame({names[0]: u, names[1]: ds, names[2]: y}) for u, y in
+                    (("a", 100 + t + 10 * np.sin(t / 2)), ("b", 50 + rng.normal(0, 1, n)), ("c", np.full(n, 7.0)))])
+    df.to_csv(path, index=False)
+    return df
+
+
 def embedded(path):
     """The JSON document a report embeds."""
     import json

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers import run_cli, write_series
-from report_helpers import FAST, MODELS, decode, embedded, synthetic_panel
+from report_helpers import FAST, MODELS, decode, embedded, panel_csv, synthetic_panel
 from lstmcast.errors import DataError, UsageError
 from lstmcast.evaluate import metrics
 from lstmcast.report.html import write_report
@@ -256,19 +256,8 @@ def test_per_series_status_and_reason_reach_the_table():
     assert t["status"] == ["ok", "fallback", "ok"] and t["reason"] == ["", "too short for look_back 24", ""]
 
 
-def _panel_csv(path, n=60):
-    """Three monthly series in a long file with its own column names; 'c' is constant (falls back)."""
-    t = np.arange(n)
-    rng = np.random.default_rng(0)
-    ds = pd.date_range("2000-01-01", periods=n, freq="MS")
-    df = pd.concat([pd.DataFrame({"store": u, "month": ds, "sales": y}) for u, y in
-                    (("a", 100 + t + 10 * np.sin(t / 2)), ("b", 50 + rng.normal(0, 1, n)), ("c", np.full(n, 7.0)))])
-    df.to_csv(path, index=False)
-    return df
-
-
 def test_panel_report_end_to_end_shows_the_fallback_and_evaluates_numbers(tmp_path):
-    df = _panel_csv(tmp_path / "shops.csv")
+    df = panel_csv(tmp_path / "shops.csv")
     out, ps = tmp_path / "p.html", tmp_path / "ps.csv"
     code, stdout, err = run_cli("report", tmp_path / "shops.csv", "--id-col", "store", "--horizon", 6, "--windows", 2,
                                 "--models", "naive,snaive", *FAST, "--out", out, "--per-series", ps, "--level", 80)
