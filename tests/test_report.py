@@ -309,3 +309,47 @@ def test_status_table_reads_the_final_fit_and_the_backtest():
     assert t["status"].tolist() == ["ok", "ok", "fallback: naive (constant)", "ok"]
     assert t["reason"][1] == "backtest: a baseline at 1 of 2 cut-offs (snaive-fallback)"
     assert status_table(panel, final=final)["reason"].tolist() == ["", "", t["reason"][2], ""]
+
+
+def test_forecast_report_of_a_panel_model_continued_by_newer_data(tmp_path):
+    from lstmcast.forecaster import Forecaster
+    df = panel_csv(tmp_path / "shops.csv")
+    Forecaster(epochs=2, seeds=2, units=4, scope="local", diff=(1,)).fit(
+        df, id_col="store", time_col="month", target_col="sales").save(tmp_path / "m")
+    newer = tmp_path / "new.csv"
+    newer.write_text("store,month,sales\na,2005-01-01,170\na,2005-02-01,171\na,2005-03-01,173\n")
+    out = tmp_path / "f.html"
+    code, _, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", 4, "--data", newer, "--report", out,
+                           "--quiet")
+    assert code == 0, err
+    data = embedded(out)
+    t = data["table"]
+    assert t["id"] == ["a", "b", "c"] and t["length"] == [63, 60, 60]            # a continued by 3 values
+    assert t["status"] == ["ok", "ok", "fallback: snaive (constant)"]
+    a, b = data["series"][0], data["series"][1]
+    assert decode(a["y"], a["e"])[-3:].tolist() == [170.0, 171.0, 173.0]
+    assert data["dates"][a["f"]["d"]["s"]] == "2005-04-01" and data["dates"][b["f"]["d"]["s"]] == "2005-01-01"
+    assert data["card"]["settings"]["differencing"] == "1: 2 series" and data["card"]["data"]["values"] == 3
+
+
+def test_a_series_too_short_for_intervals_costs_the_bands_not_the_report():
+    from lstmcast.cli.report import _forecast
+    from lstmcast.errors import DataError
+
+    class Stub:
+        def forecast(self, h, level=None):
+            if level:
+                raise DataError("series 's': conformal intervals at horizon 6 need 10 past origins")
+            return pd.DataFrame({"mean": [1.0] * h})
+
+    notes = []
+    con = type("Con", (), {"note": lambda self, m: notes.append(m)})()
+    out, why = _forecast(Stub(), 6, [80], con)
+    assert len(out) == 6 and why.startswith("series 's': conformal") and "intervals left out" in notes[0]
+    assert _forecast(Stub(), 6, None, con)[1] == ""
+
+    class Bad(Stub):
+        def forecast(self, h, level=None):
+            raise DataError("something else")
+    with pytest.raises(DataError, match="something else"):
+        _forecast(Bad(), 6, [80], con)

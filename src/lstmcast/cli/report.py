@@ -89,6 +89,19 @@ def _data_card(a, panel) -> dict:
     return data_info(datasets.AIRLINE_CSV, panel, label=f"bundled airline series ({datasets.AIRLINE_CSV.name})")
 
 
+def _forecast(fc, h, level, con):
+    """(forecast, why intervals were left out or ""): a series too short to calibrate its conformal
+    intervals (a fallback's few past origins) costs the report its bands, not the report itself."""
+    from ..errors import DataError
+    try:
+        return fc.forecast(h, level=level), ""
+    except DataError as e:
+        if not level or "conformal intervals" not in str(e):
+            raise
+        con.note(f"report: forecast intervals left out: {e}")
+        return fc.forecast(h), str(e)
+
+
 def evaluate_hook(a, data, cv, doc, info, con):
     """Called by `evaluate --report FILE` (and by `report`) once the backtest is scored."""
     from ..evaluate.backtest import per_series_scores
@@ -107,9 +120,11 @@ def evaluate_hook(a, data, cv, doc, info, con):
         t0 = time.perf_counter()
         fc.fit(panel, progress=con.note)
         times["final fit"] = time.perf_counter() - t0
-        out = forecast_frame(fc.forecast(a.horizon, level=a.level), panel)
-        panel = fc.panel_
+        out, no_intervals = _forecast(fc, a.horizon, a.level, con)
+        out, panel = forecast_frame(out, panel), fc.panel_
     card = card_for(fc, times, _data_card(a, panel))
+    if getattr(a, "final_fit", False) and no_intervals:
+        card["settings"]["intervals"] = f"left out: {no_intervals}"
     if not getattr(a, "final_fit", False):
         card["settings"]["note"] = ("evaluate --report fits no final model: these are the requested settings; "
                                     "resolved settings and loss curves come with `lstmcast report`")
