@@ -353,3 +353,22 @@ def test_a_series_too_short_for_intervals_costs_the_bands_not_the_report():
             raise DataError("something else")
     with pytest.raises(DataError, match="something else"):
         _forecast(Bad(), 6, [80], con)
+
+
+def test_card_of_one_series_gives_its_lags_and_their_scores_and_an_unfitted_card_the_request():
+    from lstmcast import datasets
+    from lstmcast.forecaster import Forecaster
+    from lstmcast.report.card import card_for, data_info
+    fc = Forecaster(diff="auto", epochs=2, seeds=2, units=4, seed=5).fit(datasets.airline())
+    card = card_for(fc, data=data_info(datasets.AIRLINE_CSV, fc.panel_))
+    scores = card["differencing scores (held-out RMSE, lower is better)"]
+    assert scores == {k: round(v, 4) for k, v in fc.diff_scores_[0].items()} and len(scores) >= 2
+    assert card["settings"]["differencing"] == min(scores, key=scores.get)          # the lowest score won
+    assert card["settings"]["differencing requested"] == "auto" and card["settings"]["transform"] == "log"
+    assert card["settings"]["seed values"] == "5..6" and card["settings"]["look_back"] == 12
+    assert len(card["loss"]) == 2 and all(len(c) == 2 for c in card["loss"]) and "fit" in card["run times (s)"]
+    assert card["data"]["first"] == "1949-01-01" and card["data"]["last"] == "1960-12-01"
+    assert "series" not in card and not any(k.startswith("scope scores") for k in card)   # one series: local
+    req = card_for(Forecaster(seeds=3, diff=(12, 1), units=(8, 4)))
+    assert req["settings"]["differencing"] == "12,1" and req["settings"]["units"] == [8, 4]
+    assert req["settings"]["seed values"] == "0..2" and req["settings"]["look_back"] == "auto" and "loss" not in req

@@ -44,9 +44,13 @@ def data_info(path, panel, label: str | None = None) -> dict:
     else:
         info.update({"series": n, "values": int(panel.lengths.sum())})
     if n:
-        info.update({"first": str(panel.starts.min()), "last": str(panel.ends.max())})
+        info.update({"first": _when(panel.starts.min()), "last": _when(panel.ends.max())})
     info["frequency"] = panel.freq
     return info
+
+
+def _when(ts) -> str:
+    return str(ts.date()) if ts == ts.normalize() else str(ts)
 
 
 def _lags(lags) -> str:
