@@ -96,9 +96,8 @@ def _resolved(fc) -> tuple[dict, dict]:
     if p["transform"] != "auto" or not one:
         s["transform requested"] = p["transform"]
     s["differencing requested"] = p["diff"] if isinstance(p["diff"], str) else _lags(p["diff"])
-    s.update({"scale": spec.scale, "epochs": T.epochs})
-    if T.steps:
-        s["steps"] = T.steps
+    s["scale"] = spec.scale
+    s.update({"steps": T.steps} if T.steps else {"epochs": T.epochs})   # a step budget replaces epochs
     s.update({"batch_size": T.batch_size, "learning_rate": T.learning_rate, "validation": p["validation"],
               "patience": T.patience, "aggregate": p["aggregate"], "seeds": spec.seeds,
               "seed values": f"{spec.seed}..{spec.seed + spec.seeds - 1}"})
