@@ -300,13 +300,15 @@ def test_status_table_reads_the_final_fit_and_the_backtest():
     bt = pd.DataFrame({"unique_id": list("aabbcc"), "cutoff": ds[:2] * 3,
                        "model": ["lstm", "lstm", "lstm", "snaive-fallback", "naive-fallback", "naive-fallback"]})
     t = status_table(panel, backtest=bt)
-    assert t["status"].tolist() == ["ok", "fallback: snaive", "fallback: naive (constant)", "ok"]
+    assert t["status"].tolist() == ["ok", "fallback: snaive", "fallback: naive (constant)", "not backtested"]
     assert t["reason"][1] == "backtest: a baseline at 1 of 2 cut-offs (snaive-fallback)"
-    assert t["reason"][2].startswith("constant") and "backtest" not in t["reason"][2]   # all cut-offs: no note
+    assert t["reason"][2].startswith("constant") and "backtest" not in t["reason"][2]   # the status says why
     assert t["reason"][3] == "not in the backtest (too short for its windows)"
+    every = bt.assign(model=bt["model"].where(bt["unique_id"] != "b", "snaive-fallback"))
+    assert status_table(panel, backtest=every)["reason"][1] == "backtest: a baseline at 2 of 2 cut-offs (snaive-fallback)"
     final = pd.DataFrame({"unique_id": list("abcd"), "model": ["lstm", "lstm", "naive-fallback", "lstm"]})
     t = status_table(panel, final=final, backtest=bt)
-    assert t["status"].tolist() == ["ok", "ok", "fallback: naive (constant)", "ok"]
+    assert t["status"].tolist() == ["ok", "ok", "fallback: naive (constant)", "ok"]     # the final fit decides
     assert t["reason"][1] == "backtest: a baseline at 1 of 2 cut-offs (snaive-fallback)"
     assert status_table(panel, final=final)["reason"].tolist() == ["", "", t["reason"][2], ""]
 

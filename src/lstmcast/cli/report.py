@@ -39,11 +39,11 @@ def forecast_frame(out, panel):
 
 
 def status_table(panel, final=None, backtest=None):
-    """unique_id, length, status, reason: "ok", or "fallback: <model> (<why>)" with the panel's reason.
+    """unique_id, length, status, reason: "ok", "fallback: <model> (<why>)" or "not backtested".
 
     final: the final fit's per_series_ (unique_id, model); backtest: `cv_models_` (id, cutoff, model).
-    The final fit decides the status when there is one; a backtest that fell back at some cut-offs says so
-    in the reason.
+    The final fit decides the status when there is one, else the backtest (a baseline at any cut-off);
+    a backtest that fell back where the status does not say why adds a note to the reason.
     """
     import pandas as pd
     from ..data.panel_core import STATUS_TEXT
@@ -56,19 +56,26 @@ def status_table(panel, final=None, backtest=None):
     status, reason = [], []
     for key, st, why in zip(ps["unique_id"], ps["status"], ps["reason"]):
         used = bt.get(key, [])
-        model = fin.get(key) or next((m for m in used if m != "lstm"), "lstm" if used or st == "ok" else None)
         text = [str(why)] if why else []
-        if model is None:                        # no final fit, no backtest: a fallback for its status
-            model = "baseline"
-        if model == "lstm":
-            status.append("ok")
-        else:
-            status.append(f"fallback: {model.removesuffix('-fallback')}" + (f" ({STATUS_TEXT.get(st, st)})" if st != "ok" else ""))
+        if key in fin:
+            model = fin[key]
+        elif used:
+            model = next((m for m in used if m != "lstm"), "lstm")
+        else:                                    # neither fitted nor backtested: its status decides
+            model = "lstm" if st == "ok" else "baseline"
         if backtest is not None and key not in bt:
             text.append("not in the backtest (too short for its windows)")
+        if model != "lstm":
+            status.append(f"fallback: {model.removesuffix('-fallback')}" +
+                          (f" ({STATUS_TEXT.get(st, st)})" if st != "ok" else ""))
+        elif key not in fin and backtest is not None and key not in bt:
+            status.append("not backtested")
+        else:
+            status.append("ok")
         n_fb = sum(m != "lstm" for m in used)
-        if n_fb and (model == "lstm" or n_fb < len(used)):
-            text.append(f"backtest: a baseline at {n_fb} of {len(used)} cut-offs ({', '.join(sorted(set(used) - {'lstm'}))})")
+        if n_fb and (model == "lstm" or n_fb < len(used) or st == "ok"):
+            text.append(f"backtest: a baseline at {n_fb} of {len(used)} cut-offs "
+                        f"({', '.join(sorted(set(used) - {'lstm'}))})")
         reason.append("; ".join(text))
     return pd.DataFrame({"unique_id": ps["unique_id"], "length": ps["length"], "status": status, "reason": reason})
 
