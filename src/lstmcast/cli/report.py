@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..report.card import card_for, data_info, sha256  # noqa: F401  (sha256: re-exported)
+from ..report.card import card_for, data_info, sha256
 from .common import _positive_int, add_data_flags, add_model_flags, check_new_path
 
 
@@ -46,6 +46,7 @@ def status_table(panel, final=None, backtest=None):
     a backtest that fell back where the status does not say why adds a note to the reason.
     """
     import pandas as pd
+
     from ..data.panel_core import STATUS_TEXT
     ps = panel.per_series()
     bt = {}

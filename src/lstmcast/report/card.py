@@ -25,6 +25,7 @@ def sha256(path) -> str:
 def versions() -> dict:
     import platform
     from importlib.metadata import PackageNotFoundError, version
+
     from .. import __version__
     out = {"lstmcast": __version__, "python": platform.python_version()}
     for pkg in ("jax", "numpy", "pandas", "statsforecast", "plotly"):
