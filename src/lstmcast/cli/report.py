@@ -118,7 +118,9 @@ def evaluate_hook(a, data, cv, doc, info, con):
     from .common import forecaster_params
     panel = info["panel"]
     models = list(doc["models"])
-    scores = per_series_scores(cv, panel, models, info["season_length"])    # the numbers of --per-series
+    scores = info.get("scores")                          # evaluate's per-series table (--per-series numbers)
+    if scores is None:
+        scores = per_series_scores(cv, panel, models, info["season_length"])
     times = {f"backtest {m}": s for m, s in info["seconds"].items()}
     out, fc = None, Forecaster(**forecaster_params(a))
     if getattr(a, "final_fit", False):
