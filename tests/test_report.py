@@ -190,15 +190,14 @@ def test_report_command_fits_forecasts_and_fills_the_model_card(tmp_path):
     from lstmcast import datasets
     csv = write_series(tmp_path / "air.csv", datasets.airline().to_numpy().tolist(), start="1949-01-01")
     out = tmp_path / "r.html"
-    code, stdout, err = run_cli("report", csv, "--horizon", 6, "--windows", 1, "--models", "naive,snaive",
-                                "--epochs", 3, "--seeds", 2, "--units", 4, "--diff", "12", "--out", out,
-                                "--level", 90)
+    code, stdout, err = run_cli("report", csv, "--horizon", 6, "--windows", 1, "--models", "naive,snaive", *FAST,
+                                "--out", out, "--level", 90)
     assert code == 0, err
     data = embedded(out)
     card = data["card"]
     assert card["data"]["sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
-    assert len(card["loss"]) == 2 and all(0 < len(c) <= 3 for c in card["loss"])
-    assert card["settings"]["differencing"] == "12" and card["settings"]["seeds"] == 2
+    assert len(card["loss"]) == 2 and all(len(c) == 2 for c in card["loss"])          # 2 seeds x 2 epochs
+    assert card["settings"]["differencing"] == "1" and card["settings"]["seeds"] == 2
     assert card["versions"]["jax"] and set(card["run times (s)"]) == {"backtest lstm", "backtest naive",
                                                                       "backtest snaive", "final fit"}
     assert card["settings"]["scope"] == "local" and card["settings"]["units"] == [4]
@@ -223,7 +222,7 @@ def test_forecast_report_from_a_saved_model(tmp_path):
     from lstmcast import datasets
     from lstmcast.forecaster import Forecaster
     y = datasets.airline()
-    Forecaster(epochs=3, seeds=2, diff=(12,)).fit(y).save(tmp_path / "m")
+    Forecaster(epochs=2, seeds=2, units=4, scope="local", diff=(1,)).fit(y).save(tmp_path / "m")
     newer = write_series(tmp_path / "new.csv", [420.0, 400.0, 410.0], start="1961-01-01")
     out = tmp_path / "f.html"
     code, _, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", 6, "--level", 80, "--data", newer,
@@ -233,7 +232,7 @@ def test_forecast_report_from_a_saved_model(tmp_path):
     s = data["series"][0]
     assert len(s["y"]) == 147 and data["dates"][s["f"]["d"]["s"]] == "1961-04-01"
     assert data["card"]["data"]["sha256"] == hashlib.sha256(newer.read_bytes()).hexdigest()
-    assert len(data["card"]["loss"]) == 2 and data["card"]["settings"]["differencing"] == "12"
+    assert len(data["card"]["loss"]) == 2 and data["card"]["settings"]["differencing"] == "1"
     assert data["ranking"] == [] and data["evaluation"] is None
 
 
