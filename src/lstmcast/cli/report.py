@@ -179,6 +179,9 @@ def register(sub):
     r.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True)
     r.add_argument("--models", default="lstm,naive,snaive,drift,ets,arima")
     add_model_flags(r)
+    from . import common
+    if hasattr(common, "add_backend_flags"):    # --ray/--workers (main): `report` runs `evaluate`, which reads them
+        common.add_backend_flags(r)
     r.add_argument("--out", required=True, help="the .html file to write")
     r.add_argument("--force", action="store_true", help="overwrite --out")
     r.add_argument("--quiet", action="store_true")
