@@ -3,6 +3,8 @@ import numpy as np
 import pandas as pd
 
 MODELS = ["lstm", "naive", "snaive", "ets"]
+# a small, quick LSTM for the command-line runs (evaluate always backtests the LSTM beside the baselines)
+FAST = ("--epochs", 2, "--seeds", 2, "--units", 4, "--scope", "local", "--diff", 1)
 
 
 def synthetic_panel(n: int, horizon: int = 6, windows: int = 3, seed: int = 0, min_len: int = 30, max_len: int = 60):
@@ -31,6 +33,17 @@ def synthetic_panel(n: int, horizon: int = 6, windows: int = 3, seed: int = 0, m
                                  "lo-95": mean - 9, "hi-95": mean + 9,
                                  "model": "snaive-fallback" if i % 7 == 3 else "lstm"}))
     return pd.concat(hist, ignore_index=True), pd.concat(cvs, ignore_index=True), pd.concat(fcs, ignore_index=True)
+
+
+def panel_csv(path, n=60, names=("store", "month", "sales")):
+    """Three monthly series in a long file (columns `names`: id, time, value); 'c' is constant (falls back)."""
+    t = np.arange(n)
+    rng = np.random.default_rng(0)
+    ds = pd.date_range("2000-01-01", periods=n, freq="MS")
+    df = pd.concat([pd.DataFrame({names[0]: u, names[1]: ds, names[2]: y}) for u, y in
+                    (("a", 100 + t + 10 * np.sin(t / 2)), ("b", 50 + rng.normal(0, 1, n)), ("c", np.full(n, 7.0)))])
+    df.to_csv(path, index=False)
+    return df
 
 
 def embedded(path):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers import run_cli, write_series
-from report_helpers import MODELS, decode, embedded, synthetic_panel
+from report_helpers import FAST, MODELS, decode, embedded, panel_csv, synthetic_panel
 from lstmcast.errors import DataError, UsageError
 from lstmcast.evaluate import metrics
 from lstmcast.report.html import write_report
@@ -41,18 +41,21 @@ def test_series_metrics_equal_the_metrics_module(m):
             assert got.loc[key, k] == pytest.approx(v, rel=1e-10), (key, k)
 
 
-def test_series_metrics_equal_backtest_score_for_one_series():
+def test_series_metrics_equal_backtest_scores_for_one_series():
+    """The report's vectorised metrics and evaluate's per-series loop agree on the airline backtest."""
     from lstmcast import datasets
-    from lstmcast.evaluate.backtest import backtest, score
+    from lstmcast.evaluate.backtest import backtest, per_series_scores
     from lstmcast.forecaster import Forecaster
-    y = datasets.airline()
-    cv, info = backtest(Forecaster(), y, 12, 3, models=["naive", "snaive", "drift"])
-    ref = score(cv, y, ["naive", "snaive", "drift"], 12)
-    hist = pd.DataFrame({"unique_id": "a", "ds": y.index, "y": y.to_numpy()})
-    got = series_metrics(cv.assign(unique_id="a"), hist, ["naive", "snaive", "drift"], 12).set_index("model")
-    for name in ("naive", "snaive", "drift"):
+    base = ["naive", "snaive", "drift"]
+    cv, info = backtest(Forecaster(), datasets.airline(), 12, 3, models=base)
+    panel = info["panel"]
+    ref = per_series_scores(cv, panel, base, 12).set_index("model")
+    names = {panel.id_col: "unique_id", panel.time_col: "ds", panel.target_col: "y"}
+    hist = panel.to_frame().rename(columns=names)
+    got = series_metrics(cv.rename(columns=names), hist, base, 12).set_index("model")
+    for name in base:
         for k in ("mase", "rmse", "mae", "smape"):
-            assert got.loc[name, k] == pytest.approx(ref[name][k], rel=1e-12)
+            assert got.loc[name, k] == pytest.approx(ref.loc[name, k], rel=1e-12), (name, k)
 
 
 def test_ranking_by_hand():
@@ -79,12 +82,13 @@ def airline_report(tmp_path_factory):
     """`evaluate --json --report` on the airline series with the quick baselines: (json doc, report path)."""
     path = tmp_path_factory.mktemp("rep") / "air.html"
     code, out, err = run_cli("evaluate", "--horizon", 12, "--windows", 3, "--models", "naive,snaive,drift",
-                             "--json", "--report", path)
+                             *FAST, "--json", "--report", path)
     assert code == 0, err
     return json.loads(out), path
 
 
 def test_report_is_self_contained_and_holds_evaluate_json_numbers(airline_report):
+    from lstmcast import datasets
     doc, path = airline_report
     text = path.read_text()
     tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", text)
@@ -96,10 +100,14 @@ def test_report_is_self_contained_and_holds_evaluate_json_numbers(airline_report
         for k in ("mase", "rmse", "mae", "smape", "seconds"):
             assert row[k] == doc["models"][row["model"]][k], (row["model"], k)
     assert [r["model"] for r in data["ranking"]] == sorted(doc["models"], key=lambda m: doc["models"][m]["mase"])
-    assert data["table"]["mase:snaive"] == [round(doc["models"]["snaive"]["mase"], 4)]
+    for m in doc["models"]:                                            # one series: its MASE is the mean
+        assert data["table"][f"mase:{m}"] == [round(doc["models"][m]["mase"], 4)], m
+    card = data["card"]
+    assert card["data"]["sha256"] == hashlib.sha256(datasets.AIRLINE_CSV.read_bytes()).hexdigest()
+    assert card["data"]["values"] == 144 and "fits no final model" in card["settings"]["note"]
+    assert card["settings"]["units"] == [4] and "loss" not in card and data["table"]["status"] == ["ok"]
     s = data["series"][0]
     y = decode(s["y"], s["e"])
-    from lstmcast import datasets
     assert np.array_equal(y, datasets.airline().to_numpy())          # 6 significant digits keep the integers
     assert [data["dates"][c] for c in s["cv"]["c"]] == doc["cutoffs"]
 
@@ -182,15 +190,19 @@ def test_report_command_fits_forecasts_and_fills_the_model_card(tmp_path):
     from lstmcast import datasets
     csv = write_series(tmp_path / "air.csv", datasets.airline().to_numpy().tolist(), start="1949-01-01")
     out = tmp_path / "r.html"
-    code, stdout, err = run_cli("report", csv, "--horizon", 6, "--windows", 1, "--models", "naive,snaive",
-                                "--epochs", 3, "--seeds", 2, "--diff", "12", "--out", out, "--level", 90)
+    code, stdout, err = run_cli("report", csv, "--horizon", 6, "--windows", 1, "--models", "naive,snaive", *FAST,
+                                "--out", out, "--level", 90)
     assert code == 0, err
     data = embedded(out)
     card = data["card"]
     assert card["data"]["sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
-    assert len(card["loss"]) == 2 and all(0 < len(c) <= 3 for c in card["loss"])
-    assert card["settings"]["differencing"] == "12" and card["settings"]["seeds"] == 2
-    assert card["versions"]["jax"] and set(card["run times (s)"]) == {"backtest naive", "backtest snaive", "final fit"}
+    assert len(card["loss"]) == 2 and all(len(c) == 2 for c in card["loss"])          # 2 seeds x 2 epochs
+    assert card["settings"]["differencing"] == "1" and card["settings"]["seeds"] == 2
+    assert card["versions"]["jax"] and set(card["run times (s)"]) == {"backtest lstm", "backtest naive",
+                                                                      "backtest snaive", "final fit"}
+    assert card["settings"]["scope"] == "local" and card["settings"]["units"] == [4]
+    assert card["settings"]["transform"] == "log" and card["settings"]["season_length"] == 12
+    assert data["table"]["status"] == ["ok"] and data["title"] == "lstmcast report: value"
     s = data["series"][0]
     assert data["levels"] == [90] and len(s["f"]["lo-90"]) == 6 and s["fm"] == "lstm"
     assert data["dates"][s["f"]["d"]["s"]] == "1961-01-01"
@@ -210,7 +222,7 @@ def test_forecast_report_from_a_saved_model(tmp_path):
     from lstmcast import datasets
     from lstmcast.forecaster import Forecaster
     y = datasets.airline()
-    Forecaster(epochs=3, seeds=2, diff=(12,)).fit(y).save(tmp_path / "m")
+    Forecaster(epochs=2, seeds=2, units=4, scope="local", diff=(1,)).fit(y).save(tmp_path / "m")
     newer = write_series(tmp_path / "new.csv", [420.0, 400.0, 410.0], start="1961-01-01")
     out = tmp_path / "f.html"
     code, _, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", 6, "--level", 80, "--data", newer,
@@ -220,7 +232,7 @@ def test_forecast_report_from_a_saved_model(tmp_path):
     s = data["series"][0]
     assert len(s["y"]) == 147 and data["dates"][s["f"]["d"]["s"]] == "1961-04-01"
     assert data["card"]["data"]["sha256"] == hashlib.sha256(newer.read_bytes()).hexdigest()
-    assert len(data["card"]["loss"]) == 2 and data["card"]["settings"]["differencing"] == "12"
+    assert len(data["card"]["loss"]) == 2 and data["card"]["settings"]["differencing"] == "1"
     assert data["ranking"] == [] and data["evaluation"] is None
 
 
@@ -241,3 +253,123 @@ def test_per_series_status_and_reason_reach_the_table():
     ps = pd.DataFrame({"unique_id": ["S0001"], "length": [40], "status": ["fallback"], "reason": ["too short for look_back 24"]})
     t = build_payload(history=hist, cv=cv, forecast=fc.assign(model="lstm"), per_series=ps)["table"]
     assert t["status"] == ["ok", "fallback", "ok"] and t["reason"] == ["", "too short for look_back 24", ""]
+
+
+def test_panel_report_end_to_end_shows_the_fallback_and_evaluates_numbers(tmp_path):
+    df = panel_csv(tmp_path / "shops.csv")
+    out, ps = tmp_path / "p.html", tmp_path / "ps.csv"
+    code, stdout, err = run_cli("report", tmp_path / "shops.csv", "--id-col", "store", "--horizon", 6, "--windows", 2,
+                                "--models", "naive,snaive", *FAST, "--out", out, "--per-series", ps, "--level", 80)
+    assert code == 0, err
+    data = embedded(out)
+    t = data["table"]
+    assert t["id"] == ["a", "b", "c"] and t["length"] == [60, 60, 60]
+    assert t["status"] == ["ok", "ok", "fallback: snaive (constant)"] and "all 60 values are 7" in t["reason"][2]
+    wide = pd.read_csv(ps).set_index("unique_id")                     # `evaluate --per-series`, same run
+    for m in ("lstm", "naive", "snaive"):
+        ref = [None if v != v else round(v, 4) for v in wide[f"mase_{m}"].reindex(["a", "b", "c"])]
+        assert t[f"mase:{m}"] == ref and ref[2] is None                 # constant: MASE's scale is 0
+    assert wide.loc["c", "lstm_model"] == "snaive-fallback"
+    for i, u in enumerate("abc"):                                       # the history is the file's values
+        s = data["series"][i]
+        assert np.allclose(decode(s["y"], s["e"]), df.loc[df["store"] == u, "sales"], rtol=1e-5, atol=0)
+        assert data["dates"][s["f"]["d"]["s"]] == "2005-01-01" and len(s["f"]["lo-80"]) == 6
+    c = data["series"][2]
+    assert c["fm"] == "snaive-fallback" and np.all(decode(c["f"]["mean"], c["e"]) == 7.0)
+    card = data["card"]
+    assert card["settings"]["differencing"] == "1: 2 series" and card["settings"]["scope"] == "local"
+    assert card["settings"]["transform"] == "log: 2 series"
+    assert {k: card["series"][k] for k in ("in the panel", "LSTM", "fallback")} == {"in the panel": 3, "LSTM": 2,
+                                                                                    "fallback": 1}
+    assert "1 constant" in card["series"]["why"] and len(card["loss"]) == 2
+    assert card["data"]["series"] == 3 and card["data"]["values"] == 180 and card["data"]["frequency"] == "MS"
+    assert card["data"]["sha256"] == hashlib.sha256((tmp_path / "shops.csv").read_bytes()).hexdigest()
+    assert data["title"] == "lstmcast report: shops (3 series)"
+    for r in data["ranking"]:                                         # the printed ranking and the page agree
+        assert re.search(rf"^{r['model']}\s+{r['mase']:.3f}\s+{r['mase_median']:.3f}", stdout, re.M), r["model"]
+
+
+def test_status_table_reads_the_final_fit_and_the_backtest():
+    from lstmcast.cli.report import status_table
+    from lstmcast.data import validate_panel
+    ds = list(pd.date_range("2000-01-01", periods=4, freq="MS"))
+    df = pd.DataFrame({"unique_id": np.repeat(list("abcd"), 4), "ds": ds * 4,
+                       "y": [1.0, 2, 3, 4, 2, 3, 1, 2, 5, 5, 5, 5, 1, 3, 2, 4]})
+    panel = validate_panel(df, freq="MS")
+    bt = pd.DataFrame({"unique_id": list("aabbcc"), "cutoff": ds[:2] * 3,
+                       "model": ["lstm", "lstm", "lstm", "snaive-fallback", "naive-fallback", "naive-fallback"]})
+    t = status_table(panel, backtest=bt)
+    assert t["status"].tolist() == ["ok", "fallback: snaive", "fallback: naive (constant)", "not backtested"]
+    assert t["reason"][1] == "backtest: a baseline at 1 of 2 cut-offs (snaive-fallback)"
+    assert t["reason"][2].startswith("constant") and "backtest" not in t["reason"][2]   # the status says why
+    assert t["reason"][3] == "not in the backtest (too short for its windows)"
+    every = bt.assign(model=bt["model"].where(bt["unique_id"] != "b", "snaive-fallback"))
+    assert status_table(panel, backtest=every)["reason"][1] == "backtest: a baseline at 2 of 2 cut-offs (snaive-fallback)"
+    final = pd.DataFrame({"unique_id": list("abcd"), "model": ["lstm", "lstm", "naive-fallback", "lstm"]})
+    t = status_table(panel, final=final, backtest=bt)
+    assert t["status"].tolist() == ["ok", "ok", "fallback: naive (constant)", "ok"]     # the final fit decides
+    assert t["reason"][1] == "backtest: a baseline at 1 of 2 cut-offs (snaive-fallback)"
+    assert status_table(panel, final=final)["reason"].tolist() == ["", "", t["reason"][2], ""]
+
+
+def test_forecast_report_of_a_panel_model_continued_by_newer_data(tmp_path):
+    from lstmcast.forecaster import Forecaster
+    df = panel_csv(tmp_path / "shops.csv")
+    Forecaster(epochs=2, seeds=2, units=4, scope="local", diff=(1,)).fit(
+        df, id_col="store", time_col="month", target_col="sales").save(tmp_path / "m")
+    newer = tmp_path / "new.csv"
+    newer.write_text("store,month,sales\na,2005-01-01,170\na,2005-02-01,171\na,2005-03-01,173\n")
+    out = tmp_path / "f.html"
+    code, _, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", 4, "--data", newer, "--report", out,
+                           "--quiet")
+    assert code == 0, err
+    data = embedded(out)
+    t = data["table"]
+    assert t["id"] == ["a", "b", "c"] and t["length"] == [63, 60, 60]            # a continued by 3 values
+    assert t["status"] == ["ok", "ok", "fallback: snaive (constant)"]
+    a, b = data["series"][0], data["series"][1]
+    assert decode(a["y"], a["e"])[-3:].tolist() == [170.0, 171.0, 173.0]
+    assert data["dates"][a["f"]["d"]["s"]] == "2005-04-01" and data["dates"][b["f"]["d"]["s"]] == "2005-01-01"
+    assert data["card"]["settings"]["differencing"] == "1: 2 series" and data["card"]["data"]["values"] == 3
+
+
+def test_a_series_too_short_for_intervals_costs_the_bands_not_the_report():
+    from lstmcast.cli.report import _forecast
+    from lstmcast.errors import DataError
+
+    class Stub:
+        def forecast(self, h, level=None):
+            if level:
+                raise DataError("series 's': conformal intervals at horizon 6 need 10 past origins")
+            return pd.DataFrame({"mean": [1.0] * h})
+
+    notes = []
+    con = type("Con", (), {"note": lambda self, m: notes.append(m)})()
+    out, why = _forecast(Stub(), 6, [80], con)
+    assert len(out) == 6 and why.startswith("series 's': conformal") and "intervals left out" in notes[0]
+    assert _forecast(Stub(), 6, None, con)[1] == ""
+
+    class Bad(Stub):
+        def forecast(self, h, level=None):
+            raise DataError("something else")
+    with pytest.raises(DataError, match="something else"):
+        _forecast(Bad(), 6, [80], con)
+
+
+def test_card_of_one_series_gives_its_lags_and_their_scores_and_an_unfitted_card_the_request():
+    from lstmcast import datasets
+    from lstmcast.forecaster import Forecaster
+    from lstmcast.report.card import card_for, data_info
+    fc = Forecaster(diff="auto", epochs=2, seeds=2, units=4, seed=5).fit(datasets.airline())
+    card = card_for(fc, data=data_info(datasets.AIRLINE_CSV, fc.panel_))
+    scores = card["differencing scores (held-out RMSE, lower is better)"]
+    assert scores == {k: round(v, 4) for k, v in fc.diff_scores_[0].items()} and len(scores) >= 2
+    assert card["settings"]["differencing"] == min(scores, key=scores.get)          # the lowest score won
+    assert card["settings"]["differencing requested"] == "auto" and card["settings"]["transform"] == "log"
+    assert card["settings"]["seed values"] == "5..6" and card["settings"]["look_back"] == 12
+    assert len(card["loss"]) == 2 and all(len(c) == 2 for c in card["loss"]) and "fit" in card["run times (s)"]
+    assert card["data"]["first"] == "1949-01-01" and card["data"]["last"] == "1960-12-01"
+    assert "series" not in card and not any(k.startswith("scope scores") for k in card)   # one series: local
+    req = card_for(Forecaster(seeds=3, diff=(12, 1), units=(8, 4)))
+    assert req["settings"]["differencing"] == "12,1" and req["settings"]["units"] == [8, 4]
+    assert req["settings"]["seed values"] == "0..2" and req["settings"]["look_back"] == "auto" and "loss" not in req

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from helpers import run_cli
-from report_helpers import synthetic_panel
+from report_helpers import FAST, panel_csv, synthetic_panel
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install '.[test]')")
 pytest.importorskip("plotly")
@@ -60,7 +60,7 @@ def _png_not_blank(png: bytes):
 def airline(tmp_path_factory):
     path = tmp_path_factory.mktemp("brow") / "air.html"
     code, out, err = run_cli("evaluate", "--horizon", 12, "--windows", 3, "--models", "naive,snaive,drift,ets",
-                             "--json", "--report", path)
+                             *FAST, "--json", "--report", path)
     assert code == 0, err
     return json.loads(out), path
 
@@ -78,7 +78,7 @@ def test_airline_report_loads_clean_and_shows_evaluate_numbers(driver, airline):
             assert float(td.get_attribute("data-v")) == m[key]
             assert td.text == f"{m[key]:.{digits}f}"
     n_traces = driver.execute_script("return document.getElementById('lc-chart').data.length")
-    assert n_traces == 1 + 4 * 3                                         # history + 4 models x 3 windows
+    assert n_traces == 1 + 5 * 3                                         # history + 5 models (lstm too) x 3 windows
     _png_not_blank(driver.find_element(By.ID, "lc-chart").screenshot_as_png)
 
 
@@ -153,4 +153,29 @@ def test_thinned_panel_says_what_was_left_out(driver, tmp_path):
     driver.execute_script(f"window.lstmcastReport.select({thin})")
     names = driver.execute_script("return [...new Set(document.getElementById('lc-chart').data.map(t => t.name))]")
     assert names[0] == "history" and {"lstm"} < set(names) and len({"naive", "snaive", "ets"} & set(names)) == 1
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_panel_cli_report_lists_and_charts_the_fallback_series(driver, tmp_path):
+    from selenium.webdriver.common.by import By
+    panel_csv(tmp_path / "shops.csv", names=("unique_id", "ds", "y"))     # the default long format: no --id-col
+    path = tmp_path / "shops.html"
+    code, _, err = run_cli("report", tmp_path / "shops.csv", "--horizon", 6, "--windows", 2,
+                           "--models", "naive,snaive", *FAST, "--out", path, "--quiet")
+    assert code == 0, err
+    assert _open(driver, path) == []
+    assert "3 of 3 series" in driver.find_element(By.ID, "lc-count").text
+    driver.find_element(By.ID, "lc-search").send_keys("fallback")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#lc-stable tbody tr")
+    assert [r.find_element(By.CSS_SELECTOR, 'td[data-key="id"]').text for r in rows] == ["c"]
+    status = rows[0].find_element(By.CSS_SELECTOR, 'td[data-key="status"]')
+    assert status.text == "fallback: snaive (constant)" and "all 60 values are 7" in status.get_attribute("title")
+    rows[0].click()
+    chart = driver.find_element(By.ID, "lc-chart")
+    assert chart.get_attribute("data-series") == "c"
+    assert "fallback: snaive (constant)" in driver.find_element(By.ID, "lc-chart-title").text
+    names = driver.execute_script("return document.getElementById('lc-chart').data.map(t => t.name)")
+    y = driver.execute_script("return document.getElementById('lc-chart').data[0].y")
+    assert names[0] == "history" and y == [7] * 60 and "forecast (snaive-fallback)" in names
+    assert driver.execute_script("return document.getElementById('lc-loss').data.length") == 2
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -89,7 +89,7 @@ def cmd_evaluate(a) -> int:
         con.note(f"plot written to {a.plot}")
     if getattr(a, "report", None):   # --report FILE.html (and `lstmcast report`)
         from .report import evaluate_hook
-        evaluate_hook(a, data, cv, doc, info, con)
+        evaluate_hook(a, data, cv, doc, {**info, "scores": table}, con)
     if a.json:
         print(json.dumps(doc, indent=2, default=str))
         return 0

@@ -1,137 +1,163 @@
-"""`lstmcast report`: backtest, fit, forecast and write one self-contained HTML report.
+"""`lstmcast report`: backtest, fit and forecast; write one self-contained HTML report (one series or a panel).
 
     lstmcast report sales.csv --horizon 12 --windows 4 --out report.html --level 80 95
+    lstmcast report panel.csv --horizon 6 --out panel.html            # long frame unique_id, ds, y
     lstmcast evaluate sales.csv --horizon 12 --windows 4 --report backtest.html   # the backtest only
     lstmcast forecast --model my-model --horizon 12 --report forecast.html        # history + forecast + card
 
 `report` runs exactly `evaluate` (same flags, same numbers), then fits the model on all the data for the
-future forecast and the model card (settings, loss curves, run times, versions, data checksum).
+future forecast and the model card (settings, loss curves, run times, versions, data checksum). The glue
+here turns the panel-named frames (the file's id/time/value columns) into the report's unique_id, ds, y.
 """
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 
+from ..report.card import card_for, data_info, sha256
 from .common import _positive_int, add_data_flags, add_model_flags, check_new_path
 
 
-def sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _renamed(df, panel):
+    """df with the panel's id/time/target columns named unique_id, ds, y (the report's names)."""
+    names = {panel.id_col: "unique_id", panel.time_col: "ds", panel.target_col: "y"}
+    return df.rename(columns={k: v for k, v in names.items() if k in df.columns and k != v})
 
 
-def _versions() -> dict:
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-    from .. import __version__
-    out = {"lstmcast": __version__, "python": platform.python_version()}
-    for pkg in ("jax", "numpy", "pandas", "statsforecast", "plotly"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = None
-    return out
+def history_frame(panel, values: dict | None = None):
+    """Long frame unique_id, ds, y of a Panel; `values` {position: array} replaces series (newer data)."""
+    if values is not None:
+        import dataclasses
+        panel = dataclasses.replace(panel, values=[values.get(i, panel.values[i]) for i in range(len(panel))])
+    return _renamed(panel.to_frame(), panel)
 
 
-def _data_info(a, y) -> dict:
-    from .. import datasets
-    path = Path(a.data) if getattr(a, "data", None) else datasets.AIRLINE_CSV
-    return {"file": str(path) if a.data else f"bundled airline series ({path.name})", "sha256": sha256(path),
-            "values": int(len(y)), "first": str(y.index[0]), "last": str(y.index[-1]), "frequency": y.index.freqstr}
+def forecast_frame(out, panel):
+    """The forecast in the report's names, without ensemble-member columns."""
+    out = _renamed(out, panel)
+    return out.drop(columns=[c for c in out.columns if c.startswith("member-")])
 
 
-def card_for(fc, a=None, y=None, times=None) -> dict:
-    """The model card of a fitted Forecaster: resolved settings, differencing and its scores, loss curves."""
-    import numpy as np
-    r = getattr(fc, "r_", {})
-    p = fc.get_params()
-    fitted = bool(r)
-    settings = {"scope": p.get("scope", "per-series (one ensemble per series)"),
-                "season_length": r.get("m", p["season_length"] or "auto"),
-                "look_back": r.get("look_back", p["look_back"] or "auto"), "framing": p["framing"],
-                "units": list(r.get("units", np.atleast_1d(p["units"]).tolist())), "strategy": p["strategy"],
-                "output steps": r.get("h", p["horizon"] or "auto"), "transform": r.get("transform", p["transform"]),
-                "differencing": (",".join(map(str, r["diff"])) or "none") if fitted else
-                p["diff"] if isinstance(p["diff"], str) else ",".join(map(str, p["diff"])) or "none",
-                "differencing requested": p["diff"] if isinstance(p["diff"], str) else ",".join(map(str, p["diff"])) or "none",
-                "scale": p["scale"], "calendar": p["calendar"], "epochs": p["epochs"], "batch_size": p["batch_size"],
-                "learning_rate": p["learning_rate"], "validation": p["validation"], "patience": p["patience"],
-                "aggregate": p["aggregate"], "seeds": p["seeds"], "seed values": f"{p['seed']}..{p['seed'] + p['seeds'] - 1}"}
-    card = {"settings": settings}
-    scores = getattr(fc, "diff_scores_", None)
-    if scores:
-        card["differencing scores (held-out RMSE, lower is better)"] = {k: round(v, 4) for k, v in scores.items()}
-    if times:
-        card["run times (s)"] = {k: round(float(v), 2) for k, v in times.items()}
-    card["versions"] = _versions()
-    if a is not None and y is not None:
-        card["data"] = _data_info(a, y)
-    card["created"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    loss = getattr(fc, "loss_", None)
-    if loss is not None:
-        loss = np.atleast_2d(np.asarray(loss, np.float64))
-        card["loss"] = [[round(float(v), 6) for v in row if np.isfinite(v)] for row in loss]
-    return card
+def status_table(panel, final=None, backtest=None):
+    """unique_id, length, status, reason: "ok", "fallback: <model> (<why>)" or "not backtested".
 
-
-def _frames(y, cv=None, out=None, name=None):
-    """The report's long frames from a single series (pd.Series) or a panel (DataFrame unique_id, ds, y);
-    frames that already carry unique_id keep it."""
+    final: the final fit's per_series_ (unique_id, model); backtest: `cv_models_` (id, cutoff, model).
+    The final fit decides the status when there is one, else the backtest (a baseline at any cut-off);
+    a backtest that fell back where the status does not say why adds a note to the reason.
+    """
     import pandas as pd
-    if isinstance(y, pd.DataFrame) and "unique_id" in y:
-        hist, uid = y[["unique_id", "ds", "y"]], None
-    else:
-        uid = name or (y.name if isinstance(y.name, str) else "series")
-        hist = pd.DataFrame({"unique_id": uid, "ds": y.index, "y": y.to_numpy()})
-    if cv is not None and "unique_id" not in cv:
-        cv = cv.assign(unique_id=uid)
-    if out is not None:
-        out = out.drop(columns=[c for c in ("lo", "hi") if c in out])
-        if "unique_id" not in out:
-            out = out.assign(unique_id=uid)
-        if "model" not in out:
-            out["model"] = "lstm"
-    return hist, cv, out
+
+    from ..data.panel_core import STATUS_TEXT
+    ps = panel.per_series()
+    bt = {}
+    if backtest is not None and len(backtest):
+        for key, g in backtest.groupby(backtest.columns[0], sort=False):
+            bt[key] = g["model"].tolist()
+    fin = dict(zip(final["unique_id"], final["model"])) if final is not None else {}
+    status, reason = [], []
+    for key, st, why in zip(ps["unique_id"], ps["status"], ps["reason"]):
+        used = bt.get(key, [])
+        text = [str(why)] if why else []
+        if key in fin:
+            model = fin[key]
+        elif used:
+            model = next((m for m in used if m != "lstm"), "lstm")
+        else:                                    # neither fitted nor backtested: its status decides
+            model = "lstm" if st == "ok" else "baseline"
+        if backtest is not None and key not in bt:
+            text.append("not in the backtest (too short for its windows)")
+        if model != "lstm":
+            status.append(f"fallback: {model.removesuffix('-fallback')}" +
+                          (f" ({STATUS_TEXT.get(st, st)})" if st != "ok" else ""))
+        elif key not in fin and backtest is not None and key not in bt:
+            status.append("not backtested")
+        else:
+            status.append("ok")
+        n_fb = sum(m != "lstm" for m in used)
+        if n_fb and (model == "lstm" or n_fb < len(used) or st == "ok"):
+            text.append(f"backtest: a baseline at {n_fb} of {len(used)} cut-offs "
+                        f"({', '.join(sorted(set(used) - {'lstm'}))})")
+        reason.append("; ".join(text))
+    return pd.DataFrame({"unique_id": ps["unique_id"], "length": ps["length"], "status": status, "reason": reason})
 
 
-def evaluate_hook(a, y, cv, doc, info, con):
+def _title(a, panel, what: str) -> str:
+    if getattr(a, "title", None):
+        return a.title
+    if len(panel) == 1:
+        return f"lstmcast {what}: {panel.ids[0]}"
+    name = Path(a.data).stem if getattr(a, "data", None) else "panel"
+    return f"lstmcast {what}: {name} ({len(panel):,} series)"
+
+
+def _data_card(a, panel) -> dict:
+    from .. import datasets
+    if getattr(a, "data", None):
+        return data_info(a.data, panel)
+    return data_info(datasets.AIRLINE_CSV, panel, label=f"bundled airline series ({datasets.AIRLINE_CSV.name})")
+
+
+def _forecast(fc, h, level, con):
+    """(forecast, why intervals were left out or ""): a series too short to calibrate its conformal
+    intervals (a fallback's few past origins) costs the report its bands, not the report itself."""
+    from ..errors import DataError
+    try:
+        return fc.forecast(h, level=level), ""
+    except DataError as e:
+        if not level or "conformal intervals" not in str(e):
+            raise
+        con.note(f"report: forecast intervals left out: {e}")
+        return fc.forecast(h), str(e)
+
+
+def evaluate_hook(a, data, cv, doc, info, con):
     """Called by `evaluate --report FILE` (and by `report`) once the backtest is scored."""
-    from ..report.html import write_report
+    from ..evaluate.backtest import per_series_scores
     from ..forecaster import Forecaster
+    from ..report.html import write_report
     from .common import forecaster_params
-    t0 = time.perf_counter()
+    panel = info["panel"]
+    models = list(doc["models"])
+    scores = info.get("scores")                          # evaluate's per-series table (--per-series numbers)
+    if scores is None:
+        scores = per_series_scores(cv, panel, models, info["season_length"])
     times = {f"backtest {m}": s for m, s in info["seconds"].items()}
     out, fc = None, Forecaster(**forecaster_params(a))
     if getattr(a, "final_fit", False):
-        con.note(f"report: fitting on all {len(y)} values for the {a.horizon}-step forecast and the model card")
-        fc.fit(y)
+        n = int(panel.lengths.sum())
+        con.note(f"report: fitting on all {n} values{f' of {len(panel)} series' if len(panel) > 1 else ''} "
+                 f"for the {a.horizon}-step forecast and the model card")
+        t0 = time.perf_counter()
+        fc.fit(panel, progress=con.note)
         times["final fit"] = time.perf_counter() - t0
-        out = fc.forecast(a.horizon, level=a.level)
-    card = card_for(fc, a, y, times)
+        out, no_intervals = _forecast(fc, a.horizon, a.level, con)
+        out, panel = forecast_frame(out, panel), fc.panel_
+    card = card_for(fc, times, _data_card(a, panel))
+    if getattr(a, "final_fit", False) and no_intervals:
+        card["settings"]["intervals"] = f"left out: {no_intervals}"
     if not getattr(a, "final_fit", False):
-        card["settings"]["note"] = ("evaluate --report fits no final model: resolved settings and loss "
-                                    "curves come with `lstmcast report`")
-    hist, cv, out = _frames(y, cv, out, name=Path(a.data).stem if a.data else "airline")
-    path = write_report(a.report, evaluation=doc, cv=cv, history=hist, forecast=out, card=card,
-                        per_series=info.get("per_series"),
-                        title=getattr(a, "title", None) or f"lstmcast report: {hist['unique_id'].iloc[0]}")
+        card["settings"]["note"] = ("evaluate --report fits no final model: these are the requested settings; "
+                                    "resolved settings and loss curves come with `lstmcast report`")
+    table = status_table(panel, getattr(fc, "per_series_", None), info.get("lstm_models"))
+    path = write_report(a.report, evaluation=doc, cv=_renamed(cv, panel), history=history_frame(panel),
+                        forecast=out, card=card, per_series=table, scores=scores,
+                        title=_title(a, panel, "report"))
     con.note(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
-def forecast_hook(a, fc, y_new, out, con):
-    """Called by `forecast --report FILE`: the history, the forecast and the saved model's card."""
+def forecast_hook(a, fc, new, out, con):
+    """Called by `forecast --report FILE`: the history (continued by --data), the forecast, the model's card."""
+    from ..models.predicting import extended_values
     from ..report.html import write_report
-    y = fc._extended(y_new)
+    panel = fc.panel_
     card = card_for(fc)
     card["model"] = {"directory": str(a.model)}
+    values = extended_values(fc, new)
     if a.data:
-        card["data"] = {"file": str(a.data), "sha256": sha256(a.data), "values": int(len(y))}
-    hist, _, out = _frames(y, None, out.copy(), name=Path(a.model).name)
-    path = write_report(a.report, evaluation=None, cv=None, history=hist, forecast=out, card=card,
+        card["data"] = {"file": str(a.data), "sha256": sha256(a.data), "values": int(sum(len(v) for v in new.values))}
+    hist = history_frame(panel, values)
+    path = write_report(a.report, evaluation=None, cv=None, history=hist, forecast=forecast_frame(out, panel),
+                        card=card, per_series=status_table(panel, fc.per_series_),
                         title=f"lstmcast forecast: {Path(a.model).name}")
     con.note(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
@@ -153,6 +179,9 @@ def register(sub):
     r.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True)
     r.add_argument("--models", default="lstm,naive,snaive,drift,ets,arima")
     add_model_flags(r)
+    from . import common
+    if hasattr(common, "add_backend_flags"):    # --ray/--workers (main): `report` runs `evaluate`, which reads them
+        common.add_backend_flags(r)
     r.add_argument("--out", required=True, help="the .html file to write")
     r.add_argument("--force", action="store_true", help="overwrite --out")
     r.add_argument("--quiet", action="store_true")

@@ -99,7 +99,7 @@ def _default(o):
 
 def write_report(path, *, evaluation: dict | None, cv, history, forecast=None, per_series=None,
                  card: dict | None = None, title: str = "lstmcast report", budget: int | None = None,
-                 season_length: int | None = None) -> Path:
+                 season_length: int | None = None, scores=None) -> Path:
     """Write the report to `path` and return it.
 
     Args:
@@ -113,6 +113,9 @@ def write_report(path, *, evaluation: dict | None, cv, history, forecast=None, p
       budget: how many numbers the page may embed (default `payload.BUDGET`); beyond it series are thinned.
       season_length: MASE's seasonal-naive lag for the per-series metrics; default: the evaluation's
         "season_length", else card["settings"]["season_length"], else 1.
+      scores: per-series metrics already computed (unique_id, model, mase, rmse, mae, smape; e.g.
+        `evaluate.backtest.per_series_scores`, the numbers of `evaluate --per-series`); default: computed
+        here from cv and history by `tables.series_metrics`.
 
     Examples:
       >>> import pandas as pd, tempfile, os
@@ -127,6 +130,6 @@ def write_report(path, *, evaluation: dict | None, cv, history, forecast=None, p
         raise UsageError(f"{path}: folder {str(path.parent)!r} does not exist")
     payload = build_payload(history=history, cv=cv, forecast=forecast, evaluation=evaluation,
                             per_series=per_series, card=card, title=title, budget=budget or BUDGET,
-                            season_length=season_length)
+                            season_length=season_length, scores=scores)
     path.write_text(render_report(payload), encoding="utf-8")
     return path

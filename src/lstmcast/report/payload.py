@@ -152,7 +152,7 @@ def _levels(full, thin, priority, budget):
 
 def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_series=None, card=None,
                   title="lstmcast report", budget: int = BUDGET, tail: int | None = None,
-                  season_length: int | None = None) -> dict:
+                  season_length: int | None = None, scores=None) -> dict:
     """Everything the page shows, as plain JSON-able data (see the module docstring)."""
     check_frames(history, cv)
     # ids as text (the page shows text; mixed types would not sort), series in order of first appearance
@@ -171,7 +171,11 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
         forecast = forecast[forecast["_o"].notna()].sort_values(["_o", "ds"], kind="stable").drop(columns="_o")
     m = season_length or (evaluation or {}).get("season_length") or (card or {}).get("settings", {}).get("season_length")
     m = int(m) if isinstance(m, (int, np.integer)) and m > 0 else 1
-    per = series_metrics(cv, history, models, m) if cv is not None and models else None
+    per = None
+    if scores is not None and models:
+        per = scores[scores["model"].isin(models)].assign(unique_id=lambda d: d["unique_id"].astype(str))
+    elif cv is not None and models:
+        per = series_metrics(cv, history, models, m)
 
     # DATES: one table, every time referred to by its index
     parts = [history["ds"]] + ([cv["ds"], cv["cutoff"]] if cv is not None else []) + \

@@ -1,0 +1,140 @@
+"""The model card of a report: resolved settings of a fitted Forecaster, loss curves, run times, versions.
+
+    card = card_for(fc, times={"final fit": 3.2}, data=data_info(path, panel))
+
+A fitted Forecaster's card reads its resolved state (`scope_`, `spec_`, `diffs_`, `ensemble_`...), so it
+says what the model did, not what was asked: for a panel, counts per differencing lag set and per
+transform; for one series, its lags and the held-out scores that chose them. An unfitted one (`evaluate
+--report` fits no final model) gives the requested settings.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+
+
+def sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def versions() -> dict:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .. import __version__
+    out = {"lstmcast": __version__, "python": platform.python_version()}
+    for pkg in ("jax", "numpy", "pandas", "statsforecast", "plotly"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def data_info(path, panel, label: str | None = None) -> dict:
+    """File (or `label`), its sha256, and the panel's size, span and frequency."""
+    n = len(panel)
+    info = {"file": label or str(path), "sha256": sha256(path)}
+    if n == 1:
+        info["values"] = int(panel.lengths[0])
+    else:
+        info.update({"series": n, "values": int(panel.lengths.sum())})
+    if n:
+        info.update({"first": _when(panel.starts.min()), "last": _when(panel.ends.max())})
+    info["frequency"] = panel.freq
+    return info
+
+
+def _when(ts) -> str:
+    return str(ts.date()) if ts == ts.normalize() else str(ts)
+
+
+def _lags(lags) -> str:
+    return ",".join(map(str, lags)) or "none"
+
+
+def _counts(labels) -> str:
+    """'1: 5 series, none: 2 series' (most common first); '' for no labels."""
+    return ", ".join(f"{k}: {n} series" for k, n in Counter(labels).most_common())
+
+
+def _requested(p: dict) -> dict:
+    import numpy as np
+    diff = p["diff"] if isinstance(p["diff"], str) else _lags(p["diff"])
+    return {"scope": p["scope"], "season_length": p["season_length"] or "auto", "look_back": p["look_back"] or "auto",
+            "framing": p["framing"], "units": list(np.atleast_1d(p["units"]).tolist()), "strategy": p["strategy"],
+            "output steps": p["horizon"] or "auto", "transform": p["transform"], "differencing": diff,
+            "scale": p["scale"], "calendar": p["calendar"], "epochs": p["epochs"] or "auto",
+            "steps": p["steps"] or "auto", "batch_size": p["batch_size"] or "auto",
+            "learning_rate": p["learning_rate"], "validation": p["validation"], "patience": p["patience"],
+            "aggregate": p["aggregate"], "seeds": p["seeds"], "seed values": f"{p['seed']}..{p['seed'] + p['seeds'] - 1}"}
+
+
+def _resolved(fc) -> tuple[dict, dict]:
+    """(settings, extra card sections) of a fitted Forecaster."""
+    from ..prep.pipes import KINDS
+    p, spec, panel = fc.get_params(), fc.spec_, fc.panel_
+    R, T = spec.recipe, spec.train
+    n, trained = len(panel), sorted(fc.diffs_)
+    kinds = {}
+    for g in fc.ensemble_.groups:
+        kinds.update({int(i): KINDS[int(k)] for i, k in zip(g.idx, g.pipes.kind)})
+    one = n == 1
+    s = {"scope": fc.scope_ + (" (chosen by validation)" if p["scope"] == "auto" and n > 1 else ""),
+         "season_length": int(fc.m_), "look_back": R.look_back, "framing": R.framing, "units": list(R.units),
+         "strategy": R.strategy, "output steps": R.h, "level_norm": R.level_norm, "calendar": R.calendar}
+    if one:
+        s["transform"] = kinds.get(0, "none (the series falls back to a baseline)")
+        s["differencing"] = _lags(fc.diffs_[0]) if 0 in fc.diffs_ else "none (the series falls back to a baseline)"
+    else:
+        s["transform"] = _counts(kinds[i] for i in trained)
+        s["differencing"] = _counts(_lags(fc.diffs_[i]) for i in trained)
+    if p["transform"] != "auto" or not one:
+        s["transform requested"] = p["transform"]
+    s["differencing requested"] = p["diff"] if isinstance(p["diff"], str) else _lags(p["diff"])
+    s["scale"] = spec.scale
+    s.update({"steps": T.steps} if T.steps else {"epochs": T.epochs})   # a step budget replaces epochs
+    s.update({"batch_size": T.batch_size, "learning_rate": T.learning_rate, "validation": p["validation"],
+              "patience": T.patience, "aggregate": p["aggregate"], "seeds": spec.seeds,
+              "seed values": f"{spec.seed}..{spec.seed + spec.seeds - 1}"})
+    extra = {}
+    if not one:
+        from ..models.fitting import summary_line
+        extra["series"] = {"in the panel": n, "LSTM": len(trained), "fallback": n - len(trained)}
+        line = summary_line(fc)
+        if line:
+            extra["series"]["why"] = line
+    if fc.scope_scores_:
+        extra["scope scores (mean MASE on each series' last horizon of training data, lower is better)"] = {
+            k: round(float(v), 4) for k, v in fc.scope_scores_.items()}
+    scores = fc.diff_scores_.get(0) if one else None
+    if scores:
+        extra["differencing scores (held-out RMSE, lower is better)"] = {k: round(float(v), 4) for k, v in scores.items()}
+    return s, extra
+
+
+def card_for(fc, times: dict | None = None, data: dict | None = None) -> dict:
+    """The model card: settings (resolved when fc is fitted), scores, run times, versions, data, loss curves."""
+    import numpy as np
+    fitted = hasattr(fc, "panel_")
+    settings, extra = _resolved(fc) if fitted else (_requested(fc.get_params()), {})
+    card = {"settings": settings, **extra}
+    times = dict(times or {})
+    if fitted and "final fit" not in times and getattr(fc, "fit_seconds_", None) is not None:
+        times["fit"] = fc.fit_seconds_
+    if times:
+        card["run times (s)"] = {k: round(float(v), 2) for k, v in times.items()}
+    card["versions"] = versions()
+    if data:
+        card["data"] = data
+    card["created"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    loss = getattr(fc, "loss_", None)
+    if loss is not None:
+        loss = np.atleast_2d(np.asarray(loss, np.float64))                 # (K, E)
+        card["loss"] = [[round(float(v), 6) for v in row if np.isfinite(v)] for row in loss]
+    return card
