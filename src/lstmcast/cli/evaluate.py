@@ -71,7 +71,8 @@ def cmd_evaluate(a) -> int:
     if a.per_series:
         wide = table.pivot(index="unique_id", columns="model", values="mase")[models]
         wide.columns = [f"mase_{c}" for c in wide.columns]
-        wide["best"] = table.pivot(index="unique_id", columns="model", values="mase")[models].idxmin(axis=1)
+        mase = table.pivot(index="unique_id", columns="model", values="mase")[models]
+        wide["best"] = mase.dropna(how="all").idxmin(axis=1).reindex(mase.index)
         lm = info.get("lstm_models")
         if lm is not None and len(lm):
             pid = info["panel"].id_col

@@ -20,8 +20,11 @@ def cmd_forecast(a) -> int:
     new = None
     if a.data:
         a.id_col = a.id_col or fc.panel_.id_col if len(fc.panel_) > 1 else a.id_col
+        a.freq = a.freq or fc.panel_.freq
         new = load_data(a, con)
     out = assert_finite(fc.forecast(a.horizon, new, level=a.level, members=a.members), "forecast")
+    if getattr(fc, "interval_note_", ""):
+        con.note(fc.interval_note_)
     n_fb = int((out.drop_duplicates(fc.panel_.id_col)["model"] != "lstm").sum())
     if n_fb:
         con.note(f"{n_fb} series forecast by a fallback baseline (the `model` column says which)")

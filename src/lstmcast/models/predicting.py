@@ -110,6 +110,7 @@ def forecast_frame(fc, h: int, new_df, levels, members: bool):
     keep = np.ones(N, bool)
     memb = np.full((N, K, h), np.nan) if members else None
     qs = {lv: np.zeros((N, h)) for lv in levels}
+    short = []
     for i in range(N):
         if i in paths:
             p = paths[i][:, 0, :]                                       # (K, h)
@@ -121,13 +122,10 @@ def forecast_frame(fc, h: int, new_df, levels, members: bool):
                 continue
             p, mean[i] = None, f
             err = insample_errors(vals[i], h, fc.m_) if levels else None
+        if levels and (err is None or len(err) < MIN_CALIBRATION):
+            short.append(panel.ids[i])
         for lv in levels:
-            if err is None or len(err) < MIN_CALIBRATION:
-                n = 0 if err is None else len(err)
-                raise DataError(f"series {panel.ids[i]!r}: conformal intervals at horizon {h} need "
-                                f"{MIN_CALIBRATION} past origins with {h} later values; it has {n}. "
-                                "Lower the horizon or drop --level")
-            qs[lv][i] = conformal_q(err, lv)
+            qs[lv][i] = _quantile_or_widest(err, lv, vals[i], h)
         if members:
             memb[i] = p if p is not None else mean[i][None, :]
     lengths = np.array([len(vals[i]) for i in range(N)])
@@ -144,7 +142,22 @@ def forecast_frame(fc, h: int, new_df, levels, members: bool):
     out["model"] = np.repeat(names, h)[rows]
     frame = pd.DataFrame(out)
     _assert_finite(frame, "forecast")
+    fc.interval_note_ = "" if not short else (
+        f"{len(short)} series have fewer than {MIN_CALIBRATION} past {h}-step forecasts to calibrate their "
+        f"intervals (e.g. {short[0]!r}): theirs span the largest past error (or the series' range), wider "
+        "than the level says")
     return frame
+
+
+def _quantile_or_widest(err, level, values, h):
+    """The conformal quantile; with fewer than MIN_CALIBRATION errors the largest one (what the quantile
+    tends to when k > n), and with none the range of the series' finite values."""
+    if err is not None and len(err) >= MIN_CALIBRATION:
+        return conformal_q(err, level)
+    if err is not None and len(err):
+        return np.max(err, axis=0)
+    v = finite_history(values)
+    return np.full(h, float(np.ptp(v)) if len(v) else 0.0)
 
 
 def predict_frame(fc):
