@@ -246,8 +246,11 @@ def _cross(c):
         yield "resolved.look_back", f"{r['look_back']}, but the regression framing uses 1"
     if r["strategy"] == "recursive" and r["horizon"] != 1:
         yield "resolved.horizon", f"{r['horizon']}, but the recursive strategy predicts 1 step"
-    if r["scope"] == "global" and len(c["history"]["loss"]) != r["seeds"]:
-        yield "history.loss", f"rows for {len(c['history']['loss'])} seeds, resolved.seeds is {r['seeds']}"
+    loss, val = c["history"]["loss"], c["history"]["val_loss"]
+    if len(loss) != r["seeds"]:      # (seeds, epochs) in both scopes (local: the mean over series)
+        yield "history.loss", f"rows for {len(loss)} seeds, resolved.seeds is {r['seeds']}"
+    if len(val) != len(loss) or any(len(a) != len(b) for a, b in zip(val, loss)):
+        yield "history.val_loss", "its rows and columns differ from history.loss's"
 
 
 def _has_offset(text):

@@ -100,7 +100,10 @@ def _read(path):
     if not isinstance(config, dict) or config.get("format") != "lstmcast-model":
         raise DataError(f"{path}/config.json: not a lstmcast model config")
     version = config.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise DataError(f"{path}/config.json: format_version: expected a whole number, got {version!r}; the "
+                        "model directory is corrupt, refit it")
+    if version > FORMAT_VERSION:
         raise DataError(f"{path}: model format version {version!r} is newer than this lstmcast reads "
                         f"({FORMAT_VERSION}); upgrade lstmcast")
     if version < FORMAT_VERSION:
@@ -182,6 +185,11 @@ def load(cls, path):
             params = {"lstm": [{k: arrays[f"{prefix}lstm.{i}.{k}"].astype(np.float32)
                                 for k in ("kernel", "recurrent_kernel", "bias")} for i in range(len(rec.units))],
                       "dense": {k: arrays[f"{prefix}dense.{k}"].astype(np.float32) for k in ("kernel", "bias")}}
+            for row, i in enumerate(idx):
+                v = values[i][np.isfinite(values[i])]
+                if pipes.kind[row] != 0 and v.size and v.min() <= 0:
+                    raise DataError(f"{path}/weights.npz: series {panel.ids[i]!r} holds {v.min():g}, a value <= 0 "
+                                    f"under its {g['pipes']['kind'][row]} transform; the model is corrupt, refit it")
             groups.append(Group(idx, pipes, params))
         hist = config["history"]
         loss = np.asarray(hist["loss"], np.float64)
