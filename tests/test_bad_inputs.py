@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from lstmcast import Forecaster
-from lstmcast.data import load_csv
+from lstmcast.data import load_csv, validate_panel
 from lstmcast.engine import plan
 from lstmcast.errors import DataError, assert_finite
 from lstmcast.prep.transforms import Pipeline, fit_pipeline
@@ -323,6 +323,33 @@ def test_zone_survives_fit_save_forecast(tmp_path):
     assert code == 0, err
     ds = pd.read_csv(tmp_path / "f.csv")["ds"]
     assert list(ds) == [str(times[-1] + pd.offsets.MonthBegin(k)) for k in (1, 2)]
+
+
+def test_named_zone_survives_the_api_round_trip(tmp_path):
+    """A pandas Series in Europe/Berlin (daily, across a clock change): forecasts at local midnight in
+    that zone, before and after save/load; config.json keeps the zone's name and the start's offset."""
+    y = pd.Series(np.r_[WAVE, WAVE[:12]], index=pd.date_range("2020-03-01", periods=60, freq="D", tz="Europe/Berlin"))
+    fc = Forecaster(epochs=1, seeds=1, diff=(1,)).fit(y)
+    want = pd.date_range("2020-04-30", periods=2, freq="D", tz="Europe/Berlin")
+    pd.testing.assert_index_equal(pd.DatetimeIndex(fc.forecast(2)["ds"]), want, check_names=False)
+    fc.save(tmp_path / "m")
+    panel = json.loads((tmp_path / "m" / "config.json").read_text())["panel"]
+    assert panel["tz"] == "Europe/Berlin" and panel["starts"] == ["2020-03-01T00:00:00+01:00"]
+    pd.testing.assert_index_equal(pd.DatetimeIndex(Forecaster.load(tmp_path / "m").forecast(2)["ds"]), want,
+                                  check_names=False)
+
+
+def test_hourly_times_across_a_clock_change_run_on_utc():
+    """Wall-clock hours repeat or vanish at a clock change, so such a panel runs on UTC (as load_csv
+    does with mixed offsets); a fixed offset keeps its wall-clock grid and its zone."""
+    times = pd.date_range("2020-03-28", periods=30, freq="h", tz="Europe/Berlin")
+    p = validate_panel(pd.DataFrame({"unique_id": "a", "ds": times, "y": np.arange(30.0)}))
+    assert p.tz == "UTC" and p.freq == "h" and p.lengths.tolist() == [30]
+    pd.testing.assert_series_equal(p.to_frame()["ds"], pd.Series(times.tz_convert("UTC"), name="ds"))
+    fixed = pd.date_range("2000-01-01", periods=12, freq="MS").tz_localize("+05:30")
+    q = validate_panel(pd.DataFrame({"unique_id": "a", "ds": fixed, "y": np.arange(12.0)}))
+    assert q.tz == "UTC+05:30" and q.freq == "MS"
+    pd.testing.assert_index_equal(pd.DatetimeIndex(q.to_frame()["ds"]), fixed, check_names=False)
 
 
 # 5. MODEL DIRECTORIES ----------------------------------------------------------------------------------
