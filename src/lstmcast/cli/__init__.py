@@ -41,6 +41,8 @@ def main(argv=None) -> int:
     first = next((x for x in args if not x.startswith("-")), None)
     parser = build_parser(first if first in COMMANDS else None)
     a = parser.parse_args(args)
+    if argv is None:
+        _interrupt_outside_gc()
     try:
         return a.func(a)
     except LstmcastError as e:
@@ -48,7 +50,45 @@ def main(argv=None) -> int:
         return 2
     except KeyboardInterrupt:
         print("lstmcast: interrupted", file=sys.stderr)
+        if argv is None:   # the program, not a caller's main([...]): partial outputs are already removed
+            _exit_now(130)
         return 130
+
+
+def _interrupt_outside_gc():
+    """Ctrl-C raises KeyboardInterrupt, except inside a garbage-collector callback (jax has one), where
+    Python would swallow it with a printed traceback: there it is sent again a moment later."""
+    import gc
+    import os
+    import signal
+    import threading
+
+    def handler(signum, frame):
+        codes = {getattr(cb, "__code__", None) for cb in gc.callbacks}
+        while frame is not None:
+            if frame.f_code in codes:
+                threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()
+                return
+            frame = frame.f_back
+        raise KeyboardInterrupt
+    try:
+        signal.signal(signal.SIGINT, handler)
+    except ValueError:   # not the main thread
+        pass
+
+
+def _exit_now(code: int):
+    """Exit at once, skipping interpreter shutdown: an interrupted XLA computation may still run on
+    its own threads, and finalising under it crashes (SIGSEGV); a second Ctrl-C is ignored meanwhile."""
+    import os
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":
