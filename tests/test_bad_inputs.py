@@ -323,6 +323,9 @@ def test_zone_survives_fit_save_forecast(tmp_path):
     assert code == 0, err
     ds = pd.read_csv(tmp_path / "f.csv")["ds"]
     assert list(ds) == [str(times[-1] + pd.offsets.MonthBegin(k)) for k in (1, 2)]
+    code, out, err = run_cli("evaluate", p, "--horizon", "2", "--windows", "1", *FAST, "--models", "lstm,ets",
+                             "--quiet")   # the backtest merges the LSTM's windows with the baselines'
+    assert code == 0 and "ets" in out, err
 
 
 def test_named_zone_survives_the_api_round_trip(tmp_path):
@@ -332,6 +335,7 @@ def test_named_zone_survives_the_api_round_trip(tmp_path):
     fc = Forecaster(epochs=1, seeds=1, diff=(1,)).fit(y)
     want = pd.date_range("2020-04-30", periods=2, freq="D", tz="Europe/Berlin")
     pd.testing.assert_index_equal(pd.DatetimeIndex(fc.forecast(2)["ds"]), want, check_names=False)
+    assert list(fc.per_series_[["start", "end"]].iloc[0]) == [y.index[0], y.index[-1]]
     fc.save(tmp_path / "m")
     panel = json.loads((tmp_path / "m" / "config.json").read_text())["panel"]
     assert panel["tz"] == "Europe/Berlin" and panel["starts"] == ["2020-03-01T00:00:00+01:00"]

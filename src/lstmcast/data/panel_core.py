@@ -212,7 +212,8 @@ class Panel:
         return self._take(np.arange(len(self)), [v[:e + 1] for v, e in zip(self.values, ends)], self.starts)
 
     def to_frame(self) -> pd.DataFrame:
-        """The long frame (id_col, time_col, target_col), sorted by id then time, NaN where missing."""
+        """The long frame (id_col, time_col, target_col), sorted by id then time, NaN where missing; the
+        times in the panel's zone, if it has one."""
         lengths = self.lengths
         origin, spos = self._start_positions()
         first = np.repeat(np.cumsum(lengths) - lengths, lengths)                  # (T,)
@@ -224,8 +225,8 @@ class Panel:
 
     def per_series(self) -> pd.DataFrame:
         """One row per series: unique_id, length, start, end, status, reason."""
-        return pd.DataFrame({"unique_id": self.ids, "length": self.lengths, "start": self.starts,
-                             "end": self.ends, "status": self.status, "reason": self.reason})
+        return pd.DataFrame({"unique_id": self.ids, "length": self.lengths, "start": self.localize(self.starts),
+                             "end": self.localize(self.ends), "status": self.status, "reason": self.reason})
 
     def set_status(self, i, status: str, reason: str) -> None:
         """Mark series i (e.g. "too_short" by the models), with a one-line reason."""
