@@ -485,6 +485,38 @@ def test_model_weights(tmp_path, model, case):
     check_error(*run_cli("forecast", "--model", m, "--horizon", "2"), pattern)
 
 
+@pytest.fixture(scope="module")
+def global_model(tmp_path_factory):
+    d = tmp_path_factory.mktemp("g") / "model"
+    ds = pd.date_range("2000-01-01", periods=48, freq="MS")
+    df = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 48), "ds": np.tile(ds, 2), "y": np.r_[WAVE, 2 * WAVE]})
+    Forecaster(epochs=1, seeds=2, diff=(1,), scope="global").fit(df).save(d)
+    return d
+
+
+GLOBAL_CASES = {   # one ensemble for every series: arrays `shared.*` with a leading seeds axis only
+    "shared kernel nan": (lambda m: _edit_weights(m, "shared.lstm.0.kernel", lambda a: np.where(
+        np.arange(a.size).reshape(a.shape) == 0, np.nan, a)), r"shared\.lstm\.0\.kernel holds 1 non-finite value"),
+    "per-group names": (lambda m: _edit_weights(m, "shared.dense.bias", lambda a: {"g0.dense.bias": a[None]}),
+                        r"unknown array\(s\) \['g0\.dense\.bias'\]"),
+    "local scope claimed": (lambda m: _edit_config(m, _set(["resolved", "scope"], "local")),
+                            r"missing array 'g0\.lstm\.0\.kernel'"),
+    "history seeds": (lambda m: _edit_config(m, _set(["history", "loss"], [[0.5]])),
+                      r"history\.loss disagrees: rows for 1 seeds, resolved\.seeds is 2"),
+    "series in two groups": (lambda m: _edit_config(m, lambda c: c["groups"].append(c["groups"][0])),
+                             r"series\.diffs disagrees: the trained series and the groups disagree"),
+}
+
+
+@pytest.mark.parametrize("case", list(GLOBAL_CASES))
+def test_global_model_directory(tmp_path, global_model, case):
+    edit, pattern = GLOBAL_CASES[case]
+    m = tmp_path / "m"
+    shutil.copytree(global_model, m)
+    edit(m)
+    check_error(*run_cli("forecast", "--model", m, "--horizon", "2"), pattern)
+
+
 def test_missing_values_in_the_stored_series_are_not_corrupt_weights(tmp_path, model):
     """data.values may hold NaN (a series with missing values): only the network arrays must be finite."""
     m = tmp_path / "m"
