@@ -434,6 +434,10 @@ CONFIG_CASES = {
     "bad zone": (_set(["panel", "tz"], "Mars/Olympus"), r"panel\.tz: expected a time zone such as 'UTC\+02:00'"),
     "zone without offsets": (_set(["panel", "tz"], "UTC"), r"panel\.starts disagrees: timestamps without a UTC "
                                                             r"offset for time zone 'UTC'"),
+    "zone disagrees with the offsets": (lambda c: c["panel"].update(tz="Europe/Berlin", starts=["2000-01-01T00:00:00"
+                                                                                              "+05:30"]),
+                                        r"panel\.starts disagrees: '2000-01-01T00:00:00\+05:30' is not a time of "
+                                        r"zone 'Europe/Berlin'"),
     "config is a list": (lambda cfg: cfg.clear(), r"config\.json: not a lstmcast model config"),
     "version 0": (_set(["format_version"], 0), r"model format version 0 is older than this lstmcast reads \(2\); "
                                                r"fit the model again"),

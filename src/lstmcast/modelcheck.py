@@ -227,6 +227,10 @@ def _cross(c):
     if len(aware) > 1 or (pc.get("tz") is not None and aware == {False}):
         yield "panel.starts", f"timestamps {'with and without' if len(aware) > 1 else 'without'} a UTC offset" + \
             (f" for time zone {pc['tz']!r}" if pc.get("tz") is not None else "")
+    if pc.get("tz") is not None and aware == {True}:
+        for t in pc["starts"]:
+            if not _offset_in_zone(t, pc["tz"]):
+                yield "panel.starts", f"{t!r} is not a time of zone {pc['tz']!r} (another UTC offset)"
     if len(set(map(str, pc["ids"]))) != n:
         yield "panel.ids", "ids are not unique"
     trained = []
@@ -256,6 +260,12 @@ def _cross(c):
 def _has_offset(text):
     import pandas as pd
     return pd.Timestamp(text).tz is not None
+
+
+def _offset_in_zone(text, zone):
+    import pandas as pd
+    t = pd.Timestamp(text)
+    return t.utcoffset() == t.tz_convert(zone).utcoffset()
 
 
 CROSS = [_cross]
