@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from lstmcast import Forecaster
-from lstmcast.data import load_csv
+from lstmcast.data import load_csv, validate_panel
 from lstmcast.engine import plan
 from lstmcast.errors import DataError, assert_finite
 from lstmcast.prep.transforms import Pipeline, fit_pipeline
@@ -132,8 +132,9 @@ def test_other_commands_flags(model, case):
 # 2. RESOURCES: refused in one line, naming the flag to lower ---------------------------------------
 
 RESOURCE = {
-    "many seeds": (["--seeds", "50000", "--max-memory", "64M"], r"training 50000 LSTMs needs about .* of memory "
-                                                                 r"\(mostly .*\), 64\.0 MiB --max-memory; lower"),
+    "many seeds": (["--seeds", "50000", "--max-memory", "64M"], r"training 50000 seeds x 1 series \(local scope\) "
+                                                                 r"needs about .* of memory \(mostly .*\), 64\.0 MiB "
+                                                                 r"--max-memory; lower"),
     "wide layer": (["--units", "16000", "--seeds", "4", "--max-memory", "1G"],
                    r"needs about .* GiB of memory \(mostly params: .*\), 1\.0 GiB --max-memory; lower --units "
                    r"or raise --max-memory"),
@@ -152,7 +153,7 @@ def test_fit_resources(tmp_path, csv, case):
 def test_forecast_horizon_memory(tmp_path, model):
     check_error(*run_cli("forecast", "--model", model, "--horizon", "1000000", "--max-memory", "10M",
                          "--out", tmp_path / "f.csv"),
-                r"a 1000000-step forecast with 2 members needs about .* \(mostly forecast: .*\), 10\.0 MiB "
+                r"a 1000000-step forecast of 1 series with 2 members needs about .* \(mostly forecast: .*\), 10\.0 MiB "
                 r"--max-memory; lower --horizon or raise --max-memory")
     assert os.listdir(tmp_path) == []
 
@@ -225,9 +226,9 @@ def test_assert_finite():
 def test_nan_weights_refused_before_forecasting(tmp_path, model):
     m = tmp_path / "m"
     shutil.copytree(model, m)
-    _edit_weights(m, "dense.bias", lambda a: np.where(np.arange(a.size).reshape(a.shape) == 1, np.nan, a))
+    _edit_weights(m, "g0.dense.bias", lambda a: np.where(np.arange(a.size).reshape(a.shape) == 1, np.nan, a))
     check_error(*run_cli("forecast", "--model", m, "--horizon", "3", "--out", tmp_path / "f.csv"),
-                r"weights\.npz: dense\.bias holds 1 non-finite value\(s\) \(NaN or inf\); the model is corrupt")
+                r"weights\.npz: g0\.dense\.bias holds 1 non-finite value\(s\) \(NaN or inf\); the model is corrupt")
     assert not (tmp_path / "f.csv").exists()
 
 
@@ -322,6 +323,37 @@ def test_zone_survives_fit_save_forecast(tmp_path):
     assert code == 0, err
     ds = pd.read_csv(tmp_path / "f.csv")["ds"]
     assert list(ds) == [str(times[-1] + pd.offsets.MonthBegin(k)) for k in (1, 2)]
+    code, out, err = run_cli("evaluate", p, "--horizon", "2", "--windows", "1", *FAST, "--models", "lstm,ets",
+                             "--quiet")   # the backtest merges the LSTM's windows with the baselines'
+    assert code == 0 and "ets" in out, err
+
+
+def test_named_zone_survives_the_api_round_trip(tmp_path):
+    """A pandas Series in Europe/Berlin (daily, across a clock change): forecasts at local midnight in
+    that zone, before and after save/load; config.json keeps the zone's name and the start's offset."""
+    y = pd.Series(np.r_[WAVE, WAVE[:12]], index=pd.date_range("2020-03-01", periods=60, freq="D", tz="Europe/Berlin"))
+    fc = Forecaster(epochs=1, seeds=1, diff=(1,)).fit(y)
+    want = pd.date_range("2020-04-30", periods=2, freq="D", tz="Europe/Berlin")
+    pd.testing.assert_index_equal(pd.DatetimeIndex(fc.forecast(2)["ds"]), want, check_names=False)
+    assert list(fc.per_series_[["start", "end"]].iloc[0]) == [y.index[0], y.index[-1]]
+    fc.save(tmp_path / "m")
+    panel = json.loads((tmp_path / "m" / "config.json").read_text())["panel"]
+    assert panel["tz"] == "Europe/Berlin" and panel["starts"] == ["2020-03-01T00:00:00+01:00"]
+    pd.testing.assert_index_equal(pd.DatetimeIndex(Forecaster.load(tmp_path / "m").forecast(2)["ds"]), want,
+                                  check_names=False)
+
+
+def test_hourly_times_across_a_clock_change_run_on_utc():
+    """Wall-clock hours repeat or vanish at a clock change, so such a panel runs on UTC (as load_csv
+    does with mixed offsets); a fixed offset keeps its wall-clock grid and its zone."""
+    times = pd.date_range("2020-03-28", periods=30, freq="h", tz="Europe/Berlin")
+    p = validate_panel(pd.DataFrame({"unique_id": "a", "ds": times, "y": np.arange(30.0)}))
+    assert p.tz == "UTC" and p.freq == "h" and p.lengths.tolist() == [30]
+    pd.testing.assert_series_equal(p.to_frame()["ds"], pd.Series(times.tz_convert("UTC"), name="ds"))
+    fixed = pd.date_range("2000-01-01", periods=12, freq="MS").tz_localize("+05:30")
+    q = validate_panel(pd.DataFrame({"unique_id": "a", "ds": fixed, "y": np.arange(12.0)}))
+    assert q.tz == "UTC+05:30" and q.freq == "MS"
+    pd.testing.assert_index_equal(pd.DatetimeIndex(q.to_frame()["ds"]), fixed, check_names=False)
 
 
 # 5. MODEL DIRECTORIES ----------------------------------------------------------------------------------
@@ -363,31 +395,55 @@ def _drop(path):
     return fn
 
 
+G = ["groups", 0, "pipes"]          # the first group's per-series pipelines (one row: the one series)
+
 CONFIG_CASES = {
-    "missing key": (_drop(["pipeline", "loc"]), r"config\.json: pipeline\.loc: present \(the key is missing\)"),
+    "missing key": (_drop([*G, "loc"]), r"config\.json: groups\[0\]\.pipes\.loc: present \(the key is missing\)"),
     "unknown key": (_set(["resolved", "dropout"], 0.1), r"resolved\.dropout: no such key"),
     "seeds text": (_set(["hyper_parameters", "seeds"], "2"), r"hyper_parameters\.seeds: expected a whole number "
                                                               r"in \[1, 1000000\], got '2' \(str\)"),
     "seeds bool": (_set(["hyper_parameters", "seeds"], True), r"hyper_parameters\.seeds: expected a whole number"),
-    "spread zero": (_set(["pipeline", "spread"], 0), r"pipeline\.spread: expected a finite number > 0, got 0"),
-    "loc nan": (_set(["pipeline", "loc"], float("nan")), r"pipeline\.loc: expected a finite number, got nan"),
-    "transform unknown": (_set(["pipeline", "transform"], "sqrt"), r"pipeline\.transform: expected one of 'none', "
-                                                                    r"'log', 'boxcox'"),
+    "spread zero": (_set([*G, "spread", 0], 0), r"groups\[0\]\.pipes\.spread\[0\]: expected a finite number > 0, "
+                                                r"got 0"),
+    "loc nan": (_set([*G, "loc", 0], float("nan")), r"groups\[0\]\.pipes\.loc\[0\]: expected a finite number, "
+                                                    r"got nan"),
+    "transform unknown": (_set([*G, "kind", 0], "sqrt"), r"groups\[0\]\.pipes\.kind\[0\]: expected one of 'none', "
+                                                         r"'log', 'boxcox', got 'sqrt'"),
     "units negative": (_set(["resolved", "units"], [-16]), r"resolved\.units\[0\]: expected a whole number"),
-    "diff disagrees": (_set(["pipeline", "diff"], [12]), r"pipeline\.diff disagrees: \[12\] but resolved\.diff is \[1\]"),
-    "features disagree": (_set(["n_features"], 3), r"n_features disagrees: 3, but framing 'timesteps'"),
-    "phase past season": (_set(["phase"], 12), r"phase disagrees: 12 is not below the season length 12"),
-    "history seeds": (_set(["history", "best_epoch"], [0]), r"history disagrees: rows for 2 seeds"),
-    "values with null": (_set(["series", "values", 3], None), r"series\.values\[3\]: expected a finite number, "
-                                                               r"got None"),
-    "bad freq": (_set(["series", "freq"], "fortnight"), r"series\.freq: expected a pandas frequency"),
-    "bad start": (_set(["series", "start"], "yesterday"), r"series\.start: expected a timestamp"),
-    "too few values": (_set(["series", "values"], [1.0, 2.0, 3.0]), r"series\.values disagrees: 3 values, fewer"),
-    "negative under log": (_set(["series", "values", 0], -5.0), r"series\.values disagrees: a value <= 0 under the "
-                                                                 r"log transform"),
+    "diff disagrees": (_set(["series", "diffs", "0"], [12]), r"series\.diffs\.0 disagrees: \[12\] but its group's "
+                                                              r"lags are \[1\]"),
+    "regression look back": (_set(["resolved", "framing"], "regression"),
+                             r"resolved\.look_back disagrees: 12, but the regression framing uses 1"),
+    "recursive horizon": (_set(["resolved", "strategy"], "recursive"),
+                          r"resolved\.horizon disagrees: 12, but the recursive strategy predicts 1 step"),
+    "phase past season": (_set(["series", "phase0", 0], 12), r"series\.phase0 disagrees: a season position is not "
+                                                              r"below the season length 12"),
+    "history seeds": (_set(["history", "loss"], [[0.5]]), r"history\.loss disagrees: rows for 1 seeds, "
+                                                          r"resolved\.seeds is 2"),
+    "history val rows": (_set(["history", "val_loss"], [[None, None], [None]]),
+                         r"history\.val_loss disagrees: its rows and columns differ"),
+    "id null": (_set(["panel", "ids", 0], None), r"panel\.ids\[0\]: expected a series id \(text or whole number\), "
+                                                  r"got None"),
+    "status unknown": (_set(["panel", "status", 0], "great"), r"panel\.status\[0\]: expected one of 'ok', 'missing'"),
+    "group past the panel": (_set(["groups", 0, "idx"], [5]), r"groups\[0\]\.idx disagrees: a series position is "
+                                                               r"not below the panel's 1 series"),
+    "scope unknown": (_set(["resolved", "scope"], "regional"), r"resolved\.scope: expected one of 'local', 'global'"),
+    "bad freq": (_set(["panel", "freq"], "fortnight"), r"panel\.freq: expected a pandas frequency"),
+    "bad start": (_set(["panel", "starts", 0], "yesterday"), r"panel\.starts\[0\]: expected a timestamp"),
+    "too few starts": (_set(["panel", "starts"], []), r"panel\.starts disagrees: 0 entries for 1 series"),
+    "bad zone": (_set(["panel", "tz"], "Mars/Olympus"), r"panel\.tz: expected a time zone such as 'UTC\+02:00'"),
+    "zone without offsets": (_set(["panel", "tz"], "UTC"), r"panel\.starts disagrees: timestamps without a UTC "
+                                                            r"offset for time zone 'UTC'"),
+    "zone disagrees with the offsets": (lambda c: c["panel"].update(tz="Europe/Berlin", starts=["2000-01-01T00:00:00"
+                                                                                              "+05:30"]),
+                                        r"panel\.starts disagrees: '2000-01-01T00:00:00\+05:30' is not a time of "
+                                        r"zone 'Europe/Berlin'"),
     "config is a list": (lambda cfg: cfg.clear(), r"config\.json: not a lstmcast model config"),
-    "version 0": (_set(["format_version"], 0), r"format_version: expected a whole number in \[1, 1\], got 0"),
-    "version missing": (_drop(["format_version"]), r"config\.json: format_version: present \(the key is missing\)"),
+    "version 0": (_set(["format_version"], 0), r"model format version 0 is older than this lstmcast reads \(2\); "
+                                               r"fit the model again"),
+    "version 3": (_set(["format_version"], 3), r"model format version 3 is newer than this lstmcast reads \(2\); "
+                                               r"upgrade lstmcast"),
+    "version text": (_set(["format_version"], "2"), r"config\.json: format_version: expected a whole number, got '2'"),
 }
 
 
@@ -401,13 +457,26 @@ def test_model_config(tmp_path, model, case):
 
 
 WEIGHT_CASES = {
-    "inf kernel": ("lstm.0.kernel", lambda a: a * np.inf, r"lstm\.0\.kernel holds 128 non-finite value\(s\)"),
-    "int weights": ("dense.kernel", lambda a: a.astype(np.int32), r"dense\.kernel has dtype int32, expected floating"),
-    "missing array": ("lstm.0.bias", lambda a: None, r"weights\.npz: missing array 'lstm\.0\.bias'"),
-    "extra array": ("dense.bias", lambda a: {"evil": np.zeros(2)}, r"unknown array\(s\) \['evil'\]"),
-    "swapped arrays": ("dense.bias", lambda a: {"dense.bias": np.zeros((2, 16, 12))},
-                       r"dense\.bias has shape \(2, 16, 12\), the config says \(2, 12\)"),
-    "beyond float32": ("dense.bias", lambda a: a.astype(np.float64) + 1e300, r"dense\.bias holds values beyond float32"),
+    "inf kernel": ("g0.lstm.0.kernel", lambda a: a * np.inf, r"g0\.lstm\.0\.kernel holds 128 non-finite value\(s\)"),
+    "int weights": ("g0.dense.kernel", lambda a: a.astype(np.int32), r"g0\.dense\.kernel has dtype int32, expected "
+                                                                     r"floating"),
+    "missing array": ("g0.lstm.0.bias", lambda a: None, r"weights\.npz: missing array 'g0\.lstm\.0\.bias'"),
+    "extra array": ("g0.dense.bias", lambda a: {"evil": np.zeros(2)}, r"unknown array\(s\) \['evil'\]"),
+    "swapped arrays": ("g0.dense.bias", lambda a: {"g0.dense.bias": np.zeros((1, 2, 16, 12))},
+                       r"g0\.dense\.bias has shape \(1, 2, 16, 12\), the config says \(1, 2, 12\)"),
+    "beyond float32": ("g0.dense.bias", lambda a: a.astype(np.float64) + 1e300,
+                       r"g0\.dense\.bias holds values beyond float32"),
+    "seeds axis short": ("g0.dense.bias", lambda a: a[:, :1], r"g0\.dense\.bias has shape \(1, 1, 12\), the config "
+                                                             r"says \(1, 2, 12\)"),
+    "global names in a local model": ("g0.dense.bias", lambda a: {"shared.dense.bias": a[0], "g0.dense.bias": a},
+                                      r"unknown array\(s\) \['shared\.dense\.bias'\]"),
+    "values as ints": ("data.values", lambda a: a.astype(np.int64),
+                       r"weights\.npz: array 'data\.values' is missing or of the wrong type"),
+    "lengths as floats": ("data.lengths", lambda a: a.astype(np.float64),
+                          r"weights\.npz: array 'data\.lengths' is missing or of the wrong type"),
+    "lengths disagree": ("data.lengths", lambda a: a - 8, r"weights\.npz: the stored series do not match the config"),
+    "negative under log": ("data.values", lambda a: np.where(np.arange(a.size) == 3, -5.0, a),
+                           r"weights\.npz: series 'series' holds -5, a value <= 0 under its log transform"),
 }
 
 
@@ -418,6 +487,49 @@ def test_model_weights(tmp_path, model, case):
     shutil.copytree(model, m)
     _edit_weights(m, name, fn)
     check_error(*run_cli("forecast", "--model", m, "--horizon", "2"), pattern)
+
+
+@pytest.fixture(scope="module")
+def global_model(tmp_path_factory):
+    d = tmp_path_factory.mktemp("g") / "model"
+    ds = pd.date_range("2000-01-01", periods=48, freq="MS")
+    df = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 48), "ds": np.tile(ds, 2), "y": np.r_[WAVE, 2 * WAVE]})
+    Forecaster(epochs=1, seeds=2, diff=(1,), scope="global").fit(df).save(d)
+    return d
+
+
+GLOBAL_CASES = {   # one ensemble for every series: arrays `shared.*` with a leading seeds axis only
+    "shared kernel nan": (lambda m: _edit_weights(m, "shared.lstm.0.kernel", lambda a: np.where(
+        np.arange(a.size).reshape(a.shape) == 0, np.nan, a)), r"shared\.lstm\.0\.kernel holds 1 non-finite value"),
+    "per-group names": (lambda m: _edit_weights(m, "shared.dense.bias", lambda a: {"g0.dense.bias": a[None]}),
+                        r"unknown array\(s\) \['g0\.dense\.bias'\]"),
+    "local scope claimed": (lambda m: _edit_config(m, _set(["resolved", "scope"], "local")),
+                            r"missing array 'g0\.lstm\.0\.kernel'"),
+    "history seeds": (lambda m: _edit_config(m, _set(["history", "loss"], [[0.5]])),
+                      r"history\.loss disagrees: rows for 1 seeds, resolved\.seeds is 2"),
+    "series in two groups": (lambda m: _edit_config(m, lambda c: c["groups"].append(c["groups"][0])),
+                             r"series\.diffs disagrees: the trained series and the groups disagree"),
+}
+
+
+@pytest.mark.parametrize("case", list(GLOBAL_CASES))
+def test_global_model_directory(tmp_path, global_model, case):
+    edit, pattern = GLOBAL_CASES[case]
+    m = tmp_path / "m"
+    shutil.copytree(global_model, m)
+    edit(m)
+    check_error(*run_cli("forecast", "--model", m, "--horizon", "2"), pattern)
+
+
+def test_missing_values_in_the_stored_series_are_not_corrupt_weights(tmp_path, model):
+    """data.values may hold NaN (a series with missing values): only the network arrays must be finite."""
+    m = tmp_path / "m"
+    shutil.copytree(model, m)
+    _edit_weights(m, "data.values", lambda a: np.where(np.arange(a.size) == 2, np.nan, a))
+    fc = Forecaster.load(m)
+    assert np.isnan(fc.panel_.values[0][2]) and np.isfinite(fc.panel_.values[0][3:]).all()
+    out = fc.forecast(2)
+    assert np.isfinite(out["mean"]).all() and len(out) == 2
 
 
 def test_config_json_is_a_folder(tmp_path, model):
@@ -454,38 +566,3 @@ def test_out_is_a_folder(tmp_path, model):
 def test_model_in_missing_folder(tmp_path, csv):
     check_error(*run_cli("fit", csv, "--model", tmp_path / "no" / "m", *FAST),
                 r"m: folder '.*no' does not exist")
-
-
-def test_memory_exhausted_anyway_is_one_line(tmp_path, csv, monkeypatch):
-    """The safety net behind the plan: an allocation failure inside the work is one line, exit 2."""
-    def oom(*a, **k):
-        raise MemoryError("Unable to allocate 1.00 PiB")
-    monkeypatch.setattr(Forecaster, "_train", oom)
-    check_error(*run_cli("fit", csv, "--model", tmp_path / "m", *FAST),
-                r"^lstmcast: error: out of memory; lower --seeds, --units, --batch-size or --horizon")
-    assert os.listdir(tmp_path) == []
-
-
-def test_forecaster_params_never_leaks_argument_type_errors():
-    import argparse
-    from lstmcast.cli.common import forecaster_params
-    from lstmcast.errors import UsageError
-    a = argparse.Namespace(**{k: None for k in ("look_back", "framing", "units", "stateful", "epochs", "batch_size",
-                                                "learning_rate", "seeds", "strategy", "direct_horizon", "transform",
-                                                "scale", "calendar", "validation", "patience", "aggregate",
-                                                "season_length", "seed")}, diff="12,x")
-    with pytest.raises(UsageError, match=r"^--diff must be whole numbers separated by commas; got '12,x'$"):
-        forecaster_params(a)
-
-
-def test_max_memory_does_not_outlive_the_command(tmp_path, csv):
-    run_cli("fit", csv, "--model", tmp_path / "m", *FAST, "--max-memory", "1K")
-    assert plan._DEFAULT_MAX["bytes"] is None and plan._REPORT["fn"] is None
-
-
-def test_tutorial_resource_plan(tmp_path):
-    check_error(*run_cli("tutorial", "--seeds", "100000", "--epochs", "10", "--framing", "stacked",
-                         "--max-memory", "10M", "--out", tmp_path / "t"),
-                r"the tutorial's stacked framing with 100000 seeds x 10 epochs needs about .* 10\.0 MiB --max-memory; "
-                r"lower --seeds")
-    assert not (tmp_path / "t").exists()

@@ -40,18 +40,27 @@ def world(tmp_path_factory):
 
 @pytest.fixture
 def no_heavy_work(monkeypatch):
-    import lstmcast.evaluate
+    import sys
+    import lstmcast.evaluate.backtest
     import lstmcast.models.ensemble
+    import lstmcast.models.scope
+    import lstmcast.models.select
     import lstmcast.tutorial
     from lstmcast import Forecaster
+    from lstmcast.report.plot_worker import FigureWorker
 
     def stop(*a, **k):
         raise ReachedWork
-    monkeypatch.setattr(Forecaster, "_train", stop)
+    for name in ("train_local", "train_global", "_train_local_val"):   # after the resource plan
+        monkeypatch.setattr(lstmcast.models.ensemble, name, stop)
+    monkeypatch.setattr(lstmcast.models.select, "choose_diffs", stop)
+    monkeypatch.setattr(lstmcast.models.scope, "choose_scope", stop)
     monkeypatch.setattr(Forecaster, "forecast", stop)
-    monkeypatch.setattr(lstmcast.models.ensemble, "choose_diffs", stop)
-    monkeypatch.setattr(lstmcast.evaluate, "backtest", stop)
+    monkeypatch.setattr(sys.modules["lstmcast.evaluate.backtest"], "backtest", stop)   # the package's
+    monkeypatch.setattr(lstmcast.evaluate, "backtest", stop)        # name `backtest` is the function
     monkeypatch.setattr(lstmcast.tutorial, "run_framing", stop)
+    monkeypatch.setattr(lstmcast.tutorial, "warm_framings", stop)
+    monkeypatch.setattr(FigureWorker, "start", staticmethod(stop))   # the tutorial's first work
 
 
 def _commands():

@@ -22,12 +22,18 @@ ODD = [None, "x", "", -1, 0, 1, 2**40, -2**40, 1e308, -1e308, float("nan"), floa
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
+    """Two directories: one series (local scope, g0.* arrays) and a zoned panel of three (global, shared.*)."""
     y = pd.Series(100 + 10 * np.sin(np.arange(60) / 2) + np.arange(60),
                   index=pd.date_range("2000-01-01", periods=60, freq="MS"))
-    d = tmp_path_factory.mktemp("fuzz") / "model"
-    Forecaster(epochs=2, seeds=2, diff=(1,), validation=0.2).fit(y).save(d)
-    Forecaster.load(d).forecast(3)   # warm the compiled predict
-    return d
+    panel = pd.DataFrame({"unique_id": np.repeat(["a", "b", "c"], 60), "ds": np.tile(y.index.tz_localize("+05:30"), 3),
+                          "y": np.r_[y.to_numpy(), y.to_numpy() * 2, y.to_numpy()[::-1]]})
+    dirs = []
+    for name, data, kw in (("local", y, {}), ("global", panel, {"scope": "global"})):
+        d = tmp_path_factory.mktemp("fuzz") / name
+        Forecaster(epochs=2, seeds=2, diff=(1,), validation=0.2, **kw).fit(data).save(d)
+        Forecaster.load(d).forecast(3)   # warm the compiled predict
+        dirs.append(d)
+    return dirs
 
 
 def _paths(node, prefix=()):
@@ -93,7 +99,7 @@ def _mutate_npz(arrays, draw):
 @given(st.data())
 def test_mutated_model_directory(saved, tmp_path_factory, data):
     d = tmp_path_factory.mktemp("m") / "model"
-    shutil.copytree(saved, d)
+    shutil.copytree(data.draw(st.sampled_from(saved)), d)
     files = sorted(p for p in d.iterdir() if p.is_file())
     target = data.draw(st.sampled_from(files))
     how = data.draw(st.sampled_from(["content", "content", "content", "truncate", "delete"]))

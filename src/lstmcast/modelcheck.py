@@ -141,6 +141,15 @@ def _freq_ok(s):
         return False
 
 
+def _zone_ok(s):
+    try:
+        import pandas as pd
+        pd.Timestamp("2000-01-01").tz_localize(s)
+        return True
+    except Exception:   # pytz/zoneinfo raise their own error types for an unknown zone
+        return False
+
+
 def _time_ok(s):
     try:
         import pandas as pd
@@ -193,7 +202,9 @@ CONFIG = {
                    "freq": Str(50, _freq_ok, "a pandas frequency such as 'MS'"),
                    "ids": List(Any(Str(10_000), Int(), expected="a series id (text or whole number)"), min_len=1),
                    "starts": List(Str(100, _time_ok, "a timestamp such as '2000-01-01T00:00:00'")),
-                   "status": List(Choice(*STATUSES)), "reason": List(Str(10_000))}),
+                   "status": List(Choice(*STATUSES)), "reason": List(Str(10_000)),
+                   "tz": Opt(Str(100, _zone_ok, "a time zone such as 'UTC+02:00' or 'Europe/Berlin'"))},
+                  optional=("tz",)),
     "series": Dict({"diffs": Dict(values=LAGS), "diff_scores": Dict(values=Dict(values=NUM_OR_NULL)),
                     "phase0": List(NONNEG)}),
     "groups": List(Dict({"idx": List(NONNEG, min_len=1), "pipes": PIPES}), min_len=1),
@@ -212,6 +223,14 @@ def _cross(c):
         yield "series.phase0", f"{len(s['phase0'])} entries for {n} series"
     if any(v >= r["season_length"] for v in s["phase0"]):
         yield "series.phase0", f"a season position is not below the season length {r['season_length']}"
+    aware = {_has_offset(t) for t in pc["starts"]}
+    if len(aware) > 1 or (pc.get("tz") is not None and aware == {False}):
+        yield "panel.starts", f"timestamps {'with and without' if len(aware) > 1 else 'without'} a UTC offset" + \
+            (f" for time zone {pc['tz']!r}" if pc.get("tz") is not None else "")
+    if pc.get("tz") is not None and aware == {True}:
+        for t in pc["starts"]:
+            if not _offset_in_zone(t, pc["tz"]):
+                yield "panel.starts", f"{t!r} is not a time of zone {pc['tz']!r} (another UTC offset)"
     if len(set(map(str, pc["ids"]))) != n:
         yield "panel.ids", "ids are not unique"
     trained = []
@@ -231,8 +250,22 @@ def _cross(c):
         yield "resolved.look_back", f"{r['look_back']}, but the regression framing uses 1"
     if r["strategy"] == "recursive" and r["horizon"] != 1:
         yield "resolved.horizon", f"{r['horizon']}, but the recursive strategy predicts 1 step"
-    if r["scope"] == "global" and len(c["history"]["loss"]) != r["seeds"]:
-        yield "history.loss", f"rows for {len(c['history']['loss'])} seeds, resolved.seeds is {r['seeds']}"
+    loss, val = c["history"]["loss"], c["history"]["val_loss"]
+    if len(loss) != r["seeds"]:      # (seeds, epochs) in both scopes (local: the mean over series)
+        yield "history.loss", f"rows for {len(loss)} seeds, resolved.seeds is {r['seeds']}"
+    if len(val) != len(loss) or any(len(a) != len(b) for a, b in zip(val, loss)):
+        yield "history.val_loss", "its rows and columns differ from history.loss's"
+
+
+def _has_offset(text):
+    import pandas as pd
+    return pd.Timestamp(text).tz is not None
+
+
+def _offset_in_zone(text, zone):
+    import pandas as pd
+    t = pd.Timestamp(text)
+    return t.utcoffset() == t.tz_convert(zone).utcoffset()
 
 
 CROSS = [_cross]

@@ -18,6 +18,7 @@ import numpy as np
 from .errors import DataError
 
 FORMAT_VERSION = 2
+DATA_ARRAYS = ("data.values", "data.lengths")   # the series (may hold NaN), kept out of the weights' checks
 
 
 def _flat(params, prefix: str) -> dict:
@@ -63,7 +64,7 @@ def save(fc, path, overwrite: bool = False):
                                "patience": spec.train.patience}},
         "panel": {"id_col": panel.id_col, "time_col": panel.time_col, "target_col": panel.target_col,
                   "freq": panel.freq, "ids": [_jsonable(i) for i in panel.ids],
-                  "starts": [t.isoformat() for t in panel.starts],
+                  "starts": [t.isoformat() for t in panel.localize(panel.starts)], "tz": panel.tz,
                   "status": [str(s) for s in panel.status], "reason": [str(r) for r in panel.reason]},
         "series": {"diffs": {str(i): list(d) for i, d in fc.diffs_.items()},
                    "diff_scores": {str(i): s for i, s in fc.diff_scores_.items()},
@@ -92,12 +93,17 @@ def _read(path):
         config = json.loads((p / "config.json").read_text())
     except FileNotFoundError:
         raise DataError(f"{path}: not a model directory (no config.json)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except OSError as e:   # a folder named config.json, no permission, an I/O error
+        raise DataError(f"{path}/config.json: cannot read it ({e.__class__.__name__}: {e.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:   # RecursionError: nested too deep
         raise DataError(f"{path}/config.json: corrupt ({e.__class__.__name__}: {e})".splitlines()[0]) from None
     if not isinstance(config, dict) or config.get("format") != "lstmcast-model":
         raise DataError(f"{path}/config.json: not a lstmcast model config")
     version = config.get("format_version")
-    if isinstance(version, int) and version > FORMAT_VERSION:   # other bad versions: check_config says
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise DataError(f"{path}/config.json: format_version: expected a whole number, got {version!r}; the "
+                        "model directory is corrupt, refit it")
+    if version > FORMAT_VERSION:
         raise DataError(f"{path}: model format version {version!r} is newer than this lstmcast reads "
                         f"({FORMAT_VERSION}); upgrade lstmcast")
     if version < FORMAT_VERSION:
@@ -152,26 +158,39 @@ def load(cls, path):
                 len(lengths) != len(pc["ids"]):
             raise DataError(f"{path}/weights.npz: the stored series do not match the config")
         values = np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
-        panel = Panel(ids=np.asarray(pc["ids"], dtype=object), values=values,
-                      starts=pd.DatetimeIndex([pd.Timestamp(s) for s in pc["starts"]]), freq=str(pc["freq"]),
+        starts, tz = _starts(pc["starts"], pc.get("tz"))
+        panel = Panel(ids=np.asarray(pc["ids"], dtype=object), values=values, starts=starts, freq=str(pc["freq"]),
                       status=np.asarray(pc["status"], dtype=object), reason=np.asarray(pc["reason"], dtype=object),
                       id_col=str(pc["id_col"]), time_col=str(pc["time_col"]), target_col=str(pc["target_col"]),
-                      source=str(path))
+                      source=str(path), tz=tz)
         s = config["series"]
         expected = jax.eval_shape(lambda: init_params(jax.random.key(0), rec.model_config()))
-        groups = []
+        shapes, prefixes = {}, []
         for j, g in enumerate(config["groups"]):
+            prefix = "shared." if spec.scope == "global" else f"g{j}."
+            lead = (spec.seeds,) if spec.scope == "global" else (len(g["idx"]), spec.seeds)
+            for i in range(len(rec.units)):
+                for k in ("kernel", "recurrent_kernel", "bias"):
+                    shapes[f"{prefix}lstm.{i}.{k}"] = lead + expected["lstm"][i][k].shape
+            for k in ("kernel", "bias"):
+                shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
+            prefixes.append(prefix)
+        from .modelcheck import check_arrays   # names, dtype, shape, finite, within float32; no unknown arrays
+        check_arrays({k: a for k, a in arrays.items() if k not in DATA_ARRAYS}, shapes, f"{path}/weights.npz")
+        groups = []
+        for j, (g, prefix) in enumerate(zip(config["groups"], prefixes)):
             pipes = Pipes.from_dict(g["pipes"])
             idx = np.asarray(g["idx"], np.int64)
             if len(pipes) != len(idx) or np.any(idx < 0) or np.any(idx >= len(values)):
                 raise DataError(f"{path}/config.json: group {j} does not match the stored series")
-            prefix = "shared." if spec.scope == "global" else f"g{j}."
-            lead = (spec.seeds,) if spec.scope == "global" else (len(idx), spec.seeds)
-            params = jax.tree.map(lambda e: None, expected)
-            params = {"lstm": [{k: _array(arrays, f"{prefix}lstm.{i}.{k}", lead + expected["lstm"][i][k].shape, path)
+            params = {"lstm": [{k: arrays[f"{prefix}lstm.{i}.{k}"].astype(np.float32)
                                 for k in ("kernel", "recurrent_kernel", "bias")} for i in range(len(rec.units))],
-                      "dense": {k: _array(arrays, f"{prefix}dense.{k}", lead + expected["dense"][k].shape, path)
-                                for k in ("kernel", "bias")}}
+                      "dense": {k: arrays[f"{prefix}dense.{k}"].astype(np.float32) for k in ("kernel", "bias")}}
+            for row, i in enumerate(idx):
+                v = values[i][np.isfinite(values[i])]
+                if pipes.kind[row] != 0 and v.size and v.min() <= 0:
+                    raise DataError(f"{path}/weights.npz: series {panel.ids[i]!r} holds {v.min():g}, a value <= 0 "
+                                    f"under its {g['pipes']['kind'][row]} transform; the model is corrupt, refit it")
             groups.append(Group(idx, pipes, params))
         hist = config["history"]
         loss = np.asarray(hist["loss"], np.float64)
@@ -193,16 +212,15 @@ def load(cls, path):
     return fc
 
 
-def _array(arrays, name, shape, path):
-    if name not in arrays:
-        raise DataError(f"{path}/weights.npz: missing array {name!r}")
-    a = arrays[name]
-    if a.shape != tuple(shape):
-        raise DataError(f"{path}/weights.npz: {name} has shape {a.shape}, the config says {tuple(shape)}")
-    if not np.issubdtype(a.dtype, np.floating):
-        raise DataError(f"{path}/weights.npz: {name} has dtype {a.dtype}, expected floating point")
-    if not np.all(np.isfinite(a)):
-        n = int(np.sum(~np.isfinite(a)))
-        raise DataError(f"{path}/weights.npz: {name} holds {n} non-finite value(s) (NaN or inf); the model is "
-                        "corrupt or diverged, refit it")
-    return a.astype(np.float32)
+def _starts(texts, tz):
+    """The saved start timestamps as wall-clock times (the panel's grid) and their zone (None: naive)."""
+    import pandas as pd
+    stamps = [pd.Timestamp(t) for t in texts]
+    aware = {t.tz is not None for t in stamps}
+    if aware == {True}:
+        zone = tz if tz is not None else str(stamps[0].tz)
+        utc = pd.DatetimeIndex([t.tz_convert("UTC") for t in stamps])
+        return utc.tz_convert(zone).tz_localize(None), zone
+    if aware == {True, False} or tz is not None:
+        raise ValueError("panel.starts: timestamps with and without a UTC offset (or a zone without offsets)")
+    return pd.DatetimeIndex(stamps), None

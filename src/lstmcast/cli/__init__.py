@@ -73,6 +73,8 @@ def main(argv=None) -> int:
         return 2
     except KeyboardInterrupt:
         print("lstmcast: interrupted", file=sys.stderr)
+        if argv is None:   # the program, not a caller's main([...]): partial outputs are already removed
+            _exit_now(130)
         return 130
     except Exception as e:   # the resource plan's safety net: memory exhausted anyway
         if not (isinstance(e, MemoryError) or "RESOURCE_EXHAUSTED" in str(e)[:2000]):
@@ -84,6 +86,20 @@ def main(argv=None) -> int:
         if signal.getsignal(signal.SIGINT) is _on_sigint:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         set_max_memory(None), set_reporter(None)   # no cap leaks into later API calls in this process
+
+
+def _exit_now(code: int):
+    """Exit at once, skipping interpreter shutdown: an interrupted XLA computation may still run on
+    its own threads, and finalising under it crashes (SIGSEGV); a second Ctrl-C is ignored meanwhile."""
+    import os
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

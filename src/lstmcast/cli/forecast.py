@@ -38,7 +38,8 @@ def cmd_forecast(a) -> int:
         first = panel.ids[0]
         v = extended_values(fc, new)[0]
         import pandas as pd
-        hist = pd.Series(v, index=pd.date_range(panel.starts[0], periods=len(v), freq=panel.offset))
+        hist = pd.Series(v, index=panel.localize(pd.date_range(panel.starts[0], periods=len(v),
+                                                                    freq=panel.offset)))
         one = out[out[panel.id_col] == first].rename(columns={panel.time_col: "ds"})
         note = f" (series {first!r} of {len(panel)})" if len(panel) > 1 else ""
         plot_forecast(hist.iloc[-max(5 * a.horizon, 48):], one, a.plot,

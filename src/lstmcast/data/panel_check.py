@@ -58,8 +58,9 @@ def _factorize_ids(col: pd.Series, where, id_col, row):
     return rank[codes], uniq[order]
 
 
-def _times_i8(col: pd.Series, where, time_col, row) -> np.ndarray:
-    """int64 nanoseconds of each row's timestamp, or a DataError naming the first bad cell."""
+def _times_i8(col: pd.Series, where, time_col, row) -> tuple[np.ndarray, str | None]:
+    """(int64 wall-clock nanoseconds of each row's timestamp, their zone or None), or a DataError naming
+    the first bad cell."""
     if isinstance(col.dtype, pd.PeriodDtype):
         t = pd.DatetimeIndex(col.dt.to_timestamp())
     elif pd.api.types.is_datetime64_any_dtype(col.dtype):
@@ -76,13 +77,19 @@ def _times_i8(col: pd.Series, where, time_col, row) -> np.ndarray:
         if bad.size:
             i = int(bad[0])
             raise DataError(f"{where}: column {time_col!r}, {row(i)}: {col.iloc[i]!r} is not a date")
+    tz = None
     if t.tz is not None:
-        t = t.tz_localize(None)  # wall-clock times
+        wall = t.tz_localize(None)
+        shift = np.unique((wall - t.tz_convert(None)).dropna().asi8)
+        if len(shift) > 1 and (wall.dropna() != wall.dropna().normalize()).any():
+            t = t.tz_convert("UTC")   # clock changes inside the day: an hourly grid runs on UTC
+            wall = t.tz_localize(None)
+        t, tz = wall, str(t.tz)   # the grid runs on wall-clock times; Panel.localize restores the zone
     i8 = t.as_unit("ns").asi8
     bad = np.flatnonzero(i8 == _NAT)
     if bad.size:
         raise DataError(f"{where}: column {time_col!r}, {row(int(bad[0]))}: the time is missing")
-    return i8
+    return i8, tz
 
 
 def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
@@ -218,7 +225,7 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         return f"row {lab}" if isinstance(lab, (int, np.integer)) else f"row {lab!r}"
 
     sid, ids = _factorize_ids(df[id_col], where, id_col, row)       # (n,) series index per row, (N,)
-    t = _times_i8(df[time_col], where, time_col, row)               # (n,) int64 ns
+    t, tz = _times_i8(df[time_col], where, time_col, row)           # (n,) int64 ns, zone
     y = _values(df[target_col], where, target_col, row)             # (n,) float64
 
     # ONE STABLE SORT BY (id, time)
@@ -293,7 +300,7 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     values = [flat[seg_start[k] + drop[k]:seg_start[k] + length[k]] for k in range(len(ids))]
     return Panel(ids=ids, values=values, starts=grid_times(origin, spos + drop, offset), freq=freqstr,
                  status=status, reason=reason, id_col=id_col, time_col=time_col, target_col=target_col,
-                 source=where)
+                 source=where, tz=tz)
 
 
 def _reason(k, status, v, lines, counts, drop, filled, spos, origin, offset, row) -> str:

@@ -74,6 +74,8 @@ class Panel:
             leading missing values).
         id_col, time_col, target_col: the column names used by `to_frame` and in messages.
         source: the file path or "frame"/"data", used in messages.
+        tz: the time zone of the input times ("UTC+02:00", "Europe/Berlin") or None. The grid runs on
+            wall-clock times (naive); `localize` puts the zone back on times given to the user.
 
     Examples:
         >>> import pandas as pd
@@ -98,6 +100,7 @@ class Panel:
     time_col: str = "ds"
     target_col: str = "y"
     source: str | None = None
+    tz: str | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -114,7 +117,7 @@ class Panel:
                 and (self.id_col, self.time_col, self.target_col)
                 == (other.id_col, other.time_col, other.target_col)
                 and np.array_equal(np.asarray(self.ids, object), np.asarray(other.ids, object))
-                and self.starts.equals(other.starts)
+                and self.starts.equals(other.starts) and self.tz == other.tz
                 and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(self.values, other.values))
                 and np.array_equal(self.status, other.status) and np.array_equal(self.reason, other.reason))
 
@@ -129,6 +132,14 @@ class Panel:
     @property
     def ok(self) -> np.ndarray:
         return np.asarray(self.status == STATUS_OK, dtype=bool)
+
+    def localize(self, times) -> pd.DatetimeIndex:
+        """Wall-clock `times` of this panel in its zone (unchanged when it has none). An ambiguous hour
+        (clocks set back) is read as standard time; a missing one (clocks set forward) moves forward."""
+        times = pd.DatetimeIndex(times)
+        if self.tz is None or times.tz is not None:
+            return times
+        return times.tz_localize(self.tz, ambiguous=np.zeros(len(times), bool), nonexistent="shift_forward")
 
     def _start_positions(self) -> tuple[pd.Timestamp, np.ndarray]:
         origin, pos, _ = grid_positions(self.starts.asi8, self.offset)
@@ -175,7 +186,7 @@ class Panel:
     def _take(self, idx: np.ndarray, values: list, starts: pd.DatetimeIndex) -> Panel:
         return Panel(ids=self.ids[idx], values=values, starts=starts, freq=self.freq,
                      status=self.status[idx].copy(), reason=self.reason[idx].copy(), id_col=self.id_col,
-                     time_col=self.time_col, target_col=self.target_col, source=self.source)
+                     time_col=self.time_col, target_col=self.target_col, source=self.source, tz=self.tz)
 
     def subset(self, mask_or_indices) -> Panel:
         """The series picked by a boolean mask (N,) or by integer positions (in the order given)."""
@@ -201,20 +212,21 @@ class Panel:
         return self._take(np.arange(len(self)), [v[:e + 1] for v, e in zip(self.values, ends)], self.starts)
 
     def to_frame(self) -> pd.DataFrame:
-        """The long frame (id_col, time_col, target_col), sorted by id then time, NaN where missing."""
+        """The long frame (id_col, time_col, target_col), sorted by id then time, NaN where missing; the
+        times in the panel's zone, if it has one."""
         lengths = self.lengths
         origin, spos = self._start_positions()
         first = np.repeat(np.cumsum(lengths) - lengths, lengths)                  # (T,)
         pos = np.repeat(spos, lengths) + (np.arange(int(lengths.sum())) - first)  # (T,)
         ids = np.repeat(np.asarray(self.ids), lengths)
         y = np.concatenate(self.values) if self.values else np.zeros(0)
-        return pd.DataFrame({self.id_col: ids, self.time_col: grid_times(origin, pos, self.offset),
+        return pd.DataFrame({self.id_col: ids, self.time_col: self.localize(grid_times(origin, pos, self.offset)),
                              self.target_col: y.astype(np.float64)})
 
     def per_series(self) -> pd.DataFrame:
         """One row per series: unique_id, length, start, end, status, reason."""
-        return pd.DataFrame({"unique_id": self.ids, "length": self.lengths, "start": self.starts,
-                             "end": self.ends, "status": self.status, "reason": self.reason})
+        return pd.DataFrame({"unique_id": self.ids, "length": self.lengths, "start": self.localize(self.starts),
+                             "end": self.localize(self.ends), "status": self.status, "reason": self.reason})
 
     def set_status(self, i, status: str, reason: str) -> None:
         """Mark series i (e.g. "too_short" by the models), with a one-line reason."""

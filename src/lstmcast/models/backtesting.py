@@ -62,6 +62,8 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
             fit_panel(clone, part, progress=say, scope=first.scope_, pad_windows=pad,
                       diffs={i: first.diffs_.get(i, fc.global_diff()) for i in range(len(part))})
         f = clone.forecast(h, level=levels or None, members=members)
+        if getattr(f[sub.time_col].dtype, "tz", None) is not None:   # backtests run on the wall-clock grid
+            f[sub.time_col] = f[sub.time_col].dt.tz_localize(None)
         frames.append(_attach(f, sub, cuts[:, w], h))
         models.append(_models(clone, sub, cuts[:, w]))
     cv = pd.concat(frames, ignore_index=True)

@@ -92,7 +92,7 @@ def future_times(panel, lengths, h: int):
     from ..data.panel_core import grid_positions, grid_times
     origin, spos, _ = grid_positions(panel.starts.asi8, panel.offset)
     pos = spos[:, None] + np.asarray(lengths)[:, None] + np.arange(h)[None, :]
-    return grid_times(origin, pos.ravel(), panel.offset)
+    return panel.localize(grid_times(origin, pos.ravel(), panel.offset))   # in the input's zone, if any
 
 
 def forecast_frame(fc, h: int, new_df, levels, members: bool):
