@@ -64,7 +64,11 @@ def run_child(cmd, env=None):
     with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=so, stderr=se, env=env, cwd=tempfile.gettempdir())
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:   # interrupted: do not leave the child running
+            proc.kill()
+            raise
         wall = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(status)
         so.seek(0), se.seek(0)
