@@ -86,10 +86,15 @@ def run_nf(nf_python, df, freq, h, n_windows):
         df.to_csv(inp, index=False)
         cmd = [nf_python, os.path.join(HERE, "nf_runner.py"), "cv", inp, out, "--freq", freq,
                "--h", str(h), "--n-windows", str(n_windows)]
-        res = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
-        if res.returncode != 0:
-            raise RuntimeError(f"NeuralForecast run failed:\n{res.stderr[-2000:]}")
-        info = json.loads(res.stdout.strip().splitlines()[-1])
+        proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            stdout, stderr = proc.communicate()
+        finally:
+            if proc.poll() is None:   # interrupted: do not leave the child training
+                proc.kill()
+        if proc.returncode != 0:
+            raise RuntimeError(f"NeuralForecast run failed:\n{stderr[-2000:]}")
+        info = json.loads(stdout.strip().splitlines()[-1])
         cv = pd.read_csv(out, parse_dates=["ds", "cutoff"])
     return cv, info["seconds"]
 

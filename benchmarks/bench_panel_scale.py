@@ -64,7 +64,11 @@ def run_child(cmd, env=None):
     with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=so, stderr=se, env=env, cwd=tempfile.gettempdir())
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:   # interrupted: do not leave the child running
+            proc.kill()
+            raise
         wall = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(status)
         so.seek(0), se.seek(0)
@@ -110,7 +114,7 @@ def main(argv=None) -> None:
     print(f"panel: {args.n_series} synthetic monthly series x {args.length} points (seed {args.seed}), "
           f"last {H} held out; {os.cpu_count()} CPUs", flush=True)
 
-    rows, notes = {}, []
+    rows, notes, preds = {}, [], {}
     with tempfile.TemporaryDirectory() as tmp:
         inp = os.path.join(tmp, "train.csv")
         train.to_csv(inp, index=False)
@@ -123,6 +127,7 @@ def main(argv=None) -> None:
                 pred = pd.DataFrame({"unique_id": np.repeat(ids, H), "ds": np.tile(ds, len(ids)),
                                      "snaive": y[:, -SEASON:][:, np.arange(H) % SEASON].ravel()})
                 rows[m] = {"mase": mase_holdout(pred, m, train, test)}
+                preds[m] = pred
                 continue
             if m == "nf_lstm":
                 if not args.nf_python:
@@ -165,9 +170,15 @@ def main(argv=None) -> None:
             else:
                 row["mase"] = mase_holdout(pred, m, train, test)
             rows[m] = row
+            preds[m] = pred
             print(f"  {m}: {row}", flush=True)
 
     table = pd.DataFrame.from_dict(rows, orient="index")
+    if "ets" in preds:   # every model's MASE on the series AutoETS ran on, for a like-for-like column
+        ids = set(preds["ets"]["unique_id"])
+        sub_tr, sub_te = train[train["unique_id"].isin(ids)], test[test["unique_id"].isin(ids)]
+        table["mase_ets_sample"] = [mase_holdout(preds[m][preds[m]["unique_id"].isin(ids)], m, sub_tr, sub_te)
+                                    for m in table.index]
     if "nf_lstm" in rows:
         ref = rows["nf_lstm"]
         table["time_vs_nf"] = table.get("fit_forecast_s", np.nan) / ref["fit_forecast_s"]
