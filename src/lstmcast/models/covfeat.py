@@ -4,9 +4,11 @@
     f = step_features(cov, sc, H, L, series, origins, ends)   # (R, L, C) extra inputs per step
 
 Each input step t (raw index of the series) carries
-    [hist_{min(t, origin)},  futr_t, futr_{t+1}, ..., futr_{t+H},  static]
+    [hist_{min(t, origin)},  static,  futr_t,  futr_{t+1}, ..., futr_{t+H}]
 so the last step sees the future covariates of all H target steps (the direct head's horizon; H = 1
-for the recursive strategy). A historical covariate past the forecast origin is unknown: it is held
+for the recursive strategy); those last H * C_f features of the last step also feed the Dense head
+directly (`n_head_features`, engine ModelConfig.n_head), a linear path from a known future value to
+the forecast of its step. A historical covariate past the forecast origin is unknown: it is held
 at its value at the origin. A future covariate past its last known row is held at that row.
 Local scope scales each series' covariates by its own training part; global scope pools the training
 parts of all series (a covariate means the same thing in every series). Static covariates are scaled
@@ -35,6 +37,10 @@ class CovScaler:
 
 def n_step_features(n_hist: int, n_futr: int, n_stat: int, H: int) -> int:
     return n_hist + n_futr * (H + 1) + n_stat
+
+
+def n_head_features(n_futr: int, H: int) -> int:
+    return n_futr * H
 
 
 def _stats(rows):
@@ -95,6 +101,9 @@ def step_features(cov, sc: CovScaler, H: int, L: int, series, origins, ends):
         loc, sp = _pick(sc.hist, series)
         x = Hs[inv[:, None], np.minimum(t, origins[:, None])]           # (R, L, C_h)
         feats.append((x - loc[:, None, :]) / sp[:, None, :])
+    if cov.stat_names:
+        s = (cov.stat[series] - sc.stat[0]) / sc.stat[1]                # (R, C_s)
+        feats.append(np.broadcast_to(s[:, None, :], (R, L, s.shape[1])))
     if cov.futr_names:
         upto = int(t.max(initial=0)) + H + 1
         Fs = _padded(cov.futr, uniq, upto)                              # (U, upto, C_f)
@@ -102,9 +111,6 @@ def step_features(cov, sc: CovScaler, H: int, L: int, series, origins, ends):
         for k in range(H + 1):
             x = Fs[inv[:, None], t + k]                                 # (R, L, C_f)
             feats.append((x - loc[:, None, :]) / sp[:, None, :])
-    if cov.stat_names:
-        s = (cov.stat[series] - sc.stat[0]) / sc.stat[1]                # (R, C_s)
-        feats.append(np.broadcast_to(s[:, None, :], (R, L, s.shape[1])))
     if not feats:
         return np.zeros((R, L, 0), np.float32)
     return np.concatenate(feats, axis=-1).astype(np.float32)
