@@ -58,7 +58,7 @@ class Forecaster(SettingsMixin):
     # FIT -----------------------------------------------------------------------------------------
     def fit(self, df, id_col: str = "unique_id", time_col: str = "ds", target_col: str = "y", fill=None,
             strict: bool = False, progress=None, backend=None, address: str | None = None,
-            futr_exog=None, hist_exog=None, static_df=None, stat_exog=None):
+            futr_exog=None, hist_exog=None, static_df=None, stat_exog=None, exog_df=None):
         """Fit on a long frame (id_col, time_col, target_col), a pd.Series, or a `Panel`; returns self.
 
         backend: "local" (default), "ray" (a local Ray instance, or the cluster at `address`), or a
@@ -69,7 +69,7 @@ class Forecaster(SettingsMixin):
         from .scale import running
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill,
                          strict=strict)
-        cov = _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog)
+        cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog)
         from .models.fitting import fit_panel
         with running(backend, address):
             fit_panel(self, panel, strict=strict, progress=progress, cov=cov)
@@ -111,7 +111,7 @@ class Forecaster(SettingsMixin):
                          refit: bool = True, level=None, members: bool = False, id_col: str = "unique_id",
                          time_col: str = "ds", target_col: str = "y", fill=None, progress=None,
                          backend=None, address: str | None = None, futr_exog=None, hist_exog=None,
-                         static_df=None, stat_exog=None):
+                         static_df=None, stat_exog=None, exog_df=None):
         """Rolling-origin forecasts, statsforecast's frame: unique_id, ds, cutoff, y, lstm.
 
         Each series' cut-offs are its last n_windows origins spaced step_size (default h) apart, ending h
@@ -125,7 +125,7 @@ class Forecaster(SettingsMixin):
         from .models.backtesting import cross_validation
         from .scale import running
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill)
-        cov = _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog)
+        cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog)
         with running(backend, address):
             return cross_validation(self, panel, h, n_windows, step_size, refit, levels_of(level), members,
                                     progress, cov=cov)
