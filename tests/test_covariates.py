@@ -197,3 +197,69 @@ def test_bad_columns_and_statics():
         Forecaster(**FAST).fit(train, static_df=st.iloc[:1], stat_exog=["size"])
     with pytest.raises(DataError, match=r"static frame was given without stat_exog"):
         Forecaster(**FAST).fit(train, static_df=st.iloc[:1])
+
+
+# CLI -------------------------------------------------------------------------------------------
+
+CLI_FAST = ["--scope", "global", "--seeds", "2", "--steps", "300", "--direct-horizon", str(H), "--look-back", "8",
+            "--transform", "none", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def cli_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cov")
+    df, train, fut = driven(seed=11, ids=("a", "b"))
+    df = df.assign(visits=np.round(np.random.default_rng(0).normal(size=len(df)), 3))
+    df[df.ds < fut.ds.min()].to_csv(d / "train.csv", index=False)
+    df.to_csv(d / "all.csv", index=False)
+    fut[["unique_id", "ds", "x"]].to_csv(d / "future.csv", index=False)
+    pd.DataFrame({"unique_id": ["a", "b"], "size": [1.0, 2.0]}).to_csv(d / "static.csv", index=False)
+    return d, fut
+
+
+def test_cli_future_template_round_trip(cli_files):
+    from helpers import run_cli
+    d, fut = cli_files
+    code, _, err = run_cli("fit", d / "train.csv", "--futr-exog", "x", "--hist-exog", "visits", "--static",
+                           d / "static.csv", "--stat-exog", "size", "--model", d / "m", *CLI_FAST)
+    assert code == 0, err
+    assert (d / "m" / "covariates.json").exists()
+    code, _, err = run_cli("forecast", "--model", d / "m", "--horizon", H, "--future-template", d / "need.csv")
+    assert code == 0, err
+    need = pd.read_csv(d / "need.csv")
+    assert list(need.columns) == ["unique_id", "ds", "x"] and len(need) == 2 * H and need.x.isna().all()
+    filled = need.drop(columns="x").merge(fut.assign(ds=fut.ds.dt.strftime("%Y-%m-%d")), on=["unique_id", "ds"])
+    filled[["unique_id", "ds", "x"]].to_csv(d / "filled.csv", index=False)
+    code, _, err = run_cli("forecast", "--model", d / "m", "--horizon", H, "--future", d / "filled.csv",
+                           "--out", d / "f.csv")
+    assert code == 0, err
+    f = pd.read_csv(d / "f.csv")
+    assert np.abs(f["mean"].to_numpy() - fut.y.to_numpy()).mean() < 1.5
+    # Bad inputs: exit 2, one line naming the problem, nothing written.
+    cases = [
+        (["forecast", "--model", d / "m", "--horizon", H, "--out", d / "no1.csv"],
+         r"future covariates \['x'\] of series 'a' end at .*needs them up to"),
+        (["forecast", "--model", d / "m", "--horizon", H + 1, "--future", d / "filled.csv", "--out", d / "no2.csv"],
+         r"series 'a' has no future value of \['x'\] at"),
+        (["fit", d / "train.csv", "--futr-exog", "price", "--model", d / "no3", *CLI_FAST],
+         r"no covariate column 'price'"),
+        (["fit", d / "train.csv", "--static", d / "static.csv", "--model", d / "no4", *CLI_FAST],
+         r"--static needs --stat-exog"),
+    ]
+    for args, msg in cases:
+        code, out, err = run_cli(*args)
+        assert code == 2 and len(err.strip().splitlines()) == 1, (args, err)
+        import re
+        assert re.search(msg, err), err
+    assert not any((d / n).exists() for n in ("no1.csv", "no2.csv", "no3", "no4"))
+
+
+def test_cli_evaluate_with_future_covariates(cli_files):
+    from helpers import run_cli
+    d, fut = cli_files
+    code, out, err = run_cli("evaluate", d / "all.csv", "--horizon", H, "--models", "lstm,naive", "--futr-exog", "x",
+                             "--json", *CLI_FAST)
+    assert code == 0, err
+    import json
+    doc = json.loads(out)
+    assert doc["models"]["lstm"]["mase"] < 0.5 * doc["models"]["naive"]["mase"]
