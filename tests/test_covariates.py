@@ -263,3 +263,31 @@ def test_cli_evaluate_with_future_covariates(cli_files):
     import json
     doc = json.loads(out)
     assert doc["models"]["lstm"]["mase"] < 0.5 * doc["models"]["naive"]["mase"]
+
+
+def test_holiday_counts_match_the_holidays_package():
+    import holidays
+    from lstmcast.data.covariates import holiday_counts
+    days = pd.date_range("2020-12-20", "2021-01-10", freq="D")
+    got = holiday_counts(days, pd.offsets.Day(), "US")
+    want = np.array([d in holidays.country_holidays("US", years=[2020, 2021]) for d in days.date], float)
+    assert np.array_equal(got, want) and got.sum() == 2                    # Christmas, New Year
+    months = pd.date_range("2021-01-01", periods=12, freq="MS")
+    assert holiday_counts(months, pd.offsets.MonthBegin(), "US")[0] == 2  # New Year's Day, MLK Day
+    with pytest.raises(DataError, match=r"unknown holiday country 'XX'"):
+        holiday_counts(days, pd.offsets.Day(), "XX")
+
+
+def test_holidays_are_a_builtin_future_covariate():
+    """Daily sales that jump on US holidays: no future file needed, the jump is forecast."""
+    import holidays
+    rng = np.random.default_rng(2)
+    ds = pd.date_range("2018-01-01", "2020-12-31", freq="D")
+    hol = np.array([d in holidays.country_holidays("US", years=range(2018, 2022)) for d in ds.date], float)
+    df = pd.DataFrame({"unique_id": "s", "ds": ds, "y": 20 + 10 * hol + 0.3 * rng.normal(size=len(ds))})
+    fc = Forecaster(scope="local", seeds=2, epochs=10, horizon=H, look_back=8, transform="none")
+    cut = ds.get_loc(pd.Timestamp("2020-11-20"))
+    fc.fit(df.iloc[:cut], holidays="US")
+    assert fc.cov_.futr_names == ("holiday",) and fc.make_future_frame(H).shape == (H, 2)
+    f = fc.forecast(H).set_index("ds")["mean"]
+    assert f[pd.Timestamp("2020-11-26")] > 27 and abs(f.drop(pd.Timestamp("2020-11-26")) - 20).max() < 3, f.round(1)

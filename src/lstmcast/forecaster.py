@@ -58,7 +58,8 @@ class Forecaster(SettingsMixin):
     # FIT -----------------------------------------------------------------------------------------
     def fit(self, df, id_col: str = "unique_id", time_col: str = "ds", target_col: str = "y", fill=None,
             strict: bool = False, progress=None, backend=None, address: str | None = None,
-            futr_exog=None, hist_exog=None, static_df=None, stat_exog=None, exog_df=None):
+            futr_exog=None, hist_exog=None, static_df=None, stat_exog=None, exog_df=None,
+            holidays=None):
         """Fit on a long frame (id_col, time_col, target_col), a pd.Series, or a `Panel`; returns self.
 
         backend: "local" (default), "ray" (a local Ray instance, or the cluster at `address`), or a
@@ -69,7 +70,8 @@ class Forecaster(SettingsMixin):
         from .scale import running
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill,
                          strict=strict)
-        cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog)
+        cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog,
+                          holidays)
         from .models.fitting import fit_panel
         with running(backend, address):
             fit_panel(self, panel, strict=strict, progress=progress, cov=cov)
@@ -99,7 +101,7 @@ class Forecaster(SettingsMixin):
         self._check_fitted()
         _check_h(h)
         cov = getattr(self, "cov_", None)
-        return future_template(self.panel_, int(h), list(cov.futr_names) if cov is not None else [])
+        return future_template(self.panel_, int(h), list(cov.user_futr) if cov is not None else [])
 
     def predict(self):
         """In-sample one-step predictions of the LSTM series: unique_id, ds, y, mean, model."""
@@ -111,7 +113,8 @@ class Forecaster(SettingsMixin):
                          refit: bool = True, level=None, members: bool = False, id_col: str = "unique_id",
                          time_col: str = "ds", target_col: str = "y", fill=None, progress=None,
                          backend=None, address: str | None = None, futr_exog=None, hist_exog=None,
-                         static_df=None, stat_exog=None, exog_df=None):
+                         static_df=None, stat_exog=None, exog_df=None,
+                         holidays=None):
         """Rolling-origin forecasts, statsforecast's frame: unique_id, ds, cutoff, y, lstm.
 
         Each series' cut-offs are its last n_windows origins spaced step_size (default h) apart, ending h
@@ -125,7 +128,8 @@ class Forecaster(SettingsMixin):
         from .models.backtesting import cross_validation
         from .scale import running
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill)
-        cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog)
+        cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog,
+                          holidays)
         with running(backend, address):
             return cross_validation(self, panel, h, n_windows, step_size, refit, levels_of(level), members,
                                     progress, cov=cov)
@@ -149,20 +153,22 @@ def _check_h(h):
         raise DataError(f"horizon must be a whole number > 0; got {h!r}")
 
 
-def _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog):
+def _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog, holidays=None):
     """The panel's Covariates from df (None without any)."""
-    if not (futr_exog or hist_exog or stat_exog):
+    if not (futr_exog or hist_exog or stat_exog or holidays):
         if static_df is not None:
             raise DataError("a static frame was given without stat_exog (--stat-exog); name its columns")
         return None
     import pandas as pd
     from .data.covariates import covariates_from_frame
-    if not isinstance(df, pd.DataFrame):
+    if not (futr_exog or hist_exog):
+        df = None
+    elif not isinstance(df, pd.DataFrame):
         raise DataError("covariates need a long DataFrame with the covariate columns")
-    if panel.id_col not in df.columns:
+    if df is not None and panel.id_col not in df.columns:
         df = df.assign(**{panel.id_col: panel.ids[0]})
     return covariates_from_frame(panel, df, futr_exog, hist_exog, static_df, stat_exog,
-                                 where=panel.source or "data")
+                                 where=panel.source or "data", holidays=holidays)
 
 
 __all__ = ["Forecaster", "season_length_for"]

@@ -17,6 +17,8 @@ def add_covariate_flags(p):
     g.add_argument("--hist-exog", default=None, metavar="COLS", help="comma-separated columns known up to the present")
     g.add_argument("--static", default=None, metavar="CSV", help="static covariates: one row per series id")
     g.add_argument("--stat-exog", default=None, metavar="COLS", help="comma-separated columns of --static")
+    g.add_argument("--holidays", default=None, metavar="COUNTRY",
+                   help="add the public holidays of COUNTRY (US, GB, DE, ...) per period as a built-in future covariate")
 
 
 def _frame(path, a, panel, con=None, where=None):
@@ -46,16 +48,18 @@ def covariate_kwargs(a, panel, con) -> dict:
         raise UsageError("--static needs --stat-exog (the columns of the static file to use)")
     if stat and not static:
         raise UsageError("--stat-exog needs --static FILE (one row per series id)")
-    if not (futr or hist or stat):
+    country = getattr(a, "holidays", None)
+    if not (futr or hist or stat or country):
         return {}
-    kw = {"futr_exog": futr, "hist_exog": hist, "stat_exog": stat}
+    kw = {"futr_exog": futr, "hist_exog": hist, "stat_exog": stat, "holidays": country}
     if futr or hist:
         if getattr(a, "data", None) is None:
             raise UsageError("--futr-exog/--hist-exog name columns of the data file; give one")
         kw["exog_df"] = _frame(a.data, a, panel, con)
     if stat:
         kw["static_df"] = _frame(static, a, panel, con)
-    names = [f"{k}={v}" for k, v in (("futr_exog", futr), ("hist_exog", hist), ("stat_exog", stat)) if v]
+    names = [f"{k}={v}" for k, v in (("futr_exog", futr), ("hist_exog", hist), ("stat_exog", stat),
+                                     ("holidays", country)) if v]
     con.note("covariates: " + ", ".join(names))
     return kw
 
@@ -80,13 +84,13 @@ def write_template(a, fc, con) -> bool:
     if not path:
         return False
     cov = getattr(fc, "cov_", None)
-    if cov is None or not cov.futr_names:
+    if cov is None or not cov.user_futr:
         raise UsageError(f"--future-template: model {a.model} has no future covariates; nothing to fill in")
     from ..atomic import atomic_to_csv
     from .common import check_new_path
     check_new_path(path, a.force)
     t = fc.make_future_frame(a.horizon)
     atomic_to_csv(path, t, overwrite=a.force, index=False)
-    con.note(f"{len(t)} rows needing {', '.join(cov.futr_names)} written to {path}; fill them and pass --future")
+    con.note(f"{len(t)} rows needing {', '.join(cov.user_futr)} written to {path}; fill them and pass --future")
     print(f"future template written to {path}")
     return True

@@ -27,6 +27,7 @@ class Covariates:
     hist: list = field(default_factory=list)     # N arrays (n_i, C_h)
     futr: list = field(default_factory=list)     # N arrays (m_i >= n_i, C_f)
     stat: np.ndarray = None                      # (N, C_s)
+    holidays: str | None = None                  # country: the last future column is its holiday count
 
     @property
     def empty(self) -> bool:
@@ -39,7 +40,39 @@ class Covariates:
     def subset(self, idx) -> "Covariates":
         idx = np.asarray(idx, int)
         return Covariates(self.hist_names, self.futr_names, self.stat_names, [self.hist[i] for i in idx],
-                          [self.futr[i] for i in idx], self.stat[idx])
+                          [self.futr[i] for i in idx], self.stat[idx], self.holidays)
+
+    @property
+    def user_futr(self) -> tuple:
+        """The future covariates the user gives (the built-in holiday column excluded)."""
+        return self.futr_names[:-1] if self.holidays else self.futr_names
+
+
+def holiday_counts(times, offset, country: str) -> np.ndarray:
+    """(n,) how many public holidays of `country` (the `holidays` package) fall in each period
+    [t, t + offset): a 0/1 dummy for daily data, a count for weekly or monthly data."""
+    import holidays as hol
+    import pandas as pd
+    times = pd.DatetimeIndex(times)
+    if len(times) == 0:
+        return np.zeros(0)
+    years = range(times.min().year - 1, times.max().year + 2)
+    try:
+        days = hol.country_holidays(country, years=list(years))
+    except (NotImplementedError, KeyError):
+        raise DataError(f"unknown holiday country {country!r}; use a code of the holidays package such as "
+                        "US, GB, DE, FR") from None
+    stamps = np.array(sorted(pd.Timestamp(d).value for d in days), np.int64)
+    lo = times.normalize().asi8
+    hi = (times + offset).normalize().asi8
+    hi = np.maximum(hi, lo + 1)                        # sub-daily data: the day of the timestamp
+    return (np.searchsorted(stamps, hi) - np.searchsorted(stamps, lo)).astype(np.float64)
+
+
+def _with_holidays(panel, i, f, rows: int, country):
+    """f (rows, C) with the holiday count of series i's first `rows` grid points appended."""
+    grid = panel._grid(i, rows)
+    return np.column_stack([f[:rows], holiday_counts(grid, panel.offset, country)])
 
 
 def _names(v) -> tuple:
@@ -137,10 +170,13 @@ def static_table(panel, static_df, stat_exog, where="static"):
 
 
 def covariates_from_frame(panel, df, futr_exog=None, hist_exog=None, static_df=None, stat_exog=None,
-                          where="data") -> Covariates:
+                          where="data", holidays=None) -> Covariates:
     """Covariates of `panel` read from the long frame df (the same id/time columns) and a static frame.
-    Future covariates keep the rows of df past each series' end (the oracle future in backtests)."""
+    Future covariates keep the rows of df past each series' end (the oracle future in backtests).
+    holidays: a country code; adds the built-in future covariate "holiday" (computed, never given)."""
     futr, hist = _names(futr_exog), _names(hist_exog)
+    if df is None:
+        df = panel.to_frame()
     both = set(futr) & set(hist)
     if both:
         raise DataError(f"covariate {sorted(both)[0]!r} is both future and historical; name it once")
@@ -150,7 +186,11 @@ def covariates_from_frame(panel, df, futr_exog=None, hist_exog=None, static_df=N
     F = _aligned(panel, df, list(futr), where)
     if futr:
         F = [_extend(panel, df, list(futr), i, f, where) for i, f in enumerate(F)]
-    return Covariates(hist, futr, _names(stat_exog), H, F, static_table(panel, static_df, stat_exog))
+    if holidays:
+        F = [_with_holidays(panel, i, f, len(f), holidays) for i, f in enumerate(F)]
+        futr = futr + ("holiday",)
+    return Covariates(hist, futr, _names(stat_exog), H, F, static_table(panel, static_df, stat_exog),
+                      holidays or None)
 
 
 def _extend(panel, df, cols, i, f, where):
@@ -177,25 +217,28 @@ def _extend(panel, df, cols, i, f, where):
 
 def with_future(cov: Covariates, panel, futr_df, h: int, lengths=None, where="future") -> Covariates:
     """cov with each series' future covariates through its h steps after the end (lengths: the series'
-    lengths, default the panel's). futr_df (unique_id, ds, futr columns) adds or replaces future rows."""
+    lengths, default the panel's). futr_df (unique_id, ds, futr columns) adds or replaces future rows;
+    the built-in holiday column is computed."""
     lengths = panel.lengths if lengths is None else np.asarray(lengths)
-    F = list(cov.futr)
-    if cov.futr_names:
+    user = list(cov.user_futr)
+    F = [f[:, :len(user)] for f in cov.futr]
+    if user:
         if futr_df is not None:
-            need = lengths + h
-            known = _aligned_future(panel, futr_df, list(cov.futr_names), lengths, h, where)
+            known = _aligned_future(panel, futr_df, user, lengths, h, where)
             F = [np.concatenate([f[:n], k]) for f, n, k in zip(F, lengths, known)]
-            del need
         for i, f in enumerate(F):
             if len(panel.values[i]) and len(f) < lengths[i] + h:
                 grid = panel._grid(i, int(lengths[i]) + h)
                 found = grid[len(f) - 1].date() if len(f) else "none"
-                raise DataError(f"{where}: future covariates {list(cov.futr_names)} of series {panel.ids[i]!r} "
+                raise DataError(f"{where}: future covariates {user} of series {panel.ids[i]!r} "
                                 f"end at {found}; horizon {h} needs them up to {grid[-1].date()}; pass futr_df= "
                                 "(--future FILE; --future-template writes the rows needed)")
     elif futr_df is not None:
-        raise DataError(f"{where}: the model was trained without future covariates; drop futr_df (--future)")
-    return Covariates(cov.hist_names, cov.futr_names, cov.stat_names, cov.hist, F, cov.stat)
+        raise DataError(f"{where}: the model was trained without future covariates to give; drop futr_df (--future)")
+    if cov.holidays:
+        F = [_with_holidays(panel, i, f if user else np.zeros((int(n) + h, 0)), int(n) + h, cov.holidays)
+             for i, (f, n) in enumerate(zip(F, lengths))]
+    return Covariates(cov.hist_names, cov.futr_names, cov.stat_names, cov.hist, F, cov.stat, cov.holidays)
 
 
 def _aligned_future(panel, df, cols, lengths, h, where):
