@@ -291,3 +291,23 @@ def test_holidays_are_a_builtin_future_covariate():
     assert fc.cov_.futr_names == ("holiday",) and fc.make_future_frame(H).shape == (H, 2)
     f = fc.forecast(H).set_index("ds")["mean"]
     assert f[pd.Timestamp("2020-11-26")] > 27 and abs(f.drop(pd.Timestamp("2020-11-26")) - 20).max() < 3, f.round(1)
+
+
+def test_historical_covariate_helps_the_first_step_and_levels_work(fitted):
+    """y_{t+1} = 10 + 3 v_t + noise, v known only up to the present: the one-step-ahead forecast uses it."""
+    rng = np.random.default_rng(4)
+    n = 300
+    ds = pd.date_range("2000-01-01", periods=n + 1, freq="D")
+    v = rng.normal(size=n + 1)
+    y = np.r_[10.0, 10 + 3 * v[:-1]] + 0.1 * rng.normal(size=n + 1)
+    df = pd.DataFrame({"unique_id": "s", "ds": ds, "y": y, "v": v})
+    kw = dict(scope="local", seeds=2, epochs=30, horizon=2, look_back=4, transform="none")
+    errs = []
+    for cols in (["v"], None):
+        cv = Forecaster(**kw).cross_validation(df, h=1, n_windows=20, step_size=1, hist_exog=cols,
+                                               refit=False)
+        errs.append(np.abs(cv["lstm"] - cv["y"]).mean())
+    assert errs[0] < 0.3 * errs[1], errs
+    fc, df2, train, fut = fitted
+    f = fc.forecast(H, futr_df=fut, level=[80])
+    assert np.all(f["lo-80"] < f["mean"]) and np.all(f["mean"] < f["hi-80"])
