@@ -52,7 +52,7 @@ def macrodata():
     from statsmodels.datasets import macrodata as md
     d = md.load_pandas().data
     ds = pd.period_range("1959Q1", periods=len(d), freq="Q").to_timestamp()
-    g = lambda s: 100 * np.log(s).diff()  # noqa: E731   quarterly growth in percent
+    g = lambda s: 100 * np.log(s).diff()
     df = pd.DataFrame({"unique_id": "macrodata", "ds": ds, "y": g(d["realcons"]).to_numpy(),
                        "dpi_growth": g(d["realdpi"]).to_numpy(), "unemp": d["unemp"].to_numpy()}).iloc[1:]
     return df.reset_index(drop=True), ["dpi_growth", "unemp"], 4, 4
@@ -70,6 +70,7 @@ def mase_cv(cv, df, col, m):
 def run(name, df, exog, m, h, windows, seeds):
     from statsforecast import StatsForecast
     from statsforecast.models import AutoARIMA
+
     from lstmcast import Forecaster
     freq = pd.infer_freq(df.ds)
     kw = dict(seeds=seeds, horizon=h, transform="none", diff=(), scope="local")

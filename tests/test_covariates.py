@@ -159,7 +159,7 @@ def test_bad_futures(fitted):
         fc.forecast(H, futr_df=f[f.unique_id == "a"])
     with pytest.raises(DataError, match=rf"series 'a' has no future value of \['x'\] at {first}"):
         fc.forecast(H, futr_df=f[f.ds > fut.ds.min()])
-    with pytest.raises(DataError, match=rf"series 'a' has no future value of \['x'\] at .*its rows end at"):
+    with pytest.raises(DataError, match=r"series 'a' has no future value of \['x'\] at .*its rows end at"):
         fc.forecast(H + 2, futr_df=f)
     with pytest.raises(DataError, match=rf"covariate 'x' of series 'a' at {first} is missing"):
         fc.forecast(H, futr_df=f.assign(x=np.where(f.ds == fut.ds.min(), np.nan, f.x)))
@@ -267,6 +267,7 @@ def test_cli_evaluate_with_future_covariates(cli_files):
 
 def test_holiday_counts_match_the_holidays_package():
     import holidays
+
     from lstmcast.data.covariates import holiday_counts
     days = pd.date_range("2020-12-20", "2021-01-10", freq="D")
     got = holiday_counts(days, pd.offsets.Day(), "US")

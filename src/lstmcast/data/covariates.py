@@ -37,7 +37,7 @@ class Covariates:
         return {"hist_exog": list(self.hist_names), "futr_exog": list(self.futr_names),
                 "stat_exog": list(self.stat_names)}
 
-    def subset(self, idx) -> "Covariates":
+    def subset(self, idx) -> Covariates:
         idx = np.asarray(idx, int)
         return Covariates(self.hist_names, self.futr_names, self.stat_names, [self.hist[i] for i in idx],
                           [self.futr[i] for i in idx], self.stat[idx], self.holidays)

@@ -31,7 +31,7 @@ class CovScaler:
         return {k: [np.asarray(a).tolist() for a in getattr(self, k)] for k in ("hist", "futr", "stat")}
 
     @classmethod
-    def from_dict(cls, d) -> "CovScaler":
+    def from_dict(cls, d) -> CovScaler:
         return cls(*(tuple(np.asarray(a, np.float64) for a in d[k]) for k in ("hist", "futr", "stat")))
 
 

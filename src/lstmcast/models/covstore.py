@@ -50,7 +50,7 @@ def read_covariates(folder):
         hist, futr, stat = (tuple(str(s) for s in names[k]) for k in ("hist_exog", "futr_exog", "stat_exog"))
         with np.load(folder / "covariates.npz", allow_pickle=False) as z:
             a = {k: z[k] for k in z.files}
-        split = lambda L, V: list(np.split(V, np.cumsum(L)[:-1])) if len(L) else []  # noqa: E731
+        split = lambda L, V: list(np.split(V, np.cumsum(L)[:-1])) if len(L) else []
         cov = Covariates(hist, futr, stat, split(a["hist_lengths"], a["hist"]), split(a["futr_lengths"], a["futr"]),
                          a["stat"], meta.get("holidays") or None)
         sc = CovScaler.from_dict(meta["scaler"])
