@@ -57,18 +57,24 @@ class Forecaster(SettingsMixin):
 
     # FIT -----------------------------------------------------------------------------------------
     def fit(self, df, id_col: str = "unique_id", time_col: str = "ds", target_col: str = "y", fill=None,
-            strict: bool = False, progress=None, backend=None, address: str | None = None):
+            strict: bool = False, progress=None, backend=None, address: str | None = None,
+            futr_exog=None, hist_exog=None, static_df=None, stat_exog=None, exog_df=None,
+            holidays=None):
         """Fit on a long frame (id_col, time_col, target_col), a pd.Series, or a `Panel`; returns self.
 
         backend: "local" (default), "ray" (a local Ray instance, or the cluster at `address`), or a
-        backend from `lstmcast.scale.get_backend` (kept open: reuse it across calls)."""
+        backend from `lstmcast.scale.get_backend` (kept open: reuse it across calls).
+        futr_exog / hist_exog: columns of df that are future (known over the horizon: forecast needs
+        futr_df) or historical covariates; stat_exog: columns of static_df (one row per id)."""
         from .data.panel import as_panel
         from .scale import running
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill,
                          strict=strict)
+        cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog,
+                          holidays)
         from .models.fitting import fit_panel
         with running(backend, address):
-            fit_panel(self, panel, strict=strict, progress=progress)
+            fit_panel(self, panel, strict=strict, progress=progress, cov=cov)
         return self
 
     def _check_fitted(self):
@@ -76,17 +82,26 @@ class Forecaster(SettingsMixin):
             raise DataError(NOT_FITTED)
 
     # FORECAST ------------------------------------------------------------------------------------
-    def forecast(self, h: int, df=None, level=None, members: bool = False):
+    def forecast(self, h: int, df=None, level=None, members: bool = False, futr_df=None):
         """The h periods after each series' last value: unique_id, ds, mean, lo-L, hi-L, ..., model.
 
         df: newer observations continuing the series (long frame or Series; parameters stay frozen).
         level: conformal levels in percent, e.g. [80, 95]. members: one column per member (`member-k`).
+        futr_df: the future covariates over the horizon (rows of `make_future_frame(h)` filled in).
         """
         from .models.predicting import forecast_frame
         self._check_fitted()
-        if not isinstance(h, (int, np.integer)) or isinstance(h, bool) or h <= 0:
-            raise DataError(f"horizon must be a whole number > 0; got {h!r}")
-        return forecast_frame(self, int(h), df, levels_of(level), members)
+        _check_h(h)
+        return forecast_frame(self, int(h), df, levels_of(level), members, futr_df=futr_df)
+
+    def make_future_frame(self, h: int):
+        """The (unique_id, ds) rows whose future covariates `forecast(h, futr_df=...)` needs, one empty
+        column per future covariate."""
+        from .data.covariates import future_template
+        self._check_fitted()
+        _check_h(h)
+        cov = getattr(self, "cov_", None)
+        return future_template(self.panel_, int(h), list(cov.user_futr) if cov is not None else [])
 
     def predict(self):
         """In-sample one-step predictions of the LSTM series: unique_id, ds, y, mean, model."""
@@ -97,21 +112,27 @@ class Forecaster(SettingsMixin):
     def cross_validation(self, df, h: int, n_windows: int = 1, step_size: int | None = None,
                          refit: bool = True, level=None, members: bool = False, id_col: str = "unique_id",
                          time_col: str = "ds", target_col: str = "y", fill=None, progress=None,
-                         backend=None, address: str | None = None):
+                         backend=None, address: str | None = None, futr_exog=None, hist_exog=None,
+                         static_df=None, stat_exog=None, exog_df=None,
+                         holidays=None):
         """Rolling-origin forecasts, statsforecast's frame: unique_id, ds, cutoff, y, lstm.
 
         Each series' cut-offs are its last n_windows origins spaced step_size (default h) apart, ending h
         before its end. refit=True fits again at every cut-off (diff and scope chosen once, at the first);
         refit=False fits once at the first cut-off and moves the window with frozen parameters.
         `cv_models_` says, per series and cut-off, which model made the forecast (lstm or a fallback).
+        Covariates as in `fit`; future ones take their actual values after each cut-off (the standard
+        oracle setting: the forecasts assume the future covariates are known exactly).
         """
         from .data.panel import as_panel
         from .models.backtesting import cross_validation
         from .scale import running
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill)
+        cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog,
+                          holidays)
         with running(backend, address):
             return cross_validation(self, panel, h, n_windows, step_size, refit, levels_of(level), members,
-                                    progress)
+                                    progress, cov=cov)
 
     # FILES ---------------------------------------------------------------------------------------
     def save(self, path, overwrite: bool = False):
@@ -125,6 +146,29 @@ class Forecaster(SettingsMixin):
     def load(cls, path) -> "Forecaster":
         from .modelfile import load
         return load(cls, path)
+
+
+def _check_h(h):
+    if not isinstance(h, (int, np.integer)) or isinstance(h, bool) or h <= 0:
+        raise DataError(f"horizon must be a whole number > 0; got {h!r}")
+
+
+def _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog, holidays=None):
+    """The panel's Covariates from df (None without any)."""
+    if not (futr_exog or hist_exog or stat_exog or holidays):
+        if static_df is not None:
+            raise DataError("a static frame was given without stat_exog (--stat-exog); name its columns")
+        return None
+    import pandas as pd
+    from .data.covariates import covariates_from_frame
+    if not (futr_exog or hist_exog):
+        df = None
+    elif not isinstance(df, pd.DataFrame):
+        raise DataError("covariates need a long DataFrame with the covariate columns")
+    if df is not None and panel.id_col not in df.columns:
+        df = df.assign(**{panel.id_col: panel.ids[0]})
+    return covariates_from_frame(panel, df, futr_exog, hist_exog, static_df, stat_exog,
+                                 where=panel.source or "data", holidays=holidays)
 
 
 __all__ = ["Forecaster", "season_length_for"]

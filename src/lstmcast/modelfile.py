@@ -83,6 +83,8 @@ def save(fc, path, overwrite: bool = False):
     with atomic_dir(p, overwrite) as tmp:   # complete or absent, even on Ctrl-C; one writer at a time
         (tmp / "config.json").write_text(json.dumps(config, indent=1))
         np.savez(tmp / "weights.npz", **arrays)
+        from .models.covstore import write_covariates
+        write_covariates(fc, tmp)                  # covariates.json + .npz when the model has covariates
 
 
 def _read(path):
@@ -141,6 +143,11 @@ def load(cls, path):
         rec = Recipe(m=int(r["season_length"]), look_back=int(r["look_back"]), h=int(r["horizon"]),
                      units=tuple(int(u) for u in r["units"]), framing=str(r["framing"]),
                      strategy=str(r["strategy"]), level_norm=bool(r["level_norm"]), calendar=bool(r["calendar"]))
+        from .models.covstore import read_covariates
+        stored = read_covariates(path)             # (Covariates, scaler, n_cov) or None
+        if stored is not None:
+            import dataclasses
+            rec = dataclasses.replace(rec, n_cov=stored[2], n_head=stored[3])
         t = r["train"]
         tc = TrainConfig(epochs=int(t["epochs"]), batch_size=int(t["batch_size"]),
                          learning_rate=float(t["learning_rate"]), patience=int(t["patience"]), steps=int(t["steps"]),
@@ -197,7 +204,9 @@ def load(cls, path):
         val = np.asarray([[np.nan if v is None else v for v in row] for row in hist["val_loss"]], np.float64)
         ens = Ensemble(rec, spec.scope, groups, np.asarray(s["phase0"], np.int64), loss, val)
         fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, rec.m, spec.scope, r["scope_scores"], spec
-        fc.ensemble_, fc.phase0_ = ens, ens.phase0
+        fc.ensemble_, fc.phase0_, fc.cov_ = ens, ens.phase0, None
+        if stored is not None:
+            fc.cov_, ens.extra["cov_scaler"], ens.extra["cov_names"] = stored[0], stored[1], stored[0].describe()
         fc.diffs_ = {int(k): tuple(int(a) for a in v) for k, v in s["diffs"].items()}
         fc.diff_scores_ = {int(k): dict(v) for k, v in s["diff_scores"].items()}
         fc.loss_, fc.val_loss_ = loss, val

@@ -63,9 +63,13 @@ def cmd_evaluate(a) -> int:
     con.note(f"backtest: {a.windows} window(s), horizon {a.horizon}, step {step}, "
              f"{'refit per window' if a.refit else 'fit once, frozen parameters'}")
     from ..scale import using
+    from .covariates import covariate_kwargs
+    exog = covariate_kwargs(a, data, con) if a.data is not None else {}
+    if exog:
+        con.note("covariates in the backtest: future ones take their actual values after each cut-off (oracle)")
     with backend_from_args(a) as be, using(be):
         cv, info = backtest(fc, data, a.horizon, a.windows, step=step, refit=a.refit, models=models,
-                            season_length=a.season_length, progress=con.note)
+                            season_length=a.season_length, progress=con.note, exog=exog)
     table = per_series_scores(cv, info["panel"], models, info["season_length"])
     doc = evaluation_doc(a, cv, info, models, table)
     if a.per_series:
@@ -139,6 +143,8 @@ def register(sub):
                    help="comma-separated: lstm, naive, snaive, drift, ets, arima, theta")
     add_model_flags(e)
     add_backend_flags(e)
+    from .covariates import add_covariate_flags
+    add_covariate_flags(e)
     e.add_argument("--plot", default=None)
     e.add_argument("--report", default=None, help="also write this self-contained HTML report")
     e.add_argument("--force", action="store_true")

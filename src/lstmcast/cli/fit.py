@@ -53,8 +53,10 @@ def cmd_fit(a) -> int:
     from ..forecaster import Forecaster
     fc = Forecaster(**forecaster_params(a))
     t0 = time.perf_counter()
+    from .covariates import covariate_kwargs
+    cov = covariate_kwargs(a, panel, con)
     with backend_from_args(a) as be:
-        fc.fit(panel, strict=a.strict, progress=con.note, backend=be)
+        fc.fit(panel, strict=a.strict, progress=con.note, backend=be, **cov)
     describe_fit(fc, con, t0)
     pred = fc.predict()
     rmse = float(np.sqrt(np.mean((pred["y"] - pred["mean"]) ** 2)))
@@ -72,6 +74,8 @@ def register(sub):
     add_data_flags(f)
     add_model_flags(f)
     add_backend_flags(f)
+    from .covariates import add_covariate_flags
+    add_covariate_flags(f)
     f.add_argument("--model", required=True, help="model directory to write")
     f.add_argument("--force", action="store_true", help="overwrite an existing model directory")
     f.add_argument("--quiet", action="store_true")

@@ -22,7 +22,11 @@ def cmd_forecast(a) -> int:
         a.id_col = a.id_col or fc.panel_.id_col if len(fc.panel_) > 1 else a.id_col
         a.freq = a.freq or fc.panel_.freq
         new = load_data(a, con)
-    out = assert_finite(fc.forecast(a.horizon, new, level=a.level, members=a.members), "forecast")
+    from .covariates import future_frame, write_template
+    if write_template(a, fc, con):
+        return 0
+    futr = future_frame(a, fc, con)
+    out = assert_finite(fc.forecast(a.horizon, new, level=a.level, members=a.members, futr_df=futr), "forecast")
     if getattr(fc, "interval_note_", ""):
         con.note(fc.interval_note_)
     n_fb = int((out.drop_duplicates(fc.panel_.id_col)["model"] != "lstm").sum())
@@ -69,6 +73,8 @@ def register(sub):
     fc.add_argument("--freq", default=None)
     fc.add_argument("--fill", choices=["interpolate", "ffill"], default=None)
     add_dialect_flags(fc), add_resource_flags(fc)   # --sep/--decimal, --max-memory (cli/common.py)
+    from .covariates import add_future_flags
+    add_future_flags(fc)
     fc.add_argument("--out", default=None, help="CSV to write")
     fc.add_argument("--plot", default=None, help="PNG to write")
     fc.add_argument("--level", type=float, nargs="+", default=None, help="conformal levels, e.g. 80 95")

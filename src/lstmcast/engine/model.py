@@ -27,6 +27,8 @@ class ModelConfig:
     n_features: int = 1        # features per time step (the tutorial's "window" framing puts look_back here)
     units: tuple[int, ...] = (4,)  # one LSTM layer per entry; all but the last return sequences
     n_outputs: int = 1         # Dense head width (1 = one-step; h = direct multi-step)
+    n_head: int = 0            # the last n_head input features of the last step also feed the Dense head
+                               # (future covariates of the forecast steps: a direct linear path)
 
     def __post_init__(self):
         object.__setattr__(self, "units", tuple(int(u) for u in self.units))
@@ -65,7 +67,7 @@ def init_params(key, cfg: ModelConfig) -> dict:
     for k, u in zip(keys[:-1], cfg.units):
         layers.append(init_lstm(k, n_in, u))
         n_in = u
-    dense = {"kernel": glorot_uniform(keys[-1], (n_in, cfg.n_outputs)),  # (U, n_out)
+    dense = {"kernel": glorot_uniform(keys[-1], (n_in + cfg.n_head, cfg.n_outputs)),  # (U [+ E], n_out)
              "bias": jnp.zeros((cfg.n_outputs,), jnp.float32)}
     return {"lstm": layers, "dense": dense}
 
@@ -110,7 +112,8 @@ def zero_state(cfg: ModelConfig, batch: int):
 def apply(params: dict, x, state=None, fuse: bool = False):
     """Forward pass. x (B, T, F); state: per-layer (h, c) or None for zeros; `fuse`: see _matmul.
 
-    Returns (y (B, n_outputs), final state per layer).
+    Returns (y (B, n_outputs), final state per layer). A Dense kernel with E = rows - U > 0 extra rows
+    reads the last E features of the last input step besides the last hidden state (ModelConfig.n_head).
     """
     b = x.shape[0]
     if state is None:
@@ -119,7 +122,11 @@ def apply(params: dict, x, state=None, fuse: bool = False):
     for p, carry in zip(params["lstm"], state):
         seq, carry = lstm_layer(p, seq, carry, fuse)  # (B, T, U)
         new_state.append(carry)
-    y = seq[:, -1, :] @ params["dense"]["kernel"] + params["dense"]["bias"]  # (B, n_out)
+    last = seq[:, -1, :]                                                      # (B, U)
+    extra = params["dense"]["kernel"].shape[0] - last.shape[-1]
+    if extra:
+        last = jnp.concatenate([last, x[:, -1, x.shape[-1] - extra:]], axis=-1)  # (B, U + E)
+    y = last @ params["dense"]["kernel"] + params["dense"]["bias"]  # (B, n_out)
     return y, new_state
 
 
@@ -147,4 +154,5 @@ def config_of(params: dict) -> ModelConfig:
     """The ModelConfig a parameter tree was built for (shapes only)."""
     units = tuple(int(p["recurrent_kernel"].shape[0]) for p in params["lstm"])
     return ModelConfig(n_features=int(params["lstm"][0]["kernel"].shape[0]), units=units,
-                       n_outputs=int(params["dense"]["kernel"].shape[1]))
+                       n_outputs=int(params["dense"]["kernel"].shape[1]),
+                       n_head=int(params["dense"]["kernel"].shape[0]) - units[-1])

@@ -45,8 +45,9 @@ def _simple(name, y, cut, h, m):
 
 def backtest(forecaster, data, horizon: int, windows: int, step: int | None = None, refit: bool = True,
              models=DEFAULT_MODELS, season_length: int | None = None, progress=None, id_col="unique_id",
-             time_col="ds", target_col="y"):
+             time_col="ds", target_col="y", exog=None):
     """Rolling-origin evaluation of every model on the same cut-offs. Returns (cv, info).
+    exog: covariate keyword arguments of the LSTM's cross_validation (futr_exog=..., exog_df=...).
 
     cv: long frame unique_id, ds, cutoff, y, one column per model, `lstm-seed-k` per ensemble member.
     info: {"season_length", "cutoffs", "seconds": {model: s}, "panel", "lstm_models": frame}.
@@ -69,7 +70,8 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     idc, tc, yc = panel.id_col, panel.time_col, panel.target_col
     if "lstm" in models:
         t0 = time.perf_counter()
-        cv = forecaster.cross_validation(panel, horizon, windows, step, refit, members=True, progress=say)
+        cv = forecaster.cross_validation(panel, horizon, windows, step, refit, members=True, progress=say,
+                                         **(exog or {}))
         seconds["lstm"] = time.perf_counter() - t0
     else:
         cv = skeleton(panel, horizon, windows, step)

@@ -25,7 +25,9 @@ def cutoff_positions(lengths, h: int, n_windows: int, step: int) -> np.ndarray:
     return lengths[:, None] - 1 - h - step * np.arange(n_windows)[::-1][None, :]
 
 
-def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, progress=None):
+def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, progress=None, cov=None):
+    """cov: the panel's Covariates; future ones take their actual values after each cut-off (the
+    standard oracle setting); historical ones are held at the cut-off; scaling uses each fit's training part."""
     say = progress or (lambda *a, **k: None)
     step = h if step is None else step
     for name, v in (("h", h), ("n_windows", n_windows), ("step_size", step)):
@@ -44,23 +46,24 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
             "are left out")
     sub = panel.subset(usable)
     cuts = cuts[usable]
+    cov = None if cov is None or cov.empty else cov.subset(usable)
     frames, models = [], []
     first = None
     pad = _largest_window_count(fc, sub, cuts[:, -1])
     for w in range(n_windows):
         if w > 0 and not refit:
-            frames.append(_frozen_window(first, sub, cuts[:, w], h, members))
+            frames.append(_frozen_window(first, sub, cuts[:, w], h, members, cov))
             models.append(_models(first, sub, cuts[:, w]))
             continue
         part = sub.truncate(cuts[:, w])
         clone = type(fc)(**fc.get_params())
         say(f"backtest window {w + 1}/{n_windows}: fitting on data up to each series' cut-off ...")
         if first is None:
-            fit_panel(clone, part, progress=say, pad_windows=pad)
+            fit_panel(clone, part, progress=say, pad_windows=pad, cov=cov)
             first = clone
         else:
             fit_panel(clone, part, progress=say, scope=first.scope_, pad_windows=pad,
-                      diffs={i: first.diffs_.get(i, fc.global_diff()) for i in range(len(part))})
+                      diffs={i: first.diffs_.get(i, fc.global_diff()) for i in range(len(part))}, cov=cov)
         f = clone.forecast(h, level=levels or None, members=members)
         if getattr(f[sub.time_col].dtype, "tz", None) is not None:   # backtests run on the wall-clock grid
             f[sub.time_col] = f[sub.time_col].dt.tz_localize(None)
@@ -115,12 +118,12 @@ def _attach(f, panel, cut, h):
     return pd.concat(rows, ignore_index=True)
 
 
-def _frozen_window(fit, panel, cut, h, members):
+def _frozen_window(fit, panel, cut, h, members, cov=None):
     """Forecasts from `cut` with the parameters of the first window's fit."""
     idc, tc = panel.id_col, panel.time_col
     vals = [np.asarray(v, np.float64) for v in panel.values]
     origins = {i: np.array([int(cut[i])]) for i in fit.diffs_}
-    paths = fit.ensemble_.paths(vals, origins, h)
+    paths = fit.ensemble_.paths(vals, origins, h, cov=cov)
     rows = []
     for i in range(len(panel)):
         c = int(cut[i])

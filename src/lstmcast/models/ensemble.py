@@ -57,11 +57,17 @@ class Ensemble:
     def trained(self) -> np.ndarray:
         return np.sort(np.concatenate([g.idx for g in self.groups])) if self.groups else np.zeros(0, int)
 
-    def paths(self, values, origins: dict, h: int) -> dict:
+    def paths(self, values, origins: dict, h: int, cov=None) -> dict:
         """{i: origins (B_i,) ints} -> {i: (K, B_i, h)}: member forecasts from each origin (the index of the
-        last value used) of series i, values[i] its raw values (later values unused)."""
+        last value used) of series i, values[i] its raw values (later values unused). cov: the panel's
+        `Covariates` when the model was trained with some (future ones must cover the h steps)."""
         out = {}
         R = self.recipe
+        scaler = self.extra.get("cov_scaler")
+        if R.n_cov and cov is None:
+            from ..errors import DataError
+            raise DataError("this model was trained with covariates " + _names(self.extra.get("cov_names"))
+                            + "; pass them (futr_df= / --future for future ones)")
         for g in self.groups:
             rows = [(s, i) for s, i in enumerate(g.idx) if i in origins and len(origins[i])]
             if not rows:
@@ -83,7 +89,12 @@ class Ensemble:
             if self.scope == "local":
                 import jax
                 params = jax.tree.map(lambda a: a[sel], g.params)
-            p = paths(R, self.scope, params, pipes, tails, ends, phase0, h, groups=(len(rows), B))
+            fn = None
+            if R.n_cov:
+                from .covfeat import step_features
+                ser = np.repeat(g.idx[sel], B)
+                fn = lambda e, ser=ser, o=ends: step_features(cov, scaler, R.h, R.look_back, ser, o, e)  # noqa: E731
+            p = paths(R, self.scope, params, pipes, tails, ends, phase0, h, groups=(len(rows), B), extra_fn=fn)
             p = p.reshape(p.shape[0], len(rows), B, h)
             for r, (_, i) in enumerate(rows):
                 out[i] = p[:, r, :len(origins[i])]
@@ -100,11 +111,18 @@ def val_values(spec: Spec) -> int:
     return spec.n_val + spec.recipe.h - 1 if spec.n_val else 0
 
 
-def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_bucket: bool = False) -> Ensemble:
-    """Fit pipelines and networks on series `idx` of `values`; diffs[j] = lags of series idx[j]."""
+def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_bucket: bool = False,
+                 cov=None) -> Ensemble:
+    """Fit pipelines and networks on series `idx` of `values`; diffs[j] = lags of series idx[j].
+    cov: the panel's `Covariates` (spec.recipe.n_cov features per step), scaled on training rows only."""
     import jax
     R = spec.recipe
     idx = np.asarray(idx, int)
+    nv0 = val_values(spec)
+    scaler = None
+    if R.n_cov:
+        from .covfeat import fit_scaler, step_features
+        scaler = fit_scaler(cov, idx, [len(values[i]) - nv0 for i in idx], spec.scope)
     by_diff: dict = {}
     for j, i in enumerate(idx):
         by_diff.setdefault(tuple(diffs[j]), []).append(i)
@@ -113,7 +131,10 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
     for d, members_ in by_diff.items():
         members_ = np.asarray(members_, int)
         pipes = fit_pipes([values[i][: len(values[i]) - nv] for i in members_], spec.transform, d, spec.scale)
-        x, t, counts = windows_many(R, pipes, [values[i] for i in members_], np.asarray(phase0)[members_])
+        fn = None
+        if R.n_cov:
+            fn = lambda r, e, m_=members_: step_features(cov, scaler, R.h, R.look_back, m_[r], e, e)  # noqa: E731
+        x, t, counts = windows_many(R, pipes, [values[i] for i in members_], np.asarray(phase0)[members_], fn)
         if spec.scope == "global":
             data.append((x, t, counts))
         else:
@@ -142,6 +163,7 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
         loss, val = metrics["loss"][finite].mean(0), metrics["val_loss"][finite].mean(0)
         ens = Ensemble(R, spec.scope, groups, np.asarray(phase0), np.asarray(loss), np.asarray(val))
         ens.extra["diverged"] = diverged
+        _keep_cov(ens, scaler, cov)
         return ens
     else:
         x = data[0][0] if len(data) == 1 else np.concatenate([d[0] for d in data])
@@ -160,7 +182,19 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
         for g in groups:
             g.params = params
         loss, val = metrics["loss"], metrics["val_loss"]
-    return Ensemble(R, spec.scope, groups, np.asarray(phase0), np.asarray(loss), np.asarray(val))
+    ens = Ensemble(R, spec.scope, groups, np.asarray(phase0), np.asarray(loss), np.asarray(val))
+    _keep_cov(ens, scaler, cov)
+    return ens
+
+
+def _keep_cov(ens, scaler, cov):
+    if scaler is not None:
+        ens.extra["cov_scaler"], ens.extra["cov_names"] = scaler, cov.describe()
+
+
+def _names(d) -> str:
+    d = d or {}
+    return ", ".join(f"{k}={v}" for k, v in d.items() if v) or "(unknown)"
 
 
 def _train_local_val(spec: Spec, data):

@@ -59,8 +59,11 @@ def _first_problem(panel) -> str:
 
 
 def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None = None, diffs=None,  # noqa: C901
-              pad_windows=None):
-    """Fit fc on panel. scope/diffs, when given, replace the automatic choices (backtests reuse them)."""
+              pad_windows=None, cov=None):
+    """Fit fc on panel. scope/diffs, when given, replace the automatic choices (backtests reuse them).
+    cov: the panel's `Covariates` (data/covariates.py); with covariates, scope "auto" is global for a
+    panel (local for one series) and diff "auto" is no differencing (no selection trials)."""
+    cov = None if cov is None or cov.empty else cov
     t0 = time.perf_counter()
     say = progress or (lambda *a, **k: None)
     fc.check_params()
@@ -76,6 +79,8 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
         raise DataError(_first_problem(panel) if len(panel) == 1 else
                         f"no series can train an LSTM ({_summary(panel)}); first: {_first_problem(panel)}")
     scores = {}
+    if scope == "auto" and cov is not None:
+        scope = "global" if len(idx) >= 2 else "local"
     if scope == "auto":
         if len(idx) < 2:
             scope = "local"
@@ -83,10 +88,16 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
             from .scope import choose_scope
             scope, scores = choose_scope(fc, panel, idx, m, say)
     spec = dataclasses.replace(fc.spec(scope, m, typical), pad_windows=int((pad_windows or {}).get(scope, 0)))
+    if cov is not None:
+        from .covfeat import n_head_features, n_step_features
+        R = spec.recipe
+        n = n_step_features(len(cov.hist_names), len(cov.futr_names), len(cov.stat_names), R.h)
+        spec = dataclasses.replace(spec, recipe=dataclasses.replace(
+            R, n_cov=n, n_head=n_head_features(len(cov.futr_names), R.h)))
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
     diff_scores = [{} for _ in idx]
     if diffs is None:
-        if scope == "global" or not isinstance(fc.diff, str):
+        if scope == "global" or not isinstance(fc.diff, str) or cov is not None:
             diffs = [fc.global_diff()] * len(idx)
         else:
             from .select import choose_diffs
@@ -105,7 +116,7 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
     diff_scores = [diff_scores[j] for j in keep]
     say(f"training {'one ensemble' if scope == 'global' else 'one ensemble per series'}: {len(idx)} series x "
         f"{spec.seeds} seeds ...")
-    ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"))
+    ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"), cov=cov)
     bad = set(ens.extra.get("diverged", []))
     for i in bad:
         panel.set_status(i, "diverged", f"training diverged to NaN (learning_rate={spec.train.learning_rate}); "
@@ -115,7 +126,7 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
     if strict and bad:
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, m, scope, scores, spec
-    fc.ensemble_, fc.phase0_ = ens, phase0
+    fc.ensemble_, fc.phase0_, fc.cov_ = ens, phase0, cov
     fc.diffs_ = {int(i): tuple(d) for i, d in zip(idx, diffs)}
     fc.diff_scores_ = {int(i): s for i, s in zip(idx, diff_scores)}
     fc.loss_, fc.val_loss_ = ens.loss, ens.val_loss

@@ -33,15 +33,17 @@ class Recipe:
     strategy: str = "direct"
     level_norm: bool = False
     calendar: bool = False
+    n_cov: int = 0                   # covariate features per input step (models/covfeat.py)
+    n_head: int = 0                  # of which the last n_head (the horizon's future covariates) also feed the head
 
     @property
     def n_features(self) -> int:
-        f = 1 + (2 if self.calendar and self.m > 1 else 0)
+        f = 1 + (2 if self.calendar and self.m > 1 else 0) + self.n_cov
         return f * self.look_back if self.framing == "window" else f
 
     def model_config(self):
         from ..engine.model import ModelConfig
-        return ModelConfig(n_features=self.n_features, units=self.units, n_outputs=self.h)
+        return ModelConfig(n_features=self.n_features, units=self.units, n_outputs=self.h, n_head=self.n_head)
 
 
 BUCKETS = np.unique(np.concatenate([2 ** np.arange(31), 3 * 2 ** np.arange(30)]))
@@ -62,9 +64,10 @@ ONE_BUCKET = 64      # up to this many series train padded to one window count (
 
 # INPUTS ------------------------------------------------------------------------------------------
 
-def inputs(rec: Recipe, pipes: Pipes, tails, ends, phase0):
+def inputs(rec: Recipe, pipes: Pipes, tails, ends, phase0, extra=None):
     """Model inputs from raw tails. tails (..., R, L + D) raw values whose last is at series index
-    ends (R,); phase0 (R,) each series' season position at index 0.
+    ends (R,); phase0 (R,) each series' season position at index 0; extra (R, L, C): covariate
+    features of each step, appended after the value (and calendar) features.
     Returns x (..., R, T, F) float32 and the level offset (..., R) to add back to outputs."""
     z = pipes.forward(tails)                                            # (..., R, L)
     off = z[..., -1].copy() if rec.level_norm else np.zeros(z.shape[:-1])
@@ -73,6 +76,8 @@ def inputs(rec: Recipe, pipes: Pipes, tails, ends, phase0):
         pos = (np.asarray(phase0)[:, None] + np.asarray(ends)[:, None] - np.arange(rec.look_back)[::-1]) % rec.m
         ang = np.broadcast_to(2 * np.pi * pos / rec.m, z.shape)
         feats += [np.sin(ang)[..., None], np.cos(ang)[..., None]]
+    if extra is not None and extra.shape[-1]:
+        feats.append(np.broadcast_to(extra, (*z.shape, extra.shape[-1])))
     x = np.concatenate(feats, axis=-1)                                  # (..., R, L, F)
     if rec.framing == "window":
         x = x.reshape(*x.shape[:-2], 1, -1)                             # (..., R, 1, L*F)
@@ -217,13 +222,14 @@ def members(scope: str, params, x, groups=None):
     return np.swapaxes(out, 0, 1).reshape(K, S * B, -1)
 
 
-def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, phase0, h: int, groups=None):
+def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, phase0, h: int, groups=None,
+          extra_fn=None):
     """Each member's h-step forecasts from R origins at once.
 
     pipes: R rows (one per origin); tails (K, R, n) or (R, n) raw histories (the last L + D values are
     used); ends (R,) series index of each history's last value; phase0 (R,). Returns (K, R, h).
     Direct: H steps per network call; past H, the next block starts from the forecasts. Recursive:
-    one step per call, fed back."""
+    one step per call, fed back. extra_fn(ends (R,)) -> (R, L, C): covariate features of the steps."""
     L, D = rec.look_back, pipes.n_lost
     K = (params["dense"]["bias"].shape[1] if scope == "local" else params["dense"]["bias"].shape[0])
     tails = np.asarray(tails, np.float64)[..., -(L + D):]
@@ -234,7 +240,8 @@ def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, phase0, h:
     out = []
     for j in range(h):
         if rec.strategy == "recursive" or j % rec.h == 0:
-            x, off = inputs(rec, pipes, tails, ends + j, phase0)
+            extra = extra_fn(ends + j) if extra_fn is not None else None
+            x, off = inputs(rec, pipes, tails, ends + j, phase0, extra)
             zhat = members(scope, params, x, groups) + off[..., None]   # (K, R, O)
         z = zhat[..., 0] if rec.strategy == "recursive" else zhat[..., j % rec.h]
         nxt = pipes.invert_next(tails, z)                               # (K, R)
@@ -254,10 +261,10 @@ def padded(values, lengths=None) -> np.ndarray:
     return out
 
 
-def windows_many(rec: Recipe, pipes: Pipes, values, phase0):
+def windows_many(rec: Recipe, pipes: Pipes, values, phase0, extra_fn=None):
     """Training windows of R series at once (pipes: R rows). Returns x (W, T, F), t (W, H) float32 and
     counts (R,): series r owns rows counts[:r].sum() .. counts[:r + 1].sum() - 1, oldest first. The same
-    numbers as `windows` per series."""
+    numbers as `windows` per series. extra_fn(rows (W,), ends (W,)) -> (W, L, C) covariate features."""
     L, D, H = rec.look_back, pipes.n_lost, rec.h
     lengths = np.array([len(v) for v in values])
     counts = np.maximum(lengths - D - L - H + 1, 0)
@@ -277,6 +284,8 @@ def windows_many(rec: Recipe, pipes: Pipes, values, phase0):
         x = np.stack([win[:, :L], np.sin(ang), np.cos(ang)], axis=-1)
     else:
         x = win[:, :L, None]
+    if extra_fn is not None:
+        x = np.concatenate([x, extra_fn(r, s + D + L - 1).astype(x.dtype)], axis=-1)
     if rec.framing == "window":
         x = x.reshape(len(x), 1, -1)
     t = win[:, L:]

@@ -31,7 +31,7 @@ def conformal_q(err, level) -> np.ndarray:
     return np.sort(err, axis=0)[k - 1]
 
 
-def lstm_errors(fc, values: dict, h: int) -> dict:
+def lstm_errors(fc, values: dict, h: int, cov=None) -> dict:
     """{i: |actual - forecast| (n_i, h)} from each LSTM series' calibration origins."""
     ens, spec = fc.ensemble_, fc.spec_
     L = spec.recipe.look_back
@@ -43,7 +43,7 @@ def lstm_errors(fc, values: dict, h: int) -> dict:
         first = len(v) - nv - 1 if spec.n_val else L + D - 1
         lo = max(first, L + D - 1, len(v) - h - 300 - 1)
         origins[i] = np.arange(lo, len(v) - h)
-    paths = ens.paths([values.get(i) for i in range(len(fc.panel_))], origins, h)
+    paths = ens.paths([values.get(i) for i in range(len(fc.panel_))], origins, h, cov=cov)
     out = {}
     for i, p in paths.items():
         o = origins[i]
@@ -95,15 +95,17 @@ def future_times(panel, lengths, h: int):
     return panel.localize(grid_times(origin, pos.ravel(), panel.offset))   # in the input's zone, if any
 
 
-def forecast_frame(fc, h: int, new_df, levels, members: bool):
+def forecast_frame(fc, h: int, new_df, levels, members: bool, futr_df=None):
     from ..engine.plan import check_forecast
     panel = fc.panel_
     N = len(panel)
     check_forecast(fc, h, levels)                      # resource plan and calendar range, before allocating
+    cov = _forecast_covariates(fc, h, new_df, futr_df)
     vals = extended_values(fc, new_df)
     ens = fc.ensemble_
-    paths = ens.paths([vals[i] for i in range(N)], {i: np.array([len(vals[i]) - 1]) for i in fc.diffs_}, h)
-    errs = lstm_errors(fc, vals, h) if levels else {}
+    paths = ens.paths([vals[i] for i in range(N)], {i: np.array([len(vals[i]) - 1]) for i in fc.diffs_}, h,
+                      cov=cov)
+    errs = lstm_errors(fc, vals, h, cov) if levels else {}
     K = fc.spec_.seeds
     mean = np.full((N, h), np.nan)
     names = np.empty(N, dtype=object)
@@ -160,12 +162,27 @@ def _quantile_or_widest(err, level, values, h):
     return np.full(h, float(np.ptp(v)) if len(v) else 0.0)
 
 
+def _forecast_covariates(fc, h, new_df, futr_df):
+    """The fit's covariates with future ones through the horizon; errors for a mismatch."""
+    cov = getattr(fc, "cov_", None)
+    if cov is None:
+        if futr_df is not None:
+            raise DataError("future covariates given (futr_df / --future), but the model was trained without "
+                            "covariates; drop them or refit with futr_exog")
+        return None
+    if new_df is not None:
+        raise DataError("newer observations (df=) with a model trained on covariates are not supported; refit "
+                        "on the longer data")
+    from ..data.covariates import with_future
+    return with_future(cov, fc.panel_, futr_df, h)
+
+
 def predict_frame(fc):
     panel = fc.panel_
     L = fc.spec_.recipe.look_back
     vals = [np.asarray(v, np.float64) for v in panel.values]
     origins = {i: np.arange(L + int(sum(d)) - 1, len(vals[i]) - 1) for i, d in fc.diffs_.items()}
-    paths = fc.ensemble_.paths(vals, origins, 1)
+    paths = fc.ensemble_.paths(vals, origins, 1, cov=getattr(fc, "cov_", None))
     frames = []
     for i, p in sorted(paths.items()):
         t = origins[i] + 1

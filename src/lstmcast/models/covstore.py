@@ -1,0 +1,67 @@
+"""Covariates in a model directory: covariates.json (names, feature count, scaler) + covariates.npz.
+
+    write_covariates(fc, folder)          # nothing written for a model without covariates
+    stored = read_covariates(folder)      # None, or (Covariates, CovScaler, n_cov, n_head)
+
+The model file thereby lists the covariates it needs; `forecast` names them when they are missing.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError
+
+FILE = "covariates.json"
+
+
+def _flat(arrs, C):
+    lengths = np.array([len(a) for a in arrs], np.int64)
+    vals = np.concatenate([np.asarray(a, np.float64).reshape(len(a), C) for a in arrs]) if arrs else np.zeros((0, C))
+    return lengths, vals
+
+
+def write_covariates(fc, folder) -> None:
+    cov = getattr(fc, "cov_", None)
+    if cov is None:
+        return
+    ens = fc.ensemble_
+    folder = Path(folder)
+    meta = {"covariates": cov.describe(), "holidays": cov.holidays, "n_cov": int(ens.recipe.n_cov), "n_head": int(ens.recipe.n_head),
+            "scaler": ens.extra["cov_scaler"].to_dict()}
+    (folder / FILE).write_text(json.dumps(meta, indent=1))
+    hl, hv = _flat(cov.hist, len(cov.hist_names))
+    fl, fv = _flat(cov.futr, len(cov.futr_names))
+    np.savez(folder / "covariates.npz", hist_lengths=hl, hist=hv, futr_lengths=fl, futr=fv,
+             stat=np.asarray(cov.stat, np.float64))
+
+
+def read_covariates(folder):
+    from ..data.covariates import Covariates
+    from .covfeat import CovScaler, n_step_features
+    folder = Path(folder)
+    if not (folder / FILE).exists():
+        return None
+    try:
+        meta = json.loads((folder / FILE).read_text())
+        names = meta["covariates"]
+        hist, futr, stat = (tuple(str(s) for s in names[k]) for k in ("hist_exog", "futr_exog", "stat_exog"))
+        with np.load(folder / "covariates.npz", allow_pickle=False) as z:
+            a = {k: z[k] for k in z.files}
+        split = lambda L, V: list(np.split(V, np.cumsum(L)[:-1])) if len(L) else []
+        cov = Covariates(hist, futr, stat, split(a["hist_lengths"], a["hist"]), split(a["futr_lengths"], a["futr"]),
+                         a["stat"], meta.get("holidays") or None)
+        sc = CovScaler.from_dict(meta["scaler"])
+        n_cov, n_head = int(meta["n_cov"]), int(meta["n_head"])
+        arrays = [cov.stat, *(x for x in cov.hist), *(x for x in cov.futr), *sc.hist, *sc.futr, *sc.stat]
+        if not all(np.all(np.isfinite(x)) for x in arrays) or n_cov <= 0:
+            raise ValueError("non-finite covariate values")
+        if n_cov < n_step_features(len(hist), len(futr), len(stat), 0) or not 0 <= n_head <= n_cov:
+            raise ValueError("n_cov disagrees with the covariate names")
+    except FileNotFoundError:
+        raise DataError(f"{folder}: covariates.npz is missing") from None
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
+        raise DataError(f"{folder}/{FILE}: corrupt ({e.__class__.__name__}: {e})".splitlines()[0]) from None
+    return cov, sc, n_cov, n_head
