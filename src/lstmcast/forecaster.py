@@ -38,7 +38,8 @@ class Forecaster(SettingsMixin):
         horizon: the direct strategy's output width; None = the season length (at least 4).
         transform: "none", "log", "boxcox" or "auto" (log for a series whose values are all > 0).
         diff: differencing lags applied in order, e.g. (12, 1); "auto": locally chosen per series by
-            rolling validation inside its training data; globally none (level_norm does that work).
+            rolling validation inside its training data (panels of over 64 series: by the unit-root tests
+            AutoARIMA uses, validation costing about 3x the fit); globally none (level_norm does that work).
         scale: "standard" or "minmax", fitted per series on its training part.
         calendar: add sin/cos of the season position as input features.
         validation, patience: hold out the last windows; with patience > 0 early stopping restores

@@ -100,9 +100,14 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
         if scope == "global" or not isinstance(fc.diff, str) or cov is not None:
             diffs = [fc.global_diff()] * len(idx)
         else:
-            from .select import choose_diffs
-            say(f"choosing differencing for {len(idx)} series by rolling validation ...")
-            diffs, diff_scores = choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"))
+            from .select import VALIDATE_UP_TO, candidates, choose_diffs
+            if len(idx) <= VALIDATE_UP_TO:
+                say(f"choosing differencing for {len(idx)} series by rolling validation ...")
+                diffs, diff_scores = choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"))
+            else:   # a big panel: the unit-root tests' choice per series (validation would cost ~3x the fit)
+                say(f"choosing differencing for {len(idx)} series by unit-root tests (over {VALIDATE_UP_TO} "
+                    "series; set diff= to fix it) ...")
+                diffs = [candidates(panel.values[i], spec, spec.transform)[0] for i in idx]
     else:
         diffs = [diffs[i] for i in idx] if isinstance(diffs, dict) else list(diffs)
     keep = [j for j, i in enumerate(idx) if len(panel.values[i]) >= min_length(spec, diffs[j])]

@@ -20,6 +20,8 @@ from .ensemble import Spec, fit_ensemble, min_length
 FOLDS = 3
 SELECTION_STEPS = 800      # Adam steps per selection model at most: short series get their full epochs
 SELECTION_SEEDS = 3        # members per selection model (the choice needs a stable mean, not the full ensemble)
+VALIDATE_UP_TO = 64        # local panels up to this many series choose by validation; bigger ones by the
+                           # unit-root tests (AutoARIMA's own rule), since validation costs about 3x the fit
 
 
 def auto_diff(u, m: int, long_enough: bool = True) -> tuple[int, ...]:
