@@ -247,7 +247,8 @@ RULES = {
     "patience": _range(0, 1_000_000), "units": _range(1, 16_384), "learning_rate": _range(0, lo_open=True),
     "validation": _range(0, 1, hi_open=True), "level": _range(0, 100, True, True, say="must be a percentage between 0 and 100 (level must be in (0, 100), e.g. 80 95)"),
     "seed": _range(-INT_MAX - 1, INT_MAX),
-    "data": _path, "model": _path, "out": _path, "plot": _path, "report": _path, "per_series": _path, "freq": _freq,
+    "data": _path, "model": _path, "out": _path, "plot": _path, "report": _path, "per_series": _path,
+    "future": _path, "future_template": _path, "static": _path, "freq": _freq,
 }
 
 
