@@ -10,7 +10,6 @@ naming the file, column, line and value; per-series problems flag the series (`P
 """
 from __future__ import annotations
 
-import reprlib
 
 import numpy as np
 import pandas as pd
@@ -18,7 +17,7 @@ import pandas as pd
 from ..errors import DataError
 from .panel_check import validate_panel
 from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
-from .series import _is_time_column, _parse_times, _pick_column, read_frame
+from .series import _parse_times, _pick_column, find_columns, read_frame
 
 __all__ = ["STATUSES", "STATUS_OK", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
 
@@ -61,33 +60,6 @@ def as_panel(obj, id_col="unique_id", time_col="ds", target_col="y", freq=None, 
                     f"Series with a DatetimeIndex or a Panel; got {type(obj).__name__}")
 
 
-def _find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tuple[str, str]:
-    """The time and value columns, found as data/series.py's load_csv finds them."""
-    rest = [c for c in df.columns if c not in skip]
-    head = df if len(df) <= 2000 else df.iloc[:2000]   # a panel: look at the first rows only
-    if time_col is None:
-        found = [c for c in rest if _is_time_column(head[c])]
-        if not found:
-            raise DataError(f"{where}: no column of dates found in {reprlib.repr(list(df.columns))}; "
-                            "name one with --time-col")
-        time_col = found[0]
-        say(f"time column: {time_col!r} (first column of dates)")
-    else:
-        time_col = _pick_column(df, time_col, "time", where)
-    if value_col is None:
-        numeric = [c for c in rest if c != time_col and pd.to_numeric(
-            head[c].str.strip(), errors="coerce").notna().mean() >= 0.5]
-        if not numeric:
-            raise DataError(f"{where}: no numeric column found besides {time_col!r}; name one with --value-col")
-        value_col = numeric[0]
-        say(f"value column: {value_col!r} (first numeric column)")
-    else:
-        value_col = _pick_column(df, value_col, "values", where)
-    if value_col == time_col:
-        raise DataError(f"{where}: the time and value columns are both {time_col!r}")
-    return time_col, value_col
-
-
 def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, fill=None, strict=False,
                    report=None, sep=None, decimal=None) -> Panel:
     """Read a panel (or one series) from a CSV file.
@@ -114,7 +86,7 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
         say(f"read as a panel: {n} series, column 'unique_id' (name another with --id-col)")
     elif id_col is not None:
         id_col = _pick_column(df, id_col, "the series ids", where)
-    time_col, value_col = _find_columns(df, time_col, value_col, {id_col}, where, say)
+    time_col, value_col = find_columns(df, time_col, value_col, {id_col}, where, say)
     if id_col in (time_col, value_col):
         raise DataError(f"{where}: column {id_col!r} cannot be both the series ids and the "
                         f"{'time' if id_col == time_col else 'value'} column; name others with --time-col/--value-col")

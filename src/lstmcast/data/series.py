@@ -179,6 +179,34 @@ def read_frame(path, sep: str | None = None, decimal: str | None = None, report=
     return df
 
 
+def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tuple[str, str]:
+    """The time column (named, or the first of dates) and the value column (named, or the first numeric one
+    after it), ignoring the columns in `skip`; one-line errors otherwise."""
+    rest = [c for c in df.columns if c not in skip]
+    head = df if len(df) <= 2000 else df.iloc[:2000]   # a panel: look at the first rows only
+    if time_col is None:
+        found = [c for c in rest if _is_time_column(head[c])]
+        if not found:
+            raise DataError(f"{where}: no column of dates found in {reprlib.repr(list(df.columns))}; "
+                            "name one with --time-col")
+        time_col = found[0]
+        say(f"time column: {time_col!r} (first column of dates)")
+    else:
+        time_col = _pick_column(df, time_col, "time", where)
+    if value_col is None:
+        numeric = [c for c in rest if c != time_col and pd.to_numeric(
+            head[c].str.strip(), errors="coerce").notna().mean() >= 0.5]
+        if not numeric:
+            raise DataError(f"{where}: no numeric column found besides {time_col!r}; name one with --value-col")
+        value_col = numeric[0]
+        say(f"value column: {value_col!r} (first numeric column)")
+    else:
+        value_col = _pick_column(df, value_col, "values", where)
+    if value_col == time_col:
+        raise DataError(f"{where}: the time and value columns are both {time_col!r}")
+    return time_col, value_col
+
+
 def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill: str | None = None,
              report=None, sep: str | None = None, decimal: str | None = None) -> pd.Series:
     """Read one series from a CSV file.
@@ -198,27 +226,7 @@ def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill:
     where = str(path)
     say = report or (lambda _msg: None)
     df = read_frame(path, sep=sep, decimal=decimal, report=say)
-    if time_col is None:
-        found = [c for c in df.columns if _is_time_column(df[c])]
-        if not found:
-            raise DataError(f"{where}: no column of dates found in {reprlib.repr(list(df.columns))}; "
-                            "name one with --time-col")
-        time_col = found[0]
-        say(f"time column: {time_col!r} (first column of dates)")
-    else:
-        time_col = _pick_column(df, time_col, "time", where)
-    if value_col is None:
-        rest = [c for c in df.columns if c != time_col]
-        numeric = [c for c in rest if pd.to_numeric(df[c].str.strip().replace("", np.nan),
-                                                    errors="coerce").notna().mean() >= 0.5]
-        if not numeric:
-            raise DataError(f"{where}: no numeric column found besides {time_col!r}; name one with --value-col")
-        value_col = numeric[0]
-        say(f"value column: {value_col!r} (first numeric column)")
-    else:
-        value_col = _pick_column(df, value_col, "values", where)
-    if value_col == time_col:
-        raise DataError(f"{where}: the time and value columns are both {time_col!r}")
+    time_col, value_col = find_columns(df, time_col, value_col, (), where, say)
 
     try:
         times = _parse_times(df[time_col], report=say)
