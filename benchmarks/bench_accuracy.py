@@ -77,7 +77,9 @@ def run_lstmcast(df, freq, season, h, n_windows, scope):
     kwargs = {} if scope == "default" else {"scope": scope}
     t = time.perf_counter()
     cv = Forecaster(**kwargs).cross_validation(df, h=h, n_windows=n_windows, step_size=h, refit=True)
-    return cv.rename(columns={"lstm": "lstmcast"}), time.perf_counter() - t
+    if "combo" not in cv.columns:          # a pure-LSTM default: both rows are the same model
+        cv["combo"] = cv["lstm"]
+    return cv.rename(columns={"combo": "lstmcast"}), time.perf_counter() - t
 
 
 def run_nf(nf_python, df, freq, h, n_windows):
@@ -102,7 +104,7 @@ def run_nf(nf_python, df, freq, h, n_windows):
 def evaluate_set(label, df, freq, season, models, args, notes):
     """Run every model on one set (a panel or one frequency of the corpus) and return (per_series, seconds)."""
     h, n_windows = plan(season, int(df.groupby("unique_id").size().min()))
-    cvs, seconds = [], {}
+    cvs, seconds, extra = [], {}, {}
     for m in models:
         if m in BASELINES:
             cv, s = run_baseline(m, df, freq, season, h, n_windows)
@@ -112,6 +114,8 @@ def evaluate_set(label, df, freq, season, models, args, notes):
                 notes.add(f"lstmcast skipped: {why}")
                 continue
             cv, s = run_lstmcast(df, freq, season, h, n_windows, args.scope)
+            extra["lstm"] = cv[["unique_id", "ds", "cutoff", "lstm"]]   # the LSTM member alone, same run
+            seconds["lstm"] = s
         elif m == "nf_lstm":
             if not args.nf_python:
                 notes.add("NeuralForecast LSTM skipped: pass --nf-python /path/to/venv/bin/python "
@@ -126,12 +130,15 @@ def evaluate_set(label, df, freq, season, models, args, notes):
         seconds[m] = s
         print(f"  {label}: {m} {s:.1f}s", file=sys.stderr, flush=True)
     cv = cvs[0]
-    for other in cvs[1:]:
+    for other in cvs[1:] + list(extra.values()):
         n = len(cv)
         cv = cv.merge(other, on=["unique_id", "ds", "cutoff"], how="inner")
         if len(cv) != n:
             raise RuntimeError(f"{label}: forecasts of different models do not cover the same (unique_id, ds, cutoff)")
-    done = [m for m in models if m in cv.columns]
+    if args.save_cv:
+        os.makedirs(args.save_cv, exist_ok=True)
+        cv.to_csv(os.path.join(args.save_cv, label.replace(" ", "_") + ".csv"), index=False)
+    done = [m for m in models + list(extra) if m in cv.columns]
     return series_mase(cv, df, season, done), seconds, h, n_windows
 
 
@@ -144,6 +151,7 @@ def main(argv=None) -> None:
     p.add_argument("--scope", default="default", help="lstmcast Forecaster scope; 'default' passes none")
     p.add_argument("--nf-python", default=None, help="python of a virtualenv with neuralforecast")
     p.add_argument("--out", default=None, help="write the per-series MASE table to this CSV")
+    p.add_argument("--save-cv", default=None, help="write each set's cross-validation forecasts to DIR/<set>.csv")
     args = p.parse_args(argv)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     only = {s.strip() for s in args.only.split(",") if s.strip()}

@@ -75,10 +75,12 @@ def test_no_leakage_after_cutoff(refit):
 def test_refit_windows_equal_separate_fits():
     fc = Forecaster(look_back=6, epochs=3, seeds=2, units=(4,), diff=(1,))
     y = Y.iloc[:100]
-    cv, info = backtest(fc, y, 2, 3, refit=True, models=("lstm",))
+    cv, info = backtest(fc, y, 2, 3, refit=True, models=("default", "lstm"))
     for j, c in enumerate(cutoffs(len(y), 2, 3, 2)):
-        alone = Forecaster(**fc.get_params()).fit(y.iloc[: c + 1]).forecast(2)
-        np.testing.assert_allclose(cv["lstm"].to_numpy()[2 * j: 2 * j + 2], alone["mean"], rtol=1e-4)
+        alone = Forecaster(**fc.get_params()).fit(y.iloc[: c + 1]).forecast(2)       # LSTM + AutoETS
+        np.testing.assert_allclose(cv["default"].to_numpy()[2 * j: 2 * j + 2], alone["mean"], rtol=1e-4)
+        pure = Forecaster(**{**fc.get_params(), "model": "lstm"}).fit(y.iloc[: c + 1]).forecast(2)
+        np.testing.assert_allclose(cv["lstm"].to_numpy()[2 * j: 2 * j + 2], pure["mean"], rtol=1e-4)
 
 
 def test_evaluate_cli_json(tmp_path):
@@ -90,7 +92,8 @@ def test_evaluate_cli_json(tmp_path):
                         "series", "fallbacks"}
     assert doc["series"] == 1 and doc["fallbacks"] == 0
     assert doc["season_length"] == 12 and doc["cutoffs"] == ["1958-12-01", "1959-12-01"]
-    assert set(doc["models"]) == {"lstm", "naive", "snaive"}
+    assert set(doc["models"]) == {"default", "lstm", "naive", "snaive"}     # default and lstm always both shown
+    assert doc["default_model"] == "lstm+ets"
     assert set(doc["models"]["naive"]) >= {"rmse", "mae", "mape", "smape", "mase", "seconds", "mase_median",
                                            "mase_gmean", "wins"}
     v = Y.to_numpy()

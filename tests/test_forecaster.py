@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from lstmcast import Forecaster
 from lstmcast.data import DataError
 
-FAST = dict(epochs=3, seeds=2, units=(4,), scope="local")
+FAST = dict(epochs=3, seeds=2, units=(4,), scope="local", model="lstm")   # the LSTM alone: its machinery
 
 
 def _series(n, freq, start="2000-01-01", seed=0, name="y"):

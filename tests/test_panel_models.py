@@ -10,8 +10,8 @@ from helpers import run_cli
 from lstmcast import Forecaster
 from lstmcast.data import DataError
 
-LOCAL = dict(epochs=3, seeds=2, units=(4,), look_back=6, scope="local", diff=(1,))
-GLOBAL = dict(steps=30, batch_size=32, seeds=2, units=(4,), scope="global")
+LOCAL = dict(epochs=3, seeds=2, units=(4,), look_back=6, scope="local", diff=(1,), model="lstm")
+GLOBAL = dict(steps=30, batch_size=32, seeds=2, units=(4,), scope="global", model="lstm")
 
 
 def _panel(n_series=4, seed=0, lengths=(60, 90)):
@@ -138,7 +138,7 @@ def test_cli_panel_fit_forecast_and_round_trip(tmp_path):
     code, out, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "4", "--json")
     assert code == 0, err
     doc = json.loads(out)["forecast"]
-    assert len(doc) == 12 and {r["model"] for r in doc} == {"lstm", "snaive-fallback"}
+    assert len(doc) == 12 and {r["model"] for r in doc} == {"lstm+ets", "snaive-fallback"}   # the default: LSTM + AutoETS
     back = Forecaster.load(tmp_path / "m")
     fresh = back.forecast(4)
     np.testing.assert_allclose(fresh["mean"], [r["mean"] for r in doc])

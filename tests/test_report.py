@@ -198,13 +198,14 @@ def test_report_command_fits_forecasts_and_fills_the_model_card(tmp_path):
     assert card["data"]["sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
     assert len(card["loss"]) == 2 and all(len(c) == 2 for c in card["loss"])          # 2 seeds x 2 epochs
     assert card["settings"]["differencing"] == "1" and card["settings"]["seeds"] == 2
-    assert card["versions"]["jax"] and set(card["run times (s)"]) == {"backtest lstm", "backtest naive",
-                                                                      "backtest snaive", "final fit"}
+    assert card["versions"]["jax"] and set(card["run times (s)"]) == {"backtest default", "backtest lstm",
+                                                                      "backtest naive", "backtest snaive",
+                                                                      "final fit"}
     assert card["settings"]["scope"] == "local" and card["settings"]["units"] == [4]
     assert card["settings"]["transform"] == "log" and card["settings"]["season_length"] == 12
     assert data["table"]["status"] == ["ok"] and data["title"] == "lstmcast report: value"
     s = data["series"][0]
-    assert data["levels"] == [90] and len(s["f"]["lo-90"]) == 6 and s["fm"] == "lstm"
+    assert data["levels"] == [90] and len(s["f"]["lo-90"]) == 6 and s["fm"] == "lstm+ets"
     assert data["dates"][s["f"]["d"]["s"]] == "1961-01-01"
     best = data["ranking"][0]
     assert re.search(rf"{best['model']}\s+{best['mase']:.3f}", stdout)    # the printed table and the page agree

@@ -78,7 +78,7 @@ def test_airline_report_loads_clean_and_shows_evaluate_numbers(driver, airline):
             assert float(td.get_attribute("data-v")) == m[key]
             assert td.text == f"{m[key]:.{digits}f}"
     n_traces = driver.execute_script("return document.getElementById('lc-chart').data.length")
-    assert n_traces == 1 + 5 * 3                                         # history + 5 models (lstm too) x 3 windows
+    assert n_traces == 1 + 6 * 3                       # history + 6 models (default and lstm too) x 3 windows
     _png_not_blank(driver.find_element(By.ID, "lc-chart").screenshot_as_png)
 
 

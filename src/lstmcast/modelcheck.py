@@ -179,7 +179,8 @@ HYPER_PARAMETERS = Dict({
     "scale": Choice("standard", "minmax"), "calendar": Bool(), "validation": Float(0, 1, hi_open=True),
     "patience": NONNEG, "aggregate": Choice("mean", "median"), "season_length": Opt(POS),
     "seed": Int(-2**31, 2**31 - 1), "scope": Choice("auto", "local", "global"),
-    "level_norm": Any(Choice("auto"), Bool(), expected="'auto', true or false")})
+    "level_norm": Any(Choice("auto"), Bool(), expected="'auto', true or false"),
+    "model": Str(100)}, optional=("model",))
 
 PIPES = Dict({"kind": List(Choice(*KINDS)), "lam": List(Float(-10, 10)), "diff": LAGS,
               "loc": List(Float()), "spread": List(Float(0, lo_open=True))})
@@ -206,7 +207,8 @@ CONFIG = {
                    "tz": Opt(Str(100, _zone_ok, "a time zone such as 'UTC+02:00' or 'Europe/Berlin'"))},
                   optional=("tz",)),
     "series": Dict({"diffs": Dict(values=LAGS), "diff_scores": Dict(values=Dict(values=NUM_OR_NULL)),
-                    "phase0": List(NONNEG)}),
+                    "phase0": List(NONNEG), "weights": Dict(values=Dict(values=Float(0, 1)))},
+                   optional=("weights",)),
     "groups": List(Dict({"idx": List(NONNEG, min_len=1), "pipes": PIPES}), min_len=1),
     "history": Dict({"loss": List(List(Float(0))), "val_loss": List(List(NUM_OR_NULL))}),
 }

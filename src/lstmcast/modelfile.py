@@ -48,6 +48,9 @@ def save(fc, path, overwrite: bool = False):
         if not (p / "config.json").exists() and (not p.is_dir() or any(p.iterdir())):
             raise DataError(f"{path}: exists and is not a lstmcast model directory; refusing to replace it")
     panel, ens, spec = fc.panel_, fc.ensemble_, fc.spec_
+    if ens is None:
+        raise DataError(f"{path}: no series trained an LSTM ({fc.per_series_['reason'].iloc[0]}); there is no "
+                        "model to save: the statistical members refit in seconds, so fit again instead")
     rec = spec.recipe
     shared = ens.scope == "global"
     config = {
@@ -68,6 +71,7 @@ def save(fc, path, overwrite: bool = False):
                   "status": [str(s) for s in panel.status], "reason": [str(r) for r in panel.reason]},
         "series": {"diffs": {str(i): list(d) for i, d in fc.diffs_.items()},
                    "diff_scores": {str(i): s for i, s in fc.diff_scores_.items()},
+                   "weights": {str(i): w for i, w in getattr(fc, "weights_", {}).items()},
                    "phase0": [int(v) for v in fc.phase0_]},
         "groups": [{"idx": [int(i) for i in g.idx], "pipes": g.pipes.to_dict()} for g in ens.groups],
         "history": {"loss": np.asarray(fc.loss_).tolist(),
@@ -136,6 +140,7 @@ def load(cls, path):
     config, arrays = _read(path)
     try:
         hp = dict(config["hyper_parameters"])
+        hp.setdefault("model", "lstm")          # files written before the combinations hold a pure LSTM
         for k in ("units", "diff"):
             hp[k] = tuple(hp[k]) if isinstance(hp[k], list) else hp[k]
         fc = cls(**hp)
@@ -212,6 +217,15 @@ def load(cls, path):
         fc.loss_, fc.val_loss_ = loss, val
         if len(fc.phase0_) != len(values) or set(fc.diffs_) != {int(i) for g in groups for i in g.idx}:
             raise DataError(f"{path}/config.json: series layout does not match the stored series")
+        from .models.combine import fit_stats, members
+        from .models.fitting import statable
+        try:
+            names = members(fc.model)[1:] if fc.cov_ is None else ()   # with covariates: the LSTM alone
+        except DataError as e:
+            raise DataError(f"{path}/config.json: {e}") from None
+        fc.stat_fits_ = fit_stats(values, statable(panel), rec.m, names) if names else {}   # deterministic refit
+        fc.members_ = ("lstm",) + tuple(names)
+        fc.weights_ = {int(k): {str(n): float(w) for n, w in v.items()} for k, v in s.get("weights", {}).items()}
         fc.per_series_ = per_series(fc)
     except DataError:
         raise

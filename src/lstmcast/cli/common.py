@@ -9,7 +9,7 @@ import reprlib
 import sys
 from pathlib import Path
 
-from ..errors import UsageError, one_line
+from ..errors import DataError, UsageError, one_line
 
 
 class Console:
@@ -315,6 +315,9 @@ def add_model_flags(p, defaults: dict | None = None):
     g.add_argument("--units", type=_int_list("--units", hi=16_384, max_len=16), default=d["units"],
                    help="LSTM units per layer, e.g. 16 or 32,16 (stacked)")
     g.add_argument("--stateful", action=argparse.BooleanOptionalAction, default=d["stateful"])
+    g.add_argument("--combination", type=_combination, default=d["model"],
+                   help="the forecast: 'lstm+ets' (default: the LSTM and AutoETS, equal weights), 'lstm' (the "
+                        "LSTM alone), or the LSTM with any of ets, theta, arima joined by '+'")
     g.add_argument("--scope", choices=["auto", "local", "global"], default=d["scope"],
                    help="one ensemble per series (local), one for all series (global), or chosen by "
                         "validation inside the training data (auto)")
@@ -351,6 +354,14 @@ def add_model_flags(p, defaults: dict | None = None):
     add_resource_flags(p)
 
 
+def _combination(text: str) -> str:
+    from ..models.combine import members
+    try:
+        return "+".join(members(text.strip().lower()))
+    except DataError as e:
+        raise argparse.ArgumentTypeError(str(e).replace("model must", "must")) from None
+
+
 def forecaster_params(a) -> dict:
     text = a.diff.strip().lower()
     try:
@@ -362,7 +373,7 @@ def forecaster_params(a) -> dict:
                 level_norm={"auto": "auto", "on": True, "off": False}[a.level_norm], learning_rate=a.learning_rate, seeds=a.seeds,
                 strategy=a.strategy, horizon=a.direct_horizon, transform=a.transform, diff=diff, scale=a.scale, calendar=a.calendar,
                 validation=a.validation, patience=a.patience, aggregate=a.aggregate,
-                season_length=a.season_length, seed=a.seed)
+                season_length=a.season_length, seed=a.seed, model=a.combination)
 
 
 def add_data_flags(p, required: bool = True, panel: bool = True):

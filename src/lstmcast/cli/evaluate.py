@@ -23,10 +23,11 @@ def evaluation_doc(a, cv, info, models, table) -> dict:
     lstm_models = info.get("lstm_models")
     fallbacks = 0
     if lstm_models is not None and len(lstm_models):
-        fallbacks = int(lstm_models.groupby(panel.id_col)["model"].agg(lambda s: (s != "lstm").any()).sum())
+        fallbacks = int(lstm_models.groupby(panel.id_col)["model"].agg(
+            lambda s: s.astype(str).str.endswith("-fallback").any()).sum())
     doc = {"horizon": a.horizon, "windows": a.windows, "step": a.step or a.horizon, "refit": a.refit,
            "season_length": info["season_length"], "cutoffs": info["cutoffs"], "series": int(cv.iloc[:, 0].nunique()),
-           "fallbacks": fallbacks,
+           "fallbacks": fallbacks, "default_model": info.get("default_model", "lstm"),
            "models": {m: {k: _clean(v) for k, v in {**summary[m], "rmse_by_step": rmse_by_step(cv, m),
                                                      "seconds": info["seconds"].get(m, 0.0)}.items()}
                       for m in models}}
@@ -46,8 +47,7 @@ def cmd_evaluate(a) -> int:
     unknown = [m for m in models if m not in MODELS]
     if unknown or not models:
         raise UsageError(f"--models: unknown {unknown or a.models!r}; choose from {','.join(MODELS)}")
-    if "lstm" not in models:
-        models = ["lstm"] + models
+    models = [m for m in ("default", "lstm") if m not in models] + models   # both rows, always
     for path in (a.plot, a.per_series, getattr(a, "report", None)):
         if path:
             check_new_path(path, a.force)
@@ -117,12 +117,16 @@ def format_scores(doc: dict) -> str:
         lines.append(f"{name:<8} {fmt(s['mase'], 7, 3)} {extra}{fmt(s['rmse'], 9, 2)} {fmt(s['mae'], 9, 2)} "
                      f"{fmt(s['mape'], 7, 2)} {fmt(s['smape'], 7, 2)} {s['seconds']:6.1f}")
     best = rows[0][0] if rows else None
-    if best and best != "lstm":
-        lines.append(f"note: {best} beats the LSTM here (lower mean MASE)")
+    if best and best not in ("default", "lstm"):
+        lines.append(f"note: {best} beats lstmcast here (lower {'mean ' if panel else ''}MASE)")
+    dm = doc.get("default_model", "lstm")
+    lines.append(f"default = {dm}" + (" (equal-weight mean of its members); lstm = the LSTM alone" if "+" in dm
+                                      else " (the pure LSTM: both rows are the same model)"))
     if panel:
         lines.append("RMSE/MAE/MAPE/sMAPE are means over series of each series' own value")
     if doc.get("fallbacks"):
-        lines.append(f"{doc['fallbacks']} series fell back to a baseline inside the lstm row (see --per-series)")
+        lines.append(f"{doc['fallbacks']} series fell back to a baseline inside the default and lstm rows "
+                     "(see --per-series)")
     if any(s["mape"] is None for s in doc["models"].values()):
         lines.append("MAPE n/a: an actual value is 0")
     if "lstm_seeds" in doc:
@@ -139,8 +143,9 @@ def register(sub):
     e.add_argument("--windows", type=_positive_int("--windows"), default=1)
     e.add_argument("--step", type=_positive_int("--step"), default=None, help="default: the horizon")
     e.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True)
-    e.add_argument("--models", default="lstm,naive,snaive,drift,ets,arima",
-                   help="comma-separated: lstm, naive, snaive, drift, ets, arima, theta")
+    e.add_argument("--models", default="default,lstm,naive,snaive,drift,ets,arima",
+                   help="comma-separated: default (what fit uses), lstm (the LSTM alone), naive, snaive, drift, "
+                        "ets, arima, theta")
     add_model_flags(e)
     add_backend_flags(e)
     from .covariates import add_covariate_flags

@@ -30,9 +30,22 @@ def describe_fit(fc, con: Console, t0: float):
     loss = np.asarray(fc.loss_).reshape(-1, np.asarray(fc.loss_).shape[-1]).mean(axis=0)
     for e in sorted({0, len(loss) // 4, len(loss) // 2, 3 * len(loss) // 4, len(loss) - 1}):
         con.note(f"  epoch {e + 1:4d}: training loss (mean over seeds) {loss[e]:.5f}")
+    con.note(combination_note(fc))
     line = summary_line(fc)
     if line:
         con.note(line + " (see --per-series)")
+
+
+def combination_note(fc) -> str:
+    """What forecasts: the LSTM alone, or the combination and its weights (mean over series)."""
+    names = getattr(fc, "members_", ("lstm",))
+    if len(names) == 1:
+        return "forecast: the LSTM alone"
+    w = [w for w in fc.weights_.values() if w]
+    how = (", weights " + " / ".join(f"{n} {np.mean([x.get(n, 0) for x in w]):.2f}" for n in names) +
+           " (inverse validation MSE" + (", mean over series)" if len(fc.panel_) > 1 else ")")) if w else \
+        ", equal weights (no validation ran: fixed diff, global scope or a large panel)"
+    return f"forecast: {'+'.join(names)}, the LSTM combined with {', '.join(names[1:])}{how}"
 
 
 def write_per_series(fc, path, force: bool, con: Console):

@@ -29,7 +29,7 @@ def cmd_forecast(a) -> int:
     out = assert_finite(fc.forecast(a.horizon, new, level=a.level, members=a.members, futr_df=futr), "forecast")
     if getattr(fc, "interval_note_", ""):
         con.note(fc.interval_note_)
-    n_fb = int((out.drop_duplicates(fc.panel_.id_col)["model"] != "lstm").sum())
+    n_fb = int(out.drop_duplicates(fc.panel_.id_col)["model"].astype(str).str.endswith("-fallback").sum())
     if n_fb:
         con.note(f"{n_fb} series forecast by a fallback baseline (the `model` column says which)")
     if a.out:

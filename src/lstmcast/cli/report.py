@@ -61,24 +61,28 @@ def status_table(panel, final=None, backtest=None):
         if key in fin:
             model = fin[key]
         elif used:
-            model = next((m for m in used if m != "lstm"), "lstm")
+            model = next((m for m in used if _fb(m)), used[0])
         else:                                    # neither fitted nor backtested: its status decides
-            model = "lstm" if st == "ok" else "baseline"
+            model = "lstm" if st == "ok" else "baseline-fallback"
         if backtest is not None and key not in bt:
             text.append("not in the backtest (too short for its windows)")
-        if model != "lstm":
+        if _fb(model):
             status.append(f"fallback: {model.removesuffix('-fallback')}" +
                           (f" ({STATUS_TEXT.get(st, st)})" if st != "ok" else ""))
         elif key not in fin and backtest is not None and key not in bt:
             status.append("not backtested")
         else:
             status.append("ok")
-        n_fb = sum(m != "lstm" for m in used)
-        if n_fb and (model == "lstm" or n_fb < len(used) or st == "ok"):
+        n_fb = sum(_fb(m) for m in used)
+        if n_fb and (not _fb(model) or n_fb < len(used) or st == "ok"):
             text.append(f"backtest: a baseline at {n_fb} of {len(used)} cut-offs "
-                        f"({', '.join(sorted(set(used) - {'lstm'}))})")
+                        f"({', '.join(sorted(m for m in set(used) if _fb(m)))})")
         reason.append("; ".join(text))
     return pd.DataFrame({"unique_id": ps["unique_id"], "length": ps["length"], "status": status, "reason": reason})
+
+
+def _fb(model) -> bool:
+    return str(model).endswith("-fallback")
 
 
 def _title(a, panel, what: str) -> str:

@@ -20,8 +20,8 @@ from ..errors import DataError
 from ..models.baselines import BASELINES, STAT_MODELS, drift, finite_history, naive, snaive, stat_cross_validation
 from . import metrics
 
-MODELS = ("lstm",) + BASELINES
-DEFAULT_MODELS = ("lstm", "naive", "snaive", "drift", "ets", "arima")
+MODELS = ("default", "lstm") + BASELINES     # default: the Forecaster as given (a combination unless model="lstm")
+DEFAULT_MODELS = ("default", "lstm", "naive", "snaive", "drift", "ets", "arima")
 
 
 def cutoffs(n: int, horizon: int, windows: int, step: int) -> np.ndarray:
@@ -68,11 +68,12 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
         cutoffs(int(panel.lengths[0]), horizon, windows, step)          # the one-line error when too short
     seconds = {}
     idc, tc, yc = panel.id_col, panel.time_col, panel.target_col
-    if "lstm" in models:
+    if "lstm" in models or "default" in models:     # one run gives both: the combination and its LSTM member
         t0 = time.perf_counter()
         cv = forecaster.cross_validation(panel, horizon, windows, step, refit, members=True, progress=say,
                                          **(exog or {}))
-        seconds["lstm"] = time.perf_counter() - t0
+        cv["default"] = cv["combo"] if "combo" in cv.columns else cv["lstm"]
+        seconds["default"] = seconds["lstm"] = time.perf_counter() - t0
     else:
         cv = skeleton(panel, horizon, windows, step)
     pos = {k: i for i, k in enumerate(panel.ids)}
@@ -104,7 +105,7 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     cv = cv[[idc, tc, "cutoff", yc, *model_cols, *[c for c in cv.columns if c.startswith("lstm-seed-")]]]
     info = {"season_length": m, "seconds": seconds, "panel": panel,
             "cutoffs": sorted({str(pd.Timestamp(c).date()) for c in cv["cutoff"]}),
-            "lstm_models": getattr(forecaster, "cv_models_", None)}
+            "lstm_models": getattr(forecaster, "cv_models_", None), "default_model": str(forecaster.model)}
     return cv, info
 
 

@@ -5,7 +5,8 @@
 
 Cut-offs are per series: its last n_windows origins `step` apart, the last one h values before its end,
 so every forecast is scored on values the model never saw (its scaler and transforms included). The
-scope and the differencing are chosen once, on the data up to the first cut-off; refit=True then fits
+scope, the differencing and the combination's weights are chosen once, on the data up to the first
+cut-off (or the first whose data are long enough to validate them); refit=True then fits
 again at each cut-off, refit=False moves the input window with the parameters frozen.
 """
 from __future__ import annotations
@@ -16,7 +17,9 @@ import pandas as pd
 from ..errors import DataError
 from .baselines import fallback
 from .fitting import fit_panel
-from .predicting import point
+from .combine import members as members_of
+from .combine import combine, stat_forecasts
+from .predicting import forecast_frame, point
 
 
 def cutoff_positions(lengths, h: int, n_windows: int, step: int) -> np.ndarray:
@@ -49,6 +52,7 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
     cov = None if cov is None or cov.empty else cov.subset(usable)
     frames, models = [], []
     first = None
+    combo = len(members_of(fc.model)) > 1
     pad = _largest_window_count(fc, sub, cuts[:, -1])
     for w in range(n_windows):
         if w > 0 and not refit:
@@ -58,21 +62,34 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
         part = sub.truncate(cuts[:, w])
         clone = type(fc)(**fc.get_params())
         say(f"backtest window {w + 1}/{n_windows}: fitting on data up to each series' cut-off ...")
-        if first is None:
-            fit_panel(clone, part, progress=say, pad_windows=pad, cov=cov)
+        if first is None or _choose_again(first, fc):
+            fit_panel(clone, part, progress=say, pad_windows=pad, cov=cov, stats_only_ok=True)
             first = clone
         else:
             fit_panel(clone, part, progress=say, scope=first.scope_, pad_windows=pad,
-                      diffs={i: first.diffs_.get(i, fc.global_diff()) for i in range(len(part))}, cov=cov)
-        f = clone.forecast(h, level=levels or None, members=members)
+                      diffs={i: first.diffs_.get(i, fc.global_diff()) for i in range(len(part))}, cov=cov,
+                      weights=first.weights_, stats_only_ok=True)
+        f = forecast_frame(clone, h, None, levels, members, parts=combo)
         if getattr(f[sub.time_col].dtype, "tz", None) is not None:   # backtests run on the wall-clock grid
             f[sub.time_col] = f[sub.time_col].dt.tz_localize(None)
-        frames.append(_attach(f, sub, cuts[:, w], h))
+        frames.append(_attach(f, sub, cuts[:, w], h, combo))
         models.append(_models(clone, sub, cuts[:, w]))
     cv = pd.concat(frames, ignore_index=True)
     fc.cv_models_ = pd.concat(models, ignore_index=True)
     fc.cv_first_ = first
     return cv
+
+
+def _choose_again(first, fc) -> bool:
+    """True when the window that made the choices could not validate them (no series trained an LSTM,
+    or local differencing by validation found no fold long enough): the next window chooses afresh, on
+    its own (longer) training data only."""
+    from .select import VALIDATE_UP_TO
+    if first.ensemble_ is None:
+        return True
+    by_validation = first.scope_ == "local" and isinstance(fc.diff, str) and first.cov_ is None and \
+        0 < len(first.diffs_) <= VALIDATE_UP_TO
+    return by_validation and not any(first.diff_scores_.values())
 
 
 def _largest_window_count(fc, panel, last_cut) -> dict:
@@ -95,19 +112,22 @@ def refit_shares(fc) -> bool:
     return fc.validation == 0
 
 
-def _rename(f):
-    cols = {"mean": "lstm"}
-    cols.update({c: f"lstm-{c}" for c in f.columns if c.startswith(("lo-", "hi-"))})
+def _rename(f, combo=False):
+    """forecast frame -> cv columns: `lstm` (+ `lstm-lo-80`, ...) for the pure LSTM; for a combination
+    `combo` (+ `combo-lo-80`, ...) and `lstm`, the LSTM member alone (or its fallback)."""
+    name = "combo" if combo else "lstm"
+    cols = {"mean": name}
+    cols.update({c: f"{name}-{c}" for c in f.columns if c.startswith(("lo-", "hi-"))})
     cols.update({c: c.replace("member-", "lstm-seed-") for c in f.columns if c.startswith("member-")})
     return f.rename(columns=cols).drop(columns=["model"])
 
 
-def _attach(f, panel, cut, h):
+def _attach(f, panel, cut, h, combo=False):
     """Forecast frame of a fit at `cut` -> cv rows with cutoff and the actual y."""
     idc = panel.id_col
     rows = []
     pos = {k: i for i, k in enumerate(panel.ids)}
-    f = _rename(f)
+    f = _rename(f, combo)
     for key, part in f.groupby(idc, sort=False):
         i = pos[key]
         c = int(cut[i])
@@ -123,7 +143,9 @@ def _frozen_window(fit, panel, cut, h, members, cov=None):
     idc, tc = panel.id_col, panel.time_col
     vals = [np.asarray(v, np.float64) for v in panel.values]
     origins = {i: np.array([int(cut[i])]) for i in fit.diffs_}
-    paths = fit.ensemble_.paths(vals, origins, h, cov=cov)
+    paths = fit.ensemble_.paths(vals, origins, h, cov=cov) if fit.ensemble_ is not None else {}
+    upto = {i: vals[i][: int(cut[i]) + 1] for i in range(len(panel))}
+    stats = stat_forecasts(fit.stat_fits_, upto, h, [], lengths=fit.panel_.lengths)
     rows = []
     for i in range(len(panel)):
         c = int(cut[i])
@@ -138,6 +160,10 @@ def _frozen_window(fit, panel, cut, h, members, cov=None):
             if f is None:
                 continue
             p, row["lstm"] = None, f
+        if fit.stat_fits_ or len(members_of(fit.model)) > 1:
+            got = ([("lstm", {"mean": row["lstm"]})] if i in paths else []) + \
+                [(n, per[i]) for n, per in stats.items() if i in per]
+            row["combo"] = combine(got or [("lstm", {"mean": row["lstm"]})], [], fit.weights_.get(i))["mean"]
         if members:
             for k in range(fit.spec_.seeds):
                 row[f"lstm-seed-{k}"] = p[k] if p is not None else row["lstm"]

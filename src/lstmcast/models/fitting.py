@@ -59,10 +59,12 @@ def _first_problem(panel) -> str:
 
 
 def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None = None, diffs=None,  # noqa: C901
-              pad_windows=None, cov=None):
-    """Fit fc on panel. scope/diffs, when given, replace the automatic choices (backtests reuse them).
+              pad_windows=None, cov=None, weights=None, stats_only_ok=False):
+    """Fit fc on panel. scope/diffs/weights, when given, replace the automatic choices (backtests reuse them).
     cov: the panel's `Covariates` (data/covariates.py); with covariates, scope "auto" is global for a
-    panel (local for one series) and diff "auto" is no differencing (no selection trials)."""
+    panel (local for one series) and diff "auto" is no differencing (no selection trials).
+    stats_only_ok: when no series can train an LSTM, let a combination's statistical members forecast
+    (backtest windows too short for the LSTM) instead of raising the first series' problem."""
     cov = None if cov is None or cov.empty else cov
     t0 = time.perf_counter()
     say = progress or (lambda *a, **k: None)
@@ -75,10 +77,18 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
     idx = eligible(fc, panel, probe, lb_diff)
     if strict and np.any(panel.status != "ok"):
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
+    from .combine import members
+    stat_names = members(fc.model)[1:]
+    if stat_names and cov is not None:   # AutoETS & co. cannot see covariates: the LSTM forecasts alone
+        say(f"covariates given: the forecast is the LSTM alone ({'+'.join(stat_names)} cannot use covariates)")
+        stat_names = ()
     if len(idx) == 0:
+        if stats_only_ok and stat_names and len(statable(panel)):   # the statistical members forecast alone
+            return _finish(fc, panel, m, "local", {}, fc.spec("local", m, typical), None, np.zeros(len(panel), int),
+                           [], [], [], cov, stat_names, t0, weights)
         raise DataError(_first_problem(panel) if len(panel) == 1 else
                         f"no series can train an LSTM ({_summary(panel)}); first: {_first_problem(panel)}")
-    scores = {}
+    scores, holdout = {}, {}
     if scope == "auto" and cov is not None:
         scope = "global" if len(idx) >= 2 else "local"
     if scope == "auto":
@@ -86,7 +96,7 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
             scope = "local"
         else:
             from .scope import choose_scope
-            scope, scores = choose_scope(fc, panel, idx, m, say)
+            scope, scores, holdout = choose_scope(fc, panel, idx, m, say)
     spec = dataclasses.replace(fc.spec(scope, m, typical), pad_windows=int((pad_windows or {}).get(scope, 0)))
     if cov is not None:
         from .covfeat import n_head_features, n_step_features
@@ -130,11 +140,61 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
     idx, diffs, diff_scores = idx[keep], [diffs[j] for j in keep], [diff_scores[j] for j in keep]
     if strict and bad:
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
+    return _finish(fc, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, cov, stat_names, t0,
+                   weights, holdout)
+
+
+def _weights(fc, spec, stat_names, holdout) -> dict:
+    """{series: {member: weight}}, inverse validation MSE: per series from the differencing folds where the
+    LSTM's differencing was chosen by validation; else one set for the whole panel from the scope
+    holdout (errors scaled per series); {} (equal weights) where neither ran."""
+    from .combine import fold_mse, holdout_mse, inverse_mse_weights
+    from .select import FOLDS
+    out = {}
+    R = spec.recipe
+    if stat_names and holdout and not any(fc.diff_scores_.values()):
+        mse = holdout_mse(fc.panel_.values, holdout, fc.m_, stat_names)
+        return {i: inverse_mse_weights(mse) for i in fc.diffs_} if mse else {}
+    for i, d in fc.diffs_.items():
+        scores = fc.diff_scores_.get(i) or {}
+        key = ",".join(map(str, d)) or "none"
+        if not stat_names or not all(i in fc.stat_fits_[n] for n in stat_names):
+            continue
+        if key not in scores:     # too short for any fold: an LSTM nobody measured gets no weight
+            if _validation_ran(fc, spec):
+                out[i] = {"lstm": 0.0, **{n: 1.0 / len(stat_names) for n in stat_names}}
+            continue
+        mse = {"lstm": scores[key] ** 2}
+        for n in stat_names:
+            mse[n] = fold_mse(fc.panel_.values[i], R.h, R.m, n, FOLDS, max(R.m, 4))
+        out[i] = inverse_mse_weights(mse)
+    return out
+
+
+def _validation_ran(fc, spec) -> bool:
+    """Whether this fit chose differencing by validation (local scope, diff="auto", a small panel)."""
+    from .select import VALIDATE_UP_TO
+    return spec.scope == "local" and isinstance(fc.diff, str) and fc.cov_ is None and \
+        0 < len(fc.diffs_) <= VALIDATE_UP_TO
+
+
+def statable(panel) -> np.ndarray:
+    """Series a statistical member may take: every value present and finite (too short for the LSTM,
+    non-positive under log, or diverged is fine)."""
+    return np.flatnonzero(np.isin(panel.status, ("ok", "too_short", "nonpositive", "diverged")))
+
+
+def _finish(fc, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, cov, stat_names, t0,
+            weights=None, holdout=None):
+    from .combine import fit_stats
     fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, m, scope, scores, spec
     fc.ensemble_, fc.phase0_, fc.cov_ = ens, phase0, cov
     fc.diffs_ = {int(i): tuple(d) for i, d in zip(idx, diffs)}
     fc.diff_scores_ = {int(i): s for i, s in zip(idx, diff_scores)}
-    fc.loss_, fc.val_loss_ = ens.loss, ens.val_loss
+    fc.loss_, fc.val_loss_ = (ens.loss, ens.val_loss) if ens is not None else (None, None)
+    fc.stat_fits_ = fit_stats(panel.values, statable(panel), m, stat_names) if stat_names else {}
+    fc.members_ = ("lstm",) + tuple(stat_names)     # what forecasts: the LSTM, and the members combined with it
+    fc.weights_ = dict(weights) if weights is not None else _weights(fc, spec, stat_names, holdout or {})
     fc.fit_seconds_ = time.perf_counter() - t0
     fc.per_series_ = per_series(fc)
     return fc
@@ -157,21 +217,25 @@ def per_series(fc):
     panel = fc.panel_
     df = panel.per_series()
     from .baselines import fallback
-    model = []
-    for i in range(len(panel)):
-        if i in fc.diffs_:
-            model.append("lstm")
-        else:
-            _, name = fallback(panel.values[i], 1, fc.m_)
-            model.append(name)
+    model = [series_model(fc, i) or fallback(panel.values[i], 1, fc.m_)[1] for i in range(len(panel))]
     df["model"] = model
     df["diff"] = [",".join(map(str, fc.diffs_[i])) if i in fc.diffs_ else "" for i in range(len(panel))]
     return df
 
 
+def series_model(fc, i: int) -> str:
+    """The members that forecast series i ('lstm+ets', 'lstm', 'ets-fallback' when the LSTM could not take it);
+    '' when none (the series falls back to a baseline)."""
+    stats = [n for n, per in getattr(fc, "stat_fits_", {}).items() if i in per]
+    w = getattr(fc, "weights_", {}).get(i) or {}
+    if i in fc.diffs_:
+        return "+".join(n for n in ["lstm"] + stats if w.get(n, 1.0) > 0)
+    return "+".join(stats) + "-fallback" if stats else ""
+
+
 def summary_line(fc) -> str:
     """'3 of 120 series fall back to a baseline: 1 too short, ...', or '' when none do."""
     from ..data.panel import summary_line as panel_summary
-    if not np.any(fc.per_series_["model"] != "lstm"):
+    if np.all(fc.panel_.status == "ok"):
         return ""
     return panel_summary(fc.panel_)

@@ -95,52 +95,65 @@ def future_times(panel, lengths, h: int):
     return panel.localize(grid_times(origin, pos.ravel(), panel.offset))   # in the input's zone, if any
 
 
-def forecast_frame(fc, h: int, new_df, levels, members: bool, futr_df=None):
+def forecast_frame(fc, h: int, new_df, levels, members: bool, futr_df=None, parts: bool = False):
+    """parts=True adds `lstm`: the pure LSTM's forecast (or its fallback) beside a combination's `mean`."""
     from ..engine.plan import check_forecast
+    from .combine import combine, stat_forecasts
     panel = fc.panel_
     N = len(panel)
     check_forecast(fc, h, levels)                      # resource plan and calendar range, before allocating
     cov = _forecast_covariates(fc, h, new_df, futr_df)
     vals = extended_values(fc, new_df)
     ens = fc.ensemble_
-    paths = ens.paths([vals[i] for i in range(N)], {i: np.array([len(vals[i]) - 1]) for i in fc.diffs_}, h,
-                      cov=cov)
-    errs = lstm_errors(fc, vals, h, cov) if levels else {}
+    paths = {} if ens is None else ens.paths([vals[i] for i in range(N)],
+                                             {i: np.array([len(vals[i]) - 1]) for i in fc.diffs_}, h, cov=cov)
+    errs = lstm_errors(fc, vals, h, cov) if levels and paths else {}
+    stats = stat_forecasts(getattr(fc, "stat_fits_", {}), vals, h, levels, lengths=panel.lengths)
     K = fc.spec_.seeds
-    mean = np.full((N, h), np.nan)
+    keys = ["mean"] + [f"{s}-{lv}" for lv in levels for s in ("lo", "hi")]
+    res = {k: np.full((N, h), np.nan) for k in keys}
+    pure = np.full((N, h), np.nan)
     names = np.empty(N, dtype=object)
     keep = np.ones(N, bool)
     memb = np.full((N, K, h), np.nan) if members else None
-    qs = {lv: np.zeros((N, h)) for lv in levels}
     short = []
     for i in range(N):
+        got, p = [], None
         if i in paths:
             p = paths[i][:, 0, :]                                       # (K, h)
-            mean[i], names[i], err = point(fc, p), "lstm", errs.get(i)
-        else:
-            f, names[i] = fallback(vals[i], h, fc.m_)
+            got.append(("lstm", _with_bands(point(fc, p), errs.get(i), levels, vals[i], h)))
+            if levels and (errs.get(i) is None or len(errs[i]) < MIN_CALIBRATION):
+                short.append(panel.ids[i])
+        got += [(n, per[i]) for n, per in stats.items() if i in per]
+        f, fname = (None, "") if i in paths else fallback(vals[i], h, fc.m_)
+        if not got:
             if f is None:
                 keep[i] = False                                         # no value at all: no forecast
                 continue
-            p, mean[i] = None, f
             err = insample_errors(vals[i], h, fc.m_) if levels else None
-        if levels and (err is None or len(err) < MIN_CALIBRATION):
-            short.append(panel.ids[i])
-        for lv in levels:
-            qs[lv][i] = _quantile_or_widest(err, lv, vals[i], h)
+            if levels and (err is None or len(err) < MIN_CALIBRATION):
+                short.append(panel.ids[i])
+            got.append((fname, _with_bands(f, err, levels, vals[i], h)))
+        pure[i] = got[0][1]["mean"] if i in paths else (f if f is not None else np.nan)
+        w = getattr(fc, "weights_", {}).get(i)
+        got = [(n, g) for n, g in got if not w or w.get(n, 1.0) > 0] or got    # members given no weight drop out
+        out_i = combine(got, levels, w)
+        for k in keys:
+            res[k][i] = out_i[k]
+        joined = "+".join(n for n, _ in got)
+        names[i] = joined if i in paths or not stats or joined == fname else joined + "-fallback"
         if members:
-            memb[i] = p if p is not None else mean[i][None, :]
+            memb[i] = p if p is not None else res["mean"][i][None, :]
     lengths = np.array([len(vals[i]) for i in range(N)])
     times = future_times(panel, lengths, h)
     rows = np.repeat(keep, h)
-    out = {panel.id_col: np.repeat(np.asarray(panel.ids, dtype=object), h)[rows], panel.time_col: times[rows],
-           "mean": mean.ravel()[rows]}
-    for lv in levels:
-        out[f"lo-{lv}"] = (mean - qs[lv]).ravel()[rows]
-        out[f"hi-{lv}"] = (mean + qs[lv]).ravel()[rows]
+    out = {panel.id_col: np.repeat(np.asarray(panel.ids, dtype=object), h)[rows], panel.time_col: times[rows]}
+    out.update({k: res[k].ravel()[rows] for k in keys})
     if members:
         for k in range(K):
             out[f"member-{k}"] = memb[:, k, :].ravel()[rows]
+    if parts:
+        out["lstm"] = pure.ravel()[rows]
     out["model"] = np.repeat(names, h)[rows]
     frame = pd.DataFrame(out)
     _assert_finite(frame, "forecast")
@@ -149,6 +162,15 @@ def forecast_frame(fc, h: int, new_df, levels, members: bool, futr_df=None):
         f"intervals (e.g. {short[0]!r}): theirs span the largest past error (or the series' range), wider "
         "than the level says")
     return frame
+
+
+def _with_bands(mean, err, levels, values, h) -> dict:
+    """{"mean", "lo-L", "hi-L"}: conformal bands of half-width q around mean."""
+    out = {"mean": mean}
+    for lv in levels:
+        q = _quantile_or_widest(err, lv, values, h)
+        out[f"lo-{lv}"], out[f"hi-{lv}"] = mean - q, mean + q
+    return out
 
 
 def _quantile_or_widest(err, level, values, h):
@@ -182,6 +204,8 @@ def predict_frame(fc):
     L = fc.spec_.recipe.look_back
     vals = [np.asarray(v, np.float64) for v in panel.values]
     origins = {i: np.arange(L + int(sum(d)) - 1, len(vals[i]) - 1) for i, d in fc.diffs_.items()}
+    if fc.ensemble_ is None:
+        return pd.DataFrame({panel.id_col: [], panel.time_col: [], "y": [], "mean": [], "model": []})
     paths = fc.ensemble_.paths(vals, origins, 1, cov=getattr(fc, "cov_", None))
     frames = []
     for i, p in sorted(paths.items()):

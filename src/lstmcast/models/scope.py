@@ -1,10 +1,11 @@
 """scope="auto": local or global, chosen by validation inside the training data.
 
-    scope, scores = choose_scope(fc, panel, idx, m, say)    # "global", {"local": 0.93, "global": 0.88}
+    scope, scores, holdout = choose_scope(fc, panel, idx, m, say)   # "global", {"local": 0.93, "global": 0.88}, ...
 
 Each trainable series loses its last `h` values (h = the direct horizon, one season); both scopes are
 fitted on what is left, forecast those h values, and the scope with the lower mean MASE over the series
 wins (each series scaled by its own in-sample seasonal-naive MAE). Ties go to global (one model).
+`holdout` = {series: (the winner's forecast of the last h values, h)}: the combination's weights use it.
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ def choose_scope(fc, panel, idx, m: int, say):
     keep = np.flatnonzero(sub.lengths > h)
     sub = sub.subset(keep)
     train = sub.truncate(sub.lengths - h - 1)
-    scores = {}
+    scores, preds = {}, {}
     for scope in ("local", "global"):
-        trial = type(fc)(**fc.get_params())
+        trial = type(fc)(**{**fc.get_params(), "model": "lstm"})     # the LSTM alone decides its scope
         say(f"scope selection: fitting {scope} scope on {len(train)} series without their last {h} values ...")
         try:
             fit_panel(trial, train.subset(np.arange(len(train))), scope=scope,
@@ -32,7 +33,7 @@ def choose_scope(fc, panel, idx, m: int, say):
             scores[scope] = float("inf")
             continue
         fcst = trial.forecast(h)
-        errs = []
+        errs, preds[scope] = [], {}
         for i in range(len(sub)):
             rows = fcst[fcst[sub.id_col] == sub.ids[i]] if sub.id_col in fcst.columns else None
             pred = rows["mean"].to_numpy() if rows is not None and len(rows) == h else None
@@ -40,9 +41,10 @@ def choose_scope(fc, panel, idx, m: int, say):
                 continue
             y = np.asarray(sub.values[i], np.float64)
             errs.append(holdout_mase(y[-h:], pred, y[:-h], m))
+            preds[scope][int(idx[keep[i]])] = pred
         errs = np.asarray(errs)
         scores[scope] = float(np.mean(errs[np.isfinite(errs)])) if np.isfinite(errs).any() else float("inf")
     choice = "global" if scores["global"] <= scores["local"] else "local"
     say(f"scope: {choice} (mean MASE on each series' last {h} training values: local {scores['local']:.3f}, "
         f"global {scores['global']:.3f})")
-    return choice, scores
+    return choice, scores, {i: (p, h) for i, p in preds.get(choice, {}).items()}

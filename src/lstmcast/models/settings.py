@@ -69,18 +69,19 @@ def _whole(v, name, allow_none=False, low=1):
 class SettingsMixin:
     _PARAMS = ("look_back", "framing", "units", "stateful", "epochs", "steps", "batch_size", "learning_rate",
                "seeds", "strategy", "horizon", "transform", "diff", "scale", "calendar", "validation",
-               "patience", "aggregate", "season_length", "seed", "scope", "level_norm")
+               "patience", "aggregate", "season_length", "seed", "scope", "level_norm", "model")
 
     def __init__(self, look_back=None, framing="timesteps", units=(16,), stateful=False, epochs=None, steps=None,
                  batch_size=None, learning_rate=None, seeds=None, strategy="direct", horizon=None,
                  transform="auto", diff="auto", scale="standard", calendar=False, validation=0.0, patience=0,
-                 aggregate="mean", season_length=None, seed=0, scope="auto", level_norm="auto"):
+                 aggregate="mean", season_length=None, seed=0, scope="auto", level_norm="auto", model="lstm+ets"):
         self.look_back, self.framing, self.units, self.stateful = look_back, framing, units, stateful
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.learning_rate, self.seeds, self.strategy, self.horizon = learning_rate, seeds, strategy, horizon
         self.transform, self.diff, self.scale, self.calendar = transform, diff, scale, calendar
         self.validation, self.patience, self.aggregate = validation, patience, aggregate
         self.season_length, self.seed, self.scope, self.level_norm = season_length, seed, scope, level_norm
+        self.model = model
 
     def get_params(self, deep=True) -> dict:
         return {k: getattr(self, k) for k in self._PARAMS}
@@ -119,6 +120,8 @@ class SettingsMixin:
         need(self.scale in SCALES, f"scale must be one of {SCALES}; got {self.scale!r}")
         need(self.transform == "auto" or self.transform in KINDS,
              f"transform must be 'auto' or one of {KINDS}; got {self.transform!r}")
+        from .combine import members
+        members(self.model)
         need(self.scope in SCOPES, f"scope must be one of {SCOPES}; got {self.scope!r}")
         need(self.level_norm in ("auto", True, False), f"level_norm must be 'auto', True or False; got {self.level_norm!r}")
         lr = self.learning_rate

@@ -67,9 +67,10 @@
 
   // SERIES TABLE ---------------------------------------------------------------------------------
   const T = D.table, N = T.id.length, PAGE = 15;
+  const MAIN = T["mase:default"] ? "default" : "lstm";   // what fit uses: the combination, or the pure LSTM
   const ratio = (i) => {
     const b = T.best_baseline ? T.best_baseline[i] : null;
-    const l = T["mase:lstm"] ? T["mase:lstm"][i] : null;
+    const l = T["mase:" + MAIN] ? T["mase:" + MAIN][i] : null;
     const bm = b ? T["mase:" + b][i] : null;
     return l !== null && l !== undefined && bm ? l / bm : null;
   };
@@ -77,8 +78,8 @@
   const SCOLS = [["id", "series", (i) => T.id[i], null], ["length", "length", (i) => T.length[i], 0],
     ["best", "best model", (i) => (T.best ? T.best[i] : null), null],
     ...D.models.map(mcol),
-    ["ratio", "LSTM / best baseline", ratio, 3], ["status", "status", (i) => T.status[i], null]]
-    .filter(([k]) => k !== "ratio" || (T["mase:lstm"] && T.best_baseline));
+    ["ratio", `${MAIN === "lstm" ? "LSTM" : "default"} / best baseline`, ratio, 3], ["status", "status", (i) => T.status[i], null]]
+    .filter(([k]) => k !== "ratio" || (T["mase:" + MAIN] && T.best_baseline));
   const state = { rows: [...Array(N).keys()], page: 0, sort: null, desc: false, selected: 0 };
   function renderTable() {
     const body = $("lc-stable").tBodies[0];
@@ -168,7 +169,7 @@
           const x = w.map((c) => dates[c]), y = vals.slice(k, k + w.length);
           k += w.length;
           traces.push({ x, y, name: m, legendgroup: m, showlegend: j === 0, mode: w.length > 1 ? "lines" : "markers",
-            line: { color: color(m), width: m === "lstm" ? 2 : 1.2 }, marker: { color: color(m) },
+            line: { color: color(m), width: m === MAIN ? 2 : 1.2 }, marker: { color: color(m) },
             hovertemplate: `${m} (cut-off ${dates[s.cv.c[j]]}): %{y}<extra></extra>` });
         });
       }

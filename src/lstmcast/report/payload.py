@@ -78,7 +78,7 @@ def _table(ids, lengths, per: pd.DataFrame | None, models, per_series, forecast)
     reason = pd.Series("", index=ids, dtype=object)
     if forecast is not None and "model" in forecast:
         fm = forecast.groupby("unique_id")["model"].first().reindex(ids)
-        fb = fm.notna() & (fm != "lstm")
+        fb = fm.notna() & fm.astype(str).str.endswith("-fallback")
         status[fb.to_numpy()] = "fallback: " + fm[fb].astype(str)
     if per_series is not None:
         ps = per_series.set_index("unique_id").reindex(ids)
@@ -90,7 +90,7 @@ def _table(ids, lengths, per: pd.DataFrame | None, models, per_series, forecast)
     if per is None:
         return t
     wide = per.pivot(index="unique_id", columns="model", values="mase").reindex(ids)
-    base = [m for m in models if m != "lstm"]
+    base = [m for m in models if m not in ("default", "lstm")]
     for m in models:
         t[f"mase:{m}"] = _json_list(np.round(wide[m].to_numpy(), 4))
 
@@ -116,7 +116,7 @@ def _series_doc(level, digits, tail, hist, cv, fc, models, best_base):
     s = {"e": e, "h": _enc(hcode), "y": _scaled(hy, e)}
     if cv is not None and len(cv[0]):
         cuts, dcode, vals = cv
-        keep = [m for m in models if level == 0 or m in ("lstm", best_base)]
+        keep = [m for m in models if level == 0 or m in ("default", "lstm", best_base)]
         bounds = np.r_[0, np.flatnonzero(cuts[1:] != cuts[:-1]) + 1, len(cuts)]
         s["cv"] = {"c": cuts[bounds[:-1]].tolist(), "d": [_enc(dcode[a:b]) for a, b in zip(bounds[:-1], bounds[1:])],
                    "m": {m: _scaled(vals[m], e) for m in keep}}
@@ -162,7 +162,7 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
     history = history.assign(_o=order).sort_values(["_o", "ds"], kind="stable").drop(columns="_o").reset_index(drop=True)
     ids = pd.unique(history["unique_id"])
     models = model_columns(cv) if cv is not None else []
-    models = sorted(models, key=lambda m: (m != "lstm", m))
+    models = sorted(models, key=lambda m: (m != "default", m != "lstm", m))
     if cv is not None:
         cv = cv.assign(_o=cv["unique_id"].map({u: i for i, u in enumerate(ids)}))
         cv = cv.sort_values(["_o", "cutoff", "ds"], kind="stable").drop(columns="_o").reset_index(drop=True)
@@ -195,8 +195,9 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
     full, thin = _costs(lengths, n_cv, n_fc, len(models), tail)
     # worst first: the highest LSTM MASE relative to the best baseline, then the longest
     ratio = np.zeros(len(ids))
-    if per is not None and "lstm" in models and len(models) > 1:
-        lm = np.array(table["mase:lstm"], dtype=float)
+    main = "default" if "default" in models else "lstm"
+    if per is not None and main in models and len(models) > 1:
+        lm = np.array(table[f"mase:{main}"], dtype=float)
         bm = np.array([table[f"mase:{b}"][i] if b else np.nan for i, b in enumerate(table["best_baseline"])], float)
         ratio = np.nan_to_num(lm / bm, nan=-1.0)
     priority = np.lexsort((-lengths, -ratio))

@@ -1,0 +1,156 @@
+"""The default forecast: the LSTM combined with statistical models, equal weights.
+
+    names = members("lstm+ets")                         # ("lstm", "ets")
+    fits = fit_stats(values, idx, m, ("ets",))          # {"ets": {i: fitted statsforecast model}}
+    parts = stat_forecasts(fits, values, h, levels)     # {"ets": {i: {"mean": (h,), "lo-80": (h,), ...}}}
+    out = combine([lstm_part, ets_part], levels)        # the members' equal-weight mean, bound by bound
+
+Why: on the benchmark corpus (benchmarks/README.md) the pure LSTM is about as accurate as AutoETS, and
+their errors differ (the LSTM wins on cycles and breaks, ETS on smooth trend and season), so their mean
+is better than either: the M4 lesson that simple combinations are hard to beat. Intervals average the
+members' bounds (quantile averaging, Lichtendahl, Grushka-Cockayne & Winkler 2013), which keeps each
+member's calibration and is never wider than the widest member.
+
+A statistical member fits each series on its own (statsforecast's AutoETS / AutoTheta / AutoARIMA with
+their defaults and the series' season length) on the same training part as the LSTM. It is not stored in
+the model file: `load` refits it from the stored values, which gives the same parameters.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+STAT_MEMBERS = ("ets", "theta", "arima")
+DEFAULT_MODEL = "lstm+ets"
+MIN_STAT_LENGTH = 8          # statsforecast's AutoETS refuses "tiny datasets" below this
+
+
+def members(model: str) -> tuple[str, ...]:
+    """'lstm+ets' -> ('lstm', 'ets'); the LSTM comes first, statistical members follow, no repeats."""
+    from ..errors import DataError
+    parts = tuple(p.strip() for p in str(model).split("+"))
+    bad = [p for p in parts if p not in ("lstm",) + STAT_MEMBERS]
+    if bad or not parts or parts[0] != "lstm" or len(set(parts)) != len(parts):
+        raise DataError(f"model must be 'lstm' or 'lstm' joined with statistical members by '+' (from "
+                        f"{', '.join(STAT_MEMBERS)}), e.g. {DEFAULT_MODEL!r}; got {model!r}")
+    return parts
+
+
+def _model(name: str, m: int):
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+    return {"ets": AutoETS, "theta": AutoTheta, "arima": AutoARIMA}[name](season_length=max(int(m), 1))
+
+
+def fit_stats(values, idx, m: int, names) -> dict:
+    """{name: {i: fitted model}} for the series in idx with at least MIN_STAT_LENGTH finite values and no
+    missing ones; a series a member cannot fit (statsforecast raises, or non-finite fitted values) is
+    simply left out of that member."""
+    fits = {n: {} for n in names}
+    for i in idx:
+        y = np.asarray(values[i], np.float64)
+        if len(y) < MIN_STAT_LENGTH or not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+            continue
+        for n in names:
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    fits[n][int(i)] = _model(n, m).fit(y)
+            except Exception:  # noqa: BLE001 - a member that cannot fit a series leaves it to the others
+                continue
+    return fits
+
+
+def stat_forecasts(fits, values, h: int, levels, lengths=None) -> dict:
+    """{name: {i: {"mean": (h,), "lo-L": (h,), "hi-L": (h,)}}}. values[i] longer than the fit's series
+    (newer observations) are forecast with the fitted parameters frozen (statsforecast's `forward`)."""
+    out = {}
+    lv = [int(v) if float(v).is_integer() else float(v) for v in levels] or None
+    for n, per in fits.items():
+        out[n] = {}
+        for i, mod in per.items():
+            y = np.asarray(values[i], np.float64)
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    p = _predict(mod, y, h, lv, lengths is not None and len(y) != lengths[i])
+            except Exception:  # noqa: BLE001
+                continue
+            p = {k: np.asarray(v, np.float64)[:h] for k, v in p.items()}
+            if all(np.all(np.isfinite(v)) for v in p.values()):
+                out[n][i] = p
+    return out
+
+
+def _predict(mod, y, h, levels, newer: bool) -> dict:
+    return mod.forward(y=y, h=h, level=levels) if newer else mod.predict(h=h, level=levels)
+
+
+def fold_mse(y, h: int, m: int, name: str, folds: int, width: int) -> float:
+    """A statistical member's mean squared error of h-step forecasts on the rolling folds that choose the
+    LSTM's differencing (select.py): fold k fits on y[:cut], cut = len(y) - h - width (k + 1) + 1, and
+    forecasts from the `width` origins cut - 1, ..., cut + width - 2 with its parameters frozen."""
+    y = np.asarray(y, np.float64)
+    se, n = 0.0, 0
+    for k in range(folds):
+        cut = len(y) - h - width * (k + 1) + 1
+        if cut < MIN_STAT_LENGTH:
+            continue
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                mod = _model(name, m).fit(y[:cut])
+                for o in range(cut - 1, cut + width - 1):
+                    f = np.asarray(mod.forward(y=y[: o + 1], h=h)["mean"], np.float64)
+                    se += float(np.sum((f - y[o + 1: o + 1 + h]) ** 2))
+                    n += h
+        except Exception:  # noqa: BLE001 - a member that cannot be validated gets no weight from validation
+            return float("nan")
+    return se / n if n else float("nan")
+
+
+def holdout_mse(values, holdout: dict, m: int, names) -> dict:
+    """{member: mean squared scaled error} over a panel's holdout: each series' last h values, forecast by
+    the LSTM (given: {i: (forecast, h)}) and by each statistical member fitted on the rest; errors divided
+    by the series' in-sample seasonal-naive MAE so that every series counts alike. {} when none scores."""
+    from .select import snaive_scale
+    se = {n: [] for n in ("lstm",) + tuple(names)}
+    for i, (pred, h) in holdout.items():
+        y = np.asarray(values[i], np.float64)
+        train, actual = y[:-h], y[-h:]
+        scale = snaive_scale(train, m)
+        if not scale > 0 or len(train) < MIN_STAT_LENGTH:
+            continue
+        got = {"lstm": np.asarray(pred, np.float64)}
+        for n in names:
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    got[n] = np.asarray(_model(n, m).forecast(y=train, h=h)["mean"], np.float64)
+            except Exception:  # noqa: BLE001
+                break
+        if len(got) == len(se) and all(np.all(np.isfinite(v)) for v in got.values()):
+            for n, f in got.items():
+                se[n].append(np.mean(((f - actual) / scale) ** 2))
+    return {n: float(np.mean(v)) for n, v in se.items()} if se["lstm"] else {}
+
+
+def inverse_mse_weights(mse: dict) -> dict:
+    """{member: weight} proportional to 1 / validation MSE (Bates & Granger 1969); equal weights when any
+    MSE is missing, zero or not finite."""
+    v = np.array(list(mse.values()), np.float64)
+    if not len(v) or not np.all(np.isfinite(v)) or np.any(v <= 0):
+        return {k: 1.0 / len(mse) for k in mse} if len(mse) else {}
+    w = (1.0 / v) / np.sum(1.0 / v)
+    return {k: float(x) for k, x in zip(mse, w)}
+
+
+def combine(parts, levels, weights=None) -> dict:
+    """Weighted mean (equal weights by default) of the members' point forecasts and of each interval bound.
+    parts: [(name, {"mean", "lo-L", "hi-L"})]; weights: {name: w}, renormalised over the members present."""
+    keys = ["mean"] + [f"{s}-{lv}" for lv in levels for s in ("lo", "hi")]
+    w = np.array([1.0 if not weights else float(weights.get(n, 0.0)) for n, _ in parts])
+    if not np.isfinite(w).all() or w.sum() <= 0:
+        w = np.ones(len(parts))
+    w = w / w.sum()
+    return {k: np.tensordot(w, np.asarray([p[k] for _, p in parts]), axes=1) for k in keys}

@@ -1,0 +1,138 @@
+"""The default forecast: the LSTM combined with AutoETS (models/combine.py), checked against statsforecast
+called directly and against the LSTM fitted alone."""
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import run_cli
+from lstmcast import Forecaster
+from lstmcast.errors import DataError
+from lstmcast.models.combine import combine, inverse_mse_weights, members
+
+FAST = dict(epochs=3, seeds=2, units=(4,), look_back=6, diff=(1,))   # explicit diff: no validation, equal weights
+
+
+def _series(n=72, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    y = 100 + 0.8 * t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, n)
+    return pd.Series(y, index=pd.date_range("2000-01-01", periods=n, freq="MS"), name="y")
+
+
+def _ets(y, h, level=None, m=12):
+    from statsforecast.models import AutoETS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return AutoETS(season_length=m).forecast(y=np.asarray(y, np.float64), h=h, level=level)
+
+
+def test_weights_and_combination_by_hand():
+    w = inverse_mse_weights({"lstm": 1.0, "ets": 3.0})          # 1/1 : 1/3 -> 3/4, 1/4
+    assert w == pytest.approx({"lstm": 0.75, "ets": 0.25})
+    assert inverse_mse_weights({"lstm": 1.0, "ets": float("nan")}) == {"lstm": 0.5, "ets": 0.5}
+    parts = [("lstm", {"mean": np.array([1.0, 2.0]), "lo-80": np.array([0.0, 1.0]), "hi-80": np.array([2.0, 3.0])}),
+             ("ets", {"mean": np.array([5.0, 6.0]), "lo-80": np.array([4.0, 4.0]), "hi-80": np.array([6.0, 9.0])})]
+    out = combine(parts, [80], {"lstm": 0.75, "ets": 0.25})
+    np.testing.assert_allclose(out["mean"], [2.0, 3.0])
+    np.testing.assert_allclose(out["lo-80"], [1.0, 1.75])
+    np.testing.assert_allclose(out["hi-80"], [3.0, 4.5])
+    np.testing.assert_allclose(combine(parts, [])["mean"], [3.0, 4.0])     # equal weights by default
+
+
+def test_model_names():
+    assert members("lstm+ets") == ("lstm", "ets") and members("lstm") == ("lstm",)
+    for bad in ("ets", "lstm+prophet", "lstm+ets+ets", ""):
+        with pytest.raises(DataError, match="model must be"):
+            members(bad)
+    with pytest.raises(DataError, match="model must be"):
+        Forecaster(model="ets+lstm", **FAST).fit(_series())
+
+
+def test_default_is_the_mean_of_the_lstm_and_statsforecasts_autoets():
+    y = _series()
+    combo = Forecaster(**FAST).fit(y)
+    pure = Forecaster(model="lstm", **FAST).fit(y)
+    a, b = combo.forecast(7, level=[80]), pure.forecast(7, level=[80])
+    e = _ets(y.to_numpy(), 7, level=[80])
+    np.testing.assert_allclose(a["mean"], (b["mean"] + e["mean"]) / 2, rtol=1e-6)
+    np.testing.assert_allclose(a["lo-80"], (b["lo-80"] + e["lo-80"]) / 2, rtol=1e-6)
+    np.testing.assert_allclose(a["hi-80"], (b["hi-80"] + e["hi-80"]) / 2, rtol=1e-6)
+    assert set(a["model"]) == {"lstm+ets"} and set(b["model"]) == {"lstm"}
+    assert combo.members_ == ("lstm", "ets") and combo.per_series_["model"].tolist() == ["lstm+ets"]
+
+
+def test_validation_weights_combine_the_members(tmp_path):
+    """diff="auto": the differencing folds give each member an inverse-MSE weight; the forecast is that
+    weighted mean of the LSTM alone and AutoETS, and survives save/load."""
+    y = _series(90, seed=3)
+    params = dict(epochs=3, seeds=2, units=(4,), look_back=6)
+    combo = Forecaster(**params).fit(y)
+    w = combo.weights_[0]
+    assert set(w) == {"lstm", "ets"} and sum(w.values()) == pytest.approx(1) and 0 < w["ets"] < 1
+    lstm_rmse = combo.diff_scores_[0][",".join(map(str, combo.diffs_[0])) or "none"]
+    pure = Forecaster(model="lstm", **params, diff=combo.diffs_[0]).fit(y).forecast(5)
+    e = _ets(y.to_numpy(), 5)
+    np.testing.assert_allclose(combo.forecast(5)["mean"], w["lstm"] * pure["mean"] + w["ets"] * e["mean"], rtol=1e-5)
+    assert w["lstm"] / w["ets"] == pytest.approx(combo_ets_mse(combo) / lstm_rmse ** 2, rel=1e-6)
+    combo.save(tmp_path / "m")
+    back = Forecaster.load(tmp_path / "m")
+    pd.testing.assert_frame_equal(combo.forecast(5, level=[80, 95]), back.forecast(5, level=[80, 95]))
+
+
+def combo_ets_mse(fc):
+    from lstmcast.models.combine import fold_mse
+    from lstmcast.models.select import FOLDS
+    R = fc.spec_.recipe
+    return fold_mse(fc.panel_.values[0], R.h, R.m, "ets", FOLDS, max(R.m, 4))
+
+
+def test_newer_data_moves_autoets_with_frozen_parameters():
+    y = _series(84)
+    fc = Forecaster(**FAST).fit(y.iloc[:72])
+    pure = Forecaster(model="lstm", **FAST).fit(y.iloc[:72])
+    out = fc.forecast(4, y.iloc[72:])
+    from statsforecast.models import AutoETS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ets = AutoETS(season_length=12).fit(y.to_numpy()[:72]).forward(y=y.to_numpy(), h=4)["mean"]
+    np.testing.assert_allclose(out["mean"], (pure.forecast(4, y.iloc[72:])["mean"] + ets) / 2, rtol=1e-6)
+    assert out["ds"].iloc[0] == y.index[-1] + y.index.freq
+
+
+def test_backtest_windows_too_short_for_the_lstm_use_autoets_and_say_so():
+    y = _series(40)
+    fc = Forecaster(epochs=2, seeds=1, units=(4,), look_back=12, diff=(1,))
+    with pytest.raises(DataError, match="too short"):
+        Forecaster(**fc.get_params()).fit(y.iloc[:20])             # a fit of one short series is an error
+    cv = fc.cross_validation(y, h=4, n_windows=3, step_size=8)      # cut-offs after 20, 28 and 36 values
+    first = cv["cutoff"] == cv["cutoff"].min()
+    assert cv["cutoff"].min() == y.index[19]
+    np.testing.assert_allclose(cv.loc[first, "combo"], _ets(y.to_numpy()[:20], 4)["mean"], rtol=1e-6)
+    used = fc.cv_models_.set_index("cutoff")["model"]
+    assert used.iloc[0] == "ets-fallback" and used.iloc[-1] == "lstm+ets"
+
+
+def test_covariates_make_the_default_the_lstm_alone():
+    y = _series(60)
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"unique_id": "a", "ds": y.index, "y": y.to_numpy(), "x": rng.normal(size=60)})
+    fc = Forecaster(epochs=2, seeds=1, units=(4,), look_back=6, transform="none").fit(df, hist_exog=["x"])
+    assert fc.members_ == ("lstm",) and set(fc.forecast(3)["model"]) == {"lstm"}
+
+
+def test_evaluate_shows_default_and_lstm_rows(tmp_path):
+    args = ("evaluate", "--horizon", "12", "--windows", "1", "--models", "snaive", "--epochs", "2", "--seeds", "1",
+            "--diff", "12", "--json")
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert set(doc["models"]) == {"default", "lstm", "snaive"} and doc["default_model"] == "lstm+ets"
+    assert doc["models"]["default"]["mase"] != doc["models"]["lstm"]["mase"]
+    code, out, err = run_cli(*args, "--combination", "lstm")
+    doc = json.loads(out)
+    assert doc["default_model"] == "lstm" and doc["models"]["default"]["mase"] == doc["models"]["lstm"]["mase"]
+    code, out, err = run_cli(*args[:-1], "--combination", "lstm+prophet")
+    assert code == 2 and "--combination" in err and "prophet" in err and "Traceback" not in err
