@@ -40,6 +40,11 @@ def test_weights_and_combination_by_hand():
     np.testing.assert_allclose(out["lo-80"], [1.0, 1.75])
     np.testing.assert_allclose(out["hi-80"], [3.0, 4.5])
     np.testing.assert_allclose(combine(parts, [])["mean"], [3.0, 4.0])     # equal weights by default
+    per_step = combine(parts, [], {"lstm": [1.0, 0.5], "ets": [0.0, 0.5]})  # weights per horizon step
+    np.testing.assert_allclose(per_step["mean"], [1.0, 4.0])
+    from lstmcast.models.combine import step_weights
+    sw = step_weights({"lstm": [1.0, 3.0], "ets": [3.0, 1.0]})             # cumulative MSE: (1, 2) vs (3, 2)
+    assert sw == {"lstm": [0.75, 0.5], "ets": [0.25, 0.5]}
 
 
 def test_model_names():
@@ -65,18 +70,22 @@ def test_default_is_the_mean_of_the_lstm_and_statsforecasts_autoets():
 
 
 def test_validation_weights_combine_the_members(tmp_path):
-    """diff="auto": the differencing folds give each member an inverse-MSE weight; the forecast is that
-    weighted mean of the LSTM alone and AutoETS, and survives save/load."""
+    """diff="auto": the differencing folds give each member inverse-MSE weights per horizon step (from its
+    errors over steps 1..k); the forecast is that weighted mean of the LSTM alone and AutoETS, and
+    survives save/load."""
     y = _series(90, seed=3)
     params = dict(epochs=3, seeds=2, units=(4,), look_back=6)
     combo = Forecaster(**params).fit(y)
-    w = combo.weights_[0]
-    assert set(w) == {"lstm", "ets"} and sum(w.values()) == pytest.approx(1) and 0 < w["ets"] < 1
-    lstm_rmse = combo.diff_scores_[0][",".join(map(str, combo.diffs_[0])) or "none"]
+    w = {n: np.asarray(v) for n, v in combo.weights_[0].items()}
+    assert set(w) == {"lstm", "ets"} and np.allclose(w["lstm"] + w["ets"], 1) and len(w["lstm"]) == 12
+    assert np.all((w["ets"] > 0) & (w["ets"] < 1))
     pure = Forecaster(model="lstm", **params, diff=combo.diffs_[0]).fit(y).forecast(5)
     e = _ets(y.to_numpy(), 5)
-    np.testing.assert_allclose(combo.forecast(5)["mean"], w["lstm"] * pure["mean"] + w["ets"] * e["mean"], rtol=1e-5)
-    assert w["lstm"] / w["ets"] == pytest.approx(combo_ets_mse(combo) / lstm_rmse ** 2, rel=1e-6)
+    np.testing.assert_allclose(combo.forecast(5)["mean"], w["lstm"][:5] * pure["mean"] + w["ets"][:5] * e["mean"],
+                               rtol=1e-5)
+    # the last step's weights use every step's errors: their ratio is the ratio of the pooled fold MSEs
+    lstm_rmse = combo.diff_scores_[0][",".join(map(str, combo.diffs_[0])) or "none"]
+    assert w["lstm"][-1] / w["ets"][-1] == pytest.approx(combo_ets_mse(combo).mean() / lstm_rmse ** 2, rel=1e-4)
     combo.save(tmp_path / "m")
     back = Forecaster.load(tmp_path / "m")
     pd.testing.assert_frame_equal(combo.forecast(5, level=[80, 95]), back.forecast(5, level=[80, 95]))

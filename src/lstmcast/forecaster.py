@@ -3,7 +3,7 @@
     fc = Forecaster(seeds=10).fit(df)                # long frame unique_id, ds, y (or one pd.Series)
     fc.forecast(12, level=[80, 95])                  # unique_id, ds, mean, lo-80, hi-80, lo-95, hi-95, model
     fc.predict()                                     # in-sample one-step predictions, long
-    fc.cross_validation(df, h=12, n_windows=4)       # unique_id, ds, cutoff, y, lstm (statsforecast's frame)
+    fc.cross_validation(df, h=12, n_windows=4)       # unique_id, ds, cutoff, y, combo, lstm (statsforecast's frame)
     fc.save("model"); Forecaster.load("model")
 
 What the network sees: each series goes through its own invertible pipeline fitted on its training part
@@ -21,7 +21,7 @@ from .models.settings import NOT_FITTED, SettingsMixin, levels_of, season_length
 
 
 class Forecaster(SettingsMixin):
-    """An ensemble of `seeds` LSTMs per series (local) or across series (global).
+    """An ensemble of `seeds` LSTMs per series (local) or across series (global), combined with AutoETS.
 
     Args:
         look_back: input window length; None = max(season, 8) locally, ceil(1.25 * max(horizon, season))
@@ -50,10 +50,16 @@ class Forecaster(SettingsMixin):
         scope: "local", "global", or "auto" (both scored on the last horizon of each training series;
             the lower mean MASE wins; a single series is local).
         level_norm: subtract each window's last input value (global RNN practice); "auto" = in global scope.
+        model: what forecasts. "lstm+ets" (default): the LSTM ensemble combined with statsforecast's
+            AutoETS, weighted per series and horizon step by inverse validation MSE (the differencing
+            folds; for panels choosing their scope, the scope holdout; equal weights where no validation
+            runs); an LSTM too short for any fold gets no weight. "lstm": the LSTM alone. Also "lstm+theta",
+            "lstm+ets+arima", ... With covariates the LSTM forecasts alone (AutoETS cannot use them).
 
-    Uncertainty: `level=[80, ...]` adds split-conformal intervals `lo-80`/`hi-80` per series and horizon
-    step, from the absolute errors of h-step forecasts at past origins (in the validation tail when
-    `validation` > 0, else in-sample and so optimistic: the model saw those values).
+    Uncertainty: `level=[80, ...]` adds intervals `lo-80`/`hi-80` per series and horizon step: the LSTM's
+    are split-conformal, from the absolute errors of h-step forecasts at past origins (in the validation
+    tail when `validation` > 0, else in-sample and so optimistic: the model saw those values); AutoETS's
+    are its own; a combination averages the members' bounds with the same weights.
     """
 
     # FIT -----------------------------------------------------------------------------------------
@@ -116,7 +122,8 @@ class Forecaster(SettingsMixin):
                          backend=None, address: str | None = None, futr_exog=None, hist_exog=None,
                          static_df=None, stat_exog=None, exog_df=None,
                          holidays=None):
-        """Rolling-origin forecasts, statsforecast's frame: unique_id, ds, cutoff, y, lstm.
+        """Rolling-origin forecasts, statsforecast's frame: unique_id, ds, cutoff, y, combo, lstm (`combo`:
+        the combination this Forecaster forecasts with; `lstm`: its LSTM alone; a pure LSTM has `lstm` only).
 
         Each series' cut-offs are its last n_windows origins spaced step_size (default h) apart, ending h
         before its end. refit=True fits again at every cut-off (diff and scope chosen once, at the first);

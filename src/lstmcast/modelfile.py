@@ -71,7 +71,8 @@ def save(fc, path, overwrite: bool = False):
                   "status": [str(s) for s in panel.status], "reason": [str(r) for r in panel.reason]},
         "series": {"diffs": {str(i): list(d) for i, d in fc.diffs_.items()},
                    "diff_scores": {str(i): s for i, s in fc.diff_scores_.items()},
-                   "weights": {str(i): w for i, w in getattr(fc, "weights_", {}).items()},
+                   "weights": {str(i): {n: np.atleast_1d(np.asarray(x, float)).tolist() for n, x in w.items()}
+                               for i, w in getattr(fc, "weights_", {}).items()},
                    "phase0": [int(v) for v in fc.phase0_]},
         "groups": [{"idx": [int(i) for i in g.idx], "pipes": g.pipes.to_dict()} for g in ens.groups],
         "history": {"loss": np.asarray(fc.loss_).tolist(),
@@ -225,7 +226,8 @@ def load(cls, path):
             raise DataError(f"{path}/config.json: {e}") from None
         fc.stat_fits_ = fit_stats(values, statable(panel), rec.m, names) if names else {}   # deterministic refit
         fc.members_ = ("lstm",) + tuple(names)
-        fc.weights_ = {int(k): {str(n): float(w) for n, w in v.items()} for k, v in s.get("weights", {}).items()}
+        fc.weights_ = {int(k): {str(n): [float(x) for x in w] for n, w in v.items()}
+                       for k, v in s.get("weights", {}).items()}
         fc.per_series_ = per_series(fc)
     except DataError:
         raise

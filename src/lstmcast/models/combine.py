@@ -86,12 +86,12 @@ def _predict(mod, y, h, levels, newer: bool) -> dict:
     return mod.forward(y=y, h=h, level=levels) if newer else mod.predict(h=h, level=levels)
 
 
-def fold_mse(y, h: int, m: int, name: str, folds: int, width: int) -> float:
-    """A statistical member's mean squared error of h-step forecasts on the rolling folds that choose the
-    LSTM's differencing (select.py): fold k fits on y[:cut], cut = len(y) - h - width (k + 1) + 1, and
-    forecasts from the `width` origins cut - 1, ..., cut + width - 2 with its parameters frozen."""
+def fold_mse(y, h: int, m: int, name: str, folds: int, width: int) -> np.ndarray:
+    """A statistical member's mean squared error at each of the h steps (h,) on the rolling folds that
+    choose the LSTM's differencing (select.py): fold k fits on y[:cut], cut = len(y) - h - width (k + 1)
+    + 1, and forecasts from the `width` origins cut - 1, ..., cut + width - 2, parameters frozen."""
     y = np.asarray(y, np.float64)
-    se, n = 0.0, 0
+    se, n = np.zeros(h), 0
     for k in range(folds):
         cut = len(y) - h - width * (k + 1) + 1
         if cut < MIN_STAT_LENGTH:
@@ -102,11 +102,21 @@ def fold_mse(y, h: int, m: int, name: str, folds: int, width: int) -> float:
                 mod = _model(name, m).fit(y[:cut])
                 for o in range(cut - 1, cut + width - 1):
                     f = np.asarray(mod.forward(y=y[: o + 1], h=h)["mean"], np.float64)
-                    se += float(np.sum((f - y[o + 1: o + 1 + h]) ** 2))
-                    n += h
+                    se += (f - y[o + 1: o + 1 + h]) ** 2
+                    n += 1
         except Exception:  # noqa: BLE001 - a member that cannot be validated gets no weight from validation
-            return float("nan")
-    return se / n if n else float("nan")
+            return np.full(h, np.nan)
+    return se / n if n else np.full(h, np.nan)
+
+
+def step_weights(step_mse: dict) -> dict:
+    """{member: [w_1, ..., w_h]}: at step k, inverse-MSE weights from each member's errors over steps
+    1..k (cumulative, so that the early steps, with few errors each, are not left to noise)."""
+    names = list(step_mse)
+    cum = {n: np.cumsum(np.asarray(v, np.float64)) / np.arange(1, len(v) + 1) for n, v in step_mse.items()}
+    h = len(next(iter(cum.values())))
+    per = [inverse_mse_weights({n: cum[n][k] for n in names}) for k in range(h)]
+    return {n: [round(p[n], 6) for p in per] for n in names}
 
 
 def holdout_mse(values, holdout: dict, m: int, names) -> dict:
@@ -147,10 +157,18 @@ def inverse_mse_weights(mse: dict) -> dict:
 
 def combine(parts, levels, weights=None) -> dict:
     """Weighted mean (equal weights by default) of the members' point forecasts and of each interval bound.
-    parts: [(name, {"mean", "lo-L", "hi-L"})]; weights: {name: w}, renormalised over the members present."""
+    parts: [(name, {"mean", "lo-L", "hi-L"})]; weights: {name: w or [w per step]}, renormalised over the
+    members present at each step."""
     keys = ["mean"] + [f"{s}-{lv}" for lv in levels for s in ("lo", "hi")]
-    w = np.array([1.0 if not weights else float(weights.get(n, 0.0)) for n, _ in parts])
-    if not np.isfinite(w).all() or w.sum() <= 0:
-        w = np.ones(len(parts))
-    w = w / w.sum()
-    return {k: np.tensordot(w, np.asarray([p[k] for _, p in parts]), axes=1) for k in keys}
+    h = len(parts[0][1]["mean"])
+    w = np.stack([_per_step(1.0 if not weights else weights.get(n, 0.0), h) for n, _ in parts])   # (members, h)
+    bad = ~np.isfinite(w).all(axis=0) | (w.sum(axis=0) <= 0)
+    w[:, bad] = 1.0
+    w = w / w.sum(axis=0, keepdims=True)
+    return {k: np.sum(w * np.asarray([p[k] for _, p in parts]), axis=0) for k in keys}
+
+
+def _per_step(w, h: int) -> np.ndarray:
+    """A weight (one number, or one per step) over h steps; past its last step the last one holds."""
+    w = np.atleast_1d(np.asarray(w, np.float64))
+    return w[np.minimum(np.arange(h), len(w) - 1)]

@@ -105,7 +105,7 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
         spec = dataclasses.replace(spec, recipe=dataclasses.replace(
             R, n_cov=n, n_head=n_head_features(len(cov.futr_names), R.h)))
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
-    diff_scores = [{} for _ in idx]
+    diff_scores, step_mse = [{} for _ in idx], [{} for _ in idx]
     if diffs is None:
         if scope == "global" or not isinstance(fc.diff, str) or cov is not None:
             diffs = [fc.global_diff()] * len(idx)
@@ -113,7 +113,7 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
             from .select import VALIDATE_UP_TO, candidates, choose_diffs
             if len(idx) <= VALIDATE_UP_TO:
                 say(f"choosing differencing for {len(idx)} series by rolling validation ...")
-                diffs, diff_scores = choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"))
+                diffs, diff_scores, step_mse = choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"))
             else:   # a big panel: the unit-root tests' choice per series (validation would cost ~3x the fit)
                 say(f"choosing differencing for {len(idx)} series by unit-root tests (over {VALIDATE_UP_TO} "
                     "series; set diff= to fix it) ...")
@@ -128,7 +128,7 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
                              f"{list(diffs[j])}")
     idx = idx[keep]
     diffs = [diffs[j] for j in keep]
-    diff_scores = [diff_scores[j] for j in keep]
+    diff_scores, step_mse = [diff_scores[j] for j in keep], [step_mse[j] for j in keep]
     say(f"training {'one ensemble' if scope == 'global' else 'one ensemble per series'}: {len(idx)} series x "
         f"{spec.seeds} seeds ...")
     ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"), cov=cov)
@@ -138,6 +138,7 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
                          "try a lower --learning-rate")
     keep = [j for j, i in enumerate(idx) if int(i) not in bad]
     idx, diffs, diff_scores = idx[keep], [diffs[j] for j in keep], [diff_scores[j] for j in keep]
+    fc.step_mse_ = {int(i): s for i, s in zip(idx, [step_mse[j] for j in keep])}
     if strict and bad:
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     return _finish(fc, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, cov, stat_names, t0,
@@ -148,10 +149,11 @@ def _weights(fc, spec, stat_names, holdout) -> dict:
     """{series: {member: weight}}, inverse validation MSE: per series from the differencing folds where the
     LSTM's differencing was chosen by validation; else one set for the whole panel from the scope
     holdout (errors scaled per series); {} (equal weights) where neither ran."""
-    from .combine import fold_mse, holdout_mse, inverse_mse_weights
+    from .combine import fold_mse, holdout_mse, inverse_mse_weights, step_weights
     from .select import FOLDS
     out = {}
     R = spec.recipe
+    step_mse = getattr(fc, "step_mse_", {})
     if stat_names and holdout and not any(fc.diff_scores_.values()):
         mse = holdout_mse(fc.panel_.values, holdout, fc.m_, stat_names)
         return {i: inverse_mse_weights(mse) for i in fc.diffs_} if mse else {}
@@ -164,10 +166,10 @@ def _weights(fc, spec, stat_names, holdout) -> dict:
             if _validation_ran(fc, spec):
                 out[i] = {"lstm": 0.0, **{n: 1.0 / len(stat_names) for n in stat_names}}
             continue
-        mse = {"lstm": scores[key] ** 2}
+        mse = {"lstm": np.asarray(step_mse.get(i, {}).get(key, np.full(R.h, scores[key] ** 2)))}
         for n in stat_names:
             mse[n] = fold_mse(fc.panel_.values[i], R.h, R.m, n, FOLDS, max(R.m, 4))
-        out[i] = inverse_mse_weights(mse)
+        out[i] = step_weights(mse)
     return out
 
 
@@ -187,6 +189,8 @@ def statable(panel) -> np.ndarray:
 def _finish(fc, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, cov, stat_names, t0,
             weights=None, holdout=None):
     from .combine import fit_stats
+    if ens is None:
+        fc.step_mse_ = {}
     fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, m, scope, scores, spec
     fc.ensemble_, fc.phase0_, fc.cov_ = ens, phase0, cov
     fc.diffs_ = {int(i): tuple(d) for i, d in zip(idx, diffs)}
@@ -229,7 +233,7 @@ def series_model(fc, i: int) -> str:
     stats = [n for n, per in getattr(fc, "stat_fits_", {}).items() if i in per]
     w = getattr(fc, "weights_", {}).get(i) or {}
     if i in fc.diffs_:
-        return "+".join(n for n in ["lstm"] + stats if w.get(n, 1.0) > 0)
+        return "+".join(n for n in ["lstm"] + stats if np.max(w.get(n, 1.0)) > 0)
     return "+".join(stats) + "-fallback" if stats else ""
 
 

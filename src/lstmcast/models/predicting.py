@@ -136,7 +136,7 @@ def forecast_frame(fc, h: int, new_df, levels, members: bool, futr_df=None, part
             got.append((fname, _with_bands(f, err, levels, vals[i], h)))
         pure[i] = got[0][1]["mean"] if i in paths else (f if f is not None else np.nan)
         w = getattr(fc, "weights_", {}).get(i)
-        got = [(n, g) for n, g in got if not w or w.get(n, 1.0) > 0] or got    # members given no weight drop out
+        got = [(n, g) for n, g in got if not w or np.max(w.get(n, 1.0)) > 0] or got   # members given no weight drop out
         out_i = combine(got, levels, w)
         for k in keys:
             res[k][i] = out_i[k]

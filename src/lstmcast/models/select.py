@@ -1,6 +1,6 @@
 """Choices made by validation inside the training data: differencing per series, and the scope.
 
-    diffs, scores = choose_diffs(spec, values, idx, phase0)     # local scope, diff="auto"
+    diffs, scores, step_mse = choose_diffs(spec, values, idx, phase0)   # local scope, diff="auto"
     mase = holdout_mase(values, idx, forecasts, h, m)          # one number per series
 
 Differencing: per series, candidates (the unit-root tests' choice, (m, 1), (m,), (1,)) are trained on 3
@@ -48,8 +48,8 @@ def candidates(y, spec: Spec, transform: str) -> list:
 
 
 def choose_diffs(spec: Spec, values, idx, phase0, progress=None):
-    """Per series in idx: (the chosen lags, {"12,1": rmse, ...}). Trials too long for a fold are skipped;
-    only candidates scored on every fold compete."""
+    """Per series in idx: (the chosen lags, {"12,1": rmse, ...}, {"12,1": per-step MSE (h,)}). Trials too
+    long for a fold are skipped; only candidates scored on every fold compete."""
     R = spec.recipe
     m, h = R.m, R.h
     width = max(m, 4)
@@ -84,15 +84,17 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None):
             pred = p[t].mean(0)                                            # (B, h)
             o = origins[t]
             actual = full[t][o[:, None] + 1 + np.arange(h)[None, :]]
-            a, b = pooled[j].get(c, (0.0, 0))
-            pooled[j][c] = (a + float(np.sum((pred - actual) ** 2)), b + pred.size)
-    diffs, scores = [], []
+            a, b, steps = pooled[j].get(c, (0.0, 0, np.zeros(h)))
+            sq = (pred - actual) ** 2
+            pooled[j][c] = (a + float(np.sum(sq)), b + pred.size, steps + sq.sum(axis=0))
+    diffs, scores, step_mse = [], [], []
     for j, cands in enumerate(cands_of):
-        most = max((n for _, n in pooled[j].values()), default=0)
-        fair = {c: np.sqrt(s / n) for c, (s, n) in pooled[j].items() if n == most and np.isfinite(s)}
+        most = max((n for _, n, _ in pooled[j].values()), default=0)
+        fair = {c: np.sqrt(s / n) for c, (s, n, _) in pooled[j].items() if n == most and np.isfinite(s)}
         scores.append({(",".join(map(str, c)) or "none"): float(v) for c, v in fair.items()})
+        step_mse.append({(",".join(map(str, c)) or "none"): pooled[j][c][2] / (most // h) for c in fair})
         diffs.append(min(fair, key=fair.get) if fair else cands[0])
-    return diffs, scores
+    return diffs, scores, step_mse
 
 
 def snaive_scale(y, m: int) -> float:
