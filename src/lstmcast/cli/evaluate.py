@@ -120,7 +120,8 @@ def format_scores(doc: dict) -> str:
     if best and best not in ("default", "lstm"):
         lines.append(f"note: {best} beats lstmcast here (lower {'mean ' if panel else ''}MASE)")
     dm = doc.get("default_model", "lstm")
-    lines.append(f"default = {dm}" + (" (equal-weight mean of its members); lstm = the LSTM alone" if "+" in dm
+    lines.append(f"default = {dm}" + (" (its members combined, weighted by their validation errors inside each "
+                                      "training part); lstm = the LSTM alone" if "+" in dm
                                       else " (the pure LSTM: both rows are the same model)"))
     if panel:
         lines.append("RMSE/MAE/MAPE/sMAPE are means over series of each series' own value")
