@@ -15,7 +15,7 @@ DOW = ("cal_dow_mon", "cal_dow_tue", "cal_dow_wed", "cal_dow_thu", "cal_dow_fri"
 PAT = np.array([0, 0, 1, 0, 0, 3, 3.0])     # by day of week, Monday first: a weekend block
 N, H = 210, 14
 # look_back=2: two values cannot tell the day of week (0, 0 comes three times a week), the calendar can
-FAST = dict(seeds=2, steps=600, look_back=2, horizon=7, transform="none", diff=())
+FAST = {"seeds": 2, "steps": 600, "look_back": 2, "horizon": 7, "transform": "none", "diff": ()}
 
 
 def weekly_pattern(seed=0, n=N, h=H, start="2021-01-04"):
@@ -114,7 +114,7 @@ def test_yearly_data_has_no_calendar_columns():
 
 
 def test_backtest_computes_the_calendar_per_cutoff(fitted):
-    fc, train, test = fitted
+    _, train, test = fitted
     df = pd.concat([train, test])
     for refit in (True, False):
         cv = Forecaster(calendar=True, **FAST).cross_validation(df, h=7, n_windows=2, refit=refit)
@@ -122,8 +122,14 @@ def test_backtest_computes_the_calendar_per_cutoff(fitted):
         assert np.abs(cv["lstm"] - cv["y"]).max() < 1.0, (refit, cv)
 
 
+def test_a_column_named_like_a_calendar_one_is_refused(fitted):
+    train = fitted[1].assign(cal_dow_mon=1.0)
+    with pytest.raises(DataError, match=r"covariate 'cal_dow_mon' has the name of a built-in one .*rename the column"):
+        Forecaster(calendar=True, **FAST).fit(train, futr_exog=["cal_dow_mon"])
+
+
 def test_save_load_round_trip(fitted, tmp_path):
-    fc, train, test = fitted
+    fc = fitted[0]
     fc.save(tmp_path / "m")
     meta = json.loads((tmp_path / "m" / "covariates.json").read_text())
     assert meta["calendar"] == list(DOW) and meta["covariates"]["futr_exog"] == list(DOW)
@@ -136,8 +142,7 @@ def test_save_load_round_trip(fitted, tmp_path):
 def test_old_model_file_with_calendar_inputs_is_refused(fitted, tmp_path):
     """Format 2 files of older versions had sin/cos inputs inside the network ("calendar": true and no
     calendar covariates): their input layout is gone, so loading says to refit."""
-    train = fitted[1]
-    Forecaster(**FAST).fit(train).save(tmp_path / "old")
+    Forecaster(**FAST).fit(fitted[1]).save(tmp_path / "old")
     cfg = json.loads((tmp_path / "old" / "config.json").read_text())
     cfg["resolved"]["calendar"] = cfg["hyper_parameters"]["calendar"] = True
     (tmp_path / "old" / "config.json").write_text(json.dumps(cfg))

@@ -31,6 +31,7 @@ def _step_days(offset) -> float:
 
 def _kind(freq) -> str:
     import pandas as pd
+
     from .panel_core import to_offset
     off = to_offset(freq)
     d = _step_days(off)

@@ -193,9 +193,9 @@ def covariates_from_frame(panel, df, futr_exog=None, hist_exog=None, static_df=N
     if calendar not in (True, False):
         raise DataError(f"calendar must be True or False; got {calendar!r}")
     cal = calendar_names(panel.freq) if calendar else ()
-    clash = sorted(set(futr + hist) & (set(cal) | ({"holiday"} if holidays else set())))
+    clash = set(futr + hist) & (set(cal) | ({"holiday"} if holidays else set()))
     if clash:
-        raise DataError(f"covariate {clash[0]!r} has the name of a built-in one (--calendar/--holidays); "
+        raise DataError(f"covariate {min(clash)!r} has the name of a built-in one (--calendar/--holidays); "
                         "rename the column")
     if df is None:
         df = panel.to_frame()
