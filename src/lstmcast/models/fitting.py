@@ -89,11 +89,9 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
             scope, scores = choose_scope(fc, panel, idx, m, say)
     spec = dataclasses.replace(fc.spec(scope, m, typical), pad_windows=int((pad_windows or {}).get(scope, 0)))
     if cov is not None:
-        from .covfeat import n_head_features, n_step_features
-        R = spec.recipe
-        n = n_step_features(len(cov.hist_names), len(cov.futr_names), len(cov.stat_names), R.h)
-        spec = dataclasses.replace(spec, recipe=dataclasses.replace(
-            R, n_cov=n, n_head=n_head_features(len(cov.futr_names), R.h)))
+        from .covfeat import widths
+        n, n_head = widths(cov, spec.recipe.h)
+        spec = dataclasses.replace(spec, recipe=dataclasses.replace(spec.recipe, n_cov=n, n_head=n_head))
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
     diff_scores = [{} for _ in idx]
     if diffs is None:
