@@ -93,7 +93,7 @@ def test_monthly_panel_calendar_future_values():
         parts.append(pd.DataFrame({"unique_id": k, "ds": ds, "y": 5 + np.sin(2 * np.pi * (ds.month - 1) / 12)
                                    + 0.05 * rng.normal(size=60)}))
     df = pd.concat(parts, ignore_index=True)
-    fc = Forecaster(calendar=True, seeds=1, steps=100, transform="none").fit(df)
+    fc = Forecaster(calendar=True, seeds=1, steps=100, transform="none", scope="global").fit(df)
     from lstmcast.data.covariates import with_future
     assert fc.scope_ == "global" and fc.cov_.calendar == ("cal_month_sin", "cal_month_cos")
     cov = with_future(fc.cov_, fc.panel_, None, 5)
@@ -198,6 +198,19 @@ def test_user_future_covariates_beside_the_calendar():
     need = fc.make_future_frame(7)
     assert list(need.columns) == ["unique_id", "ds", "x"]
     f = fc.forecast(7, futr_df=need.assign(x=x[N:]))
-    assert np.abs(f["mean"].to_numpy() - df.y.to_numpy()[N:]).mean() < 0.5
+    assert np.abs(f["mean"].to_numpy() - df.y.to_numpy()[N:]).mean() < 0.35       # seen: 0.18; no calendar 0.44
     with pytest.raises(DataError, match=r"future covariates \['x'\] of series 's' end at"):
         fc.forecast(7)
+
+
+def test_calendar_keeps_the_choice_of_differencing():
+    """Built-in covariates only: diff="auto" still chooses by validation (with the calendar in every
+    trial), so a trending airline series is differenced rather than fitted raw (MASE 2.1 raw)."""
+    from lstmcast.datasets import airline
+    s = airline()
+    df = pd.DataFrame({"unique_id": "air", "ds": s.index, "y": s.to_numpy()})
+    fc = Forecaster(calendar=True, seeds=3, epochs=40).fit(df.iloc[:-12])
+    assert fc.cov_.calendar == ("cal_month_sin", "cal_month_cos") and len(fc.diff_scores_[0]) >= 3
+    assert 12 in fc.diffs_[0] or 1 in fc.diffs_[0]
+    f = fc.forecast(12)["mean"].to_numpy()
+    assert mase(df.y.to_numpy()[-12:], f, df.y.to_numpy()[:-12], 12) < 1.0        # seen: 0.65

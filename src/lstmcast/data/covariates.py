@@ -49,6 +49,11 @@ class Covariates:
         return len(self.calendar) + (1 if self.holidays else 0)
 
     @property
+    def builtin_only(self) -> bool:
+        """Only covariates computed from the timestamps (calendar, holidays): any fit can make them."""
+        return not (self.hist_names or self.stat_names or self.user_futr)
+
+    @property
     def user_futr(self) -> tuple:
         """The future covariates the user gives (the built-in calendar and holiday columns excluded)."""
         return self.futr_names[:len(self.futr_names) - self.n_builtin]

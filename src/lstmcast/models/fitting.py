@@ -62,7 +62,9 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
               pad_windows=None, cov=None):
     """Fit fc on panel. scope/diffs, when given, replace the automatic choices (backtests reuse them).
     cov: the panel's `Covariates` (data/covariates.py); with covariates, scope "auto" is global for a
-    panel (local for one series) and diff "auto" is no differencing (no selection trials)."""
+    panel (local for one series) and diff "auto" is no differencing (no selection trials), unless they
+    are all built-in (calendar, holidays): then both are chosen as without covariates, with them."""
+    user_cov = cov is not None and not cov.empty and not cov.builtin_only
     cov = None if cov is None or cov.empty else cov
     t0 = time.perf_counter()
     say = progress or (lambda *a, **k: None)
@@ -79,14 +81,14 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
         raise DataError(_first_problem(panel) if len(panel) == 1 else
                         f"no series can train an LSTM ({_summary(panel)}); first: {_first_problem(panel)}")
     scores = {}
-    if scope == "auto" and cov is not None:
+    if scope == "auto" and user_cov:
         scope = "global" if len(idx) >= 2 else "local"
     if scope == "auto":
         if len(idx) < 2:
             scope = "local"
         else:
             from .scope import choose_scope
-            scope, scores = choose_scope(fc, panel, idx, m, say)
+            scope, scores = choose_scope(fc, panel, idx, m, say, cov)
     spec = dataclasses.replace(fc.spec(scope, m, typical), pad_windows=int((pad_windows or {}).get(scope, 0)))
     if cov is not None:
         from .covfeat import widths
@@ -95,13 +97,13 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
     diff_scores = [{} for _ in idx]
     if diffs is None:
-        if scope == "global" or not isinstance(fc.diff, str) or cov is not None:
+        if scope == "global" or not isinstance(fc.diff, str) or user_cov:
             diffs = [fc.global_diff()] * len(idx)
         else:
             from .select import VALIDATE_UP_TO, candidates, choose_diffs
             if len(idx) <= VALIDATE_UP_TO:
                 say(f"choosing differencing for {len(idx)} series by rolling validation ...")
-                diffs, diff_scores = choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"))
+                diffs, diff_scores = choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"), cov)
             else:   # a big panel: the unit-root tests' choice per series (validation would cost ~3x the fit)
                 say(f"choosing differencing for {len(idx)} series by unit-root tests (over {VALIDATE_UP_TO} "
                     "series; set diff= to fix it) ...")
