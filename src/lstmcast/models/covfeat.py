@@ -13,8 +13,8 @@ last H * C_f features of the last step, and its calendar, also feed the Dense he
 forecast of its step. Calendar columns (data/calendar.py) enter at t only: on a regular grid their
 values at t + k are a linear function of those at t (a rotation of a sin/cos pair, a permutation of
 one-hots), so through the head cal_t already gives every step's calendar; leads would add inputs, not
-information (measured on the airline series, monthly sin/cos with 12 leads at every step: MASE 0.80
-against 0.46). A historical covariate past the forecast origin is unknown: it is held
+information (measured on the airline series, monthly sin/cos with 12 leads at every step: MASE
+0.78-0.82 against 0.44-0.50 at t only; README "Covariates"). A historical covariate past the forecast origin is unknown: it is held
 at its value at the origin. A future covariate past its last known row is held at that row.
 Local scope scales each series' covariates by its own training part; global scope pools the training
 parts of all series (a covariate means the same thing in every series). Static covariates are scaled
