@@ -214,3 +214,12 @@ def test_calendar_keeps_the_choice_of_differencing():
     assert 12 in fc.diffs_[0] or 1 in fc.diffs_[0]
     f = fc.forecast(12)["mean"].to_numpy()
     assert mase(df.y.to_numpy()[-12:], f, df.y.to_numpy()[:-12], 12) < 1.0        # seen: 0.65
+
+
+@pytest.mark.parametrize("kw", [{"strategy": "recursive"}, {"framing": "window"}])
+def test_recursive_and_window_framing_follow_the_weekday(kw, fitted):
+    """Recursive: each step's calendar is computed for its own date; window framing: one flat step."""
+    _, train, test = fitted
+    fc = Forecaster(calendar=True, **{**FAST, **kw}).fit(train)
+    got = mase(test.y.to_numpy(), fc.forecast(H)["mean"].to_numpy(), train.y.to_numpy(), 7)
+    assert got < 1.5, got                                                        # seen: 0.79, 0.91; no calendar 2.4+
