@@ -223,3 +223,14 @@ def test_recursive_and_window_framing_follow_the_weekday(kw, fitted):
     fc = Forecaster(calendar=True, **{**FAST, **kw}).fit(train)
     got = mase(test.y.to_numpy(), fc.forecast(H)["mean"].to_numpy(), train.y.to_numpy(), 7)
     assert got < 1.5, got                                          # seen: 0.79 (recursive), 0.91 (window)
+
+
+def test_newer_observations_with_a_calendar_model(fitted):
+    """Built-in covariates only: forecast(df=newer) computes the calendar for the longer series."""
+    _, train, test = fitted
+    fc = Forecaster(calendar=True, **FAST).fit(train.iloc[:-10])
+    f = fc.forecast(H, df=train.iloc[-10:])
+    assert list(f.ds) == list(test.ds) and np.abs(f["mean"].to_numpy() - test.y.to_numpy()).max() < 1.0
+    user = Forecaster(calendar=True, **FAST).fit(train.assign(x=1.0).iloc[:-10], futr_exog=["x"])
+    with pytest.raises(DataError, match=r"newer observations \(df=\) with a model trained on covariates"):
+        user.forecast(H, df=train.iloc[-10:], futr_df=user.make_future_frame(H).assign(x=1.0))
