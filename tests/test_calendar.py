@@ -138,6 +138,12 @@ def test_save_load_round_trip(fitted, tmp_path):
     back = Forecaster.load(tmp_path / "m")
     assert back.cov_.calendar == DOW
     pd.testing.assert_frame_equal(back.forecast(H, level=[80]), fc.forecast(H, level=[80]))
+    for bad, msg in ((["cal_month_sin"], r"covariates.json: corrupt .*calendar columns are not among the future"),
+                     (list(DOW[2:]), r"calendar columns \['cal_dow_wed', .*\] are not those of frequency 'D'"),
+                     (7, r"covariates.json: corrupt \(TypeError")):
+        (tmp_path / "m" / "covariates.json").write_text(json.dumps({**meta, "calendar": bad}))
+        with pytest.raises(DataError, match=msg):
+            Forecaster.load(tmp_path / "m")
 
 
 def test_old_model_file_with_calendar_inputs_is_refused(fitted, tmp_path):
