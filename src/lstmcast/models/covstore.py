@@ -29,8 +29,8 @@ def write_covariates(fc, folder) -> None:
         return
     ens = fc.ensemble_
     folder = Path(folder)
-    meta = {"covariates": cov.describe(), "holidays": cov.holidays, "calendar": list(cov.calendar), "n_cov": int(ens.recipe.n_cov), "n_head": int(ens.recipe.n_head),
-            "scaler": ens.extra["cov_scaler"].to_dict()}
+    meta = {"covariates": cov.describe(), "holidays": cov.holidays, "calendar": list(cov.calendar),
+            "n_cov": int(ens.recipe.n_cov), "n_head": int(ens.recipe.n_head), "scaler": ens.extra["cov_scaler"].to_dict()}
     (folder / FILE).write_text(json.dumps(meta, indent=1))
     hl, hv = _flat(cov.hist, len(cov.hist_names))
     fl, fv = _flat(cov.futr, len(cov.futr_names))
