@@ -207,6 +207,8 @@ def test_user_future_covariates_beside_the_calendar():
     assert np.abs(f["mean"].to_numpy() - df.y.to_numpy()[N:]).mean() < 0.35       # seen: 0.18; no calendar 0.44
     with pytest.raises(DataError, match=r"future covariates \['x'\] of series 's' end at"):
         fc.forecast(7)
+    with pytest.raises(DataError, match=r"newer observations \(df=\) with a model trained on covariates"):
+        fc.forecast(7, df=df.iloc[N:N + 2][["unique_id", "ds", "y"]], futr_df=need.assign(x=x[N:]))
 
 
 def test_calendar_keeps_the_choice_of_differencing():
@@ -232,11 +234,9 @@ def test_recursive_and_window_framing_follow_the_weekday(kw, fitted):
 
 
 def test_newer_observations_with_a_calendar_model(fitted):
-    """Built-in covariates only: forecast(df=newer) computes the calendar for the longer series."""
+    """Built-in covariates only: forecast(df=newer) computes the calendar for the longer series (a user's
+    future covariate still refuses newer observations: test_user_future_covariates_beside_the_calendar)."""
     _, train, test = fitted
     fc = Forecaster(calendar=True, **FAST).fit(train.iloc[:-10])
     f = fc.forecast(H, df=train.iloc[-10:])
     assert list(f.ds) == list(test.ds) and np.abs(f["mean"].to_numpy() - test.y.to_numpy()).max() < 1.0
-    user = Forecaster(calendar=True, **FAST).fit(train.assign(x=1.0).iloc[:-10], futr_exog=["x"])
-    with pytest.raises(DataError, match=r"newer observations \(df=\) with a model trained on covariates"):
-        user.forecast(H, df=train.iloc[-10:], futr_df=user.make_future_frame(H).assign(x=1.0))
