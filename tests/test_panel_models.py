@@ -101,7 +101,7 @@ def test_global_level_norm_windows_by_hand():
     from lstmcast.prep.pipes import fit_pipes
     v = np.array([1.0, 2.0, 4.0, 7.0, 11.0, 16.0, 22.0])
     pipes = fit_pipes([v], transform="none", diff=(), scale="standard")
-    x, t = windows(Recipe(m=1, look_back=3, h=2, level_norm=True), pipes, v, 0)
+    x, t = windows(Recipe(m=1, look_back=3, h=2, level_norm=True), pipes, v)
     z = (v - v.mean()) / v.std()
     np.testing.assert_allclose(x[0, :, 0], z[:3] - z[2], rtol=1e-6)
     np.testing.assert_allclose(t[0], z[3:5] - z[2], rtol=1e-6)
@@ -198,7 +198,7 @@ def test_padding_rows_and_datasets_are_inert():
     vals = [g["y"].to_numpy() for _, g in df.groupby("unique_id")]
     rec = Recipe(m=12, look_back=6, h=3, units=(4,))
     pipes = fit_pipes(vals, "auto", (1,), "standard")
-    data = [windows(rec, pipes.take([r]), v, 0) for r, v in enumerate(vals)]
+    data = [windows(rec, pipes.take([r]), v) for r, v in enumerate(vals)]
     tc = TrainConfig(epochs=3, batch_size=8, learning_rate=1e-3, row_keys=True)
     a, _ = train_local(rec, tc, data, 2, 0)
     b, _ = train_local(rec, tc, data, 2, 0, pad_to=300)

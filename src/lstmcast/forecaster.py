@@ -41,7 +41,8 @@ class Forecaster(SettingsMixin):
             rolling validation inside its training data (panels of over 64 series: by the unit-root tests
             AutoARIMA uses, validation costing about 3x the fit); globally none (level_norm does that work).
         scale: "standard" or "minmax", fitted per series on its training part.
-        calendar: add sin/cos of the season position as input features.
+        calendar: add built-in calendar future covariates computed from the timestamps (month or quarter
+            of year, time of day, day of week; `lstmcast.data.calendar`); forecasts need no values for them.
         validation, patience: hold out the last windows; with patience > 0 early stopping restores
             each member's best epoch.
         aggregate: "mean" or "median" of the members (the `mean` column).
@@ -78,7 +79,7 @@ class Forecaster(SettingsMixin):
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill,
                          strict=strict)
         cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog,
-                          holidays)
+                          holidays, self.calendar)
         from .models.fitting import fit_panel
         with running(backend, address):
             fit_panel(self, panel, strict=strict, progress=progress, cov=cov)
@@ -137,7 +138,7 @@ class Forecaster(SettingsMixin):
         from .scale import running
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill)
         cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog,
-                          holidays)
+                          holidays, self.calendar)
         with running(backend, address):
             return cross_validation(self, panel, h, n_windows, step_size, refit, levels_of(level), members,
                                     progress, cov=cov)
@@ -161,9 +162,9 @@ def _check_h(h):
         raise DataError(f"horizon must be a whole number > 0; got {h!r}")
 
 
-def _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog, holidays=None):
+def _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog, holidays=None, calendar=False):
     """The panel's Covariates from df (None without any)."""
-    if not (futr_exog or hist_exog or stat_exog or holidays):
+    if not (futr_exog or hist_exog or stat_exog or holidays or calendar is not False):
         if static_df is not None:
             raise DataError("a static frame was given without stat_exog (--stat-exog); name its columns")
         return None
@@ -176,7 +177,7 @@ def _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog, holidays=
     if df is not None and panel.id_col not in df.columns:
         df = df.assign(**{panel.id_col: panel.ids[0]})
     return covariates_from_frame(panel, df, futr_exog, hist_exog, static_df, stat_exog,
-                                 where=panel.source or "data", holidays=holidays)
+                                 where=panel.source or "data", holidays=holidays, calendar=calendar)
 
 
 __all__ = ["Forecaster", "season_length_for"]

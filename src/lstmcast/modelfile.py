@@ -59,7 +59,7 @@ def save(fc, path, overwrite: bool = False):
         "resolved": {"season_length": int(fc.m_), "scope": ens.scope, "scope_scores": fc.scope_scores_,
                      "look_back": rec.look_back, "horizon": rec.h, "units": list(rec.units),
                      "framing": rec.framing, "strategy": rec.strategy, "level_norm": rec.level_norm,
-                     "calendar": rec.calendar, "seeds": spec.seeds, "seed": spec.seed,
+                     "calendar": _calendar(fc), "seeds": spec.seeds, "seed": spec.seed,
                      "transform": spec.transform, "scale": spec.scale, "n_val": spec.n_val,
                      "val_frac": spec.val_frac,
                      "train": {"epochs": spec.train.epochs, "steps": spec.train.steps,
@@ -148,9 +148,12 @@ def load(cls, path):
         r = config["resolved"]
         rec = Recipe(m=int(r["season_length"]), look_back=int(r["look_back"]), h=int(r["horizon"]),
                      units=tuple(int(u) for u in r["units"]), framing=str(r["framing"]),
-                     strategy=str(r["strategy"]), level_norm=bool(r["level_norm"]), calendar=bool(r["calendar"]))
+                     strategy=str(r["strategy"]), level_norm=bool(r["level_norm"]))
         from .models.covstore import read_covariates
         stored = read_covariates(path)             # (Covariates, scaler, n_cov) or None
+        if r["calendar"] and (stored is None or not stored[0].calendar):
+            raise DataError(f"{path}: saved by an older lstmcast whose calendar inputs are no longer read (calendar "
+                            "features are now built-in future covariates); fit the model again (--calendar)")
         if stored is not None:
             import dataclasses
             rec = dataclasses.replace(rec, n_cov=stored[2], n_head=stored[3])
@@ -212,6 +215,10 @@ def load(cls, path):
         fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, rec.m, spec.scope, r["scope_scores"], spec
         fc.ensemble_, fc.phase0_, fc.cov_ = ens, ens.phase0, None
         if stored is not None:
+            from .data.calendar import calendar_names
+            if stored[0].calendar and stored[0].calendar != calendar_names(panel.freq):
+                raise DataError(f"{path}/covariates.json: calendar columns {list(stored[0].calendar)} are not those "
+                                f"of frequency {panel.freq!r}; the model is corrupt or older, fit it again")
             fc.cov_, ens.extra["cov_scaler"], ens.extra["cov_names"] = stored[0], stored[1], stored[0].describe()
         fc.diffs_ = {int(k): tuple(int(a) for a in v) for k, v in s["diffs"].items()}
         fc.diff_scores_ = {int(k): dict(v) for k, v in s["diff_scores"].items()}
@@ -219,9 +226,9 @@ def load(cls, path):
         if len(fc.phase0_) != len(values) or set(fc.diffs_) != {int(i) for g in groups for i in g.idx}:
             raise DataError(f"{path}/config.json: series layout does not match the stored series")
         from .models.combine import fit_stats, members
-        from .models.fitting import statable
+        from .models.fitting import no_user_covariates, statable
         try:
-            names = members(fc.model)[1:] if fc.cov_ is None else ()   # with covariates: the LSTM alone
+            names = members(fc.model)[1:] if no_user_covariates(fc) else ()   # user covariates: the LSTM alone
         except DataError as e:
             raise DataError(f"{path}/config.json: {e}") from None
         fc.stat_fits_ = fit_stats(values, statable(panel), rec.m, names) if names else {}   # deterministic refit
@@ -235,6 +242,12 @@ def load(cls, path):
         raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})".splitlines()[0]) \
             from None
     return fc
+
+
+def _calendar(fc) -> bool:
+    """Whether the model uses the built-in calendar covariates (listed in covariates.json)."""
+    cov = getattr(fc, "cov_", None)
+    return bool(cov is not None and cov.calendar)
 
 
 def _starts(texts, tz):

@@ -28,6 +28,7 @@ class Covariates:
     futr: list = field(default_factory=list)     # N arrays (m_i >= n_i, C_f)
     stat: np.ndarray = None                      # (N, C_s)
     holidays: str | None = None                  # country: the last future column is its holiday count
+    calendar: tuple = ()                         # built-in calendar columns (data/calendar.py), before "holiday"
 
     @property
     def empty(self) -> bool:
@@ -40,12 +41,22 @@ class Covariates:
     def subset(self, idx) -> Covariates:
         idx = np.asarray(idx, int)
         return Covariates(self.hist_names, self.futr_names, self.stat_names, [self.hist[i] for i in idx],
-                          [self.futr[i] for i in idx], self.stat[idx], self.holidays)
+                          [self.futr[i] for i in idx], self.stat[idx], self.holidays, self.calendar)
+
+    @property
+    def n_builtin(self) -> int:
+        """The last future columns computed from the timestamps: calendar ones, then the holiday count."""
+        return len(self.calendar) + (1 if self.holidays else 0)
+
+    @property
+    def builtin_only(self) -> bool:
+        """Only covariates computed from the timestamps (calendar, holidays): any fit can make them."""
+        return not (self.hist_names or self.stat_names or self.user_futr)
 
     @property
     def user_futr(self) -> tuple:
-        """The future covariates the user gives (the built-in holiday column excluded)."""
-        return self.futr_names[:-1] if self.holidays else self.futr_names
+        """The future covariates the user gives (the built-in calendar and holiday columns excluded)."""
+        return self.futr_names[:len(self.futr_names) - self.n_builtin]
 
 
 def holiday_counts(times, offset, country: str) -> np.ndarray:
@@ -69,10 +80,17 @@ def holiday_counts(times, offset, country: str) -> np.ndarray:
     return (np.searchsorted(stamps, hi) - np.searchsorted(stamps, lo)).astype(np.float64)
 
 
-def _with_holidays(panel, i, f, rows: int, country):
-    """f (rows, C) with the holiday count of series i's first `rows` grid points appended."""
+def _with_builtins(panel, i, f, rows: int, calendar: bool, country):
+    """f (rows, C) with the built-in columns of series i's first `rows` grid points appended: the
+    calendar columns (when `calendar`), then the holiday count of `country` (when given)."""
+    from .calendar import calendar_columns
     grid = panel._grid(i, rows)
-    return np.column_stack([f[:rows], holiday_counts(grid, panel.offset, country)])
+    parts = [f[:rows]]
+    if calendar:
+        parts.append(calendar_columns(grid, panel.freq))
+    if country:
+        parts.append(holiday_counts(grid, panel.offset, country)[:, None])
+    return np.concatenate(parts, axis=1)
 
 
 def _names(v) -> tuple:
@@ -170,11 +188,20 @@ def static_table(panel, static_df, stat_exog, where="static"):
 
 
 def covariates_from_frame(panel, df, futr_exog=None, hist_exog=None, static_df=None, stat_exog=None,
-                          where="data", holidays=None) -> Covariates:
+                          where="data", holidays=None, calendar=False) -> Covariates:
     """Covariates of `panel` read from the long frame df (the same id/time columns) and a static frame.
     Future covariates keep the rows of df past each series' end (the oracle future in backtests).
-    holidays: a country code; adds the built-in future covariate "holiday" (computed, never given)."""
+    holidays: a country code; adds the built-in future covariate "holiday" (computed, never given).
+    calendar: adds the built-in calendar columns of the panel's frequency (data/calendar.py)."""
+    from .calendar import calendar_names
     futr, hist = _names(futr_exog), _names(hist_exog)
+    if calendar not in (True, False):
+        raise DataError(f"calendar must be True or False; got {calendar!r}")
+    cal = calendar_names(panel.freq) if calendar else ()
+    clash = set(futr + hist) & (set(cal) | ({"holiday"} if holidays else set()))
+    if clash:
+        raise DataError(f"covariate {min(clash)!r} has the name of a built-in one (--calendar/--holidays); "
+                        "rename the column")
     if df is None:
         df = panel.to_frame()
     both = set(futr) & set(hist)
@@ -186,11 +213,11 @@ def covariates_from_frame(panel, df, futr_exog=None, hist_exog=None, static_df=N
     F = _aligned(panel, df, list(futr), where)
     if futr:
         F = [_extend(panel, df, list(futr), i, f, where) for i, f in enumerate(F)]
-    if holidays:
-        F = [_with_holidays(panel, i, f, len(f), holidays) for i, f in enumerate(F)]
-        futr = futr + ("holiday",)
+    if cal or holidays:
+        F = [_with_builtins(panel, i, f, len(f), bool(cal), holidays) for i, f in enumerate(F)]
+        futr = futr + cal + (("holiday",) if holidays else ())
     return Covariates(hist, futr, _names(stat_exog), H, F, static_table(panel, static_df, stat_exog),
-                      holidays or None)
+                      holidays or None, cal)
 
 
 def _extend(panel, df, cols, i, f, where):
@@ -218,7 +245,7 @@ def _extend(panel, df, cols, i, f, where):
 def with_future(cov: Covariates, panel, futr_df, h: int, lengths=None, where="future") -> Covariates:
     """cov with each series' future covariates through its h steps after the end (lengths: the series'
     lengths, default the panel's). futr_df (unique_id, ds, futr columns) adds or replaces future rows;
-    the built-in holiday column is computed."""
+    the built-in calendar and holiday columns are computed."""
     lengths = panel.lengths if lengths is None else np.asarray(lengths)
     user = list(cov.user_futr)
     F = [f[:, :len(user)] for f in cov.futr]
@@ -235,10 +262,11 @@ def with_future(cov: Covariates, panel, futr_df, h: int, lengths=None, where="fu
                                 "(--future FILE; --future-template writes the rows needed)")
     elif futr_df is not None:
         raise DataError(f"{where}: the model was trained without future covariates to give; drop futr_df (--future)")
-    if cov.holidays:
-        F = [_with_holidays(panel, i, f if user else np.zeros((int(n) + h, 0)), int(n) + h, cov.holidays)
-             for i, (f, n) in enumerate(zip(F, lengths))]
-    return Covariates(cov.hist_names, cov.futr_names, cov.stat_names, cov.hist, F, cov.stat, cov.holidays)
+    if cov.n_builtin:
+        F = [_with_builtins(panel, i, f if user else np.zeros((int(n) + h, 0)), int(n) + h, bool(cov.calendar),
+                            cov.holidays) for i, (f, n) in enumerate(zip(F, lengths))]
+    return Covariates(cov.hist_names, cov.futr_names, cov.stat_names, cov.hist, F, cov.stat, cov.holidays,
+                      cov.calendar)
 
 
 def _aligned_future(panel, df, cols, lengths, h, where):

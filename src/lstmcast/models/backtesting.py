@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .baselines import fallback
-from .fitting import fit_panel
+from .fitting import no_user_covariates, fit_panel
 from .combine import members as members_of
 from .combine import combine, stat_forecasts
 from .predicting import forecast_frame, point
@@ -87,7 +87,7 @@ def _choose_again(first, fc) -> bool:
     from .select import VALIDATE_UP_TO
     if first.ensemble_ is None:
         return True
-    by_validation = first.scope_ == "local" and isinstance(fc.diff, str) and first.cov_ is None and \
+    by_validation = first.scope_ == "local" and isinstance(fc.diff, str) and no_user_covariates(first) and \
         0 < len(first.diffs_) <= VALIDATE_UP_TO
     return by_validation and not any(first.diff_scores_.values())
 

@@ -29,8 +29,8 @@ def write_covariates(fc, folder) -> None:
         return
     ens = fc.ensemble_
     folder = Path(folder)
-    meta = {"covariates": cov.describe(), "holidays": cov.holidays, "n_cov": int(ens.recipe.n_cov), "n_head": int(ens.recipe.n_head),
-            "scaler": ens.extra["cov_scaler"].to_dict()}
+    meta = {"covariates": cov.describe(), "holidays": cov.holidays, "calendar": list(cov.calendar),
+            "n_cov": int(ens.recipe.n_cov), "n_head": int(ens.recipe.n_head), "scaler": ens.extra["cov_scaler"].to_dict()}
     (folder / FILE).write_text(json.dumps(meta, indent=1))
     hl, hv = _flat(cov.hist, len(cov.hist_names))
     fl, fv = _flat(cov.futr, len(cov.futr_names))
@@ -51,8 +51,11 @@ def read_covariates(folder):
         with np.load(folder / "covariates.npz", allow_pickle=False) as z:
             a = {k: z[k] for k in z.files}
         split = lambda L, V: list(np.split(V, np.cumsum(L)[:-1])) if len(L) else []
+        cal = tuple(str(s) for s in meta.get("calendar") or ())
         cov = Covariates(hist, futr, stat, split(a["hist_lengths"], a["hist"]), split(a["futr_lengths"], a["futr"]),
-                         a["stat"], meta.get("holidays") or None)
+                         a["stat"], meta.get("holidays") or None, cal)
+        if cov.n_builtin > len(futr) or (cal and futr[len(futr) - cov.n_builtin:][:len(cal)] != cal):
+            raise ValueError("the calendar columns are not among the future covariates")
         sc = CovScaler.from_dict(meta["scaler"])
         n_cov, n_head = int(meta["n_cov"]), int(meta["n_head"])
         arrays = [cov.stat, *(x for x in cov.hist), *(x for x in cov.futr), *sc.hist, *sc.futr, *sc.stat]

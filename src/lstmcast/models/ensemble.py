@@ -84,7 +84,6 @@ class Ensemble:
                 tails[r * B:(r + 1) * B] = v[o[:, None] + np.arange(-(R.look_back + D) + 1, 1)[None, :]]
                 ends[r * B:(r + 1) * B] = o
             pipes = g.pipes.take(np.repeat(sel, B))
-            phase0 = np.repeat(self.phase0[g.idx[sel]], B)
             params = g.params
             if self.scope == "local":
                 import jax
@@ -94,7 +93,7 @@ class Ensemble:
                 from .covfeat import step_features
                 ser = np.repeat(g.idx[sel], B)
                 fn = lambda e, ser=ser, o=ends: step_features(cov, scaler, R.h, R.look_back, ser, o, e)  # noqa: E731
-            p = paths(R, self.scope, params, pipes, tails, ends, phase0, h, groups=(len(rows), B), extra_fn=fn)
+            p = paths(R, self.scope, params, pipes, tails, ends, h, groups=(len(rows), B), extra_fn=fn)
             p = p.reshape(p.shape[0], len(rows), B, h)
             for r, (_, i) in enumerate(rows):
                 out[i] = p[:, r, :len(origins[i])]
@@ -134,7 +133,7 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
         fn = None
         if R.n_cov:
             fn = lambda r, e, m_=members_: step_features(cov, scaler, R.h, R.look_back, m_[r], e, e)  # noqa: E731
-        x, t, counts = windows_many(R, pipes, [values[i] for i in members_], np.asarray(phase0)[members_], fn)
+        x, t, counts = windows_many(R, pipes, [values[i] for i in members_], fn)
         if spec.scope == "global":
             data.append((x, t, counts))
         else:

@@ -62,9 +62,11 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
               pad_windows=None, cov=None, weights=None, stats_only_ok=False):
     """Fit fc on panel. scope/diffs/weights, when given, replace the automatic choices (backtests reuse them).
     cov: the panel's `Covariates` (data/covariates.py); with covariates, scope "auto" is global for a
-    panel (local for one series) and diff "auto" is no differencing (no selection trials).
+    panel (local for one series) and diff "auto" is no differencing (no selection trials), unless they
+    are all built-in (calendar, holidays): then both are chosen as without covariates, with them.
     stats_only_ok: when no series can train an LSTM, let a combination's statistical members forecast
     (backtest windows too short for the LSTM) instead of raising the first series' problem."""
+    user_cov = cov is not None and not cov.empty and not cov.builtin_only
     cov = None if cov is None or cov.empty else cov
     t0 = time.perf_counter()
     say = progress or (lambda *a, **k: None)
@@ -79,7 +81,7 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     from .combine import members
     stat_names = members(fc.model)[1:]
-    if stat_names and cov is not None:   # AutoETS & co. cannot see covariates: the LSTM forecasts alone
+    if stat_names and user_cov:   # AutoETS & co. cannot see the user's covariates: the LSTM forecasts alone
         say(f"covariates given: the forecast is the LSTM alone ({'+'.join(stat_names)} cannot use covariates)")
         stat_names = ()
     if len(idx) == 0:
@@ -89,31 +91,30 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
         raise DataError(_first_problem(panel) if len(panel) == 1 else
                         f"no series can train an LSTM ({_summary(panel)}); first: {_first_problem(panel)}")
     scores, holdout = {}, {}
-    if scope == "auto" and cov is not None:
+    if scope == "auto" and user_cov:
         scope = "global" if len(idx) >= 2 else "local"
     if scope == "auto":
         if len(idx) < 2:
             scope = "local"
         else:
             from .scope import choose_scope
-            scope, scores, holdout = choose_scope(fc, panel, idx, m, say)
+            scope, scores, holdout = choose_scope(fc, panel, idx, m, say, cov)
     spec = dataclasses.replace(fc.spec(scope, m, typical), pad_windows=int((pad_windows or {}).get(scope, 0)))
     if cov is not None:
-        from .covfeat import n_head_features, n_step_features
-        R = spec.recipe
-        n = n_step_features(len(cov.hist_names), len(cov.futr_names), len(cov.stat_names), R.h)
-        spec = dataclasses.replace(spec, recipe=dataclasses.replace(
-            R, n_cov=n, n_head=n_head_features(len(cov.futr_names), R.h)))
+        from .covfeat import widths
+        n, n_head = widths(cov, spec.recipe.h)
+        spec = dataclasses.replace(spec, recipe=dataclasses.replace(spec.recipe, n_cov=n, n_head=n_head))
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
     diff_scores, step_mse = [{} for _ in idx], [{} for _ in idx]
     if diffs is None:
-        if scope == "global" or not isinstance(fc.diff, str) or cov is not None:
+        if scope == "global" or not isinstance(fc.diff, str) or user_cov:
             diffs = [fc.global_diff()] * len(idx)
         else:
             from .select import VALIDATE_UP_TO, candidates, choose_diffs
             if len(idx) <= VALIDATE_UP_TO:
                 say(f"choosing differencing for {len(idx)} series by rolling validation ...")
-                diffs, diff_scores, step_mse = choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"))
+                diffs, diff_scores, step_mse = choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"),
+                                                            cov)
             else:   # a big panel: the unit-root tests' choice per series (validation would cost ~3x the fit)
                 say(f"choosing differencing for {len(idx)} series by unit-root tests (over {VALIDATE_UP_TO} "
                     "series; set diff= to fix it) ...")
@@ -176,8 +177,14 @@ def _weights(fc, spec, stat_names, holdout) -> dict:
 def _validation_ran(fc, spec) -> bool:
     """Whether this fit chose differencing by validation (local scope, diff="auto", a small panel)."""
     from .select import VALIDATE_UP_TO
-    return spec.scope == "local" and isinstance(fc.diff, str) and fc.cov_ is None and \
+    return spec.scope == "local" and isinstance(fc.diff, str) and no_user_covariates(fc) and \
         0 < len(fc.diffs_) <= VALIDATE_UP_TO
+
+
+def no_user_covariates(fc) -> bool:
+    """No covariates, or only built-in ones (calendar, holidays): the statistical members may combine."""
+    cov = getattr(fc, "cov_", None)
+    return cov is None or cov.empty or cov.builtin_only
 
 
 def statable(panel) -> np.ndarray:

@@ -1,10 +1,10 @@
 """LSTM ensembles over many series: windows, training in shared compiled calls, forecast paths.
 
     rec = Recipe(m=12, look_back=15, h=12, units=(16,))
-    x, t = windows(rec, pipes.take([i]), values_i, phase0_i)        # one series' training windows
+    x, t = windows(rec, pipes.take([i]), values_i)                 # one series' training windows
     params = train_global(rec, tc, x, t, seeds=5, seed=0)          # (K, ...): one ensemble for all series
     params = train_local(rec, tc, [(x1, t1), (x2, t2)], 5, 0)      # (S, K, ...): one ensemble per series
-    p = paths(rec, "global", params, pipes_rows, tails, ends, phase0, h)   # (K, R, h) member forecasts
+    p = paths(rec, "global", params, pipes_rows, tails, ends, h)   # (K, R, h) member forecasts
 
 Scopes: "local" trains one ensemble per series; all series and all seeds train together, their windows
 padded with inert weight-0 rows to a few bucket sizes (`bucket`) and stacked in chunks of a few sizes,
@@ -32,13 +32,12 @@ class Recipe:
     framing: str = "timesteps"       # "window": the L values as features of one step
     strategy: str = "direct"
     level_norm: bool = False
-    calendar: bool = False
     n_cov: int = 0                   # covariate features per input step (models/covfeat.py)
     n_head: int = 0                  # of which the last n_head (the horizon's future covariates) also feed the head
 
     @property
     def n_features(self) -> int:
-        f = 1 + (2 if self.calendar and self.m > 1 else 0) + self.n_cov
+        f = 1 + self.n_cov
         return f * self.look_back if self.framing == "window" else f
 
     def model_config(self):
@@ -64,18 +63,13 @@ ONE_BUCKET = 64      # up to this many series train padded to one window count (
 
 # INPUTS ------------------------------------------------------------------------------------------
 
-def inputs(rec: Recipe, pipes: Pipes, tails, ends, phase0, extra=None):
-    """Model inputs from raw tails. tails (..., R, L + D) raw values whose last is at series index
-    ends (R,); phase0 (R,) each series' season position at index 0; extra (R, L, C): covariate
-    features of each step, appended after the value (and calendar) features.
+def inputs(rec: Recipe, pipes: Pipes, tails, extra=None):
+    """Model inputs from raw tails. tails (..., R, L + D) raw values; extra (R, L, C): covariate
+    features of each step (calendar ones included: data/calendar.py), appended after the value.
     Returns x (..., R, T, F) float32 and the level offset (..., R) to add back to outputs."""
     z = pipes.forward(tails)                                            # (..., R, L)
     off = z[..., -1].copy() if rec.level_norm else np.zeros(z.shape[:-1])
     feats = [(z - off[..., None])[..., None]]
-    if rec.calendar and rec.m > 1:
-        pos = (np.asarray(phase0)[:, None] + np.asarray(ends)[:, None] - np.arange(rec.look_back)[::-1]) % rec.m
-        ang = np.broadcast_to(2 * np.pi * pos / rec.m, z.shape)
-        feats += [np.sin(ang)[..., None], np.cos(ang)[..., None]]
     if extra is not None and extra.shape[-1]:
         feats.append(np.broadcast_to(extra, (*z.shape, extra.shape[-1])))
     x = np.concatenate(feats, axis=-1)                                  # (..., R, L, F)
@@ -84,7 +78,7 @@ def inputs(rec: Recipe, pipes: Pipes, tails, ends, phase0, extra=None):
     return x.astype(np.float32), off
 
 
-def windows(rec: Recipe, pipe: Pipes, values, phase0: int):
+def windows(rec: Recipe, pipe: Pipes, values):
     """Training windows of one series (pipe: its one row). Returns x (n, T, F), targets (n, H) float32."""
     L, D, H = rec.look_back, pipe.n_lost, rec.h
     values = np.asarray(values, np.float64)
@@ -94,8 +88,7 @@ def windows(rec: Recipe, pipe: Pipes, values, phase0: int):
                 np.zeros((0, H), np.float32))
     z = pipe.forward(values[None, :])[0]                                # (n - D,)
     idx = targets[:, None] + np.arange(-L - D, 0)[None, :] + D          # raw-value tails (n, L + D)
-    x, off = inputs(rec, pipe.take(np.zeros(len(targets), int)), values[idx], targets + D - 1,
-                    np.full(len(targets), phase0))
+    x, off = inputs(rec, pipe.take(np.zeros(len(targets), int)), values[idx])
     t = z[targets[:, None] + np.arange(H)[None, :]] - off[:, None]
     return x, t.astype(np.float32)
 
@@ -222,12 +215,12 @@ def members(scope: str, params, x, groups=None):
     return np.swapaxes(out, 0, 1).reshape(K, S * B, -1)
 
 
-def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, phase0, h: int, groups=None,
+def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, h: int, groups=None,
           extra_fn=None):
     """Each member's h-step forecasts from R origins at once.
 
     pipes: R rows (one per origin); tails (K, R, n) or (R, n) raw histories (the last L + D values are
-    used); ends (R,) series index of each history's last value; phase0 (R,). Returns (K, R, h).
+    used); ends (R,) series index of each history's last value. Returns (K, R, h).
     Direct: H steps per network call; past H, the next block starts from the forecasts. Recursive:
     one step per call, fed back. extra_fn(ends (R,)) -> (R, L, C): covariate features of the steps."""
     L, D = rec.look_back, pipes.n_lost
@@ -241,7 +234,7 @@ def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, phase0, h:
     for j in range(h):
         if rec.strategy == "recursive" or j % rec.h == 0:
             extra = extra_fn(ends + j) if extra_fn is not None else None
-            x, off = inputs(rec, pipes, tails, ends + j, phase0, extra)
+            x, off = inputs(rec, pipes, tails, extra)
             zhat = members(scope, params, x, groups) + off[..., None]   # (K, R, O)
         z = zhat[..., 0] if rec.strategy == "recursive" else zhat[..., j % rec.h]
         nxt = pipes.invert_next(tails, z)                               # (K, R)
@@ -261,7 +254,7 @@ def padded(values, lengths=None) -> np.ndarray:
     return out
 
 
-def windows_many(rec: Recipe, pipes: Pipes, values, phase0, extra_fn=None):
+def windows_many(rec: Recipe, pipes: Pipes, values, extra_fn=None):
     """Training windows of R series at once (pipes: R rows). Returns x (W, T, F), t (W, H) float32 and
     counts (R,): series r owns rows counts[:r].sum() .. counts[:r + 1].sum() - 1, oldest first. The same
     numbers as `windows` per series. extra_fn(rows (W,), ends (W,)) -> (W, L, C) covariate features."""
@@ -269,7 +262,7 @@ def windows_many(rec: Recipe, pipes: Pipes, values, phase0, extra_fn=None):
     lengths = np.array([len(v) for v in values])
     counts = np.maximum(lengths - D - L - H + 1, 0)
     if counts.sum() == 0:
-        x0, t0 = windows(rec, pipes.take([0]), values[0][:0], 0)
+        x0, t0 = windows(rec, pipes.take([0]), values[0][:0])
         return x0, t0, counts
     Z = pipes.forward(padded(values, lengths)).astype(np.float32)      # (R, n_max - D)
     span = np.lib.stride_tricks.sliding_window_view(Z, L + H, axis=1)   # (R, S, L + H)
@@ -277,13 +270,7 @@ def windows_many(rec: Recipe, pipes: Pipes, values, phase0, extra_fn=None):
     win = span[r, s]                                                    # (W, L + H), row-major: by series
     off = win[:, L - 1:L].copy() if rec.level_norm else np.zeros((len(win), 1), np.float32)
     win -= off
-    if rec.calendar and rec.m > 1:
-        ends = s + D + L - 1                                            # raw index of the last input value
-        pos = (np.asarray(phase0)[r][:, None] + ends[:, None] - np.arange(L)[::-1]) % rec.m
-        ang = 2 * np.pi * pos / rec.m
-        x = np.stack([win[:, :L], np.sin(ang), np.cos(ang)], axis=-1)
-    else:
-        x = win[:, :L, None]
+    x = win[:, :L, None]
     if extra_fn is not None:
         x = np.concatenate([x, extra_fn(r, s + D + L - 1).astype(x.dtype)], axis=-1)
     if rec.framing == "window":

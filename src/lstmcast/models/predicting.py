@@ -192,11 +192,12 @@ def _forecast_covariates(fc, h, new_df, futr_df):
             raise DataError("future covariates given (futr_df / --future), but the model was trained without "
                             "covariates; drop them or refit with futr_exog")
         return None
-    if new_df is not None:
+    if new_df is not None and not cov.builtin_only:
         raise DataError("newer observations (df=) with a model trained on covariates are not supported; refit "
                         "on the longer data")
     from ..data.covariates import with_future
-    return with_future(cov, fc.panel_, futr_df, h)
+    lengths = None if new_df is None else [len(v) for v in extended_values(fc, new_df).values()]  # built-in: computed
+    return with_future(cov, fc.panel_, futr_df, h, lengths=lengths)
 
 
 def predict_frame(fc):

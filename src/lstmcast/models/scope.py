@@ -14,12 +14,14 @@ import numpy as np
 from .select import holdout_mase
 
 
-def choose_scope(fc, panel, idx, m: int, say):
+def choose_scope(fc, panel, idx, m: int, say, cov=None):
+    """cov: the panel's built-in Covariates (calendar, holidays), or None; both trials use them."""
     from .fitting import fit_panel
     h = fc.spec("local", m).recipe.h
     sub = panel.subset(idx)
     keep = np.flatnonzero(sub.lengths > h)
     sub = sub.subset(keep)
+    tcov = cov.subset(np.asarray(idx)[keep]) if cov is not None else None
     train = sub.truncate(sub.lengths - h - 1)
     scores, preds = {}, {}
     for scope in ("local", "global"):
@@ -27,7 +29,7 @@ def choose_scope(fc, panel, idx, m: int, say):
         say(f"scope selection: fitting {scope} scope on {len(train)} series without their last {h} values ...")
         try:
             fit_panel(trial, train.subset(np.arange(len(train))), scope=scope,
-                      progress=lambda *a, **k: None)
+                      progress=lambda *a, **k: None, cov=tcov)
         except Exception as e:  # a scope that cannot fit loses (the error shows if it is chosen anyway)
             say(f"scope selection: {scope} scope failed ({str(e).splitlines()[0]})")
             scores[scope] = float("inf")

@@ -47,9 +47,11 @@ def candidates(y, spec: Spec, transform: str) -> list:
     return list(dict.fromkeys(cands))
 
 
-def choose_diffs(spec: Spec, values, idx, phase0, progress=None):
+def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
     """Per series in idx: (the chosen lags, {"12,1": rmse, ...}, {"12,1": per-step MSE (h,)}). Trials too
-    long for a fold are skipped; only candidates scored on every fold compete."""
+    long for a fold are skipped; only candidates scored on every fold compete. cov: the panel's
+    Covariates (spec.recipe.n_cov > 0); each trial uses its series' rows, scaled on the trial's own
+    training part."""
     R = spec.recipe
     m, h = R.m, R.h
     width = max(m, 4)
@@ -75,11 +77,12 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None):
     pooled = [dict() for _ in idx]
     if trial_vals:
         ph = np.array([phase0[idx[j]] for j, _, _ in meta])
+        tcov = cov.subset([idx[j] for j, _, _ in meta]) if cov is not None else None
         model = fit_ensemble(tspec, trial_vals, np.arange(len(trial_vals)), trial_diffs, ph, progress,
-                             one_bucket=len(idx) == 1)
+                             one_bucket=len(idx) == 1, cov=tcov)
         full = [np.asarray(values[idx[j]], np.float64) for j, _, _ in meta]
         origins = {t: np.arange(cut - 1, cut + width - 1) for t, (_, _, cut) in enumerate(meta)}
-        p = model.paths(full, origins, h)
+        p = model.paths(full, origins, h, cov=tcov)
         for t, (j, c, cut) in enumerate(meta):
             pred = p[t].mean(0)                                            # (B, h)
             o = origins[t]

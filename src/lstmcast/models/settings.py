@@ -124,6 +124,7 @@ class SettingsMixin:
         members(self.model)
         need(self.scope in SCOPES, f"scope must be one of {SCOPES}; got {self.scope!r}")
         need(self.level_norm in ("auto", True, False), f"level_norm must be 'auto', True or False; got {self.level_norm!r}")
+        need(self.calendar in (True, False), f"calendar must be True or False; got {self.calendar!r}")
         lr = self.learning_rate
         need(lr is None or isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0,
              f"learning_rate must be a number > 0; got {lr!r}")
@@ -159,7 +160,7 @@ class SettingsMixin:
             lb = int(math.ceil(1.25 * max(H, m))) if scope == "global" else max(m, 8)
         level_norm = (scope == "global") if self.level_norm == "auto" else bool(self.level_norm)
         rec = Recipe(m=m, look_back=lb, h=H, units=tuple(int(u) for u in units), framing=self.framing,
-                     strategy=self.strategy, level_norm=level_norm, calendar=bool(self.calendar))
+                     strategy=self.strategy, level_norm=level_norm)
         if scope == "global":
             batch = self.batch_size or GLOBAL_BATCH
             steps = self.steps or (0 if self.epochs else GLOBAL_STEPS)

@@ -87,7 +87,8 @@ def _resolved(fc) -> tuple[dict, dict]:
     one = n == 1
     s = {"scope": fc.scope_ + (" (chosen by validation)" if p["scope"] == "auto" and n > 1 else ""),
          "season_length": int(fc.m_), "look_back": R.look_back, "framing": R.framing, "units": list(R.units),
-         "strategy": R.strategy, "output steps": R.h, "level_norm": R.level_norm, "calendar": R.calendar}
+         "strategy": R.strategy, "output steps": R.h, "level_norm": R.level_norm,
+         "calendar": ", ".join(getattr(getattr(fc, "cov_", None), "calendar", ())) or "none"}
     if one:
         s["transform"] = kinds.get(0, "none (the series falls back to a baseline)")
         s["differencing"] = _lags(fc.diffs_[0]) if 0 in fc.diffs_ else "none (the series falls back to a baseline)"
