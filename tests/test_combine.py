@@ -145,3 +145,17 @@ def test_evaluate_shows_default_and_lstm_rows(tmp_path):
     assert doc["default_model"] == "lstm" and doc["models"]["default"]["mase"] == doc["models"]["lstm"]["mase"]
     code, out, err = run_cli(*args[:-1], "--combination", "lstm+prophet")
     assert code == 2 and "--combination" in err and "prophet" in err and "Traceback" not in err
+
+
+def test_default_combines_up_to_a_panel_size(monkeypatch):
+    """model=None is 'lstm+ets' up to STATS_UP_TO series and the LSTM alone above; explicit 'lstm+ets' always
+    combines."""
+    import lstmcast.models.combine as C
+    assert C.members(None, 1) == ("lstm", "ets") and C.members(None, C.STATS_UP_TO + 1) == ("lstm",)
+    assert C.members("lstm+ets", C.STATS_UP_TO + 1) == ("lstm", "ets")
+    monkeypatch.setattr(C, "STATS_UP_TO", 1)
+    rng = np.random.default_rng(0)
+    df = pd.concat([pd.DataFrame({"unique_id": k, "ds": pd.date_range("2000-01-01", periods=60, freq="MS"),
+                                  "y": 50 + np.cumsum(rng.normal(size=60))}) for k in ("a", "b")])
+    assert Forecaster(**FAST, scope="local").fit(df).members_ == ("lstm",)
+    assert Forecaster(**FAST, scope="local", model="lstm+ets").fit(df).members_ == ("lstm", "ets")

@@ -51,7 +51,8 @@ class Forecaster(SettingsMixin):
         scope: "local", "global", or "auto" (both scored on the last horizon of each training series;
             the lower mean MASE wins; a single series is local).
         level_norm: subtract each window's last input value (global RNN practice); "auto" = in global scope.
-        model: what forecasts. "lstm+ets" (default): the LSTM ensemble combined with statsforecast's
+        model: what forecasts. None (default): "lstm+ets", or "lstm" for a panel of over 2,000 series
+            (AutoETS would cost more than the LSTM there). "lstm+ets": the LSTM ensemble combined with statsforecast's
             AutoETS, weighted per series and horizon step by inverse validation MSE (the differencing
             folds; for panels choosing their scope, the scope holdout; equal weights where no validation
             runs); an LSTM too short for any fold gets no weight. "lstm": the LSTM alone. Also "lstm+theta",

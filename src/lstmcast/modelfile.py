@@ -141,7 +141,8 @@ def load(cls, path):
     config, arrays = _read(path)
     try:
         hp = dict(config["hyper_parameters"])
-        hp.setdefault("model", "lstm")          # files written before the combinations hold a pure LSTM
+        if "model" not in hp:
+            hp["model"] = "lstm"                # files written before the combinations hold a pure LSTM
         for k in ("units", "diff"):
             hp[k] = tuple(hp[k]) if isinstance(hp[k], list) else hp[k]
         fc = cls(**hp)
@@ -228,7 +229,7 @@ def load(cls, path):
         from .models.combine import fit_stats, members
         from .models.fitting import no_user_covariates, statable
         try:
-            names = members(fc.model)[1:] if no_user_covariates(fc) else ()   # user covariates: the LSTM alone
+            names = members(fc.model, len(panel))[1:] if no_user_covariates(fc) else ()   # user covariates: the LSTM alone
         except DataError as e:
             raise DataError(f"{path}/config.json: {e}") from None
         fc.stat_fits_ = fit_stats(values, statable(panel), rec.m, names) if names else {}   # deterministic refit

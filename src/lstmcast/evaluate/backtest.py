@@ -105,8 +105,16 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     cv = cv[[idc, tc, "cutoff", yc, *model_cols, *[c for c in cv.columns if c.startswith("lstm-seed-")]]]
     info = {"season_length": m, "seconds": seconds, "panel": panel,
             "cutoffs": sorted({str(pd.Timestamp(c).date()) for c in cv["cutoff"]}),
-            "lstm_models": getattr(forecaster, "cv_models_", None), "default_model": str(forecaster.model)}
+            "lstm_models": getattr(forecaster, "cv_models_", None), "default_model": _default_model(forecaster, panel)}
     return cv, info
+
+
+def _default_model(forecaster, panel) -> str:
+    """What the default row is: the members of the first window's fit, else of the Forecaster's setting."""
+    from ..models.combine import members
+    first = getattr(forecaster, "cv_first_", None)
+    used = getattr(first, "members_", None)
+    return "+".join(used if used else members(forecaster.model, len(panel)))
 
 
 def skeleton(panel, h: int, windows: int, step: int) -> pd.DataFrame:

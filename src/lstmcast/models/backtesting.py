@@ -52,7 +52,7 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
     cov = None if cov is None or cov.empty else cov.subset(usable)
     frames, models = [], []
     first = None
-    combo = len(members_of(fc.model)) > 1
+    combo = len(members_of(fc.model, len(sub))) > 1
     pad = _largest_window_count(fc, sub, cuts[:, -1])
     for w in range(n_windows):
         if w > 0 and not refit:
@@ -160,7 +160,7 @@ def _frozen_window(fit, panel, cut, h, members, cov=None):
             if f is None:
                 continue
             p, row["lstm"] = None, f
-        if fit.stat_fits_ or len(members_of(fit.model)) > 1:
+        if fit.stat_fits_ or len(members_of(fit.model, len(fit.panel_))) > 1:
             got = ([("lstm", {"mean": row["lstm"]})] if i in paths else []) + \
                 [(n, per[i]) for n, per in stats.items() if i in per]
             row["combo"] = combine(got or [("lstm", {"mean": row["lstm"]})], [], fit.weights_.get(i))["mean"]

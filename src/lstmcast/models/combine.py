@@ -1,6 +1,6 @@
 """The default forecast: the LSTM combined with statistical models, equal weights.
 
-    names = members("lstm+ets")                         # ("lstm", "ets")
+    names = members("lstm+ets")                         # ("lstm", "ets"); members(None, n): the default
     fits = fit_stats(values, idx, m, ("ets",))          # {"ets": {i: fitted statsforecast model}}
     parts = stat_forecasts(fits, values, h, levels)     # {"ets": {i: {"mean": (h,), "lo-80": (h,), ...}}}
     out = combine([lstm_part, ets_part], levels)        # the members' equal-weight mean, bound by bound
@@ -23,12 +23,17 @@ import numpy as np
 
 STAT_MEMBERS = ("ets", "theta", "arima")
 DEFAULT_MODEL = "lstm+ets"
+STATS_UP_TO = 2000           # model=None (the default) combines up to this many series; above, the LSTM
+                             # alone (AutoETS costs ~0.04 s a series, 10,000 series ~7 min: more than the LSTM)
 MIN_STAT_LENGTH = 8          # statsforecast's AutoETS refuses "tiny datasets" below this
 
 
-def members(model: str) -> tuple[str, ...]:
-    """'lstm+ets' -> ('lstm', 'ets'); the LSTM comes first, statistical members follow, no repeats."""
+def members(model, n_series: int | None = None) -> tuple[str, ...]:
+    """'lstm+ets' -> ('lstm', 'ets'); the LSTM comes first, statistical members follow, no repeats.
+    None (the default): 'lstm+ets', or 'lstm' for a panel of over STATS_UP_TO series."""
     from ..errors import DataError
+    if model is None:
+        model = DEFAULT_MODEL if n_series is None or n_series <= STATS_UP_TO else "lstm"
     parts = tuple(p.strip() for p in str(model).split("+"))
     bad = [p for p in parts if p not in ("lstm",) + STAT_MEMBERS]
     if bad or not parts or parts[0] != "lstm" or len(set(parts)) != len(parts):

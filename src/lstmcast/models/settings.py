@@ -74,7 +74,7 @@ class SettingsMixin:
     def __init__(self, look_back=None, framing="timesteps", units=(16,), stateful=False, epochs=None, steps=None,
                  batch_size=None, learning_rate=None, seeds=None, strategy="direct", horizon=None,
                  transform="auto", diff="auto", scale="standard", calendar=False, validation=0.0, patience=0,
-                 aggregate="mean", season_length=None, seed=0, scope="auto", level_norm="auto", model="lstm+ets"):
+                 aggregate="mean", season_length=None, seed=0, scope="auto", level_norm="auto", model=None):
         self.look_back, self.framing, self.units, self.stateful = look_back, framing, units, stateful
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.learning_rate, self.seeds, self.strategy, self.horizon = learning_rate, seeds, strategy, horizon
