@@ -185,7 +185,7 @@ def test_random_panels_never_crash(specs, h):
     except DataError as e:
         assert "\n" not in str(e)
         return
-    assert np.isfinite(cv["lstm"]).all()
+    assert np.isfinite(cv["lstm"]).all() and np.isfinite(cv["combo"]).all()   # the default: LSTM + AutoETS
 
 
 def test_padding_rows_and_datasets_are_inert():
