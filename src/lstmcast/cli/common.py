@@ -343,7 +343,7 @@ def add_model_flags(p, defaults: dict | None = None):
                    help="differencing lags applied in order, e.g. 12,1 (seasonal then first); 'none'")
     g.add_argument("--scale", choices=["standard", "minmax"], default=d["scale"])
     g.add_argument("--calendar", action=argparse.BooleanOptionalAction, default=d["calendar"],
-                   help="add season-of-year inputs (sin/cos)")
+                   help="add built-in calendar covariates: sin/cos of the season position, day-of-week one-hots")
     g.add_argument("--validation", type=_fraction, default=d["validation"],
                    help="fraction of the training windows held out for early stopping (0 = none)")
     g.add_argument("--patience", type=_int("--patience", 0), default=d["patience"],
