@@ -43,21 +43,28 @@ class CovScaler:
 
 def n_step_features(n_hist: int, n_futr: int, n_stat: int, H: int, n_cal: int = 0) -> int:
     """n_futr counts the n_cal calendar columns among the future ones."""
-    return n_hist + (n_futr - n_cal) * (H + 1) + n_cal + n_stat
+    return n_hist + n_stat + n_futr + (n_futr - n_cal) * H
 
 
 def n_head_features(n_futr: int, H: int, n_cal: int = 0) -> int:
     return (n_futr - n_cal) * H + n_cal
 
 
-def widths(cov, H: int) -> tuple[int, int]:
-    """(features per input step, of which the last ones feeding the head) of `cov` for output width H."""
+def n_lead_features(n_futr: int, H: int, n_cal: int = 0) -> int:
+    """The leads: the future covariates of the H forecast steps, at the last input step only (zero before)."""
+    return (n_futr - n_cal) * H
+
+
+def widths(cov, H: int) -> tuple[int, int, int]:
+    """(features per input step, of which the last ones feeding the head, of which the last ones zero before
+    the last step) of `cov` for output width H: Recipe.n_cov, n_head, n_lead."""
     n_f, n_c = len(cov.futr_names), len(cov.calendar)
-    return (n_step_features(len(cov.hist_names), n_f, len(cov.stat_names), H, n_c), n_head_features(n_f, H, n_c))
+    return (n_step_features(len(cov.hist_names), n_f, len(cov.stat_names), H, n_c), n_head_features(n_f, H, n_c),
+            n_lead_features(n_f, H, n_c))
 
 
 def _split_columns(cov) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the future columns that enter with leads (all but the calendar ones), and the others."""
+    """Indices of the future columns that have leads (all but the calendar ones), and the others."""
     cal = np.array([name in set(cov.calendar) for name in cov.futr_names], bool)
     return np.flatnonzero(~cal), np.flatnonzero(cal)
 
@@ -128,12 +135,14 @@ def step_features(cov, sc: CovScaler, H: int, L: int, series, origins, ends):
         Fs = _padded(cov.futr, uniq, upto)                              # (U, upto, C_f)
         loc, sp = _pick(sc.futr, series)
         lead, cal = _split_columns(cov)
-        for k in range(H + 1) if len(lead) else ():
-            x = Fs[inv[:, None], t + k][..., lead]                      # (R, L, C_f)
-            feats.append((x - loc[:, None, lead]) / sp[:, None, lead])
-        if len(cal):                                                    # last: they feed the head too
-            x = Fs[inv[:, None], t][..., cal]                           # (R, L, C_cal)
-            feats.append((x - loc[:, None, cal]) / sp[:, None, cal])
+        z = lambda x, c: (x - loc[:, None, c]) / sp[:, None, c]         # noqa: E731
+        feats.append(z(Fs[inv[:, None], t][..., lead], lead))           # (R, L, C_u): user future at t
+        feats.append(z(Fs[inv[:, None], t][..., cal], cal))             # (R, L, C_cal): calendar at t
+        if len(lead):                                                   # leads at the last step only
+            T = t[:, -1]
+            x = Fs[inv[:, None], T[:, None] + 1 + np.arange(H)[None, :]][..., lead]     # (R, H, C_u)
+            x = z(x, lead).reshape(R, 1, H * len(lead))
+            feats.append(np.concatenate([np.zeros((R, L - 1, x.shape[-1])), x], axis=1))
     if not feats:
         return np.zeros((R, L, 0), np.float32)
     return np.concatenate(feats, axis=-1).astype(np.float32)
