@@ -182,8 +182,14 @@ def test_step_features_put_the_calendar_at_t_and_the_leads_last():
     """[futr_t, cal_t, then at the last step only futr_{t+1}, futr_{t+2}] per step; the head takes the
     last (C_cal + C_f * H), of which the last C_f * H (the leads) are zero before the last step."""
     from lstmcast.data.covariates import Covariates
-    from lstmcast.models.covfeat import (CovScaler, n_head_features, n_lead_features, n_step_features,
-                                         step_features, widths)
+    from lstmcast.models.covfeat import (
+        CovScaler,
+        n_head_features,
+        n_lead_features,
+        n_step_features,
+        step_features,
+        widths,
+    )
     cal = ("cal_month_sin", "cal_month_cos")
     f = np.c_[np.arange(10.0), 100 + np.arange(10.0), 200 + np.arange(10.0)]   # x, sin, cos stand-ins
     cov = Covariates((), ("x", *cal), (), [np.zeros((10, 0))], [f], np.zeros((1, 0)), None, cal)

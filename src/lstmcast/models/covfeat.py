@@ -2,19 +2,23 @@
 
     sc = fit_scaler(cov, idx, n_train, scope)          # statistics of rows < n_train[i] only
     f = step_features(cov, sc, H, L, series, origins, ends)   # (R, L, C) extra inputs per step
-    n_cov, n_head = widths(cov, H)                      # Recipe.n_cov, Recipe.n_head
+    n_cov, n_head, n_lead = widths(cov, H)              # Recipe.n_cov, n_head, n_lead
 
 Each input step t (raw index of the series) carries
-    [hist_{min(t, origin)},  static,  futr_t,  futr_{t+1}, ..., futr_{t+H},  cal_t]
-where futr = the future covariates other than the calendar ones; so the last step sees the future
-covariates of all H target steps (the direct head's horizon; H = 1 for the recursive strategy); those
-last H * C_f features of the last step, and its calendar, also feed the Dense head directly
+    [hist_{min(t, origin)},  static,  futr_t,  cal_t,  leads]
+where futr = the future covariates other than the calendar ones, and leads = futr_{T+1}, ..., futr_{T+H}
+(T the last input step; H the direct head's horizon, 1 for the recursive strategy) at the last step,
+zeros at the others. The last step's calendar and leads also feed the Dense head directly
 (`n_head_features`, engine ModelConfig.n_head), a linear path from a known future value to the
-forecast of its step. Calendar columns (data/calendar.py) enter at t only: on a regular grid their
-values at t + k are a linear function of those at t (a rotation of a sin/cos pair, a permutation of
-one-hots), so through the head cal_t already gives every step's calendar; leads would add inputs, not
-information (measured on the airline series, monthly sin/cos with 12 leads at every step: MASE
-0.78-0.82 against 0.44-0.50 at t only; README "Covariates").
+forecast of its step; the leads enter the LSTM cell at the last step too (a nonlinear path), and
+training skips their zeros before it (ModelConfig.n_lead, an exact shortcut). Until 2026-11 every step
+carried futr_t, ..., futr_{t+H}: elecdaily's two covariates made 17 inputs a step instead of 3, with no
+accuracy gained (README "Covariates": MASE 0.473 with leads at every step, 0.480 with the leads
+at the last one only; us_change 0.252 and 0.193). Calendar columns (data/calendar.py) have no leads:
+on a regular grid their values at t + k are a linear function of those at t (a rotation of a sin/cos
+pair, a permutation of one-hots), so through the head cal_T already gives every step's calendar; leads
+would add inputs, not information (measured on the airline series, monthly sin/cos with 12 leads at
+every step: MASE 0.78-0.82 against 0.44-0.50 at t only; README "Covariates").
 A historical covariate past the forecast origin is unknown: it is held at its value at the origin. A future covariate past its last known row is held at that row.
 Local scope scales each series' covariates by its own training part; global scope pools the training
 parts of all series (a covariate means the same thing in every series). Static covariates are scaled
@@ -135,7 +139,7 @@ def step_features(cov, sc: CovScaler, H: int, L: int, series, origins, ends):
         Fs = _padded(cov.futr, uniq, upto)                              # (U, upto, C_f)
         loc, sp = _pick(sc.futr, series)
         lead, cal = _split_columns(cov)
-        z = lambda x, c: (x - loc[:, None, c]) / sp[:, None, c]         # noqa: E731
+        z = lambda x, c: (x - loc[:, None, c]) / sp[:, None, c]
         feats.append(z(Fs[inv[:, None], t][..., lead], lead))           # (R, L, C_u): user future at t
         feats.append(z(Fs[inv[:, None], t][..., cal], cal))             # (R, L, C_cal): calendar at t
         if len(lead):                                                   # leads at the last step only
