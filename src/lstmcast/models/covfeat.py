@@ -11,10 +11,10 @@ where futr = the future covariates other than the calendar ones, and leads = fut
 zeros at the others. The last step's calendar and leads also feed the Dense head directly
 (`n_head_features`, engine ModelConfig.n_head), a linear path from a known future value to the
 forecast of its step; the leads enter the LSTM cell at the last step too (a nonlinear path), and
-training skips their zeros before it (ModelConfig.n_lead, an exact shortcut). Until 2026-11 every step
-carried futr_t, ..., futr_{t+H}: elecdaily's two covariates made 17 inputs a step instead of 3, with no
-accuracy gained (README "Covariates": MASE 0.473 with leads at every step, 0.480 with the leads
-at the last one only; us_change 0.252 and 0.193). Calendar columns (data/calendar.py) have no leads:
+training skips their zeros before it (ModelConfig.n_lead, an exact shortcut). Formerly (up to commit
+a0b30b8) every step carried futr_t, ..., futr_{t+H}: elecdaily's two covariates made 17 inputs a step
+instead of 3, for no accuracy (README "Covariates": MASE 0.473 there against 0.480 with the leads at
+the last step only, us_change 0.252 against 0.193; fit time 1.44x against 1.30x). Calendar columns (data/calendar.py) have no leads:
 on a regular grid their values at t + k are a linear function of those at t (a rotation of a sin/cos
 pair, a permutation of one-hots), so through the head cal_T already gives every step's calendar; leads
 would add inputs, not information (measured on the airline series, monthly sin/cos with 12 leads at
