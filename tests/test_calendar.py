@@ -178,18 +178,27 @@ def test_cli_fit_calendar_then_forecast(fitted, tmp_path):
     assert not (tmp_path / "need.csv").exists()
 
 
-def test_step_features_put_the_calendar_last_without_leads():
-    """[futr_t, futr_{t+1}, futr_{t+2}, cal_t] per step; the head takes the last (C_f * H + C_cal)."""
+def test_step_features_put_the_calendar_at_t_and_the_leads_last():
+    """[futr_t, cal_t, then at the last step only futr_{t+1}, futr_{t+2}] per step; the head takes the
+    last (C_cal + C_f * H), of which the last C_f * H (the leads) are zero before the last step."""
     from lstmcast.data.covariates import Covariates
-    from lstmcast.models.covfeat import CovScaler, n_head_features, n_step_features, step_features, widths
+    from lstmcast.models.covfeat import (
+        CovScaler,
+        n_head_features,
+        n_lead_features,
+        n_step_features,
+        step_features,
+        widths,
+    )
     cal = ("cal_month_sin", "cal_month_cos")
     f = np.c_[np.arange(10.0), 100 + np.arange(10.0), 200 + np.arange(10.0)]   # x, sin, cos stand-ins
     cov = Covariates((), ("x", *cal), (), [np.zeros((10, 0))], [f], np.zeros((1, 0)), None, cal)
     one = (np.zeros((1, 3)), np.ones((1, 3)))
     sc = CovScaler((np.zeros((1, 0)), np.ones((1, 0))), one, (np.zeros((1, 0)), np.ones((1, 0))))
     x = step_features(cov, sc, 2, 2, [0], [5], [5])[0]                          # steps t = 4, 5
-    np.testing.assert_array_equal(x, [[4, 5, 6, 104, 204], [5, 6, 7, 105, 205]])
-    assert widths(cov, 2) == (5, 4) == (n_step_features(0, 3, 0, 2, 2), n_head_features(3, 2, 2))
+    np.testing.assert_array_equal(x, [[4, 104, 204, 0, 0], [5, 105, 205, 6, 7]])
+    assert widths(cov, 2) == (5, 4, 2) == (n_step_features(0, 3, 0, 2, 2), n_head_features(3, 2, 2),
+                                           n_lead_features(3, 2, 2))
 
 
 def test_user_future_covariates_beside_the_calendar():

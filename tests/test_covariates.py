@@ -139,6 +139,19 @@ def test_save_load_keeps_covariates(fitted, tmp_path):
         back.forecast(H)
 
 
+def test_model_saved_with_leads_at_every_step_is_refused(fitted, tmp_path):
+    """Files from before the lead layout (no n_lead in covariates.json) ask for a refit, in one line."""
+    import json
+    fc = fitted[0]
+    fc.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "covariates.json").read_text())
+    assert meta["n_lead"] == H and meta["n_cov"] == 1 + H and meta["n_head"] == H
+    del meta["n_lead"]
+    (tmp_path / "m" / "covariates.json").write_text(json.dumps(meta))
+    with pytest.raises(DataError, match=r"^[^\n]*covariates entered every input step with leads.*fit the model again$"):
+        Forecaster.load(tmp_path / "m")
+
+
 def test_make_future_frame(fitted):
     fc, df, train, fut = fitted
     t = fc.make_future_frame(3)

@@ -34,6 +34,26 @@ def test_weights_round_trip_into_keras(rng):
     assert config_of(params) == ModelConfig(2, (5, 3), 2)
 
 
+def test_leads_zero_before_the_last_step_skip_the_cell_exactly(rng):
+    """n_lead: the last features are zero before the last step (covariate leads); the first layer runs the
+    earlier steps without them. Outputs equal Keras on the same input, and so do the gradients of the
+    full computation; leads put before the last step are then ignored (the shortcut is really taken)."""
+    E = 3
+    model = build((5, 3), (None, 4, 2 + E))
+    params = from_keras_weights(model.get_weights())
+    x = rng.random((6, 4, 2 + E)).astype(np.float32)
+    x[:, :-1, -E:] = 0.0
+    ours = apply(params, jnp.asarray(x), n_lead=E)[0]
+    np.testing.assert_allclose(np.asarray(ours), model.predict(x, verbose=0), atol=1e-5)
+    loss = lambda p, n: jnp.sum(apply(p, jnp.asarray(x), n_lead=n)[0] ** 2)
+    for a, b in zip(jax.tree.leaves(jax.grad(loss)(params, E)), jax.tree.leaves(jax.grad(loss)(params, 0))):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-5)
+    x2 = x.copy()
+    x2[:, :-1, -E:] = 1.0
+    np.testing.assert_array_equal(np.asarray(apply(params, jnp.asarray(x2), n_lead=E)[0]), np.asarray(ours))
+    assert not np.allclose(np.asarray(apply(params, jnp.asarray(x2))[0]), np.asarray(ours), atol=1e-4)
+
+
 @pytest.mark.parametrize("units", [(4,), (4, 4)])
 def test_stateful_carry_equals_keras_eager_calls(rng, units):
     batch, steps = 2, 3

@@ -151,13 +151,13 @@ def load(cls, path):
                      units=tuple(int(u) for u in r["units"]), framing=str(r["framing"]),
                      strategy=str(r["strategy"]), level_norm=bool(r["level_norm"]))
         from .models.covstore import read_covariates
-        stored = read_covariates(path)             # (Covariates, scaler, n_cov) or None
+        stored = read_covariates(path)             # (Covariates, scaler, n_cov, n_head, n_lead) or None
         if r["calendar"] and (stored is None or not stored[0].calendar):
             raise DataError(f"{path}: saved by an older lstmcast whose calendar inputs are no longer read (calendar "
                             "features are now built-in future covariates); fit the model again (--calendar)")
         if stored is not None:
             import dataclasses
-            rec = dataclasses.replace(rec, n_cov=stored[2], n_head=stored[3])
+            rec = dataclasses.replace(rec, n_cov=stored[2], n_head=stored[3], n_lead=stored[4])
         t = r["train"]
         tc = TrainConfig(epochs=int(t["epochs"]), batch_size=int(t["batch_size"]),
                          learning_rate=float(t["learning_rate"]), patience=int(t["patience"]), steps=int(t["steps"]),

@@ -29,6 +29,8 @@ class ModelConfig:
     n_outputs: int = 1         # Dense head width (1 = one-step; h = direct multi-step)
     n_head: int = 0            # the last n_head input features of the last step also feed the Dense head
                                # (future covariates of the forecast steps: a direct linear path)
+    n_lead: int = 0            # of those, the last n_lead are zero before the last step (the horizon's future
+                               # covariates): training skips them there (`apply`'s n_lead), an exact shortcut
 
     def __post_init__(self):
         object.__setattr__(self, "units", tuple(int(u) for u in self.units))
@@ -93,8 +95,15 @@ def lstm_cell(p: dict, carry, x, fuse: bool = False):
     return (h, c), h
 
 
-def lstm_layer(p: dict, x, carry, fuse: bool = False):
-    """Run one layer over time. x (B, T, F), carry ((B, U), (B, U)) -> outputs (B, T, U), final carry."""
+def lstm_layer(p: dict, x, carry, fuse: bool = False, n_lead: int = 0):
+    """Run one layer over time. x (B, T, F), carry ((B, U), (B, U)) -> outputs (B, T, U), final carry.
+    n_lead > 0: the last n_lead features are zero before the last step; the steps before it run on the
+    other features only (the same result, fewer operations), the last step on all of them."""
+    if n_lead and x.shape[1] > 1:
+        head = dict(p, kernel=p["kernel"][:-n_lead])
+        hs, carry = lstm_layer(head, x[:, :-1, :-n_lead], carry, fuse)
+        carry, h = lstm_cell(p, carry, x[:, -1], fuse)
+        return jnp.concatenate([hs, h[:, None]], axis=1), carry
     xs = jnp.swapaxes(x, 0, 1)  # (T, B, F)
     # Short windows unroll fully (XLA fuses the whole window); longer ones unroll by 2, which compiles
     # about 40% faster than full unrolling at 12 steps and trains about as fast.
@@ -109,8 +118,9 @@ def zero_state(cfg: ModelConfig, batch: int):
     return [(jnp.zeros((batch, u), jnp.float32), jnp.zeros((batch, u), jnp.float32)) for u in cfg.units]
 
 
-def apply(params: dict, x, state=None, fuse: bool = False):
-    """Forward pass. x (B, T, F); state: per-layer (h, c) or None for zeros; `fuse`: see _matmul.
+def apply(params: dict, x, state=None, fuse: bool = False, n_lead: int = 0):
+    """Forward pass. x (B, T, F); state: per-layer (h, c) or None for zeros; `fuse`: see _matmul;
+    n_lead: ModelConfig.n_lead (the first layer skips those features before the last step).
 
     Returns (y (B, n_outputs), final state per layer). A Dense kernel with E = rows - U > 0 extra rows
     reads the last E features of the last input step besides the last hidden state (ModelConfig.n_head).
@@ -119,8 +129,8 @@ def apply(params: dict, x, state=None, fuse: bool = False):
     if state is None:
         state = [(jnp.zeros((b, l["recurrent_kernel"].shape[0]), x.dtype),) * 2 for l in params["lstm"]]
     new_state, seq = [], x
-    for p, carry in zip(params["lstm"], state):
-        seq, carry = lstm_layer(p, seq, carry, fuse)  # (B, T, U)
+    for k, (p, carry) in enumerate(zip(params["lstm"], state)):
+        seq, carry = lstm_layer(p, seq, carry, fuse, n_lead if k == 0 else 0)  # (B, T, U)
         new_state.append(carry)
     last = seq[:, -1, :]                                                      # (B, U)
     extra = params["dense"]["kernel"].shape[0] - last.shape[-1]
@@ -151,7 +161,7 @@ def from_keras_weights(weights: list) -> dict:
 
 
 def config_of(params: dict) -> ModelConfig:
-    """The ModelConfig a parameter tree was built for (shapes only)."""
+    """The ModelConfig a parameter tree was built for (shapes only; n_lead is not among them: 0)."""
     units = tuple(int(p["recurrent_kernel"].shape[0]) for p in params["lstm"])
     return ModelConfig(n_features=int(params["lstm"][0]["kernel"].shape[0]), units=units,
                        n_outputs=int(params["dense"]["kernel"].shape[1]),

@@ -104,7 +104,7 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
     bsz = cfg.batch_size
 
     def mse_rows(p, xb, yb, state):
-        yhat, new_state = apply(p, xb, state, fuse)                        # (B, O)
+        yhat, new_state = apply(p, xb, state, fuse, model_cfg.n_lead)      # (B, O)
         return jnp.mean(jnp.square(yhat - yb), axis=-1), new_state   # (B,)
 
     def train(key, x, y, w=None, xv=None, yv=None, params=None):

@@ -2,19 +2,23 @@
 
     sc = fit_scaler(cov, idx, n_train, scope)          # statistics of rows < n_train[i] only
     f = step_features(cov, sc, H, L, series, origins, ends)   # (R, L, C) extra inputs per step
-    n_cov, n_head = widths(cov, H)                      # Recipe.n_cov, Recipe.n_head
+    n_cov, n_head, n_lead = widths(cov, H)              # Recipe.n_cov, n_head, n_lead
 
 Each input step t (raw index of the series) carries
-    [hist_{min(t, origin)},  static,  futr_t,  futr_{t+1}, ..., futr_{t+H},  cal_t]
-where futr = the future covariates other than the calendar ones; so the last step sees the future
-covariates of all H target steps (the direct head's horizon; H = 1 for the recursive strategy); those
-last H * C_f features of the last step, and its calendar, also feed the Dense head directly
+    [hist_{min(t, origin)},  static,  futr_t,  cal_t,  leads]
+where futr = the future covariates other than the calendar ones, and leads = futr_{T+1}, ..., futr_{T+H}
+(T the last input step; H the direct head's horizon, 1 for the recursive strategy) at the last step,
+zeros at the others. The last step's calendar and leads also feed the Dense head directly
 (`n_head_features`, engine ModelConfig.n_head), a linear path from a known future value to the
-forecast of its step. Calendar columns (data/calendar.py) enter at t only: on a regular grid their
-values at t + k are a linear function of those at t (a rotation of a sin/cos pair, a permutation of
-one-hots), so through the head cal_t already gives every step's calendar; leads would add inputs, not
-information (measured on the airline series, monthly sin/cos with 12 leads at every step: MASE
-0.78-0.82 against 0.44-0.50 at t only; README "Covariates").
+forecast of its step; the leads enter the LSTM cell at the last step too (a nonlinear path), and
+training skips their zeros before it (ModelConfig.n_lead, an exact shortcut). Formerly (up to commit
+a0b30b8) every step carried futr_t, ..., futr_{t+H}: elecdaily's two covariates made 17 inputs a step
+instead of 3, for no accuracy (README "Covariates": MASE 0.473 there against 0.480 with the leads at
+the last step only, us_change 0.252 against 0.193; fit time 1.44x against 1.30x). Calendar columns (data/calendar.py) have no leads:
+on a regular grid their values at t + k are a linear function of those at t (a rotation of a sin/cos
+pair, a permutation of one-hots), so through the head cal_T already gives every step's calendar; leads
+would add inputs, not information (measured on the airline series, monthly sin/cos with 12 leads at
+every step: MASE 0.78-0.82 against 0.44-0.50 at t only; README "Covariates").
 A historical covariate past the forecast origin is unknown: it is held at its value at the origin. A future covariate past its last known row is held at that row.
 Local scope scales each series' covariates by its own training part; global scope pools the training
 parts of all series (a covariate means the same thing in every series). Static covariates are scaled
@@ -43,21 +47,28 @@ class CovScaler:
 
 def n_step_features(n_hist: int, n_futr: int, n_stat: int, H: int, n_cal: int = 0) -> int:
     """n_futr counts the n_cal calendar columns among the future ones."""
-    return n_hist + (n_futr - n_cal) * (H + 1) + n_cal + n_stat
+    return n_hist + n_stat + n_futr + (n_futr - n_cal) * H
 
 
 def n_head_features(n_futr: int, H: int, n_cal: int = 0) -> int:
     return (n_futr - n_cal) * H + n_cal
 
 
-def widths(cov, H: int) -> tuple[int, int]:
-    """(features per input step, of which the last ones feeding the head) of `cov` for output width H."""
+def n_lead_features(n_futr: int, H: int, n_cal: int = 0) -> int:
+    """The leads: the future covariates of the H forecast steps, at the last input step only (zero before)."""
+    return (n_futr - n_cal) * H
+
+
+def widths(cov, H: int) -> tuple[int, int, int]:
+    """(features per input step, of which the last ones feeding the head, of which the last ones zero before
+    the last step) of `cov` for output width H: Recipe.n_cov, n_head, n_lead."""
     n_f, n_c = len(cov.futr_names), len(cov.calendar)
-    return (n_step_features(len(cov.hist_names), n_f, len(cov.stat_names), H, n_c), n_head_features(n_f, H, n_c))
+    return (n_step_features(len(cov.hist_names), n_f, len(cov.stat_names), H, n_c), n_head_features(n_f, H, n_c),
+            n_lead_features(n_f, H, n_c))
 
 
 def _split_columns(cov) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the future columns that enter with leads (all but the calendar ones), and the others."""
+    """Indices of the future columns that have leads (all but the calendar ones), and the others."""
     cal = np.array([name in set(cov.calendar) for name in cov.futr_names], bool)
     return np.flatnonzero(~cal), np.flatnonzero(cal)
 
@@ -128,12 +139,14 @@ def step_features(cov, sc: CovScaler, H: int, L: int, series, origins, ends):
         Fs = _padded(cov.futr, uniq, upto)                              # (U, upto, C_f)
         loc, sp = _pick(sc.futr, series)
         lead, cal = _split_columns(cov)
-        for k in range(H + 1) if len(lead) else ():
-            x = Fs[inv[:, None], t + k][..., lead]                      # (R, L, C_f)
-            feats.append((x - loc[:, None, lead]) / sp[:, None, lead])
-        if len(cal):                                                    # last: they feed the head too
-            x = Fs[inv[:, None], t][..., cal]                           # (R, L, C_cal)
-            feats.append((x - loc[:, None, cal]) / sp[:, None, cal])
+        z = lambda x, c: (x - loc[:, None, c]) / sp[:, None, c]
+        feats.append(z(Fs[inv[:, None], t][..., lead], lead))           # (R, L, C_u): user future at t
+        feats.append(z(Fs[inv[:, None], t][..., cal], cal))             # (R, L, C_cal): calendar at t
+        if len(lead):                                                   # leads at the last step only
+            T = t[:, -1]
+            x = Fs[inv[:, None], T[:, None] + 1 + np.arange(H)[None, :]][..., lead]     # (R, H, C_u)
+            x = z(x, lead).reshape(R, 1, H * len(lead))
+            feats.append(np.concatenate([np.zeros((R, L - 1, x.shape[-1])), x], axis=1))
     if not feats:
         return np.zeros((R, L, 0), np.float32)
     return np.concatenate(feats, axis=-1).astype(np.float32)

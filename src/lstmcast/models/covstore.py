@@ -1,7 +1,7 @@
 """Covariates in a model directory: covariates.json (names, feature count, scaler) + covariates.npz.
 
     write_covariates(fc, folder)          # nothing written for a model without covariates
-    stored = read_covariates(folder)      # None, or (Covariates, CovScaler, n_cov, n_head)
+    stored = read_covariates(folder)      # None, or (Covariates, CovScaler, n_cov, n_head, n_lead)
 
 The model file thereby lists the covariates it needs; `forecast` names them when they are missing.
 """
@@ -30,7 +30,8 @@ def write_covariates(fc, folder) -> None:
     ens = fc.ensemble_
     folder = Path(folder)
     meta = {"covariates": cov.describe(), "holidays": cov.holidays, "calendar": list(cov.calendar),
-            "n_cov": int(ens.recipe.n_cov), "n_head": int(ens.recipe.n_head), "scaler": ens.extra["cov_scaler"].to_dict()}
+            "n_cov": int(ens.recipe.n_cov), "n_head": int(ens.recipe.n_head),
+            "n_lead": int(ens.recipe.n_lead), "scaler": ens.extra["cov_scaler"].to_dict()}
     (folder / FILE).write_text(json.dumps(meta, indent=1))
     hl, hv = _flat(cov.hist, len(cov.hist_names))
     fl, fv = _flat(cov.futr, len(cov.futr_names))
@@ -63,8 +64,16 @@ def read_covariates(folder):
             raise ValueError("non-finite covariate values")
         if n_cov < n_step_features(len(hist), len(futr), len(stat), 0) or not 0 <= n_head <= n_cov:
             raise ValueError("n_cov disagrees with the covariate names")
+        if "n_lead" not in meta and len(futr) > len(cal):
+            raise DataError(f"{folder}: saved by an older lstmcast whose future covariates entered every input "
+                            "step with leads (no longer read); fit the model again")
+        n_only = int(meta.get("n_lead", 0))
+        if not 0 <= n_only <= n_head:
+            raise ValueError("n_lead disagrees with n_head")
+    except DataError:
+        raise
     except FileNotFoundError:
         raise DataError(f"{folder}: covariates.npz is missing") from None
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
         raise DataError(f"{folder}/{FILE}: corrupt ({e.__class__.__name__}: {e})".splitlines()[0]) from None
-    return cov, sc, n_cov, n_head
+    return cov, sc, n_cov, n_head, n_only

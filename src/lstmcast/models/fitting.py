@@ -106,8 +106,9 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
     spec = dataclasses.replace(fc.spec(scope, m, typical), pad_windows=int((pad_windows or {}).get(scope, 0)))
     if cov is not None:
         from .covfeat import widths
-        n, n_head = widths(cov, spec.recipe.h)
-        spec = dataclasses.replace(spec, recipe=dataclasses.replace(spec.recipe, n_cov=n, n_head=n_head))
+        n, n_head, n_only = widths(cov, spec.recipe.h)
+        spec = dataclasses.replace(spec, recipe=dataclasses.replace(spec.recipe, n_cov=n, n_head=n_head,
+                                                                    n_lead=n_only))
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
     diff_scores, step_mse = [{} for _ in idx], [{} for _ in idx]
     if diffs is None:

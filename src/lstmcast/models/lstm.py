@@ -34,6 +34,7 @@ class Recipe:
     level_norm: bool = False
     n_cov: int = 0                   # covariate features per input step (models/covfeat.py)
     n_head: int = 0                  # of which the last n_head (the horizon's future covariates) also feed the head
+    n_lead: int = 0                  # of which the last n_lead (leads) are zero before the last step
 
     @property
     def n_features(self) -> int:
@@ -42,7 +43,8 @@ class Recipe:
 
     def model_config(self):
         from ..engine.model import ModelConfig
-        return ModelConfig(n_features=self.n_features, units=self.units, n_outputs=self.h, n_head=self.n_head)
+        return ModelConfig(n_features=self.n_features, units=self.units, n_outputs=self.h, n_head=self.n_head,
+                           n_lead=self.n_lead)
 
 
 BUCKETS = np.unique(np.concatenate([2 ** np.arange(31), 3 * 2 ** np.arange(30)]))
