@@ -6,8 +6,8 @@ import time
 import numpy as np
 
 from ..errors import UsageError
-from .common import (Console, add_backend_flags, add_data_flags, add_model_flags, backend_from_args, check_new_path,
-                     forecaster_params, load_data)
+from .common import Console, add_backend_flags, add_data_flags, backend_from_args, check_new_path, load_data
+from .model_flags import add_model_flags, forecaster_params
 
 
 def describe_fit(fc, con: Console, t0: float):

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from ..report.card import card_for, data_info, sha256
-from .common import _positive_int, add_data_flags, add_model_flags, check_new_path
+from .common import _positive_int, add_data_flags, check_new_path
+from .model_flags import add_model_flags
 
 
 def _renamed(df, panel):
@@ -119,7 +120,7 @@ def evaluate_hook(a, data, cv, doc, info, con):
     from ..evaluate.backtest import per_series_scores
     from ..forecaster import Forecaster
     from ..report.html import write_report
-    from .common import forecaster_params
+    from .model_flags import forecaster_params
     panel = info["panel"]
     models = list(doc["models"])
     scores = info.get("scores")                          # evaluate's per-series table (--per-series numbers)
