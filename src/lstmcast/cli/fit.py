@@ -76,7 +76,7 @@ def cmd_fit(a) -> int:
     fc.save(a.model, overwrite=a.force)
     write_per_series(fc, a.per_series, a.force, con)
     n = len(fc.diffs_)
-    print(f"in-sample one-step RMSE: {rmse:.4g} ({len(pred)} predictions"
+    print(f"in-sample one-step RMSE of the LSTM: {rmse:.4g} ({len(pred)} predictions"
           f"{f', {n} series' if len(fc.panel_) > 1 else ''})")
     print(f"model saved to {a.model}")
     return 0
