@@ -76,6 +76,22 @@ def _bands(f: dict, level) -> dict:
     return {"mean": f["mean"], **{f"{s}-{lv}": f[f"{s}-{lv}"] for lv in (level or []) for s in ("lo", "hi")}}
 
 
+def prefetch(names) -> None:
+    """Import what the statistical members need in a background thread (statsforecast.ets: about 1.4 s of
+    numba and statsmodels.tsa) while the LSTM trains, which releases the interpreter inside XLA."""
+    import sys
+    import threading
+    if "ets" not in names or "statsforecast.ets" in sys.modules:
+        return
+
+    def load():
+        try:
+            import statsforecast.ets  # noqa: F401
+        except Exception:  # noqa: BLE001 - the real import, later, reports any problem
+            pass
+    threading.Thread(target=load, name="lstmcast-prefetch", daemon=True).start()
+
+
 def fit_stats(values, idx, m: int, names) -> dict:
     """{name: {i: fitted model}} for the series in idx with at least MIN_STAT_LENGTH finite values and no
     missing ones; a series a member cannot fit (statsforecast raises, or non-finite fitted values) is

@@ -88,6 +88,9 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
     if stat_names and user_cov:   # AutoETS & co. cannot see the user's covariates: the LSTM forecasts alone
         say(f"covariates given: the forecast is the LSTM alone ({'+'.join(stat_names)} cannot use covariates)")
         stat_names = ()
+    if stat_names:
+        from .combine import prefetch
+        prefetch(stat_names)
     if len(idx) == 0:
         if stats_only_ok and stat_names and len(statable(panel)):   # the statistical members forecast alone
             return _finish(fc, panel, m, "local", {}, fc.spec("local", m, typical), None, np.zeros(len(panel), int),
