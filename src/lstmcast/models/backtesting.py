@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .baselines import fallback
-from .fitting import no_user_covariates, fit_panel
+from .fitting import fit_panel, validation_ran
 from .combine import members as members_of
 from .combine import combine, stat_forecasts
 from .predicting import forecast_frame, point
@@ -56,7 +56,7 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
     pad = _largest_window_count(fc, sub, cuts[:, -1])
     for w in range(n_windows):
         if w > 0 and not refit:
-            frames.append(_frozen_window(first, sub, cuts[:, w], h, members, cov))
+            frames.append(_frozen_window(first, sub, cuts[:, w], h, members, cov, combo))
             models.append(_models(first, sub, cuts[:, w]))
             continue
         part = sub.truncate(cuts[:, w])
@@ -84,12 +84,9 @@ def _choose_again(first, fc) -> bool:
     """True when the window that made the choices could not validate them (no series trained an LSTM,
     or local differencing by validation found no fold long enough): the next window chooses afresh, on
     its own (longer) training data only."""
-    from .select import VALIDATE_UP_TO
     if first.ensemble_ is None:
         return True
-    by_validation = first.scope_ == "local" and isinstance(fc.diff, str) and no_user_covariates(first) and \
-        0 < len(first.diffs_) <= VALIDATE_UP_TO
-    return by_validation and not any(first.diff_scores_.values())
+    return validation_ran(first, first.scope_) and not any(first.diff_scores_.values())
 
 
 def _largest_window_count(fc, panel, last_cut) -> dict:
@@ -138,8 +135,8 @@ def _attach(f, panel, cut, h, combo=False):
     return pd.concat(rows, ignore_index=True)
 
 
-def _frozen_window(fit, panel, cut, h, members, cov=None):
-    """Forecasts from `cut` with the parameters of the first window's fit."""
+def _frozen_window(fit, panel, cut, h, members, cov=None, combo=False):
+    """Forecasts from `cut` with the parameters of the first window's fit (`combo`: also the combination)."""
     idc, tc = panel.id_col, panel.time_col
     vals = [np.asarray(v, np.float64) for v in panel.values]
     origins = {i: np.array([int(cut[i])]) for i in fit.diffs_}
@@ -160,7 +157,7 @@ def _frozen_window(fit, panel, cut, h, members, cov=None):
             if f is None:
                 continue
             p, row["lstm"] = None, f
-        if fit.stat_fits_ or len(members_of(fit.model, len(fit.panel_))) > 1:
+        if combo:
             got = ([("lstm", {"mean": row["lstm"]})] if i in paths else []) + \
                 [(n, per[i]) for n, per in stats.items() if i in per]
             row["combo"] = combine(got or [("lstm", {"mean": row["lstm"]})], [], fit.weights_.get(i))["mean"]

@@ -17,6 +17,7 @@ the model file: `load` refits it from the stored values, which gives the same pa
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -40,6 +41,15 @@ def members(model, n_series: int | None = None) -> tuple[str, ...]:
         raise DataError(f"model must be 'lstm' or 'lstm' joined with statistical members by '+' (from "
                         f"{', '.join(STAT_MEMBERS)}), e.g. {DEFAULT_MODEL!r}; got {model!r}")
     return parts
+
+
+@contextlib.contextmanager
+def _quiet():
+    """statsforecast's fits warn (and divide by zero) on short or flat series; a member that fails is
+    left out, so neither is news to the user."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _model(name: str, m: int):
@@ -103,8 +113,7 @@ def fit_stats(values, idx, m: int, names) -> dict:
             continue
         for n in names:
             try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
+                with _quiet():
                     fits[n][int(i)] = _model(n, m).fit(y)
             except Exception:  # noqa: BLE001 - a member that cannot fit a series leaves it to the others
                 continue
@@ -121,8 +130,7 @@ def stat_forecasts(fits, values, h: int, levels, lengths=None) -> dict:
         for i, mod in per.items():
             y = np.asarray(values[i], np.float64)
             try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
+                with _quiet():
                     p = _predict(mod, y, h, lv, lengths is not None and len(y) != lengths[i])
             except Exception:  # noqa: BLE001
                 continue
@@ -147,8 +155,7 @@ def fold_mse(y, h: int, m: int, name: str, folds: int, width: int) -> np.ndarray
         if cut < MIN_STAT_LENGTH:
             continue
         try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
+            with _quiet():
                 mod = _model(name, m).fit(y[:cut])
                 for o in range(cut - 1, cut + width - 1):
                     f = np.asarray(mod.forward(y=y[: o + 1], h=h)["mean"], np.float64)
@@ -184,8 +191,7 @@ def holdout_mse(values, holdout: dict, m: int, names) -> dict:
         got = {"lstm": np.asarray(pred, np.float64)}
         for n in names:
             try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
+                with _quiet():
                     got[n] = np.asarray(_model(n, m).fit(train).predict(h=h)["mean"], np.float64)
             except Exception:  # noqa: BLE001
                 break

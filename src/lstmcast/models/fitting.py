@@ -160,19 +160,21 @@ def _weights(fc, spec, stat_names, holdout) -> dict:
     holdout (errors scaled per series); {} (equal weights) where neither ran."""
     from .combine import fold_mse, holdout_mse, inverse_mse_weights, step_weights
     from .select import FOLDS
+    if not stat_names:
+        return {}
     out = {}
     R = spec.recipe
     step_mse = getattr(fc, "step_mse_", {})
-    if stat_names and holdout and not any(fc.diff_scores_.values()):
+    if holdout and not any(fc.diff_scores_.values()):
         mse = holdout_mse(fc.panel_.values, holdout, fc.m_, stat_names)
         return {i: inverse_mse_weights(mse) for i in fc.diffs_} if mse else {}
     for i, d in fc.diffs_.items():
         scores = fc.diff_scores_.get(i) or {}
         key = ",".join(map(str, d)) or "none"
-        if not stat_names or not all(i in fc.stat_fits_[n] for n in stat_names):
+        if not all(i in fc.stat_fits_[n] for n in stat_names):
             continue
         if key not in scores:     # too short for any fold: an LSTM nobody measured gets no weight
-            if _validation_ran(fc, spec):
+            if validation_ran(fc, spec.scope):
                 out[i] = {"lstm": 0.0, **{n: 1.0 / len(stat_names) for n in stat_names}}
             continue
         mse = {"lstm": np.asarray(step_mse.get(i, {}).get(key, np.full(R.h, scores[key] ** 2)))}
@@ -182,10 +184,11 @@ def _weights(fc, spec, stat_names, holdout) -> dict:
     return out
 
 
-def _validation_ran(fc, spec) -> bool:
-    """Whether this fit chose differencing by validation (local scope, diff="auto", a small panel)."""
+def validation_ran(fc, scope: str) -> bool:
+    """Whether a fit in this scope chose differencing by validation (local scope, diff="auto", no user
+    covariates, a panel of at most VALIDATE_UP_TO series that trained an LSTM)."""
     from .select import VALIDATE_UP_TO
-    return spec.scope == "local" and isinstance(fc.diff, str) and no_user_covariates(fc) and \
+    return scope == "local" and isinstance(fc.diff, str) and no_user_covariates(fc) and \
         0 < len(fc.diffs_) <= VALIDATE_UP_TO
 
 
