@@ -159,3 +159,22 @@ def test_default_combines_up_to_a_panel_size(monkeypatch):
                                   "y": 50 + np.cumsum(rng.normal(size=60))}) for k in ("a", "b")])
     assert Forecaster(**FAST, scope="local").fit(df).members_ == ("lstm",)
     assert Forecaster(**FAST, scope="local", model="lstm+ets").fit(df).members_ == ("lstm", "ets")
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda c: c["hyper_parameters"].__setitem__("model", "ets+lstm"), "model must be"),
+    (lambda c: c["series"]["weights"]["0"].__setitem__("ets", [2.0]), "series.weights.0.ets"),
+    (lambda c: c["series"]["weights"]["0"].__setitem__("ets", []), "at least 1"),
+    (lambda c: c["series"]["weights"].__setitem__("7", {"lstm": [1.0]}), "'7' is not a trained series"),
+    (lambda c: c["series"]["weights"]["0"].__setitem__("prophet", [0.5]), "'prophet' is not a member of lstm+ets"),
+])
+def test_corrupt_combination_in_a_model_directory_is_one_line(tmp_path, mutate, message):
+    y = _series(90, seed=3)
+    fc = Forecaster(epochs=2, seeds=1, units=(4,), look_back=6).fit(y)
+    assert fc.weights_                                   # validation ran: the file holds weights
+    fc.save(tmp_path / "m")
+    c = json.loads((tmp_path / "m" / "config.json").read_text())
+    mutate(c)
+    (tmp_path / "m" / "config.json").write_text(json.dumps(c))
+    code, out, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "3")
+    assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

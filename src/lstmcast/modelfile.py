@@ -234,8 +234,7 @@ def load(cls, path):
             raise DataError(f"{path}/config.json: {e}") from None
         fc.stat_fits_ = fit_stats(values, statable(panel), rec.m, names) if names else {}   # deterministic refit
         fc.members_ = ("lstm",) + tuple(names)
-        fc.weights_ = {int(k): {str(n): [float(x) for x in w] for n, w in v.items()}
-                       for k, v in s.get("weights", {}).items()}
+        fc.weights_ = _weights(s.get("weights", {}), fc.members_, set(fc.diffs_), path)
         fc.per_series_ = per_series(fc)
     except DataError:
         raise
@@ -249,6 +248,21 @@ def _calendar(fc) -> bool:
     """Whether the model uses the built-in calendar covariates (listed in covariates.json)."""
     cov = getattr(fc, "cov_", None)
     return bool(cov is not None and cov.calendar)
+
+
+def _weights(stored: dict, names, series: set, path) -> dict:
+    """The combination's weights as saved: keys are trained series, members are the model's own."""
+    out = {}
+    for k, v in stored.items():
+        if not k.isdigit() or int(k) not in series:
+            raise DataError(f"{path}/config.json: series.weights: {k!r} is not a trained series; the model "
+                            "directory is corrupt, refit it")
+        unknown = sorted(set(v) - set(names))
+        if unknown:
+            raise DataError(f"{path}/config.json: series.weights.{k}: {unknown[0]!r} is not a member of "
+                            f"{'+'.join(names)}; the model directory is corrupt, refit it")
+        out[int(k)] = {str(n): [float(x) for x in w] for n, w in v.items()}
+    return out
 
 
 def _starts(texts, tz):
