@@ -143,7 +143,7 @@ def forecast_frame(fc, h: int, new_df, levels, members: bool, futr_df=None, part
         joined = "+".join(n for n, _ in got)
         names[i] = joined if i in paths or not stats or joined == fname else joined + "-fallback"
         if members:
-            memb[i] = p if p is not None else res["mean"][i][None, :]
+            memb[i] = p if p is not None else pure[i][None, :]     # no LSTM: its fallback, as in `lstm`
     lengths = np.array([len(vals[i]) for i in range(N)])
     times = future_times(panel, lengths, h)
     rows = np.repeat(keep, h)
