@@ -181,3 +181,28 @@ def test_second_process_loads_without_tracing(tmp_path):
     assert first[0] == "1" and first[1].startswith("['export', 'export']")
     assert second[0] == "0" and second[1].startswith("['disk', 'disk']")
     assert first[1].split("] ", 1)[1] == second[1].split("] ", 1)[1]    # identical losses and outputs
+
+
+LAPACK = """
+import sys, numpy as np, jax, jax.numpy as jnp
+from lstmcast.engine.programs import prepare_lapack
+if sys.argv[1] == "prepare":
+    prepare_lapack()
+a = np.random.default_rng(0).normal(size=(16, 4)).astype(np.float32)
+q, r = jax.jit(jnp.linalg.qr)(a)
+print("scipy.linalg" in sys.modules)
+print(np.asarray(q).tobytes().hex())
+import scipy.linalg
+print(hasattr(scipy.linalg.cython_lapack, "__pyx_capi__") and np.allclose(scipy.linalg.qr(np.eye(3))[0] ** 2, np.eye(3)))
+"""
+
+
+def test_prepared_lapack_is_jaxs_own_without_importing_scipy_linalg():
+    """prepare_lapack sets up JAX's CPU LAPACK kernels without running scipy.linalg's __init__; the QR is
+    bit-for-bit the one JAX computes after its own set-up, and a later `import scipy.linalg` is whole."""
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    runs = {m: subprocess.run([sys.executable, "-c", LAPACK, m], capture_output=True, text=True, env=env,
+                              check=True).stdout.split() for m in ("prepare", "plain")}
+    assert runs["prepare"][0] == "False" and runs["plain"][0] == "True"   # JAX's own set-up imports it
+    assert runs["prepare"][1] == runs["plain"][1]  # the same QR, bit for bit
+    assert runs["prepare"][2] == runs["plain"][2] == "True"

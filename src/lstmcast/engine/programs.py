@@ -171,6 +171,7 @@ class Program:
 
     def _build(self, sig):
         enable_compilation_cache()
+        prepare_lapack()
         ev = Event(self.name, "jit", started=time.time())
         shapes = [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype, _ in sig[1]]
         exp = None
@@ -210,6 +211,49 @@ class Program:
             self._compiled[sig] = exe
             STATS.append(ev)
         return ev
+
+
+_lapack_state = {"done": False}
+
+
+def prepare_lapack() -> None:
+    """Set up JAX's CPU LAPACK kernels the cheap way, once per process (call it before starting threads).
+
+    jaxlib takes its LAPACK kernels from scipy: it imports `scipy.linalg.cython_lapack` and reads its
+    function pointers. The usual import runs all of `scipy.linalg` first (0.1-0.25 s, the largest
+    part of a warm start of a training program, whose orthogonal initializer needs a QR). Here the two
+    Cython modules the kernels live in are loaded on their own from scipy's folder, JAX reads them, and
+    they are taken out of `sys.modules` again, so that a later `import scipy.linalg` is an ordinary full
+    import (an extension module stays loaded; importing it again returns the same module). Only on CPU,
+    only while no other Python thread runs (one could be importing scipy at the same moment), and
+    anything unexpected (another JAX or scipy layout) leaves the set-up to JAX, as before."""
+    import threading
+    if _lapack_state["done"] or threading.active_count() > 1:
+        return
+    _lapack_state["done"] = True
+    if "scipy.linalg" in sys.modules or jax.default_backend() != "cpu":
+        return
+    import importlib.machinery
+    import importlib.util
+    added = []
+    try:
+        from jax._src.lax import linalg as lax_linalg
+        init = lax_linalg.initialize_lapack
+        folder = Path(importlib.util.find_spec("scipy").submodule_search_locations[0]) / "linalg"
+        for name in ("cython_blas", "cython_lapack"):       # cython_lapack imports cython_blas
+            path = next(folder / (name + suf) for suf in importlib.machinery.EXTENSION_SUFFIXES
+                        if (folder / (name + suf)).exists())
+            spec = importlib.util.spec_from_file_location(f"scipy.linalg.{name}", path)
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = mod
+            added.append(spec.name)
+            spec.loader.exec_module(mod)
+        init()
+    except Exception:  # noqa: BLE001  (StopIteration, ImportError, AttributeError: JAX does it itself)
+        pass
+    finally:
+        for name in added:
+            sys.modules.pop(name, None)
 
 
 def _lower(traced, exp):
