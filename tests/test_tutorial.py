@@ -40,6 +40,8 @@ def test_tutorial_cli_json_and_figures(tmp_path):
     assert set(f["train_rmse"]) == {"mean", "std", "min", "max", "values"} and len(f["test_rmse"]["values"]) == 2
     assert f["reported"] == {"train_rmse": 22.93, "test_rmse": 47.53}
     assert f["persistence_test_rmse"] == pytest.approx(48.66, abs=0.005)
+    # the programs are loaded or compiled before the framings run and reported on their own
+    assert doc["program_seconds"] > 0 and all(g["seconds"] > 0 for g in doc["framings"])
     for name in ("dataset", "regression", "window"):
         assert (out / f"{name}.png").stat().st_size > 10_000
     # a second run refreshes its own figures; a foreign folder is refused

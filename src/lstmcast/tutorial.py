@@ -100,6 +100,8 @@ def warm_framings(y, names, seeds: int = 10, epochs: int = 100, faithful: bool =
     from concurrent.futures import ThreadPoolExecutor
 
     from .engine.model import init_params
+    from .engine.programs import prepare_lapack
+    prepare_lapack()        # before the pool's threads start (it runs only while no other thread does)
     y = np.asarray(y, np.float64)
     jobs = []
     for name in names:
