@@ -207,8 +207,10 @@ CONFIG = {
                    "tz": Opt(Str(100, _zone_ok, "a time zone such as 'UTC+02:00' or 'Europe/Berlin'"))},
                   optional=("tz",)),
     "series": Dict({"diffs": Dict(values=LAGS), "diff_scores": Dict(values=Dict(values=NUM_OR_NULL)),
-                    "phase0": List(NONNEG), "weights": Dict(values=Dict(values=List(Float(0, 1), min_len=1)))},
-                   optional=("weights",)),
+                    "phase0": List(NONNEG), "weights": Dict(values=Dict(values=List(Float(0, 1), min_len=1))),
+                    "ets_states": Dict(values=Dict({"components": Str(4), "m": POS, "par": List(NUM_OR_NULL),
+                                                    "sigma2": Float(0), "last": List(Float())}))},
+                   optional=("weights", "ets_states")),
     "groups": List(Dict({"idx": List(NONNEG, min_len=1), "pipes": PIPES}), min_len=1),
     "history": Dict({"loss": List(List(Float(0))), "val_loss": List(List(NUM_OR_NULL))}),
 }

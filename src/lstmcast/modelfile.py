@@ -53,6 +53,7 @@ def save(fc, path, overwrite: bool = False):
                         "model to save: the statistical members refit in seconds, so fit again instead")
     rec = spec.recipe
     shared = ens.scope == "global"
+    from .models.combine import ets_states
     config = {
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
         "hyper_parameters": {k: _jsonable(v) for k, v in fc.get_params().items()},
@@ -73,7 +74,8 @@ def save(fc, path, overwrite: bool = False):
                    "diff_scores": {str(i): s for i, s in fc.diff_scores_.items()},
                    "weights": {str(i): {n: np.atleast_1d(np.asarray(x, float)).tolist() for n, x in w.items()}
                                for i, w in getattr(fc, "weights_", {}).items()},
-                   "phase0": [int(v) for v in fc.phase0_]},
+                   "phase0": [int(v) for v in fc.phase0_],
+                   "ets_states": {str(i): st for i, st in ets_states(getattr(fc, "stat_fits_", {})).items()}},
         "groups": [{"idx": [int(i) for i in g.idx], "pipes": g.pipes.to_dict()} for g in ens.groups],
         "history": {"loss": np.asarray(fc.loss_).tolist(),
                     "val_loss": np.where(np.isfinite(fc.val_loss_), fc.val_loss_, None).tolist()},
@@ -226,13 +228,15 @@ def load(cls, path):
         fc.loss_, fc.val_loss_ = loss, val
         if len(fc.phase0_) != len(values) or set(fc.diffs_) != {int(i) for g in groups for i in g.idx}:
             raise DataError(f"{path}/config.json: series layout does not match the stored series")
-        from .models.combine import fit_stats, members
+        from .models.combine import load_stats, members
         from .models.fitting import no_user_covariates, statable
         try:
             names = members(fc.model, len(panel))[1:] if no_user_covariates(fc) else ()   # user covariates: the LSTM alone
         except DataError as e:
             raise DataError(f"{path}/config.json: {e}") from None
-        fc.stat_fits_ = fit_stats(values, statable(panel), rec.m, names) if names else {}   # deterministic refit
+        ok = set(int(i) for i in statable(panel))
+        states = _ets_states(s.get("ets_states", {}), ok if "ets" in names else set(), rec.m, path)
+        fc.stat_fits_ = load_stats(values, sorted(ok), rec.m, names, states) if names else {}
         fc.members_ = ("lstm",) + tuple(names)
         fc.weights_ = _weights(s.get("weights", {}), fc.members_, set(fc.diffs_), path)
         fc.per_series_ = per_series(fc)
@@ -262,6 +266,22 @@ def _weights(stored: dict, names, series: set, path) -> dict:
             raise DataError(f"{path}/config.json: series.weights.{k}: {unknown[0]!r} is not a member of "
                             f"{'+'.join(names)}; the model directory is corrupt, refit it")
         out[int(k)] = {str(n): [float(x) for x in w] for n, w in v.items()}
+    return out
+
+
+def _ets_states(stored: dict, series: set, m: int, path) -> dict:
+    """The AutoETS states as saved (series -> state), each checked; older files have none (refit)."""
+    from .models.ets_state import check_state
+    out = {}
+    for k, st in stored.items():
+        if not k.isdigit() or int(k) not in series:
+            raise DataError(f"{path}/config.json: series.ets_states: {k!r} is not a series AutoETS fits; the "
+                            "model directory is corrupt, refit it")
+        why = check_state(st, max(int(m), 1))
+        if why:
+            raise DataError(f"{path}/config.json: series.ets_states.{k}: {why}; the model directory is corrupt, "
+                            "refit it")
+        out[int(k)] = st
     return out
 
 

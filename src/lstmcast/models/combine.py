@@ -62,24 +62,62 @@ def _model(name: str, m: int):
 class _AutoETS:
     """statsforecast's AutoETS with its defaults, through `statsforecast.ets` alone: the same functions
     (ets_f, forecast_ets, forward_ets) without `statsforecast.models`, whose AutoARIMA imports
-    statsmodels.api (about 2-3 s per process, most of a forecast from a saved model)."""
+    statsmodels.api (about 2-3 s per process, most of a forecast from a saved model).
+
+    A model loaded from a model file starts from its stored state (`from_state`): it forecasts with
+    ets_state.py, without importing statsforecast.ets or refitting; only newer observations (`forward`)
+    refit it, from the stored values (deterministic: the same model as the one saved)."""
 
     def __init__(self, m: int):
-        self.m = m
+        self.m, self.state, self._y, self._model = m, None, None, None
+
+    @classmethod
+    def from_state(cls, m: int, state: dict, y) -> "_AutoETS":
+        self = cls(m)
+        self.state, self._y = state, np.asarray(y, np.float64)
+        return self
+
+    @property
+    def model_(self) -> dict:
+        if self._model is None:                 # a loaded model: refit on the stored values
+            self.fit(self._y)
+        return self._model
 
     def fit(self, y):
         from statsforecast.ets import ets_f
-        self.model_ = ets_f(np.asarray(y, np.float64), m=self.m, model="ZZZ", damped=None, phi=None,
+        self._model = ets_f(np.asarray(y, np.float64), m=self.m, model="ZZZ", damped=None, phi=None,
                             distribution="normal")
+        from .ets_state import state_of
+        self.state = state_of(self._model)
         return self
 
     def predict(self, h: int, level=None) -> dict:
+        if self.state is not None:
+            from .ets_state import forecast
+            return _bands(forecast(self.state, h, level), level)
         from statsforecast.ets import forecast_ets
         return _bands(forecast_ets(self.model_, h=h, level=level), level)
 
     def forward(self, y, h: int, level=None) -> dict:
         from statsforecast.ets import forecast_ets, forward_ets
         return _bands(forecast_ets(forward_ets(self.model_, y=np.asarray(y, np.float64)), h=h, level=level), level)
+
+
+def load_stats(values, idx, m: int, names, ets_states: dict) -> dict:
+    """`fit_stats` for a loaded model: AutoETS starts from the states stored for it (no refit; series
+    without one are refitted), the other members are refitted."""
+    fits = fit_stats(values, idx, m, [n for n in names if n != "ets" or not ets_states])
+    if "ets" in names and ets_states:
+        fits["ets"] = {i: _AutoETS.from_state(max(int(m), 1), st, values[i]) for i, st in ets_states.items()}
+        rest = fit_stats(values, [i for i in idx if i not in ets_states], m, ("ets",))["ets"]
+        fits["ets"].update(rest)
+        fits = {n: fits[n] for n in names}
+    return fits
+
+
+def ets_states(fits: dict) -> dict:
+    """{series: stored state} of the fitted AutoETS members that ets_state.py can forecast."""
+    return {i: mod.state for i, mod in fits.get("ets", {}).items() if getattr(mod, "state", None) is not None}
 
 
 def _bands(f: dict, level) -> dict:
