@@ -47,6 +47,7 @@ def test_models_with_simulated_intervals_are_not_stored():
     assert state_of({**base, "components": "AMNN"}) is None        # multiplicative trend
     assert state_of({**base, "components": "AANN", "distribution": "t"}) is None
     assert state_of({**base, "components": "AANN"}) is not None
+    assert state_of({**base, "components": "AANN", "sigma2": float("nan")}) is None   # never NaN in a file
 
 
 @pytest.mark.parametrize("mutate, why", [

@@ -28,8 +28,9 @@ def state_of(model: dict) -> dict | None:
     if model.get("distribution", "normal") != "normal" or _klass(comp) is None:
         return None
     par = [float(v) for v in np.asarray(model["par"], np.float64)[:4]]
-    return {"components": comp, "m": int(model["m"]), "par": [None if math.isnan(v) else v for v in par],
-            "sigma2": float(model["sigma2"]), "last": [float(v) for v in np.asarray(model["states"])[-1]]}
+    st = {"components": comp, "m": int(model["m"]), "par": [None if math.isnan(v) else v for v in par],
+          "sigma2": float(model["sigma2"]), "last": [float(v) for v in np.asarray(model["states"])[-1]]}
+    return st if check_state(st, st["m"]) is None else None     # nothing non-finite goes into a file
 
 
 def check_state(st, m: int) -> str | None:
