@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from keras_ref import build, reset
-from lstmcast.engine.model import (ModelConfig, apply, config_of, from_keras_weights, init_params,
+from lstmcast.engine.model import (ModelConfig, apply, config_of, from_keras_weights, init_params, param_shapes,
                             to_keras_weights)
 from lstmcast.engine.train import predict, predict_stateful
 
@@ -107,3 +107,16 @@ def test_initialiser_matches_keras_distribution():
     theirs = np.stack([np.asarray(keras.initializers.GlorotUniform(seed=s)((3, 16))) for s in range(200)])
     assert abs(ours.std() - theirs.std()) < 0.02
     assert abs(np.abs(ours).max() - np.abs(theirs).max()) < 0.02
+
+
+@pytest.mark.parametrize("units, n_head, members", [((4,), 0, None), ((16, 8), 3, 5)])
+def test_param_shapes_are_those_of_init_params(units, n_head, members):
+    """param_shapes (no tracing) gives the tree, shapes and dtypes that eval_shape of init_params does."""
+    cfg = ModelConfig(n_features=3, units=units, n_outputs=6, n_head=n_head)
+    f = (lambda k: init_params(k, cfg)) if members is None else jax.vmap(lambda k: init_params(k, cfg))
+    keys = jax.random.key(0) if members is None else jax.vmap(jax.random.key)(jnp.arange(members))
+    want = jax.eval_shape(f, keys)
+    got = param_shapes(cfg, members)
+    assert jax.tree.structure(got) == jax.tree.structure(want)
+    assert jax.tree.leaves(jax.tree.map(lambda a, b: (a.shape, a.dtype) == (b.shape, b.dtype), got, want)) == \
+        [True] * len(jax.tree.leaves(want))

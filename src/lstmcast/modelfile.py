@@ -131,10 +131,9 @@ def _read(path):
 
 
 def load(cls, path):
-    import jax
     import pandas as pd
     from .data.panel import Panel
-    from .engine.model import init_params
+    from .engine.model import param_shapes
     from .engine.train import TrainConfig
     from .models.ensemble import Ensemble, Group, Spec
     from .models.fitting import per_series
@@ -183,7 +182,7 @@ def load(cls, path):
                       id_col=str(pc["id_col"]), time_col=str(pc["time_col"]), target_col=str(pc["target_col"]),
                       source=str(path), tz=tz)
         s = config["series"]
-        expected = jax.eval_shape(lambda: init_params(jax.random.key(0), rec.model_config()))
+        expected = param_shapes(rec.model_config())
         shapes, prefixes = {}, []
         for j, g in enumerate(config["groups"]):
             prefix = "shared." if spec.scope == "global" else f"g{j}."

@@ -99,7 +99,7 @@ def warm_framings(y, names, seeds: int = 10, epochs: int = 100, faithful: bool =
     outside Python's lock, so on a cold start the framings' compilations overlap."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .engine.model import init_params
+    from .engine.model import param_shapes
     from .engine.programs import prepare_lapack
     prepare_lapack()        # before the pool's threads start (it runs only while no other thread does)
     y = np.asarray(y, np.float64)
@@ -108,7 +108,7 @@ def warm_framings(y, names, seeds: int = 10, epochs: int = 100, faithful: bool =
         d = _inputs(y, name, seeds, epochs, faithful, seed0)
         w = np.ones(len(d["xtr"]), np.float32)
         jobs.append((compiled_train(d["mc"], d["tc"], vmap_keys=True), (d["keys"], d["xtr"], d["ytr"], w)))
-        shapes = jax.eval_shape(jax.vmap(lambda k, mc=d["mc"]: init_params(k, mc)), d["keys"])
+        shapes = param_shapes(d["mc"], seeds)
         if d["stateful"]:
             prog = _stateful_program(1, True)
             jobs += [(prog, (shapes, d["xtr"])), (prog, (shapes, d["xte"]))]
