@@ -26,11 +26,12 @@ VALIDATE_UP_TO = 64        # local panels up to this many series choose by valid
 
 def auto_diff(u, m: int, long_enough: bool = True) -> tuple[int, ...]:
     """Differencing lags for (transformed) values u, as AutoARIMA chooses its orders: one seasonal
-    difference if statsforecast's nsdiffs asks for it, then ndiffs first differences (at most 2)."""
-    from statsforecast.arima import ndiffs, nsdiffs
+    difference if nsdiffs asks for it, then ndiffs first differences (at most 2); unitroot.py has
+    statsforecast's tests without importing statsforecast.arima."""
+    from .unitroot import ndiffs, nsdiffs
     u = np.asarray(u, np.float64)
     try:
-        seasonal = m > 1 and long_enough and nsdiffs(u, period=m) > 0
+        seasonal = m > 1 and long_enough and nsdiffs(u, m) > 0
         w = u[m:] - u[:-m] if seasonal else u
         d = int(ndiffs(w))
     except Exception:  # too short or degenerate for the tests: the airline model's orders
