@@ -164,6 +164,7 @@ KINDS = ("none", "log", "boxcox")
 POS = Int(1, 2**31 - 1)
 NONNEG = Int(0, 2**31 - 1)
 LAGS = List(POS, max_len=16)
+DIFFS = List(NONNEG, max_len=16)     # a chosen pipeline's lags: a leading 0 deseasonalises (prep/pipes.py)
 UNITS = List(Int(1, 1_000_000), min_len=1, max_len=64)
 NUM_OR_NULL = Opt(Float())
 STATUSES = ("ok", "missing", "gaps", "infinite", "constant", "empty", "too_short", "nonpositive", "diverged")
@@ -182,8 +183,9 @@ HYPER_PARAMETERS = Dict({
     "level_norm": Any(Choice("auto"), Bool(), expected="'auto', true or false"),
     "model": Opt(Str(100))}, optional=("model",))
 
-PIPES = Dict({"kind": List(Choice(*KINDS)), "lam": List(Float(-10, 10)), "diff": LAGS,
-              "loc": List(Float()), "spread": List(Float(0, lo_open=True))})
+PIPES = Dict({"kind": List(Choice(*KINDS)), "lam": List(Float(-10, 10)), "diff": DIFFS,
+              "loc": List(Float()), "spread": List(Float(0, lo_open=True)),
+              "season": List(List(Float(), min_len=1, max_len=10_000))}, optional=("season",))
 
 CONFIG = {
     "format": Choice("lstmcast-model"),
@@ -206,7 +208,7 @@ CONFIG = {
                    "status": List(Choice(*STATUSES)), "reason": List(Str(10_000)),
                    "tz": Opt(Str(100, _zone_ok, "a time zone such as 'UTC+02:00' or 'Europe/Berlin'"))},
                   optional=("tz",)),
-    "series": Dict({"diffs": Dict(values=LAGS), "diff_scores": Dict(values=Dict(values=NUM_OR_NULL)),
+    "series": Dict({"diffs": Dict(values=DIFFS), "diff_scores": Dict(values=Dict(values=NUM_OR_NULL)),
                     "phase0": List(NONNEG), "weights": Dict(values=Dict(values=List(Float(0, 1), min_len=1)))},
                    optional=("weights",)),
     "groups": List(Dict({"idx": List(NONNEG, min_len=1), "pipes": PIPES}), min_len=1),

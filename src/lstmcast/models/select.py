@@ -3,7 +3,8 @@
     diffs, scores, step_mse = choose_diffs(spec, values, idx, phase0)   # local scope, diff="auto"
     mase = holdout_mase(values, idx, forecasts, h, m)          # one number per series
 
-Differencing: per series, candidates (the unit-root tests' choice, (m, 1), (m,), (1,)) are trained on 3
+Differencing: per series, candidates (the unit-root tests' choice, (m, 1), (m,), (1,); for m > 1 also
+(0, 1) and (0,): a classical seasonal component removed, then one difference or none) are trained on 3
 rolling folds of the series' own past and scored by the RMSE of h-step forecasts from one season of
 origins after each fold's end, with frozen parameters. All (series, candidate, fold) trials of a panel
 train together in the local trainer's shared compiled calls.
@@ -20,6 +21,7 @@ from .ensemble import Spec, fit_ensemble, min_length
 FOLDS = 3
 SELECTION_STEPS = 800      # Adam steps per selection model at most: short series get their full epochs
 SELECTION_SEEDS = 3        # members per selection model (the choice needs a stable mean, not the full ensemble)
+DESEASON = ((0, 1), (0,))  # seasonal candidates: a fixed seasonal component removed (then differenced once)
 VALIDATE_UP_TO = 64        # local panels up to this many series choose by validation; bigger ones by the
                            # unit-root tests (AutoARIMA's own rule), since validation costs about 3x the fit
 
@@ -44,6 +46,8 @@ def candidates(y, spec: Spec, transform: str) -> list:
     u = np.log(y) if transform in ("log", "boxcox") or (transform == "auto" and y.min() > 0) else y
     first = auto_diff(u, m, long_enough=len(y) >= 3 * m + R.look_back + 8)
     cands = [first, (m, 1), (m,), (1,)] if m > 1 else [first, (1,), ()]
+    if m > 1:       # a fixed seasonal component removed instead of differenced away (prep/pipes.py)
+        cands += list(DESEASON)
     return list(dict.fromkeys(cands))
 
 
