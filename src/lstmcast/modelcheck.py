@@ -176,7 +176,7 @@ HYPER_PARAMETERS = Dict({
     "learning_rate": Opt(Float(0, lo_open=True)), "seeds": Opt(Int(1, 1_000_000)),
     "strategy": Choice("recursive", "direct"),
     "horizon": Opt(POS), "transform": Choice("auto", *KINDS),
-    "diff": Any(Choice("auto"), LAGS, expected="'auto' or a list of lags"),
+    "diff": Any(Choice("auto"), DIFFS, expected="'auto' or a list of lags"),
     "scale": Choice("standard", "minmax"), "calendar": Bool(), "validation": Float(0, 1, hi_open=True),
     "patience": NONNEG, "aggregate": Choice("mean", "median"), "season_length": Opt(POS),
     "seed": Int(-2**31, 2**31 - 1), "scope": Choice("auto", "local", "global"),

@@ -193,9 +193,9 @@ def fit_pipes(series, transform="auto", diff=(), scale: str = "standard", kinds=
         from scipy import stats
         lam[r] = float(np.clip(stats.boxcox_normmax(Y[r, :lengths[r]], method="mle"), -1.0, 2.0))
     season = None
+    if 0 in diff[1:]:
+        raise DataError(f"lag 0 (deseasonalising) may only come first; got {list(diff)}")
     if diff[:1] == (0,):
-        if any(a == 0 for a in diff[1:]):
-            raise DataError(f"lag 0 (deseasonalising) may only come first; got {list(diff)}")
         u = Pipes(kind, lam, (), np.zeros(n), np.ones(n)).forward(Y)
         season = np.stack([seasonal_component(u[r], m) for r in range(n)]) if n else np.zeros((0, max(m, 1)))
     d = Pipes(kind, lam, diff, np.zeros(n), np.ones(n), season).forward(Y)    # (R, n_max - D), NaN past each end
