@@ -11,6 +11,7 @@ def test_candidates_compete_on_common_folds_only():
               ((), 1): (0.0, 4, np.array([0.0, 0.0]))}
     fair, steps = common_folds(trials, h=2)
     assert fair == {(1,): 1.0, (): 2.0}                       # sqrt(4 / 4), sqrt(16 / 4): fold 0 alone
+    assert steps["folds"] == 1                                # the statistical members are scored on it too
     np.testing.assert_allclose(steps[(1,)], [0.5, 1.5])     # per-step sums over 2 forecast rows
     np.testing.assert_allclose(steps[()], [3.0, 5.0])
 
@@ -25,3 +26,4 @@ def test_every_fold_counts_when_every_candidate_trained_on_it():
     fair, _ = common_folds({**trials, ((), 0): (np.inf, 2, np.zeros(2)), ((), 1): (1.0, 2, np.zeros(2))}, h=2)
     assert set(fair) == {(1,), (12, 1)}
     assert common_folds({}, h=2) == ({}, {})
+    assert common_folds(trials, h=2)[1]["folds"] == 2 and common_folds({((), 0): (1.0, 2, np.zeros(2)), ((), 1): (1.0, 2, np.zeros(2)), ((1,), 0): (1.0, 2, np.zeros(2))}, h=2)[1]["folds"] == 1

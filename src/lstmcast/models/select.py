@@ -4,7 +4,7 @@
     mase = holdout_mase(values, idx, forecasts, h, m)          # one number per series
 
 Differencing: per series, candidates (the unit-root tests' choice, (m, 1), (m,), (1,); for m > 1 also
-(0, 1) and (0,): a classical seasonal component removed, then one difference or none) are trained on 3
+(0, 1): a classical seasonal component removed, then one difference) are trained on 3
 rolling folds of the series' own past and scored by the RMSE of h-step forecasts from one season of
 origins after each fold's end, with frozen parameters, on the folds where every competing candidate
 trained (`common_folds`). All (series, candidate, fold) trials of a panel
@@ -22,7 +22,8 @@ from .ensemble import Spec, fit_ensemble, min_length
 FOLDS = 3
 SELECTION_STEPS = 800      # Adam steps per selection model at most: short series get their full epochs
 SELECTION_SEEDS = 3        # members per selection model (the choice needs a stable mean, not the full ensemble)
-DESEASON = ((0, 1), (0,))  # seasonal candidates: a fixed seasonal component removed (then differenced once)
+DESEASON = ((0, 1),)       # seasonal candidates: a fixed seasonal component removed, then one difference
+                           # ((0,), no difference, also tried: it lost on the corpus, benchmarks/README.md)
 VALIDATE_UP_TO = 64        # local panels up to this many series choose by validation; bigger ones by the
                            # unit-root tests (AutoARIMA's own rule), since validation costs about 3x the fit
 
@@ -99,13 +100,14 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
         fair, steps = common_folds(pooled[j], h)
         scores.append({(",".join(map(str, c)) or "none"): float(v) for c, v in fair.items()})
         step_mse.append({(",".join(map(str, c)) or "none"): steps[c] for c in fair})
+        step_mse[-1]["folds"] = steps.get("folds", FOLDS)  # how many (the newest) folds scored them
         diffs.append(min(fair, key=fair.get) if fair else cands[0])
     return diffs, scores, step_mse
 
 
 def common_folds(trials: dict, h: int):
     """{(candidate, fold): (sum of squared errors, count, per-step sums (h,))} -> ({candidate: RMSE},
-    {candidate: per-step MSE (h,)}). The candidates that compete are those trained on the longest fold
+    {candidate: per-step MSE (h,), "folds": how many folds count}). The candidates that compete are those trained on the longest fold
     that trained any; each is scored on the folds where all of them trained (shorter folds may be too
     short for the candidates that lose more values to differencing: scoring every candidate on its own
     folds would favour the others)."""
@@ -116,7 +118,7 @@ def common_folds(trials: dict, h: int):
         return {}, {}
     comp = by_fold[min(by_fold)]
     use = [k for k in by_fold if comp <= by_fold[k]]
-    fair, steps = {}, {}
+    fair, steps = {}, {"folds": len(use)}
     for c in comp:
         s = sum(trials[c, k][0] for k in use)
         n = sum(trials[c, k][1] for k in use)
