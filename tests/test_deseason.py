@@ -126,3 +126,14 @@ def test_pure_seasonal_series_is_forecast_and_survives_save(tmp_path):
     np.testing.assert_allclose(back.forecast(h)["mean"].to_numpy(), f, rtol=1e-6)
     with pytest.raises(DataError, match="diff lags"):
         Forecaster(diff=(1, 0)).fit(df)
+
+
+def test_recent_seasons_only_with_phases_from_the_start():
+    sm = pytest.importorskip("statsmodels.tsa.seasonal")
+    u = _seasonal(100, noise=1.0) + np.where(np.arange(100) < 50, 5.0, 0.0) * np.sin(np.arange(100))
+    start = 100 - 4 * 12                                       # 3 seasons + 1 of the newest values
+    ref = sm.seasonal_decompose(u[start:], model="additive", period=12).seasonal
+    expect = np.array([ref[(k - start) % 12] for k in range(12)])    # phase k: series index = k mod 12
+    np.testing.assert_allclose(seasonal_component(u, 12, seasons=3), expect, atol=1e-10)
+    assert np.max(np.abs(seasonal_component(u, 12) - expect)) > 0.1  # the whole history differs
+    np.testing.assert_allclose(seasonal_component(u[:40], 12, seasons=3), seasonal_component(u[:40], 12))
