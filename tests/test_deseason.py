@@ -129,9 +129,12 @@ def test_pure_seasonal_series_is_forecast_and_survives_save(tmp_path):
 
 
 def test_recent_seasons_only_with_phases_from_the_start():
-    sm = pytest.importorskip("statsmodels.tsa.seasonal")
     u = _seasonal(100, noise=1.0) + np.where(np.arange(100) < 50, 5.0, 0.0) * np.sin(np.arange(100))
     start = 100 - 4 * 12                                       # 3 seasons + 1 of the newest values
+    tail = seasonal_component(u[start:], 12)                   # phase 0 = index start there
+    np.testing.assert_allclose(seasonal_component(u, 12, seasons=3), [tail[(k - start) % 12] for k in range(12)],
+                               atol=1e-12)
+    sm = pytest.importorskip("statsmodels.tsa.seasonal")
     ref = sm.seasonal_decompose(u[start:], model="additive", period=12).seasonal
     expect = np.array([ref[(k - start) % 12] for k in range(12)])    # phase k: series index = k mod 12
     np.testing.assert_allclose(seasonal_component(u, 12, seasons=3), expect, atol=1e-10)
