@@ -164,6 +164,7 @@ KINDS = ("none", "log", "boxcox")
 POS = Int(1, 2**31 - 1)
 NONNEG = Int(0, 2**31 - 1)
 LAGS = List(POS, max_len=16)
+DIFFS = List(NONNEG, max_len=16)     # a chosen pipeline's lags: a leading 0 deseasonalises (prep/pipes.py)
 UNITS = List(Int(1, 1_000_000), min_len=1, max_len=64)
 NUM_OR_NULL = Opt(Float())
 STATUSES = ("ok", "missing", "gaps", "infinite", "constant", "empty", "too_short", "nonpositive", "diverged")
@@ -175,15 +176,16 @@ HYPER_PARAMETERS = Dict({
     "learning_rate": Opt(Float(0, lo_open=True)), "seeds": Opt(Int(1, 1_000_000)),
     "strategy": Choice("recursive", "direct"),
     "horizon": Opt(POS), "transform": Choice("auto", *KINDS),
-    "diff": Any(Choice("auto"), LAGS, expected="'auto' or a list of lags"),
+    "diff": Any(Choice("auto"), DIFFS, expected="'auto' or a list of lags"),
     "scale": Choice("standard", "minmax"), "calendar": Bool(), "validation": Float(0, 1, hi_open=True),
     "patience": NONNEG, "aggregate": Choice("mean", "median"), "season_length": Opt(POS),
     "seed": Int(-2**31, 2**31 - 1), "scope": Choice("auto", "local", "global"),
     "level_norm": Any(Choice("auto"), Bool(), expected="'auto', true or false"),
     "model": Opt(Str(100))}, optional=("model",))
 
-PIPES = Dict({"kind": List(Choice(*KINDS)), "lam": List(Float(-10, 10)), "diff": LAGS,
-              "loc": List(Float()), "spread": List(Float(0, lo_open=True))})
+PIPES = Dict({"kind": List(Choice(*KINDS)), "lam": List(Float(-10, 10)), "diff": DIFFS,
+              "loc": List(Float()), "spread": List(Float(0, lo_open=True)),
+              "season": List(List(Float(), min_len=1, max_len=10_000))}, optional=("season",))
 
 CONFIG = {
     "format": Choice("lstmcast-model"),
@@ -206,7 +208,7 @@ CONFIG = {
                    "status": List(Choice(*STATUSES)), "reason": List(Str(10_000)),
                    "tz": Opt(Str(100, _zone_ok, "a time zone such as 'UTC+02:00' or 'Europe/Berlin'"))},
                   optional=("tz",)),
-    "series": Dict({"diffs": Dict(values=LAGS), "diff_scores": Dict(values=Dict(values=NUM_OR_NULL)),
+    "series": Dict({"diffs": Dict(values=DIFFS), "diff_scores": Dict(values=Dict(values=NUM_OR_NULL)),
                     "phase0": List(NONNEG), "weights": Dict(values=Dict(values=List(Float(0, 1), min_len=1))),
                     "ets_states": Dict(values=Dict({"components": Str(4), "m": POS, "par": List(NUM_OR_NULL),
                                                     "sigma2": Float(0), "last": List(Float())}))},

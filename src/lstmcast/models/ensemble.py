@@ -129,7 +129,8 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
     groups, data, where = [], [], []
     for d, members_ in by_diff.items():
         members_ = np.asarray(members_, int)
-        pipes = fit_pipes([values[i][: len(values[i]) - nv] for i in members_], spec.transform, d, spec.scale)
+        pipes = fit_pipes([values[i][: len(values[i]) - nv] for i in members_], spec.transform, d, spec.scale,
+                          m=R.m)
         fn = None
         if R.n_cov:
             fn = lambda r, e, m_=members_: step_features(cov, scaler, R.h, R.look_back, m_[r], e, e)  # noqa: E731

@@ -179,7 +179,8 @@ def _weights(fc, spec, stat_names, holdout) -> dict:
             continue
         mse = {"lstm": np.asarray(step_mse.get(i, {}).get(key, np.full(R.h, scores[key] ** 2)))}
         for n in stat_names:
-            mse[n] = fold_mse(fc.panel_.values[i], R.h, R.m, n, FOLDS, max(R.m, 4))
+            folds = step_mse.get(i, {}).get("folds", FOLDS)       # the folds that scored the LSTM's candidates
+            mse[n] = fold_mse(fc.panel_.values[i], R.h, R.m, n, folds, max(R.m, 4))
         out[i] = step_weights(mse)
     return out
 

@@ -65,11 +65,12 @@ ONE_BUCKET = 64      # up to this many series train padded to one window count (
 
 # INPUTS ------------------------------------------------------------------------------------------
 
-def inputs(rec: Recipe, pipes: Pipes, tails, extra=None):
+def inputs(rec: Recipe, pipes: Pipes, tails, extra=None, end=None):
     """Model inputs from raw tails. tails (..., R, L + D) raw values; extra (R, L, C): covariate
-    features of each step (calendar ones included: data/calendar.py), appended after the value.
+    features of each step (calendar ones included: data/calendar.py), appended after the value; end
+    (..., R): series index of each tail's last value (deseasonalising pipes need it).
     Returns x (..., R, T, F) float32 and the level offset (..., R) to add back to outputs."""
-    z = pipes.forward(tails)                                            # (..., R, L)
+    z = pipes.forward(tails, end)                                       # (..., R, L)
     off = z[..., -1].copy() if rec.level_norm else np.zeros(z.shape[:-1])
     feats = [(z - off[..., None])[..., None]]
     if extra is not None and extra.shape[-1]:
@@ -90,7 +91,7 @@ def windows(rec: Recipe, pipe: Pipes, values):
                 np.zeros((0, H), np.float32))
     z = pipe.forward(values[None, :])[0]                                # (n - D,)
     idx = targets[:, None] + np.arange(-L - D, 0)[None, :] + D          # raw-value tails (n, L + D)
-    x, off = inputs(rec, pipe.take(np.zeros(len(targets), int)), values[idx])
+    x, off = inputs(rec, pipe.take(np.zeros(len(targets), int)), values[idx], end=targets + D - 1)
     t = z[targets[:, None] + np.arange(H)[None, :]] - off[:, None]
     return x, t.astype(np.float32)
 
@@ -236,10 +237,10 @@ def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, h: int, gr
     for j in range(h):
         if rec.strategy == "recursive" or j % rec.h == 0:
             extra = extra_fn(ends + j) if extra_fn is not None else None
-            x, off = inputs(rec, pipes, tails, extra)
+            x, off = inputs(rec, pipes, tails, extra, end=ends + j)
             zhat = members(scope, params, x, groups) + off[..., None]   # (K, R, O)
         z = zhat[..., 0] if rec.strategy == "recursive" else zhat[..., j % rec.h]
-        nxt = pipes.invert_next(tails, z)                               # (K, R)
+        nxt = pipes.invert_next(tails, z, end=ends + j)                 # (K, R)
         out.append(nxt)
         tails = np.concatenate([tails[..., 1:], nxt[..., None]], axis=-1)
     return np.stack(out, axis=-1)

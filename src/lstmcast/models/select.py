@@ -3,9 +3,11 @@
     diffs, scores, step_mse = choose_diffs(spec, values, idx, phase0)   # local scope, diff="auto"
     mase = holdout_mase(values, idx, forecasts, h, m)          # one number per series
 
-Differencing: per series, candidates (the unit-root tests' choice, (m, 1), (m,), (1,)) are trained on 3
+Differencing: per series, candidates (the unit-root tests' choice, (m, 1), (m,), (1,); for m > 1 also
+(0, 1): a classical seasonal component removed, then one difference) are trained on 3
 rolling folds of the series' own past and scored by the RMSE of h-step forecasts from one season of
-origins after each fold's end, with frozen parameters. All (series, candidate, fold) trials of a panel
+origins after each fold's end, with frozen parameters, on the folds where every competing candidate
+trained (`common_folds`). All (series, candidate, fold) trials of a panel
 train together in the local trainer's shared compiled calls.
 """
 from __future__ import annotations
@@ -20,6 +22,8 @@ from .ensemble import Spec, fit_ensemble, min_length
 FOLDS = 3
 SELECTION_STEPS = 800      # Adam steps per selection model at most: short series get their full epochs
 SELECTION_SEEDS = 3        # members per selection model (the choice needs a stable mean, not the full ensemble)
+DESEASON = ((0, 1),)       # seasonal candidates: a fixed seasonal component removed, then one difference
+                           # ((0,), no difference, also tried: it lost on the corpus, benchmarks/README.md)
 VALIDATE_UP_TO = 64        # local panels up to this many series choose by validation; bigger ones by the
                            # unit-root tests (AutoARIMA's own rule), since validation costs about 3x the fit
 
@@ -45,12 +49,14 @@ def candidates(y, spec: Spec, transform: str) -> list:
     u = np.log(y) if transform in ("log", "boxcox") or (transform == "auto" and y.min() > 0) else y
     first = auto_diff(u, m, long_enough=len(y) >= 3 * m + R.look_back + 8)
     cands = [first, (m, 1), (m,), (1,)] if m > 1 else [first, (1,), ()]
+    if m > 1:       # a fixed seasonal component removed instead of differenced away (prep/pipes.py)
+        cands += list(DESEASON)
     return list(dict.fromkeys(cands))
 
 
 def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
     """Per series in idx: (the chosen lags, {"12,1": rmse, ...}, {"12,1": per-step MSE (h,)}). Trials too
-    long for a fold are skipped; only candidates scored on every fold compete. cov: the panel's
+    long for a fold are skipped; the candidates of the longest fold compete on their common folds. cov: the panel's
     Covariates (spec.recipe.n_cov > 0); each trial uses its series' rows, scaled on the trial's own
     training part."""
     R = spec.recipe
@@ -74,31 +80,53 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
                     continue
                 trial_vals.append(y[:cut])
                 trial_diffs.append(c)
-                meta.append((j, c, cut))
+                meta.append((j, c, cut, k))
     pooled = [dict() for _ in idx]
     if trial_vals:
-        ph = np.array([phase0[idx[j]] for j, _, _ in meta])
-        tcov = cov.subset([idx[j] for j, _, _ in meta]) if cov is not None else None
+        ph = np.array([phase0[idx[j]] for j, _, _, _ in meta])
+        tcov = cov.subset([idx[j] for j, _, _, _ in meta]) if cov is not None else None
         model = fit_ensemble(tspec, trial_vals, np.arange(len(trial_vals)), trial_diffs, ph, progress,
                              one_bucket=len(idx) == 1, cov=tcov)
-        full = [np.asarray(values[idx[j]], np.float64) for j, _, _ in meta]
-        origins = {t: np.arange(cut - 1, cut + width - 1) for t, (_, _, cut) in enumerate(meta)}
+        full = [np.asarray(values[idx[j]], np.float64) for j, _, _, _ in meta]
+        origins = {t: np.arange(cut - 1, cut + width - 1) for t, (_, _, cut, _) in enumerate(meta)}
         p = model.paths(full, origins, h, cov=tcov)
-        for t, (j, c, cut) in enumerate(meta):
+        for t, (j, c, cut, k) in enumerate(meta):
             pred = p[t].mean(0)                                            # (B, h)
             o = origins[t]
             actual = full[t][o[:, None] + 1 + np.arange(h)[None, :]]
-            a, b, steps = pooled[j].get(c, (0.0, 0, np.zeros(h)))
             sq = (pred - actual) ** 2
-            pooled[j][c] = (a + float(np.sum(sq)), b + pred.size, steps + sq.sum(axis=0))
+            pooled[j][c, k] = (float(np.sum(sq)), pred.size, sq.sum(axis=0))
     diffs, scores, step_mse = [], [], []
     for j, cands in enumerate(cands_of):
-        most = max((n for _, n, _ in pooled[j].values()), default=0)
-        fair = {c: np.sqrt(s / n) for c, (s, n, _) in pooled[j].items() if n == most and np.isfinite(s)}
+        fair, steps = common_folds(pooled[j], h)
         scores.append({(",".join(map(str, c)) or "none"): float(v) for c, v in fair.items()})
-        step_mse.append({(",".join(map(str, c)) or "none"): pooled[j][c][2] / (most // h) for c in fair})
+        step_mse.append({(",".join(map(str, c)) or "none"): steps[c] for c in fair})
+        step_mse[-1]["folds"] = steps.get("folds", FOLDS)  # how many (the newest) folds scored them
         diffs.append(min(fair, key=fair.get) if fair else cands[0])
     return diffs, scores, step_mse
+
+
+def common_folds(trials: dict, h: int):
+    """{(candidate, fold): (sum of squared errors, count, per-step sums (h,))} -> ({candidate: RMSE},
+    {candidate: per-step MSE (h,), "folds": how many folds count}). The candidates that compete are those trained on the longest fold
+    that trained any; each is scored on the folds where all of them trained (shorter folds may be too
+    short for the candidates that lose more values to differencing: scoring every candidate on its own
+    folds would favour the others)."""
+    by_fold: dict = {}
+    for c, k in trials:
+        by_fold.setdefault(k, set()).add(c)
+    if not by_fold:
+        return {}, {}
+    comp = by_fold[min(by_fold)]
+    use = [k for k in by_fold if comp <= by_fold[k]]
+    fair, steps = {}, {"folds": len(use)}
+    for c in comp:
+        s = sum(trials[c, k][0] for k in use)
+        n = sum(trials[c, k][1] for k in use)
+        if np.isfinite(s) and n:
+            fair[c] = float(np.sqrt(s / n))
+            steps[c] = sum(trials[c, k][2] for k in use) / (n // h)
+    return fair, steps
 
 
 def snaive_scale(y, m: int) -> float:

@@ -140,8 +140,9 @@ class SettingsMixin:
                 lags = tuple(self.diff)
             except TypeError:
                 raise DataError(f"diff must be 'auto' or lags like (12, 1); got {self.diff!r}") from None
-            need(all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) and a > 0 for a in lags),
-                 f"diff lags must be whole numbers > 0; got {self.diff!r}")
+            need(all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) and a >= 0 for a in lags)
+                 and 0 not in lags[1:], f"diff lags must be whole numbers > 0 (a leading 0 removes a fixed "
+                 f"seasonal component first); got {self.diff!r}")
         return units
 
     def spec(self, scope: str, m: int, typical_length: int | None = None):
