@@ -140,3 +140,19 @@ def test_recent_seasons_only_with_phases_from_the_start():
     np.testing.assert_allclose(seasonal_component(u, 12, seasons=3), expect, atol=1e-10)
     assert np.max(np.abs(seasonal_component(u, 12) - expect)) > 0.1  # the whole history differs
     np.testing.assert_allclose(seasonal_component(u[:40], 12, seasons=3), seasonal_component(u[:40], 12))
+
+
+def test_cli_diff_with_a_leading_zero(tmp_path):
+    """`--diff 0,1` deseasonalises (stored as such); a 0 anywhere else is refused in one line."""
+    import json
+
+    from helpers import run_cli
+    from lstmcast import datasets
+    csv = tmp_path / "air.csv"
+    datasets.airline().rename("y").rename_axis("ds").reset_index().to_csv(csv, index=False)
+    code, out, err = run_cli("fit", csv, "--model", tmp_path / "m", "--diff", "0,1", "--epochs", "2", "--seeds", "1",
+                             "--combination", "lstm", "--quiet")
+    assert code == 0, err
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["series"]["diffs"] == {"0": [0, 1]}
+    code, out, err = run_cli("fit", csv, "--model", tmp_path / "m2", "--diff", "12,0", "--quiet")
+    assert code == 2 and "leading 0" in err and len(err.strip().splitlines()) == 1

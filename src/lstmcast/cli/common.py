@@ -150,14 +150,16 @@ def _fraction(s):
     return v
 
 
-def _int_list(name, hi=INT_MAX, max_len=64):
+def _int_list(name, hi=INT_MAX, max_len=64, zero_first=None):
+    """Comma-separated whole numbers > 0; zero_first: a leading 0 is allowed too, and this says what it means."""
     def parse(s):
         try:
             v = tuple(int(a) for a in s.replace(" ", "").split(",") if a != "")
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be whole numbers separated by commas; got {s!r}") from None
-        if not v or any(a <= 0 for a in v):
-            raise argparse.ArgumentTypeError(f"{name} must be whole numbers > 0; got {s!r}")
+        if not v or any(a <= 0 for a in v[1 if zero_first else 0:]) or v[0] < 0:
+            extra = f" ({zero_first})" if zero_first else ""
+            raise argparse.ArgumentTypeError(f"{name} must be whole numbers > 0{extra}; got {s!r}")
         if any(a > hi for a in v) or len(v) > max_len:
             raise argparse.ArgumentTypeError(f"{name} allows at most {max_len} numbers, each <= {hi}; got {s!r}")
         return v
@@ -168,11 +170,14 @@ def _auto_or(parse):
     return lambda s: None if s == "auto" else parse(s)
 
 
+DIFF_ZERO = "a leading 0, as in 0,1, first removes a fixed seasonal component"
+
+
 def _diff_spec(s):
     """--diff: 'auto', 'none' or lags like '12,1' (checked here, kept as text for forecaster_params)."""
     text = s.strip().lower()
     if text not in ("auto", "none", ""):
-        _int_list("--diff", hi=100_000, max_len=16)(s)
+        _int_list("--diff", hi=100_000, max_len=16, zero_first=DIFF_ZERO)(s)
     return s
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import DataError, UsageError
-from .common import (_auto_or, _diff_spec, _fraction, _int, _int_list, _positive_float, _positive_int,
+from .common import (DIFF_ZERO, _auto_or, _diff_spec, _fraction, _int, _int_list, _positive_float, _positive_int,
                      add_resource_flags)
 
 
@@ -44,7 +44,8 @@ def add_model_flags(p, defaults: dict | None = None):
     g.add_argument("--transform", choices=["auto", "none", "log", "boxcox"], default=d["transform"])
     g.add_argument("--diff", type=_diff_spec, default=d["diff"] if isinstance(d["diff"], str) else
                    ",".join(map(str, d["diff"])) or "none",
-                   help="differencing lags applied in order, e.g. 12,1 (seasonal then first); 'none'")
+                   help="differencing lags applied in order, e.g. 12,1 (seasonal then first); a leading 0 "
+                        "(0,1) first removes a fixed seasonal component; 'none'; default: auto (chosen by validation)")
     g.add_argument("--scale", choices=["standard", "minmax"], default=d["scale"])
     g.add_argument("--calendar", action=argparse.BooleanOptionalAction, default=d["calendar"],
                    help="add built-in calendar covariates: sin/cos of the season position, day-of-week one-hots")
@@ -72,7 +73,7 @@ def _combination(text: str) -> str:
 def forecaster_params(a) -> dict:
     text = a.diff.strip().lower()
     try:
-        diff = () if text in ("none", "") else "auto" if text == "auto" else _int_list("--diff")(a.diff)
+        diff = () if text in ("none", "") else "auto" if text == "auto" else _int_list("--diff", zero_first=DIFF_ZERO)(a.diff)
     except argparse.ArgumentTypeError as e:   # checked by _diff_spec already; never a traceback
         raise UsageError(str(e)) from None
     return dict(look_back=a.look_back, framing=a.framing, units=a.units, stateful=a.stateful,
