@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -48,7 +47,7 @@ def weekday(n=400):
 
 
 def run(df, m, h, windows, seeds):
-    from bench_covariates import mase_cv
+    from bench_covariates import mase_cv, median_fit_seconds
     from statsforecast import StatsForecast
     from statsforecast.models import AutoARIMA
 
@@ -62,13 +61,7 @@ def run(df, m, h, windows, seeds):
     times = {}
     for cal in (True, False):
         kw = {"seeds": seeds, "calendar": cal, "diff": (), "transform": "none"}   # the training alone
-        Forecaster(**kw).fit(df)
-        ts = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            Forecaster(**kw).fit(df)
-            ts.append(time.perf_counter() - t0)
-        times[cal] = float(np.median(ts))
+        times[cal] = median_fit_seconds(lambda: Forecaster(**kw).fit(df))
     return rows, times
 
 

@@ -69,6 +69,17 @@ def mase_cv(cv, df, col, m):
     return float(np.mean(out))
 
 
+def median_fit_seconds(fit, repeats: int = 3) -> float:
+    """Median seconds of `fit()` over `repeats` runs, after one untimed run (programs compiled or loaded)."""
+    fit()
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fit()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts))
+
+
 def run(name, df, exog, m, h, windows, seeds):
     from statsforecast import StatsForecast
     from statsforecast.models import AutoARIMA
@@ -92,13 +103,7 @@ def run(name, df, exog, m, h, windows, seeds):
     times = {}
     for label, cov in (("cov", exog), ("plain", None)):
         data = df if cov else df[["unique_id", "ds", "y"]]
-        Forecaster(**kw).fit(data, futr_exog=cov)
-        ts = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            Forecaster(**kw).fit(data, futr_exog=cov)
-            ts.append(time.perf_counter() - t0)
-        times[label] = float(np.median(ts))
+        times[label] = median_fit_seconds(lambda: Forecaster(**kw).fit(data, futr_exog=cov))
     return rows, times
 
 
