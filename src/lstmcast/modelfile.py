@@ -131,7 +131,6 @@ def _read(path):
 
 
 def load(cls, path):
-    import pandas as pd
     from .data.panel import Panel
     from .engine.model import param_shapes
     from .engine.train import TrainConfig

@@ -12,8 +12,9 @@ members' bounds (quantile averaging, Lichtendahl, Grushka-Cockayne & Winkler 201
 member's calibration and is never wider than the widest member.
 
 A statistical member fits each series on its own (statsforecast's AutoETS / AutoTheta / AutoARIMA with
-their defaults and the series' season length) on the same training part as the LSTM. It is not stored in
-the model file: `load` refits it from the stored values, which gives the same parameters.
+their defaults and the series' season length) on the same training part as the LSTM. A model file stores
+AutoETS's fitted state (ets_state.py), from which a loaded model forecasts; the other members are refitted
+on load from the stored values, which gives the same parameters.
 """
 from __future__ import annotations
 
@@ -106,13 +107,11 @@ class _AutoETS:
 def load_stats(values, idx, m: int, names, ets_states: dict) -> dict:
     """`fit_stats` for a loaded model: AutoETS starts from the states stored for it (no refit; series
     without one are refitted), the other members are refitted."""
-    fits = fit_stats(values, idx, m, [n for n in names if n != "ets" or not ets_states])
-    if "ets" in names and ets_states:
+    fits = fit_stats(values, idx, m, [n for n in names if n != "ets"])
+    if "ets" in names:
         fits["ets"] = {i: _AutoETS.from_state(max(int(m), 1), st, values[i]) for i, st in ets_states.items()}
-        rest = fit_stats(values, [i for i in idx if i not in ets_states], m, ("ets",))["ets"]
-        fits["ets"].update(rest)
-        fits = {n: fits[n] for n in names}
-    return fits
+        fits["ets"].update(fit_stats(values, [i for i in idx if i not in ets_states], m, ("ets",))["ets"])
+    return {n: fits[n] for n in names}
 
 
 def ets_states(fits: dict) -> dict:
