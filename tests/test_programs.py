@@ -206,3 +206,37 @@ def test_prepared_lapack_is_jaxs_own_without_importing_scipy_linalg():
     assert runs["prepare"][0] == "False" and runs["plain"][0] == "True"   # JAX's own set-up imports it
     assert runs["prepare"][1] == runs["plain"][1]  # the same QR, bit for bit
     assert runs["prepare"][2] == runs["plain"][2] == "True"
+
+
+CONCURRENT = r"""
+import sys, threading, numpy as np, jax
+from lstmcast.engine.model import ModelConfig
+from lstmcast.engine.train import TrainConfig, compiled_train
+mc, tc = ModelConfig(1, (16,), 12), TrainConfig(epochs=20, batch_size=8)
+rng = np.random.default_rng(0)
+data = [(rng.normal(size=(3, 24, 6, 1)).astype(np.float32), rng.normal(size=(3, 24, 12)).astype(np.float32),
+         np.ones((3, 24), np.float32)) for _ in range(6)]
+keys = jax.vmap(jax.random.key)(np.arange(10))
+fn = compiled_train(mc, tc, vmap_keys=True, vmap_data=True)
+run = lambda d: np.asarray(fn(keys, *d)[0]["dense"]["kernel"])
+seq = [run(d) for d in data]
+out = [None] * len(data)
+def work(j):
+    for i in range(j, len(data), 2):
+        out[i] = run(data[i])
+ts = [threading.Thread(target=work, args=(j,)) for j in range(2)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(all(np.array_equal(a, b) for a, b in zip(seq, out)))
+"""
+
+
+def test_training_programs_run_concurrently_from_threads(tmp_path):
+    """Two Python threads training at once finish (a batched QR in the program used to deadlock XLA's
+    2-thread CPU pool) and give the same parameters as one after the other."""
+    import subprocess
+    import sys
+    env = {**os.environ, "LSTMCAST_CACHE_DIR": str(tmp_path)}
+    p = subprocess.run([sys.executable, "-c", CONCURRENT], capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.strip().splitlines()[-1] == "True"

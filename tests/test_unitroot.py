@@ -57,6 +57,28 @@ def test_no_statsforecast_arima_import():
     import sys
     code = ("import sys, numpy as np; from lstmcast.models.select import auto_diff; "
             "from lstmcast import datasets; y = np.log(datasets.airline().to_numpy()); print(auto_diff(y, 12)); "
-            "print('statsforecast.arima' in sys.modules, 'statsmodels.api' in sys.modules)")
+            "print('statsforecast.arima' in sys.modules, 'statsmodels' in sys.modules, 'scipy.signal' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
-    assert out[0] == "(12, 1)" and out[1] == "False False"
+    assert out[0] == "(12, 1)" and out[1] == "False False False"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_stl_is_statsmodels(seed):
+    """The numpy STL equals statsmodels' Cython STL (not robust, jumps of 1) on random lengths and periods,
+    including subseries shorter than the seasonal window and rounded (tied) values, for both seasonal
+    degrees."""
+    from statsmodels.tsa.stl._stl import STL
+    from lstmcast.models.unitroot import stl
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        p = int(rng.choice([2, 3, 4, 7, 12, 24, 52]))
+        n = int(rng.integers(p + 1, 400))
+        t = np.arange(n)
+        x = rng.normal(size=n).cumsum() + 3 * np.sin(2 * np.pi * t / p) + rng.normal(size=n)
+        x = np.round(x) if rng.random() < 0.3 else x
+        deg, window = int(rng.integers(0, 2)), int(rng.choice([7, 11, 13]))
+        ref = STL(x, period=p, seasonal=window, seasonal_deg=deg).fit()
+        seasonal, trend = stl(x, p, window, deg)
+        scale = np.max(np.abs(x)) + 1
+        assert np.max(np.abs(seasonal - ref.seasonal)) < 1e-10 * scale, (n, p, deg, window)
+        assert np.max(np.abs(trend - ref.trend)) < 1e-10 * scale, (n, p, deg, window)

@@ -206,17 +206,22 @@ def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = F
     """
     def make():   # built only where the program is traced (not when it loads from disk)
         train = make_train(model_cfg, cfg, fuse=not (vmap_keys or vmap_data))
-        if with_val:
-            fn = lambda k, x, y, w, xv, yv: train(k, x, y, w, xv, yv)  # noqa: E731
-            n_data = 5
-        else:
-            fn = lambda k, x, y, w: train(k, x, y, w)  # noqa: E731
-            n_data = 3
+        n_data = 5 if with_val else 3
+        fn = lambda k, p, *data: train(k, *data, params=p)  # noqa: E731
         if vmap_data:
-            fn = jax.vmap(fn, (None,) + (0,) * n_data)   # the same seeds for every dataset
+            fn = jax.vmap(fn, (None, None) + (0,) * n_data)   # the same seeds for every dataset
         if vmap_keys:
-            fn = jax.vmap(fn, (0,) + (None,) * n_data)
-        return fn
+            fn = jax.vmap(fn, (0, 0) + (None,) * n_data)
+
+        def run(k, *data):
+            # The initial weights as `train` draws them (its first key split), but one model after
+            # another (lax.map) outside the vmaps: a batched QR (the orthogonal initializer) runs its
+            # batch on XLA's CPU thread pool and blocks a pool thread while it waits, so two such
+            # programs running at once from two Python threads on a 2-thread pool deadlock.
+            init = lambda kk: init_params(jax.random.split(kk)[0], model_cfg)  # noqa: E731
+            p = jax.lax.map(init, k) if vmap_keys else init(k)
+            return fn(k, p, *data)
+        return run
     return program("train", static_key=(model_cfg, cfg, vmap_keys, vmap_data, with_val), make=make)
 
 
