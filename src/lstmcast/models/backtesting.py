@@ -7,7 +7,8 @@ Cut-offs are per series: its last n_windows origins `step` apart, the last one h
 so every forecast is scored on values the model never saw (its scaler and transforms included). The
 scope, the differencing and the combination's weights are chosen once, on the data up to the first
 cut-off (or the first whose data are long enough to validate them); refit=True then fits
-again at each cut-off, refit=False moves the input window with the parameters frozen.
+again at each cut-off (those fits are independent: they run several at once, one per core),
+refit=False moves the input window with the parameters frozen.
 """
 from __future__ import annotations
 
@@ -50,30 +51,39 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
     sub = panel.subset(usable)
     cuts = cuts[usable]
     cov = None if cov is None or cov.empty else cov.subset(usable)
-    frames, models = [], []
-    first = None
+    out, first, later = {}, None, []
     combo = len(members_of(fc.model, len(sub))) > 1
     pad = _largest_window_count(fc, sub, cuts[:, -1])
-    for w in range(n_windows):
-        if w > 0 and not refit:
-            frames.append(_frozen_window(first, sub, cuts[:, w], h, members, cov, combo))
-            models.append(_models(first, sub, cuts[:, w]))
-            continue
+
+    def window(w, choices=None):
+        """Fit at the w-th cut-offs (with the first window's choices, if given) -> (frames, models, fit)."""
         part = sub.truncate(cuts[:, w])
         clone = type(fc)(**fc.get_params())
         say(f"backtest window {w + 1}/{n_windows}: fitting on data up to each series' cut-off ...")
-        if first is None or _choose_again(first, fc):
+        if choices is None:
             fit_panel(clone, part, progress=say, pad_windows=pad, cov=cov, stats_only_ok=True)
-            first = clone
         else:
-            fit_panel(clone, part, progress=say, scope=first.scope_, pad_windows=pad,
-                      diffs={i: first.diffs_.get(i, fc.global_diff()) for i in range(len(part))}, cov=cov,
-                      weights=first.weights_, stats_only_ok=True)
+            fit_panel(clone, part, progress=say, scope=choices.scope_, pad_windows=pad,
+                      diffs={i: choices.diffs_.get(i, fc.global_diff()) for i in range(len(part))}, cov=cov,
+                      weights=choices.weights_, stats_only_ok=True)
         f = forecast_frame(clone, h, None, levels, members, parts=combo)
         if getattr(f[sub.time_col].dtype, "tz", None) is not None:   # backtests run on the wall-clock grid
             f[sub.time_col] = f[sub.time_col].dt.tz_localize(None)
-        frames.append(_attach(f, sub, cuts[:, w], h, combo))
-        models.append(_models(clone, sub, cuts[:, w]))
+        return _attach(f, sub, cuts[:, w], h, combo), _models(clone, sub, cuts[:, w]), clone
+
+    for w in range(n_windows):
+        if w > 0 and not refit:
+            out[w] = (_frozen_window(first, sub, cuts[:, w], h, members, cov, combo), _models(first, sub, cuts[:, w]))
+        elif first is None or _choose_again(first, fc):
+            *out[w], first = window(w)
+        else:
+            later.append(w)
+    # the windows after the choices are independent: several fit at once (one per core, scale/threads.py)
+    from ..scale.threads import map_threads
+    for w, res in zip(later, map_threads(lambda w: window(w, first), later)):
+        out[w] = res[:2]
+    frames = [out[w][0] for w in range(n_windows)]
+    models = [out[w][1] for w in range(n_windows)]
     cv = pd.concat(frames, ignore_index=True)
     fc.cv_models_ = pd.concat(models, ignore_index=True)
     fc.cv_first_ = first

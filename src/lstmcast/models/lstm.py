@@ -144,16 +144,20 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
     Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
     import jax
     from ..scale import current
+    from ..scale.threads import cpu_workers
     by_bucket: dict = {}
     top = bucket(max(max(len(x) for x, _ in data), pad_to))
     one_bucket = one_bucket or len(data) <= ONE_BUCKET
     for i, (x, _) in enumerate(data):
         by_bucket.setdefault(top if one_bucket else bucket(len(x)), []).append(i)
+    threads = cpu_workers() if current().name == "local" else 1
     parts, tasks = [], []
     for n, idx in sorted(by_bucket.items()):
-        for c0 in range(0, len(idx), max_chunk):
-            part = idx[c0:c0 + max_chunk]
-            width = min(max_chunk, 1 << (len(part) - 1).bit_length())
+        # chunks of equal width (one program), at least one per thread that can run them at once
+        n_chunks = min(len(idx), max(-(-len(idx) // max_chunk), threads))
+        chunks = [list(c) for c in np.array_split(idx, n_chunks)]
+        width = min(max_chunk, pow2(max(len(c) for c in chunks)))
+        for part in chunks:
             xs = np.zeros((width, n, *data[part[0]][0].shape[1:]), np.float32)
             ts = np.zeros((width, n, rec.h), np.float32)
             ws = np.zeros((width, n), np.float32)

@@ -5,7 +5,7 @@
     params = be.run_one(train_global, task)              # one task, on a GPU worker if there is one
 
 A task function is a top-level `fn(task) -> result` with picklable task and result (numpy arrays,
-dicts, dataclasses). `LocalBackend` calls it in a loop; `RayBackend` runs each call as a Ray task.
+dicts, dataclasses). `LocalBackend` calls it here (in threads, one per core, on a CPU); `RayBackend` runs each call as a Ray task.
 A task whose worker process dies (killed, out of memory, a lost node) is submitted again, up to
 `retries` times, and the run reports one line, e.g. "ray: 1 task retried after a worker died";
 an exception raised by the task itself is not retried: it is raised here as it was raised there.
@@ -78,17 +78,13 @@ def running(backend=None, address: str | None = None, workers: int | None = None
 
 
 class LocalBackend:
-    """Runs tasks in this process, in order."""
+    """Runs tasks in this process: on a CPU, as many at once as it has cores (scale/threads.py), results
+    in the order of the tasks."""
     name = "local"
 
     def map(self, fn, tasks, *, desc: str = "", progress=None, tick=None) -> list:
-        tasks = list(tasks)
-        out = []
-        for t in tasks:
-            out.append(fn(t))
-            if tick:
-                tick(len(out), len(tasks))
-        return out
+        from .threads import cpu_workers, map_threads
+        return map_threads(fn, tasks, cpu_workers(), tick)
 
     def run_one(self, fn, task, *, accelerator: bool = True, desc: str = "", progress=None):
         return fn(task)
