@@ -56,14 +56,15 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
     pad = _largest_window_count(fc, sub, cuts[:, -1])
 
     def window(w, choices=None):
-        """Fit at the w-th cut-offs (with the first window's choices, if given) -> (frames, models, fit)."""
+        """Fit at the w-th cut-offs (with the first window's choices, if given: then quietly, since
+        those windows run in threads) -> (frames, models, fit)."""
         part = sub.truncate(cuts[:, w])
         clone = type(fc)(**fc.get_params())
-        say(f"backtest window {w + 1}/{n_windows}: fitting on data up to each series' cut-off ...")
         if choices is None:
+            say(f"backtest window {w + 1}/{n_windows}: fitting on data up to each series' cut-off ...")
             fit_panel(clone, part, progress=say, pad_windows=pad, cov=cov, stats_only_ok=True)
         else:
-            fit_panel(clone, part, progress=say, scope=choices.scope_, pad_windows=pad,
+            fit_panel(clone, part, scope=choices.scope_, pad_windows=pad,
                       diffs={i: choices.diffs_.get(i, fc.global_diff()) for i in range(len(part))}, cov=cov,
                       weights=choices.weights_, stats_only_ok=True)
         f = forecast_frame(clone, h, None, levels, members, parts=combo)
@@ -79,8 +80,15 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
         else:
             later.append(w)
     # the windows after the choices are independent: several fit at once (one per core, scale/threads.py)
-    from ..scale.threads import map_threads
-    for w, res in zip(later, map_threads(lambda w: window(w, first), later)):
+    from ..scale.threads import map_threads, workers
+    if later:
+        n_at_once = min(len(later), workers())
+        say(f"backtest window{'s' if len(later) > 1 else ''} {later[0] + 1}-{later[-1] + 1}/{n_windows}: fitting "
+            f"with the choices of window {max(out) + 1}{f', {n_at_once} at once' if n_at_once > 1 else ''} ...")
+
+    def tick(done, total):
+        say(f"backtest windows: {done}/{total} fitted", progress=(done, total))
+    for w, res in zip(later, map_threads(lambda w: window(w, first), later, tick=tick)):
         out[w] = res[:2]
     frames = [out[w][0] for w in range(n_windows)]
     models = [out[w][1] for w in range(n_windows)]

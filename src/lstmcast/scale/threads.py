@@ -7,7 +7,8 @@ busy, so on a CPU two trainings in two threads take about the time of one (backt
 chunks of a local panel's training or of the differencing selection). Each task runs in a copy of the
 caller's context (the current scale backend, `scale.using`, is a context variable), and a task that
 itself maps runs its own tasks one after another: one level of threads, never cores x cores of them.
-An exception in a task is raised here, after the others have finished.
+An exception in a task is raised here once the tasks already running have finished; the
+others are not started.
 """
 from __future__ import annotations
 
@@ -63,9 +64,16 @@ def map_threads(fn, items, n_workers: int | None = None, tick=None) -> list:
                 _inside.task = False
         return ctx.run(inner)
 
-    with ThreadPoolExecutor(n, thread_name_prefix="lstmcast") as pool:
+    pool = ThreadPoolExecutor(n, thread_name_prefix="lstmcast")
+    try:
         futures = [pool.submit(task, contextvars.copy_context(), x) for x in items]
-        for done, _ in enumerate(as_completed(futures), 1):
+        for done, f in enumerate(as_completed(futures), 1):
+            f.result()                  # a task's error stops the rest here
             if tick:
                 tick(done, len(items))
         return [f.result() for f in futures]
+    except BaseException:       # Ctrl-C, or an error: the tasks not yet started never start
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)

@@ -1,0 +1,76 @@
+"""scale/threads.py: order, the worker count, nesting, context, errors; and a backtest whose later windows
+fit in threads equals the same backtest fitted one window after another."""
+import contextvars
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from lstmcast.scale import threads
+from lstmcast.scale.threads import map_threads, workers
+
+VAR = contextvars.ContextVar("v", default="outer-default")
+
+
+def test_order_ticks_and_at_most_n_at_once(monkeypatch):
+    monkeypatch.setenv("LSTMCAST_THREADS", "3")
+    assert workers() == 3
+    running, peak, lock = [0], [0], threading.Lock()
+
+    def fn(x):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.02 * (5 - x % 5))        # finish out of order
+        with lock:
+            running[0] -= 1
+        return x * x
+    ticks = []
+    assert map_threads(fn, range(10), tick=lambda d, t: ticks.append((d, t))) == [x * x for x in range(10)]
+    assert peak[0] == 3 and ticks == [(d, 10) for d in range(1, 11)]
+
+
+def test_nested_maps_run_in_line_and_see_the_callers_context(monkeypatch):
+    monkeypatch.setenv("LSTMCAST_THREADS", "2")
+    VAR.set("set-by-caller")
+
+    def inner(x):
+        return (x, workers(), VAR.get(), threading.current_thread().name)
+
+    def outer(x):
+        names = {r[3] for r in map_threads(inner, range(3))}
+        return [r[:3] for r in map_threads(inner, range(3))], names, threading.current_thread().name
+    for rows, names, me in map_threads(outer, range(2)):
+        assert [r[1:] for r in rows] == [(1, "set-by-caller")] * 3     # one level of threads only
+        assert names == {me}                                          # the inner tasks ran in the task's thread
+    assert workers() == 2
+
+
+def test_an_error_is_raised_and_later_tasks_do_not_start(monkeypatch):
+    monkeypatch.setenv("LSTMCAST_THREADS", "2")
+    started = []
+
+    def fn(x):
+        started.append(x)
+        if x == 0:
+            raise ValueError("bad task 0")
+        time.sleep(0.2)
+        return x
+    with pytest.raises(ValueError, match="bad task 0"):
+        map_threads(fn, range(20))
+    assert len(started) < 20
+
+
+def test_threaded_backtest_windows_equal_sequential(monkeypatch):
+    from lstmcast import Forecaster, datasets
+    y = datasets.airline().iloc[:110]
+    kw = dict(h=6, n_windows=3, step_size=6, refit=True)
+    fc = lambda: Forecaster(seeds=2, epochs=3, diff=(12, 1), model="lstm+ets")  # noqa: E731
+    monkeypatch.setenv("LSTMCAST_THREADS", "1")
+    one = fc().cross_validation(y, **kw)
+    monkeypatch.setenv("LSTMCAST_THREADS", "2")
+    two = fc().cross_validation(y, **kw)
+    assert threads.workers() == 2
+    np.testing.assert_array_equal(one[["combo", "lstm"]].to_numpy(), two[["combo", "lstm"]].to_numpy())
+    assert list(one["cutoff"].unique()) == list(two["cutoff"].unique()) and one["cutoff"].nunique() == 3
