@@ -22,6 +22,8 @@ from .combine import members as members_of
 from .combine import combine, stat_forecasts
 from .predicting import forecast_frame, point
 
+WINDOWS_AT_ONCE_UP_TO = 128     # panels up to this many series fit their later backtest windows at once
+
 
 def cutoff_positions(lengths, h: int, n_windows: int, step: int) -> np.ndarray:
     """(N, W) index of the last training value of each series' windows, oldest first (< 1: unusable)."""
@@ -81,14 +83,15 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
             later.append(w)
     # the windows after the choices are independent: several fit at once (one per core, scale/threads.py)
     from ..scale.threads import map_threads, workers
+    # a big panel's windows one at a time (memory), each using every core for its chunks
+    n_at_once = max(1, min(len(later), workers() if len(sub) <= WINDOWS_AT_ONCE_UP_TO else 1))
     if later:
-        n_at_once = min(len(later), workers())
         say(f"backtest window{'s' if len(later) > 1 else ''} {later[0] + 1}-{later[-1] + 1}/{n_windows}: fitting "
             f"with the choices of window {max(out) + 1}{f', {n_at_once} at once' if n_at_once > 1 else ''} ...")
 
     def tick(done, total):
         say(f"backtest windows: {done}/{total} fitted", progress=(done, total))
-    for w, res in zip(later, map_threads(lambda w: window(w, first), later, tick=tick)):
+    for w, res in zip(later, map_threads(lambda w: window(w, first), later, n_at_once, tick=tick)):
         out[w] = res[:2]
     frames = [out[w][0] for w in range(n_windows)]
     models = [out[w][1] for w in range(n_windows)]

@@ -145,7 +145,8 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
         groups.append(Group(members_, pipes, {}))
     from ..engine.plan import check_training
     if spec.scope == "local":
-        chunks = check_training(spec, max((len(x) for x, _ in data), default=0), min(len(data), 128))
+        from ..scale.threads import cpu_workers    # that many chunks may train at once: all must fit
+        chunks = check_training(spec, max((len(x) for x, _ in data), default=0), min(len(data), 128 * cpu_workers()))
         if spec.n_val:
             params, metrics = _train_local_val(spec, data)
         else:
