@@ -213,14 +213,18 @@ def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = F
         if vmap_keys:
             fn = jax.vmap(fn, (0, 0) + (None,) * n_data)
 
+        one_by_one = jax.default_backend() == "cpu"     # (the backend is part of the program's key)
+
         def run(k, *data):
-            # The initial weights as `train` draws them (its first key split), but one model after
-            # another (lax.map) outside the vmaps: a batched QR (the orthogonal initializer) runs its
+            # The initial weights as `train` draws them (its first key split). On a CPU one model after
+            # another (lax.map), outside the vmaps: a batched QR (the orthogonal initializer) runs its
             # batch on XLA's CPU thread pool and blocks a pool thread while it waits, so two such
-            # programs running at once from two Python threads on a 2-thread pool deadlock.
+            # programs running at once from two Python threads on a 2-thread pool deadlock. (On a GPU
+            # the batched QR is one solver call; 100,000 sequential ones would cost seconds.)
             init = lambda kk: init_params(jax.random.split(kk)[0], model_cfg)  # noqa: E731
-            p = jax.lax.map(init, k) if vmap_keys else init(k)
-            return fn(k, p, *data)
+            if not vmap_keys:
+                return fn(k, init(k), *data)
+            return fn(k, jax.lax.map(init, k) if one_by_one else jax.vmap(init)(k), *data)
         return run
     return program("train", static_key=(model_cfg, cfg, vmap_keys, vmap_data, with_val), make=make)
 
