@@ -66,11 +66,12 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
                                 seeds=min(spec.seeds, SELECTION_SEEDS), n_val=0)
     groups: dict = {}            # selection epochs -> [(j, candidate, cut, fold)]
     cands_of = []
+    epochs_of = budgets([selection_epochs(len(values[i]), spec) for i in idx])
     for j, i in enumerate(idx):
         y = np.asarray(values[i], np.float64)
         cands = candidates(y, spec, spec.transform)
         cands_of.append(cands)
-        epochs = selection_epochs(len(y), spec)
+        epochs = epochs_of[j]
         for k in range(FOLDS):
             cut = len(y) - h - width * (k + 1) + 1          # fold k trains on y[:cut]
             for c in cands:
@@ -107,19 +108,29 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
 EPOCH_GRID = (8, 12, 16, 24, 32, 48, 64, 96)
 
 
+MAX_BUDGETS = 6        # distinct selection budgets in one panel (each is one more program to compile)
+
+
 def selection_epochs(n: int, spec: Spec) -> int:
     """Epochs of a selection model of a series of n values: about SELECTION_STEPS Adam steps on its
-    first fold (at least 10 epochs, at most the recipe's), on a grid of two values per octave (nearest
-    in ratio) so that a panel's series share a few programs. Per series: a panel's short series get the
-    epochs they would get alone (a budget from the panel's median length gave them a fraction of it:
-    monthly corpus as one panel, LSTM MASE 1.100 against 1.017 series by series)."""
+    first fold, at least 10 epochs and at most the recipe's. Per series: in a panel, a short series
+    gets the epochs it would get alone (one budget from the panel's median length gave the short ones
+    a fraction of theirs; the corpus's 13 monthly series as one panel, 3 windows: LSTM MASE 1.049 ->
+    1.017)."""
     R, E = spec.recipe, spec.train.epochs
     steps_per_epoch = max(1, -(-(int(n) - R.h - max(R.m, 4) - R.look_back) // spec.train.batch_size))
-    want = max(10, SELECTION_STEPS // steps_per_epoch)
-    if want >= E:
-        return int(E)
+    return int(min(E, max(10, SELECTION_STEPS // steps_per_epoch)))
+
+
+def budgets(epochs: list) -> list:
+    """The series' selection epochs, or, where a panel holds more than MAX_BUDGETS distinct ones, each
+    moved to the nearest (in ratio) of a grid of two values per octave (EPOCH_GRID, or the recipe's
+    cap): a few programs for a panel of many lengths."""
+    if len(set(epochs)) <= MAX_BUDGETS:
+        return list(epochs)
     grid = np.asarray(EPOCH_GRID, float)
-    return int(min(E, max(10, grid[np.argmin(np.abs(np.log(grid / want)))])))
+    cap = max(epochs)
+    return [e if e == cap else int(min(cap, max(10, grid[np.argmin(np.abs(np.log(grid / e)))]))) for e in epochs]
 
 
 def common_folds(trials: dict, h: int):
