@@ -7,8 +7,9 @@ Differencing: per series, candidates (the unit-root tests' choice, (m, 1), (m,),
 (0, 1): a classical seasonal component removed, then one difference) are trained on 3
 rolling folds of the series' own past and scored by the RMSE of h-step forecasts from one season of
 origins after each fold's end, with frozen parameters, on the folds where every competing candidate
-trained (`common_folds`). All (series, candidate, fold) trials of a panel
-train together in the local trainer's shared compiled calls.
+trained (`common_folds`). Each series' selection models get about SELECTION_STEPS Adam steps on
+its own length (`selection_epochs`); the (series, candidate, fold) trials of one budget train
+together in the local trainer's shared compiled calls.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ SELECTION_STEPS = 800      # Adam steps per selection model at most: short serie
 SELECTION_SEEDS = 3        # members per selection model (the choice needs a stable mean, not the full ensemble)
 DESEASON = ((0, 1),)       # seasonal candidates: a fixed seasonal component removed, then one difference
                            # ((0,), no difference, also tried: it lost on the corpus, benchmarks/README.md)
+EPOCH_GRID = (8, 12, 16, 24, 32, 48, 64, 96)   # selection epochs of a panel of many lengths (`budgets`)
+MAX_BUDGETS = 6            # distinct selection budgets in one panel (each is one more program to compile)
 VALIDATE_UP_TO = 64        # local panels up to this many series choose by validation; bigger ones by the
                            # unit-root tests (AutoARIMA's own rule), since validation costs about 3x the fit
 
@@ -103,12 +106,6 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
         step_mse[-1]["folds"] = steps.get("folds", FOLDS)  # how many (the newest) folds scored them
         diffs.append(min(fair, key=fair.get) if fair else cands[0])
     return diffs, scores, step_mse
-
-
-EPOCH_GRID = (8, 12, 16, 24, 32, 48, 64, 96)
-
-
-MAX_BUDGETS = 6        # distinct selection budgets in one panel (each is one more program to compile)
 
 
 def selection_epochs(n: int, spec: Spec) -> int:
