@@ -567,3 +567,22 @@ def test_out_is_a_folder(tmp_path, model):
 def test_model_in_missing_folder(tmp_path, csv):
     check_error(*run_cli("fit", csv, "--model", tmp_path / "no" / "m", *FAST),
                 r"m: folder '.*no' does not exist")
+
+
+def test_quiet_json_evaluate_keeps_stderr_clean_with_a_short_series(tmp_path):
+    """statsforecast's AutoETS divides by zero on a short backtest window; with --quiet --json nothing but
+    the JSON is written (a script parses stdout and watches stderr for errors)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for k, n in enumerate([72, 30]):
+        t = np.arange(n)
+        rows += [(f"s{k}", str(d.date()), v) for d, v in
+                 zip(pd.date_range("2005-01-01", periods=n, freq="MS"), 100 + t + 10 * np.sin(t * np.pi / 6) + rng.normal(0, 2, n))]
+    p = _text(tmp_path, "unique_id,ds,y\n" + "".join(f"{a},{b},{c:.4f}\n" for a, b, c in rows))
+    import subprocess
+    import sys
+    cmd = [sys.executable, "-m", "lstmcast", "evaluate", str(p), "--horizon", "6", "--windows", "3", *map(str, FAST),
+           "--models", "lstm,ets", "--quiet", "--json"]        # a process of its own: pytest would catch warnings
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "LSTMCAST_THREADS": "1"})
+    assert r.returncode == 0 and r.stderr == "", r.stderr[-2000:]
+    assert json.loads(r.stdout)["series"] == 2
