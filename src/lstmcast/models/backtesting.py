@@ -82,9 +82,10 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
         else:
             later.append(w)
     # the windows after the choices are independent: several fit at once (one per core, scale/threads.py)
-    from ..scale.threads import map_threads, workers
-    # a big panel's windows one at a time (memory), each using every core for its chunks
-    n_at_once = max(1, min(len(later), workers() if len(sub) <= WINDOWS_AT_ONCE_UP_TO else 1))
+    from ..scale.threads import cpu_workers, map_threads
+    # a big panel's windows one at a time (memory), each using every core for its chunks; on an
+    # accelerator one at a time too (it runs one program at a time)
+    n_at_once = max(1, min(len(later), cpu_workers() if len(sub) <= WINDOWS_AT_ONCE_UP_TO else 1))
     if later:
         say(f"backtest window{'s' if len(later) > 1 else ''} {later[0] + 1}-{later[-1] + 1}/{n_windows}: fitting "
             f"with the choices of window {max(out) + 1}{f', {n_at_once} at once' if n_at_once > 1 else ''} ...")
