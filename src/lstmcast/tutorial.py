@@ -10,7 +10,6 @@ the same target months, the persistence ("next = this month") and seasonal-naive
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 
@@ -97,10 +96,9 @@ def warm_framings(y, names, seeds: int = 10, epochs: int = 100, faithful: bool =
                   workers: int | None = None) -> None:
     """Load or compile every program the given framings will run, several at once: XLA compiles
     outside Python's lock, so on a cold start the framings' compilations overlap."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from .engine.model import param_shapes
     from .engine.programs import prepare_lapack
+    from .scale.threads import map_threads
     prepare_lapack()        # before the pool's threads start (it runs only while no other thread does)
     y = np.asarray(y, np.float64)
     jobs = []
@@ -121,8 +119,7 @@ def warm_framings(y, names, seeds: int = 10, epochs: int = 100, faithful: bool =
         if sig not in seen:
             seen.add(sig)
             unique.append((prog, args))
-    with ThreadPoolExecutor(workers or min(len(unique), os.cpu_count() or 1) or 1) as pool:
-        list(pool.map(lambda job: job[0].warm(*job[1]), unique))
+    map_threads(lambda job: job[0].warm(*job[1]), unique, workers)
 
 
 def run_framing(y, name: str, seeds: int = 10, epochs: int = 100, faithful: bool = False,

@@ -183,12 +183,12 @@ def _predict(mod, y, h, levels, newer: bool) -> dict:
 
 def fold_mse(y, h: int, m: int, name: str, folds: int, width: int) -> np.ndarray:
     """A statistical member's mean squared error at each of the h steps (h,) on the rolling folds that
-    choose the LSTM's differencing (select.py): fold k fits on y[:cut], cut = len(y) - h - width (k + 1)
-    + 1, and forecasts from the `width` origins cut - 1, ..., cut + width - 2, parameters frozen."""
+    choose the LSTM's differencing (select.py `fold_cut`), parameters frozen."""
+    from .select import fold_cut
     y = np.asarray(y, np.float64)
     se, n = np.zeros(h), 0
     for k in range(folds):
-        cut = len(y) - h - width * (k + 1) + 1
+        cut = fold_cut(len(y), h, width, k)
         if cut < MIN_STAT_LENGTH:
             continue
         try:

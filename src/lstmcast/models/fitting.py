@@ -159,7 +159,7 @@ def _weights(fc, spec, stat_names, holdout) -> dict:
     LSTM's differencing was chosen by validation; else one set for the whole panel from the scope
     holdout (errors scaled per series); {} (equal weights) where neither ran."""
     from .combine import fold_mse, holdout_mse, inverse_mse_weights, step_weights
-    from .select import FOLDS
+    from .select import FOLDS, fold_width
     if not stat_names:
         return {}
     out = {}
@@ -180,7 +180,7 @@ def _weights(fc, spec, stat_names, holdout) -> dict:
         mse = {"lstm": np.asarray(step_mse.get(i, {}).get(key, np.full(R.h, scores[key] ** 2)))}
         for n in stat_names:
             folds = step_mse.get(i, {}).get("folds", FOLDS)       # the folds that scored the LSTM's candidates
-            mse[n] = fold_mse(fc.panel_.values[i], R.h, R.m, n, folds, max(R.m, 4))
+            mse[n] = fold_mse(fc.panel_.values[i], R.h, R.m, n, folds, fold_width(R.m))
         out[i] = step_weights(mse)
     return out
 

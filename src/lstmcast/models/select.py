@@ -31,6 +31,17 @@ VALIDATE_UP_TO = 64        # local panels up to this many series choose by valid
                            # unit-root tests (AutoARIMA's own rule), since validation costs about 3x the fit
 
 
+def fold_width(m: int) -> int:
+    """Forecast origins per validation fold: one season, at least 4."""
+    return max(int(m), 4)
+
+
+def fold_cut(n: int, h: int, width: int, k: int) -> int:
+    """Fold k (0 = the newest, longest) of a series of n values trains on y[:cut] and forecasts h steps
+    from the `width` origins cut - 1, ..., cut + width - 2."""
+    return n - h - width * (k + 1) + 1
+
+
 def auto_diff(u, m: int, long_enough: bool = True) -> tuple[int, ...]:
     """Differencing lags for (transformed) values u, as AutoARIMA chooses its orders: one seasonal
     difference if nsdiffs asks for it, then ndiffs first differences (at most 2); unitroot.py has
@@ -64,7 +75,7 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
     training part."""
     R = spec.recipe
     m, h = R.m, R.h
-    width = max(m, 4)
+    width = fold_width(m)
     tspec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, patience=0),
                                 seeds=min(spec.seeds, SELECTION_SEEDS), n_val=0)
     groups: dict = {}            # selection epochs -> [(j, candidate, cut, fold)]
@@ -76,7 +87,7 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
         cands_of.append(cands)
         epochs = epochs_of[j]
         for k in range(FOLDS):
-            cut = len(y) - h - width * (k + 1) + 1          # fold k trains on y[:cut]
+            cut = fold_cut(len(y), h, width, k)
             for c in cands:
                 if cut < min_length(tspec, c):
                     continue
@@ -115,7 +126,7 @@ def selection_epochs(n: int, spec: Spec) -> int:
     a fraction of theirs; the corpus's 13 monthly series as one panel, 3 windows: LSTM MASE 1.049 ->
     1.017)."""
     R, E = spec.recipe, spec.train.epochs
-    steps_per_epoch = max(1, -(-(int(n) - R.h - max(R.m, 4) - R.look_back) // spec.train.batch_size))
+    steps_per_epoch = max(1, -(-(int(n) - R.h - fold_width(R.m) - R.look_back) // spec.train.batch_size))
     return int(min(E, max(10, SELECTION_STEPS // steps_per_epoch)))
 
 
