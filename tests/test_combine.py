@@ -1,5 +1,5 @@
-"""The default forecast: the LSTM combined with AutoETS (models/combine.py), checked against statsforecast
-called directly and against the LSTM fitted alone."""
+"""The default forecast: the LSTM combined with AutoETS and AutoARIMA (models/combine.py), checked against
+statsforecast called directly and against the LSTM fitted alone."""
 import json
 import warnings
 
@@ -13,6 +13,7 @@ from lstmcast.errors import DataError
 from lstmcast.models.combine import combine, inverse_mse_weights, members
 
 FAST = dict(epochs=3, seeds=2, units=(4,), look_back=6, diff=(1,))   # explicit diff: no validation, equal weights
+ETS = dict(FAST, model="lstm+ets")
 
 
 def _series(n=72, seed=0):
@@ -56,17 +57,25 @@ def test_model_names():
         Forecaster(model="ets+lstm", **FAST).fit(_series())
 
 
-def test_default_is_the_mean_of_the_lstm_and_statsforecasts_autoets():
+def _arima(y, h, level=None, m=12):
+    from statsforecast.models import AutoARIMA
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return AutoARIMA(season_length=m).forecast(y=np.asarray(y, np.float64), h=h, level=level)
+
+
+def test_default_is_the_mean_of_the_lstm_and_statsforecasts_autoets_and_autoarima():
     y = _series()
     combo = Forecaster(**FAST).fit(y)
     pure = Forecaster(model="lstm", **FAST).fit(y)
     a, b = combo.forecast(7, level=[80]), pure.forecast(7, level=[80])
-    e = _ets(y.to_numpy(), 7, level=[80])
-    np.testing.assert_allclose(a["mean"], (b["mean"] + e["mean"]) / 2, rtol=1e-6)
-    np.testing.assert_allclose(a["lo-80"], (b["lo-80"] + e["lo-80"]) / 2, rtol=1e-6)
-    np.testing.assert_allclose(a["hi-80"], (b["hi-80"] + e["hi-80"]) / 2, rtol=1e-6)
-    assert set(a["model"]) == {"lstm+ets"} and set(b["model"]) == {"lstm"}
-    assert combo.members_ == ("lstm", "ets") and combo.per_series_["model"].tolist() == ["lstm+ets"]
+    e, r = _ets(y.to_numpy(), 7, level=[80]), _arima(y.to_numpy(), 7, level=[80])
+    for k in ("mean", "lo-80", "hi-80"):
+        np.testing.assert_allclose(a[k], (b[k] + e[k] + r[k]) / 3, rtol=1e-6)
+    assert set(a["model"]) == {"lstm+ets+arima"} and set(b["model"]) == {"lstm"}
+    assert combo.members_ == ("lstm", "ets", "arima") and combo.per_series_["model"].tolist() == ["lstm+ets+arima"]
+    two = Forecaster(**ETS).fit(y).forecast(7)                         # model="lstm+ets": the two alone
+    np.testing.assert_allclose(two["mean"], (b["mean"] + e["mean"]) / 2, rtol=1e-6)
 
 
 def test_validation_weights_combine_the_members(tmp_path):
@@ -74,12 +83,12 @@ def test_validation_weights_combine_the_members(tmp_path):
     errors over steps 1..k); the forecast is that weighted mean of the LSTM alone and AutoETS, and
     survives save/load."""
     y = _series(90, seed=3)
-    params = dict(epochs=3, seeds=2, units=(4,), look_back=6)
+    params = dict(epochs=3, seeds=2, units=(4,), look_back=6, model="lstm+ets")
     combo = Forecaster(**params).fit(y)
     w = {n: np.asarray(v) for n, v in combo.weights_[0].items()}
     assert set(w) == {"lstm", "ets"} and np.allclose(w["lstm"] + w["ets"], 1) and len(w["lstm"]) == 12
     assert np.all((w["ets"] > 0) & (w["ets"] < 1))
-    pure = Forecaster(model="lstm", **params, diff=combo.diffs_[0]).fit(y).forecast(5)
+    pure = Forecaster(**dict(params, model="lstm"), diff=combo.diffs_[0]).fit(y).forecast(5)
     e = _ets(y.to_numpy(), 5)
     np.testing.assert_allclose(combo.forecast(5)["mean"], w["lstm"][:5] * pure["mean"] + w["ets"][:5] * e["mean"],
                                rtol=1e-5)
@@ -100,7 +109,7 @@ def combo_ets_mse(fc):
 
 def test_newer_data_moves_autoets_with_frozen_parameters():
     y = _series(84)
-    fc = Forecaster(**FAST).fit(y.iloc[:72])
+    fc = Forecaster(**ETS).fit(y.iloc[:72])
     pure = Forecaster(model="lstm", **FAST).fit(y.iloc[:72])
     out = fc.forecast(4, y.iloc[72:])
     from statsforecast.models import AutoETS
@@ -113,7 +122,7 @@ def test_newer_data_moves_autoets_with_frozen_parameters():
 
 def test_backtest_windows_too_short_for_the_lstm_use_autoets_and_say_so():
     y = _series(40)
-    fc = Forecaster(epochs=2, seeds=1, units=(4,), look_back=12, diff=(1,))
+    fc = Forecaster(epochs=2, seeds=1, units=(4,), look_back=12, diff=(1,), model="lstm+ets")
     with pytest.raises(DataError, match="too short"):
         Forecaster(**fc.get_params()).fit(y.iloc[:20])             # a fit of one short series is an error
     cv = fc.cross_validation(y, h=4, n_windows=3, step_size=8)      # cut-offs after 20, 28 and 36 values
@@ -138,7 +147,7 @@ def test_evaluate_shows_default_and_lstm_rows(tmp_path):
     code, out, err = run_cli(*args)
     assert code == 0, err
     doc = json.loads(out)
-    assert set(doc["models"]) == {"default", "lstm", "snaive"} and doc["default_model"] == "lstm+ets"
+    assert set(doc["models"]) == {"default", "lstm", "snaive"} and doc["default_model"] == "lstm+ets+arima"
     assert doc["models"]["default"]["mase"] != doc["models"]["lstm"]["mase"]
     code, out, err = run_cli(*args, "--combination", "lstm")
     doc = json.loads(out)
@@ -148,11 +157,14 @@ def test_evaluate_shows_default_and_lstm_rows(tmp_path):
 
 
 def test_default_combines_up_to_a_panel_size(monkeypatch):
-    """model=None is 'lstm+ets' up to STATS_UP_TO series and the LSTM alone above; explicit 'lstm+ets' always
-    combines."""
+    """model=None is 'lstm+ets+arima' up to ARIMA_UP_TO series, 'lstm+ets' up to STATS_UP_TO and the LSTM
+    alone above; an explicit combination always combines."""
     import lstmcast.models.combine as C
-    assert C.members(None, 1) == ("lstm", "ets") and C.members(None, C.STATS_UP_TO + 1) == ("lstm",)
+    assert C.members(None) == C.members(None, C.ARIMA_UP_TO) == ("lstm", "ets", "arima")
+    assert C.members(None, C.ARIMA_UP_TO + 1) == C.members(None, C.STATS_UP_TO) == ("lstm", "ets")
+    assert C.members(None, C.STATS_UP_TO + 1) == ("lstm",)
     assert C.members("lstm+ets", C.STATS_UP_TO + 1) == ("lstm", "ets")
+    monkeypatch.setattr(C, "ARIMA_UP_TO", 1)
     monkeypatch.setattr(C, "STATS_UP_TO", 1)
     rng = np.random.default_rng(0)
     df = pd.concat([pd.DataFrame({"unique_id": k, "ds": pd.date_range("2000-01-01", periods=60, freq="MS"),
@@ -166,7 +178,7 @@ def test_default_combines_up_to_a_panel_size(monkeypatch):
     (lambda c: c["series"]["weights"]["0"].__setitem__("ets", [2.0]), "series.weights.0.ets"),
     (lambda c: c["series"]["weights"]["0"].__setitem__("ets", []), "at least 1"),
     (lambda c: c["series"]["weights"].__setitem__("7", {"lstm": [1.0]}), "'7' is not a trained series"),
-    (lambda c: c["series"]["weights"]["0"].__setitem__("prophet", [0.5]), "'prophet' is not a member of lstm+ets"),
+    (lambda c: c["series"]["weights"]["0"].__setitem__("prophet", [0.5]), "'prophet' is not a member of lstm+ets+arima"),
 ])
 def test_corrupt_combination_in_a_model_directory_is_one_line(tmp_path, mutate, message):
     y = _series(90, seed=3)

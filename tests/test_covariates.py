@@ -84,7 +84,7 @@ def test_static_covariate_separates_groups_in_global_scope():
     truth = last[:, None] + g[:, None] * 0.5 * np.arange(1, h + 1)[None, :]    # the conditional mean
     errs = []
     for kw in (dict(static_df=st, stat_exog=["grp"]), {}):
-        fc = Forecaster(scope="global", seeds=2, steps=600, horizon=h, look_back=4, transform="none")
+        fc = Forecaster(scope="global", seeds=2, steps=600, horizon=h, look_back=4, transform="none", model="lstm")
         f = fc.fit(df, **kw).forecast(h)["mean"].to_numpy().reshape(S, h)
         errs.append(np.abs(f - truth).mean())
     assert errs[0] < 0.6 * errs[1], errs

@@ -71,14 +71,18 @@ FAST = dict(epochs=2, seeds=2, units=(4,), look_back=6, diff=(12,))
 
 
 def test_saved_default_forecasts_without_statsforecast(tmp_path):
-    """The model file holds AutoETS's state: a new process forecasts exactly as the fitted Forecaster did,
-    intervals included, and never imports statsforecast (nor refits); newer data still moves AutoETS."""
+    """The model file holds AutoETS's and AutoARIMA's states: a new process forecasts exactly as the fitted
+    Forecaster did, intervals included, and never imports statsforecast (nor refits); newer data still
+    moves both."""
     y = datasets.airline()
     fc = Forecaster(**FAST).fit(y)
-    assert fc.members_ == ("lstm", "ets")
+    assert fc.members_ == ("lstm", "ets", "arima")
     fc.save(tmp_path / "m")
-    stored = json.loads((tmp_path / "m" / "config.json").read_text())["series"]["ets_states"]
+    series = json.loads((tmp_path / "m" / "config.json").read_text())["series"]
+    stored = series["ets_states"]
     assert list(stored) == ["0"] and stored["0"]["components"] == fc.stat_fits_["ets"][0].model_["components"]
+    assert list(series["arima_states"]) == ["0"]
+    assert series["arima_states"]["0"]["arma"] == [int(v) for v in fc.stat_fits_["arima"][0].model_["arma"]]
     want = fc.forecast(18, level=[80, 95])
     code = (f"import sys; from lstmcast import Forecaster; f = Forecaster.load({str(tmp_path / 'm')!r}); "
             f"f.forecast(18, level=[80, 95]).to_csv({str(tmp_path / 'f.csv')!r}, index=False); "

@@ -21,7 +21,8 @@ from .models.settings import NOT_FITTED, SettingsMixin, levels_of, season_length
 
 
 class Forecaster(SettingsMixin):
-    """An ensemble of `seeds` LSTMs per series (local) or across series (global), combined with AutoETS.
+    """An ensemble of `seeds` LSTMs per series (local) or across series (global), combined with AutoETS and
+    AutoARIMA.
 
     Args:
         look_back: input window length; None = max(season, 8) locally, ceil(1.25 * max(horizon, season))
@@ -51,12 +52,13 @@ class Forecaster(SettingsMixin):
         scope: "local", "global", or "auto" (both scored on the last horizon of each training series;
             the lower mean MASE wins; a single series is local).
         level_norm: subtract each window's last input value (global RNN practice); "auto" = in global scope.
-        model: what forecasts. None (default): "lstm+ets", or "lstm" for a panel of over 2,000 series
-            (AutoETS would cost more than the LSTM there). "lstm+ets": the LSTM ensemble combined with statsforecast's
-            AutoETS, weighted per series and horizon step by inverse validation MSE (the differencing
-            folds; for panels choosing their scope, the scope holdout; equal weights where no validation
-            runs); an LSTM too short for any fold gets no weight. "lstm": the LSTM alone. Also "lstm+theta",
-            "lstm+ets+arima", ... With covariates the LSTM forecasts alone (AutoETS cannot use them).
+        model: what forecasts. None (default): "lstm+ets+arima" up to 64 series, "lstm+ets" up to 2,000,
+            "lstm" above (AutoARIMA's search, then AutoETS, would cost more than the LSTM there).
+            "lstm+ets+arima": the LSTM ensemble combined with statsforecast's AutoETS and AutoARIMA,
+            weighted per series and horizon step by inverse validation MSE (the differencing folds; for
+            panels choosing their scope, the scope holdout; equal weights where no validation runs); an
+            LSTM too short for any fold gets no weight. "lstm": the LSTM alone. Also "lstm+ets",
+            "lstm+theta", ... With covariates the LSTM forecasts alone (AutoETS and AutoARIMA cannot use them).
 
     Uncertainty: `level=[80, ...]` adds intervals `lo-80`/`hi-80` per series and horizon step: the LSTM's
     are split-conformal, from the absolute errors of h-step forecasts at past origins (in the validation

@@ -53,7 +53,9 @@ def save(fc, path, overwrite: bool = False):
                         "model to save: the statistical members refit in seconds, so fit again instead")
     rec = spec.recipe
     shared = ens.scope == "global"
+    from .models.arima_state import to_file
     from .models.combine import ets_states
+    arima_states, arima_arrays = to_file(getattr(fc, "stat_fits_", {}))
     config = {
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
         "hyper_parameters": {k: _jsonable(v) for k, v in fc.get_params().items()},
@@ -65,7 +67,8 @@ def save(fc, path, overwrite: bool = False):
                      "val_frac": spec.val_frac,
                      "train": {"epochs": spec.train.epochs, "steps": spec.train.steps,
                                "batch_size": spec.train.batch_size, "learning_rate": spec.train.learning_rate,
-                               "patience": spec.train.patience}},
+                               "patience": spec.train.patience},
+                     "members": list(getattr(fc, "members_", ("lstm",)))},
         "panel": {"id_col": panel.id_col, "time_col": panel.time_col, "target_col": panel.target_col,
                   "freq": panel.freq, "ids": [_jsonable(i) for i in panel.ids],
                   "starts": [t.isoformat() for t in panel.localize(panel.starts)], "tz": panel.tz,
@@ -75,13 +78,14 @@ def save(fc, path, overwrite: bool = False):
                    "weights": {str(i): {n: np.atleast_1d(np.asarray(x, float)).tolist() for n, x in w.items()}
                                for i, w in getattr(fc, "weights_", {}).items()},
                    "phase0": [int(v) for v in fc.phase0_],
-                   "ets_states": {str(i): st for i, st in ets_states(getattr(fc, "stat_fits_", {})).items()}},
+                   "ets_states": {str(i): st for i, st in ets_states(getattr(fc, "stat_fits_", {})).items()},
+                   "arima_states": arima_states},
         "groups": [{"idx": [int(i) for i in g.idx], "pipes": g.pipes.to_dict()} for g in ens.groups],
         "history": {"loss": np.asarray(fc.loss_).tolist(),
                     "val_loss": np.where(np.isfinite(fc.val_loss_), fc.val_loss_, None).tolist()},
     }
     arrays = {"data.values": np.concatenate([np.asarray(v, np.float64) for v in panel.values]),
-              "data.lengths": panel.lengths.astype(np.int64)}
+              "data.lengths": panel.lengths.astype(np.int64), **arima_arrays}
     for j, g in enumerate(ens.groups):
         if shared and j > 0:
             continue
@@ -193,7 +197,8 @@ def load(cls, path):
                 shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
             prefixes.append(prefix)
         from .modelcheck import check_arrays   # names, dtype, shape, finite, within float32; no unknown arrays
-        check_arrays({k: a for k, a in arrays.items() if k not in DATA_ARRAYS}, shapes, f"{path}/weights.npz")
+        check_arrays({k: a for k, a in arrays.items() if k not in DATA_ARRAYS and not k.startswith("arima.")}, shapes,
+                     f"{path}/weights.npz")
         groups = []
         for j, (g, prefix) in enumerate(zip(config["groups"], prefixes)):
             pipes = Pipes.from_dict(g["pipes"])
@@ -226,15 +231,17 @@ def load(cls, path):
         fc.loss_, fc.val_loss_ = loss, val
         if len(fc.phase0_) != len(values) or set(fc.diffs_) != {int(i) for g in groups for i in g.idx}:
             raise DataError(f"{path}/config.json: series layout does not match the stored series")
-        from .models.combine import load_stats, members
+        from .models.combine import load_stats
         from .models.fitting import no_user_covariates, statable
         try:
-            names = members(fc.model, len(panel))[1:] if no_user_covariates(fc) else ()   # user covariates: the LSTM alone
+            names = _members(r, fc.model, len(panel))[1:] if no_user_covariates(fc) else ()   # user covariates: the LSTM alone
         except DataError as e:
             raise DataError(f"{path}/config.json: {e}") from None
         ok = set(int(i) for i in statable(panel))
         states = _ets_states(s.get("ets_states", {}), ok if "ets" in names else set(), rec.m, path)
-        fc.stat_fits_ = load_stats(values, sorted(ok), rec.m, names, states) if names else {}
+        from .models.arima_state import from_file
+        arima = from_file(s.get("arima_states", {}), arrays, ok if "arima" in names else set(), path)
+        fc.stat_fits_ = load_stats(values, sorted(ok), rec.m, names, states, arima) if names else {}
         fc.members_ = ("lstm",) + tuple(names)
         fc.weights_ = _weights(s.get("weights", {}), fc.members_, set(fc.diffs_), path)
         fc.per_series_ = per_series(fc)
@@ -244,6 +251,16 @@ def load(cls, path):
         raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})".splitlines()[0]) \
             from None
     return fc
+
+
+def _members(resolved: dict, model, n: int) -> tuple:
+    """The members the saved model forecasts with: as stored, or for files written before they were
+    stored, the rule of then (model=None: LSTM + AutoETS up to STATS_UP_TO series)."""
+    from .models.combine import STATS_UP_TO, members
+    members(model, n)                                   # a model setting that is not one is an error
+    if "members" in resolved:
+        return members("+".join(resolved["members"]))
+    return members(model if model is not None else "lstm+ets" if n <= STATS_UP_TO else "lstm")
 
 
 def _calendar(fc) -> bool:

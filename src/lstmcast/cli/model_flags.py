@@ -20,8 +20,9 @@ def add_model_flags(p, defaults: dict | None = None):
                    help="LSTM units per layer, e.g. 16 or 32,16 (stacked)")
     g.add_argument("--stateful", action=argparse.BooleanOptionalAction, default=d["stateful"])
     g.add_argument("--combination", type=_combination, default=d["model"],
-                   help="the forecast: auto (default: 'lstm+ets', the LSTM and AutoETS weighted by validation; "
-                        "the LSTM alone over 2,000 series), 'lstm' (the LSTM alone), or the LSTM with any of "
+                   help="the forecast: auto (default: 'lstm+ets+arima', the LSTM, AutoETS and AutoARIMA weighted by "
+                        "validation, up to 64 series; 'lstm+ets' up to 2,000; the LSTM alone above), 'lstm' "
+                        "(the LSTM alone), or the LSTM with any of "
                         "ets, theta, arima joined by '+'")
     g.add_argument("--scope", choices=["auto", "local", "global"], default=d["scope"],
                    help="one ensemble per series (local), one for all series (global), or chosen by "

@@ -1,20 +1,23 @@
-"""The default forecast: the LSTM combined with statistical models, equal weights.
+"""The default forecast: the LSTM combined with statistical models, weighted by validation errors.
 
-    names = members("lstm+ets")                         # ("lstm", "ets"); members(None, n): the default
-    fits = fit_stats(values, idx, m, ("ets",))          # {"ets": {i: fitted statsforecast model}}
+    names = members(None, n)                            # ("lstm", "ets", "arima"): the default for n series
+    fits = fit_stats(values, idx, m, ("ets",))          # {"ets": {i: fitted member}}
     parts = stat_forecasts(fits, values, h, levels)     # {"ets": {i: {"mean": (h,), "lo-80": (h,), ...}}}
-    out = combine([lstm_part, ets_part], levels)        # the members' equal-weight mean, bound by bound
+    out = combine([lstm_part, ets_part], levels, w)     # the members' weighted mean, bound by bound
 
-Why: on the benchmark corpus (benchmarks/README.md) the pure LSTM is about as accurate as AutoETS, and
-their errors differ (the LSTM wins on cycles and breaks, ETS on smooth trend and season), so their mean
-is better than either: the M4 lesson that simple combinations are hard to beat. Intervals average the
-members' bounds (quantile averaging, Lichtendahl, Grushka-Cockayne & Winkler 2013), which keeps each
-member's calibration and is never wider than the widest member.
+Why: on the benchmark corpus (benchmarks/README.md) the pure LSTM is about as accurate as AutoETS and
+AutoARIMA, and their errors differ (the LSTM wins on cycles and breaks, ETS on smooth trend and season,
+ARIMA on short quarterly and yearly series), so their weighted mean is better than any of them: the M4
+lesson that combinations are hard to beat. Weights are inverse validation MSE inside the training data
+(fitting.py). Intervals average the members' bounds (quantile averaging, Lichtendahl, Grushka-Cockayne &
+Winkler 2013), which keeps each member's calibration and is never wider than the widest member.
 
-A statistical member fits each series on its own (statsforecast's AutoETS / AutoTheta / AutoARIMA with
-their defaults and the series' season length) on the same training part as the LSTM. A model file stores
-AutoETS's fitted state (ets_state.py), from which a loaded model forecasts; the other members are refitted
-on load from the stored values, which gives the same parameters.
+The default is LSTM + AutoETS + AutoARIMA for up to ARIMA_UP_TO series (AutoARIMA's search costs
+0.03-0.5 s a series), LSTM + AutoETS up to STATS_UP_TO, the LSTM alone above. A statistical member fits
+each series on its own (statsforecast's AutoETS / AutoTheta / AutoARIMA with the series' season length;
+AutoARIMA with R's auto.arima search rule, arima_state.py) on the same training part as the LSTM. A
+model file stores AutoETS's and AutoARIMA's fitted states (ets_state.py, arima_state.py), from which a
+loaded model forecasts; AutoTheta is refitted on load from the stored values (the same parameters).
 """
 from __future__ import annotations
 
@@ -24,18 +27,21 @@ import warnings
 import numpy as np
 
 STAT_MEMBERS = ("ets", "theta", "arima")
-DEFAULT_MODEL = "lstm+ets"
-STATS_UP_TO = 2000           # model=None (the default) combines up to this many series; above, the LSTM
-                             # alone (AutoETS costs ~0.04 s a series, 10,000 series ~7 min: more than the LSTM)
+DEFAULT_MODEL = "lstm+ets+arima"
+ARIMA_UP_TO = 64             # model=None (the default) takes AutoARIMA in up to this many series (the panels
+                             # whose weights are validated per series; AutoARIMA costs 0.03-0.5 s a series)
+STATS_UP_TO = 2000           # ... and AutoETS up to this many; above, the LSTM alone (AutoETS costs
+                             # ~0.04 s a series, 10,000 series ~7 min: more than the LSTM)
 MIN_STAT_LENGTH = 8          # statsforecast's AutoETS refuses "tiny datasets" below this
 
 
 def members(model, n_series: int | None = None) -> tuple[str, ...]:
     """'lstm+ets' -> ('lstm', 'ets'); the LSTM comes first, statistical members follow, no repeats.
-    None (the default): 'lstm+ets', or 'lstm' for a panel of over STATS_UP_TO series."""
+    None (the default): 'lstm+ets+arima' up to ARIMA_UP_TO series, 'lstm+ets' up to STATS_UP_TO, else 'lstm'."""
     from ..errors import DataError
     if model is None:
-        model = DEFAULT_MODEL if n_series is None or n_series <= STATS_UP_TO else "lstm"
+        n = 1 if n_series is None else n_series
+        model = DEFAULT_MODEL if n <= ARIMA_UP_TO else "lstm+ets" if n <= STATS_UP_TO else "lstm"
     parts = tuple(p.strip() for p in str(model).split("+"))
     bad = [p for p in parts if p not in ("lstm",) + STAT_MEMBERS]
     if bad or not parts or parts[0] != "lstm" or len(set(parts)) != len(parts):
@@ -56,8 +62,11 @@ def _quiet():
 def _model(name: str, m: int):
     if name == "ets":
         return _AutoETS(max(int(m), 1))
-    from statsforecast.models import AutoARIMA, AutoTheta
-    return {"theta": AutoTheta, "arima": AutoARIMA}[name](season_length=max(int(m), 1))
+    if name == "arima":
+        from .arima_state import ArimaMember
+        return ArimaMember(m)
+    from statsforecast.models import AutoTheta
+    return AutoTheta(season_length=max(int(m), 1))
 
 
 class _AutoETS:
@@ -104,13 +113,18 @@ class _AutoETS:
         return _bands(forecast_ets(forward_ets(self.model_, y=np.asarray(y, np.float64)), h=h, level=level), level)
 
 
-def load_stats(values, idx, m: int, names, ets_states: dict) -> dict:
-    """`fit_stats` for a loaded model: AutoETS starts from the states stored for it (no refit; series
-    without one are refitted), the other members are refitted."""
-    fits = fit_stats(values, idx, m, [n for n in names if n != "ets"])
-    if "ets" in names:
-        fits["ets"] = {i: _AutoETS.from_state(max(int(m), 1), st, values[i]) for i, st in ets_states.items()}
-        fits["ets"].update(fit_stats(values, [i for i in idx if i not in ets_states], m, ("ets",))["ets"])
+def load_stats(values, idx, m: int, names, ets_states: dict, arima_states: dict | None = None) -> dict:
+    """`fit_stats` for a loaded model: AutoETS and AutoARIMA start from the states stored for them (no
+    refit; series without one are refitted), the other members are refitted."""
+    from .arima_state import ArimaMember
+    stored = {"ets": (ets_states, lambda st, y: _AutoETS.from_state(max(int(m), 1), st, y)),
+              "arima": (arima_states or {}, lambda st, y: ArimaMember.from_state(m, st, y))}
+    fits = fit_stats(values, idx, m, [n for n in names if n not in stored])
+    for n in names:
+        if n in stored:
+            states, make = stored[n]
+            fits[n] = {i: make(st, values[i]) for i, st in states.items()}
+            fits[n].update(fit_stats(values, [i for i in idx if i not in states], m, (n,))[n])
     return {n: fits[n] for n in names}
 
 
@@ -125,17 +139,22 @@ def _bands(f: dict, level) -> dict:
 
 def prefetch(names) -> None:
     """Import what the statistical members need in a background thread (statsforecast.ets: about 1.4 s of
-    numba and statsmodels.tsa) while the LSTM trains, which releases the interpreter inside XLA."""
+    numba and statsmodels.tsa; statsforecast.arima: statsmodels.api, 2-3 s) while the LSTM trains, which
+    releases the interpreter inside XLA."""
+    import importlib
     import sys
     import threading
-    if "ets" not in names or "statsforecast.ets" in sys.modules:
+    wanted = [mod for n, mod in (("ets", "statsforecast.ets"), ("arima", "statsforecast.models"))
+              if n in names and mod not in sys.modules]
+    if not wanted:
         return
 
     def load():
-        try:
-            import statsforecast.ets  # noqa: F401
-        except Exception:  # noqa: BLE001 - the real import, later, reports any problem
-            pass
+        for mod in wanted:
+            try:
+                importlib.import_module(mod)
+            except Exception:  # noqa: BLE001 - the real import, later, reports any problem
+                pass
     threading.Thread(target=load, name="lstmcast-prefetch", daemon=True).start()
 
 
@@ -181,9 +200,11 @@ def _predict(mod, y, h, levels, newer: bool) -> dict:
     return mod.forward(y=y, h=h, level=levels) if newer else mod.predict(h=h, level=levels)
 
 
-def fold_mse(y, h: int, m: int, name: str, folds: int, width: int) -> np.ndarray:
+def fold_mse(y, h: int, m: int, name: str, folds: int, width: int, fitted=None) -> np.ndarray:
     """A statistical member's mean squared error at each of the h steps (h,) on the rolling folds that
-    choose the LSTM's differencing (select.py `fold_cut`), parameters frozen."""
+    choose the LSTM's differencing (select.py `fold_cut`), parameters frozen. Each fold fits the member
+    afresh on the values before it; a `fitted` member with a `refit` (AutoARIMA) keeps the orders chosen
+    on all of y there and estimates only the coefficients (one fit a fold instead of a search)."""
     from .select import fold_cut
     y = np.asarray(y, np.float64)
     se, n = np.zeros(h), 0
@@ -193,7 +214,7 @@ def fold_mse(y, h: int, m: int, name: str, folds: int, width: int) -> np.ndarray
             continue
         try:
             with _quiet():
-                mod = _model(name, m).fit(y[:cut])
+                mod = fitted.refit(y[:cut]) if hasattr(fitted, "refit") else _model(name, m).fit(y[:cut])
                 for o in range(cut - 1, cut + width - 1):
                     f = np.asarray(mod.forward(y=y[: o + 1], h=h)["mean"], np.float64)
                     se += (f - y[o + 1: o + 1 + h]) ** 2

@@ -81,10 +81,14 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     from .combine import members
     stat_names = members(fc.model, len(panel))[1:]
-    if fc.model is None and not stat_names:
-        from .combine import STATS_UP_TO
-        say(f"over {STATS_UP_TO} series: the forecast is the LSTM alone (AutoETS would cost about 0.04 s a "
-            "series); model='lstm+ets' (--combination lstm+ets) includes it")
+    if fc.model is None and len(stat_names) < 2:
+        from .combine import ARIMA_UP_TO, STATS_UP_TO
+        if stat_names:
+            say(f"over {ARIMA_UP_TO} series: the forecast is the LSTM and AutoETS (AutoARIMA's search would cost "
+                "up to 0.5 s a series); model='lstm+ets+arima' (--combination lstm+ets+arima) includes it")
+        else:
+            say(f"over {STATS_UP_TO} series: the forecast is the LSTM alone (AutoETS would cost about 0.04 s a "
+                "series); model='lstm+ets' (--combination lstm+ets) includes it")
     if stat_names and user_cov:   # AutoETS & co. cannot see the user's covariates: the LSTM forecasts alone
         say(f"covariates given: the forecast is the LSTM alone ({'+'.join(stat_names)} cannot use covariates)")
         stat_names = ()
@@ -180,7 +184,7 @@ def _weights(fc, spec, stat_names, holdout) -> dict:
         mse = {"lstm": np.asarray(step_mse.get(i, {}).get(key, np.full(R.h, scores[key] ** 2)))}
         for n in stat_names:
             folds = step_mse.get(i, {}).get("folds", FOLDS)       # the folds that scored the LSTM's candidates
-            mse[n] = fold_mse(fc.panel_.values[i], R.h, R.m, n, folds, fold_width(R.m))
+            mse[n] = fold_mse(fc.panel_.values[i], R.h, R.m, n, folds, fold_width(R.m), fc.stat_fits_[n][i])
         out[i] = step_weights(mse)
     return out
 

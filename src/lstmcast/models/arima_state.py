@@ -1,0 +1,180 @@
+"""The AutoARIMA member: statsforecast's AutoARIMA, and its forecasts from a stored state.
+
+    mod = ArimaMember(m).fit(y)                  # statsforecast AutoARIMA, R's auto.arima defaults
+    mod.predict(h, level)                        # {"mean": (h,), "lo-80": (h,), "hi-80": (h,), ...}
+    st, arrays = mod.state                       # JSON-able dict + arrays Z, a, P, T, V (None: refit on load)
+    mod = ArimaMember.from_state(m, st, arrays, y)   # forecasts with numpy alone
+    fold = mod.refit(y[:cut])                    # the same orders, coefficients estimated on y[:cut]
+
+Why a stored state: a model file of the default must forecast quickly in a new process, and
+`statsforecast.arima` imports statsmodels.api (2-3 s) while AutoARIMA's search costs up to seconds a
+series. A fitted ARIMA is a state-space model (Durbin & Koopman; R's `KalmanForecast`): its forecasts
+are the last filtered state `a` (covariance `P`) moved by the transition matrix `T` (noise `V`), read
+through `Z`, plus the intercept and drift terms. This module is statsforecast's `predict_arima` /
+`kalman_forecast` and its normal intervals in numpy; tests/test_arima_state.py checks it against
+statsforecast's own forecasts.
+
+The search is R's auto.arima rule (Hyndman & Khandakar 2008): approximate likelihoods while searching
+when the series has over 150 values or a season over 12, then the chosen model fitted exactly
+(statsforecast's AutoARIMA class turns the approximation off by default; the same search is 5-20x
+faster with it on the corpus's monthly series, and picks the same model on most).
+"""
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+
+ARRAYS = ("Z", "a", "P", "T", "V")
+EXTRA = ("intercept", "drift")       # coefficients after the ARMA ones that a state may hold
+
+
+class ArimaMember:
+    def __init__(self, m: int):
+        self.m, self.state, self._y, self._model = max(int(m), 1), None, None, None
+
+    @classmethod
+    def from_state(cls, m: int, state: tuple, y) -> "ArimaMember":
+        self = cls(m)
+        self.state, self._y = state, np.asarray(y, np.float64)
+        return self
+
+    @property
+    def model_(self) -> dict:
+        if self._model is None:                 # a loaded model given newer values: refit on the stored ones
+            self.fit(self._y)
+        return self._model
+
+    def fit(self, y):
+        from statsforecast.models import AutoARIMA
+        self._model = AutoARIMA(season_length=self.m, approximation=None).fit(np.asarray(y, np.float64)).model_
+        self.state = state_of(self._model)
+        return self
+
+    def predict(self, h: int, level=None) -> dict:
+        if self.state is not None:
+            return forecast(*self.state, h, level)
+        from statsforecast.arima import forecast_arima
+        return _bands(forecast_arima(self.model_, h=h, level=level), level)
+
+    def forward(self, y, h: int, level=None) -> dict:
+        from statsforecast.arima import forecast_arima, forward_arima
+        return _bands(forecast_arima(forward_arima(self.model_, y=np.asarray(y, np.float64)), h=h, level=level),
+                      level)
+
+    def refit(self, y) -> "ArimaMember":
+        """The orders chosen on the whole training part, coefficients estimated on y alone (the
+        combination's validation folds: one likelihood fit each instead of a search)."""
+        from statsforecast.arima import Arima
+        p, q, P, Q, m, d, D = (int(v) for v in self.model_["arma"])
+        coef = self.model_["coef"]
+        out = type(self)(self.m)
+        out._model = Arima(np.asarray(y, np.float64), order=(p, d, q), seasonal={"order": (P, D, Q), "period": m},
+                           include_mean="intercept" in coef, include_drift="drift" in coef, method="CSS-ML")
+        return out
+
+
+def _bands(f: dict, level) -> dict:
+    out = {"mean": np.asarray(f["mean"], np.float64)}
+    for lv in level or []:
+        out[f"lo-{lv}"] = np.asarray(f["lower"][f"{lv}%"], np.float64)
+        out[f"hi-{lv}"] = np.asarray(f["upper"][f"{lv}%"], np.float64)
+    return out
+
+
+def state_of(model: dict):
+    """(JSON-able dict, {name: array}) from statsforecast's fitted ARIMA dict, or None when the model
+    holds what this module does not forecast (regressors, a Box-Cox lambda, non-normal errors)."""
+    arma = [int(v) for v in model["arma"]]
+    names = [str(k) for k in model["coef"]]
+    if model.get("lambda") is not None or str(model.get("distribution", "normal")) not in ("normal",
+                                                                                             "Distribution.NORMAL"):
+        return None
+    if any(n not in EXTRA for n in names[sum(arma[:4]):]):
+        return None
+    x = np.asarray(model["x"], np.float64)
+    st = {"arma": arma, "coef": [[n, float(v)] for n, v in model["coef"].items()],
+          "sigma2": float(model["sigma2"]), "h": float(model["model"]["h"]), "n": int(len(x)),
+          "constant": bool(np.all(x == x[0])), "x0": float(x[0])}
+    arrays = {k: np.asarray(model["model"][k], np.float64) for k in ARRAYS}
+    return (st, arrays) if check_state(st, arrays) is None else None    # nothing non-finite goes into a file
+
+
+def check_state(st, arrays) -> str | None:
+    """Why a stored state cannot be used (one phrase), or None when it is sound."""
+    try:
+        arma, coef = st["arma"], st["coef"]
+        if not (isinstance(arma, list) and len(arma) == 7 and all(isinstance(v, int) and v >= 0 for v in arma)):
+            return "arma must be 7 whole numbers >= 0"
+        if not isinstance(coef, list) or not all(isinstance(c, list) and len(c) == 2 and isinstance(c[0], str)
+                                                 for c in coef):
+            return "coef must be a list of [name, value] pairs"
+        if len(coef) < sum(arma[:4]) or any(c[0] not in EXTRA for c in coef[sum(arma[:4]):]):
+            return "coef does not match the orders"
+        nums = [c[1] for c in coef] + [st["sigma2"], st["h"], st["x0"]]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in nums):
+            return "a coefficient, sigma2, h or x0 is not a finite number"
+        if st["sigma2"] < 0 or not isinstance(st["n"], int) or st["n"] < 1 or not isinstance(st["constant"], bool):
+            return "sigma2, n or constant is out of range"
+    except (KeyError, TypeError):
+        return "a field is missing"
+    missing = [k for k in ARRAYS if k not in arrays]
+    if missing:
+        return f"array {missing[0]!r} is missing"
+    k = np.shape(arrays["a"])
+    if len(k) != 1 or np.shape(arrays["Z"]) != k or any(np.shape(arrays[n]) != k * 2 for n in ("P", "T", "V")):
+        return "arrays Z, a (k,) and P, T, V (k, k) do not agree in shape"
+    if not all(np.asarray(arrays[n]).dtype.kind == "f" and np.all(np.isfinite(arrays[n])) for n in ARRAYS):
+        return "an array holds a non-finite or non-float value"
+    return None
+
+
+def forecast(st: dict, arrays: dict, h: int, level=None) -> dict:
+    """{"mean": (h,), "lo-L": (h,), "hi-L": (h,)} as statsforecast's forecast_arima (normal errors)."""
+    if st["constant"]:
+        mean, se = np.full(h, st["x0"]), np.zeros(h)
+    else:
+        Z, a, P, T, V = (np.asarray(arrays[k], np.float64) for k in ARRAYS)
+        mean, var = np.empty(h), np.empty(h)
+        zz = np.outer(Z, Z)
+        for step in range(h):
+            a = T @ a
+            mean[step] = a @ Z
+            P = V + T @ P @ T.T
+            var[step] = st["h"] + np.sum(zz * P)
+        extra = dict((n, v) for n, v in st["coef"][sum(st["arma"][:4]):])
+        mean = mean + extra.get("intercept", 0.0) + extra.get("drift", 0.0) * (st["n"] + np.arange(1, h + 1))
+        se = np.sqrt(var * st["sigma2"])
+    out = {"mean": mean}
+    for lv in level or []:
+        z = NormalDist().inv_cdf(0.5 + float(lv) / 200)
+        out[f"lo-{lv}"], out[f"hi-{lv}"] = mean - z * se, mean + z * se
+    return out
+
+
+def to_file(fits: dict):
+    """({series: JSON state}, {"arima.{series}.{Z|a|P|T|V}": array}) of the fitted AutoARIMA members."""
+    states, arrays = {}, {}
+    for i, mod in fits.get("arima", {}).items():
+        if getattr(mod, "state", None) is None:
+            continue
+        st, arr = mod.state
+        states[str(i)] = st
+        arrays.update({f"arima.{i}.{k}": v for k, v in arr.items()})
+    return states, arrays
+
+
+def from_file(stored: dict, arrays: dict, series: set, path) -> dict:
+    """{series: (state, arrays)} as saved, each checked; a DataError names what is wrong."""
+    from ..errors import DataError
+    out = {}
+    for k, st in stored.items():
+        if not k.isdigit() or int(k) not in series:
+            raise DataError(f"{path}/config.json: series.arima_states: {k!r} is not a series AutoARIMA fits; the "
+                            "model directory is corrupt, refit it")
+        arr = {n: arrays[f"arima.{k}.{n}"] for n in ARRAYS if f"arima.{k}.{n}" in arrays}
+        why = check_state(st, arr)
+        if why:
+            raise DataError(f"{path}: AutoARIMA state of series {k}: {why}; the model directory is corrupt, refit it")
+        out[int(k)] = (st, arr)
+    return out
