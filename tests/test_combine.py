@@ -163,7 +163,14 @@ def test_default_combines_up_to_a_panel_size(monkeypatch):
     assert C.members(None) == C.members(None, C.ARIMA_UP_TO) == ("lstm", "ets", "arima")
     assert C.members(None, C.ARIMA_UP_TO + 1) == C.members(None, C.STATS_UP_TO) == ("lstm", "ets")
     assert C.members(None, C.STATS_UP_TO + 1) == ("lstm",)
+    assert C.members(None, 1, C.ARIMA_SIZE) == ("lstm", "ets", "arima")             # longest length x season
+    assert C.members(None, 1, C.ARIMA_SIZE + 1) == ("lstm", "ets")                  # weekly 520 values: 27,040
     assert C.members("lstm+ets", C.STATS_UP_TO + 1) == ("lstm", "ets")
+    y = _series(60)
+    monkeypatch.setattr(C, "ARIMA_SIZE", 60 * 12 - 1)          # the fit measures the series it is given
+    assert Forecaster(**FAST).fit(y).members_ == ("lstm", "ets")
+    monkeypatch.setattr(C, "ARIMA_SIZE", 60 * 12)
+    assert Forecaster(**FAST).fit(y).members_ == ("lstm", "ets", "arima")
     monkeypatch.setattr(C, "ARIMA_UP_TO", 1)
     monkeypatch.setattr(C, "STATS_UP_TO", 1)
     rng = np.random.default_rng(0)

@@ -52,8 +52,9 @@ class Forecaster(SettingsMixin):
         scope: "local", "global", or "auto" (both scored on the last horizon of each training series;
             the lower mean MASE wins; a single series is local).
         level_norm: subtract each window's last input value (global RNN practice); "auto" = in global scope.
-        model: what forecasts. None (default): "lstm+ets+arima" up to 64 series, "lstm+ets" up to 2,000,
-            "lstm" above (AutoARIMA's search, then AutoETS, would cost more than the LSTM there).
+        model: what forecasts. None (default): "lstm+ets+arima" up to 64 series whose longest length x
+            season is at most 12,000, else "lstm+ets" up to 2,000 series, "lstm" above (AutoARIMA's
+            search, then AutoETS, would cost more than the LSTM there).
             "lstm+ets+arima": the LSTM ensemble combined with statsforecast's AutoETS and AutoARIMA,
             weighted per series and horizon step by inverse validation MSE (the differencing folds; for
             panels choosing their scope, the scope holdout; equal weights where no validation runs); an

@@ -21,7 +21,8 @@ def add_model_flags(p, defaults: dict | None = None):
     g.add_argument("--stateful", action=argparse.BooleanOptionalAction, default=d["stateful"])
     g.add_argument("--combination", type=_combination, default=d["model"],
                    help="the forecast: auto (default: 'lstm+ets+arima', the LSTM, AutoETS and AutoARIMA weighted by "
-                        "validation, up to 64 series; 'lstm+ets' up to 2,000; the LSTM alone above), 'lstm' "
+                        "validation, up to 64 series of up to 12,000 values x season; else 'lstm+ets' up to 2,000 "
+                        "series; the LSTM alone above), 'lstm' "
                         "(the LSTM alone), or the LSTM with any of "
                         "ets, theta, arima joined by '+'")
     g.add_argument("--scope", choices=["auto", "local", "global"], default=d["scope"],

@@ -80,12 +80,15 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
     if strict and np.any(panel.status != "ok"):
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     from .combine import members
-    stat_names = members(fc.model, len(panel))[1:]
+    longest = int(np.max(panel.lengths, initial=0))
+    stat_names = members(fc.model, len(panel), longest * m)[1:]
     if fc.model is None and len(stat_names) < 2:
         from .combine import ARIMA_UP_TO, STATS_UP_TO
         if stat_names:
-            say(f"over {ARIMA_UP_TO} series: the forecast is the LSTM and AutoETS (AutoARIMA's search would cost "
-                "up to 0.5 s a series); model='lstm+ets+arima' (--combination lstm+ets+arima) includes it")
+            why = f"over {ARIMA_UP_TO} series" if len(panel) > ARIMA_UP_TO else \
+                f"series of up to {longest} values with season {m}"
+            say(f"{why}: the forecast is the LSTM and AutoETS (AutoARIMA's search would cost seconds a series); "
+                "model='lstm+ets+arima' (--combination lstm+ets+arima) includes it")
         else:
             say(f"over {STATS_UP_TO} series: the forecast is the LSTM alone (AutoETS would cost about 0.04 s a "
                 "series); model='lstm+ets' (--combination lstm+ets) includes it")
