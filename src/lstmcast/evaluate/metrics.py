@@ -17,9 +17,16 @@ def _pair(y, yhat):
 
 
 def rmse(y, yhat) -> float:
-    """sqrt(mean((y - yhat)^2))."""
+    """sqrt(mean((y - yhat)^2)), without overflow or underflow: errors near 1e300 (whose squares are inf)
+    or 1e-300 (whose squares are 0) are measured in units of the largest error."""
     y, yhat = _pair(y, yhat)
-    return float(np.sqrt(np.mean((y - yhat) ** 2)))
+    e = y - yhat
+    with np.errstate(over="ignore", under="ignore"):
+        r = float(np.sqrt(np.mean(e ** 2)))
+    if np.isfinite(r) and (r > 0 or not np.any(e)) or not np.all(np.isfinite(e)):
+        return r
+    s = float(np.max(np.abs(e)))
+    return float(s * np.sqrt(np.mean((e / s) ** 2)))
 
 
 def mae(y, yhat) -> float:
