@@ -58,3 +58,69 @@ def test_fit_reports_the_rmse_of_tiny_values(tmp_path):
     assert code == 0, err
     rmse = float(re.search(r"RMSE of the LSTM: (\S+)", out).group(1))
     assert 1e-302 < rmse < 1e-298, out           # was 0 (the squares underflowed); inf for 1e300
+
+
+# WHAT KIND OF FILE: ENCODINGS, COMPRESSION, NOT TEXT AT ALL ---------------------------------------------
+
+def _series_csv(n=24):
+    ds = pd.date_range("2000-01-01", periods=n, freq="MS")
+    return "date,value\n" + "".join(f"{t.date()},{v}\n" for t, v in zip(ds, WAVE[:n]))
+
+
+def test_utf16_cp1252_and_compressed_files_read_as_the_same_series(tmp_path):
+    import bz2
+    import gzip
+    import zipfile
+    from lstmcast.data import load_csv, load_panel_csv
+    text = _series_csv()
+    ref = load_csv(_write(tmp_path / "ref.csv", text.encode()))
+    zipped = tmp_path / "zipped.csv"
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("inner.csv", text)
+    for name, data in {"utf16.csv": text.encode("utf-16"), "utf32.csv": text.encode("utf-32"),
+                       "gz.csv": gzip.compress(text.encode()), "bz.csv": bz2.compress(text.encode())}.items():
+        pd.testing.assert_series_equal(load_csv(_write(tmp_path / name, data)), ref)
+    pd.testing.assert_series_equal(load_csv(zipped), ref)
+    notes = []
+    ids = "unique_id,ds,y\n" + "".join(f"{k},{t},{v}\n" for k in ("café", "€uro") for t, v in
+                                      zip(pd.date_range("2000-01-01", periods=24, freq="MS").date, WAVE))
+    panel = load_panel_csv(_write(tmp_path / "cp1252.csv", ids.encode("cp1252")), report=notes.append)
+    assert sorted(panel.ids) == ["café", "€uro"]
+    assert any("not UTF-8 text; read as Windows-1252" in n for n in notes), notes
+
+
+def _write(p, data: bytes):
+    p.write_bytes(data)
+    return p
+
+
+NOT_CSV = {
+    "xlsx": (lambda p: _zip(p, {"[Content_Types].xml": "<x/>", "xl/workbook.xml": "<x/>"}),
+             r"xlsx\.csv: is an Excel workbook \(\.xlsx\), not a CSV file; save the sheet as CSV"),
+    "xls": (lambda p: _write(p, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600),
+            r"xls\.csv: is an Excel 97-2003 workbook \(\.xls\) or another Office file, not a CSV file"),
+    "pdf": (lambda p: _write(p, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"), r"pdf\.csv: is a PDF document, not a CSV"),
+    "zip of two": (lambda p: _zip(p, {"a.csv": "x", "b.csv": "y"}),
+                   r"a zip archive of 2 files \(a\.csv, b\.csv\); unzip it and pass the CSV file"),
+    # pandas cut the cell '\0\0100.4' to '' and read a missing value
+    "nul bytes": (lambda p: _write(p, _series_csv().replace("\n2000-03-01,", "\n2000-03-01,\0\0").encode()),
+                  r"nul bytes\.csv: line 4 holds NUL bytes \(byte \d+\): binary data, not CSV text"),
+    "utf-16 without BOM": (lambda p: _write(p, _series_csv().encode("utf-16-le")), r"line 1 holds NUL bytes"),
+    "damaged gzip": (lambda p: _write(p, b"\x1f\x8b\x08\x00garbage"), r"damaged gzip\.csv: a damaged gzip file"),
+}
+
+
+def _zip(p, files):
+    import zipfile
+    with zipfile.ZipFile(p, "w") as z:
+        for k, v in files.items():
+            z.writestr(k, v)
+    return p
+
+
+@pytest.mark.parametrize("case", list(NOT_CSV))
+def test_files_that_are_not_csv_text(tmp_path, case):
+    make, pattern = NOT_CSV[case]
+    p = make(tmp_path / f"{case}.csv")
+    check_error(*run_cli("fit", p, "--model", tmp_path / "m"), pattern)
+    assert not (tmp_path / "m").exists()

@@ -142,23 +142,24 @@ def read_frame(path, sep: str | None = None, decimal: str | None = None, report=
         raise DataError(f"{where}: unknown delimiter {sep!r}; use one of , ; tab |")
     if decimal not in (None, ".", ","):
         raise DataError(f"{where}: unknown decimal mark {decimal!r}; use '.' or ','")
-    try:
-        with open(p, "rb") as f:
-            head = f.read(1 << 16).decode("utf-8", errors="replace").splitlines()[:-1 or None]
-    except OSError as e:
-        raise DataError(f"{where}: cannot read the file ({e.strerror})") from None
+    from .textfile import sniff_file
+    kind = sniff_file(p, where, say)
+    head = kind.head
     if sep is None:
         sep = sniff_sep(head, where)
         if sep != ",":
             say(f"{where}: columns separated by {'tab' if sep == chr(9) else repr(sep)}")
     sep = SEPS[sep]
     try:
-        df = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True)
+        df = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True,
+                         encoding=kind.encoding, compression=kind.compression,
+                         encoding_errors="replace" if kind.encoding == "cp1252" else "strict")
     except pd.errors.EmptyDataError:
         raise DataError(f"{where}: the file is empty; expected a CSV with a header row") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
         msg = " ".join(str(e).split())
-        hint = "" if sep != "," else "; if columns are separated by ';' or tabs, pass --sep"
+        hint = "" if sep != "," or not isinstance(e, pd.errors.ParserError) else \
+            "; if columns are separated by ';' or tabs, pass --sep"
         raise DataError(f"{where}: not a readable CSV file ({msg}){hint}") from None
     except OSError as e:
         raise DataError(f"{where}: cannot read the file ({e.strerror})") from None
