@@ -124,3 +124,93 @@ def test_files_that_are_not_csv_text(tmp_path, case):
     p = make(tmp_path / f"{case}.csv")
     check_error(*run_cli("fit", p, "--model", tmp_path / "m"), pattern)
     assert not (tmp_path / "m").exists()
+
+
+# DIALECTS: NO HEADER, THOUSANDS SEPARATORS, DAY-FIRST DATES, FOOTERS, DATES PANDAS CANNOT HOLD ---------
+
+MONTHS = [str(t.date()) for t in pd.date_range("2000-01-01", periods=24, freq="MS")]
+
+
+def _text(tmp_path, text, name="d.csv"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_a_file_without_header_keeps_its_first_row(tmp_path):
+    from lstmcast.data import load_csv, load_panel_csv
+    notes = []
+    p = _text(tmp_path, "".join(f"{d},{v}\n" for d, v in zip(MONTHS, WAVE)))
+    panel = load_panel_csv(p, report=notes.append)
+    assert panel.lengths[0] == 24 and panel.values[0][0] == WAVE[0]        # pandas took row 1 for a header
+    assert any("line 1 ('2000-01-01,100.0') is data, not a header" in n for n in notes), notes
+    assert load_csv(p).iloc[0] == WAVE[0]
+    rows = "".join(f"s{k},{d},{v}\n" for k in (1, 2) for d, v in zip(MONTHS, WAVE))
+    two = load_panel_csv(_text(tmp_path, rows, "p.csv"), id_col=0)
+    assert sorted(two.ids) == ["s1", "s2"] and list(two.lengths) == [24, 24]
+    bad = _text(tmp_path, "".join(f"{d},{v}\n" for d, v in zip(MONTHS, [*WAVE[:4], "x", *WAVE[5:]])), "b.csv")
+    with pytest.raises(Exception, match=r"b\.csv: column 'value', line 5: 'x' is not a number"):   # line 5: no header
+        load_panel_csv(bad)
+
+
+def test_a_header_that_is_a_header_is_kept(tmp_path):
+    from lstmcast.data import read_frame
+    for head in ("date,value", "2019,2020", "ds,y,2020", ",date,value"):
+        assert list(read_frame(_text(tmp_path, head + "\n2000-01-01,1,2\n")).columns)[-1] == head.split(",")[-1]
+
+
+def test_thousands_separators(tmp_path):
+    from lstmcast.data import load_csv
+    notes = []
+    vals = [f'"{v * 1000:,.2f}"' for v in WAVE[:24]]
+    y = load_csv(_text(tmp_path, "date,value\n" + "".join(f"{d},{v}\n" for d, v in zip(MONTHS, vals))),
+                 report=notes.append)
+    np.testing.assert_allclose(y.to_numpy(), np.round(WAVE[:24] * 1000, 2))
+    assert any("thousands separators in column(s) ['value']" in n for n in notes)
+    y = load_csv(_text(tmp_path, "date;value\n" + "".join(f"{d};{v * 1000:,.2f}\n" for d, v in zip(MONTHS, WAVE)),
+                       "s.csv"))
+    np.testing.assert_allclose(y.to_numpy(), np.round(WAVE[:24] * 1000, 2))
+    mixed = _text(tmp_path, "date,value\n" + "".join(f'{d},"{v}"\n' for d, v in zip(MONTHS, ["1,234", "12,34"] * 12)),
+                  "m.csv")
+    with pytest.raises(Exception, match=r"line 2: '1,234' is not a number"):   # '12,34' is no thousands group: none read
+        load_csv(mixed, value_col="value")
+    with pytest.raises(Exception, match=r"m\.csv: no numeric column found besides 'date' \(column 'value', line 2: "
+                                        r"'1,234' is not a number\); name one with --value-col"):
+        load_csv(mixed)
+
+
+def test_day_first_dates(tmp_path):
+    from lstmcast.data import load_panel_csv
+    days = pd.date_range("2000-01-01", periods=40, freq="D")
+    for fmt in ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y %H:%M"):
+        p = _text(tmp_path, "date,value\n" + "".join(f"{t.strftime(fmt)},{i % 7}\n" for i, t in enumerate(days)))
+        panel = load_panel_csv(p)                 # pandas alone: Jan 2 for 01/02, Jan 13 for 13/01: no frequency
+        assert panel.freq == "D" and panel.starts[0] == days[0] and panel.lengths[0] == 40
+    us = _text(tmp_path, "date,value\n" + "".join(f"{t.strftime('%m/%d/%Y')},{i % 7}\n" for i, t in enumerate(days)))
+    assert load_panel_csv(us).starts[0] == days[0] and load_panel_csv(us).freq == "D"
+
+
+def test_rows_with_numbers_are_no_footer(tmp_path):
+    from lstmcast.data import load_csv, load_panel_csv
+    text = "date,value\n" + "".join(f"{d},{v}\n" for d, v in zip(MONTHS, WAVE)) + "2002-13-01,5\nsource: me,\n"
+    p = _text(tmp_path, text)
+    for load in (load_csv, load_panel_csv):                     # the bad date was dropped as a 'footer'
+        with pytest.raises(Exception, match=r"d\.csv: column 'date', line 26: '2002-13-01' is not a date"):
+            load(p)
+
+
+@pytest.mark.parametrize("cells, pattern", [
+    (["2300-01-01", "2300-02-01", "2300-03-01"], r"'2300-01-01' is not a date \(outside the dates pandas can hold"),
+    (["1", "2", "3"], r"'1' is not a date; the column holds numbers, not dates: write dates such as 2000-01-31"),
+    (["946684800", "949363200", "951868800"], r"'946684800' is not a date; the column holds numbers"),
+])
+def test_why_a_time_is_not_a_date(tmp_path, cells, pattern):
+    p = _text(tmp_path, "t,value\n" + "".join(f"{c},{v}\n" for c, v in zip(cells, WAVE)))
+    check_error(*run_cli("fit", p, "--time-col", "t", "--model", tmp_path / "m"), r"column 't', line 2: " + pattern)
+
+
+def test_duplicate_times_of_one_series_suggest_an_id_column(tmp_path):
+    rows = "".join(f"{k},{d},{v}\n" for k in ("a", "b") for d, v in zip(MONTHS, WAVE))
+    check_error(*run_cli("fit", _text(tmp_path, "store,date,value\n" + rows), "--model", tmp_path / "m"),
+                r"duplicate time 2000-01-01 in column 'date' at line 2 and line 26; keep one row per time \(if the "
+                r"file holds several series, name their id column with --id-col\)")

@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import DataError
 from .panel_check import validate_panel
 from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
-from .series import _parse_times, _pick_column, find_columns, read_frame
+from .series import _parse_times, _pick_column, find_columns, footer_length, read_frame
 
 __all__ = ["STATUSES", "STATUS_OK", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
 
@@ -91,17 +91,17 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
         raise DataError(f"{where}: column {id_col!r} cannot be both the series ids and the "
                         f"{'time' if id_col == time_col else 'value'} column; name others with --time-col/--value-col")
 
-    # A footer: trailing rows whose time cell is not a date (as load_csv).
-    good = _parse_times(df[time_col].iloc[-50:]).notna().to_numpy()
-    n_foot = len(good) - (int(np.flatnonzero(good)[-1]) + 1 if good.any() else 0)
+    first = df.attrs.get("first_line", 2)                      # the file's line of row 0
+    # A footer: trailing rows of notes, neither a date nor a number (as load_csv).
+    n_foot = footer_length(df[value_col].iloc[-50:], _parse_times(df[time_col].iloc[-50:]).notna().to_numpy())
     if n_foot == len(df):
         raise DataError(f"{where}: column {time_col!r} holds no dates")
     if n_foot:
-        say(f"ignored {n_foot} footer line(s) after line {len(df) - n_foot + 1}")
+        say(f"ignored {n_foot} footer line(s) after line {len(df) - n_foot - 1 + first}")
         df = df.iloc[:len(df) - n_foot]
 
     name = id_col if id_col is not None else "unique_id"
     ids = df[id_col] if id_col is not None else np.full(len(df), value_col, dtype=object)
     frame = pd.DataFrame({name: ids, time_col: df[time_col], value_col: df[value_col]})
     return validate_panel(frame, name, time_col, value_col, freq=freq, fill=fill, strict=strict, where=where,
-                          line_offset=2)
+                          line_offset=first)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
-from .series import FILLS, _parse_times
+from .series import FILLS, _parse_times, date_hint
 
 MISSING_TOKENS = ("", "nan", "na", "null", "none", "n/a")
 _FIX = {"missing": "fill them with --fill interpolate or --fill ffill (fill= in the API)",
@@ -76,7 +76,8 @@ def _times_i8(col: pd.Series, where, time_col, row) -> tuple[np.ndarray, str | N
         bad = np.flatnonzero((codes < 0) | np.asarray(t.isna()))
         if bad.size:
             i = int(bad[0])
-            raise DataError(f"{where}: column {time_col!r}, {row(i)}: {col.iloc[i]!r} is not a date")
+            raise DataError(f"{where}: column {time_col!r}, {row(i)}: {col.iloc[i]!r} is not a date"
+                            f"{date_hint(col.iloc[i])}")
     tz = None
     if t.tz is not None:
         wall = t.tz_localize(None)
@@ -236,6 +237,10 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     dup = np.flatnonzero(key[1:] == key[:-1])
     if dup.size:
         a, b = order[dup[0]], order[dup[0] + 1]
+        if len(ids) == 1:
+            raise DataError(f"{where}: duplicate time {fmt_time(tuniq[tcode[dup[0]]])} in column {time_col!r} at "
+                            f"{row(a)} and {row(b)}; keep one row per time (if the file holds several series, "
+                            "name their id column with --id-col)")
         raise DataError(f"{where}: duplicate ({id_col}, {time_col}) = ({ids[sid[dup[0]]]!r}, "
                         f"{fmt_time(tuniq[tcode[dup[0]]])}) at {row(a)} and {row(b)}; keep one row per "
                         "series and time")

@@ -7,6 +7,7 @@ number in the file) and value, and saying how to fix it. The CLI prints that lin
 """
 from __future__ import annotations
 
+import re
 import reprlib
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ FILLS = ("interpolate", "ffill")
 
 
 from ..errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
+from .textfile import _DECIMAL_COMMA, SEPS, _drop_thousands_commas, sniff_file, sniff_sep  # noqa: F401
 
 
 def _line(i: int) -> int:
@@ -48,9 +50,12 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
     quarter = s.str.fullmatch(r"\d{4}[-\s]?Q[1-4]", case=False)
     year = s.str.fullmatch(r"\d{4}")
     rest = ~(quarter | year)
+    dayfirst = _day_first(s[rest])
+    if dayfirst and report:
+        report(f"time column {s.name!r}: dates read day first (dd/mm/yyyy: {dayfirst})")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        r = pd.to_datetime(s[rest], errors="coerce", format="mixed")
+        r = pd.to_datetime(s[rest], errors="coerce", format="mixed", dayfirst=bool(dayfirst))
     if r.dtype == object:                                   # offsets differ, or some have none
         aware = r.map(lambda t: isinstance(t, datetime) and t.tzinfo is not None).astype(bool)
     elif isinstance(r.dtype, pd.DatetimeTZDtype):
@@ -69,7 +74,7 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
             offsets = sorted({t.strftime("%z") for t in r if isinstance(t, datetime)})
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                r = pd.to_datetime(s[rest], errors="coerce", format="mixed", utc=True)
+                r = pd.to_datetime(s[rest], errors="coerce", format="mixed", utc=True, dayfirst=bool(dayfirst))
             if report:
                 report(f"time column {s.name!r}: mixed UTC offsets ({', '.join(offsets[:4])}"
                        f"{', ...' if len(offsets) > 4 else ''}) converted to UTC")
@@ -86,6 +91,31 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
     return out.set_axis(index)
 
 
+def _day_first(s: pd.Series) -> str | None:
+    """The first cell proving that numeric dates such as 13/01/2000 or 13.01.2000 put the day first (a
+    first field over 12, and no second field over 12), else None: pandas reads 01/02/2000 as January 2
+    and 13/01/2000 as January 13, one column in two orders."""
+    parts = s.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}(?:$|[\sT])")
+    if parts[0].isna().all():
+        return None
+    first, second = pd.to_numeric(parts[0]), pd.to_numeric(parts[1])
+    if (first > 12).any() and not (second > 12).any():
+        return str(s[first > 12].iloc[0])
+    return None
+
+
+def date_hint(cell) -> str:
+    """Why a cell that should be a date is none, when the cell itself tells: a year outside what pandas
+    holds, or a plain number (a step count or Unix time)."""
+    t = str(cell).strip()
+    m = re.match(r"^(\d{4})[-/.]\d{1,2}", t)
+    if m and not 1678 <= int(m.group(1)) <= 2261:
+        return " (outside the dates pandas can hold, 1677-09-22 .. 2262-04-11)"
+    if re.fullmatch(r"[+-]?\d+(\.\d*)?", t):
+        return "; the column holds numbers, not dates: write dates such as 2000-01-31 (or 2000-01, 2000Q1, 2000)"
+    return ""
+
+
 def _is_time_column(s: pd.Series) -> bool:
     s = s[s.astype(str).str.strip() != ""]
     if s.empty:
@@ -99,29 +129,20 @@ def _is_time_column(s: pd.Series) -> bool:
     return parsed.notna().mean() >= 0.5 and not plain_numbers.mean() > 0.5
 
 
-SEPS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
-_DECIMAL_COMMA = r"[+-]?\d{1,3}(?:\.\d{3})+,\d*|[+-]?\d*,\d+"
-
-
-def sniff_sep(lines: list[str], where: str) -> str:
-    """The delimiter (',', ';', tab or '|') that splits most of the first lines into the same number of
-    fields; ',' for one-column files; a DataError naming --sep when two delimiters fit equally well."""
-    lines = [ln for ln in lines if ln.strip()][:30]
-    scores = {}
-    for sep in (",", ";", "\t", "|"):
-        counts = [ln.count(sep) for ln in lines]
-        mode = max(set(counts), key=counts.count) if counts else 0
-        if mode > 0:
-            scores[sep] = (counts.count(mode) / len(counts), mode)
-    if not scores:
-        return ","
-    ranked = sorted(scores, key=lambda k: scores[k], reverse=True)
-    if len(ranked) > 1 and scores[ranked[0]][0] == scores[ranked[1]][0] and scores[ranked[0]][0] == 1.0 \
-            and {ranked[0], ranked[1]} != {";", ","}:
-        names = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
-        raise DataError(f"{where}: cannot tell the delimiter ({names[ranked[0]]} or {names[ranked[1]]}); "
-                        f"pass --sep {names[ranked[0]]} or --sep {names[ranked[1]]}")
-    return ranked[0]
+def _read_csv(p, sep, kind, where, **kw) -> pd.DataFrame:
+    try:
+        return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True,
+                           encoding=kind.encoding, compression=kind.compression,
+                           encoding_errors="replace" if kind.encoding == "cp1252" else "strict", **kw)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{where}: the file is empty; expected a CSV with a header row") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
+        msg = " ".join(str(e).split())
+        hint = "" if sep != "," or not isinstance(e, pd.errors.ParserError) else \
+            "; if columns are separated by ';' or tabs, pass --sep"
+        raise DataError(f"{where}: not a readable CSV file ({msg}){hint}") from None
+    except OSError as e:
+        raise DataError(f"{where}: cannot read the file ({e.strerror})") from None
 
 
 def read_frame(path, sep: str | None = None, decimal: str | None = None, report=None) -> pd.DataFrame:
@@ -142,7 +163,6 @@ def read_frame(path, sep: str | None = None, decimal: str | None = None, report=
         raise DataError(f"{where}: unknown delimiter {sep!r}; use one of , ; tab |")
     if decimal not in (None, ".", ","):
         raise DataError(f"{where}: unknown decimal mark {decimal!r}; use '.' or ','")
-    from .textfile import sniff_file
     kind = sniff_file(p, where, say)
     head = kind.head
     if sep is None:
@@ -150,19 +170,13 @@ def read_frame(path, sep: str | None = None, decimal: str | None = None, report=
         if sep != ",":
             say(f"{where}: columns separated by {'tab' if sep == chr(9) else repr(sep)}")
     sep = SEPS[sep]
-    try:
-        df = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True,
-                         encoding=kind.encoding, compression=kind.compression,
-                         encoding_errors="replace" if kind.encoding == "cp1252" else "strict")
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{where}: the file is empty; expected a CSV with a header row") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
-        msg = " ".join(str(e).split())
-        hint = "" if sep != "," or not isinstance(e, pd.errors.ParserError) else \
-            "; if columns are separated by ';' or tabs, pass --sep"
-        raise DataError(f"{where}: not a readable CSV file ({msg}){hint}") from None
-    except OSError as e:
-        raise DataError(f"{where}: cannot read the file ({e.strerror})") from None
+    df = _read_csv(p, sep, kind, where)
+    if _header_is_data(df.columns):
+        names = ["time", "value"] if df.shape[1] == 2 else [f"column{k}" for k in range(df.shape[1])]
+        say(f"{where}: line 1 ({sep.join(map(str, df.columns))!r}) is data, not a header: read without one, "
+            f"columns named {', '.join(names)}")
+        df = _read_csv(p, sep, kind, where, header=None, names=names)
+        df.attrs["first_line"] = 1
     if df.shape[0] == 0:
         raise DataError(f"{where}: has a header but no data rows")
     if decimal == "," or (decimal is None and sep != ","):
@@ -177,7 +191,20 @@ def read_frame(path, sep: str | None = None, decimal: str | None = None, report=
         if changed and decimal is None:
             say(f"{where}: decimal commas in column(s) {reprlib.repr(changed)} read as '1,5' = 1.5 "
                 "(pass --decimal . if ',' is not a decimal mark)")
+    if decimal != ",":
+        _drop_thousands_commas(df, sep, where, say)
     return df
+
+
+def _header_is_data(names) -> bool:
+    """True when the header holds both a date and a number (not a year): a file without a header, whose
+    first row pandas would take for column names and drop."""
+    cells = pd.Series([str(c).strip() for c in names])
+    if len(cells) < 2 or cells.str.fullmatch(r"Unnamed: \d+|").any():
+        return False
+    number = pd.to_numeric(cells, errors="coerce").notna()
+    date = _parse_times(cells).notna() & (~number | cells.str.fullmatch(r"\d{4}"))
+    return bool(date.any() and (number & ~date).any())
 
 
 def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tuple[str, str]:
@@ -198,7 +225,8 @@ def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tup
         numeric = [c for c in rest if c != time_col and pd.to_numeric(
             head[c].str.strip(), errors="coerce").notna().mean() >= 0.5]
         if not numeric:
-            raise DataError(f"{where}: no numeric column found besides {time_col!r}; name one with --value-col")
+            raise DataError(f"{where}: no numeric column found besides {time_col!r}{_first_text(head, rest, time_col)}"
+                            "; name one with --value-col")
         value_col = numeric[0]
         say(f"value column: {value_col!r} (first numeric column)")
     else:
@@ -206,6 +234,28 @@ def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tup
     if value_col == time_col:
         raise DataError(f"{where}: the time and value columns are both {time_col!r}")
     return time_col, value_col
+
+
+def footer_length(values: pd.Series, time_ok: np.ndarray) -> int:
+    """How many trailing rows are a footer (notes such as the airline download's last line): neither
+    their time cell is a date nor their value cell a number. Rows with a number stay, to be reported."""
+    number = pd.to_numeric(values.astype(str).str.strip(), errors="coerce").notna().to_numpy()
+    junk = ~np.asarray(time_ok, bool) & ~number
+    return len(junk) - (int(np.flatnonzero(~junk)[-1]) + 1 if (~junk).any() else 0)
+
+
+def _first_text(df, cols, time_col) -> str:
+    """' (column 'x', line 3: '12 kg' is not a number)' for the first cell of the first candidate column that
+    is neither a number nor a missing value, or ''."""
+    for c in [c for c in cols if c != time_col][:1]:
+        col = df[c].astype(str).str.strip()
+        bad = pd.to_numeric(col, errors="coerce").isna() & ~col.str.lower().isin(["", "nan", "na", "null", "none",
+                                                                               "n/a"])
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            return f" (column {c!r}, line {i + df.attrs.get('first_line', 2)}: {col.iloc[i]!r} is not a number)"
+        return f" (column {c!r} holds no values)"
+    return ""
 
 
 def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill: str | None = None,
@@ -228,35 +278,33 @@ def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill:
     say = report or (lambda _msg: None)
     df = read_frame(path, sep=sep, decimal=decimal, report=say)
     time_col, value_col = find_columns(df, time_col, value_col, (), where, say)
+    first = df.attrs.get("first_line", 2)                  # the file's line of row 0
 
     try:
         times = _parse_times(df[time_col], report=say)
     except DataError as e:
         raise DataError(f"{where}: {e}") from None
-    # A footer: trailing rows whose time cell is not a date.
-    good = times.notna().to_numpy()
-    end = len(good)
-    while end > 0 and not good[end - 1]:
-        end -= 1
+    end = len(df) - footer_length(df[value_col], times.notna().to_numpy())
     if end < len(df):
-        say(f"ignored {len(df) - end} footer line(s) after line {_line(end - 1)}")
+        say(f"ignored {len(df) - end} footer line(s) after line {end - 1 + first}")
     df, times = df.iloc[:end], times.iloc[:end]
     if end == 0:
         raise DataError(f"{where}: column {time_col!r} holds no dates")
     bad = np.flatnonzero(times.isna().to_numpy())
     if bad.size:
         i = bad[0]
-        raise DataError(f"{where}: column {time_col!r}, line {_line(i)}: {df[time_col].iloc[i]!r} is not a date")
+        raise DataError(f"{where}: column {time_col!r}, line {i + first}: {df[time_col].iloc[i]!r} is not a date"
+                        f"{date_hint(df[time_col].iloc[i])}")
 
     raw = df[value_col].str.strip()
     values = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
     bad = np.flatnonzero((values.isna() & (raw != "") & ~raw.str.lower().isin(["nan", "na", "null"])).to_numpy())
     if bad.size:
         i = bad[0]
-        raise DataError(f"{where}: column {value_col!r}, line {_line(i)}: {raw.iloc[i]!r} is not a number")
+        raise DataError(f"{where}: column {value_col!r}, line {i + first}: {raw.iloc[i]!r} is not a number")
     y = pd.Series(values.to_numpy(np.float64), index=pd.DatetimeIndex(times), name=value_col)
     y.index.name = time_col
-    return validate_series(y, freq=freq, fill=fill, where=f"{where}: column {value_col!r}", line_offset=2)
+    return validate_series(y, freq=freq, fill=fill, where=f"{where}: column {value_col!r}", line_offset=first)
 
 
 def validate_series(y, freq: str | None = None, fill: str | None = None, where: str = "series",

@@ -14,6 +14,7 @@ import codecs
 import gzip
 import lzma
 import zipfile
+import reprlib
 from dataclasses import dataclass
 
 from ..errors import DataError
@@ -130,3 +131,51 @@ def _text_encoding(path, compression, raw: bytes, where, say) -> str:
     say(f"{where}: not UTF-8 text; read as {'Windows-1252' if enc == 'cp1252' else 'latin-1'} "
         "(save the file as UTF-8 if its letters look wrong)")
     return enc
+
+
+SEPS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
+_DECIMAL_COMMA = r"[+-]?\d{1,3}(?:\.\d{3})+,\d*|[+-]?\d*,\d+"
+
+
+def sniff_sep(lines: list[str], where: str) -> str:
+    """The delimiter (',', ';', tab or '|') that splits most of the first lines into the same number of
+    fields; ',' for one-column files; a DataError naming --sep when two delimiters fit equally well."""
+    lines = [ln for ln in lines if ln.strip()][:30]
+    scores = {}
+    for sep in (",", ";", "\t", "|"):
+        counts = [ln.count(sep) for ln in lines]
+        mode = max(set(counts), key=counts.count) if counts else 0
+        if mode > 0:
+            scores[sep] = (counts.count(mode) / len(counts), mode)
+    if not scores:
+        return ","
+    ranked = sorted(scores, key=lambda k: scores[k], reverse=True)
+    if len(ranked) > 1 and scores[ranked[0]][0] == scores[ranked[1]][0] and scores[ranked[0]][0] == 1.0 \
+            and {ranked[0], ranked[1]} != {";", ","}:
+        names = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+        raise DataError(f"{where}: cannot tell the delimiter ({names[ranked[0]]} or {names[ranked[1]]}); "
+                        f"pass --sep {names[ranked[0]]} or --sep {names[ranked[1]]}")
+    return ranked[0]
+
+
+_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+
+
+def _drop_thousands_commas(df, sep, where, say):
+    """Numbers written with thousands commas ('1,234.5', quoted in a ',' file) read as 1234.5, in columns
+    whose every other cell is a plain number or empty; in ';' or tab files only with a '.' fraction
+    (there '1,234' is a decimal comma)."""
+    changed = []
+    for c in df.columns:
+        col = df[c].str.strip()
+        pattern = _THOUSANDS if sep == "," else r"[+-]?\d{1,3}(?:,\d{3})+\.\d+"
+        th = col.str.fullmatch(pattern)
+        if not th.any():
+            continue
+        plain = col.str.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?") | \
+            col.str.lower().isin(["", "nan", "na", "null", "none", "n/a"])
+        if (th | plain).all():
+            df[c] = col.where(~th, col.str.replace(",", "", regex=False))
+            changed.append(c)
+    if changed:
+        say(f"{where}: thousands separators in column(s) {reprlib.repr(changed)} read as '1,234.5' = 1234.5")
