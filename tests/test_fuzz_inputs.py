@@ -214,3 +214,14 @@ def test_duplicate_times_of_one_series_suggest_an_id_column(tmp_path):
     check_error(*run_cli("fit", _text(tmp_path, "store,date,value\n" + rows), "--model", tmp_path / "m"),
                 r"duplicate time 2000-01-01 in column 'date' at line 2 and line 26; keep one row per time \(if the "
                 r"file holds several series, name their id column with --id-col\)")
+
+
+def test_no_frequency_names_the_common_step(tmp_path):
+    hours = pd.date_range("2021-03-27 12:00", periods=30, freq="h").delete(14)     # one hour missing
+    p = _text(tmp_path, "time,value\n" + "".join(f"{t},{v}\n" for t, v in zip(hours, WAVE)))
+    check_error(*run_cli("fit", p, "--model", tmp_path / "m"),
+                r"cannot infer the frequency: no series has 3 or more evenly spaced timestamps \(the longest series "
+                r"steps by 01:00:00 27 times out of 28: try --freq h, with --fill for its gaps\); give one with --freq")
+    days = pd.DatetimeIndex(["2000-01-01", "2000-01-03", "2000-01-04", "2000-01-09", "2000-01-10"])
+    p = _text(tmp_path, "time,value\n" + "".join(f"{t.date()},{v}\n" for t, v in zip(days, WAVE)), "i.csv")
+    check_error(*run_cli("fit", p, "--model", tmp_path / "m"), r"evenly spaced timestamps; give one with --freq")
