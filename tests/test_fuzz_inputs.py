@@ -225,3 +225,20 @@ def test_no_frequency_names_the_common_step(tmp_path):
     days = pd.DatetimeIndex(["2000-01-01", "2000-01-03", "2000-01-04", "2000-01-09", "2000-01-10"])
     p = _text(tmp_path, "time,value\n" + "".join(f"{t.date()},{v}\n" for t, v in zip(days, WAVE)), "i.csv")
     check_error(*run_cli("fit", p, "--model", tmp_path / "m"), r"evenly spaced timestamps; give one with --freq")
+
+
+def test_a_monthly_and_a_daily_series_in_one_panel(tmp_path):
+    # the daily frequency won the tie and the monthly series became 1,383 gaps, quietly a fallback
+    months = pd.date_range("2000-01-01", periods=48, freq="MS")
+    days = pd.date_range("2000-01-01", periods=48, freq="D")
+    rows = "".join(f"m,{t.date()},{v}\n" for t, v in zip(months, WAVE)) + \
+        "".join(f"d,{t.date()},{v}\n" for t, v in zip(days, WAVE))
+    p = _text(tmp_path, "unique_id,ds,y\n" + rows)
+    check_error(*run_cli("fit", p, "--model", tmp_path / "m"),
+                r"p?d\.csv: mixed frequencies: series 'd' steps by 'D', series 'm' by 'MS'; give every series the "
+                r"same frequency \(one file per frequency\), or set one with --freq")
+    from lstmcast.data import load_panel_csv
+    quarters = pd.date_range("2000-04-01", periods=12, freq="QS")      # QS-JAN vs QS-OCT anchors: one grid
+    rows = "".join(f"{k},{t.date()},{v}\n" for k, start in (("a", 0), ("b", 1))
+                   for t, v in zip(quarters[start:], WAVE))
+    assert load_panel_csv(_text(tmp_path, "unique_id,ds,y\n" + rows, "q.csv")).freq.startswith("QS")

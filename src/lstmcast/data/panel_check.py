@@ -116,17 +116,32 @@ def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
     return y
 
 
-def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, where) -> str:
+def _nominal_step(freq: str) -> float:
+    """Roughly how many seconds one step of `freq` is (a month about 31 days): to tell frequencies apart."""
+    t = pd.Timestamp("2001-01-01")
+    return ((t + to_offset(freq)) - t).total_seconds()
+
+
+def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, where, ids=None) -> str:
     """The most common pd.infer_freq answer among the longest series (ties: the longest); if none has
-    one, pd.infer_freq of all the panel's timestamps together."""
+    one, pd.infer_freq of all the panel's timestamps together. Series whose own frequencies differ
+    by more than half a step (monthly and daily) are a DataError naming two of them."""
     cand = np.argsort(-counts, kind="stable")
-    found = []
+    found, who = [], []
     for k in cand[counts[cand] >= 3][:200]:
         f = pd.infer_freq(pd.DatetimeIndex(t_sorted[first[k]:first[k] + counts[k]].astype("datetime64[ns]")))
         if f is not None:
             found.append(f)
+            who.append(k)
             if len(found) >= 7:
                 break
+    step = {f: _nominal_step(f) for f in found}
+    if step and max(step.values()) > 1.5 * min(step.values()) and ids is not None:
+        (f1, k1), (f2, k2) = [next((f, k) for f, k in zip(found, who) if step[f] == v)
+                              for v in (min(step.values()), max(step.values()))]
+        raise DataError(f"{where}: mixed frequencies: series {ids[k1]!r} steps by {f1!r}, series {ids[k2]!r} by "
+                        f"{f2!r}; give every series the same frequency (one file per frequency), or set one "
+                        "with --freq")
     if not found and len(t_sorted) >= 3:  # every series has gaps or is short: try all timestamps together
         f = pd.infer_freq(pd.DatetimeIndex(np.unique(t_sorted).astype("datetime64[ns]")))
         found = [f] if f is not None else []
@@ -272,7 +287,7 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
 
     # THE GRID
     if freq is None:
-        offset = to_offset(_infer_freq(tuniq[tcode], first, counts, where))
+        offset = to_offset(_infer_freq(tuniq[tcode], first, counts, where, ids))
     freqstr = offset.freqstr
     origin, upos, on = grid_positions(tuniq, offset)
     off = np.flatnonzero(~on[tcode])
