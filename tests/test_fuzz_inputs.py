@@ -242,3 +242,14 @@ def test_a_monthly_and_a_daily_series_in_one_panel(tmp_path):
     rows = "".join(f"{k},{t.date()},{v}\n" for k, start in (("a", 0), ("b", 1))
                    for t, v in zip(quarters[start:], WAVE))
     assert load_panel_csv(_text(tmp_path, "unique_id,ds,y\n" + rows, "q.csv")).freq.startswith("QS")
+
+
+def test_a_series_without_values_is_named_when_it_gets_no_forecast(tmp_path):
+    rows = "".join(f"{k},{d},{v}\n" for k in ("a", "b") for d, v in
+                   zip(pd.date_range("2000-01-01", periods=48, freq="MS").date, WAVE if k == "a" else [""] * 48))
+    p = _text(tmp_path, "unique_id,ds,y\n" + rows)
+    code, out, err = run_cli("fit", p, "--model", tmp_path / "m", *FAST, "--combination", "lstm")
+    assert code == 0, err
+    code, out, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "2")
+    assert code == 0 and "b " not in out, (out, err)
+    assert "1 of 2 series have no forecast: no finite value to start from ('b'); see fit's --per-series" in err

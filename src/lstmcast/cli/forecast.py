@@ -32,6 +32,12 @@ def cmd_forecast(a) -> int:
     n_fb = int(out.drop_duplicates(fc.panel_.id_col)["model"].astype(str).str.endswith("-fallback").sum())
     if n_fb:
         con.note(f"{n_fb} series forecast by a fallback baseline (the `model` column says which)")
+    ids = (new if new is not None else fc.panel_).ids
+    have = set(out[fc.panel_.id_col])
+    lost = [k for k in ids if k not in have]
+    if lost:
+        con.note(f"{len(lost)} of {len(ids)} series have no forecast: no finite value to start from "
+                 f"({', '.join(map(repr, lost[:5]))}{', ...' if len(lost) > 5 else ''}); see fit's --per-series")
     if a.out:
         atomic_to_csv(a.out, out, overwrite=a.force, index=False)   # complete or absent, even on Ctrl-C
         con.note(f"forecast written to {a.out}")
