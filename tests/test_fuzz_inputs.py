@@ -253,3 +253,14 @@ def test_a_series_without_values_is_named_when_it_gets_no_forecast(tmp_path):
     code, out, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "2")
     assert code == 0 and "b " not in out, (out, err)
     assert "1 of 2 series have no forecast: no finite value to start from ('b'); see fit's --per-series" in err
+
+
+@pytest.mark.parametrize("flag, col, pattern", [
+    ("--futr-exog", "ds", r"the time column 'ds' cannot be a covariate \(--calendar adds features of the time\)"),
+    ("--hist-exog", "unique_id", r"the series id column 'unique_id' cannot be a covariate"),
+])
+def test_time_or_id_column_as_a_covariate(tmp_path, flag, col, pattern):
+    # --futr-exog ds trained on the dates' nanoseconds as a number
+    rows = "".join(f"{k},{d},{v}\n" for k in ("a", "b") for d, v in zip(MONTHS, WAVE))
+    check_error(*run_cli("fit", _text(tmp_path, "unique_id,ds,y\n" + rows), flag, col, "--model", tmp_path / "m"),
+                pattern)

@@ -209,6 +209,10 @@ def covariates_from_frame(panel, df, futr_exog=None, hist_exog=None, static_df=N
         raise DataError(f"covariate {sorted(both)[0]!r} is both future and historical; name it once")
     if panel.target_col in futr + hist:
         raise DataError(f"the target {panel.target_col!r} cannot be a covariate")
+    for col, what, hint in ((panel.time_col, "time column", " (--calendar adds features of the time)"),
+                            (panel.id_col, "series id column", " (--static gives per-series features)")):
+        if col in futr + hist:
+            raise DataError(f"the {what} {col!r} cannot be a covariate{hint}; name numeric columns")
     H = _aligned(panel, df, list(hist), where)
     F = _aligned(panel, df, list(futr), where)
     if futr:
