@@ -264,3 +264,19 @@ def test_time_or_id_column_as_a_covariate(tmp_path, flag, col, pattern):
     rows = "".join(f"{k},{d},{v}\n" for k in ("a", "b") for d, v in zip(MONTHS, WAVE))
     check_error(*run_cli("fit", _text(tmp_path, "unique_id,ds,y\n" + rows), flag, col, "--model", tmp_path / "m"),
                 pattern)
+
+
+def test_evaluate_models_named_twice_or_not_at_all(tmp_path):
+    csv = write_series(tmp_path / "s.csv", WAVE.tolist())
+    # 'naive,naive' broadcast (3, 2) against (3,): a ValueError traceback
+    code, out, err = run_cli("evaluate", csv, "--horizon", "3", "--models", "naive,naive,drift,naive", *FAST, "--quiet")
+    assert code == 0, err
+    assert [ln.split()[0] for ln in out.splitlines()[3:7]].count("naive") == 1, out
+    check_error(*run_cli("evaluate", csv, "--horizon", "3", "--models", " , "), r"--models names no model")
+
+
+def test_a_given_frequency_the_dates_are_not_on(tmp_path):
+    csv = write_series(tmp_path / "s.csv", WAVE.tolist())
+    check_error(*run_cli("fit", csv, "--freq", "W", "--model", tmp_path / "m"),
+                r"s\.csv: series 'value', line 2: 2000-01-01 is not on the grid of the frequency given \('W-SUN', "
+                r"from 2000-01-02\); give the data's own frequency with --freq, or leave it out to infer it")

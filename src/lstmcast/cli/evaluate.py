@@ -58,10 +58,12 @@ def _std(v) -> float:
 def cmd_evaluate(a) -> int:
     con = Console(a.quiet or a.json)
     from ..evaluate.backtest import MODELS, backtest, per_series_scores
-    models = [m.strip() for m in a.models.split(",") if m.strip()]
+    models = list(dict.fromkeys(m.strip() for m in a.models.split(",") if m.strip()))   # once each
     unknown = [m for m in models if m not in MODELS]
-    if unknown or not models:
-        raise UsageError(f"--models: unknown {unknown or a.models!r}; choose from {','.join(MODELS)}")
+    if not models:
+        raise UsageError(f"--models names no model ({a.models!r}); choose from {','.join(MODELS)}")
+    if unknown:
+        raise UsageError(f"--models: unknown {unknown}; choose from {','.join(MODELS)}")
     models = [m for m in ("default", "lstm") if m not in models] + models   # both rows, always
     for path in (a.plot, a.per_series, getattr(a, "report", None)):
         if path:

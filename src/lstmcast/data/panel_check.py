@@ -293,9 +293,13 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     off = np.flatnonzero(~on[tcode])
     if off.size:
         j = off[0]
+        if freq is not None and len(ids) == 1:
+            raise DataError(f"{where}: series {ids[sid[j]]!r}, {row(order[j])}: {fmt_time(tuniq[tcode[j]])} is not "
+                            f"on the grid of the frequency given ({freqstr!r}, from {fmt_time(origin)}); give the "
+                            "data's own frequency with --freq, or leave it out to infer it")
         raise DataError(f"{where}: mixed frequencies: series {ids[sid[j]]!r}, {row(order[j])}: "
                         f"{fmt_time(tuniq[tcode[j]])} is not on the {freqstr!r} grid; give every series "
-                        "the same frequency" + ("" if freq is not None else ", or set it with --freq"))
+                        "the same frequency, or set it with --freq")
     pos = upos[tcode]                                               # (n,) sorted rows' grid positions
     spos = pos[first]
     length = pos[first + counts - 1] - spos + 1                     # (N,)
