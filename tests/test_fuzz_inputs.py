@@ -280,3 +280,30 @@ def test_a_given_frequency_the_dates_are_not_on(tmp_path):
     check_error(*run_cli("fit", csv, "--freq", "W", "--model", tmp_path / "m"),
                 r"s\.csv: series 'value', line 2: 2000-01-01 is not on the grid of the frequency given \('W-SUN', "
                 r"from 2000-01-02\); give the data's own frequency with --freq, or leave it out to infer it")
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    d = tmp_path_factory.mktemp("m")
+    csv = write_series(d / "s.csv", WAVE.tolist())
+    code, _, err = run_cli("fit", csv, "--model", d / "model", *FAST, "--combination", "lstm", "--quiet")
+    assert code == 0, err
+    return d / "model"
+
+
+def test_forecast_data_that_ends_before_the_model(tmp_path, model):
+    # --data from 1700 (or one old row) was ignored: the training data's forecast came out, silently
+    old = write_series(tmp_path / "old.csv", WAVE.tolist(), start="1700-01-01")
+    check_error(*run_cli("forecast", "--model", model, "--horizon", "2", "--data", old),
+                r"old\.csv: ends 1703-12-01, before the training data's end \(2003-12-01\), so it adds nothing to "
+                r"forecast from; give the observations that follow the training data, or forecast without --data")
+    same = write_series(tmp_path / "same.csv", WAVE.tolist())      # the training file itself: its forecast
+    assert run_cli("forecast", "--model", model, "--horizon", "2", "--data", same)[1] == \
+        run_cli("forecast", "--model", model, "--horizon", "2")[1]
+
+
+def test_forecast_data_at_another_frequency(tmp_path, model):
+    days = write_series(tmp_path / "days.csv", WAVE.tolist(), freq="D")
+    check_error(*run_cli("forecast", "--model", model, "--horizon", "2", "--data", days),
+                r"days\.csv: series 'value', line 3: 2000-01-02 is not on the grid of the model's frequency \('MS', "
+                r"from 2000-01-01\); --data must continue the training data at that frequency$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from ..atomic import atomic_to_csv
-from ..errors import UsageError, assert_finite
+from ..errors import DataError, UsageError, assert_finite
 from .common import Console, add_dialect_flags, add_resource_flags, check_new_path, load_data
 
 
@@ -20,13 +20,26 @@ def cmd_forecast(a) -> int:
     new = None
     if a.data:
         a.id_col = a.id_col or fc.panel_.id_col if len(fc.panel_) > 1 else a.id_col
-        a.freq = a.freq or fc.panel_.freq
-        new = load_data(a, con)
+        given, a.freq = a.freq, a.freq or fc.panel_.freq
+        try:
+            new = load_data(a, con)
+        except DataError as e:
+            if given or "not on the grid of the frequency given" not in str(e):
+                raise
+            raise DataError(str(e).split("; give the data's own")[0].replace(
+                "the frequency given", "the model's frequency") + "; --data must continue the training data "
+                "at that frequency") from None
     from .covariates import future_frame, write_template
     if write_template(a, fc, con):
         return 0
     futr = future_frame(a, fc, con)
-    out = assert_finite(fc.forecast(a.horizon, new, level=a.level, members=a.members, futr_df=futr), "forecast")
+    try:
+        out = fc.forecast(a.horizon, new, level=a.level, members=a.members, futr_df=futr)
+    except DataError as e:       # name the file rather than 'new data'
+        if a.data and str(e).startswith("new data: "):
+            raise DataError(f"{a.data}: {str(e)[len('new data: '):]}") from None
+        raise
+    out = assert_finite(out, "forecast")
     if getattr(fc, "interval_note_", ""):
         con.note(fc.interval_note_)
     n_fb = int(out.drop_duplicates(fc.panel_.id_col)["model"].astype(str).str.endswith("-fallback").sum())
