@@ -307,3 +307,16 @@ def test_forecast_data_at_another_frequency(tmp_path, model):
     check_error(*run_cli("forecast", "--model", model, "--horizon", "2", "--data", days),
                 r"days\.csv: series 'value', line 3: 2000-01-02 is not on the grid of the model's frequency \('MS', "
                 r"from 2000-01-01\); --data must continue the training data at that frequency$")
+
+
+def test_report_table_rmse_of_values_near_1e300():
+    from lstmcast.report.tables import series_metrics
+    ds = pd.date_range("2000-01-01", periods=30, freq="MS")
+    for k in (1000, -1000, 0):
+        y = np.ldexp(WAVE[:30], k)
+        hist = pd.DataFrame({"unique_id": "a", "ds": ds, "y": y})
+        cv = pd.DataFrame({"unique_id": "a", "ds": ds[-4:], "cutoff": ds[-5], "y": y[-4:],
+                           "naive": np.ldexp(np.full(4, WAVE[25]), k)})
+        got = series_metrics(cv, hist, ["naive"], 12)["rmse"].iloc[0]
+        want = np.ldexp(np.sqrt(np.mean((WAVE[26:30] - WAVE[25]) ** 2)), k)      # was inf (k=1000) and 0 (k=-1000)
+        assert got == pytest.approx(want, rel=1e-12)
