@@ -320,3 +320,22 @@ def test_report_table_rmse_of_values_near_1e300():
         got = series_metrics(cv, hist, ["naive"], 12)["rmse"].iloc[0]
         want = np.ldexp(np.sqrt(np.mean((WAVE[26:30] - WAVE[25]) ** 2)), k)      # was inf (k=1000) and 0 (k=-1000)
         assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_daily_data_spanning_over_292_years():
+    # int64 nanoseconds from the first day overflowed after 292 years: 'not on the D grid' at line 106754
+    from lstmcast.data import validate_panel
+    from lstmcast.data.panel_core import grid_positions, to_offset
+    days = pd.date_range("1700-01-01", "2250-01-01", freq="D")
+    origin, pos, on = grid_positions(days.asi8[::-1], to_offset("D"))
+    assert origin == days[0] and on.all() and np.array_equal(pos, np.arange(len(days))[::-1])
+    panel = validate_panel(pd.DataFrame({"unique_id": "a", "ds": days, "y": np.arange(len(days)) % 7.0}))
+    assert panel.freq == "D" and panel.lengths[0] == len(days) and np.isfinite(panel.values[0]).all()
+
+
+def test_iso_week_dates(tmp_path):
+    from lstmcast.data import load_panel_csv
+    weeks = pd.date_range("2000-01-03", periods=30, freq="W-MON")
+    p = _text(tmp_path, "week,value\n" + "".join(f"{t.strftime('%G-W%V')},{v}\n" for t, v in zip(weeks, WAVE)))
+    panel = load_panel_csv(p)
+    assert panel.freq == "W-MON" and panel.starts[0] == weeks[0] and panel.lengths[0] == 30

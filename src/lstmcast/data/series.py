@@ -40,7 +40,8 @@ def _pick_column(df: pd.DataFrame, spec, what: str, where: str) -> str:
 
 
 def _parse_times(s: pd.Series, report=None) -> pd.Series:
-    """Datetimes (NaT where a cell is not a date). Accepts dates, months, 'YYYYQn' quarters, years, and
+    """Datetimes (NaT where a cell is not a date). Accepts dates, months, 'YYYYQn' quarters, ISO weeks
+    ('2000-W01': its Monday), years, and
     times with UTC offsets: one offset is kept as the zone; mixed offsets (e.g. across a DST change) are
     converted to UTC, with a note to `report`. Times with and without an offset in one column cannot be
     ordered: a DataError (line numbers count the header as line 1)."""
@@ -49,7 +50,8 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
     s = s.astype(str).str.strip().reset_index(drop=True)
     quarter = s.str.fullmatch(r"\d{4}[-\s]?Q[1-4]", case=False)
     year = s.str.fullmatch(r"\d{4}")
-    rest = ~(quarter | year)
+    week = s.str.fullmatch(r"\d{4}-?W\d{2}(-?[1-7])?", case=False)     # ISO weeks: 2000-W01, 2000W01-3
+    rest = ~(quarter | year | week)
     dayfirst = _day_first(s[rest])
     if dayfirst and report:
         report(f"time column {s.name!r}: dates read day first (dd/mm/yyyy: {dayfirst})")
@@ -63,7 +65,7 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
     else:
         aware = pd.Series(False, index=r.index)
     aware = aware.reindex(s.index, fill_value=False)
-    naive = ~aware & (quarter | year | (rest & r.reindex(s.index).notna()))
+    naive = ~aware & (quarter | year | week | (rest & r.reindex(s.index).notna()))
     if aware.any() and naive.any():
         i, j = int(np.flatnonzero(aware.to_numpy())[0]), int(np.flatnonzero(naive.to_numpy())[0])
         raise DataError(f"column {s.name!r}: times with a UTC offset ({s.iloc[i]!r}, line {_line(i)}) and "
@@ -88,6 +90,9 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
                                       freq="Q").to_timestamp()
     if year.any():
         out[year] = pd.to_datetime(s[year], format="%Y", errors="coerce")
+    if week.any():
+        iso = s[week].str.upper().str.extract(r"(\d{4})-?W(\d{2})-?([1-7])?").fillna({2: "1"})
+        out[week] = pd.to_datetime(iso[0] + "-" + iso[1] + "-" + iso[2], format="%G-%V-%u", errors="coerce")
     return out.set_axis(index)
 
 
