@@ -339,3 +339,38 @@ def test_iso_week_dates(tmp_path):
     p = _text(tmp_path, "week,value\n" + "".join(f"{t.strftime('%G-W%V')},{v}\n" for t, v in zip(weeks, WAVE)))
     panel = load_panel_csv(p)
     assert panel.freq == "W-MON" and panel.starts[0] == weeks[0] and panel.lengths[0] == 30
+
+
+BODY = "".join(f"{d},{v}\n" for d, v in zip(MONTHS, WAVE))
+
+
+@pytest.mark.parametrize("name, text, line", [
+    ("preamble", "# Source: a download\n# Units: kg\n\ndate,value\n" + BODY, 5),   # 'Expected 1 fields in line 4'
+    ("title", "Monthly sales\nGenerated 2024-01-01\ndate,value\n" + BODY, 4),
+    ("excel sep line", "sep=;\ndate;value\n" + BODY.replace(",", ";"), 3),         # 'sep=' read as a column
+])
+def test_lines_before_the_header(tmp_path, name, text, line):
+    from lstmcast.data import load_panel_csv
+    p = _text(tmp_path, text.replace(f"{MONTHS[3]},{WAVE[3]}", f"{MONTHS[3]},x").replace(
+        f"{MONTHS[3]};{WAVE[3]}", f"{MONTHS[3]};x"))
+    with pytest.raises(Exception, match=rf"column 'value', line {line + 3}: 'x' is not a number"):
+        load_panel_csv(p)
+    panel = load_panel_csv(_text(tmp_path, text, "ok.csv"))
+    assert panel.lengths[0] == 24 and np.array_equal(panel.values[0], WAVE[:24])
+
+
+def test_spreadsheet_missing_markers_are_missing_values(tmp_path):
+    vals = [*WAVE[:5], "#N/A", *WAVE[6:10], "#DIV/0!", *WAVE[11:24]]
+    p = _text(tmp_path, "date,value\n" + "".join(f"{d},{v}\n" for d, v in zip(MONTHS, vals)))
+    check_error(*run_cli("fit", p, "--model", tmp_path / "m"),
+                r"the series has 2 missing values, first at 2000-06-01 \(line 7\); fill them with --fill")
+
+
+def test_dates_and_clock_times_in_two_columns(tmp_path):
+    from lstmcast.data import load_csv, load_panel_csv
+    times = pd.date_range("2000-01-01", periods=30, freq="6h")
+    p = _text(tmp_path, "date,time,value\n" + "".join(f"{t.date()},{t.strftime('%H:%M')},{v}\n"
+                                                      for t, v in zip(times, WAVE)))
+    panel = load_panel_csv(p)          # was 'duplicate time 2000-01-01' (the clock column ignored)
+    assert panel.freq == "6h" and panel.lengths[0] == 30 and panel.starts[0] == times[0]
+    assert load_csv(p).index.equals(pd.DatetimeIndex(times, freq="6h"))

@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import DataError
 from .panel_check import validate_panel
 from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
-from .series import _parse_times, _pick_column, find_columns, footer_length, read_frame
+from .series import _parse_times, _pick_column, find_columns, footer_length, join_clock, read_frame
 
 __all__ = ["STATUSES", "STATUS_OK", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
 
@@ -92,6 +92,7 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
                         f"{'time' if id_col == time_col else 'value'} column; name others with --time-col/--value-col")
 
     first = df.attrs.get("first_line", 2)                      # the file's line of row 0
+    df = join_clock(df, time_col, value_col, {id_col}, say)
     # A footer: trailing rows of notes, neither a date nor a number (as load_csv).
     n_foot = footer_length(df[value_col].iloc[-50:], _parse_times(df[time_col].iloc[-50:]).notna().to_numpy())
     if n_foot == len(df):

@@ -18,8 +18,8 @@ import pandas as pd
 from ..errors import DataError
 from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
 from .series import FILLS, _parse_times, date_hint
+from .textfile import MISSING_TOKENS
 
-MISSING_TOKENS = ("", "nan", "na", "null", "none", "n/a")
 _FIX = {"missing": "fill them with --fill interpolate or --fill ffill (fill= in the API)",
         "gaps": "add the missing rows, or fill them with --fill interpolate or --fill ffill",
         "infinite": "remove or replace them", "empty": "drop this series or give it values",

@@ -19,7 +19,9 @@ FILLS = ("interpolate", "ffill")
 
 
 from ..errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
-from .textfile import _DECIMAL_COMMA, SEPS, _drop_thousands_commas, sniff_file, sniff_sep  # noqa: F401
+from .cells import _day_first, _first_text, date_hint, footer_length, join_clock  # noqa: F401
+from .textfile import (_DECIMAL_COMMA, MISSING_TOKENS, SEPS, _drop_thousands_commas, preamble_length,  # noqa: F401
+                       sniff_file, sniff_sep)
 
 
 def _line(i: int) -> int:
@@ -96,31 +98,6 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
     return out.set_axis(index)
 
 
-def _day_first(s: pd.Series) -> str | None:
-    """The first cell proving that numeric dates such as 13/01/2000 or 13.01.2000 put the day first (a
-    first field over 12, and no second field over 12), else None: pandas reads 01/02/2000 as January 2
-    and 13/01/2000 as January 13, one column in two orders."""
-    parts = s.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}(?:$|[\sT])")
-    if parts[0].isna().all():
-        return None
-    first, second = pd.to_numeric(parts[0]), pd.to_numeric(parts[1])
-    if (first > 12).any() and not (second > 12).any():
-        return str(s[first > 12].iloc[0])
-    return None
-
-
-def date_hint(cell) -> str:
-    """Why a cell that should be a date is none, when the cell itself tells: a year outside what pandas
-    holds, or a plain number (a step count or Unix time)."""
-    t = str(cell).strip()
-    m = re.match(r"^(\d{4})[-/.]\d{1,2}", t)
-    if m and not 1678 <= int(m.group(1)) <= 2261:
-        return " (outside the dates pandas can hold, 1677-09-22 .. 2262-04-11)"
-    if re.fullmatch(r"[+-]?\d+(\.\d*)?", t):
-        return "; the column holds numbers, not dates: write dates such as 2000-01-31 (or 2000-01, 2000Q1, 2000)"
-    return ""
-
-
 def _is_time_column(s: pd.Series) -> bool:
     s = s[s.astype(str).str.strip() != ""]
     if s.empty:
@@ -169,19 +146,29 @@ def read_frame(path, sep: str | None = None, decimal: str | None = None, report=
     if decimal not in (None, ".", ","):
         raise DataError(f"{where}: unknown decimal mark {decimal!r}; use '.' or ','")
     kind = sniff_file(p, where, say)
-    head = kind.head
+    head, skip = kind.head, 0
+    hint = re.fullmatch(r'\s*"?sep=(.)"?\s*', head[0]) if head else None   # Excel's first line 'sep=;'
+    if hint:
+        head, skip = head[1:], 1
+        if sep is None and hint.group(1) in SEPS:
+            sep = hint.group(1)
     if sep is None:
         sep = sniff_sep(head, where)
         if sep != ",":
             say(f"{where}: columns separated by {'tab' if sep == chr(9) else repr(sep)}")
     sep = SEPS[sep]
-    df = _read_csv(p, sep, kind, where)
+    pre = preamble_length(head, sep)
+    if pre:
+        say(f"{where}: skipped {pre} line(s) before the header (line {skip + pre + 1}): they have fewer fields")
+        skip += pre
+    df = _read_csv(p, sep, kind, where, skiprows=skip)
+    df.attrs["first_line"] = skip + 2
     if _header_is_data(df.columns):
         names = ["time", "value"] if df.shape[1] == 2 else [f"column{k}" for k in range(df.shape[1])]
-        say(f"{where}: line 1 ({sep.join(map(str, df.columns))!r}) is data, not a header: read without one, "
-            f"columns named {', '.join(names)}")
-        df = _read_csv(p, sep, kind, where, header=None, names=names)
-        df.attrs["first_line"] = 1
+        say(f"{where}: line {skip + 1} ({sep.join(map(str, df.columns))!r}) is data, not a header: read without "
+            f"one, columns named {', '.join(names)}")
+        df = _read_csv(p, sep, kind, where, header=None, names=names, skiprows=skip)
+        df.attrs["first_line"] = skip + 1
     if df.shape[0] == 0:
         raise DataError(f"{where}: has a header but no data rows")
     if decimal == "," or (decimal is None and sep != ","):
@@ -241,28 +228,6 @@ def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tup
     return time_col, value_col
 
 
-def footer_length(values: pd.Series, time_ok: np.ndarray) -> int:
-    """How many trailing rows are a footer (notes such as the airline download's last line): neither
-    their time cell is a date nor their value cell a number. Rows with a number stay, to be reported."""
-    number = pd.to_numeric(values.astype(str).str.strip(), errors="coerce").notna().to_numpy()
-    junk = ~np.asarray(time_ok, bool) & ~number
-    return len(junk) - (int(np.flatnonzero(~junk)[-1]) + 1 if (~junk).any() else 0)
-
-
-def _first_text(df, cols, time_col) -> str:
-    """' (column 'x', line 3: '12 kg' is not a number)' for the first cell of the first candidate column that
-    is neither a number nor a missing value, or ''."""
-    for c in [c for c in cols if c != time_col][:1]:
-        col = df[c].astype(str).str.strip()
-        bad = pd.to_numeric(col, errors="coerce").isna() & ~col.str.lower().isin(["", "nan", "na", "null", "none",
-                                                                               "n/a"])
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            return f" (column {c!r}, line {i + df.attrs.get('first_line', 2)}: {col.iloc[i]!r} is not a number)"
-        return f" (column {c!r} holds no values)"
-    return ""
-
-
 def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill: str | None = None,
              report=None, sep: str | None = None, decimal: str | None = None) -> pd.Series:
     """Read one series from a CSV file.
@@ -284,6 +249,7 @@ def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill:
     df = read_frame(path, sep=sep, decimal=decimal, report=say)
     time_col, value_col = find_columns(df, time_col, value_col, (), where, say)
     first = df.attrs.get("first_line", 2)                  # the file's line of row 0
+    df = join_clock(df, time_col, value_col, (), say)
 
     try:
         times = _parse_times(df[time_col], report=say)
@@ -303,7 +269,7 @@ def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill:
 
     raw = df[value_col].str.strip()
     values = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
-    bad = np.flatnonzero((values.isna() & (raw != "") & ~raw.str.lower().isin(["nan", "na", "null"])).to_numpy())
+    bad = np.flatnonzero((values.isna() & (raw != "") & ~raw.str.lower().isin(MISSING_TOKENS)).to_numpy())
     if bad.size:
         i = bad[0]
         raise DataError(f"{where}: column {value_col!r}, line {i + first}: {raw.iloc[i]!r} is not a number")

@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from ..errors import DataError
 
 HEAD = 1 << 16
+# cells read as missing values (lower case): pandas' NA strings and Excel's error values
+MISSING_TOKENS = ("", "nan", "-nan", "na", "n/a", "#n/a", "#n/a n/a", "#na", "null", "none", "<na>", "nat",
+                  "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan", "#div/0!", "#value!", "#ref!", "#num!", "#name?",
+                  "#null!")
 _MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz", b"PK\x03\x04": "zip"}
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -173,9 +177,29 @@ def _drop_thousands_commas(df, sep, where, say):
         if not th.any():
             continue
         plain = col.str.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?") | \
-            col.str.lower().isin(["", "nan", "na", "null", "none", "n/a"])
+            col.str.lower().isin(MISSING_TOKENS)
         if (th | plain).all():
             df[c] = col.where(~th, col.str.replace(",", "", regex=False))
             changed.append(c)
     if changed:
         say(f"{where}: thousands separators in column(s) {reprlib.repr(changed)} read as '1,234.5' = 1234.5")
+
+
+def preamble_length(lines: list, sep: str) -> int:
+    """How many lines before the header to skip: leading lines (titles, '# Source: ...', blank lines) with
+    fewer fields than the most common count of the first 50 lines, when that count is over one."""
+    import csv
+    counts = []
+    for ln in lines[:50]:
+        try:
+            counts.append(len(next(csv.reader([ln], delimiter=sep))) if ln.strip() else 0)
+        except (csv.Error, StopIteration):
+            counts.append(0)
+    full = [c for c in counts if c]
+    if not full:
+        return 0
+    mode = max(set(full), key=full.count)
+    if mode < 2 or counts[0] >= mode:
+        return 0
+    first = next(i for i, c in enumerate(counts) if c >= mode)
+    return first
