@@ -374,3 +374,30 @@ def test_dates_and_clock_times_in_two_columns(tmp_path):
     panel = load_panel_csv(p)          # was 'duplicate time 2000-01-01' (the clock column ignored)
     assert panel.freq == "6h" and panel.lengths[0] == 30 and panel.starts[0] == times[0]
     assert load_csv(p).index.equals(pd.DatetimeIndex(times, freq="6h"))
+
+
+@pytest.mark.parametrize("cells, pattern", [
+    (["1", "2", "3", "4"], r"no column of dates found in \['t', 'value'\] \(column 't': '1' is not a date; the column "
+                           r"holds numbers, not dates: write dates such as 2000-01-31"),
+    (["2300-01-01", "2300-02-01", "2300-03-01", "2300-04-01"],
+     r"no column of dates found in \['t', 'value'\] \(column 't': '2300-01-01' is not a date \(outside the dates"),
+])
+def test_found_no_dates(tmp_path, cells, pattern):
+    rows = "".join(f"{c},{v}\n" for c, v in zip(cells, WAVE))
+    check_error(*run_cli("fit", _text(tmp_path, "t,value\n" + rows), "--model", tmp_path / "m"), pattern)
+
+
+def test_a_placeholder_for_a_missing_value(tmp_path):
+    rows = "".join(f"{d},{'-' if i == 1 else v}\n" for i, (d, v) in enumerate(zip(MONTHS, WAVE)))
+    check_error(*run_cli("fit", _text(tmp_path, "t,value\n" + rows), "--model", tmp_path / "m"),
+                r"column 'value', line 3: '-' is not a number; if it marks a missing value, leave the cell empty "
+                r"\(or write NA\)")
+
+
+def test_yyyymmdd_numbers_are_dates_and_one_row_is_too_few(tmp_path):
+    from lstmcast.data import load_panel_csv
+    p = _text(tmp_path, "day,value\n" + "".join(f"{d.replace('-', '')},{v}\n" for d, v in zip(MONTHS, WAVE)))
+    panel = load_panel_csv(p)
+    assert panel.freq == "MS" and panel.starts[0] == pd.Timestamp(MONTHS[0]) and panel.lengths[0] == 24
+    check_error(*run_cli("fit", _text(tmp_path, f"date,value\n{MONTHS[0]},1\n", "one.csv"), "--model", tmp_path / "m"),
+                r"one\.csv: the series has only 1 row\(s\): too few to infer a frequency, let alone to forecast")

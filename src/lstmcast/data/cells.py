@@ -73,3 +73,10 @@ def footer_length(values: pd.Series, time_ok: np.ndarray) -> int:
     number = pd.to_numeric(values.astype(str).str.strip(), errors="coerce").notna().to_numpy()
     junk = ~np.asarray(time_ok, bool) & ~number
     return len(junk) - (int(np.flatnonzero(~junk)[-1]) + 1 if (~junk).any() else 0)
+
+
+def number_hint(cell) -> str:
+    """'; if it marks a missing value, leave the cell empty' for cells such as '-' or '?'."""
+    if str(cell).strip().lower() in ("-", "--", "?", ".", "..", "...", "n.a.", "n.a", "missing", "x", "*"):
+        return "; if it marks a missing value, leave the cell empty (or write NA)"
+    return ""

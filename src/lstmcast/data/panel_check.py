@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
+from .cells import number_hint
 from .series import FILLS, _parse_times, date_hint
 from .textfile import MISSING_TOKENS
 
@@ -112,7 +113,8 @@ def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
         ok = cells.isna().to_numpy() | cells.astype(str).str.strip().str.lower().isin(MISSING_TOKENS).to_numpy()
         if not ok.all():
             i = int(nan[np.argmin(ok)])
-            raise DataError(f"{where}: column {target_col!r}, {row(i)}: {col.iloc[i]!r} is not a number")
+            raise DataError(f"{where}: column {target_col!r}, {row(i)}: {col.iloc[i]!r} is not a number"
+                            f"{number_hint(col.iloc[i])}")
     return y
 
 
@@ -145,6 +147,10 @@ def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, whe
     if not found and len(t_sorted) >= 3:  # every series has gaps or is short: try all timestamps together
         f = pd.infer_freq(pd.DatetimeIndex(np.unique(t_sorted).astype("datetime64[ns]")))
         found = [f] if f is not None else []
+    if not found and counts.max() < 3:
+        raise DataError(f"{where}: the {'longest series has' if len(counts) > 1 else 'series has'} only "
+                        f"{int(counts.max())} row(s): too few to infer a frequency, let alone to forecast; "
+                        "give more rows (at least a few seasons)")
     if not found:
         raise DataError(f"{where}: cannot infer the frequency: no series has 3 or more evenly spaced "
                         f"timestamps{_common_step(t_sorted, first, counts)}; give one with --freq (freq= in the "

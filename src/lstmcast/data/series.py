@@ -19,7 +19,7 @@ FILLS = ("interpolate", "ffill")
 
 
 from ..errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
-from .cells import _day_first, _first_text, date_hint, footer_length, join_clock  # noqa: F401
+from .cells import _day_first, _first_text, date_hint, footer_length, join_clock, number_hint  # noqa: F401
 from .textfile import (_DECIMAL_COMMA, MISSING_TOKENS, SEPS, _drop_thousands_commas, preamble_length,  # noqa: F401
                        sniff_file, sniff_sep)
 
@@ -98,6 +98,21 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
     return out.set_axis(index)
 
 
+_YEAR_OR_YYYYMMDD = r"\s*(\d{4}|(1[6-9]|2[0-2])\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]))\s*"
+
+
+def _why_no_dates(head: pd.DataFrame, cols) -> str:
+    """' (column 't', line 2: '1' is not a date; ...)' for the first column whose first cell says why it is
+    no date (numbers, years pandas cannot hold), or ''."""
+    for c in cols:
+        cell = next((v for v in head[c].astype(str) if v.strip()), "")
+        hint = date_hint(cell)
+        if hint and (not hint.startswith(";") or re.search(r"^(t|ts|ds)$|date|time|day|week|month|year|period",
+                                                             str(c), re.I)):
+            return f" (column {c!r}: {cell.strip()!r} is not a date{hint})"
+    return ""
+
+
 def _is_time_column(s: pd.Series) -> bool:
     s = s[s.astype(str).str.strip() != ""]
     if s.empty:
@@ -107,7 +122,7 @@ def _is_time_column(s: pd.Series) -> bool:
     except DataError:       # times with and without offsets: a time column, refused when it is read
         return True
     numeric = pd.to_numeric(s, errors="coerce")
-    plain_numbers = numeric.notna() & ~s.astype(str).str.fullmatch(r"\s*\d{4}\s*")
+    plain_numbers = numeric.notna() & ~s.astype(str).str.fullmatch(_YEAR_OR_YYYYMMDD)
     return parsed.notna().mean() >= 0.5 and not plain_numbers.mean() > 0.5
 
 
@@ -207,7 +222,8 @@ def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tup
     if time_col is None:
         found = [c for c in rest if _is_time_column(head[c])]
         if not found:
-            raise DataError(f"{where}: no column of dates found in {reprlib.repr(list(df.columns))}; "
+            raise DataError(f"{where}: no column of dates found in {reprlib.repr(list(df.columns))}"
+                            f"{_why_no_dates(head, rest)}; "
                             "name one with --time-col")
         time_col = found[0]
         say(f"time column: {time_col!r} (first column of dates)")
@@ -272,7 +288,8 @@ def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill:
     bad = np.flatnonzero((values.isna() & (raw != "") & ~raw.str.lower().isin(MISSING_TOKENS)).to_numpy())
     if bad.size:
         i = bad[0]
-        raise DataError(f"{where}: column {value_col!r}, line {i + first}: {raw.iloc[i]!r} is not a number")
+        raise DataError(f"{where}: column {value_col!r}, line {i + first}: {raw.iloc[i]!r} is not a number"
+                        f"{number_hint(raw.iloc[i])}")
     y = pd.Series(values.to_numpy(np.float64), index=pd.DatetimeIndex(times), name=value_col)
     y.index.name = time_col
     return validate_series(y, freq=freq, fill=fill, where=f"{where}: column {value_col!r}", line_offset=first)
