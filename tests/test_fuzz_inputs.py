@@ -401,3 +401,18 @@ def test_yyyymmdd_numbers_are_dates_and_one_row_is_too_few(tmp_path):
     assert panel.freq == "MS" and panel.starts[0] == pd.Timestamp(MONTHS[0]) and panel.lengths[0] == 24
     check_error(*run_cli("fit", _text(tmp_path, f"date,value\n{MONTHS[0]},1\n", "one.csv"), "--model", tmp_path / "m"),
                 r"one\.csv: the series has only 1 row\(s\): too few to infer a frequency, let alone to forecast")
+
+
+def test_spaces_around_header_names_and_ids(tmp_path):
+    from lstmcast.data import load_panel_csv
+    rows = "".join(f"{'a ' if i % 5 == 0 else 'a'}, {d} ,{v}\n" for i, (d, v) in enumerate(zip(MONTHS, WAVE)))
+    # 'a ' was a second series on a 5-month grid: 'mixed frequencies'; ' value ' was no column 'value'
+    panel = load_panel_csv(_text(tmp_path, " unique_id , ds , value \n" + rows), value_col="value", time_col="ds")
+    assert list(panel.ids) == ["a"] and panel.lengths[0] == 24 and panel.freq == "MS"
+
+
+def test_a_header_shorter_than_its_rows_is_no_preamble(tmp_path):
+    from lstmcast.data import load_panel_csv
+    rows = "".join(f"{i},{d},{v}\n" for i, (d, v) in enumerate(zip(MONTHS, WAVE)))     # pandas' index column
+    panel = load_panel_csv(_text(tmp_path, "date,value\n" + rows))
+    assert panel.ids[0] == "value" and panel.lengths[0] == 24

@@ -102,7 +102,7 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
         df = df.iloc[:len(df) - n_foot]
 
     name = id_col if id_col is not None else "unique_id"
-    ids = df[id_col] if id_col is not None else np.full(len(df), value_col, dtype=object)
+    ids = df[id_col].str.strip() if id_col is not None else np.full(len(df), value_col, dtype=object)
     frame = pd.DataFrame({name: ids, time_col: df[time_col], value_col: df[value_col]})
     return validate_panel(frame, name, time_col, value_col, freq=freq, fill=fill, strict=strict, where=where,
                           line_offset=first)

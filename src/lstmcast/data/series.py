@@ -184,6 +184,9 @@ def read_frame(path, sep: str | None = None, decimal: str | None = None, report=
             f"one, columns named {', '.join(names)}")
         df = _read_csv(p, sep, kind, where, header=None, names=names, skiprows=skip)
         df.attrs["first_line"] = skip + 1
+    names = [str(c).strip() for c in df.columns]
+    if len(set(names)) == len(names):
+        df.columns = names                              # ' value ' is 'value' (--value-col value)
     if df.shape[0] == 0:
         raise DataError(f"{where}: has a header but no data rows")
     if decimal == "," or (decimal is None and sep != ","):

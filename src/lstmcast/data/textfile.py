@@ -186,8 +186,8 @@ def _drop_thousands_commas(df, sep, where, say):
 
 
 def preamble_length(lines: list, sep: str) -> int:
-    """How many lines before the header to skip: leading lines (titles, '# Source: ...', blank lines) with
-    fewer fields than the most common count of the first 50 lines, when that count is over one."""
+    """How many lines before the header to skip: leading titles (one field), '# comments' and blank lines
+    before the first line with the most common field count of the first 50 lines, when that is over one."""
     import csv
     counts = []
     for ln in lines[:50]:
@@ -202,4 +202,7 @@ def preamble_length(lines: list, sep: str) -> int:
     if mode < 2 or counts[0] >= mode:
         return 0
     first = next(i for i, c in enumerate(counts) if c >= mode)
-    return first
+    # only titles (one field), comments and blank lines: a header with fewer fields than the rows stays
+    if all(c <= 1 or lines[i].lstrip().startswith("#") for i, c in enumerate(counts[:first])):
+        return first
+    return 0
