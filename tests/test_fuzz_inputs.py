@@ -416,3 +416,11 @@ def test_a_header_shorter_than_its_rows_is_no_preamble(tmp_path):
     rows = "".join(f"{i},{d},{v}\n" for i, (d, v) in enumerate(zip(MONTHS, WAVE)))     # pandas' index column
     panel = load_panel_csv(_text(tmp_path, "date,value\n" + rows))
     assert panel.ids[0] == "value" and panel.lengths[0] == 24
+
+
+@pytest.mark.parametrize("name", ["plot.txt", "plot", "plot.html"])
+def test_plot_file_names_without_an_image_format(tmp_path, model, name):
+    # 'plot.txt' raised matplotlib's ValueError after the forecast was printed
+    check_error(*run_cli("forecast", "--model", model, "--horizon", "2", "--plot", tmp_path / name),
+                r"--plot '.*': the file name must end in an image format \(\.png, \.pdf, \.svg, \.\.\.\)")
+    assert not (tmp_path / name).exists()
