@@ -424,3 +424,22 @@ def test_plot_file_names_without_an_image_format(tmp_path, model, name):
     check_error(*run_cli("forecast", "--model", model, "--horizon", "2", "--plot", tmp_path / name),
                 r"--plot '.*': the file name must end in an image format \(\.png, \.pdf, \.svg, \.\.\.\)")
     assert not (tmp_path / name).exists()
+
+
+def test_out_to_a_device_or_stdout_is_written_not_replaced(tmp_path, model):
+    import os
+    import stat
+    import threading
+    # with --force, /dev/stdout (a pipe, a device) was replaced by a regular file: a root user lost /dev/stdout
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo).read()), daemon=True)
+    reader.start()
+    code, out, err = run_cli("forecast", "--model", model, "--horizon", "2", "--out", fifo, "--force")
+    reader.join(30)
+    assert code == 0, err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and got and got[0].startswith("unique_id,date,mean,model\n"), got
+    code, out, err = run_cli("forecast", "--model", model, "--horizon", "2", "--out", "-", "--quiet")
+    assert code == 0 and out.splitlines()[0] == "unique_id,date,mean,model" and len(out.splitlines()) == 3, out
+    assert not os.path.exists("-")

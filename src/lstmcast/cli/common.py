@@ -363,6 +363,9 @@ def load_data(a, con: Console):
 
 
 def check_new_path(path, force: bool, what: str = "output"):
+    from ..atomic import is_special
+    if is_special(path):                        # /dev/stdout, /dev/null, a pipe: written, never replaced
+        return Path(path)
     p = Path(path)
     if p.is_dir():
         raise UsageError(f"{path}: is a folder; give a file name")

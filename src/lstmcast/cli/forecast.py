@@ -13,7 +13,7 @@ def cmd_forecast(a) -> int:
     if a.horizon <= 0:
         raise UsageError(f"--horizon must be > 0; got {a.horizon}")
     for path in (a.out, a.plot, a.report):
-        if path:
+        if path and not (path is a.out and path == "-"):
             check_new_path(path, a.force)
     from ..forecaster import Forecaster
     fc = Forecaster.load(a.model)
@@ -51,7 +51,10 @@ def cmd_forecast(a) -> int:
     if lost:
         con.note(f"{len(lost)} of {len(ids)} series have no forecast: no finite value to start from "
                  f"({', '.join(map(repr, lost[:5]))}{', ...' if len(lost) > 5 else ''}); see fit's --per-series")
-    if a.out:
+    if a.out == "-":
+        import sys
+        out.to_csv(sys.stdout, index=False)
+    elif a.out:
         atomic_to_csv(a.out, out, overwrite=a.force, index=False)   # complete or absent, even on Ctrl-C
         con.note(f"forecast written to {a.out}")
     if a.plot:
@@ -94,7 +97,7 @@ def register(sub):
     add_dialect_flags(fc), add_resource_flags(fc)   # --sep/--decimal, --max-memory (cli/common.py)
     from .covariates import add_future_flags
     add_future_flags(fc)
-    fc.add_argument("--out", default=None, help="CSV to write")
+    fc.add_argument("--out", default=None, help="CSV to write ('-': standard output)")
     fc.add_argument("--plot", default=None, help="PNG to write")
     fc.add_argument("--level", type=float, nargs="+", default=None, help="conformal levels, e.g. 80 95")
     fc.add_argument("--report", default=None, help="also write a self-contained HTML report")
