@@ -443,3 +443,39 @@ def test_out_to_a_device_or_stdout_is_written_not_replaced(tmp_path, model):
     code, out, err = run_cli("forecast", "--model", model, "--horizon", "2", "--out", "-", "--quiet")
     assert code == 0 and out.splitlines()[0] == "unique_id,date,mean,model" and len(out.splitlines()) == 3, out
     assert not os.path.exists("-")
+
+
+@pytest.fixture(scope="module")
+def cov_model(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cov")
+    rows = "".join(f"{k},{t},{v + (k == 'b') * 50},{10 + j % 5}\n" for k in "ab" for j, (t, v) in
+                   enumerate(zip([str(x.date()) for x in pd.date_range("2000-01-01", periods=48, freq="MS")], WAVE)))
+    (d / "c.csv").write_text("unique_id,ds,y,price\n" + rows)
+    code, _, err = run_cli("fit", d / "c.csv", "--futr-exog", "price", "--model", d / "model", *FAST,
+                           "--combination", "lstm", "--quiet")
+    assert code == 0, err
+    return d
+
+
+FUTURE = [str(t.date()) for t in pd.date_range("2004-01-01", periods=3, freq="MS")]
+
+
+@pytest.mark.parametrize("rows, pattern", [
+    # a second row for the same time was dropped (the last kept), silently
+    ([("a", FUTURE[0], 11), ("b", FUTURE[0], 11), ("a", FUTURE[0], 12)],
+     r"f\.csv: series 'a' has two rows at 2004-01-01; keep one row per series and time"),
+    # 'soon' was a missing date: 'no future value at 2004-02-01'
+    ([("a", FUTURE[0], 11), ("a", "soon", 11)], r"f\.csv: column 'ds', line 3: the time is missing or not a date"),
+    # 1e300 overflowed the scaling: 'non-finite value in column mean ... try --transform none'
+    ([(k, t, 1e300) for k in "ab" for t in FUTURE], r"f\.csv: covariate 'price' of series 'a' at 2004-01-01 is "
+                                                     r"1e\+300, too large to scale \(over 1e150\)"),
+])
+def test_bad_future_covariate_files(tmp_path, cov_model, rows, pattern):
+    f = _text(tmp_path, "unique_id,ds,price\n" + "".join(f"{k},{t},{v}\n" for k, t, v in rows), "f.csv")
+    check_error(*run_cli("forecast", "--model", cov_model / "model", "--horizon", "3", "--future", f), pattern)
+
+
+def test_huge_covariate_in_the_training_data(tmp_path, cov_model):
+    text = (cov_model / "c.csv").read_text().replace(",10\n", ",1e300\n", 1)
+    check_error(*run_cli("fit", _text(tmp_path, text, "h.csv"), "--futr-exog", "price", "--model", tmp_path / "m"),
+                r"h\.csv: covariate 'price' of series 'a' at 2000-01-01 is 1e\+300, too large to scale")

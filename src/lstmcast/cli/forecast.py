@@ -38,6 +38,8 @@ def cmd_forecast(a) -> int:
     except DataError as e:       # name the file rather than 'new data'
         if a.data and str(e).startswith("new data: "):
             raise DataError(f"{a.data}: {str(e)[len('new data: '):]}") from None
+        if getattr(a, "future", None) and str(e).startswith("future: "):
+            raise DataError(f"{a.future}: {str(e)[len('future: '):]}") from None
         raise
     out = assert_finite(out, "forecast")
     if getattr(fc, "interval_note_", ""):
