@@ -479,3 +479,17 @@ def test_huge_covariate_in_the_training_data(tmp_path, cov_model):
     text = (cov_model / "c.csv").read_text().replace(",10\n", ",1e300\n", 1)
     check_error(*run_cli("fit", _text(tmp_path, text, "h.csv"), "--futr-exog", "price", "--model", tmp_path / "m"),
                 r"h\.csv: covariate 'price' of series 'a' at 2000-01-01 is 1e\+300, too large to scale")
+
+
+@pytest.mark.parametrize("header, row", [
+    (",date,value", lambda i, d, v: f"{i},{d},{v}"),                 # pandas' to_csv index: 'Unnamed: 0'
+    ("store_id,date,value", lambda i, d, v: f"7,{d},{v}"),
+    ("date,n,value", lambda i, d, v: f"{d},{i + 1},{v}"),
+])
+def test_a_row_number_or_id_is_not_the_value_column(tmp_path, header, row):
+    from lstmcast.data import load_panel_csv
+    notes = []
+    p = _text(tmp_path, header + "\n" + "".join(row(i, d, v) + "\n" for i, (d, v) in enumerate(zip(MONTHS, WAVE))))
+    panel = load_panel_csv(p, report=notes.append)          # the row number was forecast, silently
+    assert panel.target_col == "value" and np.array_equal(panel.values[0], WAVE[:24])
+    assert any("skipped: a row number or id" in n for n in notes), notes

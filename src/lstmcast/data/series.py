@@ -217,6 +217,15 @@ def _header_is_data(names) -> bool:
     return bool(date.any() and (number & ~date).any())
 
 
+def _index_like(name, cells: pd.Series) -> bool:
+    """A row number or id rather than data: pandas' index column ('Unnamed: 0'), a name such as 'id',
+    'index' or 'store_id', or whole numbers counting up by one."""
+    if re.fullmatch(r"Unnamed: \d+|index|idx|id|.*[_ ]id|row|rownum|#|no\.?", str(name).strip(), re.I):
+        return True
+    v = pd.to_numeric(cells.str.strip(), errors="coerce").to_numpy(np.float64)
+    return len(v) >= 3 and bool(np.all(np.diff(v) == 1))
+
+
 def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tuple[str, str]:
     """The time column (named, or the first of dates) and the value column (named, or the first numeric one
     after it), ignoring the columns in `skip`; one-line errors otherwise."""
@@ -238,8 +247,11 @@ def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tup
         if not numeric:
             raise DataError(f"{where}: no numeric column found besides {time_col!r}{_first_text(head, rest, time_col)}"
                             "; name one with --value-col")
-        value_col = numeric[0]
-        say(f"value column: {value_col!r} (first numeric column)")
+        data = [c for c in numeric if not _index_like(c, head[c])]
+        value_col = (data or numeric)[0]
+        skipped = numeric[:numeric.index(value_col)]
+        say(f"value column: {value_col!r} (first numeric column"
+            + (f"; {reprlib.repr(skipped)} skipped: a row number or id" if skipped else "") + ")")
     else:
         value_col = _pick_column(df, value_col, "values", where)
     if value_col == time_col:
