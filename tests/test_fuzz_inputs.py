@@ -210,8 +210,8 @@ def test_why_a_time_is_not_a_date(tmp_path, cells, pattern):
 
 
 def test_duplicate_times_of_one_series_suggest_an_id_column(tmp_path):
-    rows = "".join(f"{k},{d},{v}\n" for k in ("a", "b") for d, v in zip(MONTHS, WAVE))
-    check_error(*run_cli("fit", _text(tmp_path, "store,date,value\n" + rows), "--model", tmp_path / "m"),
+    rows = "".join(f"{d},{v}\n" for _ in range(2) for d, v in zip(MONTHS, WAVE))
+    check_error(*run_cli("fit", _text(tmp_path, "date,value\n" + rows), "--model", tmp_path / "m"),
                 r"duplicate time 2000-01-01 in column 'date' at line 2 and line 26; keep one row per time \(if the "
                 r"file holds several series, name their id column with --id-col\)")
 
@@ -493,3 +493,17 @@ def test_a_row_number_or_id_is_not_the_value_column(tmp_path, header, row):
     panel = load_panel_csv(p, report=notes.append)          # the row number was forecast, silently
     assert panel.target_col == "value" and np.array_equal(panel.values[0], WAVE[:24])
     assert any("skipped: a row number or id" in n for n in notes), notes
+
+
+def test_a_panel_without_a_unique_id_column_is_found_by_its_repeating_times(tmp_path):
+    from lstmcast.data import load_panel_csv
+    rows = "".join(f"{t},{k},{v * k}\n" for k in (101, 102, 103) for t, v in zip(MONTHS, WAVE))
+    notes = []
+    # was: value column 'store', then 'duplicate time 2000-01-01'
+    panel = load_panel_csv(_text(tmp_path, "date,store,sales\n" + rows), report=notes.append)
+    assert list(panel.ids) == ["101", "102", "103"] and panel.target_col == "sales" and list(panel.lengths) == [24] * 3
+    assert np.array_equal(panel.values[1], WAVE[:24] * 102)
+    assert any("read as a panel: 3 series told apart by column 'store'" in n for n in notes), notes
+    dup = "date,price,sales\n" + "".join(f"{t},{i},{v}\n" for i, (t, v) in enumerate(zip(MONTHS + MONTHS[-1:], WAVE)))
+    with pytest.raises(Exception, match=r"duplicate time 2001-12-01 in column 'date'"):   # a measure is no id
+        load_panel_csv(_text(tmp_path, dup, "dup.csv"))
