@@ -507,3 +507,9 @@ def test_a_panel_without_a_unique_id_column_is_found_by_its_repeating_times(tmp_
     dup = "date,price,sales\n" + "".join(f"{t},{i},{v}\n" for i, (t, v) in enumerate(zip(MONTHS + MONTHS[-1:], WAVE)))
     with pytest.raises(Exception, match=r"duplicate time 2001-12-01 in column 'date'"):   # a measure is no id
         load_panel_csv(_text(tmp_path, dup, "dup.csv"))
+
+
+def test_smape_near_the_largest_float():
+    from lstmcast.evaluate.metrics import smape
+    assert smape([1.7e308], [1.5e308]) == pytest.approx(12.5, rel=1e-12)   # was 0: den = inf
+    assert smape([3.0, 0.0], [1.0, 0.0]) == 50.0 and smape([2.0], [2.0]) == 0.0
