@@ -513,3 +513,11 @@ def test_smape_near_the_largest_float():
     from lstmcast.evaluate.metrics import smape
     assert smape([1.7e308], [1.5e308]) == pytest.approx(12.5, rel=1e-12)   # was 0: den = inf
     assert smape([3.0, 0.0], [1.0, 0.0]) == 50.0 and smape([2.0], [2.0]) == 0.0
+
+
+def test_business_days_with_holidays_suggest_freq_b(tmp_path):
+    days = pd.bdate_range("2020-01-01", periods=60).delete([13, 33])        # two holidays
+    p = _text(tmp_path, "Date,Close\n" + "".join(f"{t.date()},{v}\n" for t, v in zip(days, WAVE)))
+    check_error(*run_cli("fit", p, "--model", tmp_path / "m"),
+                r"cannot infer the frequency: no series has 3 or more evenly spaced timestamps \(the longest series "
+                r"is on weekdays only, with gaps such as holidays: try --freq B, with --fill for the gaps\)")

@@ -162,9 +162,15 @@ def _common_step(t_sorted, first, counts) -> str:
     """' (the longest series steps by 1 hour 58 times out of 59: try --freq h, and --fill for its gaps)'
     or '' when its steps have no clear mode (fewer than 80% alike)."""
     k = int(np.argmax(counts))
-    steps = np.diff(np.unique(t_sorted[first[k]:first[k] + counts[k]]))
+    times = np.unique(t_sorted[first[k]:first[k] + counts[k]])
+    steps = np.diff(times)
     if steps.size < 2:
         return ""
+    days = pd.DatetimeIndex(times.astype("datetime64[ns]"))
+    if (days == days.normalize()).all() and (days.dayofweek < 5).all() and \
+            np.mean(np.isin(steps, [86_400 * 10**9, 3 * 86_400 * 10**9])) >= 0.8:
+        return (" (the longest series is on weekdays only, with gaps such as holidays: try --freq B, with --fill "
+                "for the gaps)")
     vals, n = np.unique(steps, return_counts=True)
     j = int(np.argmax(n))
     if n[j] < 0.8 * steps.size:
