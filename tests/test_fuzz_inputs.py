@@ -521,3 +521,11 @@ def test_business_days_with_holidays_suggest_freq_b(tmp_path):
     check_error(*run_cli("fit", p, "--model", tmp_path / "m"),
                 r"cannot infer the frequency: no series has 3 or more evenly spaced timestamps \(the longest series "
                 r"is on weekdays only, with gaps such as holidays: try --freq B, with --fill for the gaps\)")
+
+
+def test_one_date_a_month_on_varying_days(tmp_path):
+    days = [pd.Timestamp(2000 + i // 12, i % 12 + 1, 10 + (i * 7) % 15) for i in range(30)]
+    p = _text(tmp_path, "date,value\n" + "".join(f"{t.date()},{v}\n" for t, v in zip(days, WAVE)))
+    check_error(*run_cli("fit", p, "--model", tmp_path / "m"),
+                r"\(the longest series has one date a month, on varying days: write them as months, e\.g\. 2000-01, "
+                r"or as the first of each month\)")

@@ -171,6 +171,10 @@ def _common_step(t_sorted, first, counts) -> str:
             np.mean(np.isin(steps, [86_400 * 10**9, 3 * 86_400 * 10**9])) >= 0.8:
         return (" (the longest series is on weekdays only, with gaps such as holidays: try --freq B, with --fill "
                 "for the gaps)")
+    month = days.year * 12 + days.month
+    if np.mean(np.diff(month) == 1) >= 0.8 and len(set(days.day)) > 1:
+        return (" (the longest series has one date a month, on varying days: write them as months, e.g. "
+                f"{days[0].strftime('%Y-%m')}, or as the first of each month)")
     vals, n = np.unique(steps, return_counts=True)
     j = int(np.argmax(n))
     if n[j] < 0.8 * steps.size:
