@@ -529,3 +529,9 @@ def test_one_date_a_month_on_varying_days(tmp_path):
     check_error(*run_cli("fit", p, "--model", tmp_path / "m"),
                 r"\(the longest series has one date a month, on varying days: write them as months, e\.g\. 2000-01, "
                 r"or as the first of each month\)")
+
+
+def test_forecast_model_that_is_a_file(tmp_path):
+    csv = write_series(tmp_path / "s.csv", WAVE.tolist())
+    check_error(*run_cli("forecast", "--model", csv, "--horizon", "2"),
+                r"s\.csv: is a file, not a model directory \(the folder `lstmcast fit --model` wrote\)")
