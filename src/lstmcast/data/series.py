@@ -59,7 +59,9 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
         report(f"time column {s.name!r}: dates read day first (dd/mm/yyyy: {dayfirst})")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        r = pd.to_datetime(s[rest], errors="coerce", format="mixed", dayfirst=bool(dayfirst))
+        r = _one_format(s[rest], bool(dayfirst))
+        if r is None:                                       # cell by cell (slow: dateutil)
+            r = pd.to_datetime(s[rest], errors="coerce", format="mixed", dayfirst=bool(dayfirst))
     if r.dtype == object:                                   # offsets differ, or some have none
         aware = r.map(lambda t: isinstance(t, datetime) and t.tzinfo is not None).astype(bool)
     elif isinstance(r.dtype, pd.DatetimeTZDtype):
@@ -111,6 +113,21 @@ def _why_no_dates(head: pd.DataFrame, cols) -> str:
                                                              str(c), re.I)):
             return f" (column {c!r}: {cell.strip()!r} is not a date{hint})"
     return ""
+
+
+def _one_format(s: pd.Series, dayfirst: bool):
+    """s parsed with the one format its first cell has (fast), when every cell has it; else None."""
+    if len(s) < 1000:
+        return None
+    from pandas.tseries.api import guess_datetime_format
+    fmt = guess_datetime_format(str(s.iloc[0]), dayfirst=dayfirst)
+    if fmt is None:
+        return None
+    try:
+        r = pd.to_datetime(s, errors="coerce", format=fmt)
+    except (ValueError, TypeError):                          # mixed offsets, ...
+        return None
+    return r if r.notna().all() else None
 
 
 def _is_time_column(s: pd.Series) -> bool:
