@@ -548,3 +548,23 @@ def test_long_time_columns_parse_as_cell_by_cell():
     odd = [x.strftime("%Y-%m-%d") for x in t.tz_localize(None)]
     odd[700] = "March 3, 2021"                                                     # one other format
     assert _parse_times(pd.Series(odd, name="t")).iloc[700] == pd.Timestamp("2021-03-03")
+
+
+@pytest.mark.parametrize("header, row, freq", [
+    ("year,quarter,gdp", lambda i, v: f"{1960 + i // 4},{i % 4 + 1},{v}", "QS"),       # statsmodels' macrodata
+    ("Series id,Year,Period,Value", lambda i, v: f"X,{1960 + i // 4},Q0{i % 4 + 1},{v}", "QS"),   # BLS
+    ("year,month,sales", lambda i, v: f"{1960 + i // 12},{i % 12 + 1},{v}", "MS"),
+])
+def test_years_and_quarters_or_months_in_two_columns(tmp_path, header, row, freq):
+    from lstmcast.data import load_panel_csv
+    # was: the quarter taken for the values, then 'duplicate time 1960-01-01'
+    panel = load_panel_csv(_text(tmp_path, header + "\n" + "".join(row(i, v) + "\n" for i, v in enumerate(WAVE))))
+    assert panel.freq.startswith(freq) and panel.starts[0] == pd.Timestamp("1960-01-01") and len(panel) == 1
+    assert np.array_equal(panel.values[0], WAVE) and panel.target_col == header.split(",")[-1]
+
+
+def test_a_wide_file_says_reshape(tmp_path):
+    text = "country,1960,1961,1962,1963\nA,1,2,3,4\nB,5,6,7,8\n"
+    check_error(*run_cli("fit", _text(tmp_path, text), "--model", tmp_path / "m"),
+                r"d\.csv: the file is wide: its column names are times \(1960, 1961, 1962, \.\.\.\), one row per "
+                r"series; lstmcast reads long files, one row per series and time: reshape it")

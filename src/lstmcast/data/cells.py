@@ -67,6 +67,32 @@ def join_clock(df: pd.DataFrame, time_col, value_col, skip, say) -> pd.DataFrame
     return df
 
 
+def join_year_part(df: pd.DataFrame, time_col, skip, say):
+    """(df, the column joined or None): years in the time column and the quarter or month in another
+    ('year','quarter' with 1..4; 'month' with 1..12; BLS 'Period' with Q01 or M01) become one time column
+    '1959Q1' / '1959-01', with a note. Otherwise df unchanged."""
+    years = df[time_col].astype(str).str.strip()
+    if not len(years) or not years.str.fullmatch(r"\d{4}").all():
+        return df, None
+    for c in df.columns:
+        if c == time_col or c in skip:
+            continue
+        name = str(c).strip().lower()
+        cells = df[c].astype(str).str.strip().str.upper()
+        num = pd.to_numeric(cells.str.replace(r"^[MQ]", "", regex=True), errors="coerce")
+        if name in ("quarter", "qtr", "q") and num.between(1, 4).all() or \
+                name == "period" and cells.str.fullmatch(r"Q0[1-4]").all():
+            joined = years + "Q" + num.astype(int).astype(str)
+        elif name in ("month", "mon", "m") and num.between(1, 12).all() or \
+                name == "period" and cells.str.fullmatch(r"M(0[1-9]|1[0-2])").all():
+            joined = years + "-" + num.astype(int).map("{:02d}".format)
+        else:
+            continue
+        say(f"time column: {time_col!r} and {c!r} joined (years and their {'quarters' if 'Q' in joined.iloc[0] else 'months'})")
+        return df.assign(**{time_col: joined}), c
+    return df, None
+
+
 def footer_length(values: pd.Series, time_ok: np.ndarray) -> int:
     """How many trailing rows are a footer (notes such as the airline download's last line): neither
     their time cell is a date nor their value cell a number. Rows with a number stay, to be reported."""
@@ -80,3 +106,27 @@ def number_hint(cell) -> str:
     if str(cell).strip().lower() in ("-", "--", "?", ".", "..", "...", "n.a.", "n.a", "missing", "x", "*"):
         return "; if it marks a missing value, leave the cell empty (or write NA)"
     return ""
+
+
+_YEAR_OR_YYYYMMDD = r"\s*(\d{4}|(1[6-9]|2[0-2])\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]))\s*"
+
+
+def _why_no_dates(head: pd.DataFrame, cols) -> str:
+    """' (column 't', line 2: '1' is not a date; ...)' for the first column whose first cell says why it is
+    no date (numbers, years pandas cannot hold), or ''."""
+    for c in cols:
+        cell = next((v for v in head[c].astype(str) if v.strip()), "")
+        hint = date_hint(cell)
+        if hint and (not hint.startswith(";") or re.search(r"^(t|ts|ds)$|date|time|day|week|month|year|period",
+                                                             str(c), re.I)):
+            return f" (column {c!r}: {cell.strip()!r} is not a date{hint})"
+    return ""
+
+
+def _index_like(name, cells: pd.Series) -> bool:
+    """A row number or id rather than data: pandas' index column ('Unnamed: 0'), a name such as 'id',
+    'index' or 'store_id', or whole numbers counting up by one."""
+    if re.fullmatch(r"Unnamed: \d+|index|idx|id|.*[_ ]id|row|rownum|#|no\.?", str(name).strip(), re.I):
+        return True
+    v = pd.to_numeric(cells.str.strip(), errors="coerce").to_numpy(np.float64)
+    return len(v) >= 3 and bool(np.all(np.diff(v) == 1))

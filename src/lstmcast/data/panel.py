@@ -17,6 +17,7 @@ import pandas as pd
 from ..errors import DataError
 from .panel_check import validate_panel
 from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
+from .cells import join_year_part
 from .series import _parse_times, _pick_column, find_columns, footer_length, join_clock, read_frame
 
 __all__ = ["STATUSES", "STATUS_OK", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
@@ -109,6 +110,9 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
         id_col = _pick_column(df, id_col, "the series ids", where)
     given_value = value_col
     time_col, value_col = find_columns(df, time_col, value_col, {id_col}, where, say)
+    df, part = join_year_part(df, time_col, {id_col, given_value}, say)
+    if part is not None and part == value_col:          # the quarter column was taken for the values
+        time_col, value_col = find_columns(df, time_col, given_value, {id_col, part}, where, say)
     df = join_clock(df, time_col, value_col, {id_col}, say)
     if id_col is None:
         id_col = _implied_id(df, time_col, value_col)

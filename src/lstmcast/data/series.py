@@ -19,7 +19,8 @@ FILLS = ("interpolate", "ffill")
 
 
 from ..errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
-from .cells import _day_first, _first_text, date_hint, footer_length, join_clock, number_hint  # noqa: F401
+from .cells import (_YEAR_OR_YYYYMMDD, _day_first, _first_text, _index_like, _why_no_dates,  # noqa: F401
+                    date_hint, footer_length, join_clock, number_hint)
 from .textfile import (_DECIMAL_COMMA, MISSING_TOKENS, SEPS, _drop_thousands_commas, preamble_length,  # noqa: F401
                        sniff_file, sniff_sep)
 
@@ -98,21 +99,6 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
         iso = s[week].str.upper().str.extract(r"(\d{4})-?W(\d{2})-?([1-7])?").fillna({2: "1"})
         out[week] = pd.to_datetime(iso[0] + "-" + iso[1] + "-" + iso[2], format="%G-%V-%u", errors="coerce")
     return out.set_axis(index)
-
-
-_YEAR_OR_YYYYMMDD = r"\s*(\d{4}|(1[6-9]|2[0-2])\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]))\s*"
-
-
-def _why_no_dates(head: pd.DataFrame, cols) -> str:
-    """' (column 't', line 2: '1' is not a date; ...)' for the first column whose first cell says why it is
-    no date (numbers, years pandas cannot hold), or ''."""
-    for c in cols:
-        cell = next((v for v in head[c].astype(str) if v.strip()), "")
-        hint = date_hint(cell)
-        if hint and (not hint.startswith(";") or re.search(r"^(t|ts|ds)$|date|time|day|week|month|year|period",
-                                                             str(c), re.I)):
-            return f" (column {c!r}: {cell.strip()!r} is not a date{hint})"
-    return ""
 
 
 def _one_format(s: pd.Series, dayfirst: bool):
@@ -234,15 +220,6 @@ def _header_is_data(names) -> bool:
     return bool(date.any() and (number & ~date).any())
 
 
-def _index_like(name, cells: pd.Series) -> bool:
-    """A row number or id rather than data: pandas' index column ('Unnamed: 0'), a name such as 'id',
-    'index' or 'store_id', or whole numbers counting up by one."""
-    if re.fullmatch(r"Unnamed: \d+|index|idx|id|.*[_ ]id|row|rownum|#|no\.?", str(name).strip(), re.I):
-        return True
-    v = pd.to_numeric(cells.str.strip(), errors="coerce").to_numpy(np.float64)
-    return len(v) >= 3 and bool(np.all(np.diff(v) == 1))
-
-
 def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tuple[str, str]:
     """The time column (named, or the first of dates) and the value column (named, or the first numeric one
     after it), ignoring the columns in `skip`; one-line errors otherwise."""
@@ -250,6 +227,12 @@ def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tup
     head = df if len(df) <= 2000 else df.iloc[:2000]   # a panel: look at the first rows only
     if time_col is None:
         found = [c for c in rest if _is_time_column(head[c])]
+        dated = [] if found else list(df.columns[_parse_times(pd.Series([str(c) for c in df.columns])).notna()
+                                                  .to_numpy()])
+        if not found and len(dated) >= 3:
+            raise DataError(f"{where}: the file is wide: its column names are times ({', '.join(map(str, dated[:3]))}, "
+                            "...), one row per series; lstmcast reads long files, one row per series and time: "
+                            "reshape it, e.g. pandas' df.melt(id_vars=[...], var_name='ds', value_name='y')")
         if not found:
             raise DataError(f"{where}: no column of dates found in {reprlib.repr(list(df.columns))}"
                             f"{_why_no_dates(head, rest)}; "
