@@ -568,3 +568,11 @@ def test_a_wide_file_says_reshape(tmp_path):
     check_error(*run_cli("fit", _text(tmp_path, text), "--model", tmp_path / "m"),
                 r"d\.csv: the file is wide: its column names are times \(1960, 1961, 1962, \.\.\.\), one row per "
                 r"series; lstmcast reads long files, one row per series and time: reshape it")
+
+
+def test_empty_rows_off_the_step_do_not_hide_the_frequency(tmp_path):
+    rows = [f"{d},{v}" for d, v in zip(MONTHS, WAVE)]
+    rows.insert(3, "2000-03-05,")                       # as matplotlib's Stocks.csv: days with no values
+    rows.insert(9, "2000-08-06,")
+    check_error(*run_cli("fit", _text(tmp_path, "date,value\n" + "\n".join(rows) + "\n"), "--model", tmp_path / "m"),
+                r"series 'value', line 5: 2000-03-05 is not on the 'MS' grid")      # was: cannot infer the frequency

@@ -303,7 +303,19 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
 
     # THE GRID
     if freq is None:
-        offset = to_offset(_infer_freq(tuniq[tcode], first, counts, where, ids))
+        try:
+            offset = to_offset(_infer_freq(tuniq[tcode], first, counts, where, ids))
+        except DataError as first_error:
+            have = ~np.isnan(y[order])          # empty rows off the step (a stock file's extra days)?
+            if not have.any() or have.all():
+                raise
+            hs = sid[have]
+            hfirst = np.flatnonzero(np.r_[True, hs[1:] != hs[:-1]])
+            try:
+                offset = to_offset(_infer_freq(tuniq[tcode][have], hfirst, np.diff(np.r_[hfirst, len(hs)]),
+                                               where, ids[hs[hfirst]]))
+            except DataError as second:         # its hint, if it has one (the empty rows hid the pattern)
+                raise (second if "(the longest" in str(second) else first_error) from None
     freqstr = offset.freqstr
     origin, upos, on = grid_positions(tuniq, offset)
     off = np.flatnonzero(~on[tcode])
