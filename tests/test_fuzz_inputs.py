@@ -576,3 +576,18 @@ def test_empty_rows_off_the_step_do_not_hide_the_frequency(tmp_path):
     rows.insert(9, "2000-08-06,")
     check_error(*run_cli("fit", _text(tmp_path, "date,value\n" + "\n".join(rows) + "\n"), "--model", tmp_path / "m"),
                 r"series 'value', line 5: 2000-03-05 is not on the 'MS' grid")      # was: cannot infer the frequency
+
+
+def test_the_plot_shows_a_series_that_has_a_forecast(tmp_path, monkeypatch):
+    rows = "".join(f"{k},{d},{v}\n" for k in ("a", "b") for d, v in
+                   zip(pd.date_range("2000-01-01", periods=48, freq="MS").date, [""] * 48 if k == "a" else WAVE))
+    code, _, err = run_cli("fit", _text(tmp_path, "unique_id,ds,y\n" + rows), "--model", tmp_path / "m", *FAST,
+                           "--combination", "lstm", "--quiet")
+    assert code == 0, err
+    import lstmcast.report.plot as plot
+    seen = {}
+    monkeypatch.setattr(plot, "plot_forecast", lambda hist, fc, path, title="", levels=(): seen.update(
+        title=title, n=len(fc), finite=bool(np.isfinite(hist).any())))
+    code, _, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "2", "--plot", tmp_path / "p.png")
+    assert code == 0, err
+    assert "series 'b' of 2" in seen["title"] and seen["n"] == 2 and seen["finite"], seen   # was 'a': no values

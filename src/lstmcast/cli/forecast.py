@@ -63,10 +63,11 @@ def cmd_forecast(a) -> int:
         from ..report.plot import plot_forecast
         from ..models.predicting import extended_values
         panel = fc.panel_
-        first = panel.ids[0]
-        v = extended_values(fc, new)[0]
+        k = next((i for i, u in enumerate(panel.ids) if u in have), 0)   # a series with a forecast
+        first = panel.ids[k]
+        v = extended_values(fc, new)[k]
         import pandas as pd
-        hist = pd.Series(v, index=panel.localize(pd.date_range(panel.starts[0], periods=len(v),
+        hist = pd.Series(v, index=panel.localize(pd.date_range(panel.starts[k], periods=len(v),
                                                                     freq=panel.offset)))
         one = out[out[panel.id_col] == first].rename(columns={panel.time_col: "ds"})
         note = f" (series {first!r} of {len(panel)})" if len(panel) > 1 else ""
