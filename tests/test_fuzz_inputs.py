@@ -571,11 +571,18 @@ def test_a_wide_file_says_reshape(tmp_path):
 
 
 def test_empty_rows_off_the_step_do_not_hide_the_frequency(tmp_path):
+    from lstmcast.data import load_panel_csv
     rows = [f"{d},{v}" for d, v in zip(MONTHS, WAVE)]
     rows.insert(3, "2000-03-05,")                       # as matplotlib's Stocks.csv: days with no values
     rows.insert(9, "2000-08-06,")
-    check_error(*run_cli("fit", _text(tmp_path, "date,value\n" + "\n".join(rows) + "\n"), "--model", tmp_path / "m"),
-                r"series 'value', line 5: 2000-03-05 is not on the 'MS' grid")      # was: cannot infer the frequency
+    panel = load_panel_csv(_text(tmp_path, "date,value\n" + "\n".join(rows) + "\n"))    # was: no frequency
+    assert panel.freq == "MS" and panel.lengths[0] == 24 and np.array_equal(panel.values[0], WAVE[:24])
+    rows[5] = rows[5].split(",")[0] + ",x"                                       # line numbers still right
+    with pytest.raises(Exception, match=r"line 7: 'x' is not a number"):
+        load_panel_csv(_text(tmp_path, "date,value\n" + "\n".join(rows) + "\n", "x.csv"))
+    rows[5] = "2000-04-09,7"                                                     # a value off the grid: refused
+    with pytest.raises(Exception, match=r"y\.csv: cannot infer the frequency.*one date a month, on varying days"):
+        load_panel_csv(_text(tmp_path, "date,value\n" + "\n".join(rows) + "\n", "y.csv"))
 
 
 def test_the_plot_shows_a_series_that_has_a_forecast(tmp_path, monkeypatch):

@@ -319,6 +319,14 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     freqstr = offset.freqstr
     origin, upos, on = grid_positions(tuniq, offset)
     off = np.flatnonzero(~on[tcode])
+    if off.size and np.isnan(y[order[off]]).all():   # only rows without a value are off the grid: drop them
+        keep = np.ones(len(order), bool)
+        keep[off] = False
+        if np.unique(sid[keep]).size == len(ids):
+            order, sid, tcode, key = order[keep], sid[keep], tcode[keep], key[keep]
+            first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+            counts = np.diff(np.r_[first, len(sid)])
+            off = off[:0]
     if off.size:
         j = off[0]
         if freq is not None and len(ids) == 1:
