@@ -598,3 +598,11 @@ def test_the_plot_shows_a_series_that_has_a_forecast(tmp_path, monkeypatch):
     code, _, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "2", "--plot", tmp_path / "p.png")
     assert code == 0, err
     assert "series 'b' of 2" in seen["title"] and seen["n"] == 2 and seen["finite"], seen   # was 'a': no values
+
+
+def test_a_row_with_too_many_fields(tmp_path):
+    rows = [f"{d},{v}" for d, v in zip(MONTHS, WAVE)]
+    rows[10] += ",9,9"
+    check_error(*run_cli("fit", _text(tmp_path, "date,value\n" + "\n".join(rows) + "\n"), "--model", tmp_path / "m"),
+                r"d\.csv: line 12 has 4 fields but the lines before it have 2: quote cells that contain the "
+                r"delimiter, delete note lines above the header, or pass --sep")

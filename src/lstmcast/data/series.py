@@ -138,6 +138,13 @@ def _read_csv(p, sep, kind, where, **kw) -> pd.DataFrame:
         raise DataError(f"{where}: the file is empty; expected a CSV with a header row") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
         msg = " ".join(str(e).split())
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
+        if m:
+            n, line, got = (int(g) for g in m.groups())
+            raise DataError(f"{where}: line {line} has {got} fields but the lines before it have {n}: quote cells "
+                            "that contain the delimiter, delete note lines above the header"
+                            + (", or pass --sep if columns are separated by ';' or tabs" if sep == "," else "")) \
+                from None
         hint = "" if sep != "," or not isinstance(e, pd.errors.ParserError) else \
             "; if columns are separated by ';' or tabs, pass --sep"
         raise DataError(f"{where}: not a readable CSV file ({msg}){hint}") from None
