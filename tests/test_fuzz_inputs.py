@@ -434,7 +434,10 @@ def test_out_to_a_device_or_stdout_is_written_not_replaced(tmp_path, model):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     got = []
-    reader = threading.Thread(target=lambda: got.append(open(fifo).read()), daemon=True)
+    def read():
+        with open(fifo) as f:
+            got.append(f.read())
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     code, out, err = run_cli("forecast", "--model", model, "--horizon", "2", "--out", fifo, "--force")
     reader.join(30)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import contextlib
 import gzip
 import lzma
 import zipfile
@@ -40,20 +41,23 @@ class FileKind:
     head: list      # the first complete lines, decoded
 
 
+@contextlib.contextmanager
 def _open(path, compression):
-    if compression is None:
-        return open(path, "rb")
+    """The file's (decompressed) bytes as a binary stream, closed with everything it opened."""
     if compression == "zip":
-        z = zipfile.ZipFile(path)
-        names = [n for n in z.namelist() if not n.endswith("/")]
-        return z.open(names[0])
-    return {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression](path, "rb")
+        with zipfile.ZipFile(path) as z, z.open([n for n in z.namelist() if not n.endswith("/")][0]) as f:
+            yield f
+        return
+    opener = {None: open, "gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
+    with opener(path, "rb") as f:
+        yield f
 
 
 def _zip_kind(path, where) -> None:
     """A DataError unless the zip archive holds exactly one file that is not an Office document."""
     try:
-        names = [n for n in zipfile.ZipFile(path).namelist() if not n.endswith("/")]
+        with zipfile.ZipFile(path) as z:
+            names = [n for n in z.namelist() if not n.endswith("/")]
     except (zipfile.BadZipFile, OSError) as e:
         raise DataError(f"{where}: a damaged zip archive ({e}), not a CSV file") from None
     if any(n.startswith(("xl/", "word/", "ppt/")) or n == "[Content_Types].xml" for n in names):
