@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -104,9 +105,23 @@ def atomic_dir(path, overwrite: bool = False):
             raise
 
 
+def is_special(path) -> bool:
+    """True for an existing path that is neither a regular file nor a folder (after symlinks): a device
+    or pipe such as /dev/stdout, /dev/null or a FIFO, written in place, never replaced."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def atomic_write(path, write, overwrite: bool = False, suffix: str = ""):
-    """Call `write(tmp_path)` on a temporary file beside `path`, then move it to `path` in one step."""
+    """Call `write(tmp_path)` on a temporary file beside `path`, then move it to `path` in one step
+    (a device or pipe such as /dev/stdout is written directly: replacing it would destroy it)."""
     path = Path(path)
+    if is_special(path):
+        write(path)
+        return
     _check_target(path, overwrite)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", suffix=suffix, dir=path.parent)
     os.close(fd)

@@ -101,6 +101,8 @@ def save(fc, path, overwrite: bool = False):
 def _read(path):
     p = Path(path)
     if not p.is_dir():
+        if p.exists():
+            raise DataError(f"{path}: is a file, not a model directory (the folder `lstmcast fit --model` wrote)")
         raise DataError(f"{path}: no such model directory")
     try:
         config = json.loads((p / "config.json").read_text())

@@ -231,6 +231,19 @@ def _path(dest, v):
         raise UsageError(f"{_flag(dest)}: {reprlib.repr(v)} is not a usable path (too long or NUL bytes)")
 
 
+PLOT_FORMATS = ("png", "pdf", "svg", "svgz", "jpg", "jpeg", "eps", "ps", "tif", "tiff", "webp")
+
+
+def _plot_path(dest, v):
+    """A path whose extension names an image format matplotlib writes."""
+    _path(dest, v)
+    if isinstance(v, str):
+        ext = os.path.splitext(v)[1].lower().lstrip(".")
+        if ext not in PLOT_FORMATS:
+            raise UsageError(f"{_flag(dest)} {v!r}: the file name must end in an image format "
+                             f"({', '.join('.' + f for f in PLOT_FORMATS[:3])}, ...), e.g. forecast.png")
+
+
 def _freq(dest, v):
     if v is None:
         return
@@ -252,7 +265,7 @@ RULES = {
     "patience": _range(0, 1_000_000), "units": _range(1, 16_384), "learning_rate": _range(0, lo_open=True),
     "validation": _range(0, 1, hi_open=True), "level": _range(0, 100, True, True, say="must be a percentage between 0 and 100 (level must be in (0, 100), e.g. 80 95)"),
     "seed": _range(-INT_MAX - 1, INT_MAX),
-    "data": _path, "model": _path, "out": _path, "plot": _path, "report": _path, "per_series": _path,
+    "data": _path, "model": _path, "out": _path, "plot": _plot_path, "report": _path, "per_series": _path,
     "future": _path, "future_template": _path, "static": _path, "freq": _freq,
 }
 
@@ -350,6 +363,9 @@ def load_data(a, con: Console):
 
 
 def check_new_path(path, force: bool, what: str = "output"):
+    from ..atomic import is_special
+    if is_special(path):                        # /dev/stdout, /dev/null, a pipe: written, never replaced
+        return Path(path)
     p = Path(path)
     if p.is_dir():
         raise UsageError(f"{path}: is a folder; give a file name")

@@ -37,6 +37,8 @@ def _frame(path, a, panel, con=None, where=None):
     elif not isinstance(panel.ids[0], str):                    # numeric ids: compare as numbers
         import pandas as pd
         df[idc] = pd.to_numeric(df[idc], errors="coerce")
+    else:
+        df[idc] = df[idc].str.strip()                           # as the data file's ids
     return df
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import json
 
 import numpy as np
@@ -36,18 +37,33 @@ def evaluation_doc(a, cv, info, models, table) -> dict:
     if seeds:
         t = per_series_scores(cv, panel, seeds, info["season_length"])
         v = t.groupby("model")["rmse"].mean().to_numpy()
-        doc["lstm_seeds"] = {"rmse": {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
+        doc["lstm_seeds"] = {"rmse": {"mean": float(v.mean()), "std": _std(v),
                                       "min": float(v.min()), "max": float(v.max())}}
     return doc
+
+
+def _std(v) -> float:
+    """The sample standard deviation (0 for one value), in units of the largest |v| when the squares of
+    values near 1e300 overflow."""
+    if len(v) < 2:
+        return 0.0
+    with np.errstate(over="ignore"):
+        s = float(v.std(ddof=1))
+    if np.isfinite(s) or not np.isfinite(v).all():
+        return s
+    top = float(np.max(np.abs(v)))
+    return top * float((v / top).std(ddof=1))
 
 
 def cmd_evaluate(a) -> int:
     con = Console(a.quiet or a.json)
     from ..evaluate.backtest import MODELS, backtest, per_series_scores
-    models = [m.strip() for m in a.models.split(",") if m.strip()]
+    models = list(dict.fromkeys(m.strip() for m in a.models.split(",") if m.strip()))   # once each
     unknown = [m for m in models if m not in MODELS]
-    if unknown or not models:
-        raise UsageError(f"--models: unknown {unknown or a.models!r}; choose from {','.join(MODELS)}")
+    if not models:
+        raise UsageError(f"--models names no model ({a.models!r}); choose from {','.join(MODELS)}")
+    if unknown:
+        raise UsageError(f"--models: unknown {unknown}; choose from {','.join(MODELS)}")
     models = [m for m in ("default", "lstm") if m not in models] + models   # both rows, always
     for path in (a.plot, a.per_series, getattr(a, "report", None)):
         if path:
@@ -103,6 +119,15 @@ def cmd_evaluate(a) -> int:
     return 0
 
 
+def num(v: float, p: int = 2, w: int = 0) -> str:
+    """v with p decimals, or in scientific notation where that would print over w - p - 1 integer digits
+    or round a non-zero value to 0 (values near 1e300 or 1e-300)."""
+    a = abs(v)
+    if a == 0 or not math.isfinite(a) or 10.0 ** -p <= a < 10.0 ** max(w - p - 1, 6):
+        return f"{v:{w}.{p}f}"
+    return f"{v:{w}.{p}e}"
+
+
 def format_scores(doc: dict) -> str:
     rows = sorted(doc["models"].items(), key=lambda kv: (kv[1]["mase"] is None, kv[1]["mase"] or 0))
     panel = doc["series"] > 1
@@ -112,7 +137,7 @@ def format_scores(doc: dict) -> str:
     lines = [f"{what}{doc['windows']} window(s), horizon {doc['horizon']}, step {doc['step']}, "
              f"{'refit' if doc['refit'] else 'no refit'}, season length {doc['season_length']}; ranked by "
              f"{'mean MASE over series' if panel else 'MASE'}", head, "-" * len(head)]
-    fmt = lambda v, w, p: f"{'n/a':>{w}}" if v is None else f"{v:{w}.{p}f}"  # noqa: E731
+    fmt = lambda v, w, p: f"{'n/a':>{w}}" if v is None else num(v, p, w)  # noqa: E731
     for name, s in rows:
         extra = f"{fmt(s['mase_median'], 7, 3)} {fmt(s['mase_gmean'], 7, 3)} {s['wins']:5d} " if panel else ""
         lines.append(f"{name:<8} {fmt(s['mase'], 7, 3)} {extra}{fmt(s['rmse'], 9, 2)} {fmt(s['mae'], 9, 2)} "
@@ -133,8 +158,8 @@ def format_scores(doc: dict) -> str:
         lines.append("MAPE n/a: an actual value is 0")
     if "lstm_seeds" in doc:
         r = doc["lstm_seeds"]["rmse"]
-        lines.append(f"lstm = ensemble of the seeds; single seeds: RMSE {r['mean']:.2f} ± {r['std']:.2f} "
-                     f"[{r['min']:.2f}–{r['max']:.2f}]")
+        lines.append(f"lstm = ensemble of the seeds; single seeds: RMSE {num(r['mean'])} ± {num(r['std'])} "
+                     f"[{num(r['min'])}–{num(r['max'])}]")
     return "\n".join(lines)
 
 

@@ -72,7 +72,8 @@ def cmd_fit(a) -> int:
         fc.fit(panel, strict=a.strict, progress=con.note, backend=be, **cov)
     describe_fit(fc, con, t0)
     pred = fc.predict()
-    rmse = float(np.sqrt(np.mean((pred["y"] - pred["mean"]) ** 2)))
+    from ..evaluate.metrics import rmse as rmse_of
+    rmse = rmse_of(pred["y"], pred["mean"])
     fc.save(a.model, overwrite=a.force)
     write_per_series(fc, a.per_series, a.force, con)
     n = len(fc.diffs_)

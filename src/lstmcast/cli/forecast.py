@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from ..atomic import atomic_to_csv
-from ..errors import UsageError, assert_finite
+from ..errors import DataError, UsageError, assert_finite
 from .common import Console, add_dialect_flags, add_resource_flags, check_new_path, load_data
 
 
@@ -13,36 +13,61 @@ def cmd_forecast(a) -> int:
     if a.horizon <= 0:
         raise UsageError(f"--horizon must be > 0; got {a.horizon}")
     for path in (a.out, a.plot, a.report):
-        if path:
+        if path and not (path is a.out and path == "-"):
             check_new_path(path, a.force)
     from ..forecaster import Forecaster
     fc = Forecaster.load(a.model)
     new = None
     if a.data:
         a.id_col = a.id_col or fc.panel_.id_col if len(fc.panel_) > 1 else a.id_col
-        a.freq = a.freq or fc.panel_.freq
-        new = load_data(a, con)
+        given, a.freq = a.freq, a.freq or fc.panel_.freq
+        try:
+            new = load_data(a, con)
+        except DataError as e:
+            if given or "not on the grid of the frequency given" not in str(e):
+                raise
+            raise DataError(str(e).split("; give the data's own")[0].replace(
+                "the frequency given", "the model's frequency") + "; --data must continue the training data "
+                "at that frequency") from None
     from .covariates import future_frame, write_template
     if write_template(a, fc, con):
         return 0
     futr = future_frame(a, fc, con)
-    out = assert_finite(fc.forecast(a.horizon, new, level=a.level, members=a.members, futr_df=futr), "forecast")
+    try:
+        out = fc.forecast(a.horizon, new, level=a.level, members=a.members, futr_df=futr)
+    except DataError as e:       # name the file rather than 'new data'
+        if a.data and str(e).startswith("new data: "):
+            raise DataError(f"{a.data}: {str(e)[len('new data: '):]}") from None
+        if getattr(a, "future", None) and str(e).startswith("future: "):
+            raise DataError(f"{a.future}: {str(e)[len('future: '):]}") from None
+        raise
+    out = assert_finite(out, "forecast")
     if getattr(fc, "interval_note_", ""):
         con.note(fc.interval_note_)
     n_fb = int(out.drop_duplicates(fc.panel_.id_col)["model"].astype(str).str.endswith("-fallback").sum())
     if n_fb:
         con.note(f"{n_fb} series forecast by a fallback baseline (the `model` column says which)")
-    if a.out:
+    ids = (new if new is not None else fc.panel_).ids
+    have = set(out[fc.panel_.id_col])
+    lost = [k for k in ids if k not in have]
+    if lost:
+        con.note(f"{len(lost)} of {len(ids)} series have no forecast: no finite value to start from "
+                 f"({', '.join(map(repr, lost[:5]))}{', ...' if len(lost) > 5 else ''}); see fit's --per-series")
+    if a.out == "-":
+        import sys
+        out.to_csv(sys.stdout, index=False)
+    elif a.out:
         atomic_to_csv(a.out, out, overwrite=a.force, index=False)   # complete or absent, even on Ctrl-C
         con.note(f"forecast written to {a.out}")
     if a.plot:
         from ..report.plot import plot_forecast
         from ..models.predicting import extended_values
         panel = fc.panel_
-        first = panel.ids[0]
-        v = extended_values(fc, new)[0]
+        k = next((i for i, u in enumerate(panel.ids) if u in have), 0)   # a series with a forecast
+        first = panel.ids[k]
+        v = extended_values(fc, new)[k]
         import pandas as pd
-        hist = pd.Series(v, index=panel.localize(pd.date_range(panel.starts[0], periods=len(v),
+        hist = pd.Series(v, index=panel.localize(pd.date_range(panel.starts[k], periods=len(v),
                                                                     freq=panel.offset)))
         one = out[out[panel.id_col] == first].rename(columns={panel.time_col: "ds"})
         note = f" (series {first!r} of {len(panel)})" if len(panel) > 1 else ""
@@ -75,7 +100,7 @@ def register(sub):
     add_dialect_flags(fc), add_resource_flags(fc)   # --sep/--decimal, --max-memory (cli/common.py)
     from .covariates import add_future_flags
     add_future_flags(fc)
-    fc.add_argument("--out", default=None, help="CSV to write")
+    fc.add_argument("--out", default=None, help="CSV to write ('-': standard output)")
     fc.add_argument("--plot", default=None, help="PNG to write")
     fc.add_argument("--level", type=float, nargs="+", default=None, help="conformal levels, e.g. 80 95")
     fc.add_argument("--report", default=None, help="also write a self-contained HTML report")

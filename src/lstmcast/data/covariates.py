@@ -116,7 +116,34 @@ def _numeric(df, col, id_col, time_col, where):
         at = f" at {pd.Timestamp(when).date()}" if when is not None else ""
         raise DataError(f"{where}: covariate {col!r} of series {df[id_col].iloc[r]!r}{at} is {what}; "
                         "covariates must be finite numbers: fill or drop them")
+    big = np.abs(num) > 1e150                            # their squares overflow the standard scaling
+    if big.any():
+        r = int(np.flatnonzero(big)[0])
+        when = df[time_col].iloc[r] if time_col is not None else None
+        at = f" at {pd.Timestamp(when).date()}" if when is not None else ""
+        raise DataError(f"{where}: covariate {col!r} of series {df[id_col].iloc[r]!r}{at} is {num[r]:.4g}, too "
+                        "large to scale (over 1e150); divide the column by a power of ten")
     return num
+
+
+def _times(df, tc, where):
+    """The time column as datetimes, or a DataError naming the first cell that is none."""
+    import pandas as pd
+    times = pd.to_datetime(df[tc], errors="coerce")
+    if times.isna().any():
+        r = int(np.flatnonzero(times.isna().to_numpy())[0])
+        first = df.attrs.get("first_line")
+        raise DataError(f"{where}: column {tc!r}, {f'line {r + first}' if first else f'row {r}'}: the time is "
+                        "missing or not a date")
+    return times
+
+
+def _no_duplicates(index, key, where):
+    dup = index.duplicated()
+    if dup.any():
+        t = index[dup][0]
+        raise DataError(f"{where}: series {key!r} has two rows at {t.date() if t == t.normalize() else t}; keep one "
+                        "row per series and time")
 
 
 def _need_columns(df, cols, where, flag):
@@ -133,7 +160,7 @@ def _aligned(panel, df, cols, where, extra: int = 0, need=None):
     idc, tc = panel.id_col, panel.time_col
     _need_columns(df, [idc, tc], where, "id/time")
     _need_columns(df, cols, where, "--futr-exog/--hist-exog")
-    times = pd.to_datetime(df[tc], errors="coerce")
+    times = _times(df, tc, where)
     data = np.column_stack([_numeric(df, c, idc, tc, where) for c in cols]) if cols else np.zeros((len(df), 0))
     by_id = {k: np.asarray(v) for k, v in df.groupby(idc, sort=False).indices.items()}
     out = []
@@ -148,7 +175,7 @@ def _aligned(panel, df, cols, where, extra: int = 0, need=None):
             raise DataError(f"{where}: series {panel.ids[i]!r} has no rows; covariates {list(cols)} are needed "
                             f"from {grid[0].date()} to {grid[-1].date()}")
         s = pd.DataFrame(data[rows], index=pd.DatetimeIndex(times.iloc[rows]))
-        s = s[~s.index.duplicated(keep="last")]
+        _no_duplicates(s.index, panel.ids[i], where)
         got = s.reindex(grid)
         miss = got.isna().any(axis=1).to_numpy()
         if miss.any():
@@ -209,6 +236,10 @@ def covariates_from_frame(panel, df, futr_exog=None, hist_exog=None, static_df=N
         raise DataError(f"covariate {sorted(both)[0]!r} is both future and historical; name it once")
     if panel.target_col in futr + hist:
         raise DataError(f"the target {panel.target_col!r} cannot be a covariate")
+    for col, what, hint in ((panel.time_col, "time column", " (--calendar adds features of the time)"),
+                            (panel.id_col, "series id column", " (--static gives per-series features)")):
+        if col in futr + hist:
+            raise DataError(f"the {what} {col!r} cannot be a covariate{hint}; name numeric columns")
     H = _aligned(panel, df, list(hist), where)
     F = _aligned(panel, df, list(futr), where)
     if futr:
@@ -274,7 +305,7 @@ def _aligned_future(panel, df, cols, lengths, h, where):
     idc, tc = panel.id_col, panel.time_col
     _need_columns(df, [idc, tc], where, "id/time")
     _need_columns(df, cols, where, "--futr-exog")
-    times = pd.to_datetime(df[tc], errors="coerce")
+    times = _times(df, tc, where)
     by_id = {k: np.asarray(v) for k, v in df.groupby(idc, sort=False).indices.items()}
     out = []
     for i in range(len(panel)):
@@ -287,7 +318,8 @@ def _aligned_future(panel, df, cols, lengths, h, where):
         sub = df.iloc[rows]
         s = pd.DataFrame(np.column_stack([_numeric(sub, c, idc, tc, where) for c in cols]),
                          index=pd.DatetimeIndex(times.iloc[rows]))
-        got = s[~s.index.duplicated(keep="last")].reindex(grid)
+        _no_duplicates(s.index, panel.ids[i], where)
+        got = s.reindex(grid)
         miss = got.isna().any(axis=1).to_numpy()
         if miss.any():
             j = int(np.flatnonzero(miss)[0])

@@ -17,7 +17,8 @@ import pandas as pd
 from ..errors import DataError
 from .panel_check import validate_panel
 from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
-from .series import _parse_times, _pick_column, find_columns, read_frame
+from .cells import join_year_part
+from .series import _parse_times, _pick_column, find_columns, footer_length, join_clock, read_frame
 
 __all__ = ["STATUSES", "STATUS_OK", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
 
@@ -60,6 +61,27 @@ def as_panel(obj, id_col="unique_id", time_col="ds", target_col="y", freq=None, 
                     f"Series with a DatetimeIndex or a Panel; got {type(obj).__name__}")
 
 
+def _implied_id(df: pd.DataFrame, time_col, value_col):
+    """The column that tells series apart in a file without 'unique_id' whose times repeat: a text column
+    (or a numeric one named like an id: store, item_id, sku, ...) that makes every (column, time) pair
+    unique, with at least two rows per series on average; None if there is none."""
+    import re
+    t = df[time_col]
+    if len(df) < 4 or not t.duplicated().any():
+        return None
+    for c in df.columns:
+        if c == time_col:
+            continue
+        cells = df[c].astype(str).str.strip()
+        text = pd.to_numeric(cells, errors="coerce").isna().mean() > 0.5
+        named = re.search(r"(^|[_ ])(id|key|code|sku|store|item|series|region|product|shop|site|country)s?$",
+                          str(c), re.I)
+        if (text or named) and 2 <= cells.nunique() <= len(df) // 2 and \
+                not pd.DataFrame({"k": cells, "t": t}).duplicated().any():
+            return c
+    return None
+
+
 def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, fill=None, strict=False,
                    report=None, sep=None, decimal=None) -> Panel:
     """Read a panel (or one series) from a CSV file.
@@ -86,22 +108,34 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
         say(f"read as a panel: {n} series, column 'unique_id' (name another with --id-col)")
     elif id_col is not None:
         id_col = _pick_column(df, id_col, "the series ids", where)
+    given_value = value_col
     time_col, value_col = find_columns(df, time_col, value_col, {id_col}, where, say)
+    df, part = join_year_part(df, time_col, {id_col, given_value}, say)
+    if part is not None and part == value_col:          # the quarter column was taken for the values
+        time_col, value_col = find_columns(df, time_col, given_value, {id_col, part}, where, say)
+    df = join_clock(df, time_col, value_col, {id_col}, say)
+    if id_col is None:
+        id_col = _implied_id(df, time_col, value_col)
+        if id_col is not None:
+            say(f"read as a panel: {df[id_col].nunique()} series told apart by column {id_col!r} (its times "
+                "repeat across them; name another with --id-col)")
+            if value_col == id_col:
+                time_col, value_col = find_columns(df, time_col, given_value, {id_col}, where, say)
     if id_col in (time_col, value_col):
         raise DataError(f"{where}: column {id_col!r} cannot be both the series ids and the "
                         f"{'time' if id_col == time_col else 'value'} column; name others with --time-col/--value-col")
 
-    # A footer: trailing rows whose time cell is not a date (as load_csv).
-    good = _parse_times(df[time_col].iloc[-50:]).notna().to_numpy()
-    n_foot = len(good) - (int(np.flatnonzero(good)[-1]) + 1 if good.any() else 0)
+    first = df.attrs.get("first_line", 2)                      # the file's line of row 0
+    # A footer: trailing rows of notes, neither a date nor a number (as load_csv).
+    n_foot = footer_length(df[value_col].iloc[-50:], _parse_times(df[time_col].iloc[-50:]).notna().to_numpy())
     if n_foot == len(df):
         raise DataError(f"{where}: column {time_col!r} holds no dates")
     if n_foot:
-        say(f"ignored {n_foot} footer line(s) after line {len(df) - n_foot + 1}")
+        say(f"ignored {n_foot} footer line(s) after line {len(df) - n_foot - 1 + first}")
         df = df.iloc[:len(df) - n_foot]
 
     name = id_col if id_col is not None else "unique_id"
-    ids = df[id_col] if id_col is not None else np.full(len(df), value_col, dtype=object)
+    ids = df[id_col].str.strip() if id_col is not None else np.full(len(df), value_col, dtype=object)
     frame = pd.DataFrame({name: ids, time_col: df[time_col], value_col: df[value_col]})
     return validate_panel(frame, name, time_col, value_col, freq=freq, fill=fill, strict=strict, where=where,
-                          line_offset=2)
+                          line_offset=first)

@@ -17,9 +17,10 @@ import pandas as pd
 
 from ..errors import DataError
 from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
-from .series import FILLS, _parse_times
+from .cells import number_hint
+from .series import FILLS, _parse_times, date_hint
+from .textfile import MISSING_TOKENS
 
-MISSING_TOKENS = ("", "nan", "na", "null", "none", "n/a")
 _FIX = {"missing": "fill them with --fill interpolate or --fill ffill (fill= in the API)",
         "gaps": "add the missing rows, or fill them with --fill interpolate or --fill ffill",
         "infinite": "remove or replace them", "empty": "drop this series or give it values",
@@ -76,7 +77,8 @@ def _times_i8(col: pd.Series, where, time_col, row) -> tuple[np.ndarray, str | N
         bad = np.flatnonzero((codes < 0) | np.asarray(t.isna()))
         if bad.size:
             i = int(bad[0])
-            raise DataError(f"{where}: column {time_col!r}, {row(i)}: {col.iloc[i]!r} is not a date")
+            raise DataError(f"{where}: column {time_col!r}, {row(i)}: {col.iloc[i]!r} is not a date"
+                            f"{date_hint(col.iloc[i])}")
     tz = None
     if t.tz is not None:
         wall = t.tz_localize(None)
@@ -111,28 +113,81 @@ def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
         ok = cells.isna().to_numpy() | cells.astype(str).str.strip().str.lower().isin(MISSING_TOKENS).to_numpy()
         if not ok.all():
             i = int(nan[np.argmin(ok)])
-            raise DataError(f"{where}: column {target_col!r}, {row(i)}: {col.iloc[i]!r} is not a number")
+            raise DataError(f"{where}: column {target_col!r}, {row(i)}: {col.iloc[i]!r} is not a number"
+                            f"{number_hint(col.iloc[i])}")
     return y
 
 
-def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, where) -> str:
+def _nominal_step(freq: str) -> float:
+    """Roughly how many seconds one step of `freq` is (a month about 31 days): to tell frequencies apart."""
+    t = pd.Timestamp("2001-01-01")
+    return ((t + to_offset(freq)) - t).total_seconds()
+
+
+def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, where, ids=None) -> str:
     """The most common pd.infer_freq answer among the longest series (ties: the longest); if none has
-    one, pd.infer_freq of all the panel's timestamps together."""
+    one, pd.infer_freq of all the panel's timestamps together. Series whose own frequencies differ
+    by more than half a step (monthly and daily) are a DataError naming two of them."""
     cand = np.argsort(-counts, kind="stable")
-    found = []
+    found, who = [], []
     for k in cand[counts[cand] >= 3][:200]:
         f = pd.infer_freq(pd.DatetimeIndex(t_sorted[first[k]:first[k] + counts[k]].astype("datetime64[ns]")))
         if f is not None:
             found.append(f)
+            who.append(k)
             if len(found) >= 7:
                 break
+    step = {f: _nominal_step(f) for f in found}
+    if step and max(step.values()) > 1.5 * min(step.values()) and ids is not None:
+        (f1, k1), (f2, k2) = [next((f, k) for f, k in zip(found, who) if step[f] == v)
+                              for v in (min(step.values()), max(step.values()))]
+        raise DataError(f"{where}: mixed frequencies: series {ids[k1]!r} steps by {f1!r}, series {ids[k2]!r} by "
+                        f"{f2!r}; give every series the same frequency (one file per frequency), or set one "
+                        "with --freq")
     if not found and len(t_sorted) >= 3:  # every series has gaps or is short: try all timestamps together
         f = pd.infer_freq(pd.DatetimeIndex(np.unique(t_sorted).astype("datetime64[ns]")))
         found = [f] if f is not None else []
+    if not found and counts.max() < 3:
+        raise DataError(f"{where}: the {'longest series has' if len(counts) > 1 else 'series has'} only "
+                        f"{int(counts.max())} row(s): too few to infer a frequency, let alone to forecast; "
+                        "give more rows (at least a few seasons)")
     if not found:
         raise DataError(f"{where}: cannot infer the frequency: no series has 3 or more evenly spaced "
-                        "timestamps; give one with --freq (freq= in the API), e.g. D, W, MS, QS, YS")
+                        f"timestamps{_common_step(t_sorted, first, counts)}; give one with --freq (freq= in the "
+                        "API), e.g. D, W, MS, QS, YS")
     return Counter(found).most_common(1)[0][0]
+
+
+def _common_step(t_sorted, first, counts) -> str:
+    """' (the longest series steps by 1 hour 58 times out of 59: try --freq h, and --fill for its gaps)'
+    or '' when its steps have no clear mode (fewer than 80% alike)."""
+    k = int(np.argmax(counts))
+    times = np.unique(t_sorted[first[k]:first[k] + counts[k]])
+    steps = np.diff(times)
+    if steps.size < 2:
+        return ""
+    days = pd.DatetimeIndex(times.astype("datetime64[ns]"))
+    if (days == days.normalize()).all() and (days.dayofweek < 5).all() and \
+            np.mean(np.isin(steps, [86_400 * 10**9, 3 * 86_400 * 10**9])) >= 0.8:
+        return (" (the longest series is on weekdays only, with gaps such as holidays: try --freq B, with --fill "
+                "for the gaps)")
+    month = days.year * 12 + days.month
+    if np.mean(np.diff(month) == 1) >= 0.8 and len(set(days.day)) > 1:
+        return (" (the longest series has one date a month, on varying days: write them as months, e.g. "
+                f"{days[0].strftime('%Y-%m')}, or as the first of each month)")
+    vals, n = np.unique(steps, return_counts=True)
+    j = int(np.argmax(n))
+    if n[j] < 0.8 * steps.size:
+        return ""
+    step = pd.Timedelta(int(vals[j]), "ns")
+    days = step.days
+    what = f"{days} day{'s' * (days != 1)}" if step == pd.Timedelta(days=days) else str(step).replace("0 days ", "")
+    try:
+        code = pd.tseries.frequencies.to_offset(step).freqstr
+    except ValueError:
+        return ""
+    return (f" (the longest series steps by {what} {n[j]} times out of {steps.size}: try --freq {code}, "
+            "with --fill for its gaps)")
 
 
 def _fill(flat: np.ndarray, seg: np.ndarray, seg_start: np.ndarray, fill: str) -> np.ndarray:
@@ -236,6 +291,10 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     dup = np.flatnonzero(key[1:] == key[:-1])
     if dup.size:
         a, b = order[dup[0]], order[dup[0] + 1]
+        if len(ids) == 1:
+            raise DataError(f"{where}: duplicate time {fmt_time(tuniq[tcode[dup[0]]])} in column {time_col!r} at "
+                            f"{row(a)} and {row(b)}; keep one row per time (if the file holds several series, "
+                            "name their id column with --id-col)")
         raise DataError(f"{where}: duplicate ({id_col}, {time_col}) = ({ids[sid[dup[0]]]!r}, "
                         f"{fmt_time(tuniq[tcode[dup[0]]])}) at {row(a)} and {row(b)}; keep one row per "
                         "series and time")
@@ -244,15 +303,39 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
 
     # THE GRID
     if freq is None:
-        offset = to_offset(_infer_freq(tuniq[tcode], first, counts, where))
+        try:
+            offset = to_offset(_infer_freq(tuniq[tcode], first, counts, where, ids))
+        except DataError as first_error:
+            have = ~np.isnan(y[order])          # empty rows off the step (a stock file's extra days)?
+            if not have.any() or have.all():
+                raise
+            hs = sid[have]
+            hfirst = np.flatnonzero(np.r_[True, hs[1:] != hs[:-1]])
+            try:
+                offset = to_offset(_infer_freq(tuniq[tcode][have], hfirst, np.diff(np.r_[hfirst, len(hs)]),
+                                               where, ids[hs[hfirst]]))
+            except DataError as second:         # its hint, if it has one (the empty rows hid the pattern)
+                raise (second if "(the longest" in str(second) else first_error) from None
     freqstr = offset.freqstr
     origin, upos, on = grid_positions(tuniq, offset)
     off = np.flatnonzero(~on[tcode])
+    if off.size and np.isnan(y[order[off]]).all():   # only rows without a value are off the grid: drop them
+        keep = np.ones(len(order), bool)
+        keep[off] = False
+        if np.unique(sid[keep]).size == len(ids):
+            order, sid, tcode, key = order[keep], sid[keep], tcode[keep], key[keep]
+            first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+            counts = np.diff(np.r_[first, len(sid)])
+            off = off[:0]
     if off.size:
         j = off[0]
+        if freq is not None and len(ids) == 1:
+            raise DataError(f"{where}: series {ids[sid[j]]!r}, {row(order[j])}: {fmt_time(tuniq[tcode[j]])} is not "
+                            f"on the grid of the frequency given ({freqstr!r}, from {fmt_time(origin)}); give the "
+                            "data's own frequency with --freq, or leave it out to infer it")
         raise DataError(f"{where}: mixed frequencies: series {ids[sid[j]]!r}, {row(order[j])}: "
                         f"{fmt_time(tuniq[tcode[j]])} is not on the {freqstr!r} grid; give every series "
-                        "the same frequency" + ("" if freq is not None else ", or set it with --freq"))
+                        "the same frequency, or set it with --freq")
     pos = upos[tcode]                                               # (n,) sorted rows' grid positions
     spos = pos[first]
     length = pos[first + counts - 1] - spos + 1                     # (N,)

@@ -38,9 +38,9 @@ def grid_positions(times_i8: np.ndarray, offset) -> tuple[pd.Timestamp, np.ndarr
         return pd.Timestamp(0), np.zeros(0, np.int64), np.zeros(0, bool)
     lo, hi = int(times_i8.min()), int(times_i8.max())
     if isinstance(offset, pd.offsets.Tick):
-        step = int(offset.nanos)
-        d = times_i8 - lo                                       # (n,)
-        return pd.Timestamp(lo), d // step, d % step == 0
+        step = np.uint64(offset.nanos)
+        d = times_i8.view(np.uint64) - np.uint64(lo % 2**64)    # (n,) exact mod 2**64: spans over 292 years
+        return pd.Timestamp(lo), (d // step).astype(np.int64), d % step == 0
     grid = pd.date_range(pd.Timestamp(lo), pd.Timestamp(hi), freq=offset).asi8
     if grid.size == 0:                                          # one off-grid timestamp
         grid = pd.date_range(pd.Timestamp(lo), periods=1, freq=offset).asi8

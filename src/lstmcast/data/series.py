@@ -7,6 +7,7 @@ number in the file) and value, and saying how to fix it. The CLI prints that lin
 """
 from __future__ import annotations
 
+import re
 import reprlib
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,10 @@ FILLS = ("interpolate", "ffill")
 
 
 from ..errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
+from .cells import (_YEAR_OR_YYYYMMDD, _day_first, _first_text, _index_like, _why_no_dates,  # noqa: F401
+                    date_hint, footer_length, join_clock, number_hint)
+from .textfile import (_DECIMAL_COMMA, MISSING_TOKENS, SEPS, _drop_thousands_commas, preamble_length,  # noqa: F401
+                       sniff_file, sniff_sep)
 
 
 def _line(i: int) -> int:
@@ -38,7 +43,8 @@ def _pick_column(df: pd.DataFrame, spec, what: str, where: str) -> str:
 
 
 def _parse_times(s: pd.Series, report=None) -> pd.Series:
-    """Datetimes (NaT where a cell is not a date). Accepts dates, months, 'YYYYQn' quarters, years, and
+    """Datetimes (NaT where a cell is not a date). Accepts dates, months, 'YYYYQn' quarters, ISO weeks
+    ('2000-W01': its Monday), years, and
     times with UTC offsets: one offset is kept as the zone; mixed offsets (e.g. across a DST change) are
     converted to UTC, with a note to `report`. Times with and without an offset in one column cannot be
     ordered: a DataError (line numbers count the header as line 1)."""
@@ -47,10 +53,16 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
     s = s.astype(str).str.strip().reset_index(drop=True)
     quarter = s.str.fullmatch(r"\d{4}[-\s]?Q[1-4]", case=False)
     year = s.str.fullmatch(r"\d{4}")
-    rest = ~(quarter | year)
+    week = s.str.fullmatch(r"\d{4}-?W\d{2}(-?[1-7])?", case=False)     # ISO weeks: 2000-W01, 2000W01-3
+    rest = ~(quarter | year | week)
+    dayfirst = _day_first(s[rest])
+    if dayfirst and report:
+        report(f"time column {s.name!r}: dates read day first (dd/mm/yyyy: {dayfirst})")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        r = pd.to_datetime(s[rest], errors="coerce", format="mixed")
+        r = _one_format(s[rest], bool(dayfirst))
+        if r is None:                                       # cell by cell (slow: dateutil)
+            r = pd.to_datetime(s[rest], errors="coerce", format="mixed", dayfirst=bool(dayfirst))
     if r.dtype == object:                                   # offsets differ, or some have none
         aware = r.map(lambda t: isinstance(t, datetime) and t.tzinfo is not None).astype(bool)
     elif isinstance(r.dtype, pd.DatetimeTZDtype):
@@ -58,7 +70,7 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
     else:
         aware = pd.Series(False, index=r.index)
     aware = aware.reindex(s.index, fill_value=False)
-    naive = ~aware & (quarter | year | (rest & r.reindex(s.index).notna()))
+    naive = ~aware & (quarter | year | week | (rest & r.reindex(s.index).notna()))
     if aware.any() and naive.any():
         i, j = int(np.flatnonzero(aware.to_numpy())[0]), int(np.flatnonzero(naive.to_numpy())[0])
         raise DataError(f"column {s.name!r}: times with a UTC offset ({s.iloc[i]!r}, line {_line(i)}) and "
@@ -69,7 +81,7 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
             offsets = sorted({t.strftime("%z") for t in r if isinstance(t, datetime)})
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                r = pd.to_datetime(s[rest], errors="coerce", format="mixed", utc=True)
+                r = pd.to_datetime(s[rest], errors="coerce", format="mixed", utc=True, dayfirst=bool(dayfirst))
             if report:
                 report(f"time column {s.name!r}: mixed UTC offsets ({', '.join(offsets[:4])}"
                        f"{', ...' if len(offsets) > 4 else ''}) converted to UTC")
@@ -83,7 +95,25 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
                                       freq="Q").to_timestamp()
     if year.any():
         out[year] = pd.to_datetime(s[year], format="%Y", errors="coerce")
+    if week.any():
+        iso = s[week].str.upper().str.extract(r"(\d{4})-?W(\d{2})-?([1-7])?").fillna({2: "1"})
+        out[week] = pd.to_datetime(iso[0] + "-" + iso[1] + "-" + iso[2], format="%G-%V-%u", errors="coerce")
     return out.set_axis(index)
+
+
+def _one_format(s: pd.Series, dayfirst: bool):
+    """s parsed with the one format its first cell has (fast), when every cell has it; else None."""
+    if len(s) < 1000:
+        return None
+    from pandas.tseries.api import guess_datetime_format
+    fmt = guess_datetime_format(str(s.iloc[0]), dayfirst=dayfirst)
+    if fmt is None:
+        return None
+    try:
+        r = pd.to_datetime(s, errors="coerce", format=fmt)
+    except (ValueError, TypeError):                          # mixed offsets, ...
+        return None
+    return r if r.notna().all() else None
 
 
 def _is_time_column(s: pd.Series) -> bool:
@@ -95,33 +125,31 @@ def _is_time_column(s: pd.Series) -> bool:
     except DataError:       # times with and without offsets: a time column, refused when it is read
         return True
     numeric = pd.to_numeric(s, errors="coerce")
-    plain_numbers = numeric.notna() & ~s.astype(str).str.fullmatch(r"\s*\d{4}\s*")
+    plain_numbers = numeric.notna() & ~s.astype(str).str.fullmatch(_YEAR_OR_YYYYMMDD)
     return parsed.notna().mean() >= 0.5 and not plain_numbers.mean() > 0.5
 
 
-SEPS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
-_DECIMAL_COMMA = r"[+-]?\d{1,3}(?:\.\d{3})+,\d*|[+-]?\d*,\d+"
-
-
-def sniff_sep(lines: list[str], where: str) -> str:
-    """The delimiter (',', ';', tab or '|') that splits most of the first lines into the same number of
-    fields; ',' for one-column files; a DataError naming --sep when two delimiters fit equally well."""
-    lines = [ln for ln in lines if ln.strip()][:30]
-    scores = {}
-    for sep in (",", ";", "\t", "|"):
-        counts = [ln.count(sep) for ln in lines]
-        mode = max(set(counts), key=counts.count) if counts else 0
-        if mode > 0:
-            scores[sep] = (counts.count(mode) / len(counts), mode)
-    if not scores:
-        return ","
-    ranked = sorted(scores, key=lambda k: scores[k], reverse=True)
-    if len(ranked) > 1 and scores[ranked[0]][0] == scores[ranked[1]][0] and scores[ranked[0]][0] == 1.0 \
-            and {ranked[0], ranked[1]} != {";", ","}:
-        names = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
-        raise DataError(f"{where}: cannot tell the delimiter ({names[ranked[0]]} or {names[ranked[1]]}); "
-                        f"pass --sep {names[ranked[0]]} or --sep {names[ranked[1]]}")
-    return ranked[0]
+def _read_csv(p, sep, kind, where, **kw) -> pd.DataFrame:
+    try:
+        return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True,
+                           encoding=kind.encoding, compression=kind.compression,
+                           encoding_errors="replace" if kind.encoding == "cp1252" else "strict", **kw)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{where}: the file is empty; expected a CSV with a header row") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
+        msg = " ".join(str(e).split())
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
+        if m:
+            n, line, got = (int(g) for g in m.groups())
+            raise DataError(f"{where}: line {line} has {got} fields but the lines before it have {n}: quote cells "
+                            "that contain the delimiter, delete note lines above the header"
+                            + (", or pass --sep if columns are separated by ';' or tabs" if sep == "," else "")) \
+                from None
+        hint = "" if sep != "," or not isinstance(e, pd.errors.ParserError) else \
+            "; if columns are separated by ';' or tabs, pass --sep"
+        raise DataError(f"{where}: not a readable CSV file ({msg}){hint}") from None
+    except OSError as e:
+        raise DataError(f"{where}: cannot read the file ({e.strerror})") from None
 
 
 def read_frame(path, sep: str | None = None, decimal: str | None = None, report=None) -> pd.DataFrame:
@@ -142,26 +170,33 @@ def read_frame(path, sep: str | None = None, decimal: str | None = None, report=
         raise DataError(f"{where}: unknown delimiter {sep!r}; use one of , ; tab |")
     if decimal not in (None, ".", ","):
         raise DataError(f"{where}: unknown decimal mark {decimal!r}; use '.' or ','")
-    try:
-        with open(p, "rb") as f:
-            head = f.read(1 << 16).decode("utf-8", errors="replace").splitlines()[:-1 or None]
-    except OSError as e:
-        raise DataError(f"{where}: cannot read the file ({e.strerror})") from None
+    kind = sniff_file(p, where, say)
+    head, skip = kind.head, 0
+    hint = re.fullmatch(r'\s*"?sep=(.)"?\s*', head[0]) if head else None   # Excel's first line 'sep=;'
+    if hint:
+        head, skip = head[1:], 1
+        if sep is None and hint.group(1) in SEPS:
+            sep = hint.group(1)
     if sep is None:
         sep = sniff_sep(head, where)
         if sep != ",":
             say(f"{where}: columns separated by {'tab' if sep == chr(9) else repr(sep)}")
     sep = SEPS[sep]
-    try:
-        df = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{where}: the file is empty; expected a CSV with a header row") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
-        msg = " ".join(str(e).split())
-        hint = "" if sep != "," else "; if columns are separated by ';' or tabs, pass --sep"
-        raise DataError(f"{where}: not a readable CSV file ({msg}){hint}") from None
-    except OSError as e:
-        raise DataError(f"{where}: cannot read the file ({e.strerror})") from None
+    pre = preamble_length(head, sep)
+    if pre:
+        say(f"{where}: skipped {pre} line(s) before the header (line {skip + pre + 1}): they have fewer fields")
+        skip += pre
+    df = _read_csv(p, sep, kind, where, skiprows=skip)
+    df.attrs["first_line"] = skip + 2
+    if _header_is_data(df.columns):
+        names = ["time", "value"] if df.shape[1] == 2 else [f"column{k}" for k in range(df.shape[1])]
+        say(f"{where}: line {skip + 1} ({sep.join(map(str, df.columns))!r}) is data, not a header: read without "
+            f"one, columns named {', '.join(names)}")
+        df = _read_csv(p, sep, kind, where, header=None, names=names, skiprows=skip)
+        df.attrs["first_line"] = skip + 1
+    names = [str(c).strip() for c in df.columns]
+    if len(set(names)) == len(names):
+        df.columns = names                              # ' value ' is 'value' (--value-col value)
     if df.shape[0] == 0:
         raise DataError(f"{where}: has a header but no data rows")
     if decimal == "," or (decimal is None and sep != ","):
@@ -176,7 +211,20 @@ def read_frame(path, sep: str | None = None, decimal: str | None = None, report=
         if changed and decimal is None:
             say(f"{where}: decimal commas in column(s) {reprlib.repr(changed)} read as '1,5' = 1.5 "
                 "(pass --decimal . if ',' is not a decimal mark)")
+    if decimal != ",":
+        _drop_thousands_commas(df, sep, where, say)
     return df
+
+
+def _header_is_data(names) -> bool:
+    """True when the header holds both a date and a number (not a year): a file without a header, whose
+    first row pandas would take for column names and drop."""
+    cells = pd.Series([str(c).strip() for c in names])
+    if len(cells) < 2 or cells.str.fullmatch(r"Unnamed: \d+|").any():
+        return False
+    number = pd.to_numeric(cells, errors="coerce").notna()
+    date = _parse_times(cells).notna() & (~number | cells.str.fullmatch(r"\d{4}"))
+    return bool(date.any() and (number & ~date).any())
 
 
 def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tuple[str, str]:
@@ -186,8 +234,15 @@ def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tup
     head = df if len(df) <= 2000 else df.iloc[:2000]   # a panel: look at the first rows only
     if time_col is None:
         found = [c for c in rest if _is_time_column(head[c])]
+        dated = [] if found else list(df.columns[_parse_times(pd.Series([str(c) for c in df.columns])).notna()
+                                                  .to_numpy()])
+        if not found and len(dated) >= 3:
+            raise DataError(f"{where}: the file is wide: its column names are times ({', '.join(map(str, dated[:3]))}, "
+                            "...), one row per series; lstmcast reads long files, one row per series and time: "
+                            "reshape it, e.g. pandas' df.melt(id_vars=[...], var_name='ds', value_name='y')")
         if not found:
-            raise DataError(f"{where}: no column of dates found in {reprlib.repr(list(df.columns))}; "
+            raise DataError(f"{where}: no column of dates found in {reprlib.repr(list(df.columns))}"
+                            f"{_why_no_dates(head, rest)}; "
                             "name one with --time-col")
         time_col = found[0]
         say(f"time column: {time_col!r} (first column of dates)")
@@ -197,9 +252,13 @@ def find_columns(df: pd.DataFrame, time_col, value_col, skip, where, say) -> tup
         numeric = [c for c in rest if c != time_col and pd.to_numeric(
             head[c].str.strip(), errors="coerce").notna().mean() >= 0.5]
         if not numeric:
-            raise DataError(f"{where}: no numeric column found besides {time_col!r}; name one with --value-col")
-        value_col = numeric[0]
-        say(f"value column: {value_col!r} (first numeric column)")
+            raise DataError(f"{where}: no numeric column found besides {time_col!r}{_first_text(head, rest, time_col)}"
+                            "; name one with --value-col")
+        data = [c for c in numeric if not _index_like(c, head[c])]
+        value_col = (data or numeric)[0]
+        skipped = numeric[:numeric.index(value_col)]
+        say(f"value column: {value_col!r} (first numeric column"
+            + (f"; {reprlib.repr(skipped)} skipped: a row number or id" if skipped else "") + ")")
     else:
         value_col = _pick_column(df, value_col, "values", where)
     if value_col == time_col:
@@ -227,35 +286,35 @@ def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill:
     say = report or (lambda _msg: None)
     df = read_frame(path, sep=sep, decimal=decimal, report=say)
     time_col, value_col = find_columns(df, time_col, value_col, (), where, say)
+    first = df.attrs.get("first_line", 2)                  # the file's line of row 0
+    df = join_clock(df, time_col, value_col, (), say)
 
     try:
         times = _parse_times(df[time_col], report=say)
     except DataError as e:
         raise DataError(f"{where}: {e}") from None
-    # A footer: trailing rows whose time cell is not a date.
-    good = times.notna().to_numpy()
-    end = len(good)
-    while end > 0 and not good[end - 1]:
-        end -= 1
+    end = len(df) - footer_length(df[value_col], times.notna().to_numpy())
     if end < len(df):
-        say(f"ignored {len(df) - end} footer line(s) after line {_line(end - 1)}")
+        say(f"ignored {len(df) - end} footer line(s) after line {end - 1 + first}")
     df, times = df.iloc[:end], times.iloc[:end]
     if end == 0:
         raise DataError(f"{where}: column {time_col!r} holds no dates")
     bad = np.flatnonzero(times.isna().to_numpy())
     if bad.size:
         i = bad[0]
-        raise DataError(f"{where}: column {time_col!r}, line {_line(i)}: {df[time_col].iloc[i]!r} is not a date")
+        raise DataError(f"{where}: column {time_col!r}, line {i + first}: {df[time_col].iloc[i]!r} is not a date"
+                        f"{date_hint(df[time_col].iloc[i])}")
 
     raw = df[value_col].str.strip()
     values = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
-    bad = np.flatnonzero((values.isna() & (raw != "") & ~raw.str.lower().isin(["nan", "na", "null"])).to_numpy())
+    bad = np.flatnonzero((values.isna() & (raw != "") & ~raw.str.lower().isin(MISSING_TOKENS)).to_numpy())
     if bad.size:
         i = bad[0]
-        raise DataError(f"{where}: column {value_col!r}, line {_line(i)}: {raw.iloc[i]!r} is not a number")
+        raise DataError(f"{where}: column {value_col!r}, line {i + first}: {raw.iloc[i]!r} is not a number"
+                        f"{number_hint(raw.iloc[i])}")
     y = pd.Series(values.to_numpy(np.float64), index=pd.DatetimeIndex(times), name=value_col)
     y.index.name = time_col
-    return validate_series(y, freq=freq, fill=fill, where=f"{where}: column {value_col!r}", line_offset=2)
+    return validate_series(y, freq=freq, fill=fill, where=f"{where}: column {value_col!r}", line_offset=first)
 
 
 def validate_series(y, freq: str | None = None, fill: str | None = None, where: str = "series",

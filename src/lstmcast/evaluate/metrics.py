@@ -17,9 +17,16 @@ def _pair(y, yhat):
 
 
 def rmse(y, yhat) -> float:
-    """sqrt(mean((y - yhat)^2))."""
+    """sqrt(mean((y - yhat)^2)), without overflow or underflow: errors near 1e300 (whose squares are inf)
+    or 1e-300 (whose squares are 0) are measured in units of the largest error."""
     y, yhat = _pair(y, yhat)
-    return float(np.sqrt(np.mean((y - yhat) ** 2)))
+    e = y - yhat
+    with np.errstate(over="ignore", under="ignore"):
+        r = float(np.sqrt(np.mean(e ** 2)))
+    if np.isfinite(r) and (r > 0 or not np.any(e)) or not np.all(np.isfinite(e)):
+        return r
+    s = float(np.max(np.abs(e)))
+    return float(s * np.sqrt(np.mean((e / s) ** 2)))
 
 
 def mae(y, yhat) -> float:
@@ -39,8 +46,8 @@ def mape(y, yhat) -> float:
 def smape(y, yhat) -> float:
     """100 * mean(2 |y - yhat| / (|y| + |yhat|)), with 0/0 counted as 0."""
     y, yhat = _pair(y, yhat)
-    den = np.abs(y) + np.abs(yhat)
-    ratio = np.where(den == 0, 0.0, 2 * np.abs(y - yhat) / np.where(den == 0, 1, den))
+    den = 0.5 * np.abs(y) + 0.5 * np.abs(yhat)              # halves: no overflow near 1.8e308; exact
+    ratio = np.where(den == 0, 0.0, np.abs(y - yhat) / np.where(den == 0, 1, den))
     return float(100 * np.mean(ratio))
 
 

@@ -76,7 +76,28 @@ def stat_cross_validation(df, h: int, n_windows: int, step: int, refit: bool, m:
              "theta": lambda: AutoTheta(season_length=m, alias="theta")}
     sf = StatsForecast(models=[built[n]() for n in names], freq=freq, n_jobs=1)
     import warnings
+    scale = magnitude_scale(df)
+    if scale is not None:                                   # values near 1e300 or 1e-300: fitted in range
+        df = df.assign(y=np.ldexp(df["y"].to_numpy(np.float64), df["unique_id"].map(scale).to_numpy(int)))
     with warnings.catch_warnings(), np.errstate(all="ignore"):   # its fits divide by zero on short series
         warnings.simplefilter("ignore", RuntimeWarning)
         cv = sf.cross_validation(df=df, h=h, n_windows=n_windows, step_size=step, refit=refit)
-    return cv.reset_index() if "unique_id" not in cv.columns else cv
+    cv = cv.reset_index() if "unique_id" not in cv.columns else cv
+    if scale is not None:
+        back = -cv["unique_id"].map(scale).to_numpy(int)
+        for c in ["y", *names]:
+            cv[c] = np.ldexp(cv[c].to_numpy(np.float64), back)
+    return cv
+
+
+def magnitude_scale(df, lo: float = 2.0 ** -200, hi: float = 2.0 ** 200):
+    """{unique_id: k}, y * 2**k bringing each series' largest |y| near 1 where it lies outside [lo, hi] (1 for the
+    others), or None when every series is inside: statsforecast's fits overflow (or lose everything to
+    underflow) on values near 1e300 (1e-300). Powers of two scale exactly, so the forecasts scale back
+    exactly; series in range are untouched."""
+    top = df.assign(a=np.abs(df["y"].to_numpy(np.float64))).groupby("unique_id", sort=False)["a"].max()
+    out = (top > hi) | ((top < lo) & (top > 0))
+    if not out.any():
+        return None
+    k = np.where(out, -np.floor(np.log2(np.where(top > 0, top, 1.0))), 0.0)
+    return dict(zip(top.index, k.astype(int)))

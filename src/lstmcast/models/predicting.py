@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.panel_check import fmt_time
 from ..errors import DataError
 from .baselines import fallback, finite_history, insample_errors
 
@@ -65,6 +66,7 @@ def extended_values(fc, new_df) -> dict:
         pos = {new.ids[0]: 0}
     else:
         pos = {k: i for i, k in enumerate(panel.ids)}
+    grown = 0
     for j in range(len(new)):
         if new.ids[j] not in pos:
             raise DataError(f"new data: series {new.ids[j]!r} was not in the training data; refit to add it")
@@ -84,6 +86,11 @@ def extended_values(fc, new_df) -> dict:
             raise DataError(f"new data: series {new.ids[j]!r} has missing or infinite values after "
                             f"{end.date()}; fill them")
         vals[i] = np.concatenate([vals[i], extra])
+        grown += 1
+    if not grown and len(new) and new.ends.max() < panel.ends.max():   # older data only: the wrong file?
+        raise DataError(f"new data: ends {fmt_time(new.ends.max())}, before the training data's end "
+                        f"({fmt_time(panel.ends.max())}), so it adds nothing to forecast from; give the "
+                        "observations that follow the training data, or forecast without --data")
     return vals
 
 

@@ -199,7 +199,8 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
     if per is not None and main in models and len(models) > 1:
         lm = np.array(table[f"mase:{main}"], dtype=float)
         bm = np.array([table[f"mase:{b}"][i] if b else np.nan for i, b in enumerate(table["best_baseline"])], float)
-        ratio = np.nan_to_num(lm / bm, nan=-1.0)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):   # a MASE of 0 or n/a
+            ratio = np.nan_to_num(lm / bm, nan=-1.0)
     priority = np.lexsort((-lengths, -ratio))
     level = _levels(full, thin, priority, budget)
     digits = FULL_DIGITS if len(ids) <= BIG_PANEL else THIN_DIGITS

@@ -87,12 +87,12 @@ def series_metrics(cv: pd.DataFrame, history: pd.DataFrame, models, season_lengt
         mae_w = np.bincount(win, weights=err) / np.bincount(win)
         with np.errstate(invalid="ignore", divide="ignore"):
             mase_w = np.where(scale > 0, mae_w / np.where(scale > 0, scale, 1), np.nan)
-            den = np.abs(y) + np.abs(f)
-            sm = np.where(den == 0, 0.0, 2 * err / np.where(den == 0, 1, den))
+            den = 0.5 * np.abs(y) + 0.5 * np.abs(f)          # halves: no overflow near 1.8e308
+            sm = np.where(den == 0, 0.0, err / np.where(den == 0, 1, den))
             out.append(pd.DataFrame({
                 "unique_id": ids, "model": name,
                 "mase": np.bincount(wsid, weights=mase_w, minlength=len(ids)) / n_win,
-                "rmse": np.sqrt(np.bincount(sid, weights=err ** 2, minlength=len(ids)) / n_rows),
+                "rmse": _rmse(err, sid, len(ids), n_rows),
                 "mae": np.bincount(sid, weights=err, minlength=len(ids)) / n_rows,
                 "smape": 100 * np.bincount(sid, weights=sm, minlength=len(ids)) / n_rows}))
     return pd.concat(out, ignore_index=True)
@@ -140,3 +140,11 @@ def ranking(per: pd.DataFrame | None, evaluation: dict | None, models) -> list[d
         row["source"] = src
         rows.append(row)
     return sorted(rows, key=lambda r: (r["mase"] is None, r["mase"] if r["mase"] is not None else 0))
+
+
+def _rmse(err, sid, n_ids, n_rows):
+    """Per-series RMSE of absolute errors; in units of the largest error where squares of errors near
+    1e300 would overflow (or near 1e-300 underflow to 0)."""
+    top = float(np.max(err, initial=0.0)) if np.isfinite(err).all() else 1.0
+    s = top if (top > 1e150 or 0 < top < 1e-150) else 1.0
+    return s * np.sqrt(np.bincount(sid, weights=(err / s) ** 2, minlength=n_ids) / n_rows)
