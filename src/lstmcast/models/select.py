@@ -107,7 +107,8 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
             pred = p[t].mean(0)                                            # (B, h)
             o = origins[t]
             actual = full[t][o[:, None] + 1 + np.arange(h)[None, :]]
-            sq = (pred - actual) ** 2
+            with np.errstate(over="ignore", invalid="ignore"):            # values near 1e300: inf, no warning
+                sq = (pred - actual) ** 2
             pooled[j][c, k] = (float(np.sum(sq)), pred.size, sq.sum(axis=0))
     diffs, scores, step_mse = [], [], []
     for j, cands in enumerate(cands_of):
