@@ -609,3 +609,21 @@ def test_a_row_with_too_many_fields(tmp_path):
     check_error(*run_cli("fit", _text(tmp_path, "date,value\n" + "\n".join(rows) + "\n"), "--model", tmp_path / "m"),
                 r"d\.csv: line 12 has 4 fields but the lines before it have 2: quote cells that contain the "
                 r"delimiter, delete note lines above the header, or pass --sep")
+
+
+def test_a_model_whose_scope_trials_both_failed_saves_and_loads(tmp_path):
+    """Series too short for the scope trials (each loses its last season) but long enough to fit: both
+    trials fail (score inf), the fit goes on in global scope, and the model file stores the failed scores
+    as null; it loaded as 'corrupt' before (JSON Infinity refused by the checks)."""
+    import numpy as np
+    import pandas as pd
+    from lstmcast import Forecaster
+    rng = np.random.default_rng(0)
+    df = pd.concat([pd.DataFrame({"unique_id": k, "ds": pd.date_range("2000-01-01", periods=40, freq="MS"),
+                                  "y": np.arange(40.0) + j + rng.normal(size=40)}) for j, k in enumerate("ab")])
+    fc = Forecaster(epochs=2, seeds=1, units=(4,), model="lstm").fit(df)
+    assert fc.scope_scores_ == {"local": float("inf"), "global": float("inf")} and fc.scope_ == "global"
+    fc.save(tmp_path / "m")
+    back = Forecaster.load(tmp_path / "m")
+    assert back.scope_scores_ == fc.scope_scores_
+    pd.testing.assert_frame_equal(back.forecast(3), fc.forecast(3))

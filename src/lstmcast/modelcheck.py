@@ -193,7 +193,7 @@ CONFIG = {
     "lstmcast_version": Str(100),
     "hyper_parameters": HYPER_PARAMETERS,
     "resolved": Dict({"season_length": POS, "scope": Choice("local", "global"),
-                      "scope_scores": Dict(values=Float()), "look_back": POS, "horizon": POS, "units": UNITS,
+                      "scope_scores": Dict(values=NUM_OR_NULL), "look_back": POS, "horizon": POS, "units": UNITS,
                       "framing": Choice("timesteps", "window", "regression"),
                       "strategy": Choice("recursive", "direct"), "level_norm": Bool(), "calendar": Bool(),
                       "seeds": Int(1, 1_000_000), "seed": Int(-2**31, 2**31 - 1),

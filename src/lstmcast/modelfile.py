@@ -59,7 +59,8 @@ def save(fc, path, overwrite: bool = False):
     config = {
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
         "hyper_parameters": {k: _jsonable(v) for k, v in fc.get_params().items()},
-        "resolved": {"season_length": int(fc.m_), "scope": ens.scope, "scope_scores": fc.scope_scores_,
+        "resolved": {"season_length": int(fc.m_), "scope": ens.scope,
+                     "scope_scores": {k: float(v) if np.isfinite(v) else None for k, v in fc.scope_scores_.items()},
                      "look_back": rec.look_back, "horizon": rec.h, "units": list(rec.units),
                      "framing": rec.framing, "strategy": rec.strategy, "level_norm": rec.level_norm,
                      "calendar": _calendar(fc), "seeds": spec.seeds, "seed": spec.seed,
@@ -220,7 +221,8 @@ def load(cls, path):
         loss = np.asarray(hist["loss"], np.float64)
         val = np.asarray([[np.nan if v is None else v for v in row] for row in hist["val_loss"]], np.float64)
         ens = Ensemble(rec, spec.scope, groups, np.asarray(s["phase0"], np.int64), loss, val)
-        fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, rec.m, spec.scope, r["scope_scores"], spec
+        scope_scores = {k: float("inf") if v is None else v for k, v in r["scope_scores"].items()}   # null: failed
+        fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, rec.m, spec.scope, scope_scores, spec
         fc.ensemble_, fc.phase0_, fc.cov_ = ens, ens.phase0, None
         if stored is not None:
             from .data.calendar import calendar_names

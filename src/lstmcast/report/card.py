@@ -77,6 +77,7 @@ def _requested(p: dict) -> dict:
 
 def _resolved(fc) -> tuple[dict, dict]:
     """(settings, extra card sections) of a fitted Forecaster."""
+    import math
     from ..prep.pipes import KINDS
     p, spec, panel = fc.get_params(), fc.spec_, fc.panel_
     R, T = spec.recipe, spec.train
@@ -112,7 +113,7 @@ def _resolved(fc) -> tuple[dict, dict]:
             extra["series"]["why"] = line
     if fc.scope_scores_:
         extra["scope scores (mean MASE on each series' last horizon of training data, lower is better)"] = {
-            k: round(float(v), 4) for k, v in fc.scope_scores_.items()}
+            k: round(float(v), 4) if math.isfinite(v) else "failed" for k, v in fc.scope_scores_.items()}
     scores = fc.diff_scores_.get(0) if one else None
     if scores:
         extra["differencing scores (held-out RMSE, lower is better)"] = {k: round(float(v), 4) for k, v in scores.items()}
