@@ -75,7 +75,8 @@ def save(fc, path, overwrite: bool = False):
                   "starts": [t.isoformat() for t in panel.localize(panel.starts)], "tz": panel.tz,
                   "status": [str(s) for s in panel.status], "reason": [str(r) for r in panel.reason]},
         "series": {"diffs": {str(i): list(d) for i, d in fc.diffs_.items()},
-                   "diff_scores": {str(i): s for i, s in fc.diff_scores_.items()},
+                   "diff_scores": {str(i): {k: float(v) if np.isfinite(v) else None for k, v in s.items()}
+                                   for i, s in fc.diff_scores_.items()},
                    "weights": {str(i): {n: np.atleast_1d(np.asarray(x, float)).tolist() for n, x in w.items()}
                                for i, w in getattr(fc, "weights_", {}).items()},
                    "phase0": [int(v) for v in fc.phase0_],
@@ -231,7 +232,8 @@ def load(cls, path):
                                 f"of frequency {panel.freq!r}; the model is corrupt or older, fit it again")
             fc.cov_, ens.extra["cov_scaler"], ens.extra["cov_names"] = stored[0], stored[1], stored[0].describe()
         fc.diffs_ = {int(k): tuple(int(a) for a in v) for k, v in s["diffs"].items()}
-        fc.diff_scores_ = {int(k): dict(v) for k, v in s["diff_scores"].items()}
+        fc.diff_scores_ = {int(k): {c: float("inf") if x is None else x for c, x in v.items()}   # null: failed
+                           for k, v in s["diff_scores"].items()}
         fc.loss_, fc.val_loss_ = loss, val
         if len(fc.phase0_) != len(values) or set(fc.diffs_) != {int(i) for g in groups for i in g.idx}:
             raise DataError(f"{path}/config.json: series layout does not match the stored series")

@@ -116,7 +116,8 @@ def _resolved(fc) -> tuple[dict, dict]:
             k: round(float(v), 4) if math.isfinite(v) else "failed" for k, v in fc.scope_scores_.items()}
     scores = fc.diff_scores_.get(0) if one else None
     if scores:
-        extra["differencing scores (held-out RMSE, lower is better)"] = {k: round(float(v), 4) for k, v in scores.items()}
+        extra["differencing scores (held-out RMSE, lower is better)"] = {
+            k: round(float(v), 4) if math.isfinite(v) else "failed" for k, v in scores.items()}
     return s, extra
 
 
