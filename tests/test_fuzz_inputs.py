@@ -627,3 +627,22 @@ def test_a_model_whose_scope_trials_both_failed_saves_and_loads(tmp_path):
     back = Forecaster.load(tmp_path / "m")
     assert back.scope_scores_ == fc.scope_scores_
     pd.testing.assert_frame_equal(back.forecast(3), fc.forecast(3))
+
+
+def test_failed_differencing_scores_round_trip_as_null(tmp_path):
+    """A differencing candidate whose trials failed scores inf (or NaN): the file stores null, which loads
+    back as inf (JSON Infinity / NaN were refused as a corrupt model)."""
+    import json
+    import numpy as np
+    from lstmcast import Forecaster, datasets
+    fc = Forecaster(epochs=2, seeds=1, units=(4,), model="lstm").fit(datasets.airline())
+    scores = fc.diff_scores_[0]
+    assert scores
+    worst = max(scores, key=scores.get)
+    scores[worst], scores["9"] = float("inf"), float("nan")
+    fc.save(tmp_path / "m")
+    stored = json.loads((tmp_path / "m" / "config.json").read_text())["series"]["diff_scores"]["0"]
+    assert stored[worst] is None and stored["9"] is None
+    back = Forecaster.load(tmp_path / "m").diff_scores_[0]
+    assert back[worst] == float("inf") and back["9"] == float("inf")
+    assert all(back[k] == v for k, v in scores.items() if np.isfinite(v))
