@@ -146,3 +146,19 @@ def test_files_from_before_the_members_were_stored_keep_lstm_and_autoets(tmp_pat
     back = Forecaster.load(tmp_path / "m")
     assert back.members_ == ("lstm", "ets")
     np.testing.assert_allclose(back.forecast(6)["mean"], fc.forecast(6)["mean"], rtol=1e-12)
+
+
+def test_a_member_that_cannot_fit_a_series_leaves_the_others_weighted_by_validation(monkeypatch):
+    """AutoARIMA failing on a series (statsforecast raises) leaves it out of that series' forecast; the
+    LSTM and AutoETS keep weights from validation (they fell back to equal weights before)."""
+    import lstmcast.models.arima_state as A
+
+    def fail(self, y):
+        raise ValueError("no suitable ARIMA model")
+    monkeypatch.setattr(A.ArimaMember, "fit", fail)
+    fc = Forecaster(epochs=2, seeds=1, units=(4,), look_back=6).fit(datasets.airline())
+    assert fc.members_ == ("lstm", "ets", "arima") and 0 not in fc.stat_fits_["arima"]
+    w = fc.weights_[0]
+    assert set(w) == {"lstm", "ets"} and w["lstm"] != w["ets"]          # from validation, not equal
+    assert np.allclose(np.add(w["lstm"], w["ets"]), 1)
+    assert fc.per_series_["model"].tolist() == ["lstm+ets"]

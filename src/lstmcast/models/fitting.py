@@ -178,14 +178,15 @@ def _weights(fc, spec, stat_names, holdout) -> dict:
     for i, d in fc.diffs_.items():
         scores = fc.diff_scores_.get(i) or {}
         key = ",".join(map(str, d)) or "none"
-        if not all(i in fc.stat_fits_[n] for n in stat_names):
+        present = [n for n in stat_names if i in fc.stat_fits_[n]]   # a member that could not fit it is out
+        if not present:
             continue
         if key not in scores:     # too short for any fold: an LSTM nobody measured gets no weight
             if validation_ran(fc, spec.scope):
-                out[i] = {"lstm": 0.0, **{n: 1.0 / len(stat_names) for n in stat_names}}
+                out[i] = {"lstm": 0.0, **{n: 1.0 / len(present) for n in present}}
             continue
         mse = {"lstm": np.asarray(step_mse.get(i, {}).get(key, np.full(R.h, scores[key] ** 2)))}
-        for n in stat_names:
+        for n in present:
             folds = step_mse.get(i, {}).get("folds", FOLDS)       # the folds that scored the LSTM's candidates
             mse[n] = fold_mse(fc.panel_.values[i], R.h, R.m, n, folds, fold_width(R.m), fc.stat_fits_[n][i])
         out[i] = step_weights(mse)
