@@ -2,7 +2,6 @@
 time zones and dialects, untrusted model directories (CLI: exit 2, nothing written; API: DataError)."""
 import json
 import os
-import re
 import shutil
 
 import numpy as np
@@ -15,18 +14,9 @@ from lstmcast.engine import plan
 from lstmcast.errors import DataError, assert_finite
 from lstmcast.prep.transforms import Pipeline, fit_pipeline
 
-from helpers import run_cli, write_series
+from helpers import WAVE, check_error, run_cli, write_series
 
 FAST = ["--epochs", "1", "--seeds", "1", "--diff", "1"]
-WAVE = np.round(100 + 10 * np.sin(np.arange(48) / 2) + np.arange(48), 2)
-
-
-def check_error(code, out, err, pattern):
-    assert code == 2, (code, out, err)
-    lines = err.strip().splitlines()
-    assert [ln for ln in lines if "error" in ln] == lines[-1:] and lines[-1].startswith("lstmcast: error: "), err
-    assert "Traceback" not in err
-    assert re.search(pattern, lines[-1]), lines[-1]
 
 
 @pytest.fixture(scope="module")

@@ -6,18 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import run_cli, write_series
+from helpers import WAVE, check_error, run_cli, write_series
 
 FAST = ["--epochs", "1", "--seeds", "1", "--diff", "1", "--scope", "local"]
-WAVE = np.round(100 + 10 * np.sin(np.arange(48) / 2) + np.arange(48), 2)
-
-
-def check_error(code, out, err, pattern):
-    assert code == 2, (code, out, err)
-    lines = err.strip().splitlines()
-    assert [ln for ln in lines if "error" in ln] == lines[-1:] and lines[-1].startswith("lstmcast: error: "), err
-    assert "Traceback" not in err
-    assert re.search(pattern, lines[-1]), lines[-1]
 
 
 # VALUES NEAR THE ENDS OF FLOAT64 ---------------------------------------------------------------------

@@ -60,7 +60,7 @@ def save(fc, path, overwrite: bool = False):
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
         "hyper_parameters": {k: _jsonable(v) for k, v in fc.get_params().items()},
         "resolved": {"season_length": int(fc.m_), "scope": ens.scope,
-                     "scope_scores": {k: float(v) if np.isfinite(v) else None for k, v in fc.scope_scores_.items()},
+                     "scope_scores": _nulls(fc.scope_scores_),
                      "look_back": rec.look_back, "horizon": rec.h, "units": list(rec.units),
                      "framing": rec.framing, "strategy": rec.strategy, "level_norm": rec.level_norm,
                      "calendar": _calendar(fc), "seeds": spec.seeds, "seed": spec.seed,
@@ -75,8 +75,7 @@ def save(fc, path, overwrite: bool = False):
                   "starts": [t.isoformat() for t in panel.localize(panel.starts)], "tz": panel.tz,
                   "status": [str(s) for s in panel.status], "reason": [str(r) for r in panel.reason]},
         "series": {"diffs": {str(i): list(d) for i, d in fc.diffs_.items()},
-                   "diff_scores": {str(i): {k: float(v) if np.isfinite(v) else None for k, v in s.items()}
-                                   for i, s in fc.diff_scores_.items()},
+                   "diff_scores": {str(i): _nulls(s) for i, s in fc.diff_scores_.items()},
                    "weights": {str(i): {n: np.atleast_1d(np.asarray(x, float)).tolist() for n, x in w.items()}
                                for i, w in getattr(fc, "weights_", {}).items()},
                    "phase0": [int(v) for v in fc.phase0_],
@@ -222,8 +221,8 @@ def load(cls, path):
         loss = np.asarray(hist["loss"], np.float64)
         val = np.asarray([[np.nan if v is None else v for v in row] for row in hist["val_loss"]], np.float64)
         ens = Ensemble(rec, spec.scope, groups, np.asarray(s["phase0"], np.int64), loss, val)
-        scope_scores = {k: float("inf") if v is None else v for k, v in r["scope_scores"].items()}   # null: failed
-        fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, rec.m, spec.scope, scope_scores, spec
+        fc.panel_, fc.m_, fc.scope_, fc.spec_ = panel, rec.m, spec.scope, spec
+        fc.scope_scores_ = _infs(r["scope_scores"])
         fc.ensemble_, fc.phase0_, fc.cov_ = ens, ens.phase0, None
         if stored is not None:
             from .data.calendar import calendar_names
@@ -232,15 +231,15 @@ def load(cls, path):
                                 f"of frequency {panel.freq!r}; the model is corrupt or older, fit it again")
             fc.cov_, ens.extra["cov_scaler"], ens.extra["cov_names"] = stored[0], stored[1], stored[0].describe()
         fc.diffs_ = {int(k): tuple(int(a) for a in v) for k, v in s["diffs"].items()}
-        fc.diff_scores_ = {int(k): {c: float("inf") if x is None else x for c, x in v.items()}   # null: failed
-                           for k, v in s["diff_scores"].items()}
+        fc.diff_scores_ = {int(k): _infs(v) for k, v in s["diff_scores"].items()}
         fc.loss_, fc.val_loss_ = loss, val
         if len(fc.phase0_) != len(values) or set(fc.diffs_) != {int(i) for g in groups for i in g.idx}:
             raise DataError(f"{path}/config.json: series layout does not match the stored series")
         from .models.combine import load_stats
         from .models.fitting import no_user_covariates, statable
         try:
-            names = _members(r, fc.model, len(panel))[1:] if no_user_covariates(fc) else ()   # user covariates: the LSTM alone
+            # user covariates: the LSTM alone
+            names = _members(r, fc.model, len(panel))[1:] if no_user_covariates(fc) else ()
         except DataError as e:
             raise DataError(f"{path}/config.json: {e}") from None
         ok = set(int(i) for i in statable(panel))
@@ -257,6 +256,16 @@ def load(cls, path):
         raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})".splitlines()[0]) \
             from None
     return fc
+
+
+def _nulls(scores: dict) -> dict:
+    """Validation scores for JSON: a failed trial's inf (or NaN) as null, which JSON can hold."""
+    return {k: float(v) if np.isfinite(v) else None for k, v in scores.items()}
+
+
+def _infs(scores: dict) -> dict:
+    """`_nulls` undone: null back to inf (a failed trial)."""
+    return {k: float("inf") if v is None else v for k, v in scores.items()}
 
 
 def _members(resolved: dict, model, n: int) -> tuple:

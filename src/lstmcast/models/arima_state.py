@@ -25,26 +25,13 @@ from statistics import NormalDist
 
 import numpy as np
 
+from .stored import StoredMember
+
 ARRAYS = ("Z", "a", "P", "T", "V")
 EXTRA = ("intercept", "drift")       # coefficients after the ARMA ones that a state may hold
 
 
-class ArimaMember:
-    def __init__(self, m: int):
-        self.m, self.state, self._y, self._model = max(int(m), 1), None, None, None
-
-    @classmethod
-    def from_state(cls, m: int, state: tuple, y) -> "ArimaMember":
-        self = cls(m)
-        self.state, self._y = state, np.asarray(y, np.float64)
-        return self
-
-    @property
-    def model_(self) -> dict:
-        if self._model is None:                 # a loaded model given newer values: refit on the stored ones
-            self.fit(self._y)
-        return self._model
-
+class ArimaMember(StoredMember):
     def fit(self, y):
         from statsforecast.models import AutoARIMA
         self._model = AutoARIMA(season_length=self.m, approximation=None).fit(np.asarray(y, np.float64)).model_
@@ -87,8 +74,7 @@ def state_of(model: dict):
     holds what this module does not forecast (regressors, a Box-Cox lambda, non-normal errors)."""
     arma = [int(v) for v in model["arma"]]
     names = [str(k) for k in model["coef"]]
-    if model.get("lambda") is not None or str(model.get("distribution", "normal")) not in ("normal",
-                                                                                             "Distribution.NORMAL"):
+    if model.get("lambda") is not None or model.get("distribution", "normal") != "normal":   # a str enum
         return None
     if any(n not in EXTRA for n in names[sum(arma[:4]):]):
         return None

@@ -27,6 +27,8 @@ import warnings
 
 import numpy as np
 
+from .stored import StoredMember
+
 STAT_MEMBERS = ("ets", "theta", "arima")
 DEFAULT_MODEL = "lstm+ets+arima"
 ARIMA_UP_TO = 64             # model=None (the default) takes AutoARIMA in up to this many series (the panels
@@ -74,7 +76,7 @@ def _model(name: str, m: int):
     return AutoTheta(season_length=max(int(m), 1))
 
 
-class _AutoETS:
+class _AutoETS(StoredMember):
     """statsforecast's AutoETS with its defaults, through `statsforecast.ets` alone: the same functions
     (ets_f, forecast_ets, forward_ets) without `statsforecast.models`, whose AutoARIMA imports
     statsmodels.api (about 2-3 s per process, most of a forecast from a saved model).
@@ -82,21 +84,6 @@ class _AutoETS:
     A model loaded from a model file starts from its stored state (`from_state`): it forecasts with
     ets_state.py, without importing statsforecast.ets or refitting; only newer observations (`forward`)
     refit it, from the stored values (deterministic: the same model as the one saved)."""
-
-    def __init__(self, m: int):
-        self.m, self.state, self._y, self._model = m, None, None, None
-
-    @classmethod
-    def from_state(cls, m: int, state: dict, y) -> "_AutoETS":
-        self = cls(m)
-        self.state, self._y = state, np.asarray(y, np.float64)
-        return self
-
-    @property
-    def model_(self) -> dict:
-        if self._model is None:                 # a loaded model: refit on the stored values
-            self.fit(self._y)
-        return self._model
 
     def fit(self, y):
         from statsforecast.ets import ets_f
