@@ -43,8 +43,7 @@ def no_heavy_work(monkeypatch):
     import sys
     import lstmcast.evaluate.backtest
     import lstmcast.models.ensemble
-    import lstmcast.models.scope
-    import lstmcast.models.select
+    import lstmcast.fit.fitting
     import lstmcast.tutorial
     from lstmcast import Forecaster
     from lstmcast.report.plot_worker import FigureWorker
@@ -53,8 +52,8 @@ def no_heavy_work(monkeypatch):
         raise ReachedWork
     for name in ("train_local", "train_global", "_train_local_val"):   # after the resource plan
         monkeypatch.setattr(lstmcast.models.ensemble, name, stop)
-    monkeypatch.setattr(lstmcast.models.select, "choose_diffs", stop)
-    monkeypatch.setattr(lstmcast.models.scope, "choose_scope", stop)
+    monkeypatch.setattr(lstmcast.fit.fitting, "choose_diffs", stop)
+    monkeypatch.setattr(lstmcast.fit.fitting, "choose_scope", stop)
     monkeypatch.setattr(Forecaster, "forecast", stop)
     monkeypatch.setattr(sys.modules["lstmcast.evaluate.backtest"], "backtest", stop)   # the package's
     monkeypatch.setattr(lstmcast.evaluate, "backtest", stop)        # name `backtest` is the function

@@ -1,4 +1,4 @@
-"""The default forecast: the LSTM combined with AutoETS and AutoARIMA (models/combine.py), checked against
+"""The default forecast: the LSTM combined with AutoETS and AutoARIMA (fit/combine.py, models/statmembers.py), checked against
 statsforecast called directly and against the LSTM fitted alone."""
 import json
 import warnings
@@ -10,7 +10,8 @@ import pytest
 from helpers import run_cli
 from lstmcast import Forecaster
 from lstmcast.errors import DataError
-from lstmcast.models.combine import combine, inverse_mse_weights, members
+from lstmcast.fit.combine import combine, inverse_mse_weights
+from lstmcast.models.statmembers import members
 
 FAST = dict(epochs=3, seeds=2, units=(4,), look_back=6, diff=(1,))   # explicit diff: no validation, equal weights
 ETS = dict(FAST, model="lstm+ets")
@@ -43,7 +44,7 @@ def test_weights_and_combination_by_hand():
     np.testing.assert_allclose(combine(parts, [])["mean"], [3.0, 4.0])     # equal weights by default
     per_step = combine(parts, [], {"lstm": [1.0, 0.5], "ets": [0.0, 0.5]})  # weights per horizon step
     np.testing.assert_allclose(per_step["mean"], [1.0, 4.0])
-    from lstmcast.models.combine import step_weights
+    from lstmcast.fit.combine import step_weights
     sw = step_weights({"lstm": [1.0, 3.0], "ets": [3.0, 1.0]})             # cumulative MSE: (1, 2) vs (3, 2)
     assert sw == {"lstm": [0.75, 0.5], "ets": [0.25, 0.5]}
 
@@ -101,8 +102,8 @@ def test_validation_weights_combine_the_members(tmp_path):
 
 
 def combo_ets_mse(fc):
-    from lstmcast.models.combine import fold_mse
-    from lstmcast.models.select import FOLDS
+    from lstmcast.fit.combine import fold_mse
+    from lstmcast.fit.select import FOLDS
     R = fc.spec_.recipe
     return fold_mse(fc.panel_.values[0], R.h, R.m, "ets", FOLDS, max(R.m, 4))
 
@@ -159,7 +160,7 @@ def test_evaluate_shows_default_and_lstm_rows(tmp_path):
 def test_default_combines_up_to_a_panel_size(monkeypatch):
     """model=None is 'lstm+ets+arima' up to ARIMA_UP_TO series, 'lstm+ets' up to STATS_UP_TO and the LSTM
     alone above; an explicit combination always combines."""
-    import lstmcast.models.combine as C
+    import lstmcast.models.statmembers as C
     assert C.members(None) == C.members(None, C.ARIMA_UP_TO) == ("lstm", "ets", "arima")
     assert C.members(None, C.ARIMA_UP_TO + 1) == C.members(None, C.STATS_UP_TO) == ("lstm", "ets")
     assert C.members(None, C.STATS_UP_TO + 1) == ("lstm",)

@@ -99,7 +99,7 @@ def test_file_round_trip_and_a_missing_component():
 
 def test_candidates_include_deseasonalising_for_seasonal_series_only():
     from lstmcast import Forecaster
-    from lstmcast.models.select import candidates
+    from lstmcast.fit.select import candidates
     y = _seasonal(120, noise=1.0)
     c12 = candidates(y, Forecaster().spec("local", 12, len(y)), "auto")
     assert (0, 1) in c12

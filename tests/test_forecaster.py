@@ -84,9 +84,9 @@ def test_members_and_intervals(fitted):
 
 def test_conformal_quantile_by_hand(fitted):
     """lo/hi = mean -/+ the ceil((n+1) 0.8)/n quantile of past absolute 3-step errors (split conformal)."""
-    from lstmcast.models.predicting import lstm_errors
+    from lstmcast.fit.predicting import lstm_errors
     y, fc = fitted
-    err = lstm_errors(fc, {0: y.to_numpy()}, 3)[0]                # (n, 3)
+    err = lstm_errors(fc.state_, {0: y.to_numpy()}, 3)[0]                # (n, 3)
     n = len(err)
     k = int(np.ceil((n + 1) * 0.8))                                # the k-th smallest error
     expected = np.sort(err, axis=0)[k - 1]

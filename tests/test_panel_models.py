@@ -76,8 +76,8 @@ def test_bad_series_fall_back_and_are_reported():
     # seasonal naive of the nan series: its last 12 values (carried forward over the gap), by hand
     np.testing.assert_allclose(out.loc["nan", "mean"], np.arange(19.0)[-12:] + 22)
     assert np.isfinite(out["mean"]).all()
-    from lstmcast.models.fitting import summary_line
-    assert summary_line(fc) == "3 of 6 series fall back to a baseline: 1 too short, 1 constant, 1 missing values"
+    from lstmcast.fit.fitting import summary_line
+    assert summary_line(fc.panel_) == "3 of 6 series fall back to a baseline: 1 too short, 1 constant, 1 missing values"
     with pytest.raises(DataError, match="strict mode"):
         Forecaster(**LOCAL).fit(pd.concat([df, short]), strict=True)
 

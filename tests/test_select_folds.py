@@ -1,7 +1,7 @@
 """Differencing choice by validation: candidates compete on the folds they all trained on."""
 import numpy as np
 
-from lstmcast.models.select import common_folds
+from lstmcast.fit.select import common_folds
 
 
 def test_candidates_compete_on_common_folds_only():
@@ -31,7 +31,7 @@ def test_every_fold_counts_when_every_candidate_trained_on_it():
 
 def test_selection_epochs_by_hand():
     from lstmcast import Forecaster
-    from lstmcast.models.select import EPOCH_GRID, MAX_BUDGETS, SELECTION_STEPS, budgets, selection_epochs
+    from lstmcast.fit.select import EPOCH_GRID, MAX_BUDGETS, SELECTION_STEPS, budgets, selection_epochs
     spec = Forecaster().spec("local", 12)          # look_back 12, h 12, batch 8, 100 epochs
     # 156 values: ceil((156 - 12 - 12 - 12) / 8) = 15 steps an epoch; 800 // 15 = 53
     assert SELECTION_STEPS == 800 and selection_epochs(156, spec) == 53

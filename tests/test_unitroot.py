@@ -55,7 +55,7 @@ def test_kpss_pvalue_is_statsmodels(seed):
 def test_no_statsforecast_arima_import():
     import subprocess
     import sys
-    code = ("import sys, numpy as np; from lstmcast.models.select import auto_diff; "
+    code = ("import sys, numpy as np; from lstmcast.fit.select import auto_diff; "
             "from lstmcast import datasets; y = np.log(datasets.airline().to_numpy()); print(auto_diff(y, 12)); "
             "print('statsforecast.arima' in sys.modules, 'statsmodels' in sys.modules, 'scipy.signal' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _LAZY = {
     "Forecaster": ("lstmcast.forecaster", "Forecaster"),
@@ -18,7 +18,7 @@ _LAZY = {
     "load_csv": ("lstmcast.data.series", "load_csv"),
     "DataError": ("lstmcast.errors", "DataError"),
 }
-_SUBMODULES = {"data", "datasets", "prep", "engine", "models", "forecaster", "evaluate", "report", "cli",
+_SUBMODULES = {"data", "datasets", "prep", "engine", "models", "fit", "persist", "forecaster", "evaluate", "report", "cli",
                "tutorial"}
 
 __all__ = sorted(_LAZY) + ["__version__"]

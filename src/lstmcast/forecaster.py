@@ -17,7 +17,15 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import DataError
-from .models.settings import NOT_FITTED, SettingsMixin, levels_of, season_length_for  # noqa: F401
+from .data.covariates import covariates_from_frame, future_template
+from .data.panel import as_panel
+from .fit.backtesting import cross_validation as _cross_validation
+from .fit.fitting import fit_panel
+from .fit.predicting import forecast_parts, predict_frame
+from .fit.settings import NOT_FITTED, Settings, SettingsMixin, levels_of, season_length_for
+from .fit.state import FITTED_ATTRIBUTES, FittedState
+from .persist import modelfile
+from .scale import running
 
 
 class Forecaster(SettingsMixin):
@@ -78,20 +86,19 @@ class Forecaster(SettingsMixin):
         backend from `lstmcast.scale.get_backend` (kept open: reuse it across calls).
         futr_exog / hist_exog: columns of df that are future (known over the horizon: forecast needs
         futr_df) or historical covariates; stat_exog: columns of static_df (one row per id)."""
-        from .data.panel import as_panel
-        from .scale import running
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill,
                          strict=strict)
         cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog,
                           holidays, self.calendar)
-        from .models.fitting import fit_panel
         with running(backend, address):
-            fit_panel(self, panel, strict=strict, progress=progress, cov=cov)
+            self.state_ = fit_panel(Settings(**self.get_params()), panel, strict=strict, progress=progress, cov=cov)
         return self
 
-    def _check_fitted(self):
-        if not hasattr(self, "panel_"):
+    def _check_fitted(self) -> FittedState:
+        state = self.__dict__.get("state_")
+        if state is None:
             raise DataError(NOT_FITTED)
+        return state
 
     # FORECAST ------------------------------------------------------------------------------------
     def forecast(self, h: int, df=None, level=None, members: bool = False, futr_df=None):
@@ -101,25 +108,21 @@ class Forecaster(SettingsMixin):
         level: conformal levels in percent, e.g. [80, 95]. members: one column per member (`member-k`).
         futr_df: the future covariates over the horizon (rows of `make_future_frame(h)` filled in).
         """
-        from .models.predicting import forecast_frame
-        self._check_fitted()
+        state = self._check_fitted()
         _check_h(h)
-        return forecast_frame(self, int(h), df, levels_of(level), members, futr_df=futr_df)
+        frame, self.interval_note_ = forecast_parts(state, int(h), df, levels_of(level), members, futr_df=futr_df)
+        return frame
 
     def make_future_frame(self, h: int):
         """The (unique_id, ds) rows whose future covariates `forecast(h, futr_df=...)` needs, one empty
         column per future covariate."""
-        from .data.covariates import future_template
-        self._check_fitted()
+        state = self._check_fitted()
         _check_h(h)
-        cov = getattr(self, "cov_", None)
-        return future_template(self.panel_, int(h), list(cov.user_futr) if cov is not None else [])
+        return future_template(state.panel, int(h), list(state.cov.user_futr) if state.cov is not None else [])
 
     def predict(self):
         """In-sample one-step predictions of the LSTM series: unique_id, ds, y, mean, model."""
-        from .models.predicting import predict_frame
-        self._check_fitted()
-        return predict_frame(self)
+        return predict_frame(self._check_fitted())
 
     def cross_validation(self, df, h: int, n_windows: int = 1, step_size: int | None = None,
                          refit: bool = True, level=None, members: bool = False, id_col: str = "unique_id",
@@ -137,28 +140,28 @@ class Forecaster(SettingsMixin):
         Covariates as in `fit`; future ones take their actual values after each cut-off (the standard
         oracle setting: the forecasts assume the future covariates are known exactly).
         """
-        from .data.panel import as_panel
-        from .models.backtesting import cross_validation
-        from .scale import running
         panel = as_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, fill=fill)
         cov = _covariates(panel, df if exog_df is None else exog_df, futr_exog, hist_exog, static_df, stat_exog,
                           holidays, self.calendar)
         with running(backend, address):
-            return cross_validation(self, panel, h, n_windows, step_size, refit, levels_of(level), members,
-                                    progress, cov=cov)
+            bt = _cross_validation(Settings(**self.get_params()), panel, h, n_windows, step_size, refit,
+                                   levels_of(level), members, progress, cov=cov)
+        self.cv_models_, self.cv_first_ = bt.models, bt.first
+        return bt.cv
 
     # FILES ---------------------------------------------------------------------------------------
     def save(self, path, overwrite: bool = False):
         """Write a model directory (config.json + weights.npz, no pickle)."""
-        from .modelfile import save
-        self._check_fitted()
-        save(self, path, overwrite)
+        modelfile.save(self._check_fitted(), path, overwrite)
         return path
 
     @classmethod
     def load(cls, path) -> "Forecaster":
-        from .modelfile import load
-        return load(cls, path)
+        """A Forecaster fitted as saved in the model directory `path` (`save`)."""
+        params, state = modelfile.load(path)
+        fc = cls(**params)
+        fc.state_ = state
+        return fc
 
 
 def _check_h(h):
@@ -173,7 +176,6 @@ def _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog, holidays=
             raise DataError("a static frame was given without stat_exog (--stat-exog); name its columns")
         return None
     import pandas as pd
-    from .data.covariates import covariates_from_frame
     if not (futr_exog or hist_exog):
         df = None
     elif not isinstance(df, pd.DataFrame):
@@ -183,5 +185,18 @@ def _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog, holidays=
     return covariates_from_frame(panel, df, futr_exog, hist_exog, static_df, stat_exog,
                                  where=panel.source or "data", holidays=holidays, calendar=calendar)
 
+
+def _fitted_attribute(name: str):
+    def get(self):
+        state = self.__dict__.get("state_")
+        if state is None:               # unfitted: hasattr(fc, "panel_") is False, as in scikit-learn
+            raise AttributeError(f"{name}_: {NOT_FITTED}")
+        return getattr(state, name)
+    get.__doc__ = f"The fitted state's `{name}` (read-only; `state_` holds them all)."
+    return property(get)
+
+
+for _name in FITTED_ATTRIBUTES:
+    setattr(Forecaster, _name + "_", _fitted_attribute(_name))
 
 __all__ = ["Forecaster", "season_length_for"]

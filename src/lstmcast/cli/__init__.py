@@ -18,6 +18,7 @@ from .common import Console, _Parser  # noqa: F401  (Console: the commands' shar
 
 
 COMMANDS = ("tutorial", "fit", "forecast", "evaluate", "report")
+MODULES = {"report": "report_cmd"}   # cli/report.py writes reports (evaluate and forecast call it)
 
 
 def build_parser(only: str | None = None):
@@ -28,12 +29,12 @@ def build_parser(only: str | None = None):
     p.add_argument("--version", action="version", version=f"lstmcast {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
     for name in (only,) if only else COMMANDS:
-        importlib.import_module(f"{__name__}.{name}").register(sub)
+        importlib.import_module(f"{__name__}.{MODULES.get(name, name)}").register(sub)
     return p
 
 
 def _version() -> str:
-    from .. import __version__
+    from .._version import __version__
     return __version__
 
 

@@ -12,7 +12,7 @@ from .model_flags import add_model_flags, forecaster_params
 
 def describe_fit(fc, con: Console, t0: float):
     """The choices and the training loss of a fitted Forecaster, as notes."""
-    from ..models.fitting import summary_line
+    from ..fit.fitting import summary_line
     spec = fc.spec_
     rec = spec.recipe
     if fc.scope_scores_:
@@ -31,7 +31,7 @@ def describe_fit(fc, con: Console, t0: float):
     for e in sorted({0, len(loss) // 4, len(loss) // 2, 3 * len(loss) // 4, len(loss) - 1}):
         con.note(f"  epoch {e + 1:4d}: training loss (mean over seeds) {loss[e]:.5f}")
     con.note(combination_note(fc))
-    line = summary_line(fc)
+    line = summary_line(fc.panel_)
     if line:
         con.note(line + " (see --per-series)")
 

@@ -61,11 +61,11 @@ def cmd_forecast(a) -> int:
         con.note(f"forecast written to {a.out}")
     if a.plot:
         from ..report.plot import plot_forecast
-        from ..models.predicting import extended_values
+        from ..fit.predicting import extended_values
         panel = fc.panel_
         k = next((i for i, u in enumerate(panel.ids) if u in have), 0)   # a series with a forecast
         first = panel.ids[k]
-        v = extended_values(fc, new)[k]
+        v = extended_values(fc.panel_, new)[k]
         import pandas as pd
         hist = pd.Series(v, index=panel.localize(pd.date_range(panel.starts[k], periods=len(v),
                                                                     freq=panel.offset)))

@@ -63,7 +63,7 @@ def add_model_flags(p, defaults: dict | None = None):
 
 
 def _combination(text: str) -> str:
-    from ..models.combine import members
+    from ..models.statmembers import members
     if text.strip().lower() in ("auto", "default"):
         return None
     try:

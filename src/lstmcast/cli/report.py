@@ -15,8 +15,6 @@ import time
 from pathlib import Path
 
 from ..report.card import card_for, data_info, sha256
-from .common import _positive_int, add_data_flags, check_new_path
-from .model_flags import add_model_flags
 
 
 def _renamed(df, panel):
@@ -152,12 +150,12 @@ def evaluate_hook(a, data, cv, doc, info, con):
 
 def forecast_hook(a, fc, new, out, con):
     """Called by `forecast --report FILE`: the history (continued by --data), the forecast, the model's card."""
-    from ..models.predicting import extended_values
+    from ..fit.predicting import extended_values
     from ..report.html import write_report
     panel = fc.panel_
     card = card_for(fc)
     card["model"] = {"directory": str(a.model)}
-    values = extended_values(fc, new)
+    values = extended_values(fc.panel_, new)
     if a.data:
         card["data"] = {"file": str(a.data), "sha256": sha256(a.data), "values": int(sum(len(v) for v in new.values))}
     hist = history_frame(panel, values)
@@ -165,31 +163,3 @@ def forecast_hook(a, fc, new, out, con):
                         card=card, per_series=status_table(panel, fc.per_series_),
                         title=f"lstmcast forecast: {Path(a.model).name}")
     con.note(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
-
-
-def cmd_report(a) -> int:
-    from .evaluate import cmd_evaluate
-    check_new_path(a.out, a.force, "report")
-    a.report, a.plot, a.json, a.final_fit = a.out, None, False, True
-    return cmd_evaluate(a)
-
-
-def register(sub):
-    import argparse
-    r = sub.add_parser("report", help="backtest, fit and forecast; write one self-contained HTML report")
-    add_data_flags(r, required=False)
-    r.add_argument("--horizon", type=_positive_int("--horizon"), required=True)
-    r.add_argument("--windows", type=_positive_int("--windows"), default=1)
-    r.add_argument("--step", type=_positive_int("--step"), default=None, help="default: the horizon")
-    r.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True)
-    r.add_argument("--models", default="lstm,naive,snaive,drift,ets,arima")
-    add_model_flags(r)
-    from . import common
-    if hasattr(common, "add_backend_flags"):    # --ray/--workers (main): `report` runs `evaluate`, which reads them
-        common.add_backend_flags(r)
-    r.add_argument("--out", required=True, help="the .html file to write")
-    r.add_argument("--force", action="store_true", help="overwrite --out")
-    r.add_argument("--quiet", action="store_true")
-    r.add_argument("--level", type=float, nargs="+", default=[80, 95], help="forecast interval levels (default 80 95)")
-    r.add_argument("--title", default=None)
-    r.set_defaults(func=cmd_report)

@@ -189,14 +189,14 @@ def in_chunks(fn, keys, n_chunks: int, *args):
     return jax.tree.map(lambda *xs: np.concatenate(xs, axis=0) if np.ndim(xs[0]) else xs[0], *outs)
 
 
-def check_forecast(fc, h: int, level=None, lengths=None) -> int:
-    """The plan of `fc.forecast(h, level=...)` checked before it allocates; also that the h dates after
-    each series stay within pandas' calendar (years 1677..2262). Returns check_fits's chunks."""
+def check_forecast(spec, panel, diffs: dict, h: int, level=None, lengths=None) -> int:
+    """The plan of an h-step forecast (`level`: with intervals) of a fitted model (its Spec, panel and
+    per-series differencing) checked before it allocates; also that the h dates after each series stay
+    within pandas' calendar (years 1677..2262). Returns check_fits's chunks."""
     import pandas as pd
-    spec, panel = fc.spec_, fc.panel_
     rec = spec.recipe
-    D = max((sum(d) for d in fc.diffs_.values()), default=0)
-    n_series = max(len(fc.diffs_), 1)
+    D = max((sum(d) for d in diffs.values()), default=0)
+    n_series = max(len(diffs), 1)
     longest = int(max(panel.lengths)) if lengths is None else int(max(lengths))
     p = estimate(0, spec.seeds, rec.look_back + D, rec.n_features // (rec.look_back if rec.framing == "window" else 1),
                  rec.units, rec.h, 1, series=n_series, epochs=0, steps=int(h),

@@ -72,7 +72,7 @@ def _source_hash() -> str:
 def _versions() -> dict:
     import jaxlib
 
-    from .. import __version__
+    from .._version import __version__
     return {"format": FORMAT, "jax": jax.__version__, "jaxlib": jaxlib.__version__, "lstmcast": __version__,
             "source": _source_hash(), "backend": jax.default_backend(),
             # the settings that change what tracing produces

@@ -53,7 +53,7 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     info: {"season_length", "cutoffs", "seconds": {model: s}, "panel", "lstm_models": frame}.
     """
     from ..data.panel import as_panel
-    from ..models.settings import season_length_for
+    from ..fit.settings import season_length_for
     say = progress or (lambda *a, **k: None)
     step = horizon if step is None else step
     for name, v in (("horizon", horizon), ("windows", windows), ("step", step)):
@@ -111,15 +111,15 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
 
 def _default_model(forecaster, panel) -> str:
     """What the default row is: the members of the first window's fit, else of the Forecaster's setting."""
-    from ..models.combine import members
+    from ..models.statmembers import members
     first = getattr(forecaster, "cv_first_", None)
-    used = getattr(first, "members_", None)
+    used = getattr(first, "members", None)
     return "+".join(used if used else members(forecaster.model, len(panel)))
 
 
 def skeleton(panel, h: int, windows: int, step: int) -> pd.DataFrame:
     """unique_id, ds, cutoff, y of every usable series' windows (no model columns)."""
-    from ..models.backtesting import cutoff_positions
+    from ..fit.backtesting import cutoff_positions
     cuts = cutoff_positions(panel.lengths, h, windows, step)
     rows = []
     for i in np.flatnonzero(cuts[:, 0] >= 1):

@@ -26,7 +26,7 @@ def versions() -> dict:
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
-    from .. import __version__
+    from .._version import __version__
     out = {"lstmcast": __version__, "python": platform.python_version()}
     for pkg in ("jax", "numpy", "pandas", "statsforecast", "plotly"):
         try:
@@ -106,9 +106,9 @@ def _resolved(fc) -> tuple[dict, dict]:
               "seed values": f"{spec.seed}..{spec.seed + spec.seeds - 1}"})
     extra = {}
     if not one:
-        from ..models.fitting import summary_line
+        from ..fit.fitting import summary_line
         extra["series"] = {"in the panel": n, "LSTM": len(trained), "fallback": n - len(trained)}
-        line = summary_line(fc)
+        line = summary_line(fc.panel_)
         if line:
             extra["series"]["why"] = line
     if fc.scope_scores_:

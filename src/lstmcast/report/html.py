@@ -63,7 +63,7 @@ def _script_safe(text: str) -> str:
 
 
 def _meta(card: dict | None, n_series: int) -> str:
-    from .. import __version__
+    from .._version import __version__
     c = card or {}
     bits = [f"{n_series:,} series", f"lstmcast {c.get('versions', {}).get('lstmcast', __version__)}"]
     if c.get("data", {}).get("file"):

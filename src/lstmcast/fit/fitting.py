@@ -1,6 +1,6 @@
-"""Fitting a Forecaster on a panel: which series train, which scope, which differencing; then the fit.
+"""Fitting on a panel: which series train, which scope, which differencing; then the fit.
 
-    fit_panel(fc, panel)        # sets fc.panel_, fc.ensemble_, fc.scope_, fc.per_series_, ...
+    state = fit_panel(settings, panel)   # a frozen FittedState: panel, ensemble, scope, per_series, ...
 
 A series trains an LSTM when its status is "ok" and it holds enough values for the recipe; the others
 are marked (status "too_short", ...) and fall back to seasonal naive. `strict=True` makes any such
@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 
 import numpy as np
 
+from ..data.panel import summary_line as panel_summary
 from ..errors import DataError
-from .ensemble import fit_ensemble, min_length
-from .settings import season_length_for, season_phase
+from ..models.baselines import fallback
+from ..models.ensemble import fit_ensemble, min_length
+from ..models.statmembers import ARIMA_UP_TO, STATS_UP_TO, fit_stats, members, prefetch
+from .combine import fold_mse, holdout_mse, inverse_mse_weights, step_weights
+from .scope import choose_scope
+from .select import FOLDS, VALIDATE_UP_TO, candidates, choose_diffs, fold_width
+from .settings import Settings, season_length_for, season_phase
+from .state import FittedState
 
 
-def eligible(fc, panel, spec, diff=()) -> np.ndarray:
+def eligible(panel, spec, diff=()) -> np.ndarray:
     """Indices of the series that can train; marks the short ones 'too_short' in the panel."""
     need = min_length(spec, diff)
     out = []
@@ -58,32 +66,30 @@ def _first_problem(panel) -> str:
     return f"{label} {text}"
 
 
-def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None = None, diffs=None,  # noqa: C901
-              pad_windows=None, cov=None, weights=None, stats_only_ok=False):
-    """Fit fc on panel. scope/diffs/weights, when given, replace the automatic choices (backtests reuse them).
+def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, scope: str | None = None,  # noqa: C901
+              diffs=None, pad_windows=None, cov=None, weights=None, stats_only_ok=False) -> FittedState:
+    """Fit the settings on panel. scope/diffs/weights, when given, replace the automatic choices (backtests reuse them).
     cov: the panel's `Covariates` (data/covariates.py); with covariates, scope "auto" is global for a
     panel (local for one series) and diff "auto" is no differencing (no selection trials), unless they
     are all built-in (calendar, holidays): then both are chosen as without covariates, with them.
     stats_only_ok: when no series can train an LSTM, let a combination's statistical members forecast
     (backtest windows too short for the LSTM) instead of raising the first series' problem."""
-    user_cov = cov is not None and not cov.empty and not cov.builtin_only
+    user_cov = not no_user_covariates(cov)
     cov = None if cov is None or cov.empty else cov
     t0 = time.perf_counter()
     say = progress or (lambda *a, **k: None)
-    fc.check_params()
-    m = int(fc.season_length or season_length_for(panel.freq))
+    settings.check_params()
+    m = int(settings.season_length or season_length_for(panel.freq))
     typical = int(np.median(panel.lengths)) if len(panel) else 0
-    scope = scope or fc.scope
-    probe = fc.spec("local" if scope == "auto" else scope, m, typical)
-    lb_diff = fc.global_diff() if (scope == "global" or not isinstance(fc.diff, str)) else ()
-    idx = eligible(fc, panel, probe, lb_diff)
+    scope = scope or settings.scope
+    probe = settings.spec("local" if scope == "auto" else scope, m, typical)
+    lb_diff = settings.global_diff() if (scope == "global" or not isinstance(settings.diff, str)) else ()
+    idx = eligible(panel, probe, lb_diff)
     if strict and np.any(panel.status != "ok"):
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
-    from .combine import members
     longest = int(np.max(panel.lengths, initial=0))
-    stat_names = members(fc.model, len(panel), longest * m)[1:]
-    if fc.model is None and len(stat_names) < 2:
-        from .combine import ARIMA_UP_TO, STATS_UP_TO
+    stat_names = members(settings.model, len(panel), longest * m)[1:]
+    if settings.model is None and len(stat_names) < 2:
         if stat_names:
             why = f"over {ARIMA_UP_TO} series" if len(panel) > ARIMA_UP_TO else \
                 f"series of up to {longest} values with season {m}"
@@ -96,12 +102,11 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
         say(f"covariates given: the forecast is the LSTM alone ({'+'.join(stat_names)} cannot use covariates)")
         stat_names = ()
     if stat_names:
-        from .combine import prefetch
         prefetch(stat_names)
     if len(idx) == 0:
         if stats_only_ok and stat_names and len(statable(panel)):   # the statistical members forecast alone
-            return _finish(fc, panel, m, "local", {}, fc.spec("local", m, typical), None, np.zeros(len(panel), int),
-                           [], [], [], cov, stat_names, t0, weights)
+            return _finish(settings, panel, m, "local", {}, settings.spec("local", m, typical), None, np.zeros(len(panel), int),
+                           [], [], [], {}, cov, stat_names, t0, weights)
         raise DataError(_first_problem(panel) if len(panel) == 1 else
                         f"no series can train an LSTM ({_summary(panel)}); first: {_first_problem(panel)}")
     scores, holdout = {}, {}
@@ -111,21 +116,19 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
         if len(idx) < 2:
             scope = "local"
         else:
-            from .scope import choose_scope
-            scope, scores, holdout = choose_scope(fc, panel, idx, m, say, cov)
-    spec = dataclasses.replace(fc.spec(scope, m, typical), pad_windows=int((pad_windows or {}).get(scope, 0)))
+            scope, scores, holdout = choose_scope(settings, panel, idx, m, say, cov, fit_panel)
+    spec = dataclasses.replace(settings.spec(scope, m, typical), pad_windows=int((pad_windows or {}).get(scope, 0)))
     if cov is not None:
-        from .covfeat import widths
+        from ..models.covfeat import widths
         n, n_head, n_only = widths(cov, spec.recipe.h)
         spec = dataclasses.replace(spec, recipe=dataclasses.replace(spec.recipe, n_cov=n, n_head=n_head,
                                                                     n_lead=n_only))
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
     diff_scores, step_mse = [{} for _ in idx], [{} for _ in idx]
     if diffs is None:
-        if scope == "global" or not isinstance(fc.diff, str) or user_cov:
-            diffs = [fc.global_diff()] * len(idx)
+        if scope == "global" or not isinstance(settings.diff, str) or user_cov:
+            diffs = [settings.global_diff()] * len(idx)
         else:
-            from .select import VALIDATE_UP_TO, candidates, choose_diffs
             if len(idx) <= VALIDATE_UP_TO:
                 say(f"choosing differencing for {len(idx)} series by rolling validation ...")
                 diffs, diff_scores, step_mse = choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"),
@@ -154,56 +157,51 @@ def fit_panel(fc, panel, strict: bool = False, progress=None, scope: str | None 
                          "try a lower --learning-rate")
     keep = [j for j, i in enumerate(idx) if int(i) not in bad]
     idx, diffs, diff_scores = idx[keep], [diffs[j] for j in keep], [diff_scores[j] for j in keep]
-    fc.step_mse_ = {int(i): s for i, s in zip(idx, [step_mse[j] for j in keep])}
+    step_mse = {int(i): s for i, s in zip(idx, [step_mse[j] for j in keep])}
     if strict and bad:
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
-    return _finish(fc, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, cov, stat_names, t0,
-                   weights, holdout)
+    return _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, step_mse, cov, stat_names,
+                   t0, weights, holdout)
 
 
-def _weights(fc, spec, stat_names, holdout) -> dict:
+def _weights(st: FittedState, stat_names, holdout) -> dict:
     """{series: {member: weight}}, inverse validation MSE: per series from the differencing folds where the
     LSTM's differencing was chosen by validation; else one set for the whole panel from the scope
     holdout (errors scaled per series); {} (equal weights) where neither ran."""
-    from .combine import fold_mse, holdout_mse, inverse_mse_weights, step_weights
-    from .select import FOLDS, fold_width
     if not stat_names:
         return {}
     out = {}
-    R = spec.recipe
-    step_mse = getattr(fc, "step_mse_", {})
-    if holdout and not any(fc.diff_scores_.values()):
-        mse = holdout_mse(fc.panel_.values, holdout, fc.m_, stat_names)
-        return {i: inverse_mse_weights(mse) for i in fc.diffs_} if mse else {}
-    for i, d in fc.diffs_.items():
-        scores = fc.diff_scores_.get(i) or {}
+    R = st.spec.recipe
+    if holdout and not any(st.diff_scores.values()):
+        mse = holdout_mse(st.panel.values, holdout, st.m, stat_names)
+        return {i: inverse_mse_weights(mse) for i in st.diffs} if mse else {}
+    for i, d in st.diffs.items():
+        scores = st.diff_scores.get(i) or {}
         key = ",".join(map(str, d)) or "none"
-        present = [n for n in stat_names if i in fc.stat_fits_[n]]   # a member that could not fit it is out
+        present = [n for n in stat_names if i in st.stat_fits[n]]   # a member that could not fit it is out
         if not present:
             continue
         if key not in scores:     # too short for any fold: an LSTM nobody measured gets no weight
-            if validation_ran(fc, spec.scope):
+            if validation_ran(st.settings, st.spec.scope, st.cov, len(st.diffs)):
                 out[i] = {"lstm": 0.0, **{n: 1.0 / len(present) for n in present}}
             continue
-        mse = {"lstm": np.asarray(step_mse.get(i, {}).get(key, np.full(R.h, scores[key] ** 2)))}
+        mse = {"lstm": np.asarray(st.step_mse.get(i, {}).get(key, np.full(R.h, scores[key] ** 2)))}
         for n in present:
-            folds = step_mse.get(i, {}).get("folds", FOLDS)       # the folds that scored the LSTM's candidates
-            mse[n] = fold_mse(fc.panel_.values[i], R.h, R.m, n, folds, fold_width(R.m), fc.stat_fits_[n][i])
+            folds = st.step_mse.get(i, {}).get("folds", FOLDS)       # the folds that scored the LSTM's candidates
+            mse[n] = fold_mse(st.panel.values[i], R.h, R.m, n, folds, fold_width(R.m), st.stat_fits[n][i])
         out[i] = step_weights(mse)
     return out
 
 
-def validation_ran(fc, scope: str) -> bool:
+def validation_ran(settings: Settings, scope: str, cov, n_trained: int) -> bool:
     """Whether a fit in this scope chose differencing by validation (local scope, diff="auto", no user
     covariates, a panel of at most VALIDATE_UP_TO series that trained an LSTM)."""
-    from .select import VALIDATE_UP_TO
-    return scope == "local" and isinstance(fc.diff, str) and no_user_covariates(fc) and \
-        0 < len(fc.diffs_) <= VALIDATE_UP_TO
+    return scope == "local" and isinstance(settings.diff, str) and no_user_covariates(cov) and \
+        0 < n_trained <= VALIDATE_UP_TO
 
 
-def no_user_covariates(fc) -> bool:
+def no_user_covariates(cov) -> bool:
     """No covariates, or only built-in ones (calendar, holidays): the statistical members may combine."""
-    cov = getattr(fc, "cov_", None)
     return cov is None or cov.empty or cov.builtin_only
 
 
@@ -213,22 +211,18 @@ def statable(panel) -> np.ndarray:
     return np.flatnonzero(np.isin(panel.status, ("ok", "too_short", "nonpositive", "diverged")))
 
 
-def _finish(fc, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, cov, stat_names, t0,
-            weights=None, holdout=None):
-    from .combine import fit_stats
-    if ens is None:
-        fc.step_mse_ = {}
-    fc.panel_, fc.m_, fc.scope_, fc.scope_scores_, fc.spec_ = panel, m, scope, scores, spec
-    fc.ensemble_, fc.phase0_, fc.cov_ = ens, phase0, cov
-    fc.diffs_ = {int(i): tuple(d) for i, d in zip(idx, diffs)}
-    fc.diff_scores_ = {int(i): s for i, s in zip(idx, diff_scores)}
-    fc.loss_, fc.val_loss_ = (ens.loss, ens.val_loss) if ens is not None else (None, None)
-    fc.stat_fits_ = fit_stats(panel.values, statable(panel), m, stat_names) if stat_names else {}
-    fc.members_ = ("lstm",) + tuple(stat_names)     # what forecasts: the LSTM, and the members combined with it
-    fc.weights_ = dict(weights) if weights is not None else _weights(fc, spec, stat_names, holdout or {})
-    fc.fit_seconds_ = time.perf_counter() - t0
-    fc.per_series_ = per_series(fc)
-    return fc
+def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, step_mse, cov, stat_names,
+            t0, weights=None, holdout=None) -> FittedState:
+    st = FittedState(
+        settings=settings, panel=panel, m=m, scope=scope, scope_scores=scores, spec=spec, ensemble=ens,
+        phase0=phase0, cov=cov, diffs={int(i): tuple(d) for i, d in zip(idx, diffs)},
+        diff_scores={int(i): s for i, s in zip(idx, diff_scores)}, step_mse=step_mse if ens is not None else {},
+        loss=ens.loss if ens is not None else None, val_loss=ens.val_loss if ens is not None else None,
+        stat_fits=fit_stats(panel.values, statable(panel), m, stat_names) if stat_names else {},
+        members=("lstm",) + tuple(stat_names),     # what forecasts: the LSTM, and the members combined with it
+        weights={}, fit_seconds=0.0)
+    st = st.replace(weights=dict(weights) if weights is not None else _weights(st, stat_names, holdout or {}))
+    return st.replace(fit_seconds=time.perf_counter() - t0, per_series=per_series(st))
 
 
 def _bar(say, what):
@@ -238,35 +232,32 @@ def _bar(say, what):
 
 
 def _summary(panel) -> str:
-    from collections import Counter
     c = Counter(s for s in panel.status if s != "ok")
     return ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c.most_common())
 
 
-def per_series(fc):
+def per_series(st: FittedState):
     """One row per series: unique_id, length, start, end, status, reason, model, diff."""
-    panel = fc.panel_
+    panel = st.panel
     df = panel.per_series()
-    from .baselines import fallback
-    model = [series_model(fc, i) or fallback(panel.values[i], 1, fc.m_)[1] for i in range(len(panel))]
+    model = [series_model(st, i) or fallback(panel.values[i], 1, st.m)[1] for i in range(len(panel))]
     df["model"] = model
-    df["diff"] = [",".join(map(str, fc.diffs_[i])) if i in fc.diffs_ else "" for i in range(len(panel))]
+    df["diff"] = [",".join(map(str, st.diffs[i])) if i in st.diffs else "" for i in range(len(panel))]
     return df
 
 
-def series_model(fc, i: int) -> str:
+def series_model(st: FittedState, i: int) -> str:
     """The members that forecast series i ('lstm+ets', 'lstm', 'ets-fallback' when the LSTM could not take it);
     '' when none (the series falls back to a baseline)."""
-    stats = [n for n, per in getattr(fc, "stat_fits_", {}).items() if i in per]
-    w = getattr(fc, "weights_", {}).get(i) or {}
-    if i in fc.diffs_:
+    stats = [n for n, per in st.stat_fits.items() if i in per]
+    w = st.weights.get(i) or {}
+    if i in st.diffs:
         return "+".join(n for n in ["lstm"] + stats if np.max(w.get(n, 1.0)) > 0)
     return "+".join(stats) + "-fallback" if stats else ""
 
 
-def summary_line(fc) -> str:
+def summary_line(panel) -> str:
     """'3 of 120 series fall back to a baseline: 1 too short, ...', or '' when none do."""
-    from ..data.panel import summary_line as panel_summary
-    if np.all(fc.panel_.status == "ok"):
+    if np.all(panel.status == "ok"):
         return ""
-    return panel_summary(fc.panel_)
+    return panel_summary(panel)

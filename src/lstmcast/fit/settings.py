@@ -1,16 +1,20 @@
 """The Forecaster's hyper-parameters: storage (scikit-learn rules), checks, and resolution into a `Spec`.
 
-    spec = fc.spec(scope="global", m=12)       # automatic values resolved for that scope and season
+    settings = Settings(**fc.get_params())          # frozen: what one fit runs with
+    spec = settings.spec(scope="global", m=12)      # automatic values resolved for that scope and season
 
 `__init__` only stores; every check happens here, when `fit` calls `spec`, with one-line messages.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
 from ..errors import DataError
+from ..models.statmembers import members
 
 NOT_FITTED = "This Forecaster instance is not fitted yet. Call 'fit' with a series or a panel before using this method."
 SEASONS = {"MS": 12, "ME": 12, "M": 12, "BMS": 12, "BME": 12, "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4,
@@ -66,37 +70,8 @@ def _whole(v, name, allow_none=False, low=1):
         raise DataError(f"{name} must be a whole number >= {low}; got {v!r}")
 
 
-class SettingsMixin:
-    _PARAMS = ("look_back", "framing", "units", "stateful", "epochs", "steps", "batch_size", "learning_rate",
-               "seeds", "strategy", "horizon", "transform", "diff", "scale", "calendar", "validation",
-               "patience", "aggregate", "season_length", "seed", "scope", "level_norm", "model")
-
-    def __init__(self, look_back=None, framing="timesteps", units=(16,), stateful=False, epochs=None, steps=None,
-                 batch_size=None, learning_rate=None, seeds=None, strategy="direct", horizon=None,
-                 transform="auto", diff="auto", scale="standard", calendar=False, validation=0.0, patience=0,
-                 aggregate="mean", season_length=None, seed=0, scope="auto", level_norm="auto", model=None):
-        self.look_back, self.framing, self.units, self.stateful = look_back, framing, units, stateful
-        self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
-        self.learning_rate, self.seeds, self.strategy, self.horizon = learning_rate, seeds, strategy, horizon
-        self.transform, self.diff, self.scale, self.calendar = transform, diff, scale, calendar
-        self.validation, self.patience, self.aggregate = validation, patience, aggregate
-        self.season_length, self.seed, self.scope, self.level_norm = season_length, seed, scope, level_norm
-        self.model = model
-
-    def get_params(self, deep=True) -> dict:
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **kw):
-        for k, v in kw.items():
-            if k not in self._PARAMS:
-                raise ValueError(f"unknown parameter {k!r}; valid: {', '.join(self._PARAMS)}")
-            setattr(self, k, v)
-        return self
-
-    def __repr__(self):
-        base = type(self)().get_params()
-        changed = {k: v for k, v in self.get_params().items() if v != base[k]}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+class SettingsRules:
+    """Checks and resolution shared by the Forecaster (mutable, scikit-learn style) and `Settings` (frozen)."""
 
     def check_params(self):
         """Types and ranges of every hyper-parameter (scope-independent)."""
@@ -120,7 +95,6 @@ class SettingsMixin:
         need(self.scale in SCALES, f"scale must be one of {SCALES}; got {self.scale!r}")
         need(self.transform == "auto" or self.transform in KINDS,
              f"transform must be 'auto' or one of {KINDS}; got {self.transform!r}")
-        from .combine import members
         members(self.model)
         need(self.scope in SCOPES, f"scope must be one of {SCOPES}; got {self.scope!r}")
         need(self.level_norm in ("auto", True, False), f"level_norm must be 'auto', True or False; got {self.level_norm!r}")
@@ -149,8 +123,8 @@ class SettingsMixin:
         """The resolved settings for one scope and season length (typical_length: a series' length, which
         sizes the local validation tail)."""
         from ..engine.train import TrainConfig
-        from .ensemble import Spec
-        from .lstm import Recipe
+        from ..models.ensemble import Spec
+        from ..models.lstm import Recipe
         units = self.check_params()
         H = (self.horizon or max(m, 4)) if self.strategy == "direct" else 1
         if self.framing == "regression":
@@ -184,3 +158,73 @@ class SettingsMixin:
 
     def global_diff(self):
         return () if isinstance(self.diff, str) else tuple(int(a) for a in self.diff)
+
+
+@dataclass(frozen=True)
+class Settings(SettingsRules):
+    """The hyper-parameters of one fit, as the user gave them (automatic values still None / "auto"):
+    `Forecaster`'s arguments (its docstring says what each means), frozen. Made by `Forecaster.fit`
+    (`Settings(**fc.get_params())`) and held by the `FittedState`."""
+    look_back: Any
+    framing: Any
+    units: Any
+    stateful: Any
+    epochs: Any
+    steps: Any
+    batch_size: Any
+    learning_rate: Any
+    seeds: Any
+    strategy: Any
+    horizon: Any
+    transform: Any
+    diff: Any
+    scale: Any
+    calendar: Any
+    validation: Any
+    patience: Any
+    aggregate: Any
+    season_length: Any
+    seed: Any
+    scope: Any
+    level_norm: Any
+    model: Any
+
+    def get_params(self) -> dict:
+        """The settings as keyword arguments of `Forecaster`."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def replace(self, **kw) -> "Settings":
+        return type(self)(**{**self.get_params(), **kw})
+
+
+class SettingsMixin(SettingsRules):
+    _PARAMS = ("look_back", "framing", "units", "stateful", "epochs", "steps", "batch_size", "learning_rate",
+               "seeds", "strategy", "horizon", "transform", "diff", "scale", "calendar", "validation",
+               "patience", "aggregate", "season_length", "seed", "scope", "level_norm", "model")
+
+    def __init__(self, look_back=None, framing="timesteps", units=(16,), stateful=False, epochs=None, steps=None,
+                 batch_size=None, learning_rate=None, seeds=None, strategy="direct", horizon=None,
+                 transform="auto", diff="auto", scale="standard", calendar=False, validation=0.0, patience=0,
+                 aggregate="mean", season_length=None, seed=0, scope="auto", level_norm="auto", model=None):
+        self.look_back, self.framing, self.units, self.stateful = look_back, framing, units, stateful
+        self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
+        self.learning_rate, self.seeds, self.strategy, self.horizon = learning_rate, seeds, strategy, horizon
+        self.transform, self.diff, self.scale, self.calendar = transform, diff, scale, calendar
+        self.validation, self.patience, self.aggregate = validation, patience, aggregate
+        self.season_length, self.seed, self.scope, self.level_norm = season_length, seed, scope, level_norm
+        self.model = model
+
+    def get_params(self, deep=True) -> dict:
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    def set_params(self, **kw):
+        for k, v in kw.items():
+            if k not in self._PARAMS:
+                raise ValueError(f"unknown parameter {k!r}; valid: {', '.join(self._PARAMS)}")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self):
+        base = type(self)().get_params()
+        changed = {k: v for k, v in self.get_params().items() if v != base[k]}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"

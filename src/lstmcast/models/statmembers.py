@@ -1,9 +1,10 @@
-"""The default forecast: the LSTM combined with statistical models, weighted by validation errors.
+"""The statistical members of the default forecast (AutoETS, AutoARIMA, AutoTheta): fitting, storing, forecasting.
 
     names = members(None, n)                            # ("lstm", "ets", "arima"): the default for n series
     fits = fit_stats(values, idx, m, ("ets",))          # {"ets": {i: fitted member}}
     parts = stat_forecasts(fits, values, h, levels)     # {"ets": {i: {"mean": (h,), "lo-80": (h,), ...}}}
-    out = combine([lstm_part, ets_part], levels, w)     # the members' weighted mean, bound by bound
+
+How they are combined with the LSTM (weights from validation folds) is fit/combine.py.
 
 Why: on the benchmark corpus (benchmarks/README.md) the pure LSTM is about as accurate as AutoETS and
 AutoARIMA, and their errors differ (the LSTM wins on cycles and breaks, ETS on smooth trend and season,
@@ -27,6 +28,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import DataError
 from .stored import StoredMember
 
 STAT_MEMBERS = ("ets", "theta", "arima")
@@ -44,7 +46,6 @@ def members(model, n_series: int | None = None, size: int | None = None) -> tupl
     """'lstm+ets' -> ('lstm', 'ets'); the LSTM comes first, statistical members follow, no repeats.
     None (the default): 'lstm+ets+arima' up to ARIMA_UP_TO series whose size (longest length x season)
     is at most ARIMA_SIZE, else 'lstm+ets' up to STATS_UP_TO series, else 'lstm'."""
-    from ..errors import DataError
     if model is None:
         n = 1 if n_series is None else n_series
         arima = n <= ARIMA_UP_TO and (size is None or size <= ARIMA_SIZE)
@@ -58,7 +59,7 @@ def members(model, n_series: int | None = None, size: int | None = None) -> tupl
 
 
 @contextlib.contextmanager
-def _quiet():
+def quiet():
     """statsforecast's fits warn (and divide by zero) on short or flat series; a member that fails is
     left out, so neither is news to the user."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -66,7 +67,7 @@ def _quiet():
         yield
 
 
-def _model(name: str, m: int):
+def make_member(name: str, m: int):
     if name == "ets":
         return _AutoETS(max(int(m), 1))
     if name == "arima":
@@ -161,8 +162,8 @@ def fit_stats(values, idx, m: int, names) -> dict:
             continue
         for n in names:
             try:
-                with _quiet():
-                    fits[n][int(i)] = _model(n, m).fit(y)
+                with quiet():
+                    fits[n][int(i)] = make_member(n, m).fit(y)
             except Exception:  # noqa: BLE001 - a member that cannot fit a series leaves it to the others
                 continue
     return fits
@@ -178,7 +179,7 @@ def stat_forecasts(fits, values, h: int, levels, lengths=None) -> dict:
         for i, mod in per.items():
             y = np.asarray(values[i], np.float64)
             try:
-                with _quiet():
+                with quiet():
                     p = _predict(mod, y, h, lv, lengths is not None and len(y) != lengths[i])
             except Exception:  # noqa: BLE001
                 continue
@@ -190,91 +191,3 @@ def stat_forecasts(fits, values, h: int, levels, lengths=None) -> dict:
 
 def _predict(mod, y, h, levels, newer: bool) -> dict:
     return mod.forward(y=y, h=h, level=levels) if newer else mod.predict(h=h, level=levels)
-
-
-def fold_mse(y, h: int, m: int, name: str, folds: int, width: int, fitted=None) -> np.ndarray:
-    """A statistical member's mean squared error at each of the h steps (h,) on the rolling folds that
-    choose the LSTM's differencing (select.py `fold_cut`), parameters frozen. Each fold fits the member
-    afresh on the values before it; a `fitted` member with a `refit` (AutoARIMA) keeps the orders chosen
-    on all of y there and estimates only the coefficients (one fit a fold instead of a search)."""
-    from .select import fold_cut
-    y = np.asarray(y, np.float64)
-    se, n = np.zeros(h), 0
-    for k in range(folds):
-        cut = fold_cut(len(y), h, width, k)
-        if cut < MIN_STAT_LENGTH:
-            continue
-        try:
-            with _quiet():
-                mod = fitted.refit(y[:cut]) if hasattr(fitted, "refit") else _model(name, m).fit(y[:cut])
-                for o in range(cut - 1, cut + width - 1):
-                    f = np.asarray(mod.forward(y=y[: o + 1], h=h)["mean"], np.float64)
-                    se += (f - y[o + 1: o + 1 + h]) ** 2
-                    n += 1
-        except Exception:  # noqa: BLE001 - a member that cannot be validated gets no weight from validation
-            return np.full(h, np.nan)
-    return se / n if n else np.full(h, np.nan)
-
-
-def step_weights(step_mse: dict) -> dict:
-    """{member: [w_1, ..., w_h]}: at step k, inverse-MSE weights from each member's errors over steps
-    1..k (cumulative, so that the early steps, with few errors each, are not left to noise)."""
-    names = list(step_mse)
-    cum = {n: np.cumsum(np.asarray(v, np.float64)) / np.arange(1, len(v) + 1) for n, v in step_mse.items()}
-    h = len(next(iter(cum.values())))
-    per = [inverse_mse_weights({n: cum[n][k] for n in names}) for k in range(h)]
-    return {n: [round(p[n], 6) for p in per] for n in names}
-
-
-def holdout_mse(values, holdout: dict, m: int, names) -> dict:
-    """{member: mean squared scaled error} over a panel's holdout: each series' last h values, forecast by
-    the LSTM (given: {i: (forecast, h)}) and by each statistical member fitted on the rest; errors divided
-    by the series' in-sample seasonal-naive MAE so that every series counts alike. {} when none scores."""
-    from .select import snaive_scale
-    se = {n: [] for n in ("lstm",) + tuple(names)}
-    for i, (pred, h) in holdout.items():
-        y = np.asarray(values[i], np.float64)
-        train, actual = y[:-h], y[-h:]
-        scale = snaive_scale(train, m)
-        if not scale > 0 or len(train) < MIN_STAT_LENGTH:
-            continue
-        got = {"lstm": np.asarray(pred, np.float64)}
-        for n in names:
-            try:
-                with _quiet():
-                    got[n] = np.asarray(_model(n, m).fit(train).predict(h=h)["mean"], np.float64)
-            except Exception:  # noqa: BLE001
-                break
-        if len(got) == len(se) and all(np.all(np.isfinite(v)) for v in got.values()):
-            for n, f in got.items():
-                se[n].append(np.mean(((f - actual) / scale) ** 2))
-    return {n: float(np.mean(v)) for n, v in se.items()} if se["lstm"] else {}
-
-
-def inverse_mse_weights(mse: dict) -> dict:
-    """{member: weight} proportional to 1 / validation MSE (Bates & Granger 1969); equal weights when any
-    MSE is missing, zero or not finite."""
-    v = np.array(list(mse.values()), np.float64)
-    if not len(v) or not np.all(np.isfinite(v)) or np.any(v <= 0):
-        return {k: 1.0 / len(mse) for k in mse} if len(mse) else {}
-    w = (1.0 / v) / np.sum(1.0 / v)
-    return {k: float(x) for k, x in zip(mse, w)}
-
-
-def combine(parts, levels, weights=None) -> dict:
-    """Weighted mean (equal weights by default) of the members' point forecasts and of each interval bound.
-    parts: [(name, {"mean", "lo-L", "hi-L"})]; weights: {name: w or [w per step]}, renormalised over the
-    members present at each step."""
-    keys = ["mean"] + [f"{s}-{lv}" for lv in levels for s in ("lo", "hi")]
-    h = len(parts[0][1]["mean"])
-    w = np.stack([_per_step(1.0 if not weights else weights.get(n, 0.0), h) for n, _ in parts])   # (members, h)
-    bad = ~np.isfinite(w).all(axis=0) | (w.sum(axis=0) <= 0)
-    w[:, bad] = 1.0
-    w = w / w.sum(axis=0, keepdims=True)
-    return {k: np.sum(w * np.asarray([p[k] for _, p in parts]), axis=0) for k in keys}
-
-
-def _per_step(w, h: int) -> np.ndarray:
-    """A weight (one number, or one per step) over h steps; past its last step the last one holds."""
-    w = np.atleast_1d(np.asarray(w, np.float64))
-    return w[np.minimum(np.arange(h), len(w) - 1)]

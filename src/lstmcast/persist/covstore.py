@@ -1,6 +1,6 @@
 """Covariates in a model directory: covariates.json (names, feature count, scaler) + covariates.npz.
 
-    write_covariates(fc, folder)          # nothing written for a model without covariates
+    write_covariates(state, folder)       # nothing written for a model without covariates
     stored = read_covariates(folder)      # None, or (Covariates, CovScaler, n_cov, n_head, n_lead)
 
 The model file thereby lists the covariates it needs; `forecast` names them when they are missing.
@@ -23,11 +23,12 @@ def _flat(arrs, C):
     return lengths, vals
 
 
-def write_covariates(fc, folder) -> None:
-    cov = getattr(fc, "cov_", None)
+def write_covariates(state, folder) -> None:
+    """covariates.json + covariates.npz of a FittedState with covariates (nothing without)."""
+    cov = state.cov
     if cov is None:
         return
-    ens = fc.ensemble_
+    ens = state.ensemble
     folder = Path(folder)
     meta = {"covariates": cov.describe(), "holidays": cov.holidays, "calendar": list(cov.calendar),
             "n_cov": int(ens.recipe.n_cov), "n_head": int(ens.recipe.n_head),
@@ -41,7 +42,7 @@ def write_covariates(fc, folder) -> None:
 
 def read_covariates(folder):
     from ..data.covariates import Covariates
-    from .covfeat import CovScaler, n_step_features
+    from ..models.covfeat import CovScaler, n_step_features
     folder = Path(folder)
     if not (folder / FILE).exists():
         return None

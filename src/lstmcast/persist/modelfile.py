@@ -1,7 +1,7 @@
 """Model directories: `config.json` (settings, pipelines, panel layout) and `weights.npz` (arrays only).
 
-    save(forecaster, "model-dir")   # refuses an existing directory unless overwrite=True
-    fc = load(Forecaster, "model-dir")
+    save(state, "model-dir")            # a FittedState; refuses an existing directory unless overwrite=True
+    params, state = load("model-dir")   # the Forecaster's arguments and the FittedState
 
 No pickle anywhere: arrays load with `allow_pickle=False`, so opening a model runs no code. The file
 holds every series' values (to forecast past their end and to calibrate intervals), the per-series
@@ -15,7 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
+from ..fit.fitting import no_user_covariates, per_series, statable
+from ..fit.settings import Settings
+from ..fit.state import FittedState
+from ..models.statmembers import STATS_UP_TO, ets_states, load_stats, members
 
 FORMAT_VERSION = 2
 DATA_ARRAYS = ("data.values", "data.lengths")   # the series (may hold NaN), kept out of the weights' checks
@@ -39,51 +43,51 @@ def _jsonable(v):
     return v
 
 
-def save(fc, path, overwrite: bool = False):
-    from . import __version__
+def save(st, path, overwrite: bool = False):
+    """Write the FittedState `st` as a model directory."""
+    from .._version import __version__
     p = Path(path)
     if p.exists():
         if not overwrite:
             raise DataError(f"{path}: already exists; pass --force (overwrite=True) to replace it")
         if not (p / "config.json").exists() and (not p.is_dir() or any(p.iterdir())):
             raise DataError(f"{path}: exists and is not a lstmcast model directory; refusing to replace it")
-    panel, ens, spec = fc.panel_, fc.ensemble_, fc.spec_
+    panel, ens, spec = st.panel, st.ensemble, st.spec
     if ens is None:
-        raise DataError(f"{path}: no series trained an LSTM ({fc.per_series_['reason'].iloc[0]}); there is no "
+        raise DataError(f"{path}: no series trained an LSTM ({st.per_series['reason'].iloc[0]}); there is no "
                         "model to save: the statistical members refit in seconds, so fit again instead")
     rec = spec.recipe
     shared = ens.scope == "global"
-    from .models.arima_state import to_file
-    from .models.combine import ets_states
-    arima_states, arima_arrays = to_file(getattr(fc, "stat_fits_", {}))
+    from ..models.arima_state import to_file
+    arima_states, arima_arrays = to_file(st.stat_fits)
     config = {
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
-        "hyper_parameters": {k: _jsonable(v) for k, v in fc.get_params().items()},
-        "resolved": {"season_length": int(fc.m_), "scope": ens.scope,
-                     "scope_scores": _nulls(fc.scope_scores_),
+        "hyper_parameters": {k: _jsonable(v) for k, v in st.settings.get_params().items()},
+        "resolved": {"season_length": int(st.m), "scope": ens.scope,
+                     "scope_scores": _nulls(st.scope_scores),
                      "look_back": rec.look_back, "horizon": rec.h, "units": list(rec.units),
                      "framing": rec.framing, "strategy": rec.strategy, "level_norm": rec.level_norm,
-                     "calendar": _calendar(fc), "seeds": spec.seeds, "seed": spec.seed,
+                     "calendar": _calendar(st.cov), "seeds": spec.seeds, "seed": spec.seed,
                      "transform": spec.transform, "scale": spec.scale, "n_val": spec.n_val,
                      "val_frac": spec.val_frac,
                      "train": {"epochs": spec.train.epochs, "steps": spec.train.steps,
                                "batch_size": spec.train.batch_size, "learning_rate": spec.train.learning_rate,
                                "patience": spec.train.patience},
-                     "members": list(getattr(fc, "members_", ("lstm",)))},
+                     "members": list(st.members)},
         "panel": {"id_col": panel.id_col, "time_col": panel.time_col, "target_col": panel.target_col,
                   "freq": panel.freq, "ids": [_jsonable(i) for i in panel.ids],
                   "starts": [t.isoformat() for t in panel.localize(panel.starts)], "tz": panel.tz,
                   "status": [str(s) for s in panel.status], "reason": [str(r) for r in panel.reason]},
-        "series": {"diffs": {str(i): list(d) for i, d in fc.diffs_.items()},
-                   "diff_scores": {str(i): _nulls(s) for i, s in fc.diff_scores_.items()},
+        "series": {"diffs": {str(i): list(d) for i, d in st.diffs.items()},
+                   "diff_scores": {str(i): _nulls(s) for i, s in st.diff_scores.items()},
                    "weights": {str(i): {n: np.atleast_1d(np.asarray(x, float)).tolist() for n, x in w.items()}
-                               for i, w in getattr(fc, "weights_", {}).items()},
-                   "phase0": [int(v) for v in fc.phase0_],
-                   "ets_states": {str(i): st for i, st in ets_states(getattr(fc, "stat_fits_", {})).items()},
+                               for i, w in st.weights.items()},
+                   "phase0": [int(v) for v in st.phase0],
+                   "ets_states": {str(i): e for i, e in ets_states(st.stat_fits).items()},
                    "arima_states": arima_states},
         "groups": [{"idx": [int(i) for i in g.idx], "pipes": g.pipes.to_dict()} for g in ens.groups],
-        "history": {"loss": np.asarray(fc.loss_).tolist(),
-                    "val_loss": np.where(np.isfinite(fc.val_loss_), fc.val_loss_, None).tolist()},
+        "history": {"loss": np.asarray(st.loss).tolist(),
+                    "val_loss": np.where(np.isfinite(st.val_loss), st.val_loss, None).tolist()},
     }
     arrays = {"data.values": np.concatenate([np.asarray(v, np.float64) for v in panel.values]),
               "data.lengths": panel.lengths.astype(np.int64), **arima_arrays}
@@ -91,12 +95,12 @@ def save(fc, path, overwrite: bool = False):
         if shared and j > 0:
             continue
         arrays.update(_flat(g.params, "shared." if shared else f"g{j}."))
-    from .atomic import atomic_dir
+    from ..atomic import atomic_dir
     with atomic_dir(p, overwrite) as tmp:   # complete or absent, even on Ctrl-C; one writer at a time
         (tmp / "config.json").write_text(json.dumps(config, indent=1))
         np.savez(tmp / "weights.npz", **arrays)
-        from .models.covstore import write_covariates
-        write_covariates(fc, tmp)                  # covariates.json + .npz when the model has covariates
+        from .covstore import write_covariates
+        write_covariates(st, tmp)                  # covariates.json + .npz when the model has covariates
 
 
 def _read(path):
@@ -125,7 +129,7 @@ def _read(path):
     if version < FORMAT_VERSION:
         raise DataError(f"{path}: model format version {version} is older than this lstmcast reads "
                         f"({FORMAT_VERSION}); fit the model again")
-    from .modelcheck import check_config
+    from .check import check_config
     check_config(config, f"{path}/config.json")   # every key, type, range and agreement (modelcheck.CONFIG)
     try:
         with np.load(p / "weights.npz", allow_pickle=False) as z:
@@ -137,14 +141,14 @@ def _read(path):
     return config, arrays
 
 
-def load(cls, path):
-    from .data.panel import Panel
-    from .engine.model import param_shapes
-    from .engine.train import TrainConfig
-    from .models.ensemble import Ensemble, Group, Spec
-    from .models.fitting import per_series
-    from .models.lstm import Recipe
-    from .prep.pipes import Pipes
+def load(path):
+    """(the Forecaster's keyword arguments, the FittedState) of a model directory; one-line errors."""
+    from ..data.panel import Panel
+    from ..engine.model import param_shapes
+    from ..engine.train import TrainConfig
+    from ..models.ensemble import Ensemble, Group, Spec
+    from ..models.lstm import Recipe
+    from ..prep.pipes import Pipes
     config, arrays = _read(path)
     try:
         hp = dict(config["hyper_parameters"])
@@ -152,12 +156,12 @@ def load(cls, path):
             hp["model"] = "lstm"                # files written before the combinations hold a pure LSTM
         for k in ("units", "diff"):
             hp[k] = tuple(hp[k]) if isinstance(hp[k], list) else hp[k]
-        fc = cls(**hp)
+        settings = Settings(**hp)
         r = config["resolved"]
         rec = Recipe(m=int(r["season_length"]), look_back=int(r["look_back"]), h=int(r["horizon"]),
                      units=tuple(int(u) for u in r["units"]), framing=str(r["framing"]),
                      strategy=str(r["strategy"]), level_norm=bool(r["level_norm"]))
-        from .models.covstore import read_covariates
+        from .covstore import read_covariates
         stored = read_covariates(path)             # (Covariates, scaler, n_cov, n_head, n_lead) or None
         if r["calendar"] and (stored is None or not stored[0].calendar):
             raise DataError(f"{path}: saved by an older lstmcast whose calendar inputs are no longer read (calendar "
@@ -199,7 +203,7 @@ def load(cls, path):
             for k in ("kernel", "bias"):
                 shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
             prefixes.append(prefix)
-        from .modelcheck import check_arrays   # names, dtype, shape, finite, within float32; no unknown arrays
+        from .check import check_arrays   # names, dtype, shape, finite, within float32; no unknown arrays
         check_arrays({k: a for k, a in arrays.items() if k not in DATA_ARRAYS and not k.startswith("arima.")}, shapes,
                      f"{path}/weights.npz")
         groups = []
@@ -221,41 +225,39 @@ def load(cls, path):
         loss = np.asarray(hist["loss"], np.float64)
         val = np.asarray([[np.nan if v is None else v for v in row] for row in hist["val_loss"]], np.float64)
         ens = Ensemble(rec, spec.scope, groups, np.asarray(s["phase0"], np.int64), loss, val)
-        fc.panel_, fc.m_, fc.scope_, fc.spec_ = panel, rec.m, spec.scope, spec
-        fc.scope_scores_ = _infs(r["scope_scores"])
-        fc.ensemble_, fc.phase0_, fc.cov_ = ens, ens.phase0, None
+        cov = None
         if stored is not None:
-            from .data.calendar import calendar_names
+            from ..data.calendar import calendar_names
             if stored[0].calendar and stored[0].calendar != calendar_names(panel.freq):
                 raise DataError(f"{path}/covariates.json: calendar columns {list(stored[0].calendar)} are not those "
                                 f"of frequency {panel.freq!r}; the model is corrupt or older, fit it again")
-            fc.cov_, ens.extra["cov_scaler"], ens.extra["cov_names"] = stored[0], stored[1], stored[0].describe()
-        fc.diffs_ = {int(k): tuple(int(a) for a in v) for k, v in s["diffs"].items()}
-        fc.diff_scores_ = {int(k): _infs(v) for k, v in s["diff_scores"].items()}
-        fc.loss_, fc.val_loss_ = loss, val
-        if len(fc.phase0_) != len(values) or set(fc.diffs_) != {int(i) for g in groups for i in g.idx}:
+            cov, ens.extra["cov_scaler"], ens.extra["cov_names"] = stored[0], stored[1], stored[0].describe()
+        diffs = {int(k): tuple(int(a) for a in v) for k, v in s["diffs"].items()}
+        if len(ens.phase0) != len(values) or set(diffs) != {int(i) for g in groups for i in g.idx}:
             raise DataError(f"{path}/config.json: series layout does not match the stored series")
-        from .models.combine import load_stats
-        from .models.fitting import no_user_covariates, statable
         try:
             # user covariates: the LSTM alone
-            names = _members(r, fc.model, len(panel))[1:] if no_user_covariates(fc) else ()
+            names = _members(r, settings.model, len(panel))[1:] if no_user_covariates(cov) else ()
         except DataError as e:
             raise DataError(f"{path}/config.json: {e}") from None
         ok = set(int(i) for i in statable(panel))
         states = _ets_states(s.get("ets_states", {}), ok if "ets" in names else set(), rec.m, path)
-        from .models.arima_state import from_file
+        from ..models.arima_state import from_file
         arima = from_file(s.get("arima_states", {}), arrays, ok if "arima" in names else set(), path)
-        fc.stat_fits_ = load_stats(values, sorted(ok), rec.m, names, states, arima) if names else {}
-        fc.members_ = ("lstm",) + tuple(names)
-        fc.weights_ = _weights(s.get("weights", {}), fc.members_, set(fc.diffs_), path)
-        fc.per_series_ = per_series(fc)
+        used = ("lstm",) + tuple(names)
+        st = FittedState(
+            settings=settings, panel=panel, m=rec.m, scope=spec.scope, scope_scores=_infs(r["scope_scores"]),
+            spec=spec, ensemble=ens, phase0=ens.phase0, cov=cov, diffs=diffs,
+            diff_scores={int(k): _infs(v) for k, v in s["diff_scores"].items()}, step_mse={}, loss=loss, val_loss=val,
+            stat_fits=load_stats(values, sorted(ok), rec.m, names, states, arima) if names else {},
+            members=used, weights=_weights(s.get("weights", {}), used, set(diffs), path), fit_seconds=0.0)
+        st = st.replace(per_series=per_series(st))
     except DataError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
         raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})".splitlines()[0]) \
             from None
-    return fc
+    return settings.get_params(), st
 
 
 def _nulls(scores: dict) -> dict:
@@ -271,16 +273,14 @@ def _infs(scores: dict) -> dict:
 def _members(resolved: dict, model, n: int) -> tuple:
     """The members the saved model forecasts with: as stored, or for files written before they were
     stored, the rule of then (model=None: LSTM + AutoETS up to STATS_UP_TO series)."""
-    from .models.combine import STATS_UP_TO, members
     members(model, n)                                   # a model setting that is not one is an error
     if "members" in resolved:
         return members("+".join(resolved["members"]))
     return members(model if model is not None else "lstm+ets" if n <= STATS_UP_TO else "lstm")
 
 
-def _calendar(fc) -> bool:
+def _calendar(cov) -> bool:
     """Whether the model uses the built-in calendar covariates (listed in covariates.json)."""
-    cov = getattr(fc, "cov_", None)
     return bool(cov is not None and cov.calendar)
 
 
@@ -301,7 +301,7 @@ def _weights(stored: dict, names, series: set, path) -> dict:
 
 def _ets_states(stored: dict, series: set, m: int, path) -> dict:
     """The AutoETS states as saved (series -> state), each checked; older files have none (refit)."""
-    from .models.ets_state import check_state
+    from ..models.ets_state import check_state
     out = {}
     for k, st in stored.items():
         if not k.isdigit() or int(k) not in series:

@@ -1,7 +1,7 @@
-"""Forecasts, in-sample predictions and conformal intervals of a fitted Forecaster, as long frames.
+"""Forecasts, in-sample predictions and conformal intervals of a FittedState, as long frames.
 
-    forecast_frame(fc, h, new_df, levels, members)   # unique_id, ds, mean, lo-80, hi-80, ..., model
-    predict_frame(fc)                                 # unique_id, ds, y, mean, model
+    forecast_frame(state, h, new_df, levels, members)   # unique_id, ds, mean, lo-80, hi-80, ..., model
+    predict_frame(state)                                 # unique_id, ds, y, mean, model
 
 Conformal intervals (split conformal, per series and horizon step): the absolute errors of h-step
 forecasts from past origins (the validation tail when there is one, else the last 300 in-sample
@@ -14,14 +14,21 @@ import pandas as pd
 
 from ..data.panel_check import fmt_time
 from ..errors import DataError
-from .baselines import fallback, finite_history, insample_errors
+from ..data.covariates import with_future
+from ..data.panel import as_panel
+from ..data.panel_core import grid_positions, grid_times
+from ..engine.plan import check_forecast
+from ..models.baselines import fallback, finite_history, insample_errors
+from ..models.statmembers import stat_forecasts
+from .combine import combine
+from .state import FittedState
 
 MIN_CALIBRATION = 10
 
 
-def point(fc, p):
+def point(st: FittedState, p):
     """Members (K, ...) -> the point forecast."""
-    return np.median(p, axis=0) if fc.aggregate == "median" else np.mean(p, axis=0)
+    return np.median(p, axis=0) if st.aggregate == "median" else np.mean(p, axis=0)
 
 
 def conformal_q(err, level) -> np.ndarray:
@@ -32,34 +39,32 @@ def conformal_q(err, level) -> np.ndarray:
     return np.sort(err, axis=0)[k - 1]
 
 
-def lstm_errors(fc, values: dict, h: int, cov=None) -> dict:
+def lstm_errors(st: FittedState, values: dict, h: int, cov=None) -> dict:
     """{i: |actual - forecast| (n_i, h)} from each LSTM series' calibration origins."""
-    ens, spec = fc.ensemble_, fc.spec_
+    ens, spec = st.ensemble, st.spec
     L = spec.recipe.look_back
     origins = {}
-    for i, d in fc.diffs_.items():
+    for i, d in st.diffs.items():
         v = values[i]
         D = int(sum(d))
         nv = spec.n_val + spec.recipe.h - 1 if spec.n_val else 0
         first = len(v) - nv - 1 if spec.n_val else L + D - 1
         lo = max(first, L + D - 1, len(v) - h - 300 - 1)
         origins[i] = np.arange(lo, len(v) - h)
-    paths = ens.paths([values.get(i) for i in range(len(fc.panel_))], origins, h, cov=cov)
+    paths = ens.paths([values.get(i) for i in range(len(st.panel))], origins, h, cov=cov)
     out = {}
     for i, p in paths.items():
         o = origins[i]
         actual = values[i][o[:, None] + 1 + np.arange(h)[None, :]]
-        out[i] = np.abs(actual - point(fc, p))
+        out[i] = np.abs(actual - point(st, p))
     return out
 
 
-def extended_values(fc, new_df) -> dict:
+def extended_values(panel, new_df) -> dict:
     """{series position: values} of the training panel, continued by newer observations if given."""
-    panel = fc.panel_
     vals = {i: np.asarray(panel.values[i], np.float64) for i in range(len(panel))}
     if new_df is None:
         return vals
-    from ..data.panel import as_panel
     new = as_panel(new_df, id_col=panel.id_col, time_col=panel.time_col, target_col=panel.target_col,
                    freq=panel.freq, where="new data")
     if len(panel) == 1 and len(new) == 1:
@@ -96,27 +101,29 @@ def extended_values(fc, new_df) -> dict:
 
 def future_times(panel, lengths, h: int):
     """(N * h,) the h timestamps after each series' last value (lengths may exceed the panel's: newer data)."""
-    from ..data.panel_core import grid_positions, grid_times
     origin, spos, _ = grid_positions(panel.starts.asi8, panel.offset)
     pos = spos[:, None] + np.asarray(lengths)[:, None] + np.arange(h)[None, :]
     return panel.localize(grid_times(origin, pos.ravel(), panel.offset))   # in the input's zone, if any
 
 
-def forecast_frame(fc, h: int, new_df, levels, members: bool, futr_df=None, parts: bool = False):
+def forecast_frame(st: FittedState, h: int, new_df, levels, members: bool, futr_df=None, parts: bool = False):
     """parts=True adds `lstm`: the pure LSTM's forecast (or its fallback) beside a combination's `mean`."""
-    from ..engine.plan import check_forecast
-    from .combine import combine, stat_forecasts
-    panel = fc.panel_
+    return forecast_parts(st, h, new_df, levels, members, futr_df, parts)[0]
+
+
+def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_df=None, parts: bool = False):
+    """(forecast_frame's frame, a note on intervals resting on too few errors, or '')."""
+    panel = st.panel
     N = len(panel)
-    check_forecast(fc, h, levels)                      # resource plan and calendar range, before allocating
-    cov = _forecast_covariates(fc, h, new_df, futr_df)
-    vals = extended_values(fc, new_df)
-    ens = fc.ensemble_
+    check_forecast(st.spec, st.panel, st.diffs, h, levels)                      # resource plan and calendar range, before allocating
+    cov = _forecast_covariates(st, h, new_df, futr_df)
+    vals = extended_values(st.panel, new_df)
+    ens = st.ensemble
     paths = {} if ens is None else ens.paths([vals[i] for i in range(N)],
-                                             {i: np.array([len(vals[i]) - 1]) for i in fc.diffs_}, h, cov=cov)
-    errs = lstm_errors(fc, vals, h, cov) if levels and paths else {}
-    stats = stat_forecasts(getattr(fc, "stat_fits_", {}), vals, h, levels, lengths=panel.lengths)
-    K = fc.spec_.seeds
+                                             {i: np.array([len(vals[i]) - 1]) for i in st.diffs}, h, cov=cov)
+    errs = lstm_errors(st, vals, h, cov) if levels and paths else {}
+    stats = stat_forecasts(st.stat_fits, vals, h, levels, lengths=panel.lengths)
+    K = st.spec.seeds
     keys = ["mean"] + [f"{s}-{lv}" for lv in levels for s in ("lo", "hi")]
     res = {k: np.full((N, h), np.nan) for k in keys}
     pure = np.full((N, h), np.nan)
@@ -128,21 +135,21 @@ def forecast_frame(fc, h: int, new_df, levels, members: bool, futr_df=None, part
         got, p = [], None
         if i in paths:
             p = paths[i][:, 0, :]                                       # (K, h)
-            got.append(("lstm", _with_bands(point(fc, p), errs.get(i), levels, vals[i], h)))
+            got.append(("lstm", _with_bands(point(st, p), errs.get(i), levels, vals[i], h)))
             if levels and (errs.get(i) is None or len(errs[i]) < MIN_CALIBRATION):
                 short.append(panel.ids[i])
         got += [(n, per[i]) for n, per in stats.items() if i in per]
-        f, fname = (None, "") if i in paths else fallback(vals[i], h, fc.m_)
+        f, fname = (None, "") if i in paths else fallback(vals[i], h, st.m)
         if not got:
             if f is None:
                 keep[i] = False                                         # no value at all: no forecast
                 continue
-            err = insample_errors(vals[i], h, fc.m_) if levels else None
+            err = insample_errors(vals[i], h, st.m) if levels else None
             if levels and (err is None or len(err) < MIN_CALIBRATION):
                 short.append(panel.ids[i])
             got.append((fname, _with_bands(f, err, levels, vals[i], h)))
         pure[i] = got[0][1]["mean"] if i in paths else (f if f is not None else np.nan)
-        w = getattr(fc, "weights_", {}).get(i)
+        w = st.weights.get(i)
         got = [(n, g) for n, g in got if not w or np.max(w.get(n, 1.0)) > 0] or got   # members given no weight drop out
         out_i = combine(got, levels, w)
         for k in keys:
@@ -164,11 +171,11 @@ def forecast_frame(fc, h: int, new_df, levels, members: bool, futr_df=None, part
     out["model"] = np.repeat(names, h)[rows]
     frame = pd.DataFrame(out)
     _assert_finite(frame, "forecast")
-    fc.interval_note_ = "" if not short else (
+    note = "" if not short else (
         f"{len(short)} series have fewer than {MIN_CALIBRATION} past {h}-step forecasts to calibrate their "
         f"intervals (e.g. {short[0]!r}): theirs span the largest past error (or the series' range), wider "
         "than the level says")
-    return frame
+    return frame, note
 
 
 def _with_bands(mean, err, levels, values, h) -> dict:
@@ -191,9 +198,9 @@ def _quantile_or_widest(err, level, values, h):
     return np.full(h, float(np.ptp(v)) if len(v) else 0.0)
 
 
-def _forecast_covariates(fc, h, new_df, futr_df):
+def _forecast_covariates(st: FittedState, h, new_df, futr_df):
     """The fit's covariates with future ones through the horizon; errors for a mismatch."""
-    cov = getattr(fc, "cov_", None)
+    cov = st.cov
     if cov is None:
         if futr_df is not None:
             raise DataError("future covariates given (futr_df / --future), but the model was trained without "
@@ -202,25 +209,24 @@ def _forecast_covariates(fc, h, new_df, futr_df):
     if new_df is not None and not cov.builtin_only:
         raise DataError("newer observations (df=) with a model trained on covariates are not supported; refit "
                         "on the longer data")
-    from ..data.covariates import with_future
-    lengths = None if new_df is None else [len(v) for v in extended_values(fc, new_df).values()]  # built-in: computed
-    return with_future(cov, fc.panel_, futr_df, h, lengths=lengths)
+    lengths = None if new_df is None else [len(v) for v in extended_values(st.panel, new_df).values()]  # built-in: computed
+    return with_future(cov, st.panel, futr_df, h, lengths=lengths)
 
 
-def predict_frame(fc):
-    panel = fc.panel_
-    L = fc.spec_.recipe.look_back
+def predict_frame(st: FittedState):
+    panel = st.panel
+    L = st.spec.recipe.look_back
     vals = [np.asarray(v, np.float64) for v in panel.values]
-    origins = {i: np.arange(L + int(sum(d)) - 1, len(vals[i]) - 1) for i, d in fc.diffs_.items()}
-    if fc.ensemble_ is None:
+    origins = {i: np.arange(L + int(sum(d)) - 1, len(vals[i]) - 1) for i, d in st.diffs.items()}
+    if st.ensemble is None:
         return pd.DataFrame({panel.id_col: [], panel.time_col: [], "y": [], "mean": [], "model": []})
-    paths = fc.ensemble_.paths(vals, origins, 1, cov=getattr(fc, "cov_", None))
+    paths = st.ensemble.paths(vals, origins, 1, cov=st.cov)
     frames = []
     for i, p in sorted(paths.items()):
         t = origins[i] + 1
         frames.append(pd.DataFrame({panel.id_col: np.repeat(np.asarray(panel.ids[i:i + 1], dtype=object), len(t)),
                                     panel.time_col: panel.index(i)[t], "y": vals[i][t],
-                                    "mean": point(fc, p[:, :, 0]), "model": "lstm"}))
+                                    "mean": point(st, p[:, :, 0]), "model": "lstm"}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -233,4 +239,4 @@ def _assert_finite(df, what: str):
                         "overflowed: try --transform none or a lower --learning-rate")
 
 
-__all__ = ["forecast_frame", "predict_frame", "point", "conformal_q", "finite_history"]
+__all__ = ["forecast_frame", "forecast_parts", "predict_frame", "point", "conformal_q", "finite_history"]

@@ -1,6 +1,6 @@
 """scope="auto": local or global, chosen by validation inside the training data.
 
-    scope, scores, holdout = choose_scope(fc, panel, idx, m, say)   # "global", {"local": 0.93, "global": 0.88}, ...
+    scope, scores, holdout = choose_scope(settings, panel, idx, m, say, fit_panel=fit_panel)   # "global", {"local": 0.93, "global": 0.88}, ...
 
 Each trainable series loses its last `h` values (h = the direct horizon, one season); both scopes are
 fitted on what is left, forecast those h values, and the scope with the lower mean MASE over the series
@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .predicting import forecast_frame
 from .select import holdout_mase
+from .settings import Settings
 
 
-def choose_scope(fc, panel, idx, m: int, say, cov=None):
-    """cov: the panel's built-in Covariates (calendar, holidays), or None; both trials use them."""
-    from .fitting import fit_panel
-    h = fc.spec("local", m).recipe.h
+def choose_scope(settings: Settings, panel, idx, m: int, say, cov=None, fit_panel=None):
+    """cov: the panel's built-in Covariates (calendar, holidays), or None; both trials use them. fit_panel:
+    the fitting function (fitting.py's, which calls this one: passed in rather than imported, no cycle)."""
+    h = settings.spec("local", m).recipe.h
     sub = panel.subset(idx)
     keep = np.flatnonzero(sub.lengths > h)
     sub = sub.subset(keep)
@@ -25,16 +27,16 @@ def choose_scope(fc, panel, idx, m: int, say, cov=None):
     train = sub.truncate(sub.lengths - h - 1)
     scores, preds = {}, {}
     for scope in ("local", "global"):
-        trial = type(fc)(**{**fc.get_params(), "model": "lstm"})     # the LSTM alone decides its scope
+        trial = settings.replace(model="lstm")     # the LSTM alone decides its scope
         say(f"scope selection: fitting {scope} scope on {len(train)} series without their last {h} values ...")
         try:
-            fit_panel(trial, train.subset(np.arange(len(train))), scope=scope,
-                      progress=lambda *a, **k: None, cov=tcov)
+            fitted = fit_panel(trial, train.subset(np.arange(len(train))), scope=scope,
+                               progress=lambda *a, **k: None, cov=tcov)
         except Exception as e:  # a scope that cannot fit loses (the error shows if it is chosen anyway)
             say(f"scope selection: {scope} scope failed ({str(e).splitlines()[0]})")
             scores[scope] = float("inf")
             continue
-        fcst = trial.forecast(h)
+        fcst = forecast_frame(fitted, h, None, [], False)
         errs, preds[scope] = [], {}
         for i in range(len(sub)):
             rows = fcst[fcst[sub.id_col] == sub.ids[i]] if sub.id_col in fcst.columns else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import reprlib
 
-from .errors import DataError
+from ..errors import DataError
 
 
 class _Bad(Exception):

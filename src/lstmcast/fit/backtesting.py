@@ -1,7 +1,9 @@
-"""Rolling-origin forecasts of a Forecaster over a panel, in statsforecast's cross_validation frame.
+"""Rolling-origin forecasts of fitted settings over a panel, in statsforecast's cross_validation frame.
 
-    cv = cross_validation(fc, panel, h=12, n_windows=4, step=12, refit=True, levels=[], members=False)
-    # unique_id, ds, cutoff, y, lstm (+ lstm-lo-80 / lstm-hi-80, lstm-seed-k)
+    bt = cross_validation(settings, panel, h=12, n_windows=4, step_size=12, refit=True, levels=[], members=False)
+    bt.cv       # unique_id, ds, cutoff, y, lstm (+ lstm-lo-80 / lstm-hi-80, lstm-seed-k)
+    bt.models   # unique_id, cutoff, model: which model made each window's forecast
+    bt.first    # the FittedState of the window that made the choices
 
 Cut-offs are per series: its last n_windows origins `step` apart, the last one h values before its end,
 so every forecast is scored on values the model never saw (its scaler and transforms included). The
@@ -12,15 +14,21 @@ refit=False moves the input window with the parameters frozen.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .baselines import fallback
+from ..models.baselines import fallback
+from ..models.statmembers import members as members_of
+from ..models.statmembers import stat_forecasts
+from ..scale.threads import cpu_workers, map_threads
+from .combine import combine
 from .fitting import fit_panel, validation_ran
-from .combine import members as members_of
-from .combine import combine, stat_forecasts
 from .predicting import forecast_frame, point
+from .settings import Settings, season_length_for
+from .state import FittedState
 
 WINDOWS_AT_ONCE_UP_TO = 128     # panels up to this many series fit their later backtest windows at once
 
@@ -31,11 +39,18 @@ def cutoff_positions(lengths, h: int, n_windows: int, step: int) -> np.ndarray:
     return lengths[:, None] - 1 - h - step * np.arange(n_windows)[::-1][None, :]
 
 
-def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, progress=None, cov=None):
+class Backtest(NamedTuple):
+    cv: pd.DataFrame                 # statsforecast's frame: unique_id, ds, cutoff, y, lstm / combo, ...
+    models: pd.DataFrame             # unique_id, cutoff, model: what forecast each series in each window
+    first: FittedState | None        # the fit of the window whose choices (scope, diffs, weights) the others reuse
+
+
+def cross_validation(settings: Settings, panel, h, n_windows, step_size, refit, levels, members, progress=None,
+                     cov=None) -> Backtest:
     """cov: the panel's Covariates; future ones take their actual values after each cut-off (the
     standard oracle setting); historical ones are held at the cut-off; scaling uses each fit's training part."""
     say = progress or (lambda *a, **k: None)
-    step = h if step is None else step
+    step = h if step_size is None else step_size
     for name, v in (("h", h), ("n_windows", n_windows), ("step_size", step)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
             raise DataError(f"{name} must be a whole number > 0; got {v!r}")
@@ -54,35 +69,33 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
     cuts = cuts[usable]
     cov = None if cov is None or cov.empty else cov.subset(usable)
     out, first, later = {}, None, []
-    combo = len(members_of(fc.model, len(sub))) > 1
-    pad = _largest_window_count(fc, sub, cuts[:, -1])
+    combo = len(members_of(settings.model, len(sub))) > 1
+    pad = _largest_window_count(settings, sub, cuts[:, -1])
 
     def window(w, choices=None):
         """Fit at the w-th cut-offs (with the first window's choices, if given: then quietly, since
         those windows run in threads) -> (frames, models, fit)."""
         part = sub.truncate(cuts[:, w])
-        clone = type(fc)(**fc.get_params())
         if choices is None:
             say(f"backtest window {w + 1}/{n_windows}: fitting on data up to each series' cut-off ...")
-            fit_panel(clone, part, progress=say, pad_windows=pad, cov=cov, stats_only_ok=True)
+            fit = fit_panel(settings, part, progress=say, pad_windows=pad, cov=cov, stats_only_ok=True)
         else:
-            fit_panel(clone, part, scope=choices.scope_, pad_windows=pad,
-                      diffs={i: choices.diffs_.get(i, fc.global_diff()) for i in range(len(part))}, cov=cov,
-                      weights=choices.weights_, stats_only_ok=True)
-        f = forecast_frame(clone, h, None, levels, members, parts=combo)
+            fit = fit_panel(settings, part, scope=choices.scope, pad_windows=pad,
+                            diffs={i: choices.diffs.get(i, settings.global_diff()) for i in range(len(part))},
+                            cov=cov, weights=choices.weights, stats_only_ok=True)
+        f = forecast_frame(fit, h, None, levels, members, parts=combo)
         if getattr(f[sub.time_col].dtype, "tz", None) is not None:   # backtests run on the wall-clock grid
             f[sub.time_col] = f[sub.time_col].dt.tz_localize(None)
-        return _attach(f, sub, cuts[:, w], h, combo), _models(clone, sub, cuts[:, w]), clone
+        return _attach(f, sub, cuts[:, w], h, combo), _models(fit, sub, cuts[:, w]), fit
 
     for w in range(n_windows):
         if w > 0 and not refit:
             out[w] = (_frozen_window(first, sub, cuts[:, w], h, members, cov, combo), _models(first, sub, cuts[:, w]))
-        elif first is None or _choose_again(first, fc):
+        elif first is None or _choose_again(first):
             *out[w], first = window(w)
         else:
             later.append(w)
     # the windows after the choices are independent: several fit at once (one per core, scale/threads.py)
-    from ..scale.threads import cpu_workers, map_threads
     # a big panel's windows one at a time (memory), each using every core for its chunks; on an
     # accelerator one at a time too (it runs one program at a time)
     n_at_once = max(1, min(len(later), cpu_workers() if len(sub) <= WINDOWS_AT_ONCE_UP_TO else 1))
@@ -96,39 +109,36 @@ def cross_validation(fc, panel, h, n_windows, step, refit, levels, members, prog
         out[w] = res[:2]
     frames = [out[w][0] for w in range(n_windows)]
     models = [out[w][1] for w in range(n_windows)]
-    cv = pd.concat(frames, ignore_index=True)
-    fc.cv_models_ = pd.concat(models, ignore_index=True)
-    fc.cv_first_ = first
-    return cv
+    return Backtest(pd.concat(frames, ignore_index=True), pd.concat(models, ignore_index=True), first)
 
 
-def _choose_again(first, fc) -> bool:
+def _choose_again(first: FittedState) -> bool:
     """True when the window that made the choices could not validate them (no series trained an LSTM,
     or local differencing by validation found no fold long enough): the next window chooses afresh, on
     its own (longer) training data only."""
-    if first.ensemble_ is None:
+    if first.ensemble is None:
         return True
-    return validation_ran(first, first.scope_) and not any(first.diff_scores_.values())
+    return validation_ran(first.settings, first.scope, first.cov, len(first.diffs)) and \
+        not any(first.diff_scores.values())
 
 
-def _largest_window_count(fc, panel, last_cut) -> dict:
+def _largest_window_count(settings: Settings, panel, last_cut) -> dict:
     """Training windows of the last (longest) cut-off: every window pads to it, so the refits of a
     backtest share their compiled programs (global: the pooled count; local: the longest series)."""
-    from .settings import season_length_for
-    m = int(fc.season_length or season_length_for(panel.freq))
-    if not refit_shares(fc):
+    m = int(settings.season_length or season_length_for(panel.freq))
+    if not refit_shares(settings):
         return {}
     n = np.asarray(last_cut) + 1
     out = {}
     for scope in ("local", "global"):
-        rec = fc.spec(scope, m).recipe
+        rec = settings.spec(scope, m).recipe
         per = np.maximum(n - rec.look_back - rec.h + 1, 0)
         out[scope] = int(per.sum()) if scope == "global" else int(per.max(initial=0))
     return out
 
 
-def refit_shares(fc) -> bool:
-    return fc.validation == 0
+def refit_shares(settings: Settings) -> bool:
+    return settings.validation == 0
 
 
 def _rename(f, combo=False):
@@ -157,14 +167,14 @@ def _attach(f, panel, cut, h, combo=False):
     return pd.concat(rows, ignore_index=True)
 
 
-def _frozen_window(fit, panel, cut, h, members, cov=None, combo=False):
+def _frozen_window(fit: FittedState, panel, cut, h, members, cov=None, combo=False):
     """Forecasts from `cut` with the parameters of the first window's fit (`combo`: also the combination)."""
     idc, tc = panel.id_col, panel.time_col
     vals = [np.asarray(v, np.float64) for v in panel.values]
-    origins = {i: np.array([int(cut[i])]) for i in fit.diffs_}
-    paths = fit.ensemble_.paths(vals, origins, h, cov=cov) if fit.ensemble_ is not None else {}
+    origins = {i: np.array([int(cut[i])]) for i in fit.diffs}
+    paths = fit.ensemble.paths(vals, origins, h, cov=cov) if fit.ensemble is not None else {}
     upto = {i: vals[i][: int(cut[i]) + 1] for i in range(len(panel))}
-    stats = stat_forecasts(fit.stat_fits_, upto, h, [], lengths=fit.panel_.lengths)
+    stats = stat_forecasts(fit.stat_fits, upto, h, [], lengths=fit.panel.lengths)
     rows = []
     for i in range(len(panel)):
         c = int(cut[i])
@@ -175,22 +185,22 @@ def _frozen_window(fit, panel, cut, h, members, cov=None, combo=False):
             p = paths[i][:, 0, :]
             row["lstm"] = point(fit, p)
         else:
-            f, _ = fallback(vals[i][: c + 1], h, fit.m_)
+            f, _ = fallback(vals[i][: c + 1], h, fit.m)
             if f is None:
                 continue
             p, row["lstm"] = None, f
         if combo:
             got = ([("lstm", {"mean": row["lstm"]})] if i in paths else []) + \
                 [(n, per[i]) for n, per in stats.items() if i in per]
-            row["combo"] = combine(got or [("lstm", {"mean": row["lstm"]})], [], fit.weights_.get(i))["mean"]
+            row["combo"] = combine(got or [("lstm", {"mean": row["lstm"]})], [], fit.weights.get(i))["mean"]
         if members:
-            for k in range(fit.spec_.seeds):
+            for k in range(fit.spec.seeds):
                 row[f"lstm-seed-{k}"] = p[k] if p is not None else row["lstm"]
         rows.append(pd.DataFrame(row))
     return pd.concat(rows, ignore_index=True)
 
 
-def _models(fit, panel, cut):
-    names = fit.per_series_["model"].to_numpy()
+def _models(fit: FittedState, panel, cut):
+    names = fit.per_series["model"].to_numpy()
     return pd.DataFrame({panel.id_col: panel.ids, "cutoff": [panel.index(i)[int(c)] for i, c in enumerate(cut)],
                          "model": names})

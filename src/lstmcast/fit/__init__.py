@@ -1,0 +1,1 @@
+"""The orchestration of a fit: settings, series selection, scope, differencing, weights, backtests."""

@@ -1,0 +1,103 @@
+"""The default forecast: the LSTM combined with statistical members, weighted by validation errors.
+
+    w = step_weights({"lstm": mse_lstm, "ets": mse_ets})   # {member: [w per step]}, inverse validation MSE
+    out = combine([lstm_part, ets_part], levels, w)        # the members' weighted mean, bound by bound
+
+Why: on the benchmark corpus (benchmarks/README.md) the pure LSTM is about as accurate as AutoETS and
+AutoARIMA, and their errors differ, so their weighted mean is better than any of them: the M4 lesson that
+combinations are hard to beat. Weights are inverse validation MSE inside the training data (fitting.py).
+Intervals average the members' bounds (quantile averaging, Lichtendahl, Grushka-Cockayne & Winkler 2013).
+The members themselves are models/statmembers.py.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..models.statmembers import MIN_STAT_LENGTH, make_member, quiet
+from .select import fold_cut, snaive_scale
+
+
+def fold_mse(y, h: int, m: int, name: str, folds: int, width: int, fitted=None) -> np.ndarray:
+    """A statistical member's mean squared error at each of the h steps (h,) on the rolling folds that
+    choose the LSTM's differencing (select.py `fold_cut`), parameters frozen. Each fold fits the member
+    afresh on the values before it; a `fitted` member with a `refit` (AutoARIMA) keeps the orders chosen
+    on all of y there and estimates only the coefficients (one fit a fold instead of a search)."""
+    y = np.asarray(y, np.float64)
+    se, n = np.zeros(h), 0
+    for k in range(folds):
+        cut = fold_cut(len(y), h, width, k)
+        if cut < MIN_STAT_LENGTH:
+            continue
+        try:
+            with quiet():
+                mod = fitted.refit(y[:cut]) if hasattr(fitted, "refit") else make_member(name, m).fit(y[:cut])
+                for o in range(cut - 1, cut + width - 1):
+                    f = np.asarray(mod.forward(y=y[: o + 1], h=h)["mean"], np.float64)
+                    se += (f - y[o + 1: o + 1 + h]) ** 2
+                    n += 1
+        except Exception:  # noqa: BLE001 - a member that cannot be validated gets no weight from validation
+            return np.full(h, np.nan)
+    return se / n if n else np.full(h, np.nan)
+
+
+def step_weights(step_mse: dict) -> dict:
+    """{member: [w_1, ..., w_h]}: at step k, inverse-MSE weights from each member's errors over steps
+    1..k (cumulative, so that the early steps, with few errors each, are not left to noise)."""
+    names = list(step_mse)
+    cum = {n: np.cumsum(np.asarray(v, np.float64)) / np.arange(1, len(v) + 1) for n, v in step_mse.items()}
+    h = len(next(iter(cum.values())))
+    per = [inverse_mse_weights({n: cum[n][k] for n in names}) for k in range(h)]
+    return {n: [round(p[n], 6) for p in per] for n in names}
+
+
+def holdout_mse(values, holdout: dict, m: int, names) -> dict:
+    """{member: mean squared scaled error} over a panel's holdout: each series' last h values, forecast by
+    the LSTM (given: {i: (forecast, h)}) and by each statistical member fitted on the rest; errors divided
+    by the series' in-sample seasonal-naive MAE so that every series counts alike. {} when none scores."""
+    se = {n: [] for n in ("lstm",) + tuple(names)}
+    for i, (pred, h) in holdout.items():
+        y = np.asarray(values[i], np.float64)
+        train, actual = y[:-h], y[-h:]
+        scale = snaive_scale(train, m)
+        if not scale > 0 or len(train) < MIN_STAT_LENGTH:
+            continue
+        got = {"lstm": np.asarray(pred, np.float64)}
+        for n in names:
+            try:
+                with quiet():
+                    got[n] = np.asarray(make_member(n, m).fit(train).predict(h=h)["mean"], np.float64)
+            except Exception:  # noqa: BLE001
+                break
+        if len(got) == len(se) and all(np.all(np.isfinite(v)) for v in got.values()):
+            for n, f in got.items():
+                se[n].append(np.mean(((f - actual) / scale) ** 2))
+    return {n: float(np.mean(v)) for n, v in se.items()} if se["lstm"] else {}
+
+
+def inverse_mse_weights(mse: dict) -> dict:
+    """{member: weight} proportional to 1 / validation MSE (Bates & Granger 1969); equal weights when any
+    MSE is missing, zero or not finite."""
+    v = np.array(list(mse.values()), np.float64)
+    if not len(v) or not np.all(np.isfinite(v)) or np.any(v <= 0):
+        return {k: 1.0 / len(mse) for k in mse} if len(mse) else {}
+    w = (1.0 / v) / np.sum(1.0 / v)
+    return {k: float(x) for k, x in zip(mse, w)}
+
+
+def combine(parts, levels, weights=None) -> dict:
+    """Weighted mean (equal weights by default) of the members' point forecasts and of each interval bound.
+    parts: [(name, {"mean", "lo-L", "hi-L"})]; weights: {name: w or [w per step]}, renormalised over the
+    members present at each step."""
+    keys = ["mean"] + [f"{s}-{lv}" for lv in levels for s in ("lo", "hi")]
+    h = len(parts[0][1]["mean"])
+    w = np.stack([_per_step(1.0 if not weights else weights.get(n, 0.0), h) for n, _ in parts])   # (members, h)
+    bad = ~np.isfinite(w).all(axis=0) | (w.sum(axis=0) <= 0)
+    w[:, bad] = 1.0
+    w = w / w.sum(axis=0, keepdims=True)
+    return {k: np.sum(w * np.asarray([p[k] for _, p in parts]), axis=0) for k in keys}
+
+
+def _per_step(w, h: int) -> np.ndarray:
+    """A weight (one number, or one per step) over h steps; past its last step the last one holds."""
+    w = np.atleast_1d(np.asarray(w, np.float64))
+    return w[np.minimum(np.arange(h), len(w) - 1)]
