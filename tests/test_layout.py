@@ -88,3 +88,21 @@ def test_nothing_below_the_facade_imports_the_forecaster():
         if name.startswith(ABOVE_FACADE) or name == "lstmcast":
             continue
         assert "lstmcast.forecaster" not in deps, f"{name} imports the Forecaster; pass a FittedState instead"
+
+
+def test_fitted_attributes_are_the_state_fields():
+    """Every FittedState field but `settings` is a read-only Forecaster attribute `name_`, and nothing else is."""
+    from dataclasses import fields
+
+    from lstmcast.fit.state import FittedState
+    from lstmcast.forecaster import Forecaster, _Fitted
+    shown = {k[:-1] for k, v in vars(Forecaster).items() if isinstance(v, _Fitted)}
+    assert shown == {f.name for f in fields(FittedState)} - {"settings"}
+    fc = Forecaster()
+    assert not hasattr(fc, "panel_") and not hasattr(fc, "weights_")
+    try:
+        fc.scope_ = "global"
+    except AttributeError as e:
+        assert "read-only" in str(e)
+    else:
+        raise AssertionError("a fitted attribute could be written")

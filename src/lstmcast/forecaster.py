@@ -14,6 +14,8 @@ gets a seasonal-naive (or naive) forecast, flagged in the `model` column and in 
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .errors import DataError
@@ -23,9 +25,28 @@ from .fit.backtesting import cross_validation as _cross_validation
 from .fit.fitting import fit_panel
 from .fit.predicting import forecast_parts, predict_frame
 from .fit.settings import NOT_FITTED, Settings, SettingsMixin, levels_of, season_length_for
-from .fit.state import FITTED_ATTRIBUTES, FittedState
+from .fit.state import FittedState
 from .persist import modelfile
 from .scale import running
+
+
+class _Fitted:
+    """A fitted attribute (`panel_`, `scope_`, ...): a read-only view of one field of `state_`; an unfitted
+    Forecaster has none (hasattr(fc, "panel_") is False, as in scikit-learn)."""
+
+    def __set_name__(self, owner, name: str):
+        self.name, self.field = name, name[:-1]
+
+    def __get__(self, obj, owner=None) -> Any:
+        if obj is None:
+            return self
+        state = obj.__dict__.get("state_")
+        if state is None:
+            raise AttributeError(f"{self.name}: {NOT_FITTED}")
+        return getattr(state, self.field)
+
+    def __set__(self, obj, value):
+        raise AttributeError(f"{self.name} is read-only: it is the fitted state's {self.field!r}; fit again")
 
 
 class Forecaster(SettingsMixin):
@@ -74,6 +95,27 @@ class Forecaster(SettingsMixin):
     tail when `validation` > 0, else in-sample and so optimistic: the model saw those values); AutoETS's
     are its own; a combination averages the members' bounds with the same weights.
     """
+
+    # FITTED ATTRIBUTES: views of state_ (fit/state.py's FittedState says what each holds) ---------
+    panel_ = _Fitted()
+    m_ = _Fitted()
+    scope_ = _Fitted()
+    scope_scores_ = _Fitted()
+    spec_ = _Fitted()
+    ensemble_ = _Fitted()
+    phase0_ = _Fitted()
+    cov_ = _Fitted()
+    diffs_ = _Fitted()
+    diff_scores_ = _Fitted()
+    step_mse_ = _Fitted()
+    loss_ = _Fitted()
+    val_loss_ = _Fitted()
+    stat_fits_ = _Fitted()
+    members_ = _Fitted()
+    weights_ = _Fitted()
+    fit_seconds_ = _Fitted()
+    per_series_ = _Fitted()
+    state_: FittedState
 
     # FIT -----------------------------------------------------------------------------------------
     def fit(self, df, id_col: str = "unique_id", time_col: str = "ds", target_col: str = "y", fill=None,
@@ -185,18 +227,5 @@ def _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog, holidays=
     return covariates_from_frame(panel, df, futr_exog, hist_exog, static_df, stat_exog,
                                  where=panel.source or "data", holidays=holidays, calendar=calendar)
 
-
-def _fitted_attribute(name: str):
-    def get(self):
-        state = self.__dict__.get("state_")
-        if state is None:               # unfitted: hasattr(fc, "panel_") is False, as in scikit-learn
-            raise AttributeError(f"{name}_: {NOT_FITTED}")
-        return getattr(state, name)
-    get.__doc__ = f"The fitted state's `{name}` (read-only; `state_` holds them all)."
-    return property(get)
-
-
-for _name in FITTED_ATTRIBUTES:
-    setattr(Forecaster, _name + "_", _fitted_attribute(_name))
 
 __all__ = ["Forecaster", "season_length_for"]

@@ -69,6 +69,3 @@ class FittedState:
     def replace(self, **kw) -> "FittedState":
         return type(self)(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **kw})
 
-
-# the Forecaster's fitted attributes (`panel_`, ...): each field of the state, read-only
-FITTED_ATTRIBUTES = tuple(f.name for f in fields(FittedState) if f.name != "settings")
