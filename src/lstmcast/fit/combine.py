@@ -31,13 +31,21 @@ def fold_mse(y, h: int, m: int, name: str, folds: int, width: int, fitted=None) 
         try:
             with quiet():
                 mod = fitted.refit(y[:cut]) if hasattr(fitted, "refit") else make_member(name, m).fit(y[:cut])
-                for o in range(cut - 1, cut + width - 1):
-                    f = np.asarray(mod.forward(y=y[: o + 1], h=h)["mean"], np.float64)
+                for o, f in zip(range(cut - 1, cut + width - 1), _fold_forecasts(mod, y, cut, width, h)):
                     se += (f - y[o + 1: o + 1 + h]) ** 2
                     n += 1
         except Exception:  # noqa: BLE001 - a member that cannot be validated gets no weight from validation
             return np.full(h, np.nan)
     return se / n if n else np.full(h, np.nan)
+
+
+def _fold_forecasts(mod, y, cut: int, width: int, h: int) -> list:
+    """The h-step point forecasts of a fitted member from the `width` origins cut - 1, ..., parameters frozen
+    (a member with `forecast_many`, the pretrained LSTM, forecasts them in one batched call)."""
+    origins = range(cut - 1, cut + width - 1)
+    if hasattr(mod, "forecast_many"):
+        return [p["mean"] for p in mod.forecast_many([y[: o + 1] for o in origins], mod.m, h)]
+    return [np.asarray(mod.forward(y=y[: o + 1], h=h)["mean"], np.float64) for o in origins]
 
 
 def step_weights(step_mse: dict) -> dict:

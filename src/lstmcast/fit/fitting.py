@@ -84,11 +84,14 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     scope = scope or settings.scope
     probe = settings.spec("local" if scope == "auto" else scope, m, typical)
     lb_diff = settings.global_diff() if (scope == "global" or not isinstance(settings.diff, str)) else ()
+    longest = int(np.max(panel.lengths, initial=0))
+    names = members(settings.model, len(panel), longest * m)
+    if names[0] != "lstm":        # no network to train: the members (the pretrained LSTM, AutoETS, ...) alone
+        return _members_only(settings, panel, m, typical, names, cov, user_cov, strict, t0, weights)
     idx = eligible(panel, probe, lb_diff)
     if strict and np.any(panel.status != "ok"):
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
-    longest = int(np.max(panel.lengths, initial=0))
-    stat_names = members(settings.model, len(panel), longest * m)[1:]
+    stat_names = names[1:]
     if settings.model is None and len(stat_names) < 2:
         if stat_names:
             why = f"over {ARIMA_UP_TO} series" if len(panel) > ARIMA_UP_TO else \
@@ -164,12 +167,44 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
                    t0, weights, holdout)
 
 
+def _members_only(settings, panel, m, typical, names, cov, user_cov, strict, t0, weights) -> FittedState:
+    """A combination without the LSTM trained on the data (e.g. "pretrained+ets+arima"): each member fits
+    each series it can; weights from the members' errors on the same rolling folds that validate the LSTM."""
+    if user_cov:
+        raise DataError(f"model {'+'.join(names)!r} cannot use covariates; add 'lstm' (e.g. "
+                        f"'lstm+{'+'.join(names)}') or leave the covariates out")
+    if strict and np.any(panel.status != "ok"):
+        raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
+    if not len(statable(panel)):
+        raise DataError(_first_problem(panel) if len(panel) == 1 else
+                        f"no series can be forecast ({_summary(panel)}); first: {_first_problem(panel)}")
+    prefetch(names)
+    spec = settings.spec("local", m, typical)
+    return _finish(settings, panel, m, "local", {}, spec, None, np.zeros(len(panel), int), [], [], [], {}, cov,
+                   names, t0, weights, lstm=False)
+
+
+def _fold_weights(st: FittedState, names) -> dict:
+    """{series: {member: [w per step]}} from each member's errors on the validation folds (no LSTM trained)."""
+    R, out = st.spec.recipe, {}
+    for i in range(len(st.panel)):
+        present = [n for n in names if i in st.stat_fits[n]]
+        if len(present) < 2:
+            continue
+        mse = {n: fold_mse(st.panel.values[i], R.h, R.m, n, FOLDS, fold_width(R.m), st.stat_fits[n][i])
+               for n in present}
+        out[i] = step_weights(mse)
+    return out
+
+
 def _weights(st: FittedState, stat_names, holdout) -> dict:
     """{series: {member: weight}}, inverse validation MSE: per series from the differencing folds where the
     LSTM's differencing was chosen by validation; else one set for the whole panel from the scope
     holdout (errors scaled per series); {} (equal weights) where neither ran."""
     if not stat_names:
         return {}
+    if "lstm" not in st.members:
+        return _fold_weights(st, stat_names)
     out = {}
     R = st.spec.recipe
     if holdout and not any(st.diff_scores.values()):
@@ -212,14 +247,14 @@ def statable(panel) -> np.ndarray:
 
 
 def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, step_mse, cov, stat_names,
-            t0, weights=None, holdout=None) -> FittedState:
+            t0, weights=None, holdout=None, lstm: bool = True) -> FittedState:
     st = FittedState(
         settings=settings, panel=panel, m=m, scope=scope, scope_scores=scores, spec=spec, ensemble=ens,
         phase0=phase0, cov=cov, diffs={int(i): tuple(d) for i, d in zip(idx, diffs)},
         diff_scores={int(i): s for i, s in zip(idx, diff_scores)}, step_mse=step_mse if ens is not None else {},
         loss=ens.loss if ens is not None else None, val_loss=ens.val_loss if ens is not None else None,
         stat_fits=fit_stats(panel.values, statable(panel), m, stat_names) if stat_names else {},
-        members=("lstm",) + tuple(stat_names),     # what forecasts: the LSTM, and the members combined with it
+        members=("lstm",) * lstm + tuple(stat_names),   # what forecasts: the LSTM, and the members combined with it
         weights={}, fit_seconds=0.0)
     st = st.replace(weights=dict(weights) if weights is not None else _weights(st, stat_names, holdout or {}))
     return st.replace(fit_seconds=time.perf_counter() - t0, per_series=per_series(st))
@@ -251,8 +286,9 @@ def series_model(st: FittedState, i: int) -> str:
     '' when none (the series falls back to a baseline)."""
     stats = [n for n, per in st.stat_fits.items() if i in per]
     w = st.weights.get(i) or {}
-    if i in st.diffs:
-        return "+".join(n for n in ["lstm"] + stats if np.max(w.get(n, 1.0)) > 0)
+    if i in st.diffs or ("lstm" not in st.members and stats):
+        lead = ["lstm"] if i in st.diffs else []
+        return "+".join(n for n in lead + stats if np.max(w.get(n, 1.0)) > 0)
     return "+".join(stats) + "-fallback" if stats else ""
 
 

@@ -148,14 +148,16 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
             if levels and (err is None or len(err) < MIN_CALIBRATION):
                 short.append(panel.ids[i])
             got.append((fname, _with_bands(f, err, levels, vals[i], h)))
-        pure[i] = got[0][1]["mean"] if i in paths else (f if f is not None else np.nan)
+        lead = dict(got).get("lstm" if "lstm" in st.members else "pretrained")   # the LSTM member of the combination
+        pure[i] = lead["mean"] if lead is not None else (f if f is not None else np.nan)
         w = st.weights.get(i)
         got = [(n, g) for n, g in got if not w or np.max(w.get(n, 1.0)) > 0] or got   # members given no weight drop out
         out_i = combine(got, levels, w)
         for k in keys:
             res[k][i] = out_i[k]
         joined = "+".join(n for n, _ in got)
-        names[i] = joined if i in paths or not stats or joined == fname else joined + "-fallback"
+        names[i] = joined if i in paths or not stats or joined == fname or "lstm" not in st.members \
+            else joined + "-fallback"
         if members:
             memb[i] = p if p is not None else pure[i][None, :]     # no LSTM: its fallback, as in `lstm`
     lengths = np.array([len(vals[i]) for i in range(N)])

@@ -29,9 +29,10 @@ import warnings
 import numpy as np
 
 from ..errors import DataError
+from .pretrained_member import PretrainedMember
 from .stored import StoredMember
 
-STAT_MEMBERS = ("ets", "theta", "arima")
+STAT_MEMBERS = ("ets", "theta", "arima", "pretrained")   # "pretrained": the zero-shot pretrained LSTM
 DEFAULT_MODEL = "lstm+ets+arima"
 ARIMA_UP_TO = 64             # model=None (the default) takes AutoARIMA in up to this many series (the panels
                              # whose weights are validated per series; AutoARIMA costs 0.03-0.5 s a series)
@@ -43,7 +44,8 @@ MIN_STAT_LENGTH = 8          # statsforecast's AutoETS refuses "tiny datasets" b
 
 
 def members(model, n_series: int | None = None, size: int | None = None) -> tuple[str, ...]:
-    """'lstm+ets' -> ('lstm', 'ets'); the LSTM comes first, statistical members follow, no repeats.
+    """'lstm+ets' -> ('lstm', 'ets'); the LSTM trained on the data (if any) comes first, the other members
+    (statistical, and the pretrained LSTM) follow, no repeats.
     None (the default): 'lstm+ets+arima' up to ARIMA_UP_TO series whose size (longest length x season)
     is at most ARIMA_SIZE, else 'lstm+ets' up to STATS_UP_TO series, else 'lstm'."""
     if model is None:
@@ -52,9 +54,9 @@ def members(model, n_series: int | None = None, size: int | None = None) -> tupl
         model = DEFAULT_MODEL if arima else "lstm+ets" if n <= STATS_UP_TO else "lstm"
     parts = tuple(p.strip() for p in str(model).split("+"))
     bad = [p for p in parts if p not in ("lstm",) + STAT_MEMBERS]
-    if bad or not parts or parts[0] != "lstm" or len(set(parts)) != len(parts):
-        raise DataError(f"model must be 'lstm' or 'lstm' joined with statistical members by '+' (from "
-                        f"{', '.join(STAT_MEMBERS)}), e.g. {DEFAULT_MODEL!r}; got {model!r}")
+    if bad or not parts or "lstm" in parts[1:] or len(set(parts)) != len(parts):
+        raise DataError(f"model must be members joined by '+' (lstm first if present, then from "
+                        f"{', '.join(STAT_MEMBERS)}), e.g. {DEFAULT_MODEL!r} or 'pretrained+ets'; got {model!r}")
     return parts
 
 
@@ -68,6 +70,8 @@ def quiet():
 
 
 def make_member(name: str, m: int):
+    if name == "pretrained":
+        return PretrainedMember(m)
     if name == "ets":
         return _AutoETS(max(int(m), 1))
     if name == "arima":
@@ -171,18 +175,27 @@ def fit_stats(values, idx, m: int, names) -> dict:
 
 def stat_forecasts(fits, values, h: int, levels, lengths=None) -> dict:
     """{name: {i: {"mean": (h,), "lo-L": (h,), "hi-L": (h,)}}}. values[i] longer than the fit's series
-    (newer observations) are forecast with the fitted parameters frozen (statsforecast's `forward`)."""
+    (newer observations) are forecast with the fitted parameters frozen (statsforecast's `forward`).
+    A forecast that fails or is not finite leaves that series to the other members."""
     out = {}
     lv = [int(v) if float(v).is_integer() else float(v) for v in levels] or None
     for n, per in fits.items():
+        got = {}
+        if n == "pretrained" and per:      # one batched call of the network for every series
+            with quiet():
+                many = PretrainedMember.forecast_many([np.asarray(values[i], np.float64) for i in per],
+                                                      next(iter(per.values())).m, h, lv)
+            got = dict(zip(per, many))
+        else:
+            for i, mod in per.items():
+                y = np.asarray(values[i], np.float64)
+                try:
+                    with quiet():
+                        got[i] = _predict(mod, y, h, lv, lengths is not None and len(y) != lengths[i])
+                except Exception:  # noqa: BLE001
+                    continue
         out[n] = {}
-        for i, mod in per.items():
-            y = np.asarray(values[i], np.float64)
-            try:
-                with quiet():
-                    p = _predict(mod, y, h, lv, lengths is not None and len(y) != lengths[i])
-            except Exception:  # noqa: BLE001
-                continue
+        for i, p in got.items():
             p = {k: np.asarray(v, np.float64)[:h] for k, v in p.items()}
             if all(np.all(np.isfinite(v)) for v in p.values()):
                 out[n][i] = p

@@ -201,7 +201,7 @@ CONFIG = {
                       "n_val": NONNEG, "val_frac": Float(0, 1, hi_open=True),
                       "train": Dict({"epochs": POS, "steps": NONNEG, "batch_size": POS,
                                      "learning_rate": Float(0, lo_open=True), "patience": NONNEG}),
-                      "members": List(Choice("lstm", "ets", "theta", "arima"), min_len=1, max_len=4)},
+                      "members": List(Choice("lstm", "ets", "theta", "arima", "pretrained"), min_len=1, max_len=5)},
                      optional=("members",)),
     "panel": Dict({"id_col": Str(1000), "time_col": Str(1000), "target_col": Str(1000),
                    "freq": Str(50, _freq_ok, "a pandas frequency such as 'MS'"),
@@ -219,7 +219,7 @@ CONFIG = {
                                                       "sigma2": Float(0), "h": Float(), "n": POS,
                                                       "constant": Bool(), "x0": Float()}))},
                    optional=("weights", "ets_states", "arima_states")),
-    "groups": List(Dict({"idx": List(NONNEG, min_len=1), "pipes": PIPES}), min_len=1),
+    "groups": List(Dict({"idx": List(NONNEG, min_len=1), "pipes": PIPES})),   # none: no trained LSTM
     "history": Dict({"loss": List(List(Float(0))), "val_loss": List(List(NUM_OR_NULL))}),
 }
 
@@ -263,6 +263,13 @@ def _cross(c):
     if r["strategy"] == "recursive" and r["horizon"] != 1:
         yield "resolved.horizon", f"{r['horizon']}, but the recursive strategy predicts 1 step"
     loss, val = c["history"]["loss"], c["history"]["val_loss"]
+    lstm = r.get("members", ["lstm"])[0] == "lstm"      # else a combination without a trained LSTM
+    if lstm != bool(groups):
+        yield "groups", (f"{len(groups)} network groups for members {'+'.join(r.get('members', ['lstm']))}")
+    if not lstm:
+        if loss or val:
+            yield "history.loss", "a training history for a model that trained no network"
+        return
     if len(loss) != r["seeds"]:      # (seeds, epochs) in both scopes (local: the mean over series)
         yield "history.loss", f"rows for {len(loss)} seeds, resolved.seeds is {r['seeds']}"
     if len(val) != len(loss) or any(len(a) != len(b) for a, b in zip(val, loss)):

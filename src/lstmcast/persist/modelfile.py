@@ -53,17 +53,18 @@ def save(st, path, overwrite: bool = False):
         if not (p / "config.json").exists() and (not p.is_dir() or any(p.iterdir())):
             raise DataError(f"{path}: exists and is not a lstmcast model directory; refusing to replace it")
     panel, ens, spec = st.panel, st.ensemble, st.spec
-    if ens is None:
+    if ens is None and "lstm" in st.members:
         raise DataError(f"{path}: no series trained an LSTM ({st.per_series['reason'].iloc[0]}); there is no "
                         "model to save: the statistical members refit in seconds, so fit again instead")
     rec = spec.recipe
-    shared = ens.scope == "global"
+    shared = st.scope == "global"
+    groups = ens.groups if ens is not None else []         # none: a combination without a trained LSTM
     from ..models.arima_state import to_file
     arima_states, arima_arrays = to_file(st.stat_fits)
     config = {
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
         "hyper_parameters": {k: _jsonable(v) for k, v in st.settings.get_params().items()},
-        "resolved": {"season_length": int(st.m), "scope": ens.scope,
+        "resolved": {"season_length": int(st.m), "scope": st.scope,
                      "scope_scores": _nulls(st.scope_scores),
                      "look_back": rec.look_back, "horizon": rec.h, "units": list(rec.units),
                      "framing": rec.framing, "strategy": rec.strategy, "level_norm": rec.level_norm,
@@ -85,13 +86,14 @@ def save(st, path, overwrite: bool = False):
                    "phase0": [int(v) for v in st.phase0],
                    "ets_states": {str(i): e for i, e in ets_states(st.stat_fits).items()},
                    "arima_states": arima_states},
-        "groups": [{"idx": [int(i) for i in g.idx], "pipes": g.pipes.to_dict()} for g in ens.groups],
-        "history": {"loss": np.asarray(st.loss).tolist(),
-                    "val_loss": np.where(np.isfinite(st.val_loss), st.val_loss, None).tolist()},
+        "groups": [{"idx": [int(i) for i in g.idx], "pipes": g.pipes.to_dict()} for g in groups],
+        "history": {"loss": np.asarray(st.loss if ens is not None else []).tolist(),
+                    "val_loss": np.where(np.isfinite(st.val_loss), st.val_loss, None).tolist()
+                    if ens is not None else []},
     }
     arrays = {"data.values": np.concatenate([np.asarray(v, np.float64) for v in panel.values]),
               "data.lengths": panel.lengths.astype(np.int64), **arima_arrays}
-    for j, g in enumerate(ens.groups):
+    for j, g in enumerate(groups):
         if shared and j > 0:
             continue
         arrays.update(_flat(g.params, "shared." if shared else f"g{j}."))
@@ -224,7 +226,16 @@ def load(path):
         hist = config["history"]
         loss = np.asarray(hist["loss"], np.float64)
         val = np.asarray([[np.nan if v is None else v for v in row] for row in hist["val_loss"]], np.float64)
-        ens = Ensemble(rec, spec.scope, groups, np.asarray(s["phase0"], np.int64), loss, val)
+        try:
+            everything = _members(r, settings.model, len(panel))
+        except DataError as e:
+            raise DataError(f"{path}/config.json: {e}") from None
+        trained_lstm = everything[0] == "lstm"                # else a combination without a trained LSTM
+        phase0 = np.asarray(s["phase0"], np.int64)
+        ens = Ensemble(rec, spec.scope, groups, phase0, loss, val) if trained_lstm else None
+        if not trained_lstm and (groups or stored is not None):
+            raise DataError(f"{path}/config.json: networks or covariates stored for members "
+                            f"{'+'.join(everything)} that use none; the model directory is corrupt, refit it")
         cov = None
         if stored is not None:
             from ..data.calendar import calendar_names
@@ -233,24 +244,22 @@ def load(path):
                                 f"of frequency {panel.freq!r}; the model is corrupt or older, fit it again")
             cov, ens.extra["cov_scaler"], ens.extra["cov_names"] = stored[0], stored[1], stored[0].describe()
         diffs = {int(k): tuple(int(a) for a in v) for k, v in s["diffs"].items()}
-        if len(ens.phase0) != len(values) or set(diffs) != {int(i) for g in groups for i in g.idx}:
+        if len(phase0) != len(values) or set(diffs) != {int(i) for g in groups for i in g.idx}:
             raise DataError(f"{path}/config.json: series layout does not match the stored series")
-        try:
-            # user covariates: the LSTM alone
-            names = _members(r, settings.model, len(panel))[1:] if no_user_covariates(cov) else ()
-        except DataError as e:
-            raise DataError(f"{path}/config.json: {e}") from None
+        # user covariates: the LSTM alone
+        names = tuple(n for n in everything if n != "lstm") if no_user_covariates(cov) else ()
         ok = set(int(i) for i in statable(panel))
         states = _ets_states(s.get("ets_states", {}), ok if "ets" in names else set(), rec.m, path)
         from ..models.arima_state import from_file
         arima = from_file(s.get("arima_states", {}), arrays, ok if "arima" in names else set(), path)
-        used = ("lstm",) + tuple(names)
+        used = ("lstm",) * trained_lstm + tuple(names)
         st = FittedState(
             settings=settings, panel=panel, m=rec.m, scope=spec.scope, scope_scores=_infs(r["scope_scores"]),
-            spec=spec, ensemble=ens, phase0=ens.phase0, cov=cov, diffs=diffs,
+            spec=spec, ensemble=ens, phase0=phase0, cov=cov, diffs=diffs,
             diff_scores={int(k): _infs(v) for k, v in s["diff_scores"].items()}, step_mse={}, loss=loss, val_loss=val,
             stat_fits=load_stats(values, sorted(ok), rec.m, names, states, arima) if names else {},
-            members=used, weights=_weights(s.get("weights", {}), used, set(diffs), path), fit_seconds=0.0)
+            members=used, weights=_weights(s.get("weights", {}), used, set(diffs) if trained_lstm else ok, path),
+            fit_seconds=0.0)
         st = st.replace(per_series=per_series(st))
     except DataError:
         raise
