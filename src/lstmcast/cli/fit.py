@@ -15,6 +15,14 @@ def describe_fit(fc, con: Console, t0: float):
     from ..fit.fitting import summary_line
     spec = fc.spec_
     rec = spec.recipe
+    if fc.ensemble_ is None:          # a combination without a trained LSTM (e.g. pretrained+ets+arima)
+        con.note(f"season {rec.m}; no network trained: the members fit each series in "
+                 f"{time.perf_counter() - t0:.1f} s")
+        con.note(combination_note(fc))
+        line = summary_line(fc.panel_)
+        if line:
+            con.note(line + " (see --per-series)")
+        return
     if fc.scope_scores_:
         con.note("scope chosen by validation (mean MASE on each series' last season of training data): " +
                  ", ".join(f"{k}: {v:.3f}" for k, v in fc.scope_scores_.items()) + f" -> {fc.scope_}")
@@ -40,12 +48,14 @@ def combination_note(fc) -> str:
     """What forecasts: the LSTM alone, or the combination and its weights (mean over series)."""
     names = getattr(fc, "members_", ("lstm",))
     if len(names) == 1:
-        return "forecast: the LSTM alone"
+        return "forecast: the LSTM alone" if names[0] == "lstm" else f"forecast: {names[0]} alone"
     w = [w for w in fc.weights_.values() if w]
     how = (", weights " + " / ".join(f"{n} {np.mean([x.get(n, 0) for x in w]):.2f}" for n in names) +
            " (inverse validation MSE" + (", mean over series)" if len(fc.panel_) > 1 else ")")) if w else \
         ", equal weights (no validation ran: fixed diff, global scope or a large panel)"
-    return f"forecast: {'+'.join(names)}, the LSTM combined with {', '.join(names[1:])}{how}"
+    what = f"the LSTM combined with {', '.join(names[1:])}" if names[0] == "lstm" else \
+        f"{', '.join(names)} combined (no network trained on the data)"
+    return f"forecast: {'+'.join(names)}, {what}{how}"
 
 
 def write_per_series(fc, path, force: bool, con: Console):

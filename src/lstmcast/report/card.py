@@ -83,7 +83,7 @@ def _resolved(fc) -> tuple[dict, dict]:
     R, T = spec.recipe, spec.train
     n, trained = len(panel), sorted(fc.diffs_)
     kinds = {}
-    for g in fc.ensemble_.groups:
+    for g in (fc.ensemble_.groups if fc.ensemble_ is not None else []):   # none: no network trained
         kinds.update({int(i): KINDS[int(k)] for i, k in zip(g.idx, g.pipes.kind)})
     one = n == 1
     s = {"scope": fc.scope_ + (" (chosen by validation)" if p["scope"] == "auto" and n > 1 else ""),
