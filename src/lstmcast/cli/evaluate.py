@@ -101,11 +101,13 @@ def cmd_evaluate(a) -> int:
         wide.reset_index().to_csv(a.per_series, index=False)
         con.note(f"per-series scores written to {a.per_series}")
     if a.plot:
+        from ..data.era import user_frame
         from ..report.plot import plot_backtest
         panel = info["panel"]
         first = cv.iloc[0, 0]
-        one = cv[cv.iloc[:, 0] == first].rename(columns={panel.time_col: "ds"})
+        one = user_frame(cv[cv.iloc[:, 0] == first].rename(columns={panel.time_col: "ds"}), panel.years)
         y = panel.series(int(np.flatnonzero(panel.ids == first)[0]))
+        y.index = panel.localize(y.index)                           # the user's dates (another era: data/era.py)
         note = f" (series {first!r})" if len(panel) > 1 else ""
         plot_backtest(y, one, models, a.plot, title=f"backtest: {a.windows} window(s) x horizon {a.horizon}{note}")
         con.note(f"plot written to {a.plot}")

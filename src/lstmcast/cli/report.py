@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ..data.era import user_frame
 from ..report.card import card_for, data_info, sha256
 from .common import _positive_int, add_data_flags, check_new_path
 from .model_flags import add_model_flags
@@ -144,7 +145,7 @@ def evaluate_hook(a, data, cv, doc, info, con):
         card["settings"]["note"] = ("evaluate --report fits no final model: these are the requested settings; "
                                     "resolved settings and loss curves come with `lstmcast report`")
     table = status_table(panel, getattr(fc, "per_series_", None), info.get("lstm_models"))
-    path = write_report(a.report, evaluation=doc, cv=_renamed(cv, panel), history=history_frame(panel),
+    path = write_report(a.report, evaluation=doc, cv=user_frame(_renamed(cv, panel), panel.years), history=history_frame(panel),
                         forecast=out, card=card, per_series=table, scores=scores,
                         title=_title(a, panel, "report"))
     con.note(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")

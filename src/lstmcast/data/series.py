@@ -18,6 +18,7 @@ import pandas as pd
 FILLS = ("interpolate", "ffill")
 
 
+from . import era
 from ..errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
 from .cells import (_YEAR_OR_YYYYMMDD, _day_first, _first_text, _index_like, _why_no_dates,  # noqa: F401
                     date_hint, footer_length, join_clock, number_hint)
@@ -125,8 +126,9 @@ def _is_time_column(s: pd.Series) -> bool:
     except DataError:       # times with and without offsets: a time column, refused when it is read
         return True
     numeric = pd.to_numeric(s, errors="coerce")
+    parsed = parsed.notna() | ~np.isnat(era.wide_times(s))     # dates of another era count (data/era.py)
     plain_numbers = numeric.notna() & ~s.astype(str).str.fullmatch(_YEAR_OR_YYYYMMDD)
-    return parsed.notna().mean() >= 0.5 and not plain_numbers.mean() > 0.5
+    return parsed.mean() >= 0.5 and not plain_numbers.mean() > 0.5
 
 
 def _read_csv(p, sep, kind, where, **kw) -> pd.DataFrame:

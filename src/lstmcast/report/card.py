@@ -45,7 +45,7 @@ def data_info(path, panel, label: str | None = None) -> dict:
     else:
         info.update({"series": n, "values": int(panel.lengths.sum())})
     if n:
-        info.update({"first": _when(panel.starts.min()), "last": _when(panel.ends.max())})
+        info.update({"first": _when(panel.localize(panel.starts).min()), "last": _when(panel.localize(panel.ends).max())})
     info["frequency"] = panel.freq
     return info
 
