@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ..data.era import user_frame
+from ..data.extremes import check_forecast
 from ..report.card import card_for, data_info, sha256
 from .common import _positive_int, add_data_flags, check_new_path
 from .model_flags import add_model_flags
@@ -137,6 +138,7 @@ def evaluate_hook(a, data, cv, doc, info, con):
         fc.fit(panel, progress=con.note)
         times["final fit"] = time.perf_counter() - t0
         out, no_intervals = _forecast(fc, a.horizon, a.level, con)
+        check_forecast(out, fc.panel_)                                  # a sane envelope, or no report
         out, panel = forecast_frame(out, panel), fc.panel_
     card = card_for(fc, times, _data_card(a, panel))
     if getattr(a, "final_fit", False) and no_intervals:

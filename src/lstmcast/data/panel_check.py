@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from . import era
+from . import era, extremes
 from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
 from .cells import number_hint
 from .series import FILLS, _parse_times, date_hint
@@ -402,9 +402,11 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         raise DataError(f"{where}: series {ids[k]!r}, column {target_col!r}: {reason[k]}; {_FIX[status[k]]}, "
                         "or turn strict off to flag the series and forecast it with a fallback")
     values = [flat[seg_start[k] + drop[k]:seg_start[k] + length[k]] for k in range(len(ids))]
+    notes = extremes.flag(ids, values, [lambda j, a=seg_start[k] + drop[k]: row(line_at[a + j]) if line_at[a + j] >= 0
+                                        else "a filled value" for k in range(len(ids))], where, target_col, strict)
     return Panel(ids=ids, values=values, starts=grid_times(origin, spos + drop, offset), freq=freqstr,
                  status=status, reason=reason, id_col=id_col, time_col=time_col, target_col=target_col,
-                 source=where, tz=tz, years=years)
+                 source=where, tz=tz, years=years, notes=tuple(notes))
 
 
 def _reason(k, status, v, lines, counts, drop, filled, spos, origin, offset, row) -> str:

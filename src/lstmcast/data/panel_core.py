@@ -102,6 +102,7 @@ class Panel:
             wall-clock times (naive); `localize` puts the zone back on times given to the user.
         years: whole years the grid runs later than the user's dates (data/era.py: dates of another era
             moved into pandas' range; 0 normally); `localize` moves them back.
+        notes: one-line notes from reading (values many orders of magnitude off their neighbours: data/extremes.py).
 
     Examples:
         >>> import pandas as pd
@@ -128,6 +129,7 @@ class Panel:
     source: str | None = None
     tz: str | None = None
     years: int = 0
+    notes: tuple = ()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -222,7 +224,7 @@ class Panel:
     def _take(self, idx: np.ndarray, values: list, starts: pd.DatetimeIndex) -> Panel:
         return Panel(ids=self.ids[idx], values=values, starts=starts, freq=self.freq,
                      status=self.status[idx].copy(), reason=self.reason[idx].copy(), id_col=self.id_col,
-                     time_col=self.time_col, target_col=self.target_col, source=self.source, tz=self.tz, years=self.years)
+                     time_col=self.time_col, target_col=self.target_col, source=self.source, tz=self.tz, years=self.years, notes=self.notes)
 
     def subset(self, mask_or_indices) -> Panel:
         """The series picked by a boolean mask (N,) or by integer positions (in the order given)."""
