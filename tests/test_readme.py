@@ -62,7 +62,7 @@ def _panel(n_series=3, n=60, freq="MS", cols=("unique_id", "ds", "y"), seed=0):
 
 
 def _covariate_panel():
-    df = _panel()
+    df = _panel(n=120)                      # cross_validation(h=12, n_windows=4) needs an LSTM-sized first part
     rng = np.random.default_rng(1)
     df["price"] = (10 + rng.normal(0, 1, len(df))).round(2)
     df["promo"] = rng.integers(0, 2, len(df))
@@ -78,7 +78,7 @@ def _stores():
 DATA = {   # section -> the README's file names there -> how to make them
     "Quick start": {"sales.csv": lambda: _airline(72), "newer.csv": lambda: _airline(78)},
     "Many series at once": {"sales.csv": _panel,
-                            "stores-weeks.csv": lambda: _panel(n=104, freq="W-MON", cols=("store", "week", "units"))},
+                            "stores-weeks.csv": lambda: _panel(n=200, freq="W-MON", cols=("store", "week", "units"))},
     "The HTML report": {"sales.csv": lambda: _airline(72)},
     "Covariates": {"sales.csv": _covariate_panel, "stores.csv": _stores},
 }

@@ -287,7 +287,10 @@ def test_panel_report_end_to_end_shows_the_fallback_and_evaluates_numbers(tmp_pa
     assert card["data"]["sha256"] == hashlib.sha256((tmp_path / "shops.csv").read_bytes()).hexdigest()
     assert data["title"] == "lstmcast report: shops (3 series)"
     for r in data["ranking"]:                                         # the printed ranking and the page agree
-        assert re.search(rf"^{r['model']}\s+{r['mase']:.3f}\s+{r['mase_median']:.3f}", stdout, re.M), r["model"]
+        name = re.escape(r.get("label", r["model"]))                 # 'default (1 of 3 series fell back to snaive)'
+        assert re.search(rf"^{name}\s+{r['mase']:.3f}\s+{r['mase_median']:.3f}", stdout, re.M), r["model"]
+    assert {r["label"] for r in data["ranking"] if "label" in r} == {"default (1 of 3 series fell back to snaive)",
+                                                                     "lstm (1 of 3 series fell back to snaive)"}
 
 
 def test_status_table_reads_the_final_fit_and_the_backtest():
