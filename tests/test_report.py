@@ -287,7 +287,10 @@ def test_panel_report_end_to_end_shows_the_fallback_and_evaluates_numbers(tmp_pa
     assert card["data"]["sha256"] == hashlib.sha256((tmp_path / "shops.csv").read_bytes()).hexdigest()
     assert data["title"] == "lstmcast report: shops (3 series)"
     for r in data["ranking"]:                                         # the printed ranking and the page agree
-        assert re.search(rf"^{r['model']}\s+{r['mase']:.3f}\s+{r['mase_median']:.3f}", stdout, re.M), r["model"]
+        name = re.escape(r.get("label", r["model"]))                 # 'default (1 of 3 series fell back to snaive)'
+        assert re.search(rf"^{name}\s+{r['mase']:.3f}\s+{r['mase_median']:.3f}", stdout, re.M), r["model"]
+    assert {r["label"] for r in data["ranking"] if "label" in r} == {"default (1 of 3 series fell back to snaive)",
+                                                                     "lstm (1 of 3 series fell back to snaive)"}
 
 
 def test_status_table_reads_the_final_fit_and_the_backtest():
@@ -374,3 +377,30 @@ def test_card_of_one_series_gives_its_lags_and_their_scores_and_an_unfitted_card
     req = card_for(Forecaster(seeds=3, diff=(12, 1), units=(8, 4)))
     assert req["settings"]["differencing"] == "12,1" and req["settings"]["units"] == [8, 4]
     assert req["settings"]["seed values"] == "0..2" and req["settings"]["look_back"] == "auto" and "loss" not in req
+
+
+def test_unfitted_card_with_automatic_seeds_gives_each_scopes_count():
+    from lstmcast.forecaster import Forecaster
+    from lstmcast.report.card import card_for
+    s = card_for(Forecaster())["settings"]                          # every default: seeds=None, scope="auto"
+    assert s["seeds"] == "auto (10 local, 5 global)" and s["seed values"] == "0..9 (local), 0..4 (global)"
+    s = card_for(Forecaster(scope="global", seed=7))["settings"]
+    assert s["seeds"] == "auto (5 global)" and s["seed values"] == "7..11 (global)"
+
+
+@pytest.mark.slow
+def test_evaluate_report_with_every_default_on_a_panel_and_the_bundled_series(tmp_path, monkeypatch):
+    """Issue 25: `evaluate --horizon 12 --windows 2 --report r.html` with `--seeds` automatic crashed."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("evaluate", "--horizon", "12", "--windows", "2", "--report", "r.html", "--quiet")
+    assert code == 0 and "Traceback" not in err, err
+    page = (tmp_path / "r.html").read_text()
+    assert "0..9 (local)" in page and "0..4 (global)" in page
+    rows = ["unique_id,ds,y\n"]
+    for k, shift in enumerate((0, 7, 19)):
+        rows += [f"s{k},{t.date()},{100 + 10 * np.sin((i + shift) / 2) + i + k:.2f}\n"
+                 for i, t in enumerate(pd.date_range("2001-01-01", periods=48 + k * 6, freq="MS"))]
+    (tmp_path / "p.csv").write_text("".join(rows))
+    code, out, err = run_cli("evaluate", "p.csv", "--horizon", "12", "--windows", "2", "--report", "p.html", "--quiet")
+    assert code == 0 and "Traceback" not in err, err
+    assert "0..9 (local)" in (tmp_path / "p.html").read_text()

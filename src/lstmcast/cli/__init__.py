@@ -15,6 +15,7 @@ import sys
 
 from ..errors import LstmcastError, one_line
 from .common import Console, _Parser  # noqa: F401  (Console: the commands' shared output)
+from .library_warnings import library_warnings
 
 
 COMMANDS = ("tutorial", "fit", "forecast", "evaluate", "report")
@@ -58,6 +59,8 @@ def main(argv=None) -> int:
     from ..engine.plan import set_max_memory, set_reporter
     if argv is None:
         _lean_gc()
+        import os
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # XLA's C++ log lines ('Very slow compile?') are noise
     args = sys.argv[1:] if argv is None else list(argv)
     first = next((x for x in args if not x.startswith("-")), None)
     parser = build_parser(first if first in COMMANDS else None)
@@ -69,8 +72,10 @@ def main(argv=None) -> int:
     if threading.current_thread() is threading.main_thread() and \
             signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not where Ctrl-C is ignored
         signal.signal(signal.SIGINT, _on_sigint)
+    quiet = getattr(a, "quiet", False) or getattr(a, "json", False)
     try:
-        return a.func(a)
+        with library_warnings(None if quiet else lambda m: print(m, file=sys.stderr, flush=True)):
+            return a.func(a)
     except LstmcastError as e:
         print(f"lstmcast: error: {one_line(e)}", file=sys.stderr)
         return 2

@@ -23,16 +23,21 @@ def evaluation_doc(a, cv, info, models, table) -> dict:
     summary = summarise(table, models)
     panel = info["panel"]
     lstm_models = info.get("lstm_models")
-    fallbacks = 0
-    if lstm_models is not None and len(lstm_models):
-        fallbacks = int(lstm_models.groupby(panel.id_col)["model"].agg(
-            lambda s: s.astype(str).str.endswith("-fallback").any()).sum())
+    fell = fallback_series(lstm_models, panel.id_col)
+    fallbacks = int(sum(fell.values()))
     doc = {"horizon": a.horizon, "windows": a.windows, "step": a.step or a.horizon, "refit": a.refit,
            "season_length": info["season_length"], "cutoffs": info["cutoffs"], "series": int(cv.iloc[:, 0].nunique()),
            "fallbacks": fallbacks, "default_model": info.get("default_model", "lstm"),
            "models": {m: {k: _clean(v) for k, v in {**summary[m], "rmse_by_step": rmse_by_step(cv, m),
                                                      "seconds": info["seconds"].get(m, 0.0)}.items()}
                       for m in models}}
+    n_series = doc["series"]
+    for m in ("default", "lstm"):         # rows that hold a baseline's forecasts for some series say so
+        if m in doc["models"]:
+            doc["models"][m]["fallback_series"] = fallbacks
+            doc["models"][m]["fallback_to"] = fell
+            doc["models"][m]["label"] = m + (f" ({fallbacks} of {n_series} series fell back to "
+                                             f"{', '.join(fell)})" if fallbacks else "")
     seeds = [c for c in cv.columns if c.startswith("lstm-seed-")]
     if seeds:
         t = per_series_scores(cv, panel, seeds, info["season_length"])
@@ -40,6 +45,19 @@ def evaluation_doc(a, cv, info, models, table) -> dict:
         doc["lstm_seeds"] = {"rmse": {"mean": float(v.mean()), "std": _std(v),
                                       "min": float(v.min()), "max": float(v.max())}}
     return doc
+
+
+def fallback_series(lstm_models, id_col) -> dict:
+    """{baseline: number of series that fell back to it in some window} ('snaive-fallback' -> 'snaive'), the
+    most common first; {} when none fell back."""
+    if lstm_models is None or not len(lstm_models):
+        return {}
+    names = lstm_models["model"].astype(str)
+    fb = lstm_models[names.str.endswith("-fallback")]
+    if not len(fb):
+        return {}
+    base = fb.assign(model=fb["model"].astype(str).str[:-len("-fallback")]).drop_duplicates([id_col])
+    return {str(k): int(v) for k, v in base["model"].value_counts().items()}
 
 
 def _std(v) -> float:
@@ -101,11 +119,13 @@ def cmd_evaluate(a) -> int:
         wide.reset_index().to_csv(a.per_series, index=False)
         con.note(f"per-series scores written to {a.per_series}")
     if a.plot:
+        from ..data.era import user_frame
         from ..report.plot import plot_backtest
         panel = info["panel"]
         first = cv.iloc[0, 0]
-        one = cv[cv.iloc[:, 0] == first].rename(columns={panel.time_col: "ds"})
+        one = user_frame(cv[cv.iloc[:, 0] == first].rename(columns={panel.time_col: "ds"}), panel.years)
         y = panel.series(int(np.flatnonzero(panel.ids == first)[0]))
+        y.index = panel.localize(y.index)                           # the user's dates (another era: data/era.py)
         note = f" (series {first!r})" if len(panel) > 1 else ""
         plot_backtest(y, one, models, a.plot, title=f"backtest: {a.windows} window(s) x horizon {a.horizon}{note}")
         con.note(f"plot written to {a.plot}")
@@ -131,7 +151,9 @@ def num(v: float, p: int = 2, w: int = 0) -> str:
 def format_scores(doc: dict) -> str:
     rows = sorted(doc["models"].items(), key=lambda kv: (kv[1]["mase"] is None, kv[1]["mase"] or 0))
     panel = doc["series"] > 1
-    head = f"{'model':<8} {'MASE':>7} " + (f"{'median':>7} {'gmean':>7} {'wins':>5} " if panel else "") + \
+    rows = [(s.get("label", name), s) for name, s in rows]       # 'lstm (10 of 10 series fell back to snaive)'
+    wn = max([8] + [len(n) for n, _ in rows])
+    head = f"{'model':<{wn}} {'MASE':>7} " + (f"{'median':>7} {'gmean':>7} {'wins':>5} " if panel else "") + \
         f"{'RMSE':>9} {'MAE':>9} {'MAPE%':>7} {'sMAPE%':>7} {'sec':>6}"
     what = f"{doc['series']} series, " if panel else ""
     lines = [f"{what}{doc['windows']} window(s), horizon {doc['horizon']}, step {doc['step']}, "
@@ -140,9 +162,9 @@ def format_scores(doc: dict) -> str:
     fmt = lambda v, w, p: f"{'n/a':>{w}}" if v is None else num(v, p, w)  # noqa: E731
     for name, s in rows:
         extra = f"{fmt(s['mase_median'], 7, 3)} {fmt(s['mase_gmean'], 7, 3)} {s['wins']:5d} " if panel else ""
-        lines.append(f"{name:<8} {fmt(s['mase'], 7, 3)} {extra}{fmt(s['rmse'], 9, 2)} {fmt(s['mae'], 9, 2)} "
+        lines.append(f"{name:<{wn}} {fmt(s['mase'], 7, 3)} {extra}{fmt(s['rmse'], 9, 2)} {fmt(s['mae'], 9, 2)} "
                      f"{fmt(s['mape'], 7, 2)} {fmt(s['smape'], 7, 2)} {s['seconds']:6.1f}")
-    best = rows[0][0] if rows else None
+    best = rows[0][0].split(" ")[0] if rows else None
     if best and best not in ("default", "lstm"):
         lines.append(f"note: {best} beats lstmcast here (lower {'mean ' if panel else ''}MASE)")
     dm = doc.get("default_model", "lstm")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from ..atomic import atomic_to_csv
+from ..data.extremes import check_forecast
 from ..errors import DataError, UsageError, assert_finite
 from .common import Console, add_dialect_flags, add_resource_flags, check_new_path, load_data
 
@@ -41,7 +42,7 @@ def cmd_forecast(a) -> int:
         if getattr(a, "future", None) and str(e).startswith("future: "):
             raise DataError(f"{a.future}: {str(e)[len('future: '):]}") from None
         raise
-    out = assert_finite(out, "forecast")
+    out = check_forecast(assert_finite(out, "forecast"), new if new is not None else fc.panel_)   # no -3e304
     if getattr(fc, "interval_note_", ""):
         con.note(fc.interval_note_)
     n_fb = int(out.drop_duplicates(fc.panel_.id_col)["model"].astype(str).str.endswith("-fallback").sum())

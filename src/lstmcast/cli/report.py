@@ -14,6 +14,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ..data.era import user_frame
+from ..data.extremes import check_forecast
 from ..report.card import card_for, data_info, sha256
 
 
@@ -134,6 +136,7 @@ def evaluate_hook(a, data, cv, doc, info, con):
         fc.fit(panel, progress=con.note)
         times["final fit"] = time.perf_counter() - t0
         out, no_intervals = _forecast(fc, a.horizon, a.level, con)
+        check_forecast(out, fc.panel_)                                  # a sane envelope, or no report
         out, panel = forecast_frame(out, panel), fc.panel_
     card = card_for(fc, times, _data_card(a, panel))
     if getattr(a, "final_fit", False) and no_intervals:
@@ -142,7 +145,7 @@ def evaluate_hook(a, data, cv, doc, info, con):
         card["settings"]["note"] = ("evaluate --report fits no final model: these are the requested settings; "
                                     "resolved settings and loss curves come with `lstmcast report`")
     table = status_table(panel, getattr(fc, "per_series_", None), info.get("lstm_models"))
-    path = write_report(a.report, evaluation=doc, cv=_renamed(cv, panel), history=history_frame(panel),
+    path = write_report(a.report, evaluation=doc, cv=user_frame(_renamed(cv, panel), panel.years), history=history_frame(panel),
                         forecast=out, card=card, per_series=table, scores=scores,
                         title=_title(a, panel, "report"))
     con.note(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -18,6 +18,7 @@ from ..errors import DataError
 from .panel_check import validate_panel
 from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
 from .cells import join_year_part
+from .era import wide_times
 from .series import _parse_times, _pick_column, find_columns, footer_length, join_clock, read_frame
 
 __all__ = ["STATUSES", "STATUS_OK", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
@@ -127,7 +128,8 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
 
     first = df.attrs.get("first_line", 2)                      # the file's line of row 0
     # A footer: trailing rows of notes, neither a date nor a number (as load_csv).
-    n_foot = footer_length(df[value_col].iloc[-50:], _parse_times(df[time_col].iloc[-50:]).notna().to_numpy())
+    tail = df[time_col].iloc[-50:]
+    n_foot = footer_length(df[value_col].iloc[-50:], (_parse_times(tail).notna() | ~np.isnat(wide_times(tail))).to_numpy())
     if n_foot == len(df):
         raise DataError(f"{where}: column {time_col!r} holds no dates")
     if n_foot:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from . import era, extremes
 from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
 from .cells import number_hint
 from .series import FILLS, _parse_times, date_hint
@@ -59,9 +60,12 @@ def _factorize_ids(col: pd.Series, where, id_col, row):
     return rank[codes], uniq[order]
 
 
-def _times_i8(col: pd.Series, where, time_col, row) -> tuple[np.ndarray, str | None]:
-    """(int64 wall-clock nanoseconds of each row's timestamp, their zone or None), or a DataError naming
-    the first bad cell."""
+def _times_i8(col: pd.Series, where, time_col, row) -> tuple[np.ndarray, str | None, int]:
+    """(int64 wall-clock nanoseconds of each row's timestamp, their zone or None, the years added to bring
+    them into pandas' range: data/era.py), or a DataError naming the first bad cell."""
+    wide = _other_era(col, where, time_col, row)
+    if wide is not None:
+        return wide
     if isinstance(col.dtype, pd.PeriodDtype):
         t = pd.DatetimeIndex(col.dt.to_timestamp())
     elif pd.api.types.is_datetime64_any_dtype(col.dtype):
@@ -91,7 +95,24 @@ def _times_i8(col: pd.Series, where, time_col, row) -> tuple[np.ndarray, str | N
     bad = np.flatnonzero(i8 == _NAT)
     if bad.size:
         raise DataError(f"{where}: column {time_col!r}, {row(int(bad[0]))}: the time is missing")
-    return i8, tz
+    return i8, tz, 0
+
+
+def _other_era(col: pd.Series, where, time_col, row):
+    """_times_i8's answer for naive times outside (or near the end of) pandas' range, moved by whole years
+    (data/era.py); None for times inside it, zoned ones and columns with cells that are no date at all."""
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        return None
+    if pd.api.types.is_datetime64_dtype(col.dtype) and np.datetime_data(col.dtype)[0] == "ns":
+        t = col.to_numpy().astype("datetime64[s]")                  # inside the range: only the end can matter
+        if col.isna().any() or not len(t) or (t.min() >= era.LOW and t.max() < era.HIGH):
+            return None
+    else:
+        t = era.wide_times(col)
+        if np.isnat(t).any() or not len(t) or (t.min() >= era.LOW and t.max() < era.HIGH):
+            return None
+    i8, years = era.to_grid(t, where, time_col, row, col)
+    return i8, None, years
 
 
 def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
@@ -280,7 +301,7 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         return f"row {lab}" if isinstance(lab, (int, np.integer)) else f"row {lab!r}"
 
     sid, ids = _factorize_ids(df[id_col], where, id_col, row)       # (n,) series index per row, (N,)
-    t, tz = _times_i8(df[time_col], where, time_col, row)           # (n,) int64 ns, zone
+    t, tz, years = _times_i8(df[time_col], where, time_col, row)    # (n,) int64 ns, zone, era shift
     y = _values(df[target_col], where, target_col, row)             # (n,) float64
 
     # ONE STABLE SORT BY (id, time)
@@ -381,9 +402,11 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         raise DataError(f"{where}: series {ids[k]!r}, column {target_col!r}: {reason[k]}; {_FIX[status[k]]}, "
                         "or turn strict off to flag the series and forecast it with a fallback")
     values = [flat[seg_start[k] + drop[k]:seg_start[k] + length[k]] for k in range(len(ids))]
+    notes = extremes.flag(ids, values, [lambda j, a=seg_start[k] + drop[k]: row(line_at[a + j]) if line_at[a + j] >= 0
+                                        else "a filled value" for k in range(len(ids))], where, target_col, strict)
     return Panel(ids=ids, values=values, starts=grid_times(origin, spos + drop, offset), freq=freqstr,
                  status=status, reason=reason, id_col=id_col, time_col=time_col, target_col=target_col,
-                 source=where, tz=tz)
+                 source=where, tz=tz, years=years, notes=tuple(notes))
 
 
 def _reason(k, status, v, lines, counts, drop, filled, spos, origin, offset, row) -> str:

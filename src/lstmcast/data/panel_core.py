@@ -14,6 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pandas.errors import OutOfBoundsDatetime
+
+from ..errors import DataError
+from . import era
+
 STATUS_OK = "ok"
 # "missing": NaN values (no fill); "gaps": timestamps missing on the grid (no fill); "infinite": +-inf
 # values; "constant": all finite values equal; "empty": no finite value; "too_short": set by the models.
@@ -56,8 +61,27 @@ def grid_times(origin: pd.Timestamp, pos: np.ndarray, offset) -> pd.DatetimeInde
         return pd.DatetimeIndex([], dtype="datetime64[ns]")
     if isinstance(offset, pd.offsets.Tick):
         return pd.DatetimeIndex((origin.value + pos * int(offset.nanos)).astype("datetime64[ns]"))
-    grid = pd.date_range(origin, periods=int(pos.max()) + 1, freq=offset)
+    grid = date_grid(origin, int(pos.max()) + 1, offset)
     return pd.DatetimeIndex(grid.asi8[pos].astype("datetime64[ns]"))
+
+
+def date_grid(origin, periods: int, offset, name=None, need: int | None = None) -> pd.DatetimeIndex:
+    """pd.date_range(origin, periods=...), cut at the last date pandas can hold down to `need` points (never
+    padded past it); a one-line DataError when even the points needed run past it."""
+    try:
+        return pd.date_range(origin, periods=periods, freq=offset, name=name)
+    except (OutOfBoundsDatetime, OverflowError):
+        if need is not None and need < periods:
+            if isinstance(offset, pd.offsets.Tick):
+                fit = (pd.Timestamp.max.value - pd.Timestamp(origin).value) // int(offset.nanos) + 1
+                grid = pd.date_range(origin, periods=min(periods, fit), freq=offset, name=name)
+            else:
+                end = pd.Timestamp.max - offset - offset  # pandas computes the step after `end` too
+                grid = pd.date_range(origin, end=end, freq=offset, name=name)
+            if len(grid) >= need:
+                return grid[:periods]
+    raise DataError(f"dates run past {pd.Timestamp.max.date()}, the last date pandas can hold ({periods} steps of "
+                    f"{offset.freqstr} from {origin.date()}): lower the horizon")
 
 
 @dataclass(eq=False)
@@ -76,6 +100,9 @@ class Panel:
         source: the file path or "frame"/"data", used in messages.
         tz: the time zone of the input times ("UTC+02:00", "Europe/Berlin") or None. The grid runs on
             wall-clock times (naive); `localize` puts the zone back on times given to the user.
+        years: whole years the grid runs later than the user's dates (data/era.py: dates of another era
+            moved into pandas' range; 0 normally); `localize` moves them back.
+        notes: one-line notes from reading (values many orders of magnitude off their neighbours: data/extremes.py).
 
     Examples:
         >>> import pandas as pd
@@ -101,6 +128,8 @@ class Panel:
     target_col: str = "y"
     source: str | None = None
     tz: str | None = None
+    years: int = 0
+    notes: tuple = ()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -117,7 +146,7 @@ class Panel:
                 and (self.id_col, self.time_col, self.target_col)
                 == (other.id_col, other.time_col, other.target_col)
                 and np.array_equal(np.asarray(self.ids, object), np.asarray(other.ids, object))
-                and self.starts.equals(other.starts) and self.tz == other.tz
+                and self.starts.equals(other.starts) and self.tz == other.tz and self.years == other.years
                 and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(self.values, other.values))
                 and np.array_equal(self.status, other.status) and np.array_equal(self.reason, other.reason))
 
@@ -137,6 +166,8 @@ class Panel:
         """Wall-clock `times` of this panel in its zone (unchanged when it has none). An ambiguous hour
         (clocks set back) is read as standard time; a missing one (clocks set forward) moves forward."""
         times = pd.DatetimeIndex(times)
+        if self.years:                       # another era: the grid runs `years` later (data/era.py)
+            return era.to_user(times, self.years)
         if self.tz is None or times.tz is not None:
             return times
         return times.tz_localize(self.tz, ambiguous=np.zeros(len(times), bool), nonexistent="shift_forward")
@@ -156,7 +187,14 @@ class Panel:
         need = int(spos[i]) + stop
         if grid is None or len(grid) < need:
             n = max(need, int((spos + self.lengths).max(initial=0)) + 64)
-            grid = cache[3] = pd.date_range(origin, periods=n, freq=self.offset, name=self.time_col)
+            try:
+                grid = cache[3] = date_grid(origin, n, self.offset, self.time_col, need=need)
+            except DataError:
+                last = self.localize(pd.DatetimeIndex([pd.Timestamp.max.floor("D")]))[0]
+                raise DataError(f"series {self.ids[i]!r}: {stop - len(self.values[i])} steps after its end run past "
+                                f"{last.date()}, the last date this panel's grid can hold; lower the horizon"
+                                + (" (or read its dates as another era: write them as text)" if not self.years
+                                   else "")) from None
         return grid[int(spos[i]):need]
 
     @property
@@ -186,7 +224,7 @@ class Panel:
     def _take(self, idx: np.ndarray, values: list, starts: pd.DatetimeIndex) -> Panel:
         return Panel(ids=self.ids[idx], values=values, starts=starts, freq=self.freq,
                      status=self.status[idx].copy(), reason=self.reason[idx].copy(), id_col=self.id_col,
-                     time_col=self.time_col, target_col=self.target_col, source=self.source, tz=self.tz)
+                     time_col=self.time_col, target_col=self.target_col, source=self.source, tz=self.tz, years=self.years, notes=self.notes)
 
     def subset(self, mask_or_indices) -> Panel:
         """The series picked by a boolean mask (N,) or by integer positions (in the order given)."""

@@ -18,10 +18,12 @@ import pandas as pd
 FILLS = ("interpolate", "ffill")
 
 
+from . import era
 from ..errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
 from .cells import (_YEAR_OR_YYYYMMDD, _day_first, _first_text, _index_like, _why_no_dates,  # noqa: F401
                     date_hint, footer_length, join_clock, number_hint)
-from .textfile import (_DECIMAL_COMMA, MISSING_TOKENS, SEPS, _drop_thousands_commas, preamble_length,  # noqa: F401
+from .textfile import (_DECIMAL_COMMA, MISSING_TOKENS, SEPS, _drop_thousands_commas, check_bounds,  # noqa: F401
+                       preamble_length,  # noqa: F401
                        sniff_file, sniff_sep)
 
 
@@ -125,8 +127,9 @@ def _is_time_column(s: pd.Series) -> bool:
     except DataError:       # times with and without offsets: a time column, refused when it is read
         return True
     numeric = pd.to_numeric(s, errors="coerce")
+    parsed = parsed.notna() | ~np.isnat(era.wide_times(s))     # dates of another era count (data/era.py)
     plain_numbers = numeric.notna() & ~s.astype(str).str.fullmatch(_YEAR_OR_YYYYMMDD)
-    return parsed.notna().mean() >= 0.5 and not plain_numbers.mean() > 0.5
+    return parsed.mean() >= 0.5 and not plain_numbers.mean() > 0.5
 
 
 def _read_csv(p, sep, kind, where, **kw) -> pd.DataFrame:
@@ -171,6 +174,7 @@ def read_frame(path, sep: str | None = None, decimal: str | None = None, report=
     if decimal not in (None, ".", ","):
         raise DataError(f"{where}: unknown decimal mark {decimal!r}; use '.' or ','")
     kind = sniff_file(p, where, say)
+    check_bounds(p, kind, where)                   # long lines, wide headers: one line, in about a second
     head, skip = kind.head, 0
     hint = re.fullmatch(r'\s*"?sep=(.)"?\s*', head[0]) if head else None   # Excel's first line 'sep=;'
     if hint:

@@ -210,3 +210,51 @@ def preamble_length(lines: list, sep: str) -> int:
     if all(c <= 1 or lines[i].lstrip().startswith("#") for i, c in enumerate(counts[:first])):
         return first
     return 0
+
+
+MAX_LINE = 1 << 20          # bytes in one line (a header of 10,000 long names fits)
+MAX_FIELDS = 10_000         # columns of the header
+_CHUNK = 1 << 24
+
+
+def check_bounds(path, kind: FileKind, where: str) -> None:
+    """A one-line DataError naming the line and the limit, for a line over MAX_LINE bytes, a header over
+    MAX_FIELDS fields, or a big file of one column; read in chunks, so it answers in about a second at any
+    file size (pandas would take minutes on a 100 MB line)."""
+    import numpy as np
+    line, start, pos, header = 1, 0, 0, None         # start: where the current line began (decompressed bytes)
+    with _open(path, kind.compression) as f:
+        while True:
+            chunk = f.read(_CHUNK)
+            if not chunk:
+                break
+            ends = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10) + pos
+            if header is None:
+                header = chunk[:ends[0] - pos] if ends.size else chunk[:MAX_LINE + 1]
+                _check_header(header, kind.encoding, where)
+            gaps = np.diff(np.r_[start, ends])
+            long = np.flatnonzero(gaps > MAX_LINE)
+            if long.size or pos + len(chunk) - (ends[-1] + 1 if ends.size else start) > MAX_LINE:
+                k = int(long[0]) if long.size else ends.size
+                raise DataError(f"{where}: line {line + k} is longer than {MAX_LINE:,} bytes, the longest line lstmcast "
+                                "reads: is it a CSV file with one row per line? (a file whose line breaks were lost, "
+                                "or binary data)")
+            if ends.size:
+                line, start = line + ends.size, int(ends[-1]) + 1
+            pos += len(chunk)
+            if pos > HEAD and header is not None and _one_column(kind.head):
+                raise DataError(f"{where}: one column only (no ',', ';', tab or '|' in its first lines, {pos:,}+ "
+                                "bytes): lstmcast needs a time column and a value column")
+
+
+def _check_header(header: bytes, encoding: str, where: str) -> None:
+    text = header.decode(encoding if "16" not in encoding and "32" not in encoding else "latin-1", errors="replace")
+    fields = max(text.count(c) for c in ",;\t|") + 1
+    if fields > MAX_FIELDS:
+        raise DataError(f"{where}: line 1 has {fields:,} fields, over the {MAX_FIELDS:,} columns lstmcast reads: a "
+                        "wide file (one column per time or series)? write it long: one row per series and time")
+
+
+def _one_column(head: list) -> bool:
+    rows = [h for h in head if h.strip()]
+    return bool(rows) and not any(c in h for h in rows for c in ",;\t|")

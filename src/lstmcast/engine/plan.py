@@ -209,8 +209,9 @@ def check_forecast(spec, panel, diffs: dict, h: int, level=None, lengths=None) -
     except (OverflowError, ValueError):
         bad = True
     if bad:
-        raise DataError(f"--horizon {h} runs past the last date pandas can represent (2262-04-11) from "
-                        f"{last_end} at frequency {panel.freq}; lower --horizon")
+        limit, end = panel.localize(pd.DatetimeIndex([pd.Timestamp.max.floor("D"), last_end]))   # the user's era
+        raise DataError(f"--horizon {h} runs past {limit.date()}, the last date this data's grid can hold (pandas "
+                        f"holds 584 years of dates), from {end.date()} at frequency {panel.freq}; lower --horizon")
     return chunks
 
 

@@ -30,6 +30,11 @@ LOCAL_LR = 1e-3           # Keras's Adam default
 LOCAL_SEEDS = 10
 
 
+def default_seeds(scope: str) -> int:
+    """The ensemble size when `seeds` is left automatic: 5 global, 10 local."""
+    return GLOBAL_SEEDS if scope == "global" else LOCAL_SEEDS
+
+
 def season_length_for(freq: str | None) -> int:
     """12 monthly, 4 quarterly, 7 daily, 5 business-daily, 52 weekly, 24 hourly, 1 otherwise."""
     if not freq:
@@ -149,7 +154,7 @@ class SettingsRules:
             n_windows = max((typical_length or 0) - lb - H + 1, 1)
             n_val = max(1, int(math.ceil(self.validation * n_windows)))
         lr = self.learning_rate or (GLOBAL_LR if scope == "global" else LOCAL_LR)
-        seeds = self.seeds or (GLOBAL_SEEDS if scope == "global" else LOCAL_SEEDS)
+        seeds = self.seeds or default_seeds(scope)
         tc = TrainConfig(epochs=int(epochs), batch_size=int(batch), shuffle=True, learning_rate=float(lr), row_keys=True,
                          patience=int(self.patience) if self.validation > 0 else 0, steps=int(steps))
         return Spec(recipe=rec, scope=scope, train=tc, seeds=int(seeds), seed=int(self.seed),

@@ -155,6 +155,11 @@ def _time_ok(s):
         import pandas as pd
         return pd.Timestamp(s) is not pd.NaT
     except (ValueError, TypeError, OverflowError):
+        pass
+    try:                                    # another era's date (data/era.py): numpy reads any year
+        import numpy as np
+        return not np.isnat(np.datetime64(s, "s"))
+    except (ValueError, TypeError, OverflowError):
         return False
 
 
@@ -208,8 +213,9 @@ CONFIG = {
                    "ids": List(Any(Str(10_000), Int(), expected="a series id (text or whole number)"), min_len=1),
                    "starts": List(Str(100, _time_ok, "a timestamp such as '2000-01-01T00:00:00'")),
                    "status": List(Choice(*STATUSES)), "reason": List(Str(10_000)),
-                   "tz": Opt(Str(100, _zone_ok, "a time zone such as 'UTC+02:00' or 'Europe/Berlin'"))},
-                  optional=("tz",)),
+                   "tz": Opt(Str(100, _zone_ok, "a time zone such as 'UTC+02:00' or 'Europe/Berlin'")),
+                   "years": Int(-100_000, 100_000)},
+                  optional=("tz", "years")),
     "series": Dict({"diffs": Dict(values=DIFFS), "diff_scores": Dict(values=Dict(values=NUM_OR_NULL)),
                     "phase0": List(NONNEG), "weights": Dict(values=Dict(values=List(Float(0, 1), min_len=1))),
                     "ets_states": Dict(values=Dict({"components": Str(4), "m": POS, "par": List(NUM_OR_NULL),

@@ -78,6 +78,7 @@ def save(st, path, overwrite: bool = False):
         "panel": {"id_col": panel.id_col, "time_col": panel.time_col, "target_col": panel.target_col,
                   "freq": panel.freq, "ids": [_jsonable(i) for i in panel.ids],
                   "starts": [t.isoformat() for t in panel.localize(panel.starts)], "tz": panel.tz,
+                  **({"years": panel.years} if panel.years else {}),
                   "status": [str(s) for s in panel.status], "reason": [str(r) for r in panel.reason]},
         "series": {"diffs": {str(i): list(d) for i, d in st.diffs.items()},
                    "diff_scores": {str(i): _nulls(s) for i, s in st.diff_scores.items()},
@@ -188,11 +189,11 @@ def load(path):
                 len(lengths) != len(pc["ids"]):
             raise DataError(f"{path}/weights.npz: the stored series do not match the config")
         values = np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
-        starts, tz = _starts(pc["starts"], pc.get("tz"))
+        starts, tz = _starts(pc["starts"], pc.get("tz"), int(pc.get("years", 0)))
         panel = Panel(ids=np.asarray(pc["ids"], dtype=object), values=values, starts=starts, freq=str(pc["freq"]),
                       status=np.asarray(pc["status"], dtype=object), reason=np.asarray(pc["reason"], dtype=object),
                       id_col=str(pc["id_col"]), time_col=str(pc["time_col"]), target_col=str(pc["target_col"]),
-                      source=str(path), tz=tz)
+                      source=str(path), tz=tz, years=int(pc.get("years", 0)))
         s = config["series"]
         expected = param_shapes(rec.model_config())
         shapes, prefixes = {}, []
@@ -324,9 +325,13 @@ def _ets_states(stored: dict, series: set, m: int, path) -> dict:
     return out
 
 
-def _starts(texts, tz):
-    """The saved start timestamps as wall-clock times (the panel's grid) and their zone (None: naive)."""
+def _starts(texts, tz, years=0):
+    """The saved start timestamps as wall-clock times (the panel's grid) and their zone (None: naive); dates
+    of another era (`years` != 0, data/era.py) moved onto the grid again."""
     import pandas as pd
+    if years:
+        from .data.era import shift_times
+        return pd.DatetimeIndex(shift_times(np.array(texts, "datetime64[s]"), years).astype("datetime64[ns]")), None
     stamps = [pd.Timestamp(t) for t in texts]
     aware = {t.tz is not None for t in stamps}
     if aware == {True}:

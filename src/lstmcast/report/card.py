@@ -45,7 +45,7 @@ def data_info(path, panel, label: str | None = None) -> dict:
     else:
         info.update({"series": n, "values": int(panel.lengths.sum())})
     if n:
-        info.update({"first": _when(panel.starts.min()), "last": _when(panel.ends.max())})
+        info.update({"first": _when(panel.localize(panel.starts).min()), "last": _when(panel.localize(panel.ends).max())})
     info["frequency"] = panel.freq
     return info
 
@@ -72,7 +72,19 @@ def _requested(p: dict) -> dict:
             "scale": p["scale"], "calendar": p["calendar"], "epochs": p["epochs"] or "auto",
             "steps": p["steps"] or "auto", "batch_size": p["batch_size"] or "auto",
             "learning_rate": p["learning_rate"], "validation": p["validation"], "patience": p["patience"],
-            "aggregate": p["aggregate"], "seeds": p["seeds"], "seed values": f"{p['seed']}..{p['seed'] + p['seeds'] - 1}"}
+            "aggregate": p["aggregate"], **_seeds(p)}
+
+
+def _seeds(p: dict) -> dict:
+    """Requested seeds: the count and the seed values; automatic ones as each possible scope resolves them."""
+    from ..models.settings import default_seeds
+    s = int(p["seed"])
+    if p["seeds"]:
+        return {"seeds": int(p["seeds"]), "seed values": f"{s}..{s + int(p['seeds']) - 1}"}
+    scopes = ("local", "global") if p["scope"] == "auto" else (p["scope"],)
+    n = {k: default_seeds(k) for k in scopes}
+    return {"seeds": "auto (" + ", ".join(f"{v} {k}" for k, v in n.items()) + ")",
+            "seed values": ", ".join(f"{s}..{s + v - 1} ({k})" for k, v in n.items())}
 
 
 def _resolved(fc) -> tuple[dict, dict]:

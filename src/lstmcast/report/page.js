@@ -42,7 +42,7 @@
       const tr = body.appendChild(el("tr", { "data-model": r.model, class: i === 0 ? "best" : "" }));
       for (const [k0, , p] of RCOLS) {
         const k = key(k0);
-        if (p === null) { tr.appendChild(el("td", {}, r[k])); continue; }
+        if (p === null) { tr.appendChild(el("td", {}, k === "model" && r.label ? r.label : r[k])); continue; }
         const td = tr.appendChild(el("td", { class: "num", "data-key": k }, fmt(r[k], p)));
         if (r[k] !== null && r[k] !== undefined) td.setAttribute("data-v", String(r[k]));
         if (r.source[k] === "report") { td.classList.add("computed"); computed = true; }

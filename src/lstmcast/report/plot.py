@@ -42,10 +42,25 @@ def plot_tutorial_framing(y, result, path, seed: int | None = None):
     fig.savefig(path, dpi=110)
 
 
+def _time_axis(*times):
+    """x of each time array: the dates, or decimal years when one lies past matplotlib's years 1..9999."""
+    import numpy as np
+    t = [np.asarray(v).astype("datetime64[s]") for v in times]
+    flat = np.concatenate(t) if t else np.zeros(0, "datetime64[s]")
+    lo, hi = np.datetime64("0001-01-01", "s"), np.datetime64("9999-12-31", "s")
+    if not flat.size or (flat.min() >= lo and flat.max() <= hi):
+        return times
+    year = [v.astype("datetime64[Y]") for v in t]
+    return [y.astype(np.int64) + 1970 + (v - y.astype("datetime64[s]")) / np.timedelta64(31_556_952, "s")
+            for v, y in zip(t, year)]
+
+
 def plot_forecast(history, fc, path, title: str = "forecast", levels=()):
     """History (pd.Series) and a forecast frame (ds, mean, lo, hi and optional level bands)."""
     fig, ax = _figure(title, history.name or "value")
-    ax.plot(history.index, history.to_numpy(), color="tab:blue", label="observed")
+    hx, fx = _time_axis(history.index, fc["ds"])
+    fc = fc.assign(ds=fx)
+    ax.plot(hx, history.to_numpy(), color="tab:blue", label="observed")
     ax.plot(fc["ds"], fc["mean"], color="tab:red", label="forecast (ensemble mean)")
     if "lo" in fc and "hi" in fc:
         ax.fill_between(fc["ds"], fc["lo"], fc["hi"], color="tab:red", alpha=0.15, label="ensemble 10-90%")
@@ -60,7 +75,9 @@ def plot_forecast(history, fc, path, title: str = "forecast", levels=()):
 def plot_backtest(y, cv, models, path, title: str = "backtest"):
     """The series and each model's forecasts per cut-off (cv: long frame with cutoff, ds and model columns)."""
     fig, ax = _figure(title, y.name or "value")
-    ax.plot(y.index, y.to_numpy(), color="black", lw=1.2, label="observed")
+    yx, cx = _time_axis(y.index, cv["ds"])
+    cv = cv.assign(ds=cx)
+    ax.plot(yx, y.to_numpy(), color="black", lw=1.2, label="observed")
     colors = ["tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown", "tab:pink"]
     for m, c in zip(models, colors):
         for j, (_, part) in enumerate(cv.groupby("cutoff")):

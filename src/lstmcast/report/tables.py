@@ -138,6 +138,8 @@ def ranking(per: pd.DataFrame | None, evaluation: dict | None, models) -> list[d
             else:
                 row[k] = None
         row["source"] = src
+        if ev.get(name, {}).get("label", name) != name:    # 'lstm (3 of 3 series fell back to snaive)'
+            row["label"] = ev[name]["label"]
         rows.append(row)
     return sorted(rows, key=lambda r: (r["mase"] is None, r["mase"] if r["mase"] is not None else 0))
 

@@ -1,0 +1,87 @@
+"""Extreme values (issue 25): a value many orders of magnitude off its neighbours is a note naming file,
+line, value and typical scale (an error under --strict); a forecast outside the data's sane envelope is
+refused, never written."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmcast.data import validate_panel
+from lstmcast.data.extremes import envelope, outliers
+from lstmcast.errors import DataError
+
+from helpers import check_error, run_cli
+
+FAST = ["--epochs", "2", "--seeds", "1", "--diff", "1"]
+N = 96
+
+
+def _co2(mult=None, at=60, value=None):
+    rng = np.random.default_rng(0)
+    y = 340 + np.arange(N) * 0.12 + 3 * np.sin(np.arange(N) * 2 * np.pi / 12) + rng.normal(0, 0.3, N)
+    if mult is not None:
+        y[at] *= mult
+    if value is not None:
+        y[at] = value
+    return y
+
+
+def _csv(path, y):
+    d = pd.date_range("1960-01-01", periods=len(y), freq="MS")
+    path.write_text("date,co2\n" + "".join(f"{t.date()},{x:.6g}\n" for t, x in zip(d, y)))
+    return path
+
+
+@pytest.mark.parametrize("mult", [1e3, 1e6, 1e300, -1e3, 1e4])
+def test_a_typo_is_found_at_its_position_with_the_neighbours_scale(mult):
+    pos, scale = outliers(_co2(mult))
+    assert pos.tolist() == [60] and 330 < scale[0] < 360
+
+
+@pytest.mark.parametrize("y", [
+    np.exp(np.linspace(0, 9, 200)),                                   # exponential growth, 1 -> 8100
+    np.r_[np.full(50, 1.0), np.full(50, 90.0)],                        # a level shift of 90x
+    np.where(np.arange(120) % 9 == 0, 40.0, 0.0),                      # intermittent demand
+    np.sin(np.arange(100) / 3) * 5,                                    # around zero
+    _co2(30),                                                          # a spike of 30x: unusual, no typo
+])
+def test_trends_shifts_intermittent_and_spikes_are_no_typo(y):
+    assert outliers(y)[0].size == 0
+
+
+def test_envelope_leaves_the_typo_out():
+    lo, hi = envelope(_co2(value=1e308))
+    assert -100 < lo < 340 and 352 < hi < 800
+
+
+def test_validate_panel_notes_the_line_and_strict_refuses_it():
+    y = _co2(1e6)
+    df = pd.DataFrame({"unique_id": "co2", "ds": pd.date_range("1960-01-01", periods=N, freq="MS"), "y": y})
+    p = validate_panel(df, where="co2.csv", line_offset=2)
+    assert len(p.notes) == 1 and p.status[0] == "ok"
+    assert p.notes[0].startswith("co2.csv: series 'co2', column 'y', line 62: 3.4") and "1e+06 times" in p.notes[0]
+    with pytest.raises(DataError, match=r"co2\.csv: series 'co2', column 'y', line 62: .* fix the value, or turn "
+                                        r"strict off"):
+        validate_panel(df, where="co2.csv", line_offset=2, strict=True)
+
+
+@pytest.mark.parametrize("mult,pattern", [
+    (1e3, r"line 62: 347069 is 1e\+03 times the typical scale of its neighbours \(347\.\d\): a typo\?"),
+    (1e6, r"line 62: 3\.47069e\+08 is 1e\+06 times the typical scale of its neighbours \(347\.\d\): a typo\?"),
+    (1e300, r"line 62: 3\.47069e\+302 is 1e\+300 times the typical scale of its neighbours \(347\.\d\): a typo\?"),
+])
+def test_cli_strict_refuses_a_typo_naming_file_line_value_and_scale(tmp_path, mult, pattern):
+    csv = _csv(tmp_path / "co2.csv", _co2(mult))
+    check_error(*run_cli("fit", csv, "--model", tmp_path / "m", "--strict", *FAST), r"co2\.csv: series 'co2', "
+                r"column 'co2', " + pattern + r" fix the value, or turn strict off")
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.slow
+def test_cli_notes_a_typo_and_refuses_an_absurd_forecast(tmp_path):
+    csv = _csv(tmp_path / "co2.csv", _co2(value=1e308))
+    code, out, err = run_cli("fit", csv, "--model", tmp_path / "m", *FAST)
+    assert code == 0 and "co2.csv: series 'co2', column 'co2', line 62: 1e+308 is 3e+305 times" in err, err
+    res = run_cli("forecast", "--model", tmp_path / "m", "--horizon", 3, "--out", tmp_path / "f.csv")
+    check_error(*res, r"forecast of series 'co2' at 1968-01-01: \S+ is outside the sane envelope of its data "
+                      r"\(-?\d+\.?\d* \.\. \d+\.?\d*\); nothing was written; its data holds 1e\+308")
+    assert not (tmp_path / "f.csv").exists()
