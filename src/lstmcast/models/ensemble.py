@@ -11,12 +11,16 @@ predictions, conformal calibration and frozen-parameter backtests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import DataError
 from ..prep.pipes import Pipes, fit_pipes
 from .lstm import Recipe, paths, train_global, train_local, windows_many
+
+if TYPE_CHECKING:   # annotations only: importing the trainer loads jax, which a fit defers
+    from ..engine.train import TrainConfig
 
 MIN_WINDOWS = 8
 
@@ -26,7 +30,7 @@ class Spec:
     """Everything a fit needs besides the data: resolved settings of one Forecaster."""
     recipe: Recipe
     scope: str                       # "local" or "global"
-    train: object                    # engine TrainConfig
+    train: TrainConfig
     seeds: int
     seed: int
     transform: str                   # "auto", "none", "log", "boxcox"
