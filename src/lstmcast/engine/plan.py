@@ -114,7 +114,7 @@ class SpecLike(Protocol):
 # MEMORY AVAILABLE -------------------------------------------------------------------------------
 
 _DEFAULT_MAX: dict[str, int | None] = {"bytes": None}     # set by the CLI's --max-memory
-_REPORT: dict[str, Callable[[str], object] | None] = {"fn": None}   # set by the CLI: where "this will take a while" notes go
+_REPORT: dict[str, Callable[[str], object] | None] = {"fn": None}   # set by the CLI: where long-run notes go
 BIG_FLOPS = 1e11                    # about a minute of these small LSTM steps on a laptop core
 
 
