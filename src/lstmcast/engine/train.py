@@ -60,7 +60,8 @@ class TrainConfig:
 # OPTIMIZER ---------------------------------------------------------------------------------------
 
 class KerasAdamState(NamedTuple):
-    count: jax.Array  # type: ignore[assignment]  # steps taken so far (int32); shadows tuple.count, as optax's states do
+    # a field named `count` shadows tuple.count (so do optax's states); steps taken so far (int32)
+    count: jax.Array  # type: ignore[assignment]
     mu: optax.Updates
     nu: optax.Updates
 
@@ -236,7 +237,8 @@ def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = F
             # batch on XLA's CPU thread pool and blocks a pool thread while it waits, so two such
             # programs running at once from two Python threads on a 2-thread pool deadlock. (On a GPU
             # the batched QR is one solver call; 100,000 sequential ones would cost seconds.)
-            init: Callable[[jax.Array], Params] = lambda kk: init_params(jax.random.split(kk)[0], model_cfg)  # noqa: E731
+            init: Callable[[jax.Array], Params] = \
+                lambda kk: init_params(jax.random.split(kk)[0], model_cfg)  # noqa: E731
             if not vmap_keys:
                 return fn(k, init(k), *data)
             return fn(k, jax.lax.map(init, k) if one_by_one else jax.vmap(init)(k), *data)
