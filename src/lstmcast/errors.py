@@ -25,7 +25,7 @@ def assert_finite(obj, what: str):
         a = np.asarray(obj)
         if a.dtype.kind not in "fc":
             return obj
-        bad = np.argwhere(~np.isfinite(a))
+        bad: np.ndarray = np.argwhere(~np.isfinite(a))
         if bad.size:
             at = tuple(int(i) for i in bad[0])
             raise DataError(f"{what}: non-finite value {a[at]} at index {at[0] if len(at) == 1 else at} "

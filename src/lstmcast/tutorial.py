@@ -17,6 +17,7 @@ import jax
 import numpy as np
 
 from .engine.model import ModelConfig
+from .engine.programs import Program
 from .engine.train import (_PREDICT_MANY, TrainConfig, _pad_rows, _stateful_program, compiled_train, predict_many,
                            predict_many_stateful)
 from .prep.windows import create_dataset, frame, minmax_fit, minmax_inverse, minmax_transform, windows
@@ -101,7 +102,7 @@ def warm_framings(y, names, seeds: int = 10, epochs: int = 100, faithful: bool =
     from .scale.threads import map_threads
     prepare_lapack()        # before the pool's threads start (it runs only while no other thread does)
     y = np.asarray(y, np.float64)
-    jobs = []
+    jobs: list[tuple[Program, tuple]] = []   # (program, its arguments)
     for name in names:
         d = _inputs(y, name, seeds, epochs, faithful, seed0)
         w = np.ones(len(d["xtr"]), np.float32)

@@ -67,7 +67,8 @@ def main(argv=None) -> int:
     try:
         a = parser.parse_args(args)        # parsing sets --max-memory and the reporter (common.validate)
     except SystemExit:
-        set_max_memory(None), set_reporter(None)
+        set_max_memory(None)
+        set_reporter(None)
         raise
     if threading.current_thread() is threading.main_thread() and \
             signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not where Ctrl-C is ignored
@@ -93,7 +94,8 @@ def main(argv=None) -> int:
     finally:
         if signal.getsignal(signal.SIGINT) is _on_sigint:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-        set_max_memory(None), set_reporter(None)   # no cap leaks into later API calls in this process
+        set_max_memory(None)                       # no cap leaks into later API calls in this process
+        set_reporter(None)
         if argv is None:   # the program ends here: nothing is left for a final collection to free
             import gc
             gc.freeze()

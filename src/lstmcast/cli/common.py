@@ -8,6 +8,7 @@ import os
 import reprlib
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError, one_line
 
@@ -20,8 +21,8 @@ class Console:
 
     def __init__(self, quiet: bool = False):
         self.quiet = quiet
-        self._bar = None
-        self._what = None
+        self._bar: Any = None                 # a tqdm bar (tqdm is imported when the first one is drawn)
+        self._what: str | None = None
 
     def note(self, msg: str, progress=None):
         if self.quiet:

@@ -62,7 +62,7 @@ def add_model_flags(p, defaults: dict | None = None):
     add_resource_flags(p)
 
 
-def _combination(text: str) -> str:
+def _combination(text: str) -> str | None:
     from ..models.statmembers import members
     if text.strip().lower() in ("auto", "default"):
         return None

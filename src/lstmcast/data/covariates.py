@@ -26,7 +26,7 @@ class Covariates:
     stat_names: tuple = ()
     hist: list = field(default_factory=list)     # N arrays (n_i, C_h)
     futr: list = field(default_factory=list)     # N arrays (m_i >= n_i, C_f)
-    stat: np.ndarray = None                      # (N, C_s)
+    stat: np.ndarray | None = None               # (N, C_s)
     holidays: str | None = None                  # country: the last future column is its holiday count
     calendar: tuple = ()                         # built-in calendar columns (data/calendar.py), before "holiday"
 
@@ -41,7 +41,8 @@ class Covariates:
     def subset(self, idx) -> Covariates:
         idx = np.asarray(idx, int)
         return Covariates(self.hist_names, self.futr_names, self.stat_names, [self.hist[i] for i in idx],
-                          [self.futr[i] for i in idx], self.stat[idx], self.holidays, self.calendar)
+                          [self.futr[i] for i in idx], None if self.stat is None else self.stat[idx], self.holidays,
+                          self.calendar)
 
     @property
     def n_builtin(self) -> int:

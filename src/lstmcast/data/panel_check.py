@@ -398,8 +398,8 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         reason[k] = _reason(k, status[k], flat[cells], line_at[cells], (n_missing[k], n_gaps[k], n_inf[k]),
                             drop[k], filled, spos[k], origin, offset, row)
     if strict and (status != STATUS_OK).any():
-        k = int(np.flatnonzero(status != STATUS_OK)[0])
-        raise DataError(f"{where}: series {ids[k]!r}, column {target_col!r}: {reason[k]}; {_FIX[status[k]]}, "
+        bad = int(np.flatnonzero(status != STATUS_OK)[0])
+        raise DataError(f"{where}: series {ids[bad]!r}, column {target_col!r}: {reason[bad]}; {_FIX[status[bad]]}, "
                         "or turn strict off to flag the series and forecast it with a fallback")
     values = [flat[seg_start[k] + drop[k]:seg_start[k] + length[k]] for k in range(len(ids))]
     notes = extremes.flag(ids, values, [lambda j, a=seg_start[k] + drop[k]: row(line_at[a + j]) if line_at[a + j] >= 0

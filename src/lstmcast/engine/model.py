@@ -17,9 +17,18 @@ and `from_keras_weights` exchange them with `model.get_weights()`/`set_weights()
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+from jax.typing import DTypeLike
+
+# A parameter tree: {"lstm": [{"kernel": (F, 4U), "recurrent_kernel": (U, 4U), "bias": (4U,)}, ...],
+# "dense": {"kernel": (U [+ E], n_out), "bias": (n_out,)}}; leaves are jax arrays (numpy arrays once saved or
+# loaded, ShapeDtypeStructs from `param_shapes`, with a leading member axis when stacked for vmap).
+Params = dict[str, Any]
+Carry = tuple[jax.Array, jax.Array]      # one layer's (h, c), each (B, U)
 
 
 @dataclass(frozen=True)
@@ -32,20 +41,20 @@ class ModelConfig:
     n_lead: int = 0            # of those, the last n_lead are zero before the last step (the horizon's future
                                # covariates): training skips them there (`apply`'s n_lead), an exact shortcut
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "units", tuple(int(u) for u in self.units))
 
 
 # INIT ------------------------------------------------------------------------------------------
 
-def glorot_uniform(key, shape, dtype=jnp.float32):
+def glorot_uniform(key: jax.Array, shape: tuple[int, int], dtype: DTypeLike = jnp.float32) -> jax.Array:
     """Keras GlorotUniform: U(-l, l), l = sqrt(6 / (fan_in + fan_out)) for a 2-D (fan_in, fan_out) kernel."""
     fan_in, fan_out = shape
     limit = jnp.sqrt(6.0 / (fan_in + fan_out))
     return jax.random.uniform(key, shape, dtype, -limit, limit)
 
 
-def orthogonal(key, shape, dtype=jnp.float32):
+def orthogonal(key: jax.Array, shape: tuple[int, int], dtype: DTypeLike = jnp.float32) -> jax.Array:
     """Keras Orthogonal(gain=1): QR of a normal matrix, signs fixed by diag(R); (U, 4U) gets orthonormal rows."""
     rows, cols = shape
     a = jax.random.normal(key, (max(rows, cols), min(rows, cols)), dtype)
@@ -54,7 +63,7 @@ def orthogonal(key, shape, dtype=jnp.float32):
     return q.T if rows < cols else q
 
 
-def init_lstm(key, n_in: int, units: int) -> dict:
+def init_lstm(key: jax.Array, n_in: int, units: int) -> dict[str, jax.Array]:
     k1, k2 = jax.random.split(key)
     bias = jnp.zeros((4 * units,), jnp.float32).at[units:2 * units].set(1.0)  # unit_forget_bias
     return {"kernel": glorot_uniform(k1, (n_in, 4 * units)),           # (F, 4U)
@@ -62,7 +71,7 @@ def init_lstm(key, n_in: int, units: int) -> dict:
             "bias": bias}                                               # (4U,)
 
 
-def init_params(key, cfg: ModelConfig) -> dict:
+def init_params(key: jax.Array, cfg: ModelConfig) -> Params:
     """Fresh parameters, equal in distribution to a new Keras `Sequential([LSTM..., Dense])`."""
     keys = jax.random.split(key, len(cfg.units) + 1)
     layers, n_in = [], cfg.n_features
@@ -74,11 +83,13 @@ def init_params(key, cfg: ModelConfig) -> dict:
     return {"lstm": layers, "dense": dense}
 
 
-def param_shapes(cfg: ModelConfig, members: int | None = None) -> dict:
+def param_shapes(cfg: ModelConfig, members: int | None = None) -> Params:
     """The shapes and dtypes of `init_params(key, cfg)` (with a leading axis of `members` if given),
     without tracing it: `jax.eval_shape` would trace the initializers (~0.1 s of a warm start)."""
     lead = () if members is None else (int(members),)
-    spec = lambda *shape: jax.ShapeDtypeStruct(lead + shape, jnp.float32)  # noqa: E731
+
+    def spec(*shape: int) -> jax.ShapeDtypeStruct:
+        return jax.ShapeDtypeStruct(lead + shape, jnp.float32)
     layers, n_in = [], cfg.n_features
     for u in cfg.units:
         layers.append({"kernel": spec(n_in, 4 * u), "recurrent_kernel": spec(u, 4 * u), "bias": spec(4 * u)})
@@ -88,7 +99,7 @@ def param_shapes(cfg: ModelConfig, members: int | None = None) -> dict:
 
 # FORWARD ---------------------------------------------------------------------------------------
 
-def _matmul(a, w, fuse: bool):
+def _matmul(a: jax.Array, w: jax.Array, fuse: bool) -> jax.Array:
     """a @ w. With `fuse` (one model, tiny matrices) a broadcast multiply-and-sum fuses with the
     gate arithmetic around it, where a dot call costs more than its arithmetic. Under vmap over
     many models a batched dot is faster, so vmapped trainers pass fuse=False."""
@@ -97,7 +108,7 @@ def _matmul(a, w, fuse: bool):
     return a @ w
 
 
-def lstm_cell(p: dict, carry, x, fuse: bool = False):
+def lstm_cell(p: dict[str, jax.Array], carry: Carry, x: jax.Array, fuse: bool = False) -> tuple[Carry, jax.Array]:
     """One step. carry = (h, c), each (B, U); x (B, F). Returns (h', c'), h'."""
     h, c = carry
     z = _matmul(x, p["kernel"], fuse) + _matmul(h, p["recurrent_kernel"], fuse) + p["bias"]  # (B, 4U)
@@ -107,7 +118,8 @@ def lstm_cell(p: dict, carry, x, fuse: bool = False):
     return (h, c), h
 
 
-def lstm_layer(p: dict, x, carry, fuse: bool = False, n_lead: int = 0):
+def lstm_layer(p: dict[str, jax.Array], x: jax.Array, carry: Carry, fuse: bool = False,
+               n_lead: int = 0) -> tuple[jax.Array, Carry]:
     """Run one layer over time. x (B, T, F), carry ((B, U), (B, U)) -> outputs (B, T, U), final carry.
     n_lead > 0: the last n_lead features are zero before the last step; the steps before it run on the
     other features only (the same result, fewer operations), the last step on all of them."""
@@ -125,12 +137,13 @@ def lstm_layer(p: dict, x, carry, fuse: bool = False, n_lead: int = 0):
     return jnp.swapaxes(hs, 0, 1), carry
 
 
-def zero_state(cfg: ModelConfig, batch: int):
+def zero_state(cfg: ModelConfig, batch: int) -> list[Carry]:
     """Per-layer (h, c) zeros, each (batch, U)."""
     return [(jnp.zeros((batch, u), jnp.float32), jnp.zeros((batch, u), jnp.float32)) for u in cfg.units]
 
 
-def apply(params: dict, x, state=None, fuse: bool = False, n_lead: int = 0):
+def apply(params: Params, x: jax.Array, state: list[Carry] | None = None, fuse: bool = False,
+          n_lead: int = 0) -> tuple[jax.Array, list[Carry]]:
     """Forward pass. x (B, T, F); state: per-layer (h, c) or None for zeros; `fuse`: see _matmul;
     n_lead: ModelConfig.n_lead (the first layer skips those features before the last step).
 
@@ -154,16 +167,15 @@ def apply(params: dict, x, state=None, fuse: bool = False, n_lead: int = 0):
 
 # KERAS EXCHANGE --------------------------------------------------------------------------------
 
-def to_keras_weights(params: dict) -> list:
+def to_keras_weights(params: Params) -> list[np.ndarray]:
     """The list `keras_model.set_weights` takes: per LSTM layer kernel, recurrent, bias; then Dense."""
-    import numpy as np
     out = []
     for p in params["lstm"]:
         out += [np.asarray(p["kernel"]), np.asarray(p["recurrent_kernel"]), np.asarray(p["bias"])]
     return out + [np.asarray(params["dense"]["kernel"]), np.asarray(params["dense"]["bias"])]
 
 
-def from_keras_weights(weights: list) -> dict:
+def from_keras_weights(weights: list[np.ndarray]) -> Params:
     """Inverse of `to_keras_weights` (the list `keras_model.get_weights()` returns)."""
     w = [jnp.asarray(a, jnp.float32) for a in weights]
     n_lstm = (len(w) - 2) // 3
@@ -172,7 +184,7 @@ def from_keras_weights(weights: list) -> dict:
     return {"lstm": layers, "dense": {"kernel": w[-2], "bias": w[-1]}}
 
 
-def config_of(params: dict) -> ModelConfig:
+def config_of(params: Params) -> ModelConfig:
     """The ModelConfig a parameter tree was built for (shapes only; n_lead is not among them: 0)."""
     units = tuple(int(p["recurrent_kernel"].shape[0]) for p in params["lstm"])
     return ModelConfig(n_features=int(params["lstm"][0]["kernel"].shape[0]), units=units,

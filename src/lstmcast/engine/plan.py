@@ -18,9 +18,15 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import DataError
+
+if TYPE_CHECKING:   # for annotations only: at run time plan.py loads neither jax nor pandas
+    from ..data.panel_core import Panel
+    from .train import TrainConfig
 
 OVERHEAD = 64 << 20      # XLA's own buffers and compiled code, counted once
 
@@ -31,8 +37,8 @@ class Plan:
     flops: float                    # estimated floating-point operations
     per_model_bytes: int            # the part that grows with each model (seed x series): chunkable
     models: int                     # seeds x series trained/predicted at once
-    parts: dict = field(default_factory=dict)    # name -> bytes
-    flags: dict = field(default_factory=dict)    # part name -> the flag that shrinks it
+    parts: dict[str, int] = field(default_factory=dict)    # name -> bytes
+    flags: dict[str, str] = field(default_factory=dict)    # part name -> the flag that shrinks it
 
     def describe(self) -> str:
         return f"~{fmt_bytes(self.bytes_peak)} of memory, ~{self.flops:.2g} flops"
@@ -46,7 +52,7 @@ def fmt_bytes(n: float) -> str:
     return f"{n:.1f} PiB"
 
 
-def estimate(n_windows: int, seeds: int, look_back: int, n_features: int, units, horizon: int,
+def estimate(n_windows: int, seeds: int, look_back: int, n_features: int, units: int | Iterable[int], horizon: int,
              batch_size: int, series: int = 1, epochs: int = 1, steps: int = 0, origins: int = 1,
              framing: str = "timesteps") -> Plan:
     """Peak bytes and flops of training (`epochs` > 0, on `n_windows` windows) and forecasting (`steps`
@@ -79,19 +85,45 @@ def estimate(n_windows: int, seeds: int, look_back: int, n_features: int, units,
                 models=K, parts=parts, flags=flags)
 
 
+# WHAT THE CHECKS READ OF A FIT'S SPEC (models.ensemble.Spec, a layer above: described here, not imported) -
+
+class RecipeLike(Protocol):
+    @property
+    def look_back(self) -> int: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def framing(self) -> str: ...
+    @property
+    def units(self) -> tuple[int, ...]: ...
+    @property
+    def h(self) -> int: ...
+
+
+class SpecLike(Protocol):
+    @property
+    def recipe(self) -> RecipeLike: ...
+    @property
+    def train(self) -> TrainConfig: ...
+    @property
+    def seeds(self) -> int: ...
+    @property
+    def scope(self) -> str: ...
+
+
 # MEMORY AVAILABLE -------------------------------------------------------------------------------
 
-_DEFAULT_MAX = {"bytes": None}     # set by the CLI's --max-memory
-_REPORT = {"fn": None}              # set by the CLI: where "this will take a while" notes go
+_DEFAULT_MAX: dict[str, int | None] = {"bytes": None}     # set by the CLI's --max-memory
+_REPORT: dict[str, Callable[[str], object] | None] = {"fn": None}   # set by the CLI: where long-run notes go
 BIG_FLOPS = 1e11                    # about a minute of these small LSTM steps on a laptop core
 
 
-def set_reporter(fn):
+def set_reporter(fn: Callable[[str], object] | None) -> None:
     """A callable receiving one-line notes about long requests (None: silent)."""
     _REPORT["fn"] = fn
 
 
-def set_max_memory(n_bytes: int | None):
+def set_max_memory(n_bytes: int | None) -> None:
     """A cap for check_fits when it is given none (the CLI's --max-memory)."""
     _DEFAULT_MAX["bytes"] = None if n_bytes is None else int(n_bytes)
 
@@ -171,14 +203,14 @@ def check_fits(plan: Plan, max_memory: int | None = None, what: str = "this requ
     per_chunk = (limit - fixed) // plan.per_model_bytes if plan.per_model_bytes else 0
     if per_chunk >= 1 and plan.models > 1 and chunkable:
         return -(-plan.models // per_chunk)
-    big = max(plan.parts, key=plan.parts.get) if per_chunk < 1 or plan.models == 1 else "shuffled"
+    big = max(plan.parts, key=plan.parts.__getitem__) if per_chunk < 1 or plan.models == 1 else "shuffled"
     where = "--max-memory" if user is not None else "available"
     raise DataError(f"{what} needs about {fmt_bytes(plan.bytes_peak)} of memory (mostly {big}: "
                     f"{fmt_bytes(plan.parts[big])}), {fmt_bytes(limit)} {where}; lower {plan.flags[big]}"
                     + (" or raise --max-memory" if user is not None else ""))
 
 
-def in_chunks(fn, keys, n_chunks: int, *args):
+def in_chunks(fn: Callable[..., Any], keys: Any, n_chunks: int, *args: Any) -> Any:
     """`fn(keys, *args)` run on `n_chunks` slices of `keys` (axis 0), outputs joined on axis 0."""
     if n_chunks <= 1:
         return fn(keys, *args)
@@ -189,7 +221,8 @@ def in_chunks(fn, keys, n_chunks: int, *args):
     return jax.tree.map(lambda *xs: np.concatenate(xs, axis=0) if np.ndim(xs[0]) else xs[0], *outs)
 
 
-def check_forecast(spec, panel, diffs: dict, h: int, level=None, lengths=None) -> int:
+def check_forecast(spec: SpecLike, panel: Panel, diffs: Mapping[Any, Iterable[int]], h: int,
+                   level: object = None, lengths: Iterable[int] | None = None) -> int:
     """The plan of an h-step forecast (`level`: with intervals) of a fitted model (its Spec, panel and
     per-series differencing) checked before it allocates; also that the h dates after each series stay
     within pandas' calendar (years 1677..2262). Returns check_fits's chunks."""
@@ -215,7 +248,7 @@ def check_forecast(spec, panel, diffs: dict, h: int, level=None, lengths=None) -
     return chunks
 
 
-def check_training(spec, n_windows: int, n_series: int) -> int:
+def check_training(spec: SpecLike, n_windows: int, n_series: int) -> int:
     """check_fits for a fit: global scope trains seeds models on all windows; local seeds x series
     models on their own windows (n_windows: the largest series' count)."""
     rec, tc = spec.recipe, spec.train

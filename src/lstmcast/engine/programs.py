@@ -28,16 +28,21 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jax
 import numpy as np
+from jax.tree_util import PyTreeDef
 
 from .cache import cache_dir, enable_compilation_cache
 
 FORMAT = 1                          # bump when the file layout or the key's meaning changes
 MAGIC = b"lstmcast-program\n"
+Spec = tuple[tuple[int, ...], str, str | None]    # one leaf: shape, dtype name, PRNG key impl (None: not a key)
+Signature = tuple[PyTreeDef, tuple[Spec, ...]]      # the argument tree and its leaves' specs
 _lock = threading.Lock()
 _lower_lock = threading.Lock()
 
@@ -53,7 +58,7 @@ class Event:
     compile: float = 0.0            # XLA compile, or its load from the persistent compilation cache
     first_run: float = 0.0          # the first call's run time (0: prepared by `warm`, not yet run)
     started: float = 0.0            # wall clock (time.time()) when the build began
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 STATS: list[Event] = []
@@ -69,7 +74,7 @@ def _source_hash() -> str:
     return h.hexdigest()[:16]
 
 
-def _versions() -> dict:
+def _versions() -> dict[str, Any]:
     import jaxlib
 
     from .._version import __version__
@@ -83,7 +88,7 @@ _TRACE_SETTINGS = ("jax_enable_x64", "jax_default_matmul_precision", "jax_threef
                    "jax_default_prng_impl", "jax_numpy_dtype_promotion")
 
 
-def _signature(args):
+def _signature(args: tuple[Any, ...]) -> tuple[Signature, list[Any]]:
     """(signature, flat leaves): typed PRNG keys become their raw key data, the impl noted."""
     leaves, tree = jax.tree.flatten(args)
     out, specs = [], []
@@ -123,21 +128,23 @@ class Program:
             it must be deterministic (frozen dataclasses, tuples, numbers, strings).
     """
 
-    def __init__(self, name: str, fn=None, static_key=(), make=None):
+    def __init__(self, name: str, fn: Callable[..., Any] | None = None, static_key: object = (),
+                 make: Callable[[], Callable[..., Any]] | None = None) -> None:
         self.name, self.static_key, self._fn, self._make = name, static_key, fn, make
-        self._compiled: dict = {}
+        self._compiled: dict[Signature, jax.stages.Compiled] = {}
 
     @property
-    def fn(self):
+    def fn(self) -> Callable[..., Any]:
         """The function; built by `make()` on first need (a warm start never builds it)."""
         if self._fn is None:
+            assert self._make is not None   # program() takes one of fn and make
             self._fn = self._make()
         return self._fn
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Program({self.name!r}, {self.static_key!r})"
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         sig, leaves = _signature(args)
         exe = self._compiled.get(sig)
         if exe is not None:
@@ -148,28 +155,28 @@ class Program:
         ev.first_run = time.perf_counter() - t
         return out
 
-    def warm(self, *args) -> None:
+    def warm(self, *args: Any) -> None:
         """Make the program for these arguments ready (load or trace, and compile) without running it."""
         sig, _ = _signature(args)
         if sig not in self._compiled:
             self._build(sig)
 
     # BUILD -------------------------------------------------------------------------------------
-    def key(self, sig) -> str:
+    def key(self, sig: Signature) -> str:
         tree, specs = sig
         text = json.dumps({"name": self.name, "static": repr(self.static_key), "tree": str(tree),
                            "args": [list(map(str, s)) for s in specs], **_versions()}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
-    def _flat_fn(self, sig):
+    def _flat_fn(self, sig: Signature) -> Callable[..., Any]:
         tree, specs = sig
 
-        def flat(*leaves):
-            leaves = [jax.random.wrap_key_data(a, impl=s[2]) if s[2] else a for a, s in zip(leaves, specs)]
-            return self.fn(*jax.tree.unflatten(tree, leaves))
+        def flat(*leaves: Any) -> Any:
+            args = [jax.random.wrap_key_data(a, impl=s[2]) if s[2] else a for a, s in zip(leaves, specs)]
+            return self.fn(*jax.tree.unflatten(tree, args))
         return flat
 
-    def _build(self, sig):
+    def _build(self, sig: Signature) -> Event:
         enable_compilation_cache()
         prepare_lapack()
         ev = Event(self.name, "jit", started=time.time())
@@ -177,7 +184,9 @@ class Program:
         exp = None
         if _exportable():
             key = self.key(sig)
-            path = program_dir() / f"{self.name}-{key}.jaxexp"
+            folder = program_dir()
+            assert folder is not None       # _exportable() checked it
+            path = folder / f"{self.name}-{key}.jaxexp"
             t = time.perf_counter()
             exp = _load(path, key, shapes)
             ev.load = time.perf_counter() - t
@@ -238,12 +247,17 @@ def prepare_lapack() -> None:
     added = []
     try:
         from jax._src.lax import linalg as lax_linalg
-        init = lax_linalg.initialize_lapack
-        folder = Path(importlib.util.find_spec("scipy").submodule_search_locations[0]) / "linalg"
+        init: Callable[[], object] = lax_linalg.initialize_lapack
+        scipy_spec = importlib.util.find_spec("scipy")
+        if scipy_spec is None or not scipy_spec.submodule_search_locations:
+            raise ImportError("scipy")      # (caught below)
+        folder = Path(scipy_spec.submodule_search_locations[0]) / "linalg"
         for name in ("cython_blas", "cython_lapack"):       # cython_lapack imports cython_blas
             path = next(folder / (name + suf) for suf in importlib.machinery.EXTENSION_SUFFIXES
                         if (folder / (name + suf)).exists())
             spec = importlib.util.spec_from_file_location(f"scipy.linalg.{name}", path)
+            if spec is None or spec.loader is None:
+                raise ImportError(name)     # (caught below)
             mod = importlib.util.module_from_spec(spec)
             sys.modules[spec.name] = mod
             added.append(spec.name)
@@ -256,25 +270,28 @@ def prepare_lapack() -> None:
             sys.modules.pop(name, None)
 
 
-def _lower(traced, exp):
+def _lower(traced: jax.stages.Traced, exp: jax.export.Exported | None) -> jax.stages.Lowered:
     """`traced.lower()`. Lowering a loaded program on CPU makes JAX set up its LAPACK kernels, which
     imports scipy.linalg (~0.25 s, the largest part of a warm start); a program with no LAPACK call
     does not need them, so for those that set-up is skipped. The hook is JAX-internal: where it is
     missing (another JAX version) lowering is left as it is. One lowering at a time, so a program
     that needs LAPACK never lowers while the set-up is switched off."""
     with _lower_lock:
-        mod = sys.modules.get("jax._src.export._export")
+        mod: Any = sys.modules.get("jax._src.export._export")   # JAX-internal: its hook is patched below
         hook = getattr(mod, "_ensure_backends_initialized", None)
+        lowered: jax.stages.Lowered
         if exp is None or hook is None or b"lapack" in bytes(exp.mlir_module_serialized):
-            return traced.lower()
+            lowered = traced.lower()
+            return lowered
         mod._ensure_backends_initialized = lambda platforms: None
         try:
-            return traced.lower()
+            lowered = traced.lower()
+            return lowered
         finally:
             mod._ensure_backends_initialized = hook
 
 
-def _load(path: Path, key: str, shapes):
+def _load(path: Path, key: str, shapes: list[jax.ShapeDtypeStruct]) -> jax.export.Exported | None:
     """The Exported saved at `path` for `key`, or None if absent, unreadable, or not for this key."""
     try:
         blob = path.read_bytes()
@@ -294,7 +311,7 @@ def _load(path: Path, key: str, shapes):
         return None
 
 
-def _save(path: Path, key: str, exp) -> None:
+def _save(path: Path, key: str, exp: jax.export.Exported) -> None:
     """Write atomically: a reader sees the old file, the new one, or none, never a partial one."""
     try:
         payload = bytes(exp.serialize())
@@ -311,7 +328,8 @@ def _save(path: Path, key: str, exp) -> None:
         pass  # a read-only or full cache folder: run without saving
 
 
-def program(name: str, fn=None, static_key=(), make=None) -> Program:
+def program(name: str, fn: Callable[..., Any] | None = None, static_key: object = (),
+            make: Callable[[], Callable[..., Any]] | None = None) -> Program:
     """A `Program` (see its doc); `static_key` names everything `fn` closes over. Instead of `fn`,
     `make()` may build it: then a process that loads the program from disk never builds it."""
     if (fn is None) == (make is None):

@@ -17,8 +17,9 @@ start (what the tutorial's `stateful=True` + `reset_state()` after each epoch do
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -27,8 +28,17 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from .cache import enable_compilation_cache
-from .model import ModelConfig, apply, init_params, zero_state
-from .programs import program
+from .model import Carry, ModelConfig, Params, apply, init_params, zero_state
+from .programs import Program, program
+
+if TYPE_CHECKING:   # annotations only: optax is imported where training starts (see keras_adam)
+    import optax
+
+PyTree = Any        # a jax pytree (parameters, optimizer state, metrics)
+Metrics = dict[str, jax.Array]
+Trainer = Callable[..., tuple[Params, Metrics]]
+StepCarry = tuple[jax.Array, PyTree, list[Carry]]     # (flat params, optimizer state, LSTM state) per minibatch
+EpochCarry = tuple[jax.Array, PyTree, dict[str, Any]]  # (flat params, optimizer state, early-stopping record)
 
 enable_compilation_cache()
 
@@ -50,12 +60,13 @@ class TrainConfig:
 # OPTIMIZER ---------------------------------------------------------------------------------------
 
 class KerasAdamState(NamedTuple):
-    count: jax.Array  # steps taken so far (int32)
+    # a field named `count` shadows tuple.count (so do optax's states); steps taken so far (int32)
+    count: jax.Array  # type: ignore[assignment]
     mu: optax.Updates
     nu: optax.Updates
 
 
-def keras_adam(learning_rate=1e-3, b1: float = 0.9, b2: float = 0.999,
+def keras_adam(learning_rate: float | optax.Schedule = 1e-3, b1: float = 0.9, b2: float = 0.999,
                eps: float = 1e-7) -> optax.GradientTransformation:
     """Adam exactly as Keras 3 applies it (epsilon outside the bias correction, "epsilon hat")::
 
@@ -66,11 +77,12 @@ def keras_adam(learning_rate=1e-3, b1: float = 0.9, b2: float = 0.999,
     optax.adam divides by sqrt(v_hat) + eps instead, which differs while v is small.
     `learning_rate` may be a float or an optax schedule (a function of the step count).
     """
-    def init_fn(params):
+    def init_fn(params: optax.Params) -> KerasAdamState:
         zeros = jax.tree.map(jnp.zeros_like, params)
         return KerasAdamState(jnp.zeros([], jnp.int32), zeros, jax.tree.map(jnp.zeros_like, params))
 
-    def update_fn(grads, state, params=None):
+    def update_fn(grads: optax.Updates, state: KerasAdamState,
+                  params: optax.Params | None = None) -> tuple[optax.Updates, KerasAdamState]:
         del params
         t = state.count + 1
         lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
@@ -87,11 +99,11 @@ def keras_adam(learning_rate=1e-3, b1: float = 0.9, b2: float = 0.999,
 
 # TRAIN -------------------------------------------------------------------------------------------
 
-def _select(pred, a, b):
+def _select(pred: jax.Array, a: PyTree, b: PyTree) -> PyTree:
     return jax.tree.map(lambda u, v: jnp.where(pred, u, v), a, b)
 
 
-def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
+def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True) -> Trainer:
     """Returns `train(key, x, y, w=None, xv=None, yv=None, params=None) -> (params, metrics)`.
 
     `key` seeds the initial weights (unless `params` is given) and the per-epoch shuffles.
@@ -103,11 +115,13 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
     opt = keras_adam(cfg.learning_rate)
     bsz = cfg.batch_size
 
-    def mse_rows(p, xb, yb, state):
+    def mse_rows(p: Params, xb: jax.Array, yb: jax.Array,
+                 state: list[Carry] | None) -> tuple[jax.Array, list[Carry]]:
         yhat, new_state = apply(p, xb, state, fuse, model_cfg.n_lead)      # (B, O)
         return jnp.mean(jnp.square(yhat - yb), axis=-1), new_state   # (B,)
 
-    def train(key, x, y, w=None, xv=None, yv=None, params=None):
+    def train(key: jax.Array, x: jax.Array, y: jax.Array, w: jax.Array | None = None, xv: jax.Array | None = None,
+              yv: jax.Array | None = None, params: Params | None = None) -> tuple[Params, Metrics]:
         n = x.shape[0]
         n_batches = -(-n // bsz)
         n_epochs = cfg.epochs
@@ -126,11 +140,12 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
         opt_state = opt.init(flat0)
         has_val = xv is not None
 
-        def _minibatch(carry, batch):
+        def _minibatch(carry: StepCarry,
+                       batch: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[StepCarry, jax.Array]:
             params, opt_state, state = carry
             xb, yb, wb = batch                                        # (B, T, F), (B, O), (B,)
 
-            def _loss_fn(flat):
+            def _loss_fn(flat: jax.Array) -> tuple[jax.Array, tuple[list[Carry], jax.Array]]:
                 se, new_state = mse_rows(unravel(flat), xb, yb, state if cfg.stateful else None)
                 return jnp.sum(wb * se) / jnp.maximum(jnp.sum(wb), 1.0), (new_state, jnp.sum(wb * se))
 
@@ -143,7 +158,7 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
                 state = jax.lax.stop_gradient(new_state)
             return (params, opt_state, state), se_sum
 
-        def _epoch(carry, epoch_key):
+        def _epoch(carry: EpochCarry, epoch_key: jax.Array) -> tuple[EpochCarry, tuple[jax.Array, jax.Array]]:
             params, opt_state, best = carry
             # SHUFFLE: real rows first (in random or original order), padding last
             if not cfg.shuffle:
@@ -164,6 +179,7 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
             loss = jnp.sum(se) / jnp.maximum(jnp.minimum(n_real, jnp.sum(wi)), 1.0)
             # VALIDATION + EARLY STOPPING
             if has_val:
+                assert xv is not None and yv is not None   # has_val (for the type checker)
                 val_se, _ = mse_rows(unravel(params), xv, yv, None)
                 val = jnp.mean(val_se)
             else:
@@ -180,7 +196,7 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
                 best = {**best, "i": best["i"] + 1}
             return (params, opt_state, best), (loss, val)
 
-        best0 = {"val": jnp.array(jnp.inf, jnp.float32), "params": params,
+        best0: dict[str, Any] = {"val": jnp.array(jnp.inf, jnp.float32), "params": params,
                  "epoch": jnp.array(n_epochs - 1, jnp.int32), "wait": jnp.array(0, jnp.int32),
                  "stopped": jnp.array(False), "i": jnp.array(0, jnp.int32)}
         epoch_keys = jax.random.split(k_shuffle, n_epochs)
@@ -196,7 +212,7 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True):
 
 @functools.lru_cache(maxsize=64)
 def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = False,
-                   vmap_data: bool = False, with_val: bool = False):
+                   vmap_data: bool = False, with_val: bool = False) -> Program:
     """A cached compiled trainer: `(keys, x, y, w[, xv, yv]) -> (params, metrics)`; a warm process
     loads it from the program cache (programs.py) without tracing.
 
@@ -204,10 +220,10 @@ def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = F
     and the validation arrays), each trained with the same key(s) -- how backtest windows train
     together. With both, results are indexed [k, w].
     """
-    def make():   # built only where the program is traced (not when it loads from disk)
+    def make() -> Trainer:   # built only where the program is traced (not when it loads from disk)
         train = make_train(model_cfg, cfg, fuse=not (vmap_keys or vmap_data))
         n_data = 5 if with_val else 3
-        fn = lambda k, p, *data: train(k, *data, params=p)  # noqa: E731
+        fn: Trainer = lambda k, p, *data: train(k, *data, params=p)  # noqa: E731
         if vmap_data:
             fn = jax.vmap(fn, (None, None) + (0,) * n_data)   # the same seeds for every dataset
         if vmap_keys:
@@ -215,13 +231,14 @@ def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = F
 
         one_by_one = jax.default_backend() == "cpu"     # (the backend is part of the program's key)
 
-        def run(k, *data):
+        def run(k: jax.Array, *data: jax.Array) -> tuple[Params, Metrics]:
             # The initial weights as `train` draws them (its first key split). On a CPU one model after
             # another (lax.map), outside the vmaps: a batched QR (the orthogonal initializer) runs its
             # batch on XLA's CPU thread pool and blocks a pool thread while it waits, so two such
             # programs running at once from two Python threads on a 2-thread pool deadlock. (On a GPU
             # the batched QR is one solver call; 100,000 sequential ones would cost seconds.)
-            init = lambda kk: init_params(jax.random.split(kk)[0], model_cfg)  # noqa: E731
+            init: Callable[[jax.Array], Params] = \
+                lambda kk: init_params(jax.random.split(kk)[0], model_cfg)  # noqa: E731
             if not vmap_keys:
                 return fn(k, init(k), *data)
             return fn(k, jax.lax.map(init, k) if one_by_one else jax.vmap(init)(k), *data)
@@ -241,7 +258,7 @@ def bucket(n: int) -> int:
     return -(-n // step) * step
 
 
-def _pad_rows(x, axis: int):
+def _pad_rows(x: np.ndarray | jax.Array, axis: int) -> np.ndarray | jax.Array:
     n = x.shape[axis]
     extra = bucket(n) - n
     if not extra:
@@ -251,11 +268,11 @@ def _pad_rows(x, axis: int):
     return np.pad(np.asarray(x), widths)
 
 
-def _predict(params, x):
+def _predict(params: Params, x: jax.Array) -> jax.Array:
     return apply(params, x)[0]
 
 
-def _predict_stateful(params, x, batch_size: int = 1):
+def _predict_stateful(params: Params, x: jax.Array, batch_size: int = 1) -> jax.Array:
     n = x.shape[0]
     n_batches = -(-n // batch_size)
     pad = n_batches * batch_size - n
@@ -263,7 +280,7 @@ def _predict_stateful(params, x, batch_size: int = 1):
     xb = xp.reshape(n_batches, batch_size, *x.shape[1:])
     state0 = [(jnp.zeros((batch_size, p["recurrent_kernel"].shape[0]), x.dtype),) * 2 for p in params["lstm"]]
 
-    def step(state, xk):
+    def step(state: list[Carry], xk: jax.Array) -> tuple[list[Carry], jax.Array]:
         yk, state = apply(params, xk, state)
         return state, yk
 
@@ -277,34 +294,36 @@ _PREDICT_MANY_OWN = program("predict_many_own", jax.vmap(_predict, (0, 0)))
 
 
 @functools.lru_cache(maxsize=16)
-def _stateful_program(batch_size: int, many: bool):
+def _stateful_program(batch_size: int, many: bool) -> Program:
     fn = functools.partial(_predict_stateful, batch_size=batch_size)
     if many:
         return program("predict_many_stateful", jax.vmap(fn, (0, None)), batch_size)
     return program("predict_stateful", fn, batch_size)
 
 
-def predict(params, x):
+def predict(params: Params, x: np.ndarray | jax.Array) -> np.ndarray:
     """Stateless one-shot prediction: x (N, T, F) -> (N, O), each window from zero state."""
     return np.asarray(_PREDICT(params, _pad_rows(x, 0)))[: x.shape[0]]
 
 
-def predict_stateful(params, x, batch_size: int = 1):
+def predict_stateful(params: Params, x: np.ndarray | jax.Array, batch_size: int = 1) -> jax.Array:
     """Keras `predict` on a stateful model after `reset_state()`: batches in order, state carried."""
-    return _stateful_program(int(batch_size), False)(params, x)
+    y: jax.Array = _stateful_program(int(batch_size), False)(params, x)
+    return y
 
 
 # K members at once: the same inputs for all, or each member its own inputs.
-def predict_many(params, x):
+def predict_many(params: Params, x: np.ndarray | jax.Array) -> np.ndarray:
     """(K, ...) params, x (N, T, F) -> (K, N, O)."""
     return np.asarray(_PREDICT_MANY(params, _pad_rows(x, 0)))[:, : x.shape[0]]
 
 
-def predict_many_own(params, x):
+def predict_many_own(params: Params, x: np.ndarray | jax.Array) -> np.ndarray:
     """(K, ...) params, x (K, N, T, F) -> (K, N, O)."""
     return np.asarray(_PREDICT_MANY_OWN(params, _pad_rows(x, 1)))[:, : x.shape[1]]
 
 
-def predict_many_stateful(params, x, batch_size: int = 1):
+def predict_many_stateful(params: Params, x: np.ndarray | jax.Array, batch_size: int = 1) -> jax.Array:
     """(K, ...) params, x (N, T, F) -> (K, N, O), each member as `predict_stateful`."""
-    return _stateful_program(int(batch_size), True)(params, x)
+    y: jax.Array = _stateful_program(int(batch_size), True)(params, x)
+    return y

@@ -90,6 +90,7 @@ def cross_validation(settings: Settings, panel, h, n_windows, step_size, refit, 
 
     for w in range(n_windows):
         if w > 0 and not refit:
+            assert first is not None            # window 0 set it
             out[w] = (_frozen_window(first, sub, cuts[:, w], h, members, cov, combo), _models(first, sub, cuts[:, w]))
         elif first is None or _choose_again(first):
             *out[w], first = window(w)

@@ -62,7 +62,7 @@ def holdout_mse(values, holdout: dict, m: int, names) -> dict:
     """{member: mean squared scaled error} over a panel's holdout: each series' last h values, forecast by
     the LSTM (given: {i: (forecast, h)}) and by each statistical member fitted on the rest; errors divided
     by the series' in-sample seasonal-naive MAE so that every series counts alike. {} when none scores."""
-    se = {n: [] for n in ("lstm",) + tuple(names)}
+    se: dict[str, list[np.floating]] = {n: [] for n in ("lstm",) + tuple(names)}
     for i, (pred, h) in holdout.items():
         y = np.asarray(values[i], np.float64)
         train, actual = y[:-h], y[-h:]

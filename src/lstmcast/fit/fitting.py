@@ -127,7 +127,8 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         spec = dataclasses.replace(spec, recipe=dataclasses.replace(spec.recipe, n_cov=n, n_head=n_head,
                                                                     n_lead=n_only))
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
-    diff_scores, step_mse = [{} for _ in idx], [{} for _ in idx]
+    diff_scores: list[dict] = [{} for _ in idx]
+    step_mse: list[dict] = [{} for _ in idx]
     if diffs is None:
         if scope == "global" or not isinstance(settings.diff, str) or user_cov:
             diffs = [settings.global_diff()] * len(idx)
@@ -160,11 +161,11 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
                          "try a lower --learning-rate")
     keep = [j for j, i in enumerate(idx) if int(i) not in bad]
     idx, diffs, diff_scores = idx[keep], [diffs[j] for j in keep], [diff_scores[j] for j in keep]
-    step_mse = {int(i): s for i, s in zip(idx, [step_mse[j] for j in keep])}
+    mse_by_series = {int(i): s for i, s in zip(idx, [step_mse[j] for j in keep])}
     if strict and bad:
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
-    return _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, step_mse, cov, stat_names,
-                   t0, weights, holdout)
+    return _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, mse_by_series, cov,
+                   stat_names, t0, weights, holdout)
 
 
 def _members_only(settings, panel, m, typical, names, cov, user_cov, strict, t0, weights) -> FittedState:

@@ -129,7 +129,7 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
     pure = np.full((N, h), np.nan)
     names = np.empty(N, dtype=object)
     keep = np.ones(N, bool)
-    memb = np.full((N, K, h), np.nan) if members else None
+    memb = np.full((N if members else 0, K, h), np.nan)                    # read only with `members`
     short = []
     for i in range(N):
         got, p = [], None
@@ -166,8 +166,8 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
     out = {panel.id_col: np.repeat(np.asarray(panel.ids, dtype=object), h)[rows], panel.time_col: times[rows]}
     out.update({k: res[k].ravel()[rows] for k in keys})
     if members:
-        for k in range(K):
-            out[f"member-{k}"] = memb[:, k, :].ravel()[rows]
+        for j in range(K):
+            out[f"member-{j}"] = memb[:, j, :].ravel()[rows]
     if parts:
         out["lstm"] = pure.ravel()[rows]
     out["model"] = np.repeat(names, h)[rows]

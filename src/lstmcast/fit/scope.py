@@ -25,7 +25,8 @@ def choose_scope(settings: Settings, panel, idx, m: int, say, cov=None, fit_pane
     sub = sub.subset(keep)
     tcov = cov.subset(np.asarray(idx)[keep]) if cov is not None else None
     train = sub.truncate(sub.lengths - h - 1)
-    scores, preds = {}, {}
+    scores: dict[str, float] = {}
+    preds: dict[str, dict[int, np.ndarray]] = {}
     for scope in ("local", "global"):
         trial = settings.replace(model="lstm")     # the LSTM alone decides its scope
         say(f"scope selection: fitting {scope} scope on {len(train)} series without their last {h} values ...")
@@ -46,8 +47,8 @@ def choose_scope(settings: Settings, panel, idx, m: int, say, cov=None, fit_pane
             y = np.asarray(sub.values[i], np.float64)
             errs.append(holdout_mase(y[-h:], pred, y[:-h], m))
             preds[scope][int(idx[keep[i]])] = pred
-        errs = np.asarray(errs)
-        scores[scope] = float(np.mean(errs[np.isfinite(errs)])) if np.isfinite(errs).any() else float("inf")
+        mase = np.asarray(errs)
+        scores[scope] = float(np.mean(mase[np.isfinite(mase)])) if np.isfinite(mase).any() else float("inf")
     choice = "global" if scores["global"] <= scores["local"] else "local"
     say(f"scope: {choice} (mean MASE on each series' last {h} training values: local {scores['local']:.3f}, "
         f"global {scores['global']:.3f})")

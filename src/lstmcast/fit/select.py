@@ -92,7 +92,7 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
                 if cut < min_length(tspec, c):
                     continue
                 groups.setdefault(epochs, []).append((j, c, cut, k))
-    pooled = [dict() for _ in idx]
+    pooled: list[dict] = [dict() for _ in idx]
     for epochs, meta in sorted(groups.items()):     # each budget's trials train together (one program)
         gspec = dataclasses.replace(tspec, train=dataclasses.replace(tspec.train, epochs=epochs))
         trial_vals = [np.asarray(values[idx[j]], np.float64)[:cut] for j, _, cut, _ in meta]

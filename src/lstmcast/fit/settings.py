@@ -77,6 +77,30 @@ def _whole(v, name, allow_none=False, low=1):
 
 class SettingsRules:
     """Checks and resolution shared by the Forecaster (mutable, scikit-learn style) and `Settings` (frozen)."""
+    # The hyper-parameters (annotations only: Settings' fields, set by SettingsMixin's __init__)
+    look_back: Any
+    framing: Any
+    units: Any
+    stateful: Any
+    epochs: Any
+    steps: Any
+    batch_size: Any
+    learning_rate: Any
+    seeds: Any
+    strategy: Any
+    horizon: Any
+    transform: Any
+    diff: Any
+    scale: Any
+    calendar: Any
+    validation: Any
+    patience: Any
+    aggregate: Any
+    season_length: Any
+    seed: Any
+    scope: Any
+    level_norm: Any
+    model: Any
 
     def check_params(self):
         """Types and ranges of every hyper-parameter (scope-independent)."""

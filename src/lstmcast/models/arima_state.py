@@ -32,6 +32,8 @@ EXTRA = ("intercept", "drift")       # coefficients after the ARMA ones that a s
 
 
 class ArimaMember(StoredMember):
+    state: tuple[dict, dict] | None      # state_of's (JSON-able dict, {name: array}), None: statsforecast forecasts
+
     def fit(self, y):
         from statsforecast.models import AutoARIMA
         self._model = AutoARIMA(season_length=self.m, approximation=None).fit(np.asarray(y, np.float64)).model_

@@ -11,12 +11,16 @@ predictions, conformal calibration and frozen-parameter backtests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import DataError
 from ..prep.pipes import Pipes, fit_pipes
 from .lstm import Recipe, paths, train_global, train_local, windows_many
+
+if TYPE_CHECKING:   # annotations only: importing the trainer loads jax, which a fit defers
+    from ..engine.train import TrainConfig
 
 MIN_WINDOWS = 8
 
@@ -26,7 +30,7 @@ class Spec:
     """Everything a fit needs besides the data: resolved settings of one Forecaster."""
     recipe: Recipe
     scope: str                       # "local" or "global"
-    train: object                    # engine TrainConfig
+    train: TrainConfig
     seeds: int
     seed: int
     transform: str                   # "auto", "none", "log", "boxcox"
@@ -92,6 +96,7 @@ class Ensemble:
             if R.n_cov:
                 from .covfeat import step_features
                 ser = np.repeat(g.idx[sel], B)
+                assert scaler is not None        # fit_ensemble stores it whenever R.n_cov
                 fn = lambda e, ser=ser, o=ends: step_features(cov, scaler, R.h, R.look_back, ser, o, e)  # noqa: E731
             p = paths(R, self.scope, params, pipes, tails, ends, h, groups=(len(rows), B), extra_fn=fn)
             p = p.reshape(p.shape[0], len(rows), B, h)
@@ -126,13 +131,16 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
     for j, i in enumerate(idx):
         by_diff.setdefault(tuple(diffs[j]), []).append(i)
     nv = val_values(spec)
-    groups, data, where = [], [], []
+    groups: list[Group] = []
+    data: list[tuple] = []               # global: (x, t, counts) per lags; local: (x, t) per series
+    where: list[tuple[int, int]] = []
     for d, members_ in by_diff.items():
         members_ = np.asarray(members_, int)
         pipes = fit_pipes([values[i][: len(values[i]) - nv] for i in members_], spec.transform, d, spec.scale,
                           m=R.m)
         fn = None
         if R.n_cov:
+            assert scaler is not None
             fn = lambda r, e, m_=members_: step_features(cov, scaler, R.h, R.look_back, m_[r], e, e)  # noqa: E731
         x, t, counts = windows_many(R, pipes, [values[i] for i in members_], fn)
         if spec.scope == "global":
@@ -208,7 +216,8 @@ def _train_local_val(spec: Spec, data):
     for x, t in data:
         n = spec.n_val
         p, m = fn(_keys(spec.seed, spec.seeds), x[:-n], t[:-n], np.ones(len(x) - n, np.float32), x[-n:], t[-n:])
-        ps.append(jax.tree.map(np.asarray, p)), ms.append(jax.tree.map(np.asarray, m))
+        ps.append(jax.tree.map(np.asarray, p))
+        ms.append(jax.tree.map(np.asarray, m))
     stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
     return stack(ps), stack(ms)
 

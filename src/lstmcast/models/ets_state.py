@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ def state_of(model: dict) -> dict | None:
     if model.get("distribution", "normal") != "normal" or _klass(comp) is None:
         return None
     par = [float(v) for v in np.asarray(model["par"], np.float64)[:4]]
-    st = {"components": comp, "m": int(model["m"]), "par": [None if math.isnan(v) else v for v in par],
+    st: dict[str, Any] = {"components": comp, "m": int(model["m"]), "par": [None if math.isnan(v) else v for v in par],
           "sigma2": float(model["sigma2"]), "last": [float(v) for v in np.asarray(model["states"])[-1]]}
     return st if check_state(st, st["m"]) is None else None     # nothing non-finite goes into a file
 
@@ -114,6 +115,7 @@ def variance(st: dict, mean: np.ndarray) -> np.ndarray:
         elif damped == "N":
             cvals = alpha + beta * steps if season == "N" else alpha * beta * steps + gamma * dvals
         else:
+            assert sum_phi is not None      # damped == "D" here
             cvals = alpha + beta * sum_phi + (gamma * dvals if season == "A" else 0.0)
         theta = np.empty(h)
         theta[0] = mean[0] ** 2
@@ -128,6 +130,8 @@ def _class3(h, sigma, last, m, trend, damped, alpha, beta, gamma, phi) -> np.nda
     p = len(last)
     H1 = np.array([[1, 1]]) if trend != "N" else np.array([[1]])
     H2 = np.concatenate((np.zeros(m - 1), [1])).reshape(1, m)
+    F1: float | np.ndarray
+    G1: float | np.ndarray
     if trend == "N":
         F1, G1 = 1, alpha
     else:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -159,7 +160,7 @@ def fit_stats(values, idx, m: int, names) -> dict:
     """{name: {i: fitted model}} for the series in idx with at least MIN_STAT_LENGTH finite values and no
     missing ones; a series a member cannot fit (statsforecast raises, or non-finite fitted values) is
     simply left out of that member."""
-    fits = {n: {} for n in names}
+    fits: dict[str, dict[int, Any]] = {n: {} for n in names}
     for i in idx:
         y = np.asarray(values[i], np.float64)
         if len(y) < MIN_STAT_LENGTH or not np.all(np.isfinite(y)) or np.ptp(y) == 0:
@@ -177,7 +178,7 @@ def stat_forecasts(fits, values, h: int, levels, lengths=None) -> dict:
     """{name: {i: {"mean": (h,), "lo-L": (h,), "hi-L": (h,)}}}. values[i] longer than the fit's series
     (newer observations) are forecast with the fitted parameters frozen (statsforecast's `forward`).
     A forecast that fails or is not finite leaves that series to the other members."""
-    out = {}
+    out: dict[str, dict[int, dict]] = {}
     lv = [int(v) if float(v).is_integer() else float(v) for v in levels] or None
     for n, per in fits.items():
         got = {}

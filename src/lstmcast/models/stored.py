@@ -3,12 +3,17 @@ AutoARIMA): a season length, a fitted state to forecast from, and, for a member 
 the stored values it refits on when it needs the full model (newer observations)."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
 class StoredMember:
     def __init__(self, m: int):
-        self.m, self.state, self._y, self._model = max(int(m), 1), None, None, None
+        self.m = max(int(m), 1)
+        self.state: Any = None                  # the member's fitted state (its own module's form)
+        self._y: np.ndarray | None = None
+        self._model: dict | None = None
 
     @classmethod
     def from_state(cls, m: int, state, y):
@@ -21,6 +26,7 @@ class StoredMember:
     def model_(self) -> dict:
         if self._model is None:                 # a restored member given newer values: refit on the stored ones
             self.fit(self._y)
+        assert self._model is not None          # fit() sets it
         return self._model
 
     def fit(self, y):

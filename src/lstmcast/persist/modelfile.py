@@ -89,7 +89,8 @@ def save(st, path, overwrite: bool = False):
                    "arima_states": arima_states},
         "groups": [{"idx": [int(i) for i in g.idx], "pipes": g.pipes.to_dict()} for g in groups],
         "history": {"loss": np.asarray(st.loss if ens is not None else []).tolist(),
-                    "val_loss": np.where(np.isfinite(st.val_loss), st.val_loss, None).tolist()
+                    # numpy's stubs read where(c, x, None) as the one-argument form (a tuple); it is an array
+                    "val_loss": np.where(np.isfinite(st.val_loss), st.val_loss, None).tolist()  # type: ignore[attr-defined]
                     if ens is not None else []},
     }
     arrays = {"data.values": np.concatenate([np.asarray(v, np.float64) for v in panel.values]),

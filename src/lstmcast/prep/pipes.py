@@ -17,9 +17,12 @@ series index of an array's last value, default: the array starts the series) and
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import DataError
 
@@ -38,7 +41,7 @@ class Pipes:
     spread: np.ndarray               # (R,)
     season: np.ndarray | None = None  # (R, m) seasonal component by series index mod m (diff starts with 0)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.kind)
 
     @property
@@ -46,7 +49,7 @@ class Pipes:
         """Leading values consumed by differencing."""
         return int(sum(self.diff))
 
-    def take(self, rows) -> "Pipes":
+    def take(self, rows: npt.ArrayLike) -> "Pipes":
         rows = np.asarray(rows)
         return Pipes(self.kind[rows], self.lam[rows], self.diff, self.loc[rows], self.spread[rows],
                      None if self.season is None else self.season[rows])
@@ -56,18 +59,19 @@ class Pipes:
         """The differencing lags proper (the deseasonalising marker 0 left out)."""
         return tuple(a for a in self.diff if a > 0)
 
-    def deseason(self, u, end=None, sign: float = -1.0):
+    def deseason(self, u: np.ndarray, end: npt.ArrayLike | None = None, sign: float = -1.0) -> np.ndarray:
         """u (..., R, n) transformed values + sign * each row's seasonal component at their phases; the
         last value of u has series index `end` (..., R) (None: u starts the series)."""
         if self.season is None:
             return u
         n, m = u.shape[-1], self.season.shape[1]
         pos = np.arange(n) if end is None else np.asarray(end)[..., None] - (n - 1) + np.arange(n)
-        return u + sign * self.season[np.arange(len(self.season))[:, None], np.mod(pos, m)]
+        out: np.ndarray = u + sign * self.season[np.arange(len(self.season))[:, None], np.mod(pos, m)]
+        return out
 
     # ELEMENTWISE POWER (p: per-row parameters already broadcast against u) ----------------------
     @staticmethod
-    def _power(y, kind, lam):
+    def _power(y: np.ndarray, kind: np.ndarray, lam: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             logy = np.log(np.where(kind > 0, y, 1.0))
             safe_lam = np.where(lam == 0, 1.0, lam)
@@ -75,7 +79,7 @@ class Pipes:
         return np.where(kind == 0, y, np.where(kind == 1, logy, bc))
 
     @staticmethod
-    def _power_inverse(u, kind, lam):
+    def _power_inverse(u: np.ndarray, kind: np.ndarray, lam: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             e = np.exp(np.where(kind > 0, u, 0.0))
             safe_lam = np.where(lam == 0, 1.0, lam)
@@ -83,7 +87,7 @@ class Pipes:
             bc = np.where(lam == 0, e, np.power(base, 1 / safe_lam))
         return np.where(kind == 0, u, np.where(kind == 1, e, bc))
 
-    def levels(self, u):
+    def levels(self, u: npt.ArrayLike) -> list[npt.NDArray[np.float64]]:
         """[u, d1, d2, ...] along the last axis, each aligned to the end (shorter by its lag)."""
         out = [np.asarray(u, np.float64)]
         for lag in self.lags:
@@ -91,14 +95,16 @@ class Pipes:
             out.append(prev[..., lag:] - prev[..., :-lag])
         return out
 
-    def forward(self, y, end=None):
+    def forward(self, y: npt.ArrayLike, end: npt.ArrayLike | None = None) -> np.ndarray:
         """(..., R, n) values -> (..., R, n - n_lost) scaled, differenced values. end (..., R): series index
         of each row's last value (only deseasonalising needs it; None: y starts the series)."""
         y = np.asarray(y, np.float64)
         u = self.deseason(self._power(y, self.kind[:, None], self.lam[:, None]), end)
-        return (self.levels(u)[-1] - self.loc[:, None]) / self.spread[:, None]
+        z: np.ndarray = (self.levels(u)[-1] - self.loc[:, None]) / self.spread[:, None]
+        return z
 
-    def invert_next(self, y_hist, z_next, end=None):
+    def invert_next(self, y_hist: npt.ArrayLike, z_next: npt.ArrayLike,
+                    end: npt.ArrayLike | None = None) -> np.ndarray:
         """The next value after each row's history y_hist (..., R, n) whose forward() value is z_next (..., R);
         end as in forward (the history's last index)."""
         y_hist = np.asarray(y_hist, np.float64)
@@ -113,7 +119,7 @@ class Pipes:
         return self._power_inverse(v, self.kind, self.lam)
 
     # FILES -------------------------------------------------------------------------------------
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = {"kind": [KINDS[k] for k in self.kind], "lam": self.lam.tolist(), "diff": list(self.diff),
                "loc": self.loc.tolist(), "spread": self.spread.tolist()}
         if self.season is not None:
@@ -121,7 +127,7 @@ class Pipes:
         return out
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Pipes":
+    def from_dict(cls, d: dict[str, Any]) -> "Pipes":
         kind = np.asarray([KINDS.index(k) for k in d["kind"]], np.int64)
         arrays = [np.asarray(d[k], np.float64).reshape(-1) for k in ("lam", "loc", "spread")]
         if any(len(a) != len(kind) for a in arrays):
@@ -141,11 +147,13 @@ class Pipes:
 def concat(parts: list["Pipes"]) -> "Pipes":
     """Rows of several Pipes with the same lags, in order."""
     season = None if parts[0].season is None else np.concatenate([p.season for p in parts])
-    return Pipes(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("kind", "lam")), parts[0].diff,
-                 *(np.concatenate([getattr(p, f) for p in parts]) for f in ("loc", "spread")), season)
+
+    def rows(field: str) -> np.ndarray:
+        return np.concatenate([getattr(p, field) for p in parts])
+    return Pipes(rows("kind"), rows("lam"), parts[0].diff, rows("loc"), rows("spread"), season)
 
 
-def seasonal_component(u, m: int, seasons: int | None = None) -> np.ndarray:
+def seasonal_component(u: npt.ArrayLike, m: int, seasons: int | None = None) -> np.ndarray:
     """(m,) additive seasonal component of u by index mod m, as a classical decomposition estimates it
     (statsmodels' seasonal_decompose, additive, two-sided): centred moving average of order m (2 x m for
     even m) as the trend, per-phase means of u - trend, shifted to sum to 0; with `seasons`, on the last
@@ -165,17 +173,19 @@ def seasonal_component(u, m: int, seasons: int | None = None) -> np.ndarray:
     detr = u[half: n - half] - trend
     phase = np.mod(np.arange(half, n - half), m)
     s = np.bincount(phase, detr, minlength=m) / np.maximum(np.bincount(phase, minlength=m), 1)
-    return s - s.mean()
+    out: np.ndarray = s - s.mean()
+    return out
 
 
-def resolve_kind(values, transform: str) -> str:
+def resolve_kind(values: npt.ArrayLike, transform: str) -> str:
     """'auto' -> 'log' when every value is > 0, else 'none'."""
     if transform == "auto":
         return "log" if np.nanmin(values) > 0 else "none"
     return transform
 
 
-def fit_pipes(series, transform="auto", diff=(), scale: str = "standard", kinds=None, m: int = 1) -> Pipes:
+def fit_pipes(series: Sequence[np.ndarray], transform: str = "auto", diff: Iterable[int] = (),
+              scale: str = "standard", kinds: Iterable[str] | None = None, m: int = 1) -> Pipes:
     """One row per training series (a list of 1-D arrays): its transform (`kinds` overrides `transform`),
     Box-Cox lambda, seasonal component (lags starting with 0; season length m) and the scaler of its
     differenced values, fitted on that series alone. Vectorised: the series are padded with NaN into one
@@ -195,9 +205,9 @@ def fit_pipes(series, transform="auto", diff=(), scale: str = "standard", kinds=
     else:
         kind = np.full(n, KINDS.index(transform), np.int64)
     lam = np.ones(n)
-    for r in np.flatnonzero(kind == 2):
+    for i in np.flatnonzero(kind == 2):
         from scipy import stats
-        lam[r] = float(np.clip(stats.boxcox_normmax(Y[r, :lengths[r]], method="mle"), -1.0, 2.0))
+        lam[i] = float(np.clip(stats.boxcox_normmax(Y[i, :lengths[i]], method="mle"), -1.0, 2.0))
     season = None
     if 0 in diff[1:]:
         raise DataError(f"lag 0 (deseasonalising) may only come first; got {list(diff)}")

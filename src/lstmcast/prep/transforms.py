@@ -14,9 +14,12 @@ first offending row and value, and the option to change (overflow of exp/Box-Cox
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import DataError
 
@@ -25,7 +28,7 @@ SCALES = ("standard", "minmax")
 F32_MAX = float(np.finfo(np.float32).max)
 
 
-def check_finite(a, stage: str, fix: str):
+def check_finite(a: npt.ArrayLike, stage: str, fix: str) -> np.ndarray:
     """Raise a one-line DataError naming `stage`, the first non-finite entry (row) and `fix`."""
     a = np.asarray(a)
     if not np.all(np.isfinite(a)):
@@ -49,7 +52,7 @@ class Pipeline:
         return int(sum(self.diff))
 
     # elementwise transform
-    def power(self, y):
+    def power(self, y: npt.ArrayLike) -> npt.NDArray[np.float64]:
         y = check_finite(np.asarray(y, np.float64), "input values", "remove or replace them")
         if self.transform == "none":
             return y
@@ -65,8 +68,9 @@ class Pipeline:
         return check_finite(u, f"{self.transform} transform (lambda {self.lam:g}) overflowed",
                             "use --transform log or none, or rescale the values")
 
-    def power_inverse(self, u):
+    def power_inverse(self, u: npt.ArrayLike) -> npt.NDArray[np.float64]:
         u = np.asarray(u, np.float64)
+        y: npt.NDArray[np.float64]
         with np.errstate(all="ignore"):
             if self.transform == "log" or (self.transform == "boxcox" and self.lam == 0):
                 y = np.exp(u)
@@ -80,7 +84,7 @@ class Pipeline:
                          "use --transform none, a shorter --horizon, or a lower --learning-rate")
         return y
 
-    def levels(self, u):
+    def levels(self, u: npt.ArrayLike) -> list[npt.NDArray[np.float64]]:
         """[u, d1, d2, ...], each aligned to the end of the series (shorter by its lags)."""
         out = [np.asarray(u, np.float64)]
         for lag in self.diff:
@@ -90,7 +94,7 @@ class Pipeline:
                                         "overflowed", "rescale the values or use --transform log"))
         return out
 
-    def forward(self, y):
+    def forward(self, y: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """(..., N) values -> (..., N - n_lost) scaled differenced values."""
         with np.errstate(all="ignore"):
             z = (self.levels(self.power(y))[-1] - self.loc) / self.spread
@@ -100,7 +104,7 @@ class Pipeline:
                             "rescale the values or use --transform log")
         return z
 
-    def invert_next(self, y_hist, z_next):
+    def invert_next(self, y_hist: npt.ArrayLike, z_next: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """The next value after `y_hist` (..., n) whose forward() value is z_next (...)."""
         z = check_finite(np.asarray(z_next, np.float64), "model output", "the model directory may be corrupt; "
                          "refit it (or lower --learning-rate)")
@@ -113,17 +117,18 @@ class Pipeline:
                          "shorter --horizon")
         return self.power_inverse(v)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"transform": self.transform, "lam": self.lam, "diff": list(self.diff), "scale": self.scale,
                 "loc": self.loc, "spread": self.spread}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Pipeline":
+    def from_dict(cls, d: dict[str, Any]) -> "Pipeline":
         return cls(d["transform"], float(d["lam"]), tuple(int(a) for a in d["diff"]), d["scale"],
                    float(d["loc"]), float(d["spread"]))
 
 
-def fit_pipeline(y, transform: str = "none", diff=(), scale: str = "standard") -> Pipeline:
+def fit_pipeline(y: npt.ArrayLike, transform: str = "none", diff: Iterable[int] = (),
+                 scale: str = "standard") -> Pipeline:
     """Fit the transform's lambda and the scaler on `y` (the training values only)."""
     y = check_finite(np.asarray(y, np.float64), "training values", "remove or replace them")
     lam = 1.0

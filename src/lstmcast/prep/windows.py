@@ -12,39 +12,46 @@ Pure numpy; no pandas here.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 FRAMINGS = ("timesteps", "window", "regression")
+Bound = np.ndarray | np.floating[Any]   # per column: an array for (N, F) data, a numpy scalar for (N,)
 
 
 # SCALING (sklearn MinMaxScaler's arithmetic, so float32 results match the tutorial bit for bit) ---
 
-def minmax_fit(data):
+def minmax_fit(data: npt.ArrayLike) -> tuple[Bound, Bound]:
     """(data_min, data_max) per column of data (N, F) or (N,)."""
     data = np.asarray(data)
     return np.nanmin(data, axis=0), np.nanmax(data, axis=0)
 
 
-def _scale_min(lo, hi):
+def _scale_min(lo: Bound, hi: Bound) -> tuple[np.ndarray, np.ndarray]:
     rng = np.asarray(hi - lo)
     rng = np.where(rng == 0, 1, rng).astype(np.asarray(lo).dtype)  # sklearn: constant features scale by 1
     scale = (1 / rng).astype(rng.dtype)
     return scale, (0 - lo * scale).astype(rng.dtype)
 
 
-def minmax_transform(data, lo, hi):
+def minmax_transform(data: npt.ArrayLike, lo: Bound, hi: Bound) -> np.ndarray:
     scale, mn = _scale_min(lo, hi)
-    return np.asarray(data) * scale + mn
+    out: np.ndarray = np.asarray(data) * scale + mn
+    return out
 
 
-def minmax_inverse(data, lo, hi):
+def minmax_inverse(data: npt.ArrayLike, lo: Bound, hi: Bound) -> np.ndarray:
     scale, mn = _scale_min(lo, hi)
-    return (np.asarray(data) - mn) / scale
+    out: np.ndarray = (np.asarray(data) - mn) / scale
+    return out
 
 
 # FRAMING ------------------------------------------------------------------------------------------
 
-def create_dataset(data, look_back: int = 1):
+def create_dataset(data: npt.ArrayLike, look_back: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The tutorial's function, as written: `range(len(data) - look_back - 1)` drops one usable sample.
 
     data (N, 1) -> X (N - look_back - 1, look_back), Y (N - look_back - 1,)
@@ -57,7 +64,7 @@ def create_dataset(data, look_back: int = 1):
     return np.array(x), np.array(y)
 
 
-def frame(x, framing: str):
+def frame(x: npt.ArrayLike, framing: str) -> np.ndarray:
     """(N, L) or (N, L, F) windows -> the model's input shape for `framing`."""
     if framing not in FRAMINGS:
         raise ValueError(f"framing must be one of {FRAMINGS}; got {framing!r}")
@@ -69,7 +76,8 @@ def frame(x, framing: str):
     return x                                                 # (N, L, F)
 
 
-def windows(z, look_back: int, targets, horizon: int = 1):
+def windows(z: npt.ArrayLike, look_back: int, targets: Iterable[int],
+            horizon: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Windows ending just before each target index.
 
     z: (N,) or (N, F) series (column 0 is the target); targets: indices t with t >= look_back and

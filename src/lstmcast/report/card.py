@@ -27,7 +27,7 @@ def versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     from .._version import __version__
-    out = {"lstmcast": __version__, "python": platform.python_version()}
+    out: dict[str, str | None] = {"lstmcast": __version__, "python": platform.python_version()}
     for pkg in ("jax", "numpy", "pandas", "statsforecast", "plotly"):
         try:
             out[pkg] = version(pkg)
@@ -39,7 +39,7 @@ def versions() -> dict:
 def data_info(path, panel, label: str | None = None) -> dict:
     """File (or `label`), its sha256, and the panel's size, span and frequency."""
     n = len(panel)
-    info = {"file": label or str(path), "sha256": sha256(path)}
+    info: dict[str, object] = {"file": label or str(path), "sha256": sha256(path)}
     if n == 1:
         info["values"] = int(panel.lengths[0])
     else:
@@ -116,7 +116,7 @@ def _resolved(fc) -> tuple[dict, dict]:
     s.update({"batch_size": T.batch_size, "learning_rate": T.learning_rate, "validation": p["validation"],
               "patience": T.patience, "aggregate": p["aggregate"], "seeds": spec.seeds,
               "seed values": f"{spec.seed}..{spec.seed + spec.seeds - 1}"})
-    extra = {}
+    extra: dict[str, dict] = {}
     if not one:
         from ..fit.fitting import summary_line
         extra["series"] = {"in the panel": n, "LSTM": len(trained), "fallback": n - len(trained)}

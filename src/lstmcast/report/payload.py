@@ -214,7 +214,7 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
         f_ds, f_vals = codes(forecast["ds"]), {c: forecast[c].to_numpy(np.float64) for c in fcols}
         f_model = forecast["model"].to_numpy() if "model" in forecast else None
     best_base = table.get("best_baseline", [None] * len(ids))
-    series = []
+    series: list[dict | None] = []
     for i, u in enumerate(ids):
         if level[i] == 2:
             series.append(None)

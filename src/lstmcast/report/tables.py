@@ -10,6 +10,8 @@ series take well under a second; tests check it against `metrics.mase` window by
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -120,7 +122,7 @@ def ranking(per: pd.DataFrame | None, evaluation: dict | None, models) -> list[d
     """One dict per model with COLUMNS, sorted by mean MASE; `source` maps each value to "evaluate"
     (taken as is from the evaluate --json document) or "report" (computed here over the series)."""
     ev = (evaluation or {}).get("models", {})
-    comp = {}
+    comp: dict[str, dict[str, Any]] = {}
     if per is not None and len(per):
         w = wins(per)
         for name, g in per.groupby("model"):

@@ -21,6 +21,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import UsageError
 
@@ -227,7 +228,7 @@ class RayBackend:
         where JAX may use it; else on any worker, on the CPU. How global-scope training runs."""
         ray = _import_ray()
         gpu = accelerator and ray.cluster_resources().get("GPU", 0) >= 1
-        opts = dict(max_retries=0, num_cpus=self.threads or 1)
+        opts: dict[str, Any] = dict(max_retries=0, num_cpus=self.threads or 1)
         if gpu:
             opts.update(num_gpus=1, runtime_env={"env_vars": worker_env(platform=None, threads=self.threads)})
         return self._run(ray.remote(**opts)(fn), [task], desc, progress)[0]
