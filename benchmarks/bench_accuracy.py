@@ -5,6 +5,7 @@ on the real series and real panels of corpus.py, under the fixed rolling-origin 
     python benchmarks/bench_accuracy.py                        # corpus + panels, all models
     python benchmarks/bench_accuracy.py --set panels --nf-python /work/venv-nf/bin/python
     python benchmarks/bench_accuracy.py --set corpus --models snaive,ets --out results.csv
+    python benchmarks/bench_accuracy.py --half design        # tune on the design half only (corpus.py split)
 
 Per series set (the single-series corpus by frequency, and each panel) it prints one row per model:
 mean and geometric-mean MASE over series, wins (series where the model is best), and seconds.
@@ -147,6 +148,8 @@ def main(argv=None) -> None:
     p.add_argument("--set", choices=["corpus", "panels", "all"], default="all")
     p.add_argument("--models", default="lstmcast,nf_lstm,snaive,ets,arima,theta",
                    help="comma-separated: lstmcast, nf_lstm, snaive, ets, arima, theta")
+    p.add_argument("--half", choices=["design", "test", "all"], default="all",
+                   help="corpus half (corpus.py split): design while developing, test once for the report")
     p.add_argument("--only", default="", help="comma-separated set names to run (e.g. prison,fertility)")
     p.add_argument("--scope", default="default", help="lstmcast Forecaster scope; 'default' passes none")
     p.add_argument("--nf-python", default=None, help="python of a virtualenv with neuralforecast")
@@ -158,12 +161,12 @@ def main(argv=None) -> None:
 
     sets = []
     if args.set in ("corpus", "all"):
-        corpus = load_corpus()
+        corpus = load_corpus(args.half)
         for freq, season in (("MS", 12), ("QS", 4), ("YS", 1)):
             members = [(n, d) for n, f, m, d in corpus if f == freq]
             sets.extend((f"corpus {n}", "corpus", freq, season, d) for n, d in members)
     if args.set in ("panels", "all"):
-        sets.extend((f"panel {n}", n, f, m, d) for n, f, m, d in load_panels())
+        sets.extend((f"panel {n}", n, f, m, d) for n, f, m, d in load_panels(args.half))
     sets = [s for s in sets if not only or s[1] in only or s[0].split()[-1] in only]
 
     warm_up(models, sorted({s[3] for s in sets}))
