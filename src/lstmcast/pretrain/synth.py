@@ -19,9 +19,9 @@ steps only). Priors, per series:
   - structural: level + trend (slope N(0, 1) / length, damped in 30%, 0-3 slope breaks in 40%) + Fourier
     seasonality on each period (1-4 harmonics, amplitude U(0.5, 4), slowly drifting in 30%; absent in 20%),
     multiplicative (x (1 + 0.3 s)) in 35% else additive, + AR(1) noise (phi ~ U(-0.3, 0.9), sd U(0.1, 1)).
-  - kernel: KernelSynth (Ansari et al. 2024): a Gaussian-process draw from 1-4 kernels of a bank
-    (RBF, rational quadratic, linear, periodic at the frequency's periods and at random ones, white),
-    combined by random + or x, sampled by Cholesky on at most 256 points (longer series: linear
+  - kernel: KernelSynth (Ansari et al. 2024): a Gaussian-process draw from 1-4 kernels of a fixed bank
+    (RBF at 6 length scales, 3 rational quadratic, 3 linear, periodic at the frequency's periods (3x as
+    likely) and at 6 generic ones, 2 length scales each, white), combined by random + or x, sampled by Cholesky on at most 256 points (longer series: linear
     interpolation of a 256-point draw + white noise).
   - intermittent: counts, occurrence probability U(0.05, 0.9), Poisson size with rate logU(0.3, 20),
     seasonally modulated in 50%. Non-negative integers; no affine change below.
@@ -33,6 +33,8 @@ steps only). Priors, per series:
 Lengths (sample_series): log-uniform on 20-2,000. Every value is finite.
 """
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -143,35 +145,39 @@ def _structural(rng, n, T, periods):
     return base + sd * noise
 
 
-def _kernel_matrix(rng, t, periods):
-    """One random KernelSynth kernel on t (scaled to [0, 1]): 1-4 bank kernels, combined by + or x."""
-    T = len(t)
+@functools.lru_cache(maxsize=64)
+def _bank(T: int, periods: tuple) -> np.ndarray:
+    """The KernelSynth bank on T points of [0, 1] (cached): (K, T, T) covariance matrices."""
+    t = np.linspace(0, 1, T)
     d = t[:, None] - t[None, :]
+    bank = [np.exp(-0.5 * (d / ls) ** 2) for ls in (0.02, 0.05, 0.1, 0.2, 0.5, 1.0)]               # RBF
+    bank += [(1 + d ** 2 / (2 * a * ls ** 2)) ** -a for a, ls in ((0.5, 0.05), (1, 0.2), (5, 0.5))]  # RQ
+    bank += [(t[:, None] - c) * (t[None, :] - c) + 0.1 for c in (0.0, 0.5, 1.0)]                  # linear
+    generic = (T / 2, T / 4, T / 8, 5.0, 10.0, 20.0)
+    for p in tuple(periods) + generic:                                                          # periodic
+        for ls in (0.5, 1.0):
+            bank.append(np.exp(-2 * np.sin(np.pi * d * (T - 1) / p) ** 2 / ls ** 2))
+    bank.append(0.1 * np.eye(T))                                                                # white
+    return np.stack(bank)
+
+
+def _kernel_matrix(rng, bank, n_own: int):
+    """One random KernelSynth kernel: 1-4 bank kernels (the n_own periodic ones at the frequency's periods
+    drawn 3x as often) combined by random + or x."""
+    w = np.ones(len(bank))
+    w[12:12 + n_own] = 3.0                # after 6 RBF, 3 RQ, 3 linear
     out = None
-    for _ in range(rng.integers(1, 5)):
-        kind = rng.choice(["rbf", "rq", "lin", "per", "white"], p=[0.25, 0.15, 0.15, 0.35, 0.10])
-        if kind == "rbf":
-            K = np.exp(-0.5 * (d / rng.uniform(0.02, 1)) ** 2)
-        elif kind == "rq":
-            a = rng.uniform(0.5, 5)
-            K = (1 + d ** 2 / (2 * a * rng.uniform(0.02, 1) ** 2)) ** -a
-        elif kind == "lin":
-            c = rng.uniform(0, 1)
-            K = (t[:, None] - c) * (t[None, :] - c) + 0.1
-        elif kind == "per":
-            p = periods[rng.integers(len(periods))] if rng.random() < 0.7 else rng.uniform(2, max(T / 2, 3))
-            K = np.exp(-2 * np.sin(np.pi * d * (T - 1) / p) ** 2 / rng.uniform(0.3, 2) ** 2)
-        else:
-            K = 0.1 * np.eye(T)
-        out = K if out is None else (out + K if rng.random() < 0.5 else out * K)
+    for j in rng.choice(len(bank), rng.integers(1, 5), p=w / w.sum()):
+        out = bank[j] if out is None else (out + bank[j] if rng.random() < 0.5 else out * bank[j])
     return out
 
 
 def _kernel(rng, n, T, periods):
     Tg = min(T, GP_MAX)
     tg = np.linspace(0, 1, Tg)
-    scaled = [p * (Tg - 1) / max(T - 1, 1) for p in periods] or [rng.uniform(2, 10)]
-    Ks = np.stack([_kernel_matrix(rng, tg, scaled) for _ in range(n)])
+    scaled = tuple(round(p * (Tg - 1) / max(T - 1, 1), 3) for p in periods)
+    bank = _bank(Tg, scaled)
+    Ks = np.stack([_kernel_matrix(rng, bank, 2 * len(scaled)) for _ in range(n)])
     Ks = Ks + 1e-4 * np.eye(Tg) * np.abs(Ks).max((1, 2), keepdims=True)
     try:
         L = np.linalg.cholesky(Ks)

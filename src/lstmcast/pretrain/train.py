@@ -14,8 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import queue
-import threading
+import multiprocessing
 import time
 
 import jax
@@ -27,8 +26,26 @@ from . import net
 from .synth import VERSION, generate
 
 
+CHUNK = 4   # batches drawn by one generator call (its loops over time cost the same for more series)
+
+
+def make_batches(seed: int, chunk: int, batch: int, cfg: net.NetConfig):
+    """The CHUNK training batches of steps CHUNK * chunk ...: a list of (x, base, target), the target in
+    scaled units (clipped to +-50). A function of (seed, chunk) alone."""
+    rng = np.random.default_rng([seed, chunk])
+    C, H = cfg.context, cfg.horizon
+    n = batch * CHUNK
+    out = generate(rng, n, C + H)
+    y, season = out["y"], out["season"]
+    n_ctx = np.where(rng.random(n) < 0.5, C, np.exp(rng.uniform(np.log(10), np.log(C), n)).astype(int)).clip(10, C)
+    mask = (np.arange(C)[None, :] >= C - n_ctx[:, None]).astype(np.float64)
+    x, level, scale, base = net.features(y[:, :C], mask, season, cfg)
+    target = np.clip((y[:, C:] - level[:, None]) / scale[:, None], -50, 50).astype(np.float32)
+    return [(x[k:k + batch], base[k:k + batch], target[k:k + batch]) for k in range(0, n, batch)]
+
+
 def make_batch(seed: int, step: int, batch: int, cfg: net.NetConfig):
-    """The step's training batch: (x, base, target, season) with the target in scaled units (clipped to +-50)."""
+    """One batch of `batch` windows (the held-out set): (x, base, target)."""
     rng = np.random.default_rng([seed, step])
     C, H = cfg.context, cfg.horizon
     out = generate(rng, batch, C + H)
@@ -77,14 +94,21 @@ def load_checkpoint(path: str, params, state):
     return params, state, step
 
 
-def _prefetch(seed, start, steps, batch, cfg):
-    """Batches in a thread (numpy's generator runs while the compiled step does)."""
-    q: queue.Queue = queue.Queue(maxsize=3)
+def _worker(q, seed, start, steps, batch, cfg):
+    for c in range(start // CHUNK, -(-steps // CHUNK)):
+        for k, b in enumerate(make_batches(seed, c, batch, cfg)):
+            if start <= c * CHUNK + k < steps:
+                q.put(b)
 
-    def work():
-        for k in range(start, steps):
-            q.put(make_batch(seed, k, batch, cfg))
-    threading.Thread(target=work, daemon=True).start()
+
+def _prefetch(seed, start, steps, batch, cfg):
+    """Batches from a child process (the generator's Python loops would hold the GIL in a thread)."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")    # the child's Cholesky: threads only fight on a loaded machine
+    ctx = multiprocessing.get_context("spawn")
+    q = ctx.Queue(maxsize=2 * CHUNK)
+    proc = ctx.Process(target=_worker, args=(q, seed, start, steps, batch, cfg), daemon=True)
+    proc.start()
     return q
 
 
