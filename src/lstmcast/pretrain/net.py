@@ -6,7 +6,8 @@
 
 A window is a context of at most C values, left-padded (mask 0). Scaling (MASE-like): subtract the mean of
 the context's last season (`level`), divide by the mean absolute seasonal difference over the context
-(`scale`; lag 1 when the context is shorter than a season and a day, floored at 1e-3 of the mean |value|).
+(`scale`; lag 1 when the context is shorter than a season and a day; floored at 0.1 x the mean absolute
+first difference and 1e-3 x the mean |value|). Inputs are clipped to +-40 scaled units, the base is not.
 Inputs per step: the scaled value /4 (clipped to +-10), the scaled value one season earlier /4 (0 where
 unknown), the scaled first difference /2 (clipped to +-10), the mask, log(1 + m) / log(53). The LSTM stack is the engine's
 (Keras layout, engine/model.py); its Dense head gives H x Q numbers: the median correction added to the
@@ -78,7 +79,8 @@ def _scale(ctx, mask, m):
     s_one = np.where(ok_one, d_one, 0).sum(1) / np.maximum(n_1, 1)
     scale = np.where(n_s >= 1, s_seas, s_one)
     mean_abs = np.where(mask > 0, np.abs(ctx), 0).sum(1) / np.maximum(mask.sum(1), 1)
-    return level, np.maximum(scale, np.maximum(1e-3 * mean_abs, 1e-8))
+    floor = np.maximum(np.maximum(0.1 * s_one, 1e-3 * mean_abs), 1e-8)   # an exactly periodic context: no 0
+    return level, np.maximum(scale, floor)
 
 
 def _shift(a, m):
@@ -96,7 +98,8 @@ def features(ctx, mask, season, cfg: NetConfig):
     mask = np.asarray(mask, np.float64)
     m = effective_season(season, cfg)
     level, scale = _scale(ctx, mask, m)
-    z = np.where(mask > 0, np.clip((ctx - level[:, None]) / scale[:, None], -40, 40), 0.0)
+    z_raw = np.where(mask > 0, (ctx - level[:, None]) / scale[:, None], 0.0)
+    z = np.clip(z_raw, -40, 40)
     zlag = np.where(_shift(mask, m) > 0, _shift(z, m), 0.0) * mask
     dz = np.where(mask * np.concatenate([np.zeros_like(mask[:, :1]), mask[:, :-1]], 1) > 0,
                   np.diff(z, axis=1, prepend=0.0), 0.0)
@@ -105,7 +108,7 @@ def features(ctx, mask, season, cfg: NetConfig):
     C, H = ctx.shape[1], cfg.horizon
     k = np.arange(H)[None, :]
     pos = C - m[:, None] + (k % m[:, None])            # the last season, repeated
-    base = np.take_along_axis(z, pos, 1)
+    base = np.take_along_axis(z_raw, pos, 1)            # unclipped: the exact seasonal naive
     return x.astype(np.float32), level, scale, base.astype(np.float32)
 
 
