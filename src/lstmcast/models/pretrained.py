@@ -22,19 +22,28 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..engine.cache import enable_compilation_cache
 from ..errors import DataError
 from ..pretrain import net
 from .baselines import finite_history
 
+enable_compilation_cache()     # a second process loads the bucket programs instead of compiling them
+
 WEIGHTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "weights")
+
+
+def weights_dir() -> str:
+    """$LSTMCAST_PRETRAINED_DIR (other weights: pretrained.npz + pretrained.json), else the shipped ones."""
+    return os.environ.get("LSTMCAST_PRETRAINED_DIR") or WEIGHTS
 
 
 def _refuse(path, why) -> DataError:
     return DataError(f"pretrained weights {path}: {why}; reinstall lstmcast (pip install --force-reinstall lstmcast)")
 
 
-def load(directory: str = WEIGHTS):
+def load(directory: str | None = None):
     """(params, NetConfig, card) from directory/pretrained.{npz,json}; checks the card's sha256."""
+    directory = directory or weights_dir()
     npz, card_path = os.path.join(directory, "pretrained.npz"), os.path.join(directory, "pretrained.json")
     try:
         with open(card_path) as f:
@@ -95,9 +104,9 @@ def _run(params, cfg, ctx, mask, season):
     return level[:, None, None] + scale[:, None, None] * q
 
 
-def forecast_quantiles(series: list, season, h: int, directory: str = WEIGHTS):
+def forecast_quantiles(series: list, season, h: int, directory: str | None = None):
     """(n, h, Q) quantiles at the card's levels and the levels, for 1-D arrays `series` (NaN carried forward)."""
-    params, cfg, _ = _loaded(directory)
+    params, cfg, _ = _loaded(directory or weights_dir())
     hist = [finite_history(y) for y in series]
     empty = [i for i, y in enumerate(hist) if len(y) == 0]
     if empty:
@@ -123,7 +132,7 @@ def _at(q, taus, tau):
     return q[..., j] + w * (q[..., j + 1] - q[..., j])
 
 
-def forecast_arrays(series: list, season, h: int, levels=(), directory: str = WEIGHTS):
+def forecast_arrays(series: list, season, h: int, levels=(), directory: str | None = None):
     """(point (n, h), {level: (lo (n, h), hi (n, h))}) for percent levels in (0, 100); point = the median."""
     q, taus = forecast_quantiles(series, season, h, directory)
     bounds = {}
