@@ -5,6 +5,7 @@ on the real series and real panels of corpus.py, under the fixed rolling-origin 
     python benchmarks/bench_accuracy.py                        # corpus + panels, all models
     python benchmarks/bench_accuracy.py --set panels --nf-python /work/venv-nf/bin/python
     python benchmarks/bench_accuracy.py --set corpus --models snaive,ets --out results.csv
+    python benchmarks/bench_accuracy.py --half design        # tune on the design half only (corpus.py split)
 
 Per series set (the single-series corpus by frequency, and each panel) it prints one row per model:
 mean and geometric-mean MASE over series, wins (series where the model is best), and seconds.
@@ -82,6 +83,15 @@ def run_lstmcast(df, freq, season, h, n_windows, scope):
     return cv.rename(columns={"combo": "lstmcast"}), time.perf_counter() - t
 
 
+def run_pretrained(df, freq, season, h, n_windows):
+    """The pretrained LSTM, zero-shot: no training, one batched forward pass per window."""
+    from lstmcast import Forecaster
+    t = time.perf_counter()
+    cv = Forecaster(model="pretrained", season_length=season).cross_validation(df, h=h, n_windows=n_windows,
+                                                                              step_size=h)
+    return cv, time.perf_counter() - t
+
+
 def run_nf(nf_python, df, freq, h, n_windows):
     with tempfile.TemporaryDirectory() as tmp:   # also keeps lightning's files out of the work tree
         inp, out = os.path.join(tmp, "in.csv"), os.path.join(tmp, "out.csv")
@@ -116,6 +126,8 @@ def evaluate_set(label, df, freq, season, models, args, notes):
             cv, s = run_lstmcast(df, freq, season, h, n_windows, args.scope)
             extra["lstm"] = cv[["unique_id", "ds", "cutoff", "lstm"]]   # the LSTM member alone, same run
             seconds["lstm"] = s
+        elif m == "pretrained":
+            cv, s = run_pretrained(df, freq, season, h, n_windows)
         elif m == "nf_lstm":
             if not args.nf_python:
                 notes.add("NeuralForecast LSTM skipped: pass --nf-python /path/to/venv/bin/python "
@@ -123,7 +135,8 @@ def evaluate_set(label, df, freq, season, models, args, notes):
                 continue
             cv, s = run_nf(args.nf_python, df, freq, h, n_windows)
         else:
-            raise SystemExit(f"unknown model {m!r}; choose from {', '.join(BASELINES + ('lstmcast', 'nf_lstm'))}")
+            raise SystemExit(f"unknown model {m!r}; choose from "
+                             f"{', '.join(BASELINES + ('lstmcast', 'pretrained', 'nf_lstm'))}")
         cv["cutoff"], cv["ds"] = pd.to_datetime(cv["cutoff"]), pd.to_datetime(cv["ds"])
         key = ["unique_id", "ds", "cutoff"]
         cvs.append(cv[key + ["y", m]] if not cvs else cv[key + [m]])
@@ -145,8 +158,10 @@ def evaluate_set(label, df, freq, season, models, args, notes):
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--set", choices=["corpus", "panels", "all"], default="all")
-    p.add_argument("--models", default="lstmcast,nf_lstm,snaive,ets,arima,theta",
-                   help="comma-separated: lstmcast, nf_lstm, snaive, ets, arima, theta")
+    p.add_argument("--models", default="lstmcast,pretrained,nf_lstm,snaive,ets,arima,theta",
+                   help="comma-separated: lstmcast, pretrained (zero-shot), nf_lstm, snaive, ets, arima, theta")
+    p.add_argument("--half", choices=["design", "test", "all"], default="all",
+                   help="corpus half (corpus.py split): design while developing, test once for the report")
     p.add_argument("--only", default="", help="comma-separated set names to run (e.g. prison,fertility)")
     p.add_argument("--scope", default="default", help="lstmcast Forecaster scope; 'default' passes none")
     p.add_argument("--nf-python", default=None, help="python of a virtualenv with neuralforecast")
@@ -158,12 +173,12 @@ def main(argv=None) -> None:
 
     sets = []
     if args.set in ("corpus", "all"):
-        corpus = load_corpus()
+        corpus = load_corpus(args.half)
         for freq, season in (("MS", 12), ("QS", 4), ("YS", 1)):
             members = [(n, d) for n, f, m, d in corpus if f == freq]
             sets.extend((f"corpus {n}", "corpus", freq, season, d) for n, d in members)
     if args.set in ("panels", "all"):
-        sets.extend((f"panel {n}", n, f, m, d) for n, f, m, d in load_panels())
+        sets.extend((f"panel {n}", n, f, m, d) for n, f, m, d in load_panels(args.half))
     sets = [s for s in sets if not only or s[1] in only or s[0].split()[-1] in only]
 
     warm_up(models, sorted({s[3] for s in sets}))

@@ -19,6 +19,13 @@ Selection rules, fixed before any model was run (nothing is chosen on test windo
 or yearly series of 36-500 points, no gaps, taken whole; panels are windowed to a common span where the
 source has ragged starts (us_employment: the last 240 months; fertility: 1960-2011) and keep the series
 complete over that span.
+
+Design / test split (fixed before any pretrained model was run; `split`, `bench_accuracy.py --half`):
+- single series: the position in SERIES decides, even index (0, 2, 4, ...) = design, odd = test.
+  Monthly 7 design / 6 test, quarterly 4 / 5, yearly 5 / 4.
+- panels: every panel is in both halves; its series sorted by unique_id, even position = design,
+  odd = test (us_employment 73 / 72, visnights 10 / 10, prison 16 / 16, macrodata 6 / 6, fertility 96 / 96).
+Tune only on the design half; the test half is looked at once, for the final report.
 """
 from __future__ import annotations
 
@@ -96,10 +103,36 @@ def _wide_to_long(wide: pd.DataFrame, start, season: int) -> pd.DataFrame:
     return pd.concat([_long(str(c).strip(), wide[c], start, season) for c in wide.columns], ignore_index=True)
 
 
-def load_corpus() -> list[tuple[str, str, int, pd.DataFrame]]:
-    """The single real series: [(name, freq, season, df)] with df long (unique_id=name, ds, y)."""
-    out = []
+HALVES = ("design", "test", "all")
+
+
+def _check_half(half: str) -> None:
+    if half not in HALVES:
+        raise ValueError(f"half must be one of {', '.join(HALVES)}, got {half!r}")
+
+
+def split(half: str = "all") -> list[str]:
+    """Names of the single series in `half`: design = even index in SERIES, test = odd, all = every one."""
+    _check_half(half)
+    return [s[0] for i, s in enumerate(SERIES) if half == "all" or (i % 2 == 0) == (half == "design")]
+
+
+def split_panel(df: pd.DataFrame, half: str = "all") -> pd.DataFrame:
+    """The rows of a panel whose series are in `half`: unique_ids sorted, even position = design, odd = test."""
+    _check_half(half)
+    if half == "all":
+        return df
+    ids = sorted(df["unique_id"].unique())
+    keep = set(ids[0 if half == "design" else 1::2])
+    return df[df["unique_id"].isin(keep)].reset_index(drop=True)
+
+
+def load_corpus(half: str = "all") -> list[tuple[str, str, int, pd.DataFrame]]:
+    """The single real series of `half` (see split): [(name, freq, season, df)], df long (unique_id=name, ds, y)."""
+    names, out = set(split(half)), []
     for name, pkg, ds, season in SERIES:
+        if name not in names:
+            continue
         raw = _rdata(pkg, ds)
         df = _long(name, raw["value"], _start(float(raw["time"].iloc[0]), season), season)
         out.append((name, FREQ[season], season, df))
@@ -128,8 +161,9 @@ def _macrodata() -> pd.DataFrame:
     return _wide_to_long(raw.drop(columns=["year", "quarter"]), "1959-01-01", 4)
 
 
-def load_panels() -> list[tuple[str, str, int, pd.DataFrame]]:
-    """The real panels: [(name, freq, season, df)] with df long (unique_id, ds, y), many series each.
+def load_panels(half: str = "all") -> list[tuple[str, str, int, pd.DataFrame]]:
+    """The real panels: [(name, freq, season, df)] with df long (unique_id, ds, y), many series each;
+    only the series of `half` (see split_panel).
 
     - us_employment (fpp3): US employment by industry (BLS), monthly, the last 240 months
       (Oct 1999 - Sep 2019), the 145 series complete over them.
@@ -142,15 +176,19 @@ def load_panels() -> list[tuple[str, str, int, pd.DataFrame]]:
     """
     visnights = _wide_to_long(_rdata("fpp2", "visnights").drop(columns="rownames"), "1998-01-01", 4)
     prison = _wide_to_long(_rdata("fpp2", "prison").drop(columns="rownames"), "2005-01-01", 4)
-    return [("us_employment", "MS", 12, _us_employment()),
-            ("visnights", "QS", 4, visnights),
-            ("prison", "QS", 4, prison),
-            ("macrodata", "QS", 4, _macrodata()),
-            ("fertility", "YS", 1, _fertility())]
+    _check_half(half)
+    panels = [("us_employment", "MS", 12, _us_employment()),
+              ("visnights", "QS", 4, visnights),
+              ("prison", "QS", 4, prison),
+              ("macrodata", "QS", 4, _macrodata()),
+              ("fertility", "YS", 1, _fertility())]
+    return [(n, f, m, split_panel(d, half)) for n, f, m, d in panels]
 
 
 if __name__ == "__main__":
-    for kind, items in (("series", load_corpus()), ("panel", load_panels())):
+    import sys
+    half = sys.argv[1] if len(sys.argv) > 1 else "all"
+    for kind, items in (("series", load_corpus(half)), ("panel", load_panels(half))):
         for name, freq, season, df in items:
             n = df.groupby("unique_id").size()
             print(f"{kind:6s} {name:15s} {freq} m={season:2d} series={len(n):4d} points={n.min()}-{n.max()} "

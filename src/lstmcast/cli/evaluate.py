@@ -192,8 +192,9 @@ def register(sub):
     e.add_argument("--windows", type=_positive_int("--windows"), default=1)
     e.add_argument("--step", type=_positive_int("--step"), default=None, help="default: the horizon")
     e.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True)
-    e.add_argument("--models", default="default,lstm,naive,snaive,drift,ets,arima",
-                   help="comma-separated: default (what fit uses), lstm (the LSTM alone), naive, snaive, drift, "
+    e.add_argument("--models", default="default,lstm,pretrained,naive,snaive,drift,ets,arima",
+                   help="comma-separated: default (what fit uses), lstm (the LSTM alone), pretrained (the "
+                        "pretrained LSTM, zero-shot), naive, snaive, drift, "
                         "ets, arima, theta")
     add_model_flags(e)
     add_backend_flags(e)

@@ -1,4 +1,5 @@
-"""`lstmcast forecast`: forecast past the end of the data with a saved model."""
+"""`lstmcast forecast`: forecast past the end of the data with a saved model, or zero-shot with the pretrained
+LSTM (no --model: `lstmcast forecast --data sales.csv --horizon 12`)."""
 from __future__ import annotations
 
 import json
@@ -17,6 +18,8 @@ def cmd_forecast(a) -> int:
         if path and not (path is a.out and path == "-"):
             check_new_path(path, a.force)
     from ..forecaster import Forecaster
+    if not a.model:
+        return _zero_shot(a, con)
     fc = Forecaster.load(a.model)
     new = None
     if a.data:
@@ -54,12 +57,7 @@ def cmd_forecast(a) -> int:
     if lost:
         con.note(f"{len(lost)} of {len(ids)} series have no forecast: no finite value to start from "
                  f"({', '.join(map(repr, lost[:5]))}{', ...' if len(lost) > 5 else ''}); see fit's --per-series")
-    if a.out == "-":
-        import sys
-        out.to_csv(sys.stdout, index=False)
-    elif a.out:
-        atomic_to_csv(a.out, out, overwrite=a.force, index=False)   # complete or absent, even on Ctrl-C
-        con.note(f"forecast written to {a.out}")
+    _write(a, out, con)
     if a.plot:
         from ..report.plot import plot_forecast
         from ..fit.predicting import extended_values
@@ -79,18 +77,55 @@ def cmd_forecast(a) -> int:
     if a.report:   # --report FILE.html
         from .report import forecast_hook
         forecast_hook(a, fc, new, out, con)
+    _show(a, out, fc.panel_.time_col)
+    return 0
+
+
+def _write(a, out, con) -> None:
+    if a.out == "-":
+        import sys
+        out.to_csv(sys.stdout, index=False)
+    elif a.out:
+        atomic_to_csv(a.out, out, overwrite=a.force, index=False)   # complete or absent, even on Ctrl-C
+        con.note(f"forecast written to {a.out}")
+
+
+def _show(a, out, tc) -> None:
     if a.json:
-        tc = fc.panel_.time_col
         doc = out.assign(**{tc: out[tc].dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "")})
-        print(json.dumps({"model": a.model, "horizon": a.horizon, "forecast": doc.to_dict(orient="records")}))
+        print(json.dumps({"model": a.model or "pretrained", "horizon": a.horizon,
+                          "forecast": doc.to_dict(orient="records")}))
     elif not a.out:
         print(out.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+
+
+def _zero_shot(a, con) -> int:
+    """No --model: the pretrained LSTM forecasts --data zero-shot (nothing trains)."""
+    if not a.data:
+        raise UsageError("give --model DIR (a fitted model) or --data FILE (a zero-shot forecast of its series "
+                         "by the pretrained LSTM)")
+    used = [f for f, v in (("--plot", a.plot), ("--report", a.report), ("--members", a.members),
+                           ("--future", getattr(a, "future", None)),
+                           ("--future-template", getattr(a, "future_template", None))) if v]
+    if used:
+        raise UsageError(f"{used[0]} needs --model DIR (a fitted model); the zero-shot forecast without --model "
+                         "writes --out, --json or the table")
+    from ..forecaster import Forecaster
+    panel = load_data(a, con)
+    out = assert_finite(Forecaster(model="pretrained").fit(panel).forecast(a.horizon, level=a.level), "forecast")
+    lost = len(panel) - out[panel.id_col].nunique()
+    if lost:
+        con.note(f"{lost} of {len(panel)} series have no forecast: no finite value to start from")
+    con.note(f"zero-shot forecast by the pretrained LSTM ({len(panel)} series, no training)")
+    _write(a, out, con)
+    _show(a, out, panel.time_col)
     return 0
 
 
 def register(sub):
     fc = sub.add_parser("forecast", help="forecast past the end of the data with a saved model")
-    fc.add_argument("--model", required=True)
+    fc.add_argument("--model", default=None, help="a fitted model directory; without it the pretrained LSTM "
+                    "forecasts --data zero-shot")
     fc.add_argument("--horizon", type=int, required=True)
     fc.add_argument("--data", default=None, help="CSV with newer observations (no retraining)")
     fc.add_argument("--id-col", default=None, help="series id column of --data (default: the model's)")

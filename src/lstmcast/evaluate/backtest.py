@@ -20,8 +20,8 @@ from ..errors import DataError
 from ..models.baselines import BASELINES, STAT_MODELS, drift, finite_history, naive, snaive, stat_cross_validation
 from . import metrics
 
-MODELS = ("default", "lstm") + BASELINES     # default: the Forecaster as given (a combination unless model="lstm")
-DEFAULT_MODELS = ("default", "lstm", "naive", "snaive", "drift", "ets", "arima")
+MODELS = ("default", "lstm", "pretrained") + BASELINES   # default: the Forecaster as given; pretrained: zero-shot
+DEFAULT_MODELS = ("default", "lstm", "pretrained", "naive", "snaive", "drift", "ets", "arima")
 
 
 def cutoffs(n: int, horizon: int, windows: int, step: int) -> np.ndarray:
@@ -87,6 +87,13 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
             parts.append(_simple(name, np.asarray(panel.values[i], np.float64), c, horizon, m))
         cv[name] = np.concatenate(parts) if parts else []
         seconds[name] = time.perf_counter() - t0
+    if "pretrained" in models:          # zero-shot: every (series, cut-off) in one batched call, no training
+        from ..models.pretrained import forecast_arrays
+        t0 = time.perf_counter()
+        hist = [np.asarray(panel.values[pos[k]], np.float64)[:int(np.searchsorted(panel.index(pos[k]), cut)) + 1]
+                for k, cut in zip(keys[idc], keys["cutoff"])]
+        cv["pretrained"] = forecast_arrays(hist, m, horizon)[0].ravel() if hist else []
+        seconds["pretrained"] = time.perf_counter() - t0
     stats = [n for n in models if n in STAT_MODELS]
     if stats:
         t0 = time.perf_counter()

@@ -1,0 +1,102 @@
+"""The pretrained LSTM, zero-shot: shapes, quantile order, closed-form series, corrupted weights, the API and CLI."""
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import check_error, run_cli, write_series
+from lstmcast import Forecaster
+from lstmcast.errors import DataError
+from lstmcast.evaluate import backtest
+from lstmcast.models.pretrained import WEIGHTS, forecast_arrays, forecast_quantiles, load
+
+
+def test_shapes_finite_and_quantiles_in_order():
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=n).cumsum() + 100 for n in (1, 5, 30, 200, 700)] + [np.r_[np.nan, 3.0, np.nan, 4.0]]
+    q, taus = forecast_quantiles(series, 12, 100)          # past the direct 48 steps: recursive on the median
+    assert q.shape == (6, 100, len(taus)) and np.isfinite(q).all()
+    assert (np.diff(q, axis=-1) >= 0).all() and list(taus) == sorted(taus) and 0.5 in taus
+    point, bounds = forecast_arrays(series, 12, 100, levels=(50, 80, 95, 99))
+    np.testing.assert_array_equal(point, q[..., list(taus).index(0.5)])
+    for a, b in ((50, 80), (80, 95), (95, 99)):
+        assert (bounds[b][0] <= bounds[a][0]).all() and (bounds[a][1] <= bounds[b][1]).all()
+    np.testing.assert_allclose(bounds[80][0], q[..., list(taus).index(0.1)])   # on the grid: the head's own
+
+
+def test_scale_invariant():
+    """Scaling and shifting a series scales and shifts its forecast (the network sees scaled windows)."""
+    y = np.random.default_rng(1).normal(size=150).cumsum() + 40
+    a, _ = forecast_arrays([y], 12, 12)
+    b, _ = forecast_arrays([1000 * y + 5], 12, 12)
+    np.testing.assert_allclose(b, 1000 * a + 5, rtol=1e-4)
+
+
+def test_seasonal_sine_and_linear_trend_close_to_truth():
+    t = np.arange(132.0)
+    sine = 50 + 10 * np.sin(2 * np.pi * t / 12)
+    trend = 10 + 2 * t
+    p, _ = forecast_arrays([sine[:120], trend[:120], trend[:120]], [12, 12, 1], 12)
+    assert np.abs(p[0] - sine[120:]).mean() < 0.1 * 10          # amplitude 10
+    for k in (1, 2):                                            # season-naive would be 24 off, naive 2-24
+        assert np.abs(p[k] - trend[120:]).mean() < 0.1 * 2 * 12 / 2
+
+
+def test_corrupted_weights_refused_in_one_line(tmp_path, monkeypatch):
+    bad = tmp_path / "w"
+    shutil.copytree(WEIGHTS, bad)
+    blob = bytearray((bad / "pretrained.npz").read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    (bad / "pretrained.npz").write_bytes(bytes(blob))
+    with pytest.raises(DataError, match=r"pretrained\.npz: corrupted .*sha256.*; reinstall lstmcast") as e:
+        load(str(bad))
+    assert "\n" not in str(e.value)
+    monkeypatch.setenv("LSTMCAST_PRETRAINED_DIR", str(bad))
+    f = write_series(tmp_path / "s.csv", np.arange(40.0) + 1)
+    check_error(*run_cli("forecast", "--data", f, "--horizon", "3"), r"corrupted")
+
+
+def _frame(n=96):
+    t = np.arange(n)
+    return pd.DataFrame({"unique_id": np.repeat(["a", "b"], n), "ds": np.tile(pd.date_range("2000-01-01", periods=n,
+                         freq="MS"), 2), "y": np.r_[100 + 10 * np.sin(2 * np.pi * t / 12), 5 + 0.5 * t]})
+
+
+def test_forecaster_zero_shot_needs_no_fit_and_matches_arrays():
+    df = _frame()
+    out = Forecaster(model="pretrained").forecast(6, df, level=[80])
+    assert list(out.columns) == ["unique_id", "ds", "mean", "lo-80", "hi-80", "model"] and len(out) == 12
+    assert (out["model"] == "pretrained").all() and (out["lo-80"] <= out["mean"]).all()
+    assert out["ds"].iloc[0] == pd.Timestamp("2008-01-01")
+    ref, _ = forecast_arrays([df.y[:96].to_numpy(), df.y[96:].to_numpy()], 12, 6)
+    np.testing.assert_allclose(out["mean"].to_numpy(), ref.ravel())
+    fitted = Forecaster(model="pretrained").fit(df).forecast(6)
+    np.testing.assert_allclose(fitted["mean"], out["mean"])
+    with pytest.raises(DataError, match="nothing to save"):
+        Forecaster(model="pretrained").fit(df).save("x")
+
+
+def test_zero_shot_cross_validation_uses_only_the_past():
+    df = _frame()
+    cv = Forecaster(model="pretrained").cross_validation(df, h=6, n_windows=2)
+    assert len(cv) == 2 * 2 * 6 and set(cv["cutoff"]) == {pd.Timestamp("2006-12-01"), pd.Timestamp("2007-06-01")}
+    first = cv[(cv.unique_id == "a") & (cv.cutoff == pd.Timestamp("2006-12-01"))]
+    ref, _ = forecast_arrays([df.y[:84].to_numpy()], 12, 6)
+    np.testing.assert_allclose(first["pretrained"], ref[0])
+    np.testing.assert_allclose(first["y"], df.y[84:90])
+    table, info = backtest(Forecaster(), df, horizon=6, windows=2, models=("pretrained", "snaive"))
+    np.testing.assert_allclose(table.sort_values(["unique_id", "cutoff", "ds"])["pretrained"],
+                               cv.sort_values(["unique_id", "cutoff", "ds"])["pretrained"], rtol=1e-6)
+
+
+def test_cli_forecast_without_model_is_zero_shot(tmp_path):
+    f = write_series(tmp_path / "s.csv", np.round(100 + 10 * np.sin(np.arange(60) * 2 * np.pi / 12), 3))
+    code, out, err = run_cli("forecast", "--data", f, "--horizon", "12", "--level", "90", "--out", tmp_path / "o.csv")
+    assert code == 0, err
+    got = pd.read_csv(tmp_path / "o.csv")
+    assert list(got.columns) == ["unique_id", "date", "mean", "lo-90", "hi-90", "model"] and len(got) == 12
+    assert "zero-shot" in err
+    check_error(*run_cli("forecast", "--horizon", "3"), r"give --model DIR .* or --data FILE")
+    check_error(*run_cli("forecast", "--data", f, "--horizon", "3", "--plot", tmp_path / "p.png"),
+                r"--plot needs --model DIR")
