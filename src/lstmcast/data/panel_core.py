@@ -298,3 +298,10 @@ def summary_line(panel: Panel) -> str:
     parts = ", ".join(f"{counts[k]} {STATUS_TEXT.get(codes[k], codes[k])}" for k in order)
     verb = "falls" if bad.size == 1 else "fall"
     return f"{bad.size} of {n} series {verb} back to a baseline: {parts}"
+
+
+def future_times(panel, lengths, h: int):
+    """(N * h,) the h timestamps after each series' last value (lengths may exceed the panel's: newer data)."""
+    origin, spos, _ = grid_positions(panel.starts.asi8, panel.offset)
+    pos = spos[:, None] + np.asarray(lengths)[:, None] + np.arange(h)[None, :]
+    return panel.localize(grid_times(origin, pos.ravel(), panel.offset))   # in the input's zone, if any

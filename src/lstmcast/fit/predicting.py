@@ -16,7 +16,7 @@ from ..data.panel_check import fmt_time
 from ..errors import DataError
 from ..data.covariates import with_future
 from ..data.panel import as_panel
-from ..data.panel_core import grid_positions, grid_times
+from ..data.panel_core import future_times
 from ..engine.plan import check_forecast
 from ..models.baselines import fallback, finite_history, insample_errors
 from ..models.statmembers import stat_forecasts
@@ -97,13 +97,6 @@ def extended_values(panel, new_df) -> dict:
                         f"({fmt_time(panel.ends.max())}), so it adds nothing to forecast from; give the "
                         "observations that follow the training data, or forecast without --data")
     return vals
-
-
-def future_times(panel, lengths, h: int):
-    """(N * h,) the h timestamps after each series' last value (lengths may exceed the panel's: newer data)."""
-    origin, spos, _ = grid_positions(panel.starts.asi8, panel.offset)
-    pos = spos[:, None] + np.asarray(lengths)[:, None] + np.arange(h)[None, :]
-    return panel.localize(grid_times(origin, pos.ravel(), panel.offset))   # in the input's zone, if any
 
 
 def forecast_frame(st: FittedState, h: int, new_df, levels, members: bool, futr_df=None, parts: bool = False):

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .baselines import finite_history
-from .predicting import future_times
+from ..data.panel_core import future_times
 from .pretrained import forecast_arrays
 
 NAME = "pretrained"

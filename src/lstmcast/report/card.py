@@ -77,7 +77,7 @@ def _requested(p: dict) -> dict:
 
 def _seeds(p: dict) -> dict:
     """Requested seeds: the count and the seed values; automatic ones as each possible scope resolves them."""
-    from ..models.settings import default_seeds
+    from ..fit.settings import default_seeds
     s = int(p["seed"])
     if p["seeds"]:
         return {"seeds": int(p["seeds"]), "seed values": f"{s}..{s + int(p['seeds']) - 1}"}
