@@ -157,8 +157,8 @@ def test_a_member_that_cannot_fit_a_series_leaves_the_others_weighted_by_validat
         raise ValueError("no suitable ARIMA model")
     monkeypatch.setattr(A.ArimaMember, "fit", fail)
     fc = Forecaster(epochs=2, seeds=1, units=(4,), look_back=6).fit(datasets.airline())
-    assert fc.members_ == ("lstm", "ets", "arima") and 0 not in fc.stat_fits_["arima"]
+    assert fc.members_ == ("lstm", "pretrained", "ets", "arima") and 0 not in fc.stat_fits_["arima"]
     w = fc.weights_[0]
-    assert set(w) == {"lstm", "ets"} and w["lstm"] != w["ets"]          # from validation, not equal
-    assert np.allclose(np.add(w["lstm"], w["ets"]), 1)
-    assert fc.per_series_["model"].tolist() == ["lstm+ets"]
+    assert set(w) == {"lstm", "pretrained", "ets"} and w["lstm"] != w["ets"]          # from validation, not equal
+    assert np.allclose(np.sum([w[k] for k in w], axis=0), 1, atol=1e-5)
+    assert fc.per_series_["model"].tolist() == ["lstm+pretrained+ets"]

@@ -51,7 +51,8 @@ def test_weights_and_combination_by_hand():
 
 def test_model_names():
     assert members("lstm+ets") == ("lstm", "ets") and members("lstm") == ("lstm",)
-    for bad in ("ets", "lstm+prophet", "lstm+ets+ets", ""):
+    assert members("ets") == ("ets",) and members("pretrained+ets") == ("pretrained", "ets")   # no network trained
+    for bad in ("lstm+prophet", "lstm+ets+ets", "", "pretrained+lstm"):
         with pytest.raises(DataError, match="model must be"):
             members(bad)
     with pytest.raises(DataError, match="model must be"):
@@ -65,16 +66,20 @@ def _arima(y, h, level=None, m=12):
         return AutoARIMA(season_length=m).forecast(y=np.asarray(y, np.float64), h=h, level=level)
 
 
-def test_default_is_the_mean_of_the_lstm_and_statsforecasts_autoets_and_autoarima():
+def test_default_is_the_mean_of_the_lstm_the_pretrained_lstm_and_statsforecasts_autoets_and_autoarima():
+    from lstmcast.models.pretrained import forecast_arrays
     y = _series()
     combo = Forecaster(**FAST).fit(y)
     pure = Forecaster(model="lstm", **FAST).fit(y)
     a, b = combo.forecast(7, level=[80]), pure.forecast(7, level=[80])
     e, r = _ets(y.to_numpy(), 7, level=[80]), _arima(y.to_numpy(), 7, level=[80])
+    point, bounds = forecast_arrays([y.to_numpy()], 12, 7, [80])                  # the network's own call
+    z = {"mean": point[0], "lo-80": bounds[80][0][0], "hi-80": bounds[80][1][0]}
     for k in ("mean", "lo-80", "hi-80"):
-        np.testing.assert_allclose(a[k], (b[k] + e[k] + r[k]) / 3, rtol=1e-6)
-    assert set(a["model"]) == {"lstm+ets+arima"} and set(b["model"]) == {"lstm"}
-    assert combo.members_ == ("lstm", "ets", "arima") and combo.per_series_["model"].tolist() == ["lstm+ets+arima"]
+        np.testing.assert_allclose(a[k], (b[k] + z[k] + e[k] + r[k]) / 4, rtol=1e-6)
+    assert set(a["model"]) == {"lstm+pretrained+ets+arima"} and set(b["model"]) == {"lstm"}
+    assert combo.members_ == ("lstm", "pretrained", "ets", "arima")
+    assert combo.per_series_["model"].tolist() == ["lstm+pretrained+ets+arima"]
     two = Forecaster(**ETS).fit(y).forecast(7)                         # model="lstm+ets": the two alone
     np.testing.assert_allclose(two["mean"], (b["mean"] + e["mean"]) / 2, rtol=1e-6)
 
@@ -148,7 +153,7 @@ def test_evaluate_shows_default_and_lstm_rows(tmp_path):
     code, out, err = run_cli(*args)
     assert code == 0, err
     doc = json.loads(out)
-    assert set(doc["models"]) == {"default", "lstm", "snaive"} and doc["default_model"] == "lstm+ets+arima"
+    assert set(doc["models"]) == {"default", "lstm", "snaive"} and doc["default_model"] == "lstm+pretrained+ets+arima"
     assert doc["models"]["default"]["mase"] != doc["models"]["lstm"]["mase"]
     code, out, err = run_cli(*args, "--combination", "lstm")
     doc = json.loads(out)
@@ -158,20 +163,21 @@ def test_evaluate_shows_default_and_lstm_rows(tmp_path):
 
 
 def test_default_combines_up_to_a_panel_size(monkeypatch):
-    """model=None is 'lstm+ets+arima' up to ARIMA_UP_TO series, 'lstm+ets' up to STATS_UP_TO and the LSTM
-    alone above; an explicit combination always combines."""
+    """model=None is 'lstm+pretrained+ets+arima' up to ARIMA_UP_TO series, 'lstm+pretrained+ets' up to
+    STATS_UP_TO and the LSTM alone above; an explicit combination always combines."""
     import lstmcast.models.statmembers as C
-    assert C.members(None) == C.members(None, C.ARIMA_UP_TO) == ("lstm", "ets", "arima")
-    assert C.members(None, C.ARIMA_UP_TO + 1) == C.members(None, C.STATS_UP_TO) == ("lstm", "ets")
+    full, no_arima = ("lstm", "pretrained", "ets", "arima"), ("lstm", "pretrained", "ets")
+    assert C.members(None) == C.members(None, C.ARIMA_UP_TO) == full
+    assert C.members(None, C.ARIMA_UP_TO + 1) == C.members(None, C.STATS_UP_TO) == no_arima
     assert C.members(None, C.STATS_UP_TO + 1) == ("lstm",)
-    assert C.members(None, 1, C.ARIMA_SIZE) == ("lstm", "ets", "arima")             # longest length x season
-    assert C.members(None, 1, C.ARIMA_SIZE + 1) == ("lstm", "ets")                  # weekly 520 values: 27,040
+    assert C.members(None, 1, C.ARIMA_SIZE) == full                                 # longest length x season
+    assert C.members(None, 1, C.ARIMA_SIZE + 1) == no_arima                         # weekly 520 values: 27,040
     assert C.members("lstm+ets", C.STATS_UP_TO + 1) == ("lstm", "ets")
     y = _series(60)
     monkeypatch.setattr(C, "ARIMA_SIZE", 60 * 12 - 1)          # the fit measures the series it is given
-    assert Forecaster(**FAST).fit(y).members_ == ("lstm", "ets")
+    assert Forecaster(**FAST).fit(y).members_ == no_arima
     monkeypatch.setattr(C, "ARIMA_SIZE", 60 * 12)
-    assert Forecaster(**FAST).fit(y).members_ == ("lstm", "ets", "arima")
+    assert Forecaster(**FAST).fit(y).members_ == full
     monkeypatch.setattr(C, "ARIMA_UP_TO", 1)
     monkeypatch.setattr(C, "STATS_UP_TO", 1)
     rng = np.random.default_rng(0)
@@ -186,7 +192,7 @@ def test_default_combines_up_to_a_panel_size(monkeypatch):
     (lambda c: c["series"]["weights"]["0"].__setitem__("ets", [2.0]), "series.weights.0.ets"),
     (lambda c: c["series"]["weights"]["0"].__setitem__("ets", []), "at least 1"),
     (lambda c: c["series"]["weights"].__setitem__("7", {"lstm": [1.0]}), "'7' is not a trained series"),
-    (lambda c: c["series"]["weights"]["0"].__setitem__("prophet", [0.5]), "'prophet' is not a member of lstm+ets+arima"),
+    (lambda c: c["series"]["weights"]["0"].__setitem__("prophet", [0.5]), "'prophet' is not a member of lstm+pretrained+ets+arima"),
 ])
 def test_corrupt_combination_in_a_model_directory_is_one_line(tmp_path, mutate, message):
     y = _series(90, seed=3)

@@ -76,7 +76,7 @@ def test_saved_default_forecasts_without_statsforecast(tmp_path):
     moves both."""
     y = datasets.airline()
     fc = Forecaster(**FAST).fit(y)
-    assert fc.members_ == ("lstm", "ets", "arima")
+    assert fc.members_ == ("lstm", "pretrained", "ets", "arima")
     fc.save(tmp_path / "m")
     series = json.loads((tmp_path / "m" / "config.json").read_text())["series"]
     stored = series["ets_states"]

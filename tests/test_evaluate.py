@@ -93,7 +93,7 @@ def test_evaluate_cli_json(tmp_path):
     assert doc["series"] == 1 and doc["fallbacks"] == 0
     assert doc["season_length"] == 12 and doc["cutoffs"] == ["1958-12-01", "1959-12-01"]
     assert set(doc["models"]) == {"default", "lstm", "naive", "snaive"}     # default and lstm always both shown
-    assert doc["default_model"] == "lstm+ets+arima"
+    assert doc["default_model"] == "lstm+pretrained+ets+arima"
     assert set(doc["models"]["naive"]) >= {"rmse", "mae", "mape", "smape", "mase", "seconds", "mase_median",
                                            "mase_gmean", "wins"}
     v = Y.to_numpy()

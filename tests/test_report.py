@@ -205,7 +205,7 @@ def test_report_command_fits_forecasts_and_fills_the_model_card(tmp_path):
     assert card["settings"]["transform"] == "log" and card["settings"]["season_length"] == 12
     assert data["table"]["status"] == ["ok"] and data["title"] == "lstmcast report: value"
     s = data["series"][0]
-    assert data["levels"] == [90] and len(s["f"]["lo-90"]) == 6 and s["fm"] == "lstm+ets+arima"
+    assert data["levels"] == [90] and len(s["f"]["lo-90"]) == 6 and s["fm"] == "lstm+pretrained+ets+arima"
     assert data["dates"][s["f"]["d"]["s"]] == "1961-01-01"
     best = data["ranking"][0]
     assert re.search(rf"{best['model']}\s+{best['mase']:.3f}", stdout)    # the printed table and the page agree

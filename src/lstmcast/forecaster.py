@@ -81,14 +81,17 @@ class Forecaster(SettingsMixin):
         scope: "local", "global", or "auto" (both scored on the last horizon of each training series;
             the lower mean MASE wins; a single series is local).
         level_norm: subtract each window's last input value (global RNN practice); "auto" = in global scope.
-        model: what forecasts. None (default): "lstm+ets+arima" up to 64 series whose longest length x
-            season is at most 12,000, else "lstm+ets" up to 2,000 series, "lstm" above (AutoARIMA's
-            search, then AutoETS, would cost more than the LSTM there).
-            "lstm+ets+arima": the LSTM ensemble combined with statsforecast's AutoETS and AutoARIMA,
+        model: what forecasts. None (default): "lstm+pretrained+ets+arima" up to 64 series whose longest
+            length x season is at most 12,000, else "lstm+pretrained+ets" up to 2,000 series, "lstm" above
+            (AutoARIMA's search, then AutoETS, would cost more than the LSTM there).
+            "lstm+pretrained+ets+arima": the LSTM ensemble trained on the data, the pretrained LSTM
+            (zero-shot: trained on synthetic series only, shipped with the package) and statsforecast's
+            AutoETS and AutoARIMA,
             weighted per series and horizon step by inverse validation MSE (the differencing folds; for
             panels choosing their scope, the scope holdout; equal weights where no validation runs); an
             LSTM too short for any fold gets no weight. "lstm": the LSTM alone. Also "lstm+ets",
-            "lstm+theta", ... With covariates the LSTM forecasts alone (AutoETS and AutoARIMA cannot use them).
+            "lstm+theta", ...; without "lstm" no network is trained: "pretrained" (zero-shot alone),
+            "pretrained+ets+arima" (weights from each member's errors on the same folds). With covariates the LSTM forecasts alone (AutoETS and AutoARIMA cannot use them).
 
     Uncertainty: `level=[80, ...]` adds intervals `lo-80`/`hi-80` per series and horizon step: the LSTM's
     are split-conformal, from the absolute errors of h-step forecasts at past origins (in the validation

@@ -20,11 +20,11 @@ def add_model_flags(p, defaults: dict | None = None):
                    help="LSTM units per layer, e.g. 16 or 32,16 (stacked)")
     g.add_argument("--stateful", action=argparse.BooleanOptionalAction, default=d["stateful"])
     g.add_argument("--combination", type=_combination, default=d["model"],
-                   help="the forecast: auto (default: 'lstm+ets+arima', the LSTM, AutoETS and AutoARIMA weighted by "
-                        "validation, up to 64 series of up to 12,000 values x season; else 'lstm+ets' up to 2,000 "
-                        "series; the LSTM alone above), 'lstm' "
-                        "(the LSTM alone), or the LSTM with any of "
-                        "ets, theta, arima joined by '+'")
+                   help="the forecast: auto (default: 'lstm+pretrained+ets+arima', the LSTM, the pretrained LSTM, "
+                        "AutoETS and AutoARIMA weighted by validation, up to 64 series of up to 12,000 values x "
+                        "season; else 'lstm+pretrained+ets' up to 2,000 series; the LSTM alone above), 'lstm' "
+                        "(the LSTM alone), members joined by '+' (lstm first if present; pretrained, ets, "
+                        "theta, arima), e.g. 'pretrained+ets+arima' (no network trained: fast)")
     g.add_argument("--scope", choices=["auto", "local", "global"], default=d["scope"],
                    help="one ensemble per series (local), one for all series (global), or chosen by "
                         "validation inside the training data (auto)")

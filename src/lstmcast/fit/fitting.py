@@ -18,7 +18,7 @@ from ..data.panel import summary_line as panel_summary
 from ..errors import DataError
 from ..models.baselines import fallback
 from ..models.ensemble import fit_ensemble, min_length
-from ..models.statmembers import ARIMA_UP_TO, STATS_UP_TO, fit_stats, members, prefetch
+from ..models.statmembers import ARIMA_UP_TO, DEFAULT_MODEL, STATS_UP_TO, fit_stats, members, prefetch
 from .combine import fold_mse, holdout_mse, inverse_mse_weights, step_weights
 from .scope import choose_scope
 from .select import FOLDS, VALIDATE_UP_TO, candidates, choose_diffs, fold_width
@@ -92,15 +92,15 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     if strict and np.any(panel.status != "ok"):
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     stat_names = names[1:]
-    if settings.model is None and len(stat_names) < 2:
+    if settings.model is None and "arima" not in stat_names:
         if stat_names:
             why = f"over {ARIMA_UP_TO} series" if len(panel) > ARIMA_UP_TO else \
                 f"series of up to {longest} values with season {m}"
-            say(f"{why}: the forecast is the LSTM and AutoETS (AutoARIMA's search would cost seconds a series); "
-                "model='lstm+ets+arima' (--combination lstm+ets+arima) includes it")
+            say(f"{why}: the forecast is the LSTM, the pretrained LSTM and AutoETS (AutoARIMA's search would cost "
+                f"seconds a series); model='{DEFAULT_MODEL}' (--combination {DEFAULT_MODEL}) includes it")
         else:
             say(f"over {STATS_UP_TO} series: the forecast is the LSTM alone (AutoETS would cost about 0.04 s a "
-                "series); model='lstm+ets' (--combination lstm+ets) includes it")
+                "series); model='lstm+pretrained+ets' (--combination lstm+pretrained+ets) includes them")
     if stat_names and user_cov:   # AutoETS & co. cannot see the user's covariates: the LSTM forecasts alone
         say(f"covariates given: the forecast is the LSTM alone ({'+'.join(stat_names)} cannot use covariates)")
         stat_names = ()

@@ -13,9 +13,9 @@ lesson that combinations are hard to beat. Weights are inverse validation MSE in
 (fitting.py). Intervals average the members' bounds (quantile averaging, Lichtendahl, Grushka-Cockayne &
 Winkler 2013), which keeps each member's calibration and is never wider than the widest member.
 
-The default is LSTM + AutoETS + AutoARIMA for up to ARIMA_UP_TO series of moderate length x season
-(ARIMA_SIZE: AutoARIMA's search costs 0.03-1 s a series there), LSTM + AutoETS up to STATS_UP_TO, the
-LSTM alone above. A statistical member fits
+The default is the LSTM + the pretrained LSTM (zero-shot, models/pretrained.py) + AutoETS + AutoARIMA for
+up to ARIMA_UP_TO series of moderate length x season (ARIMA_SIZE: AutoARIMA's search costs 0.03-1 s a series
+there), the same without AutoARIMA up to STATS_UP_TO, the LSTM alone above. A statistical member fits
 each series on its own (statsforecast's AutoETS / AutoTheta / AutoARIMA with the series' season length;
 AutoARIMA with R's auto.arima search rule, arima_state.py) on the same training part as the LSTM. A
 model file stores AutoETS's and AutoARIMA's fitted states (ets_state.py, arima_state.py), from which a
@@ -34,7 +34,7 @@ from .pretrained_member import PretrainedMember
 from .stored import StoredMember
 
 STAT_MEMBERS = ("ets", "theta", "arima", "pretrained")   # "pretrained": the zero-shot pretrained LSTM
-DEFAULT_MODEL = "lstm+ets+arima"
+DEFAULT_MODEL = "lstm+pretrained+ets+arima"
 ARIMA_UP_TO = 64             # model=None (the default) takes AutoARIMA in up to this many series (the panels
                              # whose weights are validated per series; AutoARIMA costs 0.03-0.5 s a series)
 ARIMA_SIZE = 12_000          # ... whose longest series times the season is at most this: the search's cost
@@ -47,12 +47,12 @@ MIN_STAT_LENGTH = 8          # statsforecast's AutoETS refuses "tiny datasets" b
 def members(model, n_series: int | None = None, size: int | None = None) -> tuple[str, ...]:
     """'lstm+ets' -> ('lstm', 'ets'); the LSTM trained on the data (if any) comes first, the other members
     (statistical, and the pretrained LSTM) follow, no repeats.
-    None (the default): 'lstm+ets+arima' up to ARIMA_UP_TO series whose size (longest length x season)
-    is at most ARIMA_SIZE, else 'lstm+ets' up to STATS_UP_TO series, else 'lstm'."""
+    None (the default): 'lstm+pretrained+ets+arima' up to ARIMA_UP_TO series whose size (longest length x
+    season) is at most ARIMA_SIZE, else 'lstm+pretrained+ets' up to STATS_UP_TO series, else 'lstm'."""
     if model is None:
         n = 1 if n_series is None else n_series
         arima = n <= ARIMA_UP_TO and (size is None or size <= ARIMA_SIZE)
-        model = DEFAULT_MODEL if arima else "lstm+ets" if n <= STATS_UP_TO else "lstm"
+        model = DEFAULT_MODEL if arima else "lstm+pretrained+ets" if n <= STATS_UP_TO else "lstm"
     parts = tuple(p.strip() for p in str(model).split("+"))
     bad = [p for p in parts if p not in ("lstm",) + STAT_MEMBERS]
     if bad or not parts or "lstm" in parts[1:] or len(set(parts)) != len(parts):
