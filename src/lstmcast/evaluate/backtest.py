@@ -16,6 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from ..data.era import day
 from ..errors import DataError
 from ..models.baselines import BASELINES, STAT_MODELS, drift, finite_history, naive, snaive, stat_cross_validation
 from . import metrics
@@ -104,7 +105,7 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     model_cols = [mm for mm in models if mm in cv.columns]
     cv = cv[[idc, tc, "cutoff", yc, *model_cols, *[c for c in cv.columns if c.startswith("lstm-seed-")]]]
     info = {"season_length": m, "seconds": seconds, "panel": panel,
-            "cutoffs": [str(c.date()) for c in panel.localize(pd.DatetimeIndex(sorted(set(cv["cutoff"]))))],
+            "cutoffs": [day(c).split(" ")[0] for c in panel.localize(pd.DatetimeIndex(sorted(set(cv["cutoff"]))))],
             "lstm_models": getattr(forecaster, "cv_models_", None), "default_model": _default_model(forecaster, panel)}
     return cv, info
 
