@@ -167,7 +167,7 @@ def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, whe
         raise DataError(f"{where}: mixed frequencies: series {ids[k1]!r} steps by {f1!r}, series {ids[k2]!r} by "
                         f"{f2!r}; give every series the same frequency (one file per frequency), or set one "
                         "with --freq")
-    if not found and len(t_sorted) >= 3:  # every series has gaps or is short: try all timestamps together
+    if not found and len(np.unique(t_sorted)) >= 3:  # every series has gaps or is short: all times together
         f = pd.infer_freq(pd.DatetimeIndex(np.unique(t_sorted).astype("datetime64[ns]")))
         found = [f] if f is not None else []
     if not found and counts.max() < 3:
