@@ -191,7 +191,8 @@ def test_rows_with_numbers_are_no_footer(tmp_path):
 
 
 @pytest.mark.parametrize("cells, pattern", [
-    (["2300-01-01", "2300-02-01", "2300-03-01"], r"'2300-01-01' is not a date \(outside the dates pandas can hold"),
+    (["2300-02-30", "2300-03-01", "2300-04-01"], r"'2300-02-30' is not a date \(no such date; dates of any year "
+                                                 r"are read when written as YYYY, YYYY-MM, YYYY-MM-DD or YYYYQn"),
     (["1", "2", "3"], r"'1' is not a date; the column holds numbers, not dates: write dates such as 2000-01-31"),
     (["946684800", "949363200", "951868800"], r"'946684800' is not a date; the column holds numbers"),
 ])

@@ -53,3 +53,16 @@ def test_a_panel_too_short_for_the_lstm_says_so_in_table_json_and_report(tmp_pat
     assert "lstm (3 of 3 series fell back to " in (tmp_path / "r.html").read_text()
     code, out, err = run_cli("evaluate", csv, "--horizon", 6, "--windows", 1, "--models", "lstm,snaive", *FAST)
     assert code == 0 and "lstm (3 of 3 series fell back to " in out, err
+
+
+@pytest.mark.slow
+def test_statsforecast_too_short_in_a_window_falls_back_and_says_so(tmp_path):
+    """README's `evaluate sales.csv --horizon 12 --windows 4` on a panel with a 54-month series: AutoETS refused
+    its 6-value first window ('tiny datasets') and the whole command ended in a traceback."""
+    csv = _panel(tmp_path / "p.csv", [60, 54])
+    code, out, err = run_cli("evaluate", csv, "--horizon", 12, "--windows", 4, "--models", "ets,snaive", "--json",
+                             *FAST)
+    assert code == 0 and "Traceback" not in err, err
+    ets = json.loads(out)["models"]["ets"]
+    assert ets["fallback_series"] == 1 and ets["fallback_to"] == {"snaive": 1}
+    assert ets["label"] == "ets (1 of 2 series fell back to snaive)" and ets["mase"] is not None

@@ -354,13 +354,14 @@ def load_data(a, con: Console):
     panel = load_panel_csv(a.data, id_col=getattr(a, "id_col", None), time_col=a.time_col, value_col=a.value_col,
                            freq=a.freq, fill=a.fill, strict=getattr(a, "strict", False), report=con.note,
                            sep=getattr(a, "sep", None), decimal=getattr(a, "decimal", None))
+    from ..data.era import day
     starts, ends = panel.localize(panel.starts), panel.localize(panel.ends)     # the user's dates, of any era
     if len(panel) == 1:
-        con.note(f"{a.data}: {panel.lengths[0]} values, {starts[0].date()} .. {ends[0].date()}, "
+        con.note(f"{a.data}: {panel.lengths[0]} values, {day(starts[0])} .. {day(ends[0])}, "
                  f"frequency {panel.freq}")
     else:
         con.note(f"{a.data}: {len(panel)} series, {int(panel.lengths.sum())} values, "
-                 f"{starts.min().date()} .. {ends.max().date()}, frequency {panel.freq}")
+                 f"{day(starts.min())} .. {day(ends.max())}, frequency {panel.freq}")
     for msg in panel.notes[:5]:
         con.note(msg)
     if len(panel.notes) > 5:

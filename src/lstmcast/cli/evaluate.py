@@ -38,6 +38,11 @@ def evaluation_doc(a, cv, info, models, table) -> dict:
             doc["models"][m]["fallback_to"] = fell
             doc["models"][m]["label"] = m + (f" ({fallbacks} of {n_series} series fell back to "
                                              f"{', '.join(fell)})" if fallbacks else "")
+    for m, to in info.get("stat_fallbacks", {}).items():     # AutoETS / AutoARIMA too short in some window
+        if m in doc["models"]:
+            n = sum(to.values())
+            doc["models"][m].update(fallback_series=n, fallback_to=to,
+                                    label=f"{m} ({n} of {n_series} series fell back to {', '.join(to)})")
     seeds = [c for c in cv.columns if c.startswith("lstm-seed-")]
     if seeds:
         t = per_series_scores(cv, panel, seeds, info["season_length"])

@@ -27,9 +27,10 @@ def date_hint(cell) -> str:
     """Why a cell that should be a date is none, when the cell itself tells: a year outside what pandas
     holds, or a plain number (a step count or Unix time)."""
     t = str(cell).strip()
-    m = re.match(r"^(\d{4})[-/.]\d{1,2}", t)
+    m = re.match(r"^(\d{3,5})[-/.]\d{1,2}", t)
     if m and not 1678 <= int(m.group(1)) <= 2261:
-        return " (outside the dates pandas can hold, 1677-09-22 .. 2262-04-11)"
+        return (" (no such date; dates of any year are read when written as YYYY, YYYY-MM, YYYY-MM-DD or YYYYQn, "
+                "without a time zone)")
     if re.fullmatch(r"[+-]?\d+(\.\d*)?", t):
         return "; the column holds numbers, not dates: write dates such as 2000-01-31 (or 2000-01, 2000Q1, 2000)"
     return ""

@@ -125,3 +125,10 @@ def user_frame(df: pd.DataFrame, years: int, cols=("ds", "cutoff")) -> pd.DataFr
     if not years:
         return df
     return df.assign(**{c: to_user(df[c], years) for c in cols if c in df.columns})
+
+
+def day(ts) -> str:
+    """'1380-01-01', '10004-01-01' or '2000-01-01 06:30:00': a time as text, the clock only when it is not
+    midnight (Timestamp.date() stops at year 9999)."""
+    text = str(pd.Timestamp(ts))
+    return text[:-9] if text.endswith(" 00:00:00") else text

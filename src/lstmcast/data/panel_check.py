@@ -29,8 +29,9 @@ _FIX = {"missing": "fill them with --fill interpolate or --fill ffill (fill= in 
 _NAT = np.iinfo(np.int64).min
 
 
-def fmt_time(ts) -> str:
-    ts = pd.Timestamp(ts)
+def fmt_time(ts, years: int = 0) -> str:
+    """A grid time as the user wrote it: a date, or a date and clock time; `years`: see data/era.py."""
+    ts = pd.Timestamp(ts) if not years else era.to_user(pd.DatetimeIndex([ts]), years)[0]
     return str(ts.date()) if ts == ts.normalize() else str(ts)
 
 
@@ -80,7 +81,8 @@ def _times_i8(col: pd.Series, where, time_col, row) -> tuple[np.ndarray, str | N
         t = u[np.maximum(codes, 0)]
         bad = np.flatnonzero((codes < 0) | np.asarray(t.isna()))
         if bad.size:
-            i = int(bad[0])
+            other = ~np.isnat(era.wide_times(col.iloc[bad]))         # dates of another era are no culprit
+            i = int(bad[np.argmin(other)]) if not other.all() else int(bad[0])
             raise DataError(f"{where}: column {time_col!r}, {row(i)}: {col.iloc[i]!r} is not a date"
                             f"{date_hint(col.iloc[i])}")
     tz = None
@@ -165,7 +167,7 @@ def _infer_freq(t_sorted: np.ndarray, first: np.ndarray, counts: np.ndarray, whe
         raise DataError(f"{where}: mixed frequencies: series {ids[k1]!r} steps by {f1!r}, series {ids[k2]!r} by "
                         f"{f2!r}; give every series the same frequency (one file per frequency), or set one "
                         "with --freq")
-    if not found and len(t_sorted) >= 3:  # every series has gaps or is short: try all timestamps together
+    if not found and len(np.unique(t_sorted)) >= 3:  # every series has gaps or is short: all times together
         f = pd.infer_freq(pd.DatetimeIndex(np.unique(t_sorted).astype("datetime64[ns]")))
         found = [f] if f is not None else []
     if not found and counts.max() < 3:
@@ -313,11 +315,11 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     if dup.size:
         a, b = order[dup[0]], order[dup[0] + 1]
         if len(ids) == 1:
-            raise DataError(f"{where}: duplicate time {fmt_time(tuniq[tcode[dup[0]]])} in column {time_col!r} at "
+            raise DataError(f"{where}: duplicate time {fmt_time(tuniq[tcode[dup[0]]], years)} in column {time_col!r} at "
                             f"{row(a)} and {row(b)}; keep one row per time (if the file holds several series, "
                             "name their id column with --id-col)")
         raise DataError(f"{where}: duplicate ({id_col}, {time_col}) = ({ids[sid[dup[0]]]!r}, "
-                        f"{fmt_time(tuniq[tcode[dup[0]]])}) at {row(a)} and {row(b)}; keep one row per "
+                        f"{fmt_time(tuniq[tcode[dup[0]]], years)}) at {row(a)} and {row(b)}; keep one row per "
                         "series and time")
     first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])        # (N,) first sorted row of each series
     counts = np.diff(np.r_[first, len(sid)])                        # (N,)
@@ -351,11 +353,11 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     if off.size:
         j = off[0]
         if freq is not None and len(ids) == 1:
-            raise DataError(f"{where}: series {ids[sid[j]]!r}, {row(order[j])}: {fmt_time(tuniq[tcode[j]])} is not "
-                            f"on the grid of the frequency given ({freqstr!r}, from {fmt_time(origin)}); give the "
+            raise DataError(f"{where}: series {ids[sid[j]]!r}, {row(order[j])}: {fmt_time(tuniq[tcode[j]], years)} is not "
+                            f"on the grid of the frequency given ({freqstr!r}, from {fmt_time(origin, years)}); give the "
                             "data's own frequency with --freq, or leave it out to infer it")
         raise DataError(f"{where}: mixed frequencies: series {ids[sid[j]]!r}, {row(order[j])}: "
-                        f"{fmt_time(tuniq[tcode[j]])} is not on the {freqstr!r} grid; give every series "
+                        f"{fmt_time(tuniq[tcode[j]], years)} is not on the {freqstr!r} grid; give every series "
                         "the same frequency, or set it with --freq")
     pos = upos[tcode]                                               # (n,) sorted rows' grid positions
     spos = pos[first]
@@ -396,7 +398,7 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     for k in np.flatnonzero((status != STATUS_OK) | (drop > 0)):
         cells = slice(seg_start[k], seg_start[k] + length[k])
         reason[k] = _reason(k, status[k], flat[cells], line_at[cells], (n_missing[k], n_gaps[k], n_inf[k]),
-                            drop[k], filled, spos[k], origin, offset, row)
+                            drop[k], filled, spos[k], origin, offset, row, years)
     if strict and (status != STATUS_OK).any():
         bad = int(np.flatnonzero(status != STATUS_OK)[0])
         raise DataError(f"{where}: series {ids[bad]!r}, column {target_col!r}: {reason[bad]}; {_FIX[status[bad]]}, "
@@ -409,12 +411,12 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
                  source=where, tz=tz, years=years, notes=tuple(notes))
 
 
-def _reason(k, status, v, lines, counts, drop, filled, spos, origin, offset, row) -> str:
+def _reason(k, status, v, lines, counts, drop, filled, spos, origin, offset, row, years=0) -> str:
     """The human text for series k: every problem found, the status's first; lines named."""
     n_missing, n_gaps, n_inf = (int(c) for c in counts)
 
     def at(j):
-        return fmt_time(grid_times(origin, np.array([spos + j]), offset)[0])
+        return fmt_time(grid_times(origin, np.array([spos + j]), offset)[0], years)
 
     parts = []
     if status == "empty":

@@ -192,7 +192,7 @@ class Panel:
             except DataError:
                 last = self.localize(pd.DatetimeIndex([pd.Timestamp.max.floor("D")]))[0]
                 raise DataError(f"series {self.ids[i]!r}: {stop - len(self.values[i])} steps after its end run past "
-                                f"{last.date()}, the last date this panel's grid can hold; lower the horizon"
+                                f"{era.day(last)}, the last date this panel's grid can hold; lower the horizon"
                                 + (" (or read its dates as another era: write them as text)" if not self.years
                                    else "")) from None
         return grid[int(spos[i]):need]

@@ -93,8 +93,9 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     out[rest] = r
     if quarter.any():
-        out[quarter] = pd.PeriodIndex(s[quarter].str.replace(r"[-\s]", "", regex=True).str.upper(),
-                                      freq="Q").to_timestamp()
+        yq = s[quarter].str.upper().str.extract(r"(\d{4})[-\s]?Q([1-4])")
+        out[quarter] = pd.to_datetime(yq[0] + "-" + (3 * yq[1].astype(int) - 2).astype(str), format="%Y-%m",
+                                      errors="coerce")    # NaT outside pandas' range: data/era.py reads those
     if year.any():
         out[year] = pd.to_datetime(s[year], format="%Y", errors="coerce")
     if week.any():

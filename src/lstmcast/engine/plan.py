@@ -242,9 +242,10 @@ def check_forecast(spec: SpecLike, panel: Panel, diffs: Mapping[Any, Iterable[in
     except (OverflowError, ValueError):
         bad = True
     if bad:
+        from ..data.era import day
         limit, end = panel.localize(pd.DatetimeIndex([pd.Timestamp.max.floor("D"), last_end]))   # the user's era
-        raise DataError(f"--horizon {h} runs past {limit.date()}, the last date this data's grid can hold (pandas "
-                        f"holds 584 years of dates), from {end.date()} at frequency {panel.freq}; lower --horizon")
+        raise DataError(f"--horizon {h} runs past {day(limit)}, the last date this data's grid can hold (pandas "
+                        f"holds 584 years of dates), from {day(end)} at frequency {panel.freq}; lower --horizon")
     return chunks
 
 

@@ -16,6 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from ..data.era import day
 from ..errors import DataError
 from ..models.baselines import BASELINES, STAT_MODELS, drift, finite_history, naive, snaive, stat_cross_validation
 from . import metrics
@@ -95,6 +96,7 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
         cv["pretrained"] = forecast_arrays(hist, m, horizon)[0].ravel() if hist else []
         seconds["pretrained"] = time.perf_counter() - t0
     stats = [n for n in models if n in STAT_MODELS]
+    stat_fallbacks = {}
     if stats:
         t0 = time.perf_counter()
         used = sorted(set(cv[idc]), key=lambda k: pos[k])
@@ -102,18 +104,47 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
                                                                                   len(finite_history(panel.values[pos[k]])):],
                                         "y": finite_history(panel.values[pos[k]])}) for k in used])
         say(f"{', '.join(stats)}: statsforecast cross_validation on {len(used)} series ...")
-        scv = stat_cross_validation(long, horizon, windows, step, refit, m, stats, panel.freq)
+        scv, failed = _stat_cv(long, horizon, windows, step, refit, m, stats, panel.freq)
         scv = scv.rename(columns={"unique_id": idc, "ds": tc})[[idc, tc, "cutoff", *stats]]
         cv = cv.merge(scv, on=[idc, tc, "cutoff"], how="left")
+        if failed:   # statsforecast cannot fit their shortest training parts: seasonal naive, said in the row label
+            say(f"{', '.join(stats)}: {len(failed)} series too short for statsforecast in some window: seasonal "
+                "naive there")
+            bad = cv[idc].isin(failed).to_numpy()
+            fill = np.concatenate([_simple("snaive", np.asarray(panel.values[pos[k]], np.float64),
+                                           int(np.searchsorted(panel.index(pos[k]), cut)), horizon, m)
+                                   for k, cut in zip(keys[idc], keys["cutoff"]) if k in set(failed)])
+            for n in stats:
+                cv.loc[bad, n] = fill
+            stat_fallbacks = {n: {"snaive": len(failed)} for n in stats}
         dt = time.perf_counter() - t0
         for n in stats:
             seconds[n] = dt / len(stats)
     model_cols = [mm for mm in models if mm in cv.columns]
     cv = cv[[idc, tc, "cutoff", yc, *model_cols, *[c for c in cv.columns if c.startswith("lstm-seed-")]]]
     info = {"season_length": m, "seconds": seconds, "panel": panel,
-            "cutoffs": [str(c.date()) for c in panel.localize(pd.DatetimeIndex(sorted(set(cv["cutoff"]))))],
-            "lstm_models": getattr(forecaster, "cv_models_", None), "default_model": _default_model(forecaster, panel)}
+            "cutoffs": [day(c).split(" ")[0] for c in panel.localize(pd.DatetimeIndex(sorted(set(cv["cutoff"]))))],
+            "lstm_models": getattr(forecaster, "cv_models_", None), "default_model": _default_model(forecaster, panel),
+            "stat_fallbacks": stat_fallbacks}
     return cv, info
+
+
+def _stat_cv(long, horizon, windows, step, refit, m, stats, freq):
+    """(statsforecast's cross_validation frame, ids of the series it could not fit): the panel at once, and
+    series by series only when that fails (AutoETS refuses 'tiny datasets' of a short first window)."""
+    errors = (NotImplementedError, ValueError, ZeroDivisionError, np.linalg.LinAlgError)
+    try:
+        return stat_cross_validation(long, horizon, windows, step, refit, m, stats, freq), []
+    except errors:
+        pass
+    parts, failed = [], []
+    for uid, part in long.groupby("unique_id", sort=False):
+        try:
+            parts.append(stat_cross_validation(part, horizon, windows, step, refit, m, stats, freq))
+        except errors:
+            failed.append(uid)
+    cols = ["unique_id", "ds", "cutoff", "y", *stats]
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)), failed
 
 
 def _default_model(forecaster, panel) -> str:

@@ -51,7 +51,8 @@ def data_info(path, panel, label: str | None = None) -> dict:
 
 
 def _when(ts) -> str:
-    return str(ts.date()) if ts == ts.normalize() else str(ts)
+    from ..data.era import day
+    return day(ts)
 
 
 def _lags(lags) -> str:
