@@ -41,8 +41,8 @@ from .cache import cache_dir, enable_compilation_cache
 
 FORMAT = 1                          # bump when the file layout or the key's meaning changes
 MAGIC = b"lstmcast-program\n"
-Spec = tuple[tuple[int, ...], str, str | None]    # one leaf: shape, dtype name, PRNG key impl (None: not a key)
-Signature = tuple[PyTreeDef, tuple[Spec, ...]]      # the argument tree and its leaves' specs
+LeafSpec = tuple[tuple[int, ...], str, str | None]  # one leaf: shape, dtype name, PRNG key impl (None: not a key)
+Signature = tuple[PyTreeDef, tuple[LeafSpec, ...]]  # the argument tree and its leaves' specs
 _lock = threading.Lock()
 _lower_lock = threading.Lock()
 
