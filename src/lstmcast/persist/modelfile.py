@@ -331,7 +331,7 @@ def _starts(texts, tz, years=0):
     of another era (`years` != 0, data/era.py) moved onto the grid again."""
     import pandas as pd
     if years:
-        from .data.era import shift_times
+        from ..data.era import shift_times
         return pd.DatetimeIndex(shift_times(np.array(texts, "datetime64[s]"), years).astype("datetime64[ns]")), None
     stamps = [pd.Timestamp(t) for t in texts]
     aware = {t.tz is not None for t in stamps}
