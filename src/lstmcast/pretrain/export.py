@@ -15,6 +15,7 @@ import csv
 import hashlib
 import json
 import os
+from typing import Any
 
 import jax
 import numpy as np
@@ -36,7 +37,8 @@ def flat_params(params) -> dict:
 
 def export(run: str, out: str, command: str, machine: str) -> dict:
     cfg_run = json.load(open(os.path.join(run, "config.json")))
-    cfg = net.NetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg_run["net"].items()})
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in cfg_run["net"].items()}
+    cfg = net.NetConfig(**fields)
     params = net.init(jax.random.key(0), cfg)
     opt, _, _ = make_step(cfg, cfg_run["steps"])
     params, _, step = load_checkpoint(os.path.join(run, "ckpt.npz"), params, opt.init(params))

@@ -38,10 +38,10 @@ def windows(series: list, season, cfg: net.NetConfig):
             seas.append(m)
     if not ctx:
         raise ValueError("no series has 11 values: nothing to fine-tune on")
-    ctx, mask, fut, fmask = map(np.asarray, (ctx, mask, fut, fmask))
-    x, level, scale, base = net.features(ctx, mask.astype(np.float64), np.asarray(seas), cfg)
-    target = np.clip((fut - level[:, None]) / scale[:, None], -50, 50).astype(np.float32)
-    return x, base, target, fmask.astype(np.float32)
+    ctx_a, mask_a, fut_a, fmask_a = map(np.asarray, (ctx, mask, fut, fmask))
+    x, level, scale, base = net.features(ctx_a, mask_a.astype(np.float64), np.asarray(seas), cfg)
+    target = np.clip((fut_a - level[:, None]) / scale[:, None], -50, 50).astype(np.float32)
+    return x, base, target, fmask_a.astype(np.float32)
 
 
 @functools.lru_cache(maxsize=4)

@@ -80,7 +80,8 @@ def save_checkpoint(path: str, params, state, step: int) -> None:
     leaves = jax.tree_util.tree_leaves((params, state))
     arrays = {f"a{i}": np.asarray(v) for i, v in enumerate(leaves)}
     tmp = path + ".tmp.npz"
-    np.savez(tmp, step=np.int64(step), **arrays)
+    # (mypy: a dict of arrays passed as **kwargs could also fill savez's allow_pickle: bool)
+    np.savez(tmp, step=np.int64(step), **arrays)  # type: ignore[arg-type]
     os.replace(tmp, path)          # a killed run leaves the previous checkpoint whole
 
 
@@ -88,7 +89,8 @@ def load_checkpoint(path: str, params, state):
     """(params, state, step) from `path`, shaped like the given fresh trees."""
     treedef = jax.tree_util.tree_structure((params, state))
     with np.load(path, allow_pickle=False) as z:
-        leaves = [jnp.asarray(z[f"a{i}"]) for i in range(treedef.num_leaves)]
+        n = treedef.num_leaves  # type: ignore[attr-defined]  # jaxlib ships no stub for its compiled PyTreeDef
+        leaves = [jnp.asarray(z[f"a{i}"]) for i in range(n)]
         step = int(z["step"])
     params, state = jax.tree_util.tree_unflatten(treedef, leaves)
     return params, state, step
