@@ -1,0 +1,120 @@
+"""Where an lstmcast command's seconds go: wall-clock timers around the package's phases, for benchmarks.
+
+    import phases
+    clock = phases.install()            # before the command runs (patches module attributes)
+    main(["fit", "data.csv", "--model", "m"])
+    print(clock.report(total))          # {"read": s, "pipelines": s, ..., "compile": s, "other": s}
+
+Phases (the outermost timed call owns its nested calls: the scope choice's own trainings count as
+"scope choice"): read (read and validate the data file, load a saved model), pipelines (fit the
+per-series pipelines and build the training windows), scope choice, differencing choice, train (the
+LSTM trainings), stats (AutoETS / AutoARIMA fits), predict (in-sample predictions and forecasts), write
+(model directory and CSV files). XLA work -- JAX's tracing, lowering and compilation, wherever it
+happens -- is taken out of the phase it happened in and reported as "compile". "other" is the rest
+(argument checks, summaries, Python between phases). Module paths are tried in order, so the timers
+follow the package's orchestration modules when they move (models/ -> fit/).
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import time
+
+PHASES = ("read", "pipelines", "scope choice", "differencing choice", "train", "stats", "predict", "write")
+
+# (phase, candidate modules, attribute, owner class or None): the first module that has it is patched
+TARGETS = [
+    ("read", ["lstmcast.cli.fit", "lstmcast.cli.forecast", "lstmcast.cli.evaluate"], "load_data", None),
+    ("read", ["lstmcast.forecaster"], "load", "Forecaster"),
+    ("pipelines", ["lstmcast.models.ensemble"], "fit_pipes", None),
+    ("pipelines", ["lstmcast.models.ensemble"], "windows_many", None),
+    ("scope choice", ["lstmcast.fit.scope", "lstmcast.models.scope"], "choose_scope", None),
+    ("differencing choice", ["lstmcast.fit.select", "lstmcast.models.select"], "choose_diffs", None),
+    ("train", ["lstmcast.models.ensemble"], "train_global", None),
+    ("train", ["lstmcast.models.ensemble"], "train_local", None),
+    ("train", ["lstmcast.models.ensemble"], "_train_local_val", None),
+    ("stats", ["lstmcast.fit.combine", "lstmcast.models.combine"], "fit_stats", None),
+    ("predict", ["lstmcast.forecaster"], "predict", "Forecaster"),
+    ("predict", ["lstmcast.forecaster"], "forecast", "Forecaster"),
+    ("write", ["lstmcast.forecaster"], "save", "Forecaster"),
+    ("write", ["lstmcast.atomic"], "atomic_to_csv", None),
+    ("write", ["lstmcast.cli.forecast", "lstmcast.cli.evaluate"], "atomic_to_csv", None),
+]
+XLA_EVENTS = ("/jax/core/compile/jaxpr_trace_duration", "/jax/core/compile/jaxpr_to_mlir_module_duration",
+              "/jax/core/compile/backend_compile_duration")
+
+
+class Clock:
+    def __init__(self):
+        self.seconds = {p: 0.0 for p in PHASES}
+        self.compile = 0.0                      # all XLA tracing + lowering + compiling
+        self.compiles = 0                       # backend compilations
+        self._inside = {p: 0.0 for p in PHASES}  # XLA seconds that happened inside each phase
+        self.current = None
+
+    def on_event(self, event, secs, **kw):
+        if event not in XLA_EVENTS:
+            return
+        self.compile += secs
+        self.compiles += event.endswith("backend_compile_duration")
+        if self.current is not None:
+            self._inside[self.current] += secs
+
+    def wrap(self, phase, fn):
+        @functools.wraps(fn)
+        def timed(*a, **k):
+            if self.current is not None:         # the outermost phase owns the call
+                return fn(*a, **k)
+            self.current, t = phase, time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                self.seconds[phase] += time.perf_counter() - t
+                self.current = None
+        return timed
+
+    def report(self, total: float) -> dict:
+        out = {p: max(self.seconds[p] - self._inside[p], 0.0) for p in PHASES}
+        out["compile"] = self.compile
+        out["other"] = max(total - sum(out.values()), 0.0)
+        out["compiles"] = self.compiles
+        return out
+
+
+def install() -> Clock:
+    """Patch the phase functions (where they exist) and listen to JAX's compile events."""
+    import jax
+    clock = Clock()
+    jax.monitoring.register_event_duration_secs_listener(clock.on_event)
+    done = set()
+    for phase, modules, attr, owner in TARGETS:
+        for name in modules:
+            try:
+                mod = importlib.import_module(name)
+            except ImportError:
+                continue
+            obj = getattr(mod, owner, None) if owner else mod
+            if obj is None or not hasattr(obj, attr) or (id(obj), attr) in done:
+                continue
+            done.add((id(obj), attr))
+            fn = getattr(obj, attr)
+            if owner and isinstance(obj.__dict__.get(attr), (classmethod, staticmethod)):
+                kind = type(obj.__dict__[attr])
+                setattr(obj, attr, kind(clock.wrap(phase, obj.__dict__[attr].__func__)))
+            else:
+                setattr(obj, attr, clock.wrap(phase, fn))
+    return clock
+
+
+def load_average() -> float:
+    """The 1-minute load average (NaN where the OS does not say)."""
+    import os
+    try:
+        return os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return float("nan")
+
+
+def format_breakdown(rep: dict) -> str:
+    keys = [k for k in (*PHASES, "compile", "other") if rep.get(k, 0) >= 0.005]
+    return ", ".join(f"{k} {rep[k]:.2f}" for k in keys)
