@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..models.ensemble import Spec, fit_ensemble, min_length
+from ..models.lstm import effective_windows
 
 FOLDS = 3
 SELECTION_STEPS = 800      # Adam steps per selection model at most: short series get their full epochs
@@ -127,7 +128,9 @@ def selection_epochs(n: int, spec: Spec) -> int:
     a fraction of theirs; the corpus's 13 monthly series as one panel, 3 windows: LSTM MASE 1.049 ->
     1.017)."""
     R, E = spec.recipe, spec.train.epochs
-    steps_per_epoch = max(1, -(-(int(n) - R.h - fold_width(R.m) - R.look_back) // spec.train.batch_size))
+    n_windows = effective_windows(      # a long series' passes draw a subset of its windows (lstm.py)
+        max(int(n) - R.h - fold_width(R.m) - R.look_back, 1), R.m, R.look_back)
+    steps_per_epoch = max(1, -(-n_windows // spec.train.batch_size))
     return int(min(E, max(10, SELECTION_STEPS // steps_per_epoch)))
 
 

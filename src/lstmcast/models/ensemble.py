@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..prep.pipes import Pipes, fit_pipes
-from .lstm import Recipe, paths, train_global, train_local, windows_many
+from .lstm import Recipe, paths, step_budget, train_global, train_local, windows_many
 
 if TYPE_CHECKING:   # annotations only: importing the trainer loads jax, which a fit defers
     from ..engine.train import TrainConfig
@@ -211,7 +211,9 @@ def _train_local_val(spec: Spec, data):
     import jax
     from ..engine.train import compiled_train
     from .lstm import _keys
-    fn = compiled_train(spec.recipe.model_config(), spec.train, vmap_keys=True, with_val=True)
+    R = spec.recipe
+    tc = step_budget(spec.train, max((len(x) - spec.n_val for x, _ in data), default=0), R.m, R.look_back)
+    fn = compiled_train(R.model_config(), tc, vmap_keys=True, with_val=True)
     ps, ms = [], []
     for x, t in data:
         n = spec.n_val

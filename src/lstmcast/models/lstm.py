@@ -62,6 +62,37 @@ def pow2(n: int) -> int:
 
 ONE_BUCKET = 64      # up to this many series train padded to one window count (one compiled program)
 
+# STEP BUDGET of a local training: `epochs` passes over at most `effective_windows` windows (below).
+WINDOWS_PER_SEASON = 16   # the information a series holds grows with its seasons, not its points: 16 windows a
+                          # season (2 batches of 8) is 100 epochs of a monthly season; no cap for m <= 16
+MIN_WINDOWS = 256         # ... but at least this many (a short hourly series keeps its epochs)
+LOOK_BACK_WINDOWS = 7680  # compute cap: windows x look-back of one pass (640 windows at look-back 12, 160 at 48);
+                          # above every series of the benchmark corpus (at most 577 windows at 12)
+
+
+def effective_windows(n_windows: int, m: int, look_back: int) -> int:
+    """How many of a series' n_windows one pass of a local training draws (a fresh random subset each pass):
+    all of them for a short series; for a long one at most WINDOWS_PER_SEASON per season (at least
+    MIN_WINDOWS) and at most LOOK_BACK_WINDOWS / look_back. A half-hourly year (17,425 windows, season 48,
+    look-back 48): 160 windows a pass, 100 epochs = 2,000 Adam steps instead of 218,000."""
+    n = int(n_windows)
+    info = max(WINDOWS_PER_SEASON * n / max(int(m), 1), MIN_WINDOWS)
+    return int(max(1, min(n, info, LOOK_BACK_WINDOWS // max(int(look_back), 1))))
+
+
+def step_budget(tc, n_windows: int, m: int, look_back: int):
+    """The TrainConfig of a local training on at most n_windows windows per series: unchanged (epochs over
+    every window) where `effective_windows` keeps them all, else a step budget of `epochs` passes over
+    the effective windows, each drawn at random from all of them (TrainConfig.steps). A config that
+    already has a step budget is left as it is."""
+    if tc.steps or n_windows <= 0:
+        return tc
+    n_eff = effective_windows(n_windows, m, look_back)
+    if n_eff >= n_windows:
+        return tc
+    import dataclasses
+    return dataclasses.replace(tc, steps=int(tc.epochs) * -(-n_eff // int(tc.batch_size)))
+
 
 # INPUTS ------------------------------------------------------------------------------------------
 
@@ -153,6 +184,7 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
     threads = cpu_workers() if current().name == "local" else 1
     parts, tasks = [], []
     for n, idx in sorted(by_bucket.items()):
+        tcn = step_budget(tc, max(len(data[i][0]) for i in idx), rec.m, rec.look_back)   # long series: steps
         # chunks of equal width (one program), at least one per thread that can run them at once
         n_chunks = min(len(idx), max(-(-len(idx) // max_chunk), threads))
         chunks = [list(c) for c in np.array_split(idx, n_chunks)]
@@ -165,7 +197,7 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
                 x, t = data[i]
                 xs[j, :len(x)], ts[j, :len(x)], ws[j, :len(x)] = x, t, 1.0
             parts.append(part)
-            tasks.append((rec.model_config(), tc, seed, seeds, xs, ts, ws))
+            tasks.append((rec.model_config(), tcn, seed, seeds, xs, ts, ws))
     sizes = np.cumsum([len(p) for p in parts])
     tick = (lambda k, _: progress(int(sizes[k - 1]), len(data))) if progress else None
     results = current().map(train_chunk, tasks, desc="training chunk", tick=tick)
