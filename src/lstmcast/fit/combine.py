@@ -30,7 +30,7 @@ def fold_mse(y, h: int, m: int, name: str, folds: int, width: int, fitted=None) 
             continue
         try:
             with quiet():
-                mod = fitted.refit(y[:cut]) if hasattr(fitted, "refit") else make_member(name, m).fit(y[:cut])
+                mod = fitted.refit(y[:cut]) if hasattr(fitted, "refit") else make_member(name, m, cut).fit(y[:cut])
                 for o, f in zip(range(cut - 1, cut + width - 1), _fold_forecasts(mod, y, cut, width, h)):
                     se += (f - y[o + 1: o + 1 + h]) ** 2
                     n += 1
@@ -73,7 +73,7 @@ def holdout_mse(values, holdout: dict, m: int, names) -> dict:
         for n in names:
             try:
                 with quiet():
-                    got[n] = np.asarray(make_member(n, m).fit(train).predict(h=h)["mean"], np.float64)
+                    got[n] = np.asarray(make_member(n, m, len(train)).fit(train).predict(h=h)["mean"], np.float64)
             except Exception:  # noqa: BLE001
                 break
         if len(got) == len(se) and all(np.all(np.isfinite(v)) for v in got.values()):

@@ -13,12 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ..data.seasons import season_length_for, season_phase  # noqa: F401  (re-exported)
 from ..errors import DataError
 from ..models.statmembers import members
 
 NOT_FITTED = "This Forecaster instance is not fitted yet. Call 'fit' with a series or a panel before using this method."
-SEASONS = {"MS": 12, "ME": 12, "M": 12, "BMS": 12, "BME": 12, "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4,
-           "D": 7, "B": 5, "W": 52, "h": 24, "H": 24, "YS": 1, "YE": 1, "Y": 1, "A": 1, "AS": 1}
 SCOPES = ("auto", "local", "global")
 GLOBAL_STEPS = 1000       # Adam steps of one global ensemble (chosen on a synthetic panel of another seed)
 GLOBAL_BATCH = 256
@@ -33,29 +32,6 @@ LOCAL_SEEDS = 10
 def default_seeds(scope: str) -> int:
     """The ensemble size when `seeds` is left automatic: 5 global, 10 local."""
     return GLOBAL_SEEDS if scope == "global" else LOCAL_SEEDS
-
-
-def season_length_for(freq: str | None) -> int:
-    """12 monthly, 4 quarterly, 7 daily, 5 business-daily, 52 weekly, 24 hourly, 1 otherwise."""
-    if not freq:
-        return 1
-    base = freq.split("-")[0].lstrip("0123456789")
-    return SEASONS.get(base, 1)
-
-
-def season_phase(ts, m: int) -> int:
-    """Position of a timestamp within its season (month of year, weekday, ...)."""
-    if m == 12:
-        return ts.month - 1
-    if m == 4:
-        return ts.quarter - 1
-    if m in (7, 5):
-        return ts.dayofweek % m
-    if m == 52:
-        return (ts.isocalendar().week - 1) % 52
-    if m == 24:
-        return ts.hour
-    return 0
 
 
 def levels_of(level):

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
+from .mstl import SeasonalETS, needs_seasonal_ets
 from .pretrained_member import PretrainedMember
 from .stored import StoredMember
 
@@ -70,11 +71,12 @@ def quiet():
         yield
 
 
-def make_member(name: str, m: int):
+def make_member(name: str, m: int, n: int = 0):
+    """A member for a series of n values and season m (AutoETS: seasons over 24 or several, mstl.py)."""
     if name == "pretrained":
         return PretrainedMember(m)
     if name == "ets":
-        return _AutoETS(max(int(m), 1))
+        return SeasonalETS(m) if needs_seasonal_ets(m, n) else _AutoETS(max(int(m), 1))
     if name == "arima":
         from .arima_state import ArimaMember
         return ArimaMember(m)
@@ -168,7 +170,7 @@ def fit_stats(values, idx, m: int, names) -> dict:
         for n in names:
             try:
                 with quiet():
-                    fits[n][int(i)] = make_member(n, m).fit(y)
+                    fits[n][int(i)] = make_member(n, m, len(y)).fit(y)
             except Exception:  # noqa: BLE001 - a member that cannot fit a series leaves it to the others
                 continue
     return fits

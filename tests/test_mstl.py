@@ -1,0 +1,57 @@
+"""SeasonalETS (models/mstl.py): AutoETS after removing a day and a week of half-hours, against the truth of
+a noise-free series and against statsforecast's MSTL with an AutoETS trend (the independent reference)."""
+import numpy as np
+import pytest
+
+from lstmcast.data.seasons import all_seasons, season_length_for, season_phase
+from lstmcast.models.statmembers import fit_stats, make_member
+from lstmcast.models.mstl import SeasonalETS, needs_seasonal_ets
+
+
+def half_hourly(n, noise=0.0, seed=0):
+    t = np.arange(n)
+    day = 10 * np.sin(2 * np.pi * t / 48) + 4 * np.cos(4 * np.pi * t / 48)
+    week = np.where((t // 48) % 7 >= 5, -8.0, 2.0)
+    return 200 + 0.01 * t + day + week + np.random.default_rng(seed).normal(0, noise, n)
+
+
+def test_seasons_of_sub_daily_frequencies():
+    assert [season_length_for(f) for f in ("30min", "30T", "h", "15min", "min", "2h", "MS", "D")] == \
+        [48, 48, 24, 96, 60, 1, 12, 7]
+    assert all_seasons(48, 672) == (48, 336) and all_seasons(48, 671) == (48,) and all_seasons(12, 10**5) == (12,)
+    import pandas as pd
+    assert season_phase(pd.Timestamp("2024-03-01 13:30"), 48) == 27 and season_phase(pd.Timestamp("2024-03-01 13:30"), 24) == 13
+    assert needs_seasonal_ets(48, 100) and needs_seasonal_ets(24, 400) and not needs_seasonal_ets(24, 300)
+    assert not needs_seasonal_ets(12, 10**4)
+
+
+def test_noise_free_day_and_week_are_forecast_exactly_enough():
+    y = half_hourly(48 * 7 * 6 + 48)
+    mod = make_member("ets", 48, len(y) - 96).fit(y[:-96])
+    assert isinstance(mod, SeasonalETS) and [p for p, _ in mod.profiles] == [48, 336]
+    f = mod.predict(96, level=[80])
+    np.testing.assert_allclose(f["mean"], y[-96:], atol=0.5)            # components exact up to the trend
+    assert np.all(f["lo-80"] <= f["mean"]) and np.all(f["hi-80"] >= f["mean"])
+    # newer observations: the same forecast as a member fitted on them, within the noise-free tolerance
+    g = mod.forward(y[:-48], 48)
+    np.testing.assert_allclose(g["mean"], y[-48:], atol=0.5)
+
+
+def test_close_to_statsforecast_mstl_on_a_noisy_series():
+    from statsforecast.models import MSTL, AutoETS
+    y = half_hourly(48 * 7 * 4, noise=1.0)
+    train, test = y[:-48], y[-48:]
+    ours = SeasonalETS(48).fit(train).predict(48)["mean"]
+    ref = MSTL(season_length=[48, 336], trend_forecaster=AutoETS(model="ZZN")).fit(train).predict(48)["mean"]
+    mae = lambda f: np.mean(np.abs(f - test))  # noqa: E731
+    assert mae(ours) < 1.5 and mae(ours) < 1.25 * mae(ref)
+    np.testing.assert_allclose(ours, ref, atol=3.0)
+
+
+def test_fit_stats_takes_the_seasonal_member_for_long_half_hourly_series_only():
+    fits = fit_stats([half_hourly(800), half_hourly(200)], [0, 1], 48, ("ets",))["ets"]
+    assert isinstance(fits[0], SeasonalETS)
+    assert isinstance(fits[1], SeasonalETS)       # season 48 > 24: AutoETS alone cannot model it
+    assert [p for p, _ in fits[1].profiles] == [48]
+    monthly = fit_stats([half_hourly(120)], [0], 12, ("ets",))["ets"]
+    assert not isinstance(monthly[0], SeasonalETS)
