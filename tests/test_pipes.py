@@ -57,3 +57,18 @@ def test_pipes_round_trip_and_bad_parameters():
     from lstmcast.errors import DataError
     with pytest.raises(DataError, match="not finite"):
         Pipes.from_dict(d)
+
+
+@pytest.mark.parametrize("kind", [0, 1])
+def test_uniform_kinds_take_the_shortcut_with_the_general_branch_values(kind):
+    """Every row log (or none): one ufunc instead of the three-way branch, the same numbers bit for bit (a row of
+    another kind added forces the general branch; its rows are compared)."""
+    from lstmcast.prep.pipes import Pipes
+    y = np.random.default_rng(1).uniform(1, 50, (4, 3, 30))
+    k, lam = np.full((3, 1), kind), np.zeros((3, 1))
+    mixed_k, mixed_lam = np.vstack([k, [[2]]]), np.vstack([lam, [[0.5]]])
+    y4 = np.concatenate([y, y[:, :1]], axis=1)
+    fast, general = Pipes._power(y, k, lam), Pipes._power(y4, mixed_k, mixed_lam)[:, :3]
+    assert np.array_equal(fast, general)
+    assert np.array_equal(Pipes._power_inverse(fast, k, lam), Pipes._power_inverse(
+        np.concatenate([fast, fast[:, :1]], axis=1), mixed_k, mixed_lam)[:, :3])

@@ -82,3 +82,20 @@ def test_stl_is_statsmodels(seed):
         scale = np.max(np.abs(x)) + 1
         assert np.max(np.abs(seasonal - ref.seasonal)) < 1e-10 * scale, (n, p, deg, window)
         assert np.max(np.abs(trend - ref.trend)) < 1e-10 * scale, (n, p, deg, window)
+
+
+@pytest.mark.parametrize("n, p", [(1001, 12), (4000, 48), (17520, 48)])
+def test_long_stl_is_statsmodels_and_banded(n, p):
+    """Past DENSE_UP_TO values the smoothers are banded ((n, span) weights instead of (n, n) matrices, which a
+    half-hourly year would need 2.4 GB each for): still statsmodels' STL."""
+    from statsmodels.tsa.stl._stl import STL
+    from lstmcast.models import unitroot
+    rng = np.random.default_rng(n)
+    t = np.arange(n)
+    x = rng.normal(size=n).cumsum() + 5 * np.sin(2 * np.pi * t / p) + rng.normal(size=n)
+    ref = STL(x, period=p, seasonal=11, seasonal_deg=0).fit()
+    seasonal, trend = unitroot.stl(x, p, 11, 0)
+    scale = np.max(np.abs(x)) + 1
+    assert np.max(np.abs(seasonal - ref.seasonal)) < 1e-10 * scale
+    assert np.max(np.abs(trend - ref.trend)) < 1e-10 * scale
+    assert isinstance(unitroot._smoother(n, 2 * p + 1, 1), unitroot._Band)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import DataError
@@ -39,9 +39,18 @@ class Plan:
     models: int                     # seeds x series trained/predicted at once
     parts: dict[str, int] = field(default_factory=dict)    # name -> bytes
     flags: dict[str, str] = field(default_factory=dict)    # part name -> the flag that shrinks it
+    shorten: str = ""               # the flags that shorten the run (said when it is long)
 
     def describe(self) -> str:
         return f"~{fmt_bytes(self.bytes_peak)} of memory, ~{self.flops:.2g} flops"
+
+    def seconds(self) -> float:
+        """A rough run time: flops at FLOPS_PER_SECOND (one core's pace on these small LSTMs)."""
+        return self.flops / FLOPS_PER_SECOND
+
+
+def fmt_seconds(s: float) -> str:
+    return f"{s:.0f} s" if s < 90 else f"{s / 60:.0f} min" if s < 5400 else f"{s / 3600:.1f} h"
 
 
 def fmt_bytes(n: float) -> str:
@@ -116,6 +125,7 @@ class SpecLike(Protocol):
 _DEFAULT_MAX: dict[str, int | None] = {"bytes": None}     # set by the CLI's --max-memory
 _REPORT: dict[str, Callable[[str], object] | None] = {"fn": None}   # set by the CLI: where long-run notes go
 BIG_FLOPS = 1e11                    # about a minute of these small LSTM steps on a laptop core
+FLOPS_PER_SECOND = 1.5e9            # what one core of a 2-core x86-64 CPU does of them, in vmapped chunks
 
 
 def set_reporter(fn: Callable[[str], object] | None) -> None:
@@ -194,7 +204,9 @@ def check_fits(plan: Plan, max_memory: int | None = None, what: str = "this requ
     even one model at a time does not fit (or, with chunkable=False, when all at once do not).
     """
     if _REPORT["fn"] is not None and plan.flops > BIG_FLOPS:
-        _REPORT["fn"](f"{what}: a long run ({plan.describe()}); Ctrl-C stops it cleanly")
+        how = f"; {plan.shorten} shortens it" if plan.shorten else ""
+        _REPORT["fn"](f"{what}: a long run ({plan.describe()}: about {fmt_seconds(plan.seconds())} on one core{how}); "
+                      "Ctrl-C stops it cleanly")
     user = max_memory if max_memory is not None else _DEFAULT_MAX["bytes"]
     limit = int(user) if user is not None else int(0.8 * available_memory())
     if plan.bytes_peak <= limit:
@@ -251,10 +263,12 @@ def check_forecast(spec: SpecLike, panel: Panel, diffs: Mapping[Any, Iterable[in
 
 def check_training(spec: SpecLike, n_windows: int, n_series: int) -> int:
     """check_fits for a fit: global scope trains seeds models on all windows; local seeds x series
-    models on their own windows (n_windows: the largest series' count)."""
+    models on their own windows (n_windows: the largest series' count, or the windows a pass draws from
+    it: models/lstm.py effective_windows)."""
     rec, tc = spec.recipe, spec.train
     n_feat = rec.n_features // (rec.look_back if rec.framing == "window" else 1)
     epochs = -(-tc.steps * tc.batch_size // max(n_windows, 1)) if tc.steps else tc.epochs
     p = estimate(n_windows, spec.seeds, rec.look_back, n_feat, rec.units, rec.h, tc.batch_size,
                  series=n_series, epochs=max(int(epochs), 1), framing=rec.framing)
+    p = replace(p, shorten="--steps or --seeds" if tc.steps else "--epochs or --seeds")
     return check_fits(p, what=f"training {spec.seeds} seeds x {n_series} series ({spec.scope} scope)")

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..prep.pipes import Pipes, fit_pipes
-from .lstm import Recipe, paths, step_budget, train_global, train_local, windows_many
+from .lstm import Recipe, effective_windows, paths, step_budget, train_global, train_local, windows_many
 
 if TYPE_CHECKING:   # annotations only: importing the trainer loads jax, which a fit defers
     from ..engine.train import TrainConfig
@@ -154,7 +154,8 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
     from ..engine.plan import check_training
     if spec.scope == "local":
         from ..scale.threads import cpu_workers    # that many chunks may train at once: all must fit
-        chunks = check_training(spec, max((len(x) for x, _ in data), default=0), min(len(data), 128 * cpu_workers()))
+        n_most = max((effective_windows(len(x), R.m, R.look_back) for x, _ in data), default=0)  # a pass's windows
+        chunks = check_training(spec, n_most, min(len(data), 128 * cpu_workers()))
         if spec.n_val:
             params, metrics = _train_local_val(spec, data)
         else:

@@ -83,13 +83,14 @@ def seasonal_strength(x, period: int) -> float:
 
 # STL ---------------------------------------------------------------------------------------------
 
-def _loess_rows(n: int, span: int, deg: int, xs, left, right):
+def _loess_rows(n: int, span: int, deg: int, xs, left, right, pos=None):
     """Rows of the linear map of STL's local fit (netlib `est`, no robustness weights): row r fits at
     1-based position xs[r] from values left[r]..right[r] (1-based, inclusive) with tricube weights of
     bandwidth max(xs - left, right - xs) (+ (span - n) // 2 when the span exceeds n), and a local
-    line when deg = 1. (R, n) weights; NaN rows where every weight is zero (the caller's fallback)."""
+    line when deg = 1. (R, n) weights; NaN rows where every weight is zero (the caller's fallback).
+    pos: (R, W) 1-based positions each row's weights are for (a band), instead of all n."""
     xs, left, right = (np.asarray(a, np.float64) for a in (xs, left, right))
-    pos = np.arange(1, n + 1, dtype=np.float64)[None, :]
+    pos = np.arange(1, n + 1, dtype=np.float64)[None, :] if pos is None else pos
     h = np.maximum(xs - left, right - xs)[:, None]
     if span > n:
         h = h + (span - n) // 2
@@ -108,8 +109,22 @@ def _loess_rows(n: int, span: int, deg: int, xs, left, right):
     return w
 
 
+DENSE_UP_TO = 1000     # longer series smooth with banded rows: (n, span) weights, not an (n, n) matrix
+
+
+class _Band:
+    """An (n, n) smoothing matrix held as its band: row i weighs values cols[i] (0-based) by w[i]."""
+
+    def __init__(self, cols, w):
+        self.cols, self.w = cols, w
+
+    def __matmul__(self, v):
+        return np.sum(self.w * np.asarray(v)[self.cols], axis=1)
+
+
 def _smoother(n: int, span: int, deg: int):
-    """STL's `ess` with jump 1 as an (n, n) matrix: a row with no weight keeps its own value."""
+    """STL's `ess` with jump 1 as an (n, n) matrix (a `_Band` past DENSE_UP_TO values): a row with no
+    weight keeps its own value."""
     i = np.arange(1, n + 1)
     if span >= n:
         left, right = np.ones(n), np.full(n, n)
@@ -117,6 +132,12 @@ def _smoother(n: int, span: int, deg: int):
         nsh = (span + 2) // 2
         left = np.clip(i - nsh + 1, 1, n - span + 1)
         right = left + span - 1
+    if n > DENSE_UP_TO and span < n:
+        cols = (left.astype(np.int64) - 1)[:, None] + np.arange(span)[None, :]        # (n, span), inside 0..n-1
+        w = _loess_rows(n, span, deg, i, left, right, pos=(cols + 1).astype(np.float64))
+        bad = np.isnan(w[:, 0])
+        w[bad] = (cols[bad] == (i[bad] - 1)[:, None]).astype(np.float64)
+        return _Band(cols, w)
     w = _loess_rows(n, span, deg, i, left, right)
     bad = np.isnan(w[:, 0])
     w[bad] = np.eye(n)[bad]

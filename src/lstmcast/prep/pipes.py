@@ -72,6 +72,10 @@ class Pipes:
     # ELEMENTWISE POWER (p: per-row parameters already broadcast against u) ----------------------
     @staticmethod
     def _power(y: np.ndarray, kind: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        uniform = _uniform(y, kind)               # every row the same kind: one ufunc, not three (big panels)
+        if uniform is not None:
+            with np.errstate(all="ignore"):
+                return np.log(uniform) if kind.flat[0] == 1 else uniform + 0.0
         with np.errstate(all="ignore"):
             logy = np.log(np.where(kind > 0, y, 1.0))
             safe_lam = np.where(lam == 0, 1.0, lam)
@@ -80,6 +84,10 @@ class Pipes:
 
     @staticmethod
     def _power_inverse(u: np.ndarray, kind: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        uniform = _uniform(u, kind)
+        if uniform is not None:
+            with np.errstate(all="ignore"):
+                return np.exp(uniform) if kind.flat[0] == 1 else uniform + 0.0
         with np.errstate(all="ignore"):
             e = np.exp(np.where(kind > 0, u, 0.0))
             safe_lam = np.where(lam == 0, 1.0, lam)
@@ -151,6 +159,17 @@ def concat(parts: list["Pipes"]) -> "Pipes":
     def rows(field: str) -> np.ndarray:
         return np.concatenate([getattr(p, field) for p in parts])
     return Pipes(rows("kind"), rows("lam"), parts[0].diff, rows("loc"), rows("spread"), season)
+
+
+def _uniform(y: np.ndarray, kind: np.ndarray) -> np.ndarray | None:
+    """y broadcast against kind when every row is "none" (0) or every row "log" (1), else None (mixed, or Box-Cox):
+    the shortcut of Pipes._power, with the same values as its general branch."""
+    k = np.asarray(kind)
+    if k.size == 0 or not (np.all(k == 0) or np.all(k == 1)):
+        return None
+    y = np.asarray(y, np.float64)
+    shape = np.broadcast_shapes(y.shape, k.shape)
+    return y if y.shape == shape else np.broadcast_to(y, shape)
 
 
 def seasonal_component(u: npt.ArrayLike, m: int, seasons: int | None = None) -> np.ndarray:
