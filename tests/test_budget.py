@@ -61,3 +61,15 @@ def test_train_local_trains_a_long_series_on_its_budget_and_a_short_one_unchange
     _, m_short = train_local(rec, tc, short, seeds=2, seed=0)
     assert m_short["loss"].shape == (1, 2, 2)
     assert jax.tree.leaves(params)[0].shape[:2] == (1, 2)
+
+
+def test_in_sample_predictions_are_sampled_past_max_rows():
+    from lstmcast.fit.predicting import sample_origins
+    one = {3: np.arange(10, 17_000)}
+    assert np.array_equal(sample_origins(one, 20_000)[3], one[3])                   # fewer: all
+    assert np.array_equal(sample_origins(one, 1000)[3], np.arange(16_000, 17_000))  # the newest
+    panel = {i: np.arange(15, 108) for i in range(10_000)}                         # 930,000 origins
+    got = sample_origins(panel, 20_000)
+    assert len(got) == 215 and min(got) == 0 and max(got) == 9_999                  # evenly spaced, ends kept
+    assert sum(len(o) for o in got.values()) == 215 * 93 <= 20_000
+    assert all(np.array_equal(got[i], panel[i]) for i in got)

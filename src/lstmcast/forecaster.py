@@ -165,9 +165,10 @@ class Forecaster(SettingsMixin):
         _check_h(h)
         return future_template(state.panel, int(h), list(state.cov.user_futr) if state.cov is not None else [])
 
-    def predict(self):
-        """In-sample one-step predictions of the LSTM series: unique_id, ds, y, mean, model."""
-        return predict_frame(self._check_fitted())
+    def predict(self, max_rows: int | None = None):
+        """In-sample one-step predictions of the LSTM series: unique_id, ds, y, mean, model. max_rows: at most
+        about that many (the newest of one series; of a panel, every k-th series), for a quick check."""
+        return predict_frame(self._check_fitted(), max_rows)
 
     def cross_validation(self, df, h: int, n_windows: int = 1, step_size: int | None = None,
                          refit: bool = True, level=None, members: bool = False, id_col: str = "unique_id",

@@ -208,11 +208,12 @@ def _forecast_covariates(st: FittedState, h, new_df, futr_df):
     return with_future(cov, st.panel, futr_df, h, lengths=lengths)
 
 
-def predict_frame(st: FittedState):
+def predict_frame(st: FittedState, max_rows: int | None = None):
     panel = st.panel
     L = st.spec.recipe.look_back
     vals = [np.asarray(v, np.float64) for v in panel.values]
     origins = {i: np.arange(L + int(sum(d)) - 1, len(vals[i]) - 1) for i, d in st.diffs.items()}
+    origins = sample_origins(origins, max_rows)
     if st.ensemble is None:
         return pd.DataFrame({panel.id_col: [], panel.time_col: [], "y": [], "mean": [], "model": []})
     paths = st.ensemble.paths(vals, origins, 1, cov=st.cov)
@@ -223,6 +224,19 @@ def predict_frame(st: FittedState):
                                     panel.time_col: panel.index(i)[t], "y": vals[i][t],
                                     "mean": point(st, p[:, :, 0]), "model": "lstm"}))
     return pd.concat(frames, ignore_index=True)
+
+
+def sample_origins(origins: dict, max_rows: int | None) -> dict:
+    """At most about max_rows of the origins: every k-th series (evenly spaced) of a panel, the newest
+    max_rows of one series; all of them when they are fewer or max_rows is None."""
+    total = sum(len(o) for o in origins.values())
+    if not max_rows or total <= max_rows:
+        return origins
+    if len(origins) == 1:
+        return {i: o[-int(max_rows):] for i, o in origins.items()}
+    keys = sorted(origins)
+    k = max(1, round(len(keys) * max_rows / total))
+    return {keys[j]: origins[keys[j]] for j in np.unique(np.linspace(0, len(keys) - 1, k).round().astype(int))}
 
 
 def _assert_finite(df, what: str):
