@@ -56,10 +56,12 @@ def join_clock(df: pd.DataFrame, time_col, value_col, skip, say) -> pd.DataFrame
     """Dates in one column and clock times (13:45, 1:45 PM) in another, as spreadsheets export them: the
     time column becomes 'date time', with a note. Only when the time column holds no clock times itself."""
     dates = df[time_col].astype(str).str.strip()
-    if dates.str.contains(r"\d:\d\d").any():
+    if _distinct(dates).str.contains(r"\d:\d\d").any():
         return df
     for c in df.columns:
         if c in (time_col, value_col) or c in skip:
+            continue
+        if len(df) and not re.fullmatch(_CLOCK, str(df[c].iloc[0]).strip()):   # the first cell decides most
             continue
         cells = df[c].astype(str).str.strip()
         if len(cells) and cells.str.fullmatch(_CLOCK).all():
@@ -68,12 +70,20 @@ def join_clock(df: pd.DataFrame, time_col, value_col, skip, say) -> pd.DataFrame
     return df
 
 
+def _distinct(cells: pd.Series) -> pd.Series:
+    """The distinct cells (a panel's time column repeats each date once a series): a test of every cell
+    asks the same of these."""
+    return pd.Series(pd.unique(cells.to_numpy()), dtype=object)
+
+
 def join_year_part(df: pd.DataFrame, time_col, skip, say):
     """(df, the column joined or None): years in the time column and the quarter or month in another
     ('year','quarter' with 1..4; 'month' with 1..12; BLS 'Period' with Q01 or M01) become one time column
     '1959Q1' / '1959-01', with a note. Otherwise df unchanged."""
+    if not len(df) or not re.fullmatch(r"\d{4}", str(df[time_col].iloc[0]).strip()):   # the first cell decides most
+        return df, None
     years = df[time_col].astype(str).str.strip()
-    if not len(years) or not years.str.fullmatch(r"\d{4}").all():
+    if not _distinct(years).str.fullmatch(r"\d{4}").all():
         return df, None
     for c in df.columns:
         if c == time_col or c in skip:

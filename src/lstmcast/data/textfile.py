@@ -175,6 +175,8 @@ def _drop_thousands_commas(df, sep, where, say):
     (there '1,234' is a decimal comma)."""
     changed = []
     for c in df.columns:
+        if not _has_comma(df[c]):      # both patterns need a comma: a column without one is left at once
+            continue
         col = df[c].str.strip()
         pattern = _THOUSANDS if sep == "," else r"[+-]?\d{1,3}(?:,\d{3})+\.\d+"
         th = col.str.fullmatch(pattern)
@@ -187,6 +189,14 @@ def _drop_thousands_commas(df, sep, where, say):
             changed.append(c)
     if changed:
         say(f"{where}: thousands separators in column(s) {reprlib.repr(changed)} read as '1,234.5' = 1234.5")
+
+
+def _has_comma(col) -> bool:
+    """Whether any cell of a column of strings holds a ',' (one scan of the joined text, not a regex per cell)."""
+    try:
+        return "," in "\x00".join(col.tolist())
+    except TypeError:              # a cell that is not a string: ask the slow way
+        return bool(col.astype(str).str.contains(",", regex=False).any())
 
 
 def preamble_length(lines: list, sep: str) -> int:
