@@ -11,8 +11,8 @@ per-series pipelines and build the training windows), scope choice, differencing
 LSTM trainings), stats (AutoETS / AutoARIMA fits), predict (in-sample predictions and forecasts), write
 (model directory and CSV files). XLA work -- JAX's tracing, lowering and compilation, wherever it
 happens -- is taken out of the phase it happened in and reported as "compile". "other" is the rest
-(argument checks, summaries, Python between phases). Module paths are tried in order, so the timers
-follow the package's orchestration modules when they move (models/ -> fit/).
+(argument checks, summaries, Python between phases). Several module paths are listed, so the timers
+follow the package's orchestration modules (models/ before the fit/ package, fit/ after).
 """
 from __future__ import annotations
 
@@ -22,18 +22,20 @@ import time
 
 PHASES = ("read", "pipelines", "scope choice", "differencing choice", "train", "stats", "predict", "write")
 
-# (phase, candidate modules, attribute, owner class or None): the first module that has it is patched
+# (phase, modules, attribute, owner class or None): every listed module that has it is patched (the callers'
+# own names, `from x import f`, and the defining module, for callers that import it when they run)
 TARGETS = [
     ("read", ["lstmcast.cli.fit", "lstmcast.cli.forecast", "lstmcast.cli.evaluate"], "load_data", None),
     ("read", ["lstmcast.forecaster"], "load", "Forecaster"),
     ("pipelines", ["lstmcast.models.ensemble"], "fit_pipes", None),
     ("pipelines", ["lstmcast.models.ensemble"], "windows_many", None),
-    ("scope choice", ["lstmcast.fit.scope", "lstmcast.models.scope"], "choose_scope", None),
-    ("differencing choice", ["lstmcast.fit.select", "lstmcast.models.select"], "choose_diffs", None),
+    ("scope choice", ["lstmcast.fit.fitting", "lstmcast.fit.scope", "lstmcast.models.scope"], "choose_scope", None),
+    ("differencing choice", ["lstmcast.fit.fitting", "lstmcast.fit.select", "lstmcast.models.select"],
+     "choose_diffs", None),
     ("train", ["lstmcast.models.ensemble"], "train_global", None),
     ("train", ["lstmcast.models.ensemble"], "train_local", None),
     ("train", ["lstmcast.models.ensemble"], "_train_local_val", None),
-    ("stats", ["lstmcast.fit.combine", "lstmcast.models.combine"], "fit_stats", None),
+    ("stats", ["lstmcast.fit.fitting", "lstmcast.models.statmembers", "lstmcast.models.combine"], "fit_stats", None),
     ("predict", ["lstmcast.forecaster"], "predict", "Forecaster"),
     ("predict", ["lstmcast.forecaster"], "forecast", "Forecaster"),
     ("write", ["lstmcast.forecaster"], "save", "Forecaster"),
