@@ -148,7 +148,52 @@ def phases_line(info) -> str:
     return format_breakdown(info["phases"])
 
 
-def main(argv=None) -> None:  # noqa: C901
+def run_model(m, args, train, test, tmp, inp, notes):
+    """One model of the run -> (row, its forecast frame), or None when it is skipped (a note says why)."""
+    out = os.path.join(tmp, f"{m}.csv")
+    if m == "snaive":
+        y = train.pivot(index="unique_id", columns="ds", values="y").to_numpy()
+        ids = np.sort(train["unique_id"].unique())
+        ds = pd.date_range(train["ds"].max() + pd.DateOffset(months=1), periods=H, freq="MS")
+        pred = pd.DataFrame({"unique_id": np.repeat(ids, H), "ds": np.tile(ds, len(ids)),
+                             "snaive": y[:, -SEASON:][:, np.arange(H) % SEASON].ravel()})
+        return {"mase": mase_holdout(pred, m, train, test)}, pred
+    if m == "lstmcast":
+        row, more = run_lstmcast(args, inp, out, tmp)
+        notes += more
+        pred = pd.read_csv(out, parse_dates=["ds"]).rename(columns={"mean": "lstmcast"})
+    else:
+        if m == "nf_lstm":
+            if not args.nf_python:
+                notes.append("nf_lstm skipped: pass --nf-python (a virtualenv's python with neuralforecast)")
+                return None
+            cmd = [args.nf_python, os.path.join(HERE, "nf_runner.py"), "fit", inp, out, "--freq", "MS", "--h", str(H)]
+        elif m == "ets":
+            ids = train["unique_id"].drop_duplicates().sample(min(args.ets_sample, args.n_series), random_state=args.seed)
+            sub = os.path.join(tmp, "ets_in.csv")
+            train[train["unique_id"].isin(ids)].to_csv(sub, index=False)
+            cmd = [sys.executable, os.path.abspath(__file__), "--child", "ets", sub, out]
+        else:
+            raise SystemExit(f"unknown model {m!r}")
+        info, wall, rss, load0, load1 = _timed(cmd, None, args, m)
+        pred = pd.read_csv(out, parse_dates=["ds"])
+        row = {"fit_forecast_s": info["seconds"], "wall_s": wall, "peak_rss_mb": rss,
+               "compiles": np.nan, "load_before": load0, "load_after": load1}
+    if m == "ets":
+        k = pred["unique_id"].nunique()
+        row["fit_forecast_s"] *= args.n_series / k
+        row["wall_s"] = np.nan
+        notes.append(f"ets: timed on {k} series, fit_forecast_s extrapolated x{args.n_series / k:.0f}; "
+                     f"its MASE is over those {k} series")
+        ids = set(pred["unique_id"])
+        row["mase"] = mase_holdout(pred, m, train[train["unique_id"].isin(ids)], test[test["unique_id"].isin(ids)])
+    else:
+        row["mase"] = mase_holdout(pred, m, train, test)
+    row["loaded"] = "yes" if row["load_before"] > QUIET else ""
+    return row, pred
+
+
+def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["--child"]:            # a child: KIND and its arguments (lstmcast's own flags pass through)
         kind, *rest = argv[1:]
@@ -187,54 +232,12 @@ def main(argv=None) -> None:  # noqa: C901
         inp = os.path.join(tmp, "train.csv")
         train.to_csv(inp, index=False)
         for m in models:
-            out = os.path.join(tmp, f"{m}.csv")
-            if m == "snaive":
-                y = train.pivot(index="unique_id", columns="ds", values="y").to_numpy()
-                ids = np.sort(train["unique_id"].unique())
-                ds = pd.date_range(train["ds"].max() + pd.DateOffset(months=1), periods=H, freq="MS")
-                pred = pd.DataFrame({"unique_id": np.repeat(ids, H), "ds": np.tile(ds, len(ids)),
-                                     "snaive": y[:, -SEASON:][:, np.arange(H) % SEASON].ravel()})
-                rows[m] = {"mase": mase_holdout(pred, m, train, test)}
-                preds[m] = pred
+            got = run_model(m, args, train, test, tmp, inp, notes)
+            if got is None:
                 continue
-            if m == "lstmcast":
-                row, more = run_lstmcast(args, inp, out, tmp)
-                notes += more
-                pred = pd.read_csv(out, parse_dates=["ds"]).rename(columns={"mean": "lstmcast"})
-            else:
-                if m == "nf_lstm":
-                    if not args.nf_python:
-                        notes.append("nf_lstm skipped: pass --nf-python (a virtualenv's python with neuralforecast)")
-                        continue
-                    cmd = [args.nf_python, os.path.join(HERE, "nf_runner.py"), "fit", inp, out, "--freq", "MS",
-                           "--h", str(H)]
-                elif m == "ets":
-                    ids = train["unique_id"].drop_duplicates().sample(min(args.ets_sample, args.n_series),
-                                                                      random_state=args.seed)
-                    sub = os.path.join(tmp, "ets_in.csv")
-                    train[train["unique_id"].isin(ids)].to_csv(sub, index=False)
-                    cmd = [sys.executable, os.path.abspath(__file__), "--child", "ets", sub, out]
-                else:
-                    raise SystemExit(f"unknown model {m!r}")
-                info, wall, rss, load0, load1 = _timed(cmd, None, args, m)
-                pred = pd.read_csv(out, parse_dates=["ds"])
-                row = {"fit_forecast_s": info["seconds"], "wall_s": wall, "peak_rss_mb": rss,
-                       "compiles": np.nan, "load_before": load0, "load_after": load1}
-            if m == "ets":
-                k = pred["unique_id"].nunique()
-                row["fit_forecast_s"] *= args.n_series / k
-                row["wall_s"] = np.nan
-                notes.append(f"ets: timed on {k} series, fit_forecast_s extrapolated x{args.n_series / k:.0f}; "
-                             f"its MASE is over those {k} series")
-                ids = set(pred["unique_id"])
-                row["mase"] = mase_holdout(pred, m, train[train["unique_id"].isin(ids)], test[test["unique_id"].isin(ids)])
-            else:
-                row["mase"] = mase_holdout(pred, m, train, test)
-            row["loaded"] = "yes" if row["load_before"] > QUIET else ""
-            rows[m] = row
-            preds[m] = pred
+            rows[m], preds[m] = got
             print(f"  {m}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                                          for k, v in row.items()), flush=True)
+                                          for k, v in rows[m].items()), flush=True)
 
     table = pd.DataFrame.from_dict(rows, orient="index")
     if "ets" in preds:   # every model's MASE on the series AutoETS ran on, for a like-for-like column
