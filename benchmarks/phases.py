@@ -10,7 +10,8 @@ Phases (the outermost timed call owns its nested calls: the scope choice's own t
 per-series pipelines and build the training windows), scope choice, differencing choice, train (the
 LSTM trainings), stats (AutoETS / AutoARIMA fits), predict (in-sample predictions and forecasts), write
 (model directory and CSV files). XLA work -- JAX's tracing, lowering and compilation, wherever it
-happens -- is taken out of the phase it happened in and reported as "compile". "other" is the rest
+happens, its wall time (nested events and parallel threads counted once) -- is taken out of the phase it
+happened in and reported as "compile". "other" is the rest
 (argument checks, summaries, Python between phases). Several module paths are listed, so the timers
 follow the package's orchestration modules (models/ before the fit/ package, fit/ after).
 """
@@ -49,18 +50,17 @@ XLA_EVENTS = ("/jax/core/compile/jaxpr_trace_duration", "/jax/core/compile/jaxpr
 class Clock:
     def __init__(self):
         self.seconds = {p: 0.0 for p in PHASES}
-        self.compile = 0.0                      # all XLA tracing + lowering + compiling
         self.compiles = 0                       # backend compilations
-        self._inside = {p: 0.0 for p in PHASES}  # XLA seconds that happened inside each phase
+        self.xla = []                           # (start, end) of every XLA event (nested, or in several threads)
+        self.spans = {p: [] for p in PHASES}    # (start, end) of every call of each phase
         self.current = None
 
     def on_event(self, event, secs, **kw):
         if event not in XLA_EVENTS:
             return
-        self.compile += secs
+        end = time.perf_counter()
+        self.xla.append((end - secs, end))
         self.compiles += event.endswith("backend_compile_duration")
-        if self.current is not None:
-            self._inside[self.current] += secs
 
     def wrap(self, phase, fn):
         @functools.wraps(fn)
@@ -71,16 +71,35 @@ class Clock:
             try:
                 return fn(*a, **k)
             finally:
-                self.seconds[phase] += time.perf_counter() - t
+                end = time.perf_counter()
+                self.seconds[phase] += end - t
+                self.spans[phase].append((t, end))
                 self.current = None
         return timed
 
     def report(self, total: float) -> dict:
-        out = {p: max(self.seconds[p] - self._inside[p], 0.0) for p in PHASES}
-        out["compile"] = self.compile
+        """Seconds per phase with XLA's wall time (the union of its events: nested ones and ones in parallel
+        threads count once) taken out of the phases it fell in and reported as "compile"."""
+        xla = _union(self.xla)
+        out = {p: max(self.seconds[p] - _overlap(xla, self.spans[p]), 0.0) for p in PHASES}
+        out["compile"] = sum(b - a for a, b in xla)
         out["other"] = max(total - sum(out.values()), 0.0)
         out["compiles"] = self.compiles
         return out
+
+
+def _union(spans):
+    out = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _overlap(union, spans) -> float:
+    return sum(max(0.0, min(b, d) - max(a, c)) for a, b in union for c, d in spans)
 
 
 def install() -> Clock:
