@@ -55,3 +55,22 @@ def test_fit_stats_takes_the_seasonal_member_for_long_half_hourly_series_only():
     assert [p for p, _ in fits[1].profiles] == [48]
     monthly = fit_stats([half_hourly(120)], [0], 12, ("ets",))["ets"]
     assert not isinstance(monthly[0], SeasonalETS)
+
+
+@pytest.mark.slow
+def test_a_half_hourly_model_saves_loads_and_forecasts_the_same(tmp_path):
+    """The SeasonalETS member is not stored: a loaded model refits it on the stored values, the same forecast."""
+    import pandas as pd
+    from lstmcast import Forecaster
+    y = pd.Series(half_hourly(48 * 7 * 3, noise=0.5), index=pd.date_range("2024-01-01", periods=48 * 7 * 3, freq="30min"))
+    fc = Forecaster(epochs=1, seeds=1, units=(2,), diff=(48,), model="lstm+ets").fit(y)
+    assert fc.m_ == 48
+    a = fc.forecast(48)
+    fc.save(tmp_path / "m")
+    b = Forecaster.load(tmp_path / "m").forecast(48)
+    np.testing.assert_allclose(b["mean"].to_numpy(), a["mean"].to_numpy(), rtol=1e-9)
+    member = fc.stat_fits_["ets"][0]
+    assert isinstance(member, SeasonalETS) and [p for p, _ in member.profiles] == [48, 336]
+    # the daily and weekly profiles are in its forecast (a flat line would miss by up to 20)
+    truth = half_hourly(48 * 7 * 3 + 48)[-48:]                                   # noise-free continuation
+    np.testing.assert_allclose(member.predict(48)["mean"], truth, atol=2.0)
