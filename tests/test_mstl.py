@@ -74,3 +74,22 @@ def test_a_half_hourly_model_saves_loads_and_forecasts_the_same(tmp_path):
     # the daily and weekly profiles are in its forecast (a flat line would miss by up to 20)
     truth = half_hourly(48 * 7 * 3 + 48)[-48:]                                   # noise-free continuation
     np.testing.assert_allclose(member.predict(48)["mean"], truth, atol=2.0)
+
+
+def test_evaluate_leaves_the_slow_arima_baseline_out_of_its_defaults_only():
+    import argparse
+    import pandas as pd
+    from lstmcast.cli.evaluate import DEFAULT_MODELS_FLAG, _without_slow_arima
+    from lstmcast.data.panel import as_panel
+    notes = []
+    con = argparse.Namespace(note=notes.append)
+    ds = pd.date_range("2024-01-01", periods=48 * 7 * 4, freq="30min")
+    long = as_panel(pd.DataFrame({"ds": ds, "y": half_hourly(len(ds))}))
+    models = DEFAULT_MODELS_FLAG.split(",")
+    args = argparse.Namespace(models=None, data="x.csv", season_length=None)
+    assert _without_slow_arima(models, args, long, con) == [m for m in models if m != "arima"]
+    assert "AutoARIMA baseline is left out: its search on 1344 values with season 48" in notes[0]
+    asked = argparse.Namespace(models=DEFAULT_MODELS_FLAG, data="x.csv", season_length=None)
+    assert _without_slow_arima(models, asked, long, con) == models                      # named: it runs
+    short = as_panel(pd.DataFrame({"ds": ds[:200], "y": half_hourly(200)}))
+    assert _without_slow_arima(models, args, short, con) == models                      # 200 x 48 <= 12,000

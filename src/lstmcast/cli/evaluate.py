@@ -78,10 +78,31 @@ def _std(v) -> float:
     return top * float((v / top).std(ddof=1))
 
 
+def _without_slow_arima(models, a, data, con):
+    """The default --models without the AutoARIMA baseline where the fit leaves AutoARIMA out of the default
+    model too (longest series x season over ARIMA_SIZE: a half-hourly year's search takes many minutes a
+    window); said in a note. Named explicitly in --models, it runs."""
+    if a.models is not None or "arima" not in models or a.data is None:
+        return models
+    from ..fit.settings import season_length_for
+    from ..models.statmembers import ARIMA_SIZE
+    m = int(a.season_length or season_length_for(data.freq))
+    longest = int(np.max(data.lengths, initial=0))
+    if longest * m <= ARIMA_SIZE:
+        return models
+    con.note(f"the AutoARIMA baseline is left out: its search on {longest} values with season {m} would take "
+             f"minutes a window; --models {DEFAULT_MODELS_FLAG} includes it")
+    return [x for x in models if x != "arima"]
+
+
+DEFAULT_MODELS_FLAG = "default,lstm,pretrained,naive,snaive,drift,ets,arima"
+
+
 def cmd_evaluate(a) -> int:
     con = Console(a.quiet or a.json)
     from ..evaluate.backtest import MODELS, backtest, per_series_scores
-    models = list(dict.fromkeys(m.strip() for m in a.models.split(",") if m.strip()))   # once each
+    text = DEFAULT_MODELS_FLAG if a.models is None else a.models
+    models = list(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))   # once each
     unknown = [m for m in models if m not in MODELS]
     if not models:
         raise UsageError(f"--models names no model ({a.models!r}); choose from {','.join(MODELS)}")
@@ -97,6 +118,7 @@ def cmd_evaluate(a) -> int:
         con.note("no file given: using the bundled airline series (144 months)")
     else:
         data = load_data(a, con)
+    models = _without_slow_arima(models, a, data, con)
     from ..forecaster import Forecaster
     fc = Forecaster(**forecaster_params(a))
     step = a.step or a.horizon
@@ -197,10 +219,11 @@ def register(sub):
     e.add_argument("--windows", type=_positive_int("--windows"), default=1)
     e.add_argument("--step", type=_positive_int("--step"), default=None, help="default: the horizon")
     e.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True)
-    e.add_argument("--models", default="default,lstm,pretrained,naive,snaive,drift,ets,arima",
+    e.add_argument("--models", default=None,
                    help="comma-separated: default (what fit uses), lstm (the LSTM alone), pretrained (the "
                         "pretrained LSTM, zero-shot), naive, snaive, drift, "
-                        "ets, arima, theta")
+                        "ets, arima, theta (default: all but theta; arima left out where the longest series "
+                        "times its season exceeds 12,000, as the fit leaves it out of the default model)")
     add_model_flags(e)
     add_backend_flags(e)
     from .covariates import add_covariate_flags
