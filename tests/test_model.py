@@ -120,17 +120,3 @@ def test_param_shapes_are_those_of_init_params(units, n_head, members):
     assert jax.tree.structure(got) == jax.tree.structure(want)
     assert jax.tree.leaves(jax.tree.map(lambda a, b: (a.shape, a.dtype) == (b.shape, b.dtype), got, want)) == \
         [True] * len(jax.tree.leaves(want))
-
-
-def test_one_input_feature_is_a_broadcast_product_equal_to_the_dot():
-    """The univariate shortcut of model._matmul: the same numbers as jnp.dot (one term, no sum), vmapped too."""
-    import jax
-    import jax.numpy as jnp
-    import numpy as np
-    from lstmcast.engine.model import _matmul
-    rng = np.random.default_rng(0)
-    a, w = rng.normal(size=(3, 8, 1)).astype(np.float32), rng.normal(size=(3, 1, 64)).astype(np.float32)
-    for fuse in (True, False):
-        got = jax.jit(jax.vmap(lambda x, k: _matmul(x, k, fuse)))(a, w)
-        ref = jax.jit(jax.vmap(jnp.dot))(a, w)
-        assert got.shape == (3, 8, 64) and np.array_equal(np.asarray(got), np.asarray(ref))

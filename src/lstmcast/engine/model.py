@@ -102,11 +102,7 @@ def param_shapes(cfg: ModelConfig, members: int | None = None) -> Params:
 def _matmul(a: jax.Array, w: jax.Array, fuse: bool) -> jax.Array:
     """a @ w. With `fuse` (one model, tiny matrices) a broadcast multiply-and-sum fuses with the
     gate arithmetic around it, where a dot call costs more than its arithmetic. Under vmap over
-    many models a batched dot is faster, so vmapped trainers pass fuse=False. One input feature (the
-    univariate default): a broadcast product, the same numbers as the dot (one term, no sum) without a
-    dot call per time step (10-30% of a vmapped local training, A/B in one process)."""
-    if w.shape[0] == 1:
-        return a * w[0]
+    many models a batched dot is faster, so vmapped trainers pass fuse=False."""
     if fuse and w.shape[0] * w.shape[1] <= 4096:
         return jnp.sum(a[..., :, None] * w, axis=-2)
     return a @ w
