@@ -132,3 +132,21 @@ def day(ts) -> str:
     midnight (Timestamp.date() stops at year 9999)."""
     text = str(pd.Timestamp(ts))
     return text[:-9] if text.endswith(" 00:00:00") else text
+
+
+def other_era(col: pd.Series, where, time_col, row):
+    """(int64 ns on the grid, None, the years added) for a column of naive times outside (or near the end of)
+    pandas' range; None for times inside it, zoned ones and columns with cells that are no date at all
+    (panel_check._times_i8 reads those)."""
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        return None
+    if pd.api.types.is_datetime64_dtype(col.dtype) and np.datetime_data(col.dtype)[0] == "ns":
+        t = col.to_numpy().astype("datetime64[s]")                  # inside the range: only the end can matter
+        if col.isna().any() or not len(t) or (t.min() >= LOW and t.max() < HIGH):
+            return None
+    else:
+        t = wide_times(col)
+        if np.isnat(t).any() or not len(t) or (t.min() >= LOW and t.max() < HIGH):
+            return None
+    i8, years = to_grid(t, where, time_col, row, col)
+    return i8, None, years

@@ -64,7 +64,7 @@ def _factorize_ids(col: pd.Series, where, id_col, row):
 def _times_i8(col: pd.Series, where, time_col, row) -> tuple[np.ndarray, str | None, int]:
     """(int64 wall-clock nanoseconds of each row's timestamp, their zone or None, the years added to bring
     them into pandas' range: data/era.py), or a DataError naming the first bad cell."""
-    wide = _other_era(col, where, time_col, row)
+    wide = era.other_era(col, where, time_col, row)
     if wide is not None:
         return wide
     if isinstance(col.dtype, pd.PeriodDtype):
@@ -98,23 +98,6 @@ def _times_i8(col: pd.Series, where, time_col, row) -> tuple[np.ndarray, str | N
     if bad.size:
         raise DataError(f"{where}: column {time_col!r}, {row(int(bad[0]))}: the time is missing")
     return i8, tz, 0
-
-
-def _other_era(col: pd.Series, where, time_col, row):
-    """_times_i8's answer for naive times outside (or near the end of) pandas' range, moved by whole years
-    (data/era.py); None for times inside it, zoned ones and columns with cells that are no date at all."""
-    if isinstance(col.dtype, pd.DatetimeTZDtype):
-        return None
-    if pd.api.types.is_datetime64_dtype(col.dtype) and np.datetime_data(col.dtype)[0] == "ns":
-        t = col.to_numpy().astype("datetime64[s]")                  # inside the range: only the end can matter
-        if col.isna().any() or not len(t) or (t.min() >= era.LOW and t.max() < era.HIGH):
-            return None
-    else:
-        t = era.wide_times(col)
-        if np.isnat(t).any() or not len(t) or (t.min() >= era.LOW and t.max() < era.HIGH):
-            return None
-    i8, years = era.to_grid(t, where, time_col, row, col)
-    return i8, None, years
 
 
 def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
