@@ -2,6 +2,7 @@
 default members (AutoETS, AutoARIMA from statsforecast; statsmodels' tests) under `python -W error` (a warning
 would be an exception and a traceback) with --quiet --json: exit 0 and an empty stderr."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,7 +49,8 @@ def test_corpus_series_under_W_error_print_nothing_on_stderr(tmp_path, name, h):
     df = _long(name, raw["value"], _start(float(raw["time"].iloc[0]), season), season)
     csv = tmp_path / f"{name}.csv"
     df[["ds", "y"]].to_csv(csv, index=False)
-    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
+           **{k: v for k, v in os.environ.items() if k.startswith(("LSTMCAST_", "XLA_", "JAX_"))}}
     r = subprocess.run([sys.executable, "-W", "error", "-m", "lstmcast", "evaluate", str(csv), "--horizon", str(h),
                         "--windows", "2", "--epochs", "2", "--seeds", "1", "--quiet", "--json"],
                        capture_output=True, text=True, env=env, timeout=900)
