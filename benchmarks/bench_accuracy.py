@@ -89,6 +89,7 @@ def run_pretrained(df, freq, season, h, n_windows):
     t = time.perf_counter()
     cv = Forecaster(model="pretrained", season_length=season).cross_validation(df, h=h, n_windows=n_windows,
                                                                               step_size=h)
+    cv = cv.rename(columns={"combo": "pretrained"} if "combo" in cv.columns else {"lstm": "pretrained"})
     return cv, time.perf_counter() - t
 
 
