@@ -34,13 +34,16 @@ def test_scale_invariant():
 
 
 def test_seasonal_sine_and_linear_trend_close_to_truth():
+    """Noise-free series whose continuation is known in closed form: a monthly sine (amplitude 10) and a line
+    (slope 2) read as monthly and as yearly. Bars: 5% of the amplitude; a fifth of the seasonal naive's
+    error (24 at every step) and 40% of the naive's (2 k at step k, mean 13)."""
     t = np.arange(132.0)
     sine = 50 + 10 * np.sin(2 * np.pi * t / 12)
     trend = 10 + 2 * t
     p, _ = forecast_arrays([sine[:120], trend[:120], trend[:120]], [12, 12, 1], 12)
-    assert np.abs(p[0] - sine[120:]).mean() < 0.1 * 10          # amplitude 10
-    for k in (1, 2):                                            # season-naive would be 24 off, naive 2-24
-        assert np.abs(p[k] - trend[120:]).mean() < 0.1 * 2 * 12 / 2
+    assert np.abs(p[0] - sine[120:]).mean() < 0.05 * 10
+    assert np.abs(p[1] - trend[120:]).mean() < 0.2 * 24
+    assert np.abs(p[2] - trend[120:]).mean() < 0.4 * 13
 
 
 def test_corrupted_weights_refused_in_one_line(tmp_path, monkeypatch):
