@@ -172,8 +172,11 @@ def skeleton(panel, h: int, windows: int, step: int) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def per_series_scores(cv, panel, models, m: int) -> pd.DataFrame:
-    """One row per (series, model): mase (mean over windows), rmse, mae, mape, smape over its forecasts."""
+def per_series_scores(cv, panel, models, m: int, levels=()) -> pd.DataFrame:
+    """One row per (series, model): mase (mean over windows), rmse, mae, mape, smape over its forecasts;
+    with levels, coverage-L (share of its actuals inside the L% band), msis-L and sql (each window's score
+    scaled by its training part's seasonal-naive MAE, then the mean over windows, like MASE): NaN for a
+    model without `name-lo-L` / `name-hi-L` columns."""
     idc, yc = panel.id_col, panel.target_col
     pos = {k: i for i, k in enumerate(panel.ids)}
     rows = []
@@ -194,8 +197,53 @@ def per_series_scores(cv, panel, models, m: int) -> pd.DataFrame:
                 e = np.abs(w[yc].to_numpy() - w[name].to_numpy())
                 per_w.append(float(np.mean(e)) / s if s > 0 else float("nan"))
             r["mase"] = float(np.nanmean(per_w)) if np.isfinite(per_w).any() else float("nan")
+            if levels:
+                r.update(interval_scores(part, yc, name, levels, scales))
             rows.append(r)
     return pd.DataFrame(rows)
+
+
+def interval_scores(part, yc: str, name: str, levels, scales: dict) -> dict:
+    """{coverage-L, msis-L, sql} of one series' backtest rows `part` (cutoff, yc, name, name-lo-L, ...);
+    scales: {cutoff: seasonal-naive MAE of that window's training part}."""
+    nan = float("nan")
+    have = all(f"{name}-{s}-{lv}" in part.columns for lv in levels for s in ("lo", "hi"))
+    out = {}
+    for lv in levels:
+        key = str(lv)
+        if not have:
+            out[f"coverage-{key}"] = out[f"msis-{key}"] = nan
+            continue
+        lo, hi, y = part[f"{name}-lo-{lv}"].to_numpy(), part[f"{name}-hi-{lv}"].to_numpy(), part[yc].to_numpy()
+        ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(y)
+        out[f"coverage-{key}"] = metrics.coverage(y[ok], lo[ok], hi[ok]) if ok.any() else nan
+        out[f"msis-{key}"] = _per_window(part, scales, lambda w: metrics.interval_score(
+            w[yc].to_numpy(), w[f"{name}-lo-{lv}"].to_numpy(), w[f"{name}-hi-{lv}"].to_numpy(), lv))
+    out["sql"] = nan if not have else _per_window(part, scales, lambda w: _mql(w, yc, name, levels))
+    return out
+
+
+def _mql(w, yc, name, levels) -> float:
+    q = metrics.band_quantiles(w[name].to_numpy(), {lv: (w[f"{name}-lo-{lv}"].to_numpy(),
+                                                        w[f"{name}-hi-{lv}"].to_numpy()) for lv in levels})
+    y = w[yc].to_numpy(np.float64)
+    return float(np.mean([metrics.quantile_loss(y, f, qq) for qq, f in q.items()]))
+
+
+def _per_window(part, scales, score) -> float:
+    """Mean over the windows (cut-offs) of score(window rows) / that window's scale."""
+    per_w = []
+    for c, w in part.groupby("cutoff"):
+        s = scales[c]
+        with np.errstate(invalid="ignore"):
+            v = score(w)
+        per_w.append(v / s if s > 0 and np.isfinite(v) else float("nan"))
+    return _nanmean(per_w)
+
+
+def _nanmean(v) -> float:
+    v = np.asarray(v, np.float64)
+    return float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
 
 
 def _gmean(v):
@@ -207,10 +255,12 @@ def _gmean(v):
 
 
 def summarise(table: pd.DataFrame, models) -> dict:
-    """{model: {mase, mase_median, mase_gmean, wins, rmse, mae, mape, smape}} over series (means)."""
+    """{model: {mase, mase_median, mase_gmean, wins, rmse, mae, mape, smape}} over series (means); with the
+    interval columns of per_series_scores, also coverage {"80": mean over series, ...}, msis {...}, sql."""
     wide = table.pivot(index="unique_id", columns="model", values="mase")[list(models)]
     finite = wide.dropna()
     best = finite.idxmin(axis=1) if len(finite) else pd.Series(dtype=object)
+    levels = [c[len("coverage-"):] for c in table.columns if c.startswith("coverage-")]
     out = {}
     for name in models:
         t = table[table["model"] == name]
@@ -221,6 +271,10 @@ def summarise(table: pd.DataFrame, models) -> dict:
                      "mase_gmean": _gmean(fin), "wins": int((best == name).sum()),
                      **{k: float(np.nanmean(t[k])) if np.isfinite(t[k]).any() else float("nan")
                         for k in ("rmse", "mae", "mape", "smape")}}
+        if levels:
+            out[name]["coverage"] = {lv: _nanmean(t[f"coverage-{lv}"]) for lv in levels}
+            out[name]["msis"] = {lv: _nanmean(t[f"msis-{lv}"]) for lv in levels}
+            out[name]["sql"] = _nanmean(t["sql"])
     return out
 
 
