@@ -85,7 +85,7 @@ def test_refit_windows_equal_separate_fits():
 
 def test_evaluate_cli_json(tmp_path):
     code, out, err = run_cli("evaluate", "--horizon", "12", "--windows", "2", "--models", "lstm,naive,snaive",
-                             "--epochs", "2", "--seeds", "2", "--json", "--plot", tmp_path / "b.png")
+                             "--epochs", "2", "--seeds", "2", "--json", "--plot", tmp_path / "b.png", "--level", "80", "95")
     assert code == 0, err
     doc = json.loads(out)
     assert set(doc) >= {"horizon", "windows", "step", "refit", "season_length", "cutoffs", "models", "lstm_seeds",
@@ -101,3 +101,8 @@ def test_evaluate_cli_json(tmp_path):
     actual = np.concatenate([v[120:132], v[132:144]])
     assert doc["models"]["naive"]["rmse"] == pytest.approx(np.sqrt(np.mean((actual - naive) ** 2)))
     assert (tmp_path / "b.png").stat().st_size > 10_000
+    assert doc["levels"] == ["80", "95"]
+    for name in ("default", "naive", "snaive"):                         # every row has its bands scored
+        s = doc["models"][name]
+        assert set(s["coverage"]) == set(s["msis"]) == {"80", "95"}, name
+        assert 0 <= s["coverage"]["80"] <= s["coverage"]["95"] <= 1 and s["msis"]["95"] > 0 and s["sql"] > 0, name

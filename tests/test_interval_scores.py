@@ -97,3 +97,25 @@ def test_known_gaussian_noise_gets_nominal_coverage():
     assert abs(table["coverage-95"].iloc[0] - 0.95) < 0.03
     # a band half as wide covers clearly less: the score can tell
     assert metrics.coverage(y[100:], mu[100:] - 0.64 * sigma, mu[100:] + 0.64 * sigma) < 0.6
+
+
+def test_baseline_bands_are_statsforecasts_own():
+    """naive, snaive and drift in a backtest with levels carry the bands of statsforecast's Naive,
+    SeasonalNaive and RandomWalkWithDrift run through its own cross_validation."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import Naive, RandomWalkWithDrift, SeasonalNaive
+
+    from lstmcast import Forecaster, datasets
+    from lstmcast.evaluate.backtest import backtest
+    y = datasets.airline()
+    cv, info = backtest(Forecaster(), y, 6, 3, models=("naive", "snaive", "drift", "ets"), levels=[80, 95])
+    df = pd.DataFrame({"unique_id": cv["unique_id"].iloc[0], "ds": y.index, "y": y.to_numpy()})
+    sf = StatsForecast(models=[Naive(alias="naive"), SeasonalNaive(12, alias="snaive"),
+                               RandomWalkWithDrift(alias="drift")], freq="MS")
+    ref = sf.cross_validation(df=df, h=6, n_windows=3, step_size=6, level=[80, 95])
+    for c in [f"{m}-{b}-{lv}" for m in ("naive", "snaive", "drift") for lv in (80, 95) for b in ("lo", "hi")]:
+        np.testing.assert_allclose(cv[c].to_numpy(), ref[c].to_numpy(), rtol=1e-9, err_msg=c)
+    assert {"ets-lo-80", "ets-hi-95"} <= set(cv.columns)
+    doc = summarise(per_series_scores(cv, info["panel"], ["naive", "ets"], 12, [80, 95]), ["naive", "ets"])
+    assert set(doc["ets"]["coverage"]) == {"80", "95"} and 0 <= doc["ets"]["coverage"]["95"] <= 1
+    assert doc["naive"]["sql"] > 0

@@ -82,7 +82,7 @@ def airline_report(tmp_path_factory):
     """`evaluate --json --report` on the airline series with the quick baselines: (json doc, report path)."""
     path = tmp_path_factory.mktemp("rep") / "air.html"
     code, out, err = run_cli("evaluate", "--horizon", 12, "--windows", 3, "--models", "naive,snaive,drift",
-                             *FAST, "--json", "--report", path)
+                             *FAST, "--json", "--report", path, "--level", 80, 95)
     assert code == 0, err
     return json.loads(out), path
 
@@ -99,6 +99,11 @@ def test_report_is_self_contained_and_holds_evaluate_json_numbers(airline_report
     for row in data["ranking"]:
         for k in ("mase", "rmse", "mae", "smape", "seconds"):
             assert row[k] == doc["models"][row["model"]][k], (row["model"], k)
+        for lv in ("80", "95"):                                        # the interval scores and calibration chart
+            assert row[f"coverage:{lv}"] == doc["models"][row["model"]]["coverage"][lv], (row["model"], lv)
+            assert row[f"msis:{lv}"] == doc["models"][row["model"]]["msis"][lv], (row["model"], lv)
+        assert row["sql"] == doc["models"][row["model"]]["sql"]
+    assert 'id="lc-calib"' in text and "drawCalibration" in text
     assert [r["model"] for r in data["ranking"]] == sorted(doc["models"], key=lambda m: doc["models"][m]["mase"])
     for m in doc["models"]:                                            # one series: its MASE is the mean
         assert data["table"][f"mase:{m}"] == [round(doc["models"][m]["mase"], 4)], m

@@ -14,6 +14,8 @@ from .model_flags import add_model_flags, forecaster_params
 
 
 def _clean(v):
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
     return None if isinstance(v, float) and not np.isfinite(v) else v
 
 
@@ -26,6 +28,7 @@ def evaluation_doc(a, cv, info, models, table) -> dict:
     fell = fallback_series(lstm_models, panel.id_col)
     fallbacks = int(sum(fell.values()))
     doc = {"horizon": a.horizon, "windows": a.windows, "step": a.step or a.horizon, "refit": a.refit,
+           "levels": [str(lv) for lv in _levels(a)],
            "season_length": info["season_length"], "cutoffs": info["cutoffs"], "series": int(cv.iloc[:, 0].nunique()),
            "fallbacks": fallbacks, "default_model": info.get("default_model", "lstm"),
            "models": {m: {k: _clean(v) for k, v in {**summary[m], "rmse_by_step": rmse_by_step(cv, m),
@@ -131,12 +134,16 @@ def cmd_evaluate(a) -> int:
         con.note("covariates in the backtest: future ones take their actual values after each cut-off (oracle)")
     with backend_from_args(a) as be, using(be):
         cv, info = backtest(fc, data, a.horizon, a.windows, step=step, refit=a.refit, models=models,
-                            season_length=a.season_length, progress=con.note, exog=exog)
-    table = per_series_scores(cv, info["panel"], models, info["season_length"])
+                            season_length=a.season_length, progress=con.note, exog=exog, levels=_levels(a))
+    levels = _levels(a)
+    table = per_series_scores(cv, info["panel"], models, info["season_length"], levels)
     doc = evaluation_doc(a, cv, info, models, table)
     if a.per_series:
-        wide = table.pivot(index="unique_id", columns="model", values="mase")[models]
-        wide.columns = [f"mase_{c}" for c in wide.columns]
+        score_cols = ["mase"] + [f"{k}-{lv}" for lv in levels for k in ("coverage", "msis")] + \
+            (["sql"] if levels else [])
+        wide = table.pivot(index="unique_id", columns="model", values=score_cols)
+        wide = wide.reindex(columns=[(k, mm) for k in score_cols for mm in models])
+        wide.columns = [f"{k.replace('-', '')}_{mm}" for k, mm in wide.columns]
         mase = table.pivot(index="unique_id", columns="model", values="mase")[models]
         wide["best"] = mase.dropna(how="all").idxmin(axis=1).reindex(mase.index)
         lm = info.get("lstm_models")
@@ -163,7 +170,35 @@ def cmd_evaluate(a) -> int:
         print(json.dumps(doc, indent=2, default=str))
         return 0
     print(format_scores(doc))
+    if doc["levels"]:
+        print(format_intervals(doc))
     return 0
+
+
+def _levels(a) -> list:
+    """--level as levels_of gives them (80.0 -> 80), in the order given."""
+    from ..models.settings import levels_of
+    return levels_of(getattr(a, "level", None))
+
+
+def format_intervals(doc: dict) -> str:
+    """The interval scores: per model the coverage and MSIS at each level and the scaled quantile loss,
+    ranked by the scaled quantile loss."""
+    levels, panel = doc["levels"], doc["series"] > 1
+    rows = sorted(doc["models"].items(), key=lambda kv: (kv[1].get("sql") is None, kv[1].get("sql") or 0))
+    fmt = lambda v, w, p: f"{'n/a':>{w}}" if v is None else num(v, p, w)  # noqa: E731
+    head = f"{'model':<8} " + " ".join(f"{'cover-' + lv:>9} {'MSIS-' + lv:>8}" for lv in levels) + f" {'SQL':>7}"
+    lines = ["", f"intervals, ranked by the scaled quantile loss (SQL, lower is better){' (means over series)' if panel else ''}",
+             head, "-" * len(head)]
+    for name, s in rows:
+        lines.append(f"{name:<8} " + " ".join(f"{fmt(s['coverage'][lv], 9, 3)} {fmt(s['msis'][lv], 8, 2)}"
+                                                for lv in levels) + f" {fmt(s['sql'], 7, 3)}")
+    lines.append("cover-L: share of held-out values inside the L% band (nominal: L/100); MSIS-L: M4's scaled "
+                 "interval score; SQL: pinball loss over the bands' quantiles and the median; MSIS and SQL scaled like MASE")
+    none = [n for n, s in rows if all(s["coverage"][lv] is None for lv in levels)]
+    if none:
+        lines.append(f"n/a: {', '.join(none)} gave no intervals here")
+    return "\n".join(lines)
 
 
 def num(v: float, p: int = 2, w: int = 0) -> str:
@@ -228,6 +263,9 @@ def register(sub):
     add_backend_flags(e)
     from .covariates import add_covariate_flags
     add_covariate_flags(e)
+    e.add_argument("--level", type=float, nargs="+", default=None,
+                   help="also score intervals at these levels (percent, e.g. 80 95): coverage, MSIS and the scaled "
+                        "quantile loss of every model's bands")
     e.add_argument("--plot", default=None)
     e.add_argument("--report", default=None, help="also write this self-contained HTML report")
     e.add_argument("--force", action="store_true")

@@ -12,6 +12,7 @@ mean over its windows; the panel's is the mean (and median, geometric mean) over
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -35,20 +36,44 @@ def cutoffs(n: int, horizon: int, windows: int, step: int) -> np.ndarray:
     return c
 
 
-def _simple(name, y, cut, h, m):
+def _simple(name, y, cut, h, m, levels=()) -> dict:
+    """{"mean": (h,), "lo-L", "hi-L"} of naive, snaive or drift from y[:cut + 1]: the point forecast by
+    definition; the bands statsforecast's own (Naive, SeasonalNaive, RandomWalkWithDrift; a seasonal
+    naive whose bands statsforecast cannot make, under two seasons of history, takes the naive's widths)."""
     hist = finite_history(y[: cut + 1])
-    if name == "naive":
-        return naive(hist, h)
-    if name == "snaive":
-        return snaive(hist, h, m) if len(hist) >= m else naive(hist, h)
-    return drift(hist, h)
+    seasonal = name == "snaive" and len(hist) >= m
+    mean = naive(hist, h) if name == "naive" or name == "snaive" and not seasonal else \
+        snaive(hist, h, m) if seasonal else drift(hist, h)
+    out = {"mean": mean}
+    if not levels:
+        return out
+    lv = list(levels)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        model = _sf_simple("snaive" if seasonal else "drift" if name == "drift" else "naive", m)
+        f = model.forecast(y=hist, h=h, level=lv) if len(hist) > 1 else {}
+        if seasonal and not all(np.isfinite(f[f"lo-{v}"]).all() for v in lv):
+            f = _sf_simple("naive", m).forecast(y=hist, h=h, level=lv)
+            f = {k: mean + (v - f["mean"]) for k, v in f.items()}
+    for v in lv:
+        for b in ("lo", "hi"):
+            out[f"{b}-{v}"] = np.asarray(f[f"{b}-{v}"], np.float64) if f else np.full(h, np.nan)
+    return out
+
+
+def _sf_simple(name: str, m: int):
+    # statsforecast.models imports statsmodels.api (2-3 s): only when intervals are asked for
+    from statsforecast.models import Naive, RandomWalkWithDrift, SeasonalNaive
+    return {"naive": Naive, "drift": RandomWalkWithDrift}[name]() if name != "snaive" else SeasonalNaive(m)
 
 
 def backtest(forecaster, data, horizon: int, windows: int, step: int | None = None, refit: bool = True,
              models=DEFAULT_MODELS, season_length: int | None = None, progress=None, id_col="unique_id",
-             time_col="ds", target_col="y", exog=None):
+             time_col="ds", target_col="y", exog=None, levels=()):
     """Rolling-origin evaluation of every model on the same cut-offs. Returns (cv, info).
     exog: covariate keyword arguments of the LSTM's cross_validation (futr_exog=..., exog_df=...).
+    levels: interval levels in percent: every model also gets `name-lo-L` / `name-hi-L` columns (the
+    baselines' from statsforecast's own `level=`), which `per_series_scores(..., levels)` scores.
 
     cv: long frame unique_id, ds, cutoff, y, one column per model, `lstm-seed-k` per ensemble member.
     info: {"season_length", "cutoffs", "seconds": {model: s}, "panel", "lstm_models": frame}.
@@ -72,8 +97,10 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     if "lstm" in models or "default" in models:     # one run gives both: the combination and its LSTM member
         t0 = time.perf_counter()
         cv = forecaster.cross_validation(panel, horizon, windows, step, refit, members=True, progress=say,
-                                         **(exog or {}))
-        cv["default"] = cv["combo"] if "combo" in cv.columns else cv["lstm"]
+                                         level=list(levels) or None, **(exog or {}))
+        src = "combo" if "combo" in cv.columns else "lstm"
+        for c in [src] + [f"{src}-{b}-{lv}" for lv in levels for b in ("lo", "hi")]:
+            cv["default" + c[len(src):]] = cv[c]
         seconds["default"] = seconds["lstm"] = time.perf_counter() - t0
     else:
         cv = skeleton(panel, horizon, windows, step)
@@ -85,15 +112,19 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
         for key, cut in zip(keys[idc], keys["cutoff"]):
             i = pos[key]
             c = int(np.searchsorted(panel.index(i), cut))
-            parts.append(_simple(name, np.asarray(panel.values[i], np.float64), c, horizon, m))
-        cv[name] = np.concatenate(parts) if parts else []
+            parts.append(_simple(name, np.asarray(panel.values[i], np.float64), c, horizon, m, levels))
+        for k in (parts[0] if parts else {"mean": None}):
+            cv[name if k == "mean" else f"{name}-{k}"] = np.concatenate([p[k] for p in parts]) if parts else []
         seconds[name] = time.perf_counter() - t0
     if "pretrained" in models:          # zero-shot: every (series, cut-off) in one batched call, no training
         from ..models.pretrained import forecast_arrays
         t0 = time.perf_counter()
         hist = [np.asarray(panel.values[pos[k]], np.float64)[:int(np.searchsorted(panel.index(pos[k]), cut)) + 1]
                 for k, cut in zip(keys[idc], keys["cutoff"])]
-        cv["pretrained"] = forecast_arrays(hist, m, horizon)[0].ravel() if hist else []
+        point, bounds = forecast_arrays(hist, m, horizon, levels) if hist else ([], {})
+        cv["pretrained"] = np.ravel(point)
+        for lv, (lo, hi) in bounds.items():      # its quantile head's own bands
+            cv[f"pretrained-lo-{lv}"], cv[f"pretrained-hi-{lv}"] = lo.ravel(), hi.ravel()
         seconds["pretrained"] = time.perf_counter() - t0
     stats = [n for n in models if n in STAT_MODELS]
     stat_fallbacks = {}
@@ -104,24 +135,27 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
                                                                                   len(finite_history(panel.values[pos[k]])):],
                                         "y": finite_history(panel.values[pos[k]])}) for k in used])
         say(f"{', '.join(stats)}: statsforecast cross_validation on {len(used)} series ...")
-        scv, failed = _stat_cv(long, horizon, windows, step, refit, m, stats, panel.freq)
-        scv = scv.rename(columns={"unique_id": idc, "ds": tc})[[idc, tc, "cutoff", *stats]]
+        scv, failed = _stat_cv(long, horizon, windows, step, refit, m, stats, panel.freq, levels)
+        scv = scv.rename(columns={"unique_id": idc, "ds": tc})[[idc, tc, "cutoff", *stats,
+                                                               *band_columns(stats, levels)]]
         cv = cv.merge(scv, on=[idc, tc, "cutoff"], how="left")
         if failed:   # statsforecast cannot fit their shortest training parts: seasonal naive, said in the row label
             say(f"{', '.join(stats)}: {len(failed)} series too short for statsforecast in some window: seasonal "
                 "naive there")
             bad = cv[idc].isin(failed).to_numpy()
-            fill = np.concatenate([_simple("snaive", np.asarray(panel.values[pos[k]], np.float64),
-                                           int(np.searchsorted(panel.index(pos[k]), cut)), horizon, m)
-                                   for k, cut in zip(keys[idc], keys["cutoff"]) if k in set(failed)])
+            fill = [_simple("snaive", np.asarray(panel.values[pos[k]], np.float64),
+                            int(np.searchsorted(panel.index(pos[k]), cut)), horizon, m, levels)
+                    for k, cut in zip(keys[idc], keys["cutoff"]) if k in set(failed)]
             for n in stats:
-                cv.loc[bad, n] = fill
+                for key in fill[0]:
+                    cv.loc[bad, n if key == "mean" else f"{n}-{key}"] = np.concatenate([f[key] for f in fill])
             stat_fallbacks = {n: {"snaive": len(failed)} for n in stats}
         dt = time.perf_counter() - t0
         for n in stats:
             seconds[n] = dt / len(stats)
     model_cols = [mm for mm in models if mm in cv.columns]
-    cv = cv[[idc, tc, "cutoff", yc, *model_cols, *[c for c in cv.columns if c.startswith("lstm-seed-")]]]
+    bands = [c for c in band_columns(model_cols, levels) if c in cv.columns]
+    cv = cv[[idc, tc, "cutoff", yc, *model_cols, *bands, *[c for c in cv.columns if c.startswith("lstm-seed-")]]]
     info = {"season_length": m, "seconds": seconds, "panel": panel,
             "cutoffs": [day(c).split(" ")[0] for c in panel.localize(pd.DatetimeIndex(sorted(set(cv["cutoff"]))))],
             "lstm_models": getattr(forecaster, "cv_models_", None), "default_model": _default_model(forecaster, panel),
@@ -129,22 +163,27 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     return cv, info
 
 
-def _stat_cv(long, horizon, windows, step, refit, m, stats, freq):
+def _stat_cv(long, horizon, windows, step, refit, m, stats, freq, levels=()):
     """(statsforecast's cross_validation frame, ids of the series it could not fit): the panel at once, and
     series by series only when that fails (AutoETS refuses 'tiny datasets' of a short first window)."""
     errors = (NotImplementedError, ValueError, ZeroDivisionError, np.linalg.LinAlgError)
     try:
-        return stat_cross_validation(long, horizon, windows, step, refit, m, stats, freq), []
+        return stat_cross_validation(long, horizon, windows, step, refit, m, stats, freq, levels), []
     except errors:
         pass
     parts, failed = [], []
     for uid, part in long.groupby("unique_id", sort=False):
         try:
-            parts.append(stat_cross_validation(part, horizon, windows, step, refit, m, stats, freq))
+            parts.append(stat_cross_validation(part, horizon, windows, step, refit, m, stats, freq, levels))
         except errors:
             failed.append(uid)
-    cols = ["unique_id", "ds", "cutoff", "y", *stats]
+    cols = ["unique_id", "ds", "cutoff", "y", *stats, *band_columns(stats, levels)]
     return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)), failed
+
+
+def band_columns(models, levels) -> list:
+    """`name-lo-L`, `name-hi-L` of each model and level, in that order."""
+    return [f"{n}-{b}-{lv}" for n in models for lv in levels for b in ("lo", "hi")]
 
 
 def _default_model(forecaster, panel) -> str:

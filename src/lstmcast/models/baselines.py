@@ -66,9 +66,10 @@ def insample_errors(y, h: int, m: int, max_origins: int = 300) -> np.ndarray:
     return np.asarray(rows).reshape(-1, h)
 
 
-def stat_cross_validation(df, h: int, n_windows: int, step: int, refit: bool, m: int, names, freq):
+def stat_cross_validation(df, h: int, n_windows: int, step: int, refit: bool, m: int, names, freq, levels=()):
     """statsforecast's cross_validation for the named models (aliases = names) on a long frame
-    unique_id, ds, y. Returns its frame: unique_id, ds, cutoff, y, one column per name."""
+    unique_id, ds, y. Returns its frame: unique_id, ds, cutoff, y, one column per name (and with levels,
+    statsforecast's own intervals `name-lo-L`, `name-hi-L`)."""
     from statsforecast import StatsForecast
     from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
     built = {"ets": lambda: AutoETS(season_length=m, alias="ets"),
@@ -81,11 +82,12 @@ def stat_cross_validation(df, h: int, n_windows: int, step: int, refit: bool, m:
         df = df.assign(y=np.ldexp(df["y"].to_numpy(np.float64), df["unique_id"].map(scale).to_numpy(int)))
     with warnings.catch_warnings(), np.errstate(all="ignore"):   # its fits divide by zero on short series
         warnings.simplefilter("ignore", RuntimeWarning)
-        cv = sf.cross_validation(df=df, h=h, n_windows=n_windows, step_size=step, refit=refit)
+        cv = sf.cross_validation(df=df, h=h, n_windows=n_windows, step_size=step, refit=refit,
+                                 level=list(levels) or None)
     cv = cv.reset_index() if "unique_id" not in cv.columns else cv
     if scale is not None:
         back = -cv["unique_id"].map(scale).to_numpy(int)
-        for c in ["y", *names]:
+        for c in ["y", *names, *[f"{n}-{b}-{lv}" for n in names for lv in levels for b in ("lo", "hi")]]:
             cv[c] = np.ldexp(cv[c].to_numpy(np.float64), back)
     return cv
 

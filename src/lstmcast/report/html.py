@@ -28,7 +28,7 @@ td.computed{background:#f3f6fb}#lc-rank-foot{color:#666;font-size:12px}
 #lc-stable th.desc:after{content:" \\25BC"}#lc-stable tbody tr{cursor:pointer}
 #lc-stable tbody tr:hover{background:#f5f5f5}#lc-stable tr.sel{background:#fde9e9}
 tr.nochart td:first-child{color:#999}.pager{margin:6px 0}.pager button{margin-right:6px}
-#lc-search{width:260px;padding:4px}#lc-chart{height:460px}#lc-loss{height:320px}
+#lc-search{width:260px;padding:4px}#lc-chart{height:460px}#lc-loss{height:320px}#lc-calib{height:360px;max-width:560px}
 .kv th{vertical-align:top;color:#555;font-weight:500;width:1%;white-space:nowrap}.kv .kv{margin:0}.empty{color:#999;padding:40px}
 """
 
@@ -41,7 +41,7 @@ TEMPLATE = """<!doctype html>
 <section id="lc-ranking"><h2>Ranking of the models</h2><p id="lc-rank-meta" class="meta"></p>
 <label id="lc-stat-label">RMSE, MAE, sMAPE over series: <select id="lc-stat"><option value="">mean</option>
 <option value="_median">median</option><option value="_gmean">geometric mean</option></select></label>
-<table id="lc-rank"></table><p id="lc-rank-foot"></p></section>
+<table id="lc-rank"></table><p id="lc-rank-foot"></p><div id="lc-calib"></div></section>
 <section id="lc-series"><h2>Series</h2>
 <h3 id="lc-chart-title"></h3><div id="lc-chart"></div>
 <p class="meta">Drag to zoom, double-click to reset; click a legend entry to hide or show a model.

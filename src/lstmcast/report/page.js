@@ -28,6 +28,9 @@
   const RCOLS = [["model", "model", null], ["mase", "MASE mean", 3], ["mase_median", "MASE median", 3],
     ["mase_gmean", "MASE geo. mean", 3], ["rmse", "RMSE", 2], ["mae", "MAE", 2], ["smape", "sMAPE %", 2],
     ["wins", "wins", 0], ["seconds", "seconds", 1]];
+  const LEVELS = ((D.evaluation || {}).levels || []).map(String);   // interval levels evaluate scored
+  for (const lv of LEVELS) RCOLS.push(["coverage:" + lv, "coverage " + lv + "%", 3], ["msis:" + lv, "MSIS " + lv + "%", 2]);
+  if (LEVELS.length) RCOLS.push(["sql", "scaled quantile loss", 3]);
   function drawRanking() {
     const t = $("lc-rank");
     t.replaceChildren();
@@ -61,6 +64,23 @@
     $("lc-rank-meta").textContent = bits.join("; ") + ". Ranked by mean MASE.";
     if (computed) $("lc-rank-foot").textContent = "Shaded values are computed by the report from the backtest (over series); the others are evaluate's.";
     if (!D.ranking.length) $("lc-ranking").hidden = true;
+    drawCalibration();
+  }
+  // CALIBRATION: nominal against observed coverage of each model's bands (on the diagonal = honest)
+  function drawCalibration() {
+    const box = $("lc-calib");
+    const rows = D.ranking.filter((r) => LEVELS.some((lv) => r["coverage:" + lv] !== null && r["coverage:" + lv] !== undefined));
+    if (!LEVELS.length || !rows.length) { box.hidden = true; return; }
+    const x = LEVELS.map((lv) => Number(lv) / 100);
+    const traces = [{ x: [0, 1], y: [0, 1], mode: "lines", name: "nominal", line: { color: "#bbb", dash: "dot" }, hoverinfo: "skip" }];
+    for (const r of rows) {
+      traces.push({ x, y: LEVELS.map((lv) => r["coverage:" + lv]), mode: "lines+markers", name: r.model,
+        line: { color: color(r.model) }, hovertemplate: r.model + ": nominal %{x:.0%}, observed %{y:.1%}<extra></extra>" });
+    }
+    const lo = Math.max(0, Math.min(...x, ...rows.flatMap((r) => LEVELS.map((lv) => r["coverage:" + lv] ?? 1))) - 0.05);
+    Plotly.react(box, traces, { margin: { l: 60, r: 20, t: 30, b: 40 }, title: { text: "calibration: observed against nominal coverage" },
+      xaxis: { title: { text: "nominal coverage" }, range: [lo, 1], tickformat: ".0%" },
+      yaxis: { title: { text: "observed coverage (backtest)" }, range: [lo, 1], tickformat: ".0%" } }, CONFIG);
   }
   $("lc-stat").addEventListener("change", drawRanking);
   if (D.table.id.length < 2) $("lc-stat-label").hidden = true;

@@ -139,11 +139,32 @@ def ranking(per: pd.DataFrame | None, evaluation: dict | None, models) -> list[d
                 row[k], src[k] = float(comp[name][k]), "report"
             else:
                 row[k] = None
+        row.update(interval_cells(ev.get(name, {}), per, name))
         row["source"] = src
         if ev.get(name, {}).get("label", name) != name:    # 'lstm (3 of 3 series fell back to snaive)'
             row["label"] = ev[name]["label"]
         rows.append(row)
     return sorted(rows, key=lambda r: (r["mase"] is None, r["mase"] if r["mase"] is not None else 0))
+
+
+def interval_cells(ev_row: dict, per: pd.DataFrame | None, name: str) -> dict:
+    """{"coverage:80": ..., "msis:80": ..., "sql": ...} of one model: evaluate's numbers (its `coverage` /
+    `msis` keyed by level, `sql`), else the means over series of per-series scores with those columns
+    (`per_series_scores(..., levels)`); {} without interval scores."""
+    out = {}
+    for k in ("coverage", "msis"):
+        for lv, v in (ev_row.get(k) or {}).items():
+            out[f"{k}:{lv}"] = v
+    if "sql" in ev_row:
+        out["sql"] = ev_row["sql"]
+    if out or per is None:
+        return out
+    g = per[per["model"] == name]
+    for c in per.columns:
+        if c.startswith(("coverage-", "msis-")) or c == "sql":
+            v = g[c].to_numpy(np.float64)
+            out[c.replace("-", ":", 1)] = float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else None
+    return out
 
 
 def _rmse(err, sid, n_ids, n_rows):
