@@ -6,9 +6,12 @@ on the real series and real panels of corpus.py, under the fixed rolling-origin 
     python benchmarks/bench_accuracy.py --set panels --nf-python /work/venv-nf/bin/python
     python benchmarks/bench_accuracy.py --set corpus --models snaive,ets --out results.csv
     python benchmarks/bench_accuracy.py --half design        # tune on the design half only (corpus.py split)
+    python benchmarks/bench_accuracy.py --set corpus --half design --level 80 95   # with the interval scores
 
 Per series set (the single-series corpus by frequency, and each panel) it prints one row per model:
-mean and geometric-mean MASE over series, wins (series where the model is best), and seconds.
+mean and geometric-mean MASE over series, wins (series where the model is best), and seconds; with
+--level (default 80 95), a second table per set: each model's mean coverage and MSIS per level and its
+scaled quantile loss over series (protocol.series_intervals).
 statsforecast baselines run through `StatsForecast.cross_validation` (n_jobs=1, numba warmed up first);
 lstmcast through `Forecaster(<defaults>).cross_validation`; NeuralForecast in its own interpreter
 (`--nf-python`, run by nf_runner.py; skipped with a note when not given). Nothing is tuned: the protocol
@@ -31,7 +34,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.environ.get("LSTMCAST_SRC", os.path.join(HERE, "..", "src")))  # which lstmcast to run
 
 from corpus import load_corpus, load_panels  # noqa: E402
-from protocol import plan, series_mase, summary  # noqa: E402
+from protocol import interval_summary, plan, series_intervals, series_mase, summary  # noqa: E402
 
 BASELINES = ("snaive", "ets", "arima", "theta")
 
@@ -42,11 +45,11 @@ def _sf_model(name: str, season: int):
     return cls(season_length=season, alias=name)
 
 
-def run_baseline(name, df, freq, season, h, n_windows):
+def run_baseline(name, df, freq, season, h, n_windows, levels=()):
     from statsforecast import StatsForecast
     t = time.perf_counter()
     sf = StatsForecast(models=[_sf_model(name, season)], freq=freq, n_jobs=1)
-    cv = sf.cross_validation(df=df, h=h, n_windows=n_windows, step_size=h, refit=True)
+    cv = sf.cross_validation(df=df, h=h, n_windows=n_windows, step_size=h, refit=True, level=list(levels) or None)
     return cv.reset_index() if "unique_id" not in cv.columns else cv, time.perf_counter() - t
 
 
@@ -73,14 +76,22 @@ def lstmcast_status() -> str | None:
     return None
 
 
-def run_lstmcast(df, freq, season, h, n_windows, scope):
+def run_lstmcast(df, freq, season, h, n_windows, scope, levels=()):
     from lstmcast import Forecaster
     kwargs = {} if scope == "default" else {"scope": scope}
     t = time.perf_counter()
-    cv = Forecaster(**kwargs).cross_validation(df, h=h, n_windows=n_windows, step_size=h, refit=True)
+    cv = Forecaster(**kwargs).cross_validation(df, h=h, n_windows=n_windows, step_size=h, refit=True,
+                                               level=list(levels) or None)
     if "combo" not in cv.columns:          # a pure-LSTM default: both rows are the same model
-        cv["combo"] = cv["lstm"]
-    return cv.rename(columns={"combo": "lstmcast"}), time.perf_counter() - t
+        for c in [c for c in cv.columns if c == "lstm" or c.startswith(("lstm-lo-", "lstm-hi-"))]:
+            cv["combo" + c[4:]] = cv[c]
+    return cv.rename(columns={c: "lstmcast" + c[5:] for c in cv.columns if c == "combo" or c.startswith("combo-")}), \
+        time.perf_counter() - t
+
+
+def bands(cv, name, levels) -> list:
+    """The `name-lo-L` / `name-hi-L` columns of cv."""
+    return [c for c in (f"{name}-{b}-{lv}" for lv in levels for b in ("lo", "hi")) if c in cv.columns]
 
 
 def run_pretrained(df, freq, season, h, n_windows):
@@ -118,14 +129,14 @@ def evaluate_set(label, df, freq, season, models, args, notes):
     cvs, seconds, extra = [], {}, {}
     for m in models:
         if m in BASELINES:
-            cv, s = run_baseline(m, df, freq, season, h, n_windows)
+            cv, s = run_baseline(m, df, freq, season, h, n_windows, args.level)
         elif m == "lstmcast":
             why = lstmcast_status()
             if why:
                 notes.add(f"lstmcast skipped: {why}")
                 continue
-            cv, s = run_lstmcast(df, freq, season, h, n_windows, args.scope)
-            extra["lstm"] = cv[["unique_id", "ds", "cutoff", "lstm"]]   # the LSTM member alone, same run
+            cv, s = run_lstmcast(df, freq, season, h, n_windows, args.scope, args.level)
+            extra["lstm"] = cv[["unique_id", "ds", "cutoff", "lstm", *bands(cv, "lstm", args.level)]]   # the LSTM alone
             seconds["lstm"] = s
         elif m == "pretrained":
             cv, s = run_pretrained(df, freq, season, h, n_windows)
@@ -140,7 +151,7 @@ def evaluate_set(label, df, freq, season, models, args, notes):
                              f"{', '.join(BASELINES + ('lstmcast', 'pretrained', 'nf_lstm'))}")
         cv["cutoff"], cv["ds"] = pd.to_datetime(cv["cutoff"]), pd.to_datetime(cv["ds"])
         key = ["unique_id", "ds", "cutoff"]
-        cvs.append(cv[key + ["y", m]] if not cvs else cv[key + [m]])
+        cvs.append(cv[key + (["y"] if not cvs else []) + [m] + bands(cv, m, args.level)])
         seconds[m] = s
         print(f"  {label}: {m} {s:.1f}s", file=sys.stderr, flush=True)
     cv = cvs[0]
@@ -153,7 +164,8 @@ def evaluate_set(label, df, freq, season, models, args, notes):
         os.makedirs(args.save_cv, exist_ok=True)
         cv.to_csv(os.path.join(args.save_cv, label.replace(" ", "_") + ".csv"), index=False)
     done = [m for m in models + list(extra) if m in cv.columns]
-    return series_mase(cv, df, season, done), seconds, h, n_windows
+    ivs = series_intervals(cv, df, season, done, args.level) if args.level else None
+    return series_mase(cv, df, season, done), seconds, h, n_windows, ivs
 
 
 def main(argv=None) -> None:
@@ -164,6 +176,8 @@ def main(argv=None) -> None:
     p.add_argument("--half", choices=["design", "test", "all"], default="all",
                    help="corpus half (corpus.py split): design while developing, test once for the report")
     p.add_argument("--only", default="", help="comma-separated set names to run (e.g. prison,fertility)")
+    p.add_argument("--level", type=int, nargs="*", default=[80, 95],
+                   help="interval levels scored (coverage, MSIS, scaled quantile loss); none: --level with no value")
     p.add_argument("--scope", default="default", help="lstmcast Forecaster scope; 'default' passes none")
     p.add_argument("--nf-python", default=None, help="python of a virtualenv with neuralforecast")
     p.add_argument("--out", default=None, help="write the per-series MASE table to this CSV")
@@ -183,9 +197,9 @@ def main(argv=None) -> None:
     sets = [s for s in sets if not only or s[1] in only or s[0].split()[-1] in only]
 
     warm_up(models, sorted({s[3] for s in sets}))
-    notes, tables, corpus_rows, corpus_secs, corpus_each = set(), [], {}, {}, {}
+    notes, tables, corpus_rows, corpus_secs, corpus_each, corpus_ivs = set(), [], {}, {}, {}, []
     for label, group, freq, season, df in sets:
-        per_series, seconds, h, n_windows = evaluate_set(label, df, freq, season, models, args, notes)
+        per_series, seconds, h, n_windows, ivs = evaluate_set(label, df, freq, season, models, args, notes)
         per_series.insert(0, "set", group)
         tables.append(per_series)
         if group == "corpus":
@@ -194,10 +208,14 @@ def main(argv=None) -> None:
             for m, s in seconds.items():
                 corpus_secs.setdefault(freq, {}).setdefault(m, 0.0)
                 corpus_secs[freq][m] += s
+            if ivs is not None:
+                corpus_ivs.append(ivs.assign(freq=freq))
         else:
             n = df["unique_id"].nunique()
             print(f"\n== panel {group}: {n} series, {freq}, season {season}, h={h}, {n_windows} windows ==")
             print(summary(per_series.drop(columns="set"), seconds).to_string(float_format="%.3f"))
+            if ivs is not None:
+                print(interval_summary(ivs).to_string(float_format="%.3f"))
 
     if corpus_rows:
         allrows = []
@@ -212,6 +230,13 @@ def main(argv=None) -> None:
         total = {m: sum(s.get(m, 0.0) for s in corpus_secs.values()) for m in per.columns}
         print(f"\n== corpus, all {len(per)} series ==")
         print(summary(per, total).to_string(float_format="%.3f"))
+        if corpus_ivs:
+            ivs = pd.concat(corpus_ivs)
+            for freq, g in ivs.groupby("freq", sort=False):
+                print(f"\n== corpus {freq} intervals: means over {g['unique_id'].nunique()} series ==")
+                print(interval_summary(g.drop(columns="freq")).to_string(float_format="%.3f"))
+            print(f"\n== corpus intervals, all {ivs['unique_id'].nunique()} series: means over series ==")
+            print(interval_summary(ivs.drop(columns="freq")).to_string(float_format="%.3f"))
     for n in sorted(notes):
         print(f"note: {n}")
     if args.out:

@@ -3,6 +3,7 @@
     h, n_windows = plan(season, min_len)           # horizon by season, up to 4 refit windows of step h
     per_series = series_mase(cv, df, season, ["ets", "snaive"])   # one MASE per (series, model)
     print(summary(per_series, seconds).to_string())
+    ivs = series_intervals(cv, df, season, ["ets"], [80, 95])   # coverage-80, msis-80, ..., sql per series
 
 The protocol is decided by the series' season and length only, before any model runs, so nothing is
 tuned on test windows:
@@ -11,6 +12,9 @@ tuned on test windows:
 - n_windows = min(4, (shortest length - 3 h) // h): the first training part keeps at least 3 h points;
 - window MASE = MAE over the window's h points / in-sample MAE of the seasonal naive (lag = season, lag 1
   for yearly) on that window's training part; a series' MASE is the mean over its windows;
+- intervals (with levels): a series' coverage-L is the share of its held-out values inside the L% band;
+  msis-L (M4) and sql (the mean pinball loss over the bands' quantiles and the median) are scaled per
+  window like MASE and averaged over windows (lstmcast.evaluate.metrics has the formulas);
 - per set: mean and geometric mean of the series' MASE, and wins (series where the model's MASE is the
   lowest; ties count for each tied model).
 """
@@ -68,6 +72,40 @@ def series_mase(cv: pd.DataFrame, df: pd.DataFrame, season: int, models: list[st
     for m in models:
         win[m] = np.where(win["scale"] > 0, win[m] / win["scale"].where(win["scale"] > 0, 1.0), np.nan)
     return win.groupby("unique_id", sort=False)[models].mean()
+
+
+def series_intervals(cv: pd.DataFrame, df: pd.DataFrame, season: int, models: list[str], levels) -> pd.DataFrame:
+    """One row per (series, model): coverage-L, msis-L per level and sql, from cv's `model-lo-L` /
+    `model-hi-L` columns (NaN for a model without them)."""
+    from lstmcast.evaluate import metrics
+    scales = window_scales(df, cv, season).set_index(["unique_id", "cutoff"])["scale"]
+    rows = []
+    for uid, part in cv.groupby("unique_id", sort=False):
+        for m in models:
+            r = {"unique_id": uid, "model": m}
+            have = all(f"{m}-{b}-{lv}" in part for lv in levels for b in ("lo", "hi"))
+            per_w = {k: [] for k in [f"msis-{lv}" for lv in levels] + ["sql"]}
+            for cut, w in part.groupby("cutoff", sort=False):
+                s = scales.get((uid, cut), np.nan)
+                y = w["y"].to_numpy(np.float64)
+                if not have or not s > 0:
+                    continue
+                b = {lv: (w[f"{m}-lo-{lv}"].to_numpy(np.float64), w[f"{m}-hi-{lv}"].to_numpy(np.float64)) for lv in levels}
+                for lv in levels:
+                    per_w[f"msis-{lv}"].append(metrics.interval_score(y, *b[lv], lv) / s)
+                q = metrics.band_quantiles(w[m].to_numpy(np.float64), b)
+                per_w["sql"].append(np.mean([metrics.quantile_loss(y, f, qq) for qq, f in q.items()]) / s)
+            for lv in levels:
+                r[f"coverage-{lv}"] = metrics.coverage(part["y"], part[f"{m}-lo-{lv}"], part[f"{m}-hi-{lv}"]) \
+                    if have else np.nan
+            r.update({k: float(np.mean(v)) if v else np.nan for k, v in per_w.items()})
+            rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def interval_summary(ivs: pd.DataFrame) -> pd.DataFrame:
+    """Rows: models; columns: the means over series of coverage-L, msis-L and sql."""
+    return ivs.drop(columns="unique_id").groupby("model", sort=False).mean()
 
 
 def gmean(x: pd.Series) -> float:
