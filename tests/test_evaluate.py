@@ -102,7 +102,7 @@ def test_evaluate_cli_json(tmp_path):
     assert doc["models"]["naive"]["rmse"] == pytest.approx(np.sqrt(np.mean((actual - naive) ** 2)))
     assert (tmp_path / "b.png").stat().st_size > 10_000
     assert doc["levels"] == ["80", "95"]
-    for name in ("default", "naive", "snaive"):                         # every row has its bands scored
+    for name in ("default", "lstm", "naive", "snaive"):                 # every row has its bands scored
         s = doc["models"][name]
         assert set(s["coverage"]) == set(s["msis"]) == {"80", "95"}, name
         assert 0 <= s["coverage"]["80"] <= s["coverage"]["95"] <= 1 and s["msis"]["95"] > 0 and s["sql"] > 0, name

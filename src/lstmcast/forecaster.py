@@ -118,6 +118,7 @@ class Forecaster(SettingsMixin):
     weights_ = _Fitted()
     fit_seconds_ = _Fitted()
     per_series_ = _Fitted()
+    calibration_ = _Fitted()
     state_: FittedState
 
     # FIT -----------------------------------------------------------------------------------------

@@ -177,7 +177,7 @@ def cmd_evaluate(a) -> int:
 
 def _levels(a) -> list:
     """--level as levels_of gives them (80.0 -> 80), in the order given."""
-    from ..models.settings import levels_of
+    from ..fit.settings import levels_of
     return levels_of(getattr(a, "level", None))
 
 

@@ -7,7 +7,7 @@
 
 Cut-offs are per series: its last n_windows origins `step` apart, the last one h values before its end,
 so every forecast is scored on values the model never saw (its scaler and transforms included). The
-scope, the differencing and the combination's weights are chosen once, on the data up to the first
+scope, the differencing, the combination's weights and the bands' validation errors are chosen once, on the data up to the first
 cut-off (or the first whose data are long enough to validate them); refit=True then fits
 again at each cut-off (those fits are independent: they run several at once, one per core),
 refit=False moves the input window with the parameters frozen.
@@ -82,7 +82,7 @@ def cross_validation(settings: Settings, panel, h, n_windows, step_size, refit, 
         else:
             fit = fit_panel(settings, part, scope=choices.scope, pad_windows=pad,
                             diffs={i: choices.diffs.get(i, settings.global_diff()) for i in range(len(part))},
-                            cov=cov, weights=choices.weights, stats_only_ok=True)
+                            cov=cov, weights=choices.weights, calibration=choices.calibration, stats_only_ok=True)
         f = forecast_frame(fit, h, None, levels, members, parts=combo)
         if getattr(f[sub.time_col].dtype, "tz", None) is not None:   # backtests run on the wall-clock grid
             f[sub.time_col] = f[sub.time_col].dt.tz_localize(None)

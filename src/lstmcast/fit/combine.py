@@ -19,11 +19,30 @@ from .select import fold_cut, snaive_scale
 
 def fold_mse(y, h: int, m: int, name: str, folds: int, width: int, fitted=None) -> np.ndarray:
     """A statistical member's mean squared error at each of the h steps (h,) on the rolling folds that
-    choose the LSTM's differencing (select.py `fold_cut`), parameters frozen. Each fold fits the member
+    choose the LSTM's differencing (select.py `fold_cut`), parameters frozen: from `fold_errors`."""
+    return errors_mse(fold_errors(y, h, m, name, folds, width, fitted), h)
+
+
+def errors_mse(err, h: int) -> np.ndarray:
+    """(h,) mean squared signed fold errors over the origins of the folds that ran; NaN without any."""
+    if err is None:
+        return np.full(h, np.nan)
+    ran = ~np.isnan(err).all(axis=1)                 # the rows of folds that ran
+    with np.errstate(over="ignore"):
+        return np.mean(err[ran, :h] ** 2, axis=0) if ran.any() else np.full(h, np.nan)
+
+
+def fold_errors(y, h: int, m: int, name: str, folds: int, width: int, fitted=None, horizon: int | None = None):
+    """A statistical member's signed errors (forecast - actual) (folds * width, horizon) from the `width`
+    origins of each of the rolling folds that choose the LSTM's differencing (select.py `fold_cut`, the
+    same rows as its "errors"), parameters frozen; NaN rows for a fold too short to fit, NaN where the
+    actual lies past the series' end; None when the member cannot be validated. Each fold fits the member
     afresh on the values before it; a `fitted` member with a `refit` (AutoARIMA) keeps the orders chosen
     on all of y there and estimates only the coefficients (one fit a fold instead of a search)."""
     y = np.asarray(y, np.float64)
-    se, n = np.zeros(h), 0
+    H = horizon or h
+    out = np.full((folds * width, H), np.nan)
+    ypad = np.r_[y, np.full(H, np.nan)]
     for k in range(folds):
         cut = fold_cut(len(y), h, width, k)
         if cut < MIN_STAT_LENGTH:
@@ -31,12 +50,11 @@ def fold_mse(y, h: int, m: int, name: str, folds: int, width: int, fitted=None) 
         try:
             with quiet():
                 mod = fitted.refit(y[:cut]) if hasattr(fitted, "refit") else make_member(name, m, cut).fit(y[:cut])
-                for o, f in zip(range(cut - 1, cut + width - 1), _fold_forecasts(mod, y, cut, width, h)):
-                    se += (f - y[o + 1: o + 1 + h]) ** 2
-                    n += 1
+                for b, (o, f) in enumerate(zip(range(cut - 1, cut + width - 1), _fold_forecasts(mod, y, cut, width, H))):
+                    out[k * width + b] = np.asarray(f, np.float64)[:H] - ypad[o + 1: o + 1 + H]
         except Exception:  # noqa: BLE001 - a member that cannot be validated gets no weight from validation
-            return np.full(h, np.nan)
-    return se / n if n else np.full(h, np.nan)
+            return None
+    return out
 
 
 def _fold_forecasts(mod, y, cut: int, width: int, h: int) -> list:

@@ -19,9 +19,10 @@ from ..errors import DataError
 from ..models.baselines import fallback
 from ..models.ensemble import fit_ensemble, min_length
 from ..models.statmembers import ARIMA_UP_TO, DEFAULT_MODEL, STATS_UP_TO, fit_stats, members, prefetch
-from .combine import fold_mse, holdout_mse, inverse_mse_weights, step_weights
+from .calibration import calibrate
+from .combine import errors_mse, fold_errors, fold_mse, holdout_mse, inverse_mse_weights, step_weights
 from .scope import choose_scope
-from .select import FOLDS, VALIDATE_UP_TO, candidates, choose_diffs, fold_width
+from .select import FOLDS, VALIDATE_UP_TO, calibration_horizon, candidates, choose_diffs, fold_width
 from .settings import Settings, season_length_for, season_phase
 from .state import FittedState
 
@@ -67,8 +68,9 @@ def _first_problem(panel) -> str:
 
 
 def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, scope: str | None = None,  # noqa: C901
-              diffs=None, pad_windows=None, cov=None, weights=None, stats_only_ok=False) -> FittedState:
-    """Fit the settings on panel. scope/diffs/weights, when given, replace the automatic choices (backtests reuse them).
+              diffs=None, pad_windows=None, cov=None, weights=None, stats_only_ok=False, calibration=None) -> FittedState:
+    """Fit the settings on panel. scope/diffs/weights/calibration, when given, replace the automatic choices
+    (backtests reuse them).
     cov: the panel's `Covariates` (data/covariates.py); with covariates, scope "auto" is global for a
     panel (local for one series) and diff "auto" is no differencing (no selection trials), unless they
     are all built-in (calendar, holidays): then both are chosen as without covariates, with them.
@@ -109,7 +111,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     if len(idx) == 0:
         if stats_only_ok and stat_names and len(statable(panel)):   # the statistical members forecast alone
             return _finish(settings, panel, m, "local", {}, settings.spec("local", m, typical), None, np.zeros(len(panel), int),
-                           [], [], [], {}, cov, stat_names, t0, weights)
+                           [], [], [], {}, cov, stat_names, t0, weights, calibration=calibration)
         raise DataError(_first_problem(panel) if len(panel) == 1 else
                         f"no series can train an LSTM ({_summary(panel)}); first: {_first_problem(panel)}")
     scores, holdout = {}, {}
@@ -165,7 +167,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     if strict and bad:
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     return _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, mse_by_series, cov,
-                   stat_names, t0, weights, holdout)
+                   stat_names, t0, weights, holdout, calibration)
 
 
 def _members_only(settings, panel, m, typical, names, cov, user_cov, strict, t0, weights) -> FittedState:
@@ -198,19 +200,20 @@ def _fold_weights(st: FittedState, names) -> dict:
     return out
 
 
-def _weights(st: FittedState, stat_names, holdout) -> dict:
-    """{series: {member: weight}}, inverse validation MSE: per series from the differencing folds where the
-    LSTM's differencing was chosen by validation; else one set for the whole panel from the scope
-    holdout (errors scaled per series); {} (equal weights) where neither ran."""
+def _weights(st: FittedState, stat_names, holdout) -> tuple[dict, dict]:
+    """({series: {member: weight}}, {series: {member: signed fold errors}}), inverse validation MSE: per
+    series from the differencing folds where the LSTM's differencing was chosen by validation (the
+    members' fold errors then also calibrate the combination's bands: calibration.py); else one set for
+    the whole panel from the scope holdout (errors scaled per series); {} (equal weights) where neither ran."""
     if not stat_names:
-        return {}
+        return {}, {}
     if "lstm" not in st.members:
-        return _fold_weights(st, stat_names)
-    out = {}
+        return _fold_weights(st, stat_names), {}
+    out, errs = {}, {}
     R = st.spec.recipe
     if holdout and not any(st.diff_scores.values()):
         mse = holdout_mse(st.panel.values, holdout, st.m, stat_names)
-        return {i: inverse_mse_weights(mse) for i in st.diffs} if mse else {}
+        return ({i: inverse_mse_weights(mse) for i in st.diffs} if mse else {}), {}
     for i, d in st.diffs.items():
         scores = st.diff_scores.get(i) or {}
         key = ",".join(map(str, d)) or "none"
@@ -222,11 +225,14 @@ def _weights(st: FittedState, stat_names, holdout) -> dict:
                 out[i] = {"lstm": 0.0, **{n: 1.0 / len(present) for n in present}}
             continue
         mse = {"lstm": np.asarray(st.step_mse.get(i, {}).get(key, np.full(R.h, scores[key] ** 2)))}
-        for n in present:
-            folds = st.step_mse.get(i, {}).get("folds", FOLDS)       # the folds that scored the LSTM's candidates
-            mse[n] = fold_mse(st.panel.values[i], R.h, R.m, n, folds, fold_width(R.m), st.stat_fits[n][i])
+        folds = st.step_mse.get(i, {}).get("folds", FOLDS)           # the folds that scored the LSTM's candidates
+        lstm_err = st.step_mse.get(i, {}).get("errors")
+        H = lstm_err.shape[1] if lstm_err is not None else calibration_horizon(R.h)
+        errs[i] = {n: fold_errors(st.panel.values[i], R.h, R.m, n, folds, fold_width(R.m), st.stat_fits[n][i], H)
+                   for n in present}
+        mse.update({n: errors_mse(e, R.h) for n, e in errs[i].items()})
         out[i] = step_weights(mse)
-    return out
+    return out, errs
 
 
 def validation_ran(settings: Settings, scope: str, cov, n_trained: int) -> bool:
@@ -248,7 +254,7 @@ def statable(panel) -> np.ndarray:
 
 
 def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, step_mse, cov, stat_names,
-            t0, weights=None, holdout=None, lstm: bool = True) -> FittedState:
+            t0, weights=None, holdout=None, calibration=None, lstm: bool = True) -> FittedState:
     st = FittedState(
         settings=settings, panel=panel, m=m, scope=scope, scope_scores=scores, spec=spec, ensemble=ens,
         phase0=phase0, cov=cov, diffs={int(i): tuple(d) for i, d in zip(idx, diffs)},
@@ -257,7 +263,10 @@ def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, di
         stat_fits=fit_stats(panel.values, statable(panel), m, stat_names) if stat_names else {},
         members=("lstm",) * lstm + tuple(stat_names),   # what forecasts: the LSTM, and the members combined with it
         weights={}, fit_seconds=0.0)
-    st = st.replace(weights=dict(weights) if weights is not None else _weights(st, stat_names, holdout or {}))
+    found, errs = _weights(st, stat_names, holdout or {}) if weights is None else (dict(weights), {})
+    cal = calibrate(st.diffs, st.step_mse, found, errs) if calibration is None else \
+        {i: c for i, c in calibration.items() if i in st.diffs}
+    st = st.replace(weights=found, calibration=cal)
     return st.replace(fit_seconds=time.perf_counter() - t0, per_series=per_series(st))
 
 

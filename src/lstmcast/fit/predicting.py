@@ -3,9 +3,12 @@
     forecast_frame(state, h, new_df, levels, members)   # unique_id, ds, mean, lo-80, hi-80, ..., model
     predict_frame(state)                                 # unique_id, ds, y, mean, model
 
-Conformal intervals (split conformal, per series and horizon step): the absolute errors of h-step
-forecasts from past origins (the validation tail when there is one, else the last 300 in-sample
-origins), quantile ceil((n + 1) level) / n. Fallback series use their baseline's own past errors.
+Conformal intervals (split conformal, per series and horizon step, quantile ceil((n + 1) level) / n):
+where the fit validated the series on rolling folds, the out-of-sample errors of those folds
+(fit/calibration.py): the LSTM's for the LSTM, the combined forecast's own for a combination. Elsewhere
+the LSTM's absolute errors of h-step forecasts from past origins (the validation tail when there is one,
+else the last 300 in-sample origins: optimistic) and a combination's averaged member bounds. Fallback
+series use their baseline's own past errors. The note says which, and on how many errors.
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from ..data.panel_core import future_times
 from ..engine.plan import check_forecast
 from ..models.baselines import fallback, finite_history, insample_errors
 from ..models.statmembers import stat_forecasts
+from ..models.conformal import conformal_bands
+from .calibration import count, describe
 from .combine import combine
 from .state import FittedState
 
@@ -39,12 +44,15 @@ def conformal_q(err, level) -> np.ndarray:
     return np.sort(err, axis=0)[k - 1]
 
 
-def lstm_errors(st: FittedState, values: dict, h: int, cov=None) -> dict:
-    """{i: |actual - forecast| (n_i, h)} from each LSTM series' calibration origins."""
+def lstm_errors(st: FittedState, values: dict, h: int, cov=None, skip=()) -> dict:
+    """{i: |actual - forecast| (n_i, h)} from each LSTM series' calibration origins (in-sample, or the
+    validation tail); none for the series in skip (calibrated on their validation folds instead)."""
     ens, spec = st.ensemble, st.spec
     L = spec.recipe.look_back
     origins = {}
     for i, d in st.diffs.items():
+        if i in skip:
+            continue
         v = values[i]
         D = int(sum(d))
         nv = spec.n_val + spec.recipe.h - 1 if spec.n_val else 0
@@ -105,7 +113,8 @@ def forecast_frame(st: FittedState, h: int, new_df, levels, members: bool, futr_
 
 
 def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_df=None, parts: bool = False):
-    """(forecast_frame's frame, a note on intervals resting on too few errors, or '')."""
+    """(forecast_frame's frame, how the intervals were made and on how many errors (calibration.describe;
+    '' without levels)). parts=True also gives the pure LSTM's bands (`lstm-lo-80`, ...)."""
     panel = st.panel
     N = len(panel)
     check_forecast(st.spec, st.panel, st.diffs, h, levels)                      # resource plan and calendar range, before allocating
@@ -114,45 +123,53 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
     ens = st.ensemble
     paths = {} if ens is None else ens.paths([vals[i] for i in range(N)],
                                              {i: np.array([len(vals[i]) - 1]) for i in st.diffs}, h, cov=cov)
-    errs = lstm_errors(st, vals, h, cov) if levels and paths else {}
+    cal = st.calibration if levels else {}
+    errs = lstm_errors(st, vals, h, cov, skip=set(cal)) if levels and paths else {}
     stats = stat_forecasts(st.stat_fits, vals, h, levels, lengths=panel.lengths)
     K = st.spec.seeds
-    keys = ["mean"] + [f"{s}-{lv}" for lv in levels for s in ("lo", "hi")]
+    bkeys = [f"{s}-{lv}" for lv in levels for s in ("lo", "hi")]
+    keys = ["mean"] + bkeys
     res = {k: np.full((N, h), np.nan) for k in keys}
-    pure = np.full((N, h), np.nan)
+    pure = {k: np.full((N, h), np.nan) for k in keys}
     names = np.empty(N, dtype=object)
     keep = np.ones(N, bool)
     memb = np.full((N if members else 0, K, h), np.nan)                    # read only with `members`
-    short = []
+    info = {"methods": {}, "errors": [], "short": {}, "past": None, "few": []}
     for i in range(N):
         got, p = [], None
         if i in paths:
             p = paths[i][:, 0, :]                                       # (K, h)
-            got.append(("lstm", _with_bands(point(st, p), errs.get(i), levels, vals[i], h)))
-            if levels and (errs.get(i) is None or len(errs[i]) < MIN_CALIBRATION):
-                short.append(panel.ids[i])
+            got.append(("lstm", _lstm_bands(point(st, p), cal.get(i), errs.get(i), levels, vals[i], h, info,
+                                            panel.ids[i])))
         got += [(n, per[i]) for n, per in stats.items() if i in per]
         f, fname = (None, "") if i in paths else fallback(vals[i], h, st.m)
+        fb = None
+        if f is not None and (not got or parts):
+            ferr = insample_errors(vals[i], h, st.m) if levels else None
+            fb = (fname, _with_bands(f, ferr, levels, vals[i], h))
         if not got:
-            if f is None:
+            if fb is None:
                 keep[i] = False                                         # no value at all: no forecast
                 continue
-            err = insample_errors(vals[i], h, st.m) if levels else None
-            if levels and (err is None or len(err) < MIN_CALIBRATION):
-                short.append(panel.ids[i])
-            got.append((fname, _with_bands(f, err, levels, vals[i], h)))
+            got.append(fb)
+            if levels and len(ferr) < MIN_CALIBRATION:
+                info["few"].append(panel.ids[i])
         lead = dict(got).get("lstm" if "lstm" in st.members else "pretrained")   # the LSTM member of the combination
-        pure[i] = lead["mean"] if lead is not None else (f if f is not None else np.nan)
+        lone = lead if lead is not None else fb[1] if fb is not None else {}
+        for k in keys:
+            pure[k][i] = lone.get(k, np.nan)
         w = st.weights.get(i)
         got = [(n, g) for n, g in got if not w or np.max(w.get(n, 1.0)) > 0] or got   # members given no weight drop out
         out_i = combine(got, levels, w)
+        if levels:
+            out_i.update(_combined_bands(out_i["mean"], got, cal.get(i), levels, i in paths, info))
         for k in keys:
             res[k][i] = out_i[k]
         joined = "+".join(n for n, _ in got)
         names[i] = joined if i in paths or not stats or joined == fname or "lstm" not in st.members \
             else joined + "-fallback"
         if members:
-            memb[i] = p if p is not None else pure[i][None, :]     # no LSTM: its fallback, as in `lstm`
+            memb[i] = p if p is not None else pure["mean"][i][None, :]     # no LSTM: its fallback, as in `lstm`
     lengths = np.array([len(vals[i]) for i in range(N)])
     times = future_times(panel, lengths, h)
     rows = np.repeat(keep, h)
@@ -162,15 +179,70 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
         for j in range(K):
             out[f"member-{j}"] = memb[:, j, :].ravel()[rows]
     if parts:
-        out["lstm"] = pure.ravel()[rows]
+        out.update({("lstm" if k == "mean" else f"lstm-{k}"): pure[k].ravel()[rows] for k in keys})
     out["model"] = np.repeat(names, h)[rows]
     frame = pd.DataFrame(out)
     _assert_finite(frame, "forecast")
-    note = "" if not short else (
-        f"{len(short)} series have fewer than {MIN_CALIBRATION} past {h}-step forecasts to calibrate their "
-        f"intervals (e.g. {short[0]!r}): theirs span the largest past error (or the series' range), wider "
-        "than the level says")
-    return frame, note
+    return frame, _note(info, levels, h)
+
+
+def _lstm_bands(mean, cal, err, levels, values, h, info, sid) -> dict:
+    """The LSTM's {"mean", "lo-L", "hi-L"}: conformal on its validation-fold errors where the fit has them
+    (cal), else on its in-sample errors (err); records what was used in info."""
+    if not levels:
+        return {"mean": mean}
+    if cal is None:
+        if err is None or len(err) < MIN_CALIBRATION:
+            info["few"].append(sid)
+        info["lstm"] = (len(err) if err is not None else 0, [])
+        return _with_bands(mean, err, levels, values, h)
+    bands, short = conformal_bands(mean, cal["lstm"], levels)
+    info["lstm"] = (count(cal["lstm"]), short)
+    if h > cal["lstm"].shape[1]:
+        info["past"] = cal["lstm"].shape[1]
+    return {"mean": mean, **bands}
+
+
+def _combined_bands(mean, got, cal, levels, lstm: bool, info) -> dict:
+    """The bands of what forecasts a series: a combination's from its own fold errors (cal["combo"]),
+    else its members' averaged bounds (already in combine's output: {} here); records the method in info."""
+    single = len(got) == 1
+    lstm_info = info.pop("lstm", None)
+    if single and lstm:
+        method = "folds-lstm" if cal is not None else "in-sample"
+        used = lstm_info
+    elif single:
+        method, used = ("fallback" if got[0][0].endswith("fallback") else "averaged"), None
+    elif cal is not None and "combo" in cal:
+        bands, short = conformal_bands(mean, cal["combo"], levels)
+        _record(info, "folds", (count(cal["combo"]), short))
+        if len(mean) > cal["combo"].shape[1]:
+            info["past"] = cal["combo"].shape[1]
+        return bands
+    else:
+        method, used = "averaged", None
+    _record(info, method, used)
+    return {}
+
+
+def _record(info, method, used):
+    info["methods"][method] = info["methods"].get(method, 0) + 1
+    if used is not None:
+        n, short = used
+        info["errors"].append(n)
+        for lv in short:
+            info["short"][lv] = info["short"].get(lv, 0) + 1
+
+
+def _note(info, levels, h) -> str:
+    text = describe(info, levels)
+    few = info["few"]
+    if levels and few:
+        text += ("; " if text else "") + (
+            f"{len(few)} series have fewer than {MIN_CALIBRATION} past {h}-step forecasts to calibrate their "
+            f"intervals (e.g. {few[0]!r}): theirs span the largest past error (or the series' range), wider "
+            "than the level says")
+    return text
 
 
 def _with_bands(mean, err, levels, values, h) -> dict:

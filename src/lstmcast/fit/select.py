@@ -70,12 +70,15 @@ def candidates(y, spec: Spec, transform: str) -> list:
 
 
 def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
-    """Per series in idx: (the chosen lags, {"12,1": rmse, ...}, {"12,1": per-step MSE (h,)}). Trials too
-    long for a fold are skipped; the candidates of the longest fold compete on their common folds. cov: the panel's
-    Covariates (spec.recipe.n_cov > 0); each trial uses its series' rows, scaled on the trial's own
+    """Per series in idx: (the chosen lags, {"12,1": rmse, ...}, {"12,1": per-step MSE (h,), "folds": n,
+    "errors": the chosen candidate's signed fold errors (n * width, calibration_horizon) for its conformal
+    bands, NaN where the actual lies past the series' end}). Trials too long for a fold are skipped; the
+    candidates of the longest fold compete on their common folds (scored on the first h steps). cov: the
+    panel's Covariates (spec.recipe.n_cov > 0); each trial uses its series' rows, scaled on the trial's own
     training part."""
     R = spec.recipe
     m, h = R.m, R.h
+    H = calibration_horizon(h) if cov is None else h     # future covariates stop at the series' end
     width = fold_width(m)
     tspec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, patience=0),
                                 seeds=min(spec.seeds, SELECTION_SEEDS), n_val=0)
@@ -103,14 +106,15 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
                              progress, one_bucket=len({j for j, _, _, _ in meta}) == 1, cov=tcov)
         full = [np.asarray(values[idx[j]], np.float64) for j, _, _, _ in meta]
         origins = {t: np.arange(cut - 1, cut + width - 1) for t, (_, _, cut, _) in enumerate(meta)}
-        p = model.paths(full, origins, h, cov=tcov)
+        p = model.paths(full, origins, H, cov=tcov)
         for t, (j, c, cut, k) in enumerate(meta):
-            pred = p[t].mean(0)                                            # (B, h)
+            pred = p[t].mean(0)                                            # (B, H)
             o = origins[t]
-            actual = full[t][o[:, None] + 1 + np.arange(h)[None, :]]
+            actual = np.r_[full[t], np.full(H, np.nan)][o[:, None] + 1 + np.arange(H)[None, :]]
             with np.errstate(over="ignore", invalid="ignore"):            # values near 1e300: inf, no warning
-                sq = (pred - actual) ** 2
-            pooled[j][c, k] = (float(np.sum(sq)), pred.size, sq.sum(axis=0))
+                err = pred - actual
+                sq = err[:, :h] ** 2
+            pooled[j][c, k] = (float(np.sum(sq)), sq.size, sq.sum(axis=0), err)
     diffs, scores, step_mse = [], [], []
     for j, cands in enumerate(cands_of):
         fair, steps = common_folds(pooled[j], h)
@@ -118,7 +122,17 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
         step_mse.append({(",".join(map(str, c)) or "none"): steps[c] for c in fair})
         step_mse[-1]["folds"] = steps.get("folds", FOLDS)  # how many (the newest) folds scored them
         diffs.append(min(fair, key=fair.get) if fair else cands[0])
+        if fair:
+            none = np.full((width, H), np.nan)
+            step_mse[-1]["errors"] = np.concatenate([pooled[j][diffs[-1], k][3] if (diffs[-1], k) in pooled[j]
+                                                     else none for k in range(step_mse[-1]["folds"])])
     return diffs, scores, step_mse
+
+
+def calibration_horizon(h: int) -> int:
+    """Steps of the fold forecasts kept for conformal bands: two of the network's horizons (a forecast
+    usually asks for one or two seasons; steps past these take the last one's width, flagged)."""
+    return 2 * int(h)
 
 
 def selection_epochs(n: int, spec: Spec) -> int:

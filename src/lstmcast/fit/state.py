@@ -9,7 +9,7 @@ Everything below the `Forecaster` facade (forecasting, backtests, model files, t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,9 @@ class FittedState:
         stat_fits: {"ets" | "arima" | "theta": {series position: fitted member}}.
         members: what forecasts: ("lstm",) plus the statistical members combined with it.
         weights: {series position: {member: [weight per horizon step]}}; {} = equal weights.
+        calibration: {series position: {"lstm": |errors| (n, H), "combo": |errors| (n, H)}}: out-of-sample
+            errors of the validation folds that calibrate the conformal bands (fit/calibration.py); {} where
+            no validation ran (in-sample errors then, computed when forecasting).
         fit_seconds: wall seconds of the fit.
         per_series: one row per series: unique_id, length, start, end, status, reason, model, diff.
     """
@@ -60,6 +63,7 @@ class FittedState:
     weights: dict
     fit_seconds: float
     per_series: Any = None
+    calibration: dict = field(default_factory=dict)
 
     @property
     def aggregate(self) -> str:

@@ -94,7 +94,7 @@ def save(st, path, overwrite: bool = False):
                     if ens is not None else []},
     }
     arrays = {"data.values": np.concatenate([np.asarray(v, np.float64) for v in panel.values]),
-              "data.lengths": panel.lengths.astype(np.int64), **arima_arrays}
+              "data.lengths": panel.lengths.astype(np.int64), **arima_arrays, **calibration_arrays(st.calibration)}
     for j, g in enumerate(groups):
         if shared and j > 0:
             continue
@@ -208,8 +208,8 @@ def load(path):
                 shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
             prefixes.append(prefix)
         from .check import check_arrays   # names, dtype, shape, finite, within float32; no unknown arrays
-        check_arrays({k: a for k, a in arrays.items() if k not in DATA_ARRAYS and not k.startswith("arima.")}, shapes,
-                     f"{path}/weights.npz")
+        check_arrays({k: a for k, a in arrays.items() if k not in DATA_ARRAYS and not k.startswith(("arima.", "calib."))},
+                     shapes, f"{path}/weights.npz")
         groups = []
         for j, (g, prefix) in enumerate(zip(config["groups"], prefixes)):
             pipes = Pipes.from_dict(g["pipes"])
@@ -261,7 +261,7 @@ def load(path):
             diff_scores={int(k): _infs(v) for k, v in s["diff_scores"].items()}, step_mse={}, loss=loss, val_loss=val,
             stat_fits=load_stats(values, sorted(ok), rec.m, names, states, arima) if names else {},
             members=used, weights=_weights(s.get("weights", {}), used, set(diffs) if trained_lstm else ok, path),
-            fit_seconds=0.0)
+            fit_seconds=0.0, calibration=calibration_from(arrays, set(diffs), path))
         st = st.replace(per_series=per_series(st))
     except DataError:
         raise
@@ -307,6 +307,28 @@ def _weights(stored: dict, names, series: set, path) -> dict:
             raise DataError(f"{path}/config.json: series.weights.{k}: {unknown[0]!r} is not a member of "
                             f"{'+'.join(names)}; the model directory is corrupt, refit it")
         out[int(k)] = {str(n): [float(x) for x in w] for n, w in v.items()}
+    return out
+
+
+def calibration_arrays(calibration: dict) -> dict:
+    """The bands' validation errors (fit/calibration.py) as arrays `calib.{series}.{lstm|combo}` (n, H)."""
+    return {f"calib.{i}.{k}": np.asarray(e, np.float64) for i, c in calibration.items() for k, e in c.items()}
+
+
+def calibration_from(arrays: dict, series: set, path) -> dict:
+    """`calibration_arrays` undone and checked; files written before the bands were calibrated on the
+    validation folds have none ({}: their forecasts use in-sample errors, as when they were saved)."""
+    out = {}
+    for name, a in arrays.items():
+        if not name.startswith("calib."):
+            continue
+        parts = name.split(".")
+        ok = len(parts) == 3 and parts[1].isdigit() and int(parts[1]) in series and parts[2] in ("lstm", "combo")
+        if not ok or a.dtype.kind != "f" or a.ndim != 2 or not a.size or np.any(a[np.isfinite(a)] < 0) or \
+                np.isinf(a).any():
+            raise DataError(f"{path}/weights.npz: array {name!r} is not a series' validation errors; the model "
+                            "directory is corrupt, refit it")
+        out.setdefault(int(parts[1]), {})[parts[2]] = a.astype(np.float64)
     return out
 
 

@@ -1,0 +1,79 @@
+"""Conformal calibration of a fit's bands from the rolling-origin validation folds it already runs.
+
+    cal = calibrate(diffs, step_mse, weights, stat_errors)   # {series: {"lstm": |e| (n, H), "combo": |e| (n, H)}}
+    text = describe(info, levels)                             # how the bands of a forecast were made
+
+Where a series' differencing was chosen by validation (local scope, diff="auto", up to VALIDATE_UP_TO
+series: select.py), its chosen LSTM forecast h-step-ahead from `width` origins in each of the folds,
+trained only on the values before them: out-of-sample errors. The statistical members forecast from the
+same origins (combine.py `fold_errors`). The combination's errors at each origin are the weighted mean
+of its members' signed errors (models/conformal.py `combined_errors`), with the weights the forecast
+uses, so its bands come from its own errors. Each band is split conformal per horizon step with the
+(n + 1) correction; a level that n errors cannot support is widened to the largest error and reported.
+
+Where no validation ran (global scope, big panels, fixed differencing, covariates, series too short for
+a fold) the LSTM's bands come from in-sample errors (predicting.py `lstm_errors`; optimistic: the model
+saw those values) and a combination averages its members' bounds; both are said in `describe`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..models.conformal import combined_errors, max_level
+
+METHODS = {
+    "folds": "split conformal on the combined forecast's own rolling-origin validation errors",
+    "folds-lstm": "split conformal on the LSTM's rolling-origin validation errors",
+    "in-sample": "split conformal on the LSTM's in-sample errors (optimistic: no validation folds ran)",
+    "averaged": "the members' bounds averaged (no validation folds for the combination's own errors)",
+    "fallback": "split conformal on the baseline's past errors",
+}
+
+
+def calibrate(diffs: dict, step_mse: dict, weights: dict, stat_errors: dict) -> dict:
+    """{series: {"lstm": |errors| (n, H), "combo": |errors| (n, H)}} of the series whose differencing was
+    validated; "combo" where statistical members take part and every member with weight has fold errors.
+    step_mse: select.py's per series (its "errors": the chosen LSTM's signed fold errors); weights: the
+    combination's {member: [w per step]}; stat_errors: {series: {member: signed fold errors or None}}."""
+    out = {}
+    for i in diffs:
+        e = (step_mse.get(i) or {}).get("errors")
+        if e is None or not np.isfinite(e).any():
+            continue
+        cal = {"lstm": np.abs(e)}
+        w = weights.get(i) or {}
+        used = [n for n in ("lstm", *stat_errors.get(i, {})) if not w or np.max(w.get(n, 0.0)) > 0]
+        signed = {"lstm": e, **{n: v for n, v in stat_errors.get(i, {}).items() if v is not None}}
+        if len(used) > 1 and all(n in signed and signed[n].shape == e.shape for n in used):
+            combo = np.abs(combined_errors({n: signed[n] for n in used}, w))
+            if np.isfinite(combo).any():
+                cal["combo"] = combo
+        out[int(i)] = cal
+    return out
+
+
+def count(err) -> int:
+    """How many errors a band's first step rests on (later steps may have fewer: actuals past the end)."""
+    return int(np.isfinite(np.asarray(err)[:, 0]).sum())
+
+
+def describe(info: dict, levels) -> str:
+    """One paragraph: how the bands were made (per method, how many series), from how many errors, which
+    levels the errors cannot support, and steps past the calibrated ones. info: predicting.py's
+    {"methods": {method: n series}, "errors": [n per series], "short": {level: n series}, "past": H or None}."""
+    if not levels or not info.get("methods"):
+        return ""
+    parts = [f"{METHODS[k]} ({v} series)" for k, v in info["methods"].items()]
+    text = "intervals: " + "; ".join(parts)
+    n = info.get("errors") or []
+    if n:
+        lo, mid = min(n), int(np.median(n))
+        text += f"; from {mid} errors per step{f' (fewest {lo})' if lo != mid else ''}"
+    for lv, k in sorted(info.get("short", {}).items()):
+        text += (f"; {k} series have too few errors for {lv}% (n errors support at most n/(n+1), "
+                 f"{max_level(min(n)) if n else 0:.1f}% for {min(n) if n else 0}): their {lv}% band spans the "
+                 "largest error, and may hold less than it says")
+    if info.get("past"):
+        text += (f"; steps past {info['past']} take step {info['past']}'s width (no validation errors that far "
+                 "ahead)")
+    return text
