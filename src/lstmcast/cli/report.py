@@ -139,6 +139,10 @@ def evaluate_hook(a, data, cv, doc, info, con):
         check_forecast(out, fc.panel_)                                  # a sane envelope, or no report
         out, panel = forecast_frame(out, panel), fc.panel_
     card = card_for(fc, times, _data_card(a, panel))
+    if getattr(a, "final_fit", False):            # the coverage the bands achieved in the backtest above
+        from ..report.card import intervals
+        card["intervals"] = intervals(fc, {m: doc["models"][m].get("coverage") for m in ("default", "lstm")
+                                           if m in doc["models"]})
     if getattr(a, "final_fit", False) and no_intervals:
         card["settings"]["intervals"] = f"left out: {no_intervals}"
     if not getattr(a, "final_fit", False):

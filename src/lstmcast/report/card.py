@@ -134,6 +134,27 @@ def _resolved(fc) -> tuple[dict, dict]:
     return s, extra
 
 
+def intervals(fc, coverage: dict | None = None) -> dict:
+    """How the model's bands are made: the last forecast's note (method, errors, unsupported levels), how
+    many series are calibrated on validation folds and on how many errors; with coverage ({model:
+    {"80": share}} of a backtest), the coverage the bands achieved there."""
+    import numpy as np
+    from ..fit.calibration import count
+    out = {}
+    note = getattr(fc, "interval_note_", "")
+    if note:
+        out["how the bands were made"] = note
+    cal = getattr(fc, "calibration_", {}) or {}
+    out["series calibrated on validation folds"] = f"{len(cal)} of {len(fc.panel_)}"
+    if cal:
+        n = [count(c.get("combo", c["lstm"])) for c in cal.values()]
+        out["validation errors per step"] = f"{int(np.median(n))}" + (f" (fewest {min(n)})" if min(n) != max(n) else "")
+    for name, cov in (coverage or {}).items():
+        if cov:
+            out[f"backtest coverage ({name})"] = {lv: (round(v, 3) if v is not None else "n/a") for lv, v in cov.items()}
+    return out
+
+
 def card_for(fc, times: dict | None = None, data: dict | None = None) -> dict:
     """The model card: settings (resolved when fc is fitted), scores, run times, versions, data, loss curves."""
     import numpy as np
@@ -143,6 +164,8 @@ def card_for(fc, times: dict | None = None, data: dict | None = None) -> dict:
     times = dict(times or {})
     if fitted and "final fit" not in times and getattr(fc, "fit_seconds_", None) is not None:
         times["fit"] = fc.fit_seconds_
+    if fitted:
+        card["intervals"] = intervals(fc)
     if times:
         card["run times (s)"] = {k: round(float(v), 2) for k, v in times.items()}
     card["versions"] = versions()
