@@ -119,3 +119,26 @@ def test_baseline_bands_are_statsforecasts_own():
     doc = summarise(per_series_scores(cv, info["panel"], ["naive", "ets"], 12, [80, 95]), ["naive", "ets"])
     assert set(doc["ets"]["coverage"]) == {"80", "95"} and 0 <= doc["ets"]["coverage"]["95"] <= 1
     assert doc["naive"]["sql"] > 0
+
+
+def test_a_new_row_takes_one_function(monkeypatch):
+    """add_row: a model from elsewhere (a pretrained network, another library) joins the table and its
+    bands are scored like the others'."""
+    import importlib
+
+    from lstmcast import Forecaster, datasets
+    bt = importlib.import_module("lstmcast.evaluate.backtest")
+
+    def shifted(panel, h, windows, step, refit, m, levels):
+        cv = bt.skeleton(panel, h, windows, step)
+        flat = np.full(len(cv), 300.0)                                      # a flat 300 with +-50 bands
+        return cv.assign(flat=flat, **{"flat-lo-80": flat - 50, "flat-hi-80": flat + 50})
+    monkeypatch.setitem(bt.ROWS, "flat", shifted)
+    y = datasets.airline()
+    cv, info = bt.backtest(Forecaster(), y, 6, 2, models=("naive", "flat"), levels=[80])
+    assert (cv["flat"] == 300).all()
+    got = per_series_scores(cv, info["panel"], ["flat"], 12, [80]).iloc[0]
+    actual = cv["y"].to_numpy()
+    assert got["coverage-80"] == np.mean((actual >= 250) & (actual <= 350))
+    with pytest.raises(ValueError, match="cannot name"):
+        bt.add_row("naive", shifted)

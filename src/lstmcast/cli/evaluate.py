@@ -103,7 +103,8 @@ DEFAULT_MODELS_FLAG = "default,lstm,pretrained,naive,snaive,drift,ets,arima"
 
 def cmd_evaluate(a) -> int:
     con = Console(a.quiet or a.json)
-    from ..evaluate.backtest import MODELS, backtest, per_series_scores
+    from ..evaluate.backtest import backtest, known_models, per_series_scores
+    MODELS = known_models()
     text = DEFAULT_MODELS_FLAG if a.models is None else a.models
     models = list(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))   # once each
     unknown = [m for m in models if m not in MODELS]

@@ -24,6 +24,20 @@ from . import metrics
 
 MODELS = ("default", "lstm", "pretrained") + BASELINES   # default: the Forecaster as given; pretrained: zero-shot
 DEFAULT_MODELS = ("default", "lstm", "pretrained", "naive", "snaive", "drift", "ets", "arima")
+ROWS: dict = {}   # more rows by name (`add_row`): a pretrained model, another library, ...
+
+
+def add_row(name: str, fn) -> None:
+    """Make `name` a model of `backtest` and `lstmcast evaluate --models`: fn(panel, horizon, windows, step,
+    refit, season_length, levels) returns a long frame with the panel's id and time columns, `cutoff`, and
+    `name` (plus `name-lo-L` / `name-hi-L` per level, scored like every other row's bands)."""
+    if name in MODELS or name.startswith("lstm-seed-") or "-lo-" in name or "-hi-" in name:
+        raise ValueError(f"{name!r} cannot name a new row")
+    ROWS[name] = fn
+
+
+def known_models() -> tuple:
+    return MODELS + tuple(ROWS)
 
 
 def cutoffs(n: int, horizon: int, windows: int, step: int) -> np.ndarray:
@@ -85,9 +99,9 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     for name, v in (("horizon", horizon), ("windows", windows), ("step", step)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
             raise DataError(f"{name} must be a whole number > 0; got {v!r}")
-    unknown = [m for m in models if m not in MODELS]
+    unknown = [m for m in models if m not in known_models()]
     if unknown:
-        raise DataError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
+        raise DataError(f"unknown model(s) {unknown}; choose from {', '.join(known_models())}")
     panel = as_panel(data, id_col=id_col, time_col=time_col, target_col=target_col)
     m = int(season_length or forecaster.season_length or season_length_for(panel.freq))
     if len(panel) == 1:
@@ -126,6 +140,12 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
         for lv, (lo, hi) in bounds.items():      # its quantile head's own bands
             cv[f"pretrained-lo-{lv}"], cv[f"pretrained-hi-{lv}"] = lo.ravel(), hi.ravel()
         seconds["pretrained"] = time.perf_counter() - t0
+    for name in [r for r in models if r in ROWS]:
+        t0 = time.perf_counter()
+        extra = ROWS[name](panel, horizon, windows, step, refit, m, list(levels))
+        cols = [c for c in [name, *band_columns([name], levels)] if c in extra.columns]
+        cv = cv.merge(extra[[idc, tc, "cutoff", *cols]], on=[idc, tc, "cutoff"], how="left")
+        seconds[name] = time.perf_counter() - t0
     stats = [n for n in models if n in STAT_MODELS]
     stat_fallbacks = {}
     if stats:
