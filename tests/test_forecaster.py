@@ -83,15 +83,30 @@ def test_members_and_intervals(fitted):
 
 
 def test_conformal_quantile_by_hand(fitted):
-    """lo/hi = mean -/+ the ceil((n+1) 0.8)/n quantile of past absolute 3-step errors (split conformal)."""
-    from lstmcast.fit.predicting import lstm_errors
+    """lo/hi = mean -/+ the ceil((n+1) 0.8)-th smallest absolute 3-step error of the validation folds
+    (split conformal on out-of-sample errors: each fold's model never saw the values it forecast)."""
     y, fc = fitted
-    err = lstm_errors(fc.state_, {0: y.to_numpy()}, 3)[0]                # (n, 3)
+    err = fc.calibration_[0]["lstm"][:, :3]                        # (n, 3): 12 origins in each fold
     n = len(err)
+    assert n == 12 * fc.step_mse_[0]["folds"] and n >= 24 and np.isfinite(err).all()
     k = int(np.ceil((n + 1) * 0.8))                                # the k-th smallest error
     expected = np.sort(err, axis=0)[k - 1]
     out = fc.forecast(3, level=[80])
     np.testing.assert_allclose(out["hi-80"] - out["mean"], expected)
+    assert "LSTM's rolling-origin validation errors" in fc.interval_note_ and f"{n} errors" in fc.interval_note_
+
+
+def test_in_sample_conformal_where_no_validation_ran():
+    """A fixed differencing runs no validation folds: the bands come from in-sample errors, and say so."""
+    from lstmcast.fit.predicting import lstm_errors
+    y = _series(80, "MS")
+    fc = Forecaster(look_back=6, diff=(1,), **FAST).fit(y)
+    assert fc.calibration_ == {}
+    err = lstm_errors(fc.state_, {0: y.to_numpy()}, 3)[0]                # (n, 3)
+    k = int(np.ceil((len(err) + 1) * 0.8))
+    out = fc.forecast(3, level=[80])
+    np.testing.assert_allclose(out["hi-80"] - out["mean"], np.sort(err, axis=0)[k - 1])
+    assert "in-sample errors (optimistic" in fc.interval_note_
 
 
 def test_direct_strategy_outputs_horizon():
