@@ -20,6 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..models.conformal import combined_errors, max_level
+from .select import fold_cut, fold_width
+
+RELATIVE = False     # errors relative to the series' level at each origin (positive series), rescaled by
+                     # the level at the forecast origin: for series whose errors grow with their level
 
 METHODS = {
     "folds": "split conformal on the combined forecast's own rolling-origin validation errors",
@@ -30,7 +34,8 @@ METHODS = {
 }
 
 
-def calibrate(diffs: dict, step_mse: dict, weights: dict, stat_errors: dict) -> dict:
+def calibrate(diffs: dict, step_mse: dict, weights: dict, stat_errors: dict, values=None, h: int = 0,
+              m: int = 1) -> dict:
     """{series: {"lstm": |errors| (n, H), "combo": |errors| (n, H)}} of the series whose differencing was
     validated; "combo" where statistical members take part and every member with weight has fold errors.
     step_mse: select.py's per series (its "errors": the chosen LSTM's signed fold errors); weights: the
@@ -48,8 +53,36 @@ def calibrate(diffs: dict, step_mse: dict, weights: dict, stat_errors: dict) -> 
             combo = np.abs(combined_errors({n: signed[n] for n in used}, w))
             if np.isfinite(combo).any():
                 cal["combo"] = combo
-        out[int(i)] = cal
+        out[int(i)] = _relative(cal, values[i], h, m) if RELATIVE and values is not None else cal
     return out
+
+
+def _relative(cal: dict, y, h: int, m: int) -> dict:
+    """cal's errors divided by the mean |value| of the `w` values up to each fold origin (w = one fold's
+    width: a season, at least 4), with "level": [w]; unchanged for a series with a value <= 0."""
+    y = np.asarray(y, np.float64)
+    if not np.all(y > 0):
+        return cal
+    w = fold_width(m)
+    n_rows = cal["lstm"].shape[0]
+    k, b = np.divmod(np.arange(n_rows), w)
+    o = np.array([fold_cut(len(y), h, w, kk) - 1 for kk in k]) + b
+    csum = np.r_[0.0, np.cumsum(y)]
+    lo = np.maximum(o - w + 1, 0)
+    level = (csum[o + 1] - csum[lo]) / (o + 1 - lo)
+    out = {k2: v / level[:, None] for k2, v in cal.items()}
+    out["level"] = np.array([float(w)])
+    return out
+
+
+def at_origin(cal: dict | None, y) -> dict | None:
+    """The errors for a forecast from the end of y: relative ones ("level") times the mean |value| of y's
+    last w values; absolute ones as they are."""
+    if cal is None or "level" not in cal:
+        return cal
+    w = int(cal["level"][0])
+    scale = float(np.mean(np.abs(np.asarray(y, np.float64)[-w:])))
+    return {k: v * scale for k, v in cal.items() if k != "level"}
 
 
 def count(err) -> int:

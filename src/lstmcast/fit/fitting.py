@@ -264,7 +264,7 @@ def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, di
         members=("lstm",) * lstm + tuple(stat_names),   # what forecasts: the LSTM, and the members combined with it
         weights={}, fit_seconds=0.0)
     found, errs = _weights(st, stat_names, holdout or {}) if weights is None else (dict(weights), {})
-    cal = calibrate(st.diffs, st.step_mse, found, errs) if calibration is None else \
+    cal = calibrate(st.diffs, st.step_mse, found, errs, panel.values, spec.recipe.h, m) if calibration is None else \
         {i: c for i, c in calibration.items() if i in st.diffs}
     st = st.replace(weights=found, calibration=cal)
     return st.replace(fit_seconds=time.perf_counter() - t0, per_series=per_series(st))

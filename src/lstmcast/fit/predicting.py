@@ -24,7 +24,7 @@ from ..engine.plan import check_forecast
 from ..models.baselines import fallback, finite_history, insample_errors
 from ..models.statmembers import stat_forecasts
 from ..models.conformal import conformal_bands
-from .calibration import count, describe
+from .calibration import at_origin, count, describe
 from .combine import combine
 from .state import FittedState
 
@@ -123,7 +123,7 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
     ens = st.ensemble
     paths = {} if ens is None else ens.paths([vals[i] for i in range(N)],
                                              {i: np.array([len(vals[i]) - 1]) for i in st.diffs}, h, cov=cov)
-    cal = st.calibration if levels else {}
+    cal = {i: at_origin(c, vals[i]) for i, c in st.calibration.items()} if levels else {}
     errs = lstm_errors(st, vals, h, cov, skip=set(cal)) if levels and paths else {}
     stats = stat_forecasts(st.stat_fits, vals, h, levels, lengths=panel.lengths)
     K = st.spec.seeds

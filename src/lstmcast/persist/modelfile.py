@@ -311,7 +311,8 @@ def _weights(stored: dict, names, series: set, path) -> dict:
 
 
 def calibration_arrays(calibration: dict) -> dict:
-    """The bands' validation errors (fit/calibration.py) as arrays `calib.{series}.{lstm|combo}` (n, H)."""
+    """The bands' validation errors (fit/calibration.py) as arrays `calib.{series}.{lstm|combo}` (n, H), and
+    `calib.{series}.level` ([w]) where they are relative to the series' level."""
     return {f"calib.{i}.{k}": np.asarray(e, np.float64) for i, c in calibration.items() for k, e in c.items()}
 
 
@@ -323,9 +324,9 @@ def calibration_from(arrays: dict, series: set, path) -> dict:
         if not name.startswith("calib."):
             continue
         parts = name.split(".")
-        ok = len(parts) == 3 and parts[1].isdigit() and int(parts[1]) in series and parts[2] in ("lstm", "combo")
-        if not ok or a.dtype.kind != "f" or a.ndim != 2 or not a.size or np.any(a[np.isfinite(a)] < 0) or \
-                np.isinf(a).any():
+        ok = len(parts) == 3 and parts[1].isdigit() and int(parts[1]) in series and parts[2] in ("lstm", "combo", "level")
+        shape_ok = a.shape == (1,) and a[0] >= 1 if ok and parts[2] == "level" else a.ndim == 2 and a.size > 0
+        if not ok or a.dtype.kind != "f" or not shape_ok or np.any(a[np.isfinite(a)] < 0) or np.isinf(a).any():
             raise DataError(f"{path}/weights.npz: array {name!r} is not a series' validation errors; the model "
                             "directory is corrupt, refit it")
         out.setdefault(int(parts[1]), {})[parts[2]] = a.astype(np.float64)
