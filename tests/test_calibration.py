@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from lstmcast import Forecaster
-from lstmcast.fit.calibration import calibrate
+from lstmcast.fit.calibration import at_origin, calibrate
 from lstmcast.models.conformal import half_width, rank
 
 
@@ -35,8 +35,9 @@ def _quarterly(n=44, seed=0):
 
 @pytest.mark.slow
 def test_combination_bands_rest_on_its_fold_errors_and_survive_a_save(tmp_path):
-    fc = Forecaster(epochs=2, seeds=2, units=4, model="lstm+ets").fit(_quarterly())
-    cal = fc.calibration_[0]
+    y = _quarterly()
+    fc = Forecaster(epochs=2, seeds=2, units=4, model="lstm+ets").fit(y)
+    cal = at_origin(fc.calibration_[0], y)                             # relative errors at today's level
     n = int(np.isfinite(cal["combo"][:, 0]).sum())
     assert n == 12 and rank(n, 95) > n                                 # 3 folds x 4 origins: too few for 95%
     f = fc.forecast(8, level=[80, 95])
@@ -60,3 +61,18 @@ def test_combination_bands_rest_on_its_fold_errors_and_survive_a_save(tmp_path):
     assert old.calibration_ == {}
     g = old.forecast(8, level=[80, 95])
     assert (g["hi-80"] > g["mean"]).all() and "members' bounds averaged" in old.interval_note_
+
+
+def test_relative_errors_follow_the_level():
+    """Level-relative errors: each fold origin's error over the mean of the season before it; at the
+    forecast origin multiplied back by the level there (a series that doubled gets bands twice as wide)."""
+    from lstmcast.fit.calibration import _relative
+    y = np.r_[np.full(20, 10.0), np.full(20, 20.0)]                    # n = 40, h = 4, m = 4: width 4
+    e = np.ones((8, 6))                                                # 2 folds x 4 origins, 6 steps
+    rel = _relative({"lstm": e}, y, 4, 4)
+    # fold 0 origins 32..35 (level 20), fold 1 origins 28..31 (level 20): errors 1 -> 1/20
+    np.testing.assert_allclose(rel["lstm"], 1 / 20)
+    assert rel["level"].tolist() == [4.0]
+    y2 = np.r_[y[:-4], np.full(4, 40.0)]                               # the level doubled by the forecast origin
+    np.testing.assert_allclose(at_origin(rel, y2)["lstm"], 2.0)
+    assert "level" not in _relative({"lstm": e}, np.r_[y[:-1], -1.0], 4, 4)   # a value <= 0: absolute errors

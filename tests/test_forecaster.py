@@ -85,8 +85,9 @@ def test_members_and_intervals(fitted):
 def test_conformal_quantile_by_hand(fitted):
     """lo/hi = mean -/+ the ceil((n+1) 0.8)-th smallest absolute 3-step error of the validation folds
     (split conformal on out-of-sample errors: each fold's model never saw the values it forecast)."""
+    from lstmcast.fit.calibration import at_origin
     y, fc = fitted
-    err = fc.calibration_[0]["lstm"][:, :3]                        # (n, 3): 12 origins in each fold
+    err = at_origin(fc.calibration_[0], y)["lstm"][:, :3]          # (n, 3): 12 origins in each fold
     n = len(err)
     assert n == 12 * fc.step_mse_[0]["folds"] and n >= 24 and np.isfinite(err).all()
     k = int(np.ceil((n + 1) * 0.8))                                # the k-th smallest error

@@ -22,7 +22,7 @@ import numpy as np
 from ..models.conformal import combined_errors, max_level
 from .select import fold_cut, fold_width
 
-RELATIVE = False     # errors relative to the series' level at each origin (positive series), rescaled by
+RELATIVE = True      # errors relative to the series' level at each origin (positive series), rescaled by
                      # the level at the forecast origin: for series whose errors grow with their level
 
 METHODS = {
@@ -106,6 +106,9 @@ def describe(info: dict, levels) -> str:
         text += (f"; {k} series have too few errors for {lv}% (n errors support at most n/(n+1), "
                  f"{max_level(min(n)) if n else 0:.1f}% for {min(n) if n else 0}): their {lv}% band spans the "
                  "largest error, and may hold less than it says")
+    if info.get("relative"):
+        text += (f"; the errors of {info['relative']} positive series are relative to their level at each origin (the "
+                 "mean of the last season), rescaled to the level at the forecast origin")
     if info.get("past"):
         text += (f"; steps past {info['past']} take step {info['past']}'s width (no validation errors that far "
                  "ahead)")

@@ -134,7 +134,8 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
     names = np.empty(N, dtype=object)
     keep = np.ones(N, bool)
     memb = np.full((N if members else 0, K, h), np.nan)                    # read only with `members`
-    info = {"methods": {}, "errors": [], "short": {}, "past": None, "few": []}
+    info = {"methods": {}, "errors": [], "short": {}, "past": None, "few": [],
+            "relative": sum("level" in c for c in st.calibration.values()) if levels else 0}
     for i in range(N):
         got, p = [], None
         if i in paths:
