@@ -15,12 +15,7 @@ each origin and step, so the combination's bands come from its own errors (not f
 """
 from __future__ import annotations
 
-from statistics import NormalDist
-
 import numpy as np
-
-TAIL = False     # a level n errors cannot support: the larger of the largest error and a normal tail fitted to
-                 # the highest order statistic below it (else the largest error alone)
 
 
 def rank(n: int, level: float) -> int:
@@ -45,18 +40,8 @@ def half_width(err, level) -> tuple[np.ndarray, bool]:
             continue
         k = rank(len(e), level)
         ok = ok and k <= len(e)
-        out[s] = e[min(k, len(e)) - 1] if k <= len(e) or not TAIL else max(e[-1], normal_tail(e, level))
+        out[s] = e[min(k, len(e)) - 1]
     return out, ok
-
-
-def normal_tail(e, level) -> float:
-    """The level% quantile of |N(0, s^2)| with s from the order statistic e[j - 1], j = n - 1 (at least 1),
-    taken as the j / (n + 1) quantile of |error|: an extrapolation past what n errors can support."""
-    n = len(e)
-    j = max(n - 1, 1)
-    p = j / (n + 1)
-    z = NormalDist().inv_cdf
-    return float(e[j - 1] / z(0.5 + p / 2) * z(0.5 + float(level) / 200))
 
 
 def combined_errors(signed: dict, weights: dict | None) -> np.ndarray:
