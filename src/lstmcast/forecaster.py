@@ -97,7 +97,8 @@ class Forecaster(SettingsMixin):
     conformal (finite-sample (n + 1) quantile of absolute errors, per step). Where the fit validated the
     series' differencing on rolling folds (local scope, diff="auto", up to 64 series), the errors are
     those folds' out-of-sample h-step errors: the combination's own (its members' fold forecasts combined
-    with its weights) for a combination, the LSTM's for the pure LSTM. A level the n errors cannot support
+    with its weights) for a combination, the LSTM's for the pure LSTM; for a positive series relative to
+    its level at each fold origin, rescaled to its level at the forecast origin. A level the n errors cannot support
     (n / (n + 1) below it) spans the largest error and is said in `interval_note_`. Elsewhere the LSTM's
     errors are in-sample (optimistic: the model saw those values) and a combination averages its members'
     bounds. `interval_note_` says after each forecast how the bands were made and on how many errors;
