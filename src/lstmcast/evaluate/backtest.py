@@ -120,32 +120,7 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
         cv = skeleton(panel, horizon, windows, step)
     pos = {k: i for i, k in enumerate(panel.ids)}
     keys = cv[[idc, "cutoff"]].drop_duplicates()
-    for name in [b for b in models if b in ("naive", "snaive", "drift")]:
-        t0 = time.perf_counter()
-        parts = []
-        for key, cut in zip(keys[idc], keys["cutoff"]):
-            i = pos[key]
-            c = int(np.searchsorted(panel.index(i), cut))
-            parts.append(_simple(name, np.asarray(panel.values[i], np.float64), c, horizon, m, levels))
-        for k in (parts[0] if parts else {"mean": None}):
-            cv[name if k == "mean" else f"{name}-{k}"] = np.concatenate([p[k] for p in parts]) if parts else []
-        seconds[name] = time.perf_counter() - t0
-    if "pretrained" in models:          # zero-shot: every (series, cut-off) in one batched call, no training
-        from ..models.pretrained import forecast_arrays
-        t0 = time.perf_counter()
-        hist = [np.asarray(panel.values[pos[k]], np.float64)[:int(np.searchsorted(panel.index(pos[k]), cut)) + 1]
-                for k, cut in zip(keys[idc], keys["cutoff"])]
-        point, bounds = forecast_arrays(hist, m, horizon, levels) if hist else ([], {})
-        cv["pretrained"] = np.ravel(point)
-        for lv, (lo, hi) in bounds.items():      # its quantile head's own bands
-            cv[f"pretrained-lo-{lv}"], cv[f"pretrained-hi-{lv}"] = lo.ravel(), hi.ravel()
-        seconds["pretrained"] = time.perf_counter() - t0
-    for name in [r for r in models if r in ROWS]:
-        t0 = time.perf_counter()
-        extra = ROWS[name](panel, horizon, windows, step, refit, m, list(levels))
-        cols = [c for c in [name, *band_columns([name], levels)] if c in extra.columns]
-        cv = cv.merge(extra[[idc, tc, "cutoff", *cols]], on=[idc, tc, "cutoff"], how="left")
-        seconds[name] = time.perf_counter() - t0
+    cv = _quick_rows(cv, panel, keys, models, horizon, windows, step, refit, m, levels, seconds)
     stats = [n for n in models if n in STAT_MODELS]
     stat_fallbacks = {}
     if stats:
@@ -204,6 +179,37 @@ def _stat_cv(long, horizon, windows, step, refit, m, stats, freq, levels=()):
 def band_columns(models, levels) -> list:
     """`name-lo-L`, `name-hi-L` of each model and level, in that order."""
     return [f"{n}-{b}-{lv}" for n in models for lv in levels for b in ("lo", "hi")]
+
+
+def _quick_rows(cv, panel, keys, models, horizon, windows, step, refit, m, levels, seconds):
+    """cv with the rows that need no statsforecast: naive, snaive, drift (by definition, statsforecast's
+    bands), the pretrained network (zero-shot, one batched call, its quantile head's bands) and the rows
+    added by `add_row`; their seconds in `seconds`."""
+    idc, tc = panel.id_col, panel.time_col
+    pos = {k: i for i, k in enumerate(panel.ids)}
+    upto = [(np.asarray(panel.values[pos[k]], np.float64), int(np.searchsorted(panel.index(pos[k]), cut)))
+            for k, cut in zip(keys[idc], keys["cutoff"])]
+    for name in [b for b in models if b in ("naive", "snaive", "drift")]:
+        t0 = time.perf_counter()
+        parts = [_simple(name, v, c, horizon, m, levels) for v, c in upto]
+        for k in (parts[0] if parts else {"mean": None}):
+            cv[name if k == "mean" else f"{name}-{k}"] = np.concatenate([p[k] for p in parts]) if parts else []
+        seconds[name] = time.perf_counter() - t0
+    if "pretrained" in models:
+        from ..models.pretrained import forecast_arrays   # its network loads only when asked for
+        t0 = time.perf_counter()
+        point, bounds = forecast_arrays([v[:c + 1] for v, c in upto], m, horizon, levels) if upto else ([], {})
+        cv["pretrained"] = np.ravel(point)
+        for lv, (lo, hi) in bounds.items():
+            cv[f"pretrained-lo-{lv}"], cv[f"pretrained-hi-{lv}"] = lo.ravel(), hi.ravel()
+        seconds["pretrained"] = time.perf_counter() - t0
+    for name in [r for r in models if r in ROWS]:
+        t0 = time.perf_counter()
+        extra = ROWS[name](panel, horizon, windows, step, refit, m, list(levels))
+        cols = [c for c in [name, *band_columns([name], levels)] if c in extra.columns]
+        cv = cv.merge(extra[[idc, tc, "cutoff", *cols]], on=[idc, tc, "cutoff"], how="left")
+        seconds[name] = time.perf_counter() - t0
+    return cv
 
 
 def _default_model(forecaster, panel) -> str:
