@@ -43,3 +43,13 @@ def test_combined_errors_are_the_combined_forecasts_errors():
     np.testing.assert_allclose(eq, (f["lstm"] + f["ets"]) / 2 - y, rtol=1e-12)
     # the combination's own errors are smaller than averaging the members' error sizes when they offset
     assert np.mean(np.abs(eq)) <= np.mean((np.abs(f["lstm"] - y) + np.abs(f["ets"] - y)) / 2)
+
+
+def test_steps_without_errors_take_the_last_width():
+    """Later steps of the newest folds lie past the series' end: a step with no error at all takes the
+    width of the step before it, so the band stays finite."""
+    err = np.array([[1.0, 2.0, np.nan, np.nan], [3.0, 4.0, np.nan, np.nan]])
+    q, _ = half_width(err, 50)
+    assert q.tolist() == [3.0, 4.0, 4.0, 4.0]
+    q, _ = half_width(np.array([[np.nan, 2.0], [np.nan, 5.0]]), 50)
+    assert q.tolist() == [5.0, 5.0]

@@ -43,7 +43,7 @@ def calibrate(diffs: dict, step_mse: dict, weights: dict, stat_errors: dict, val
     out = {}
     for i in diffs:
         e = (step_mse.get(i) or {}).get("errors")
-        if e is None or not np.isfinite(e).any():
+        if e is None or not np.isfinite(e[:, 0]).any():
             continue
         cal = {"lstm": np.abs(e)}
         w = weights.get(i) or {}
@@ -51,7 +51,7 @@ def calibrate(diffs: dict, step_mse: dict, weights: dict, stat_errors: dict, val
         signed = {"lstm": e, **{n: v for n, v in stat_errors.get(i, {}).items() if v is not None}}
         if len(used) > 1 and all(n in signed and signed[n].shape == e.shape for n in used):
             combo = np.abs(combined_errors({n: signed[n] for n in used}, w))
-            if np.isfinite(combo).any():
+            if np.isfinite(combo[:, 0]).any():
                 cal["combo"] = combo
         out[int(i)] = _relative(cal, values[i], h, m) if RELATIVE and values is not None else cal
     return out

@@ -30,7 +30,8 @@ def max_level(n: int) -> float:
 
 def half_width(err, level) -> tuple[np.ndarray, bool]:
     """((h,) the k-th smallest absolute error per step, k = rank(n, level); whether n errors support the
-    level). When they do not (k > n) the largest error, and False. err: (n, h), NaN rows ignored per step."""
+    level). When they do not (k > n) the largest error, and False. err: (n, h), NaN rows ignored per step; a
+    step without any error takes the width of the step before it (the first such steps, the first width)."""
     err = np.abs(np.asarray(err, np.float64))
     out, ok = np.full(err.shape[1], np.nan), True
     for s in range(err.shape[1]):
@@ -41,6 +42,10 @@ def half_width(err, level) -> tuple[np.ndarray, bool]:
         k = rank(len(e), level)
         ok = ok and k <= len(e)
         out[s] = e[min(k, len(e)) - 1]
+    have = np.isfinite(out)
+    if have.any() and not have.all():     # steps without errors (actuals past the series' end): the last width
+        idx = np.maximum.accumulate(np.where(have, np.arange(len(out)), 0))
+        out = np.where(have | (np.arange(len(out)) > np.argmax(have)), out[idx], out[np.argmax(have)])
     return out, ok
 
 
