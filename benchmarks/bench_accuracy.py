@@ -94,13 +94,15 @@ def bands(cv, name, levels) -> list:
     return [c for c in (f"{name}-{b}-{lv}" for lv in levels for b in ("lo", "hi")) if c in cv.columns]
 
 
-def run_pretrained(df, freq, season, h, n_windows):
+def run_pretrained(df, freq, season, h, n_windows, levels=()):
     """The pretrained LSTM, zero-shot: no training, one batched forward pass per window."""
     from lstmcast import Forecaster
     t = time.perf_counter()
     cv = Forecaster(model="pretrained", season_length=season).cross_validation(df, h=h, n_windows=n_windows,
-                                                                              step_size=h)
-    cv = cv.rename(columns={"combo": "pretrained"} if "combo" in cv.columns else {"lstm": "pretrained"})
+                                                                              step_size=h, level=list(levels) or None)
+    src = "combo" if "combo" in cv.columns else "lstm"
+    cv = cv.rename(columns={c: "pretrained" + c[len(src):] for c in cv.columns
+                            if c == src or c.startswith((f"{src}-lo-", f"{src}-hi-"))})
     return cv, time.perf_counter() - t
 
 
@@ -139,7 +141,7 @@ def evaluate_set(label, df, freq, season, models, args, notes):
             extra["lstm"] = cv[["unique_id", "ds", "cutoff", "lstm", *bands(cv, "lstm", args.level)]]   # the LSTM alone
             seconds["lstm"] = s
         elif m == "pretrained":
-            cv, s = run_pretrained(df, freq, season, h, n_windows)
+            cv, s = run_pretrained(df, freq, season, h, n_windows, args.level)
         elif m == "nf_lstm":
             if not args.nf_python:
                 notes.add("NeuralForecast LSTM skipped: pass --nf-python /path/to/venv/bin/python "
