@@ -151,7 +151,8 @@ def test_forecast_horizon_memory(tmp_path, model):
 
 def test_forecast_past_2262(tmp_path, model):
     check_error(*run_cli("forecast", "--model", model, "--horizon", "5000"),
-                r"--horizon 5000 runs past the last date pandas can represent \(2262-04-11\) from 2003-12-01")
+                r"--horizon 5000 runs past 2262-04-11, the last date this data.s grid can hold \(pandas holds 584 "
+                r"years of dates\), from 2003-12-01 at frequency MS; lower --horizon")
 
 
 # 3. NON-FINITE VALUES ----------------------------------------------------------------------------------
