@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 
+from ..atomic import atomic_to_csv
 from ..errors import UsageError
 from .common import Console, add_backend_flags, add_data_flags, backend_from_args, check_new_path, load_data
 from .model_flags import add_model_flags, forecaster_params
@@ -61,7 +62,7 @@ def combination_note(fc) -> str:
 def write_per_series(fc, path, force: bool, con: Console):
     if path:
         check_new_path(path, force)
-        fc.per_series_.to_csv(path, index=False)
+        atomic_to_csv(path, fc.per_series_, overwrite=force, index=False)   # .parquet: Parquet
         con.note(f"per-series report written to {path}")
 
 
