@@ -17,6 +17,10 @@ def add_covariate_flags(p):
     g.add_argument("--hist-exog", default=None, metavar="COLS", help="comma-separated columns known up to the present")
     g.add_argument("--static", default=None, metavar="CSV", help="static covariates: one row per series id")
     g.add_argument("--stat-exog", default=None, metavar="COLS", help="comma-separated columns of --static")
+    g.add_argument("--keep-covariates", action="store_true",
+                   help="keep the covariates in every member that can take them (the LSTM; AutoARIMA, the future "
+                        "ones) without validating them (default: a member keeps them only where they lower its "
+                        "validation error)")
     g.add_argument("--holidays", default=None, metavar="COUNTRY",
                    help="add the public holidays of COUNTRY (US, GB, DE, ...) per period as a built-in future covariate")
 

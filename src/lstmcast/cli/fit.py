@@ -40,6 +40,9 @@ def describe_fit(fc, con: Console, t0: float):
     for e in sorted({0, len(loss) // 4, len(loss) // 2, 3 * len(loss) // 4, len(loss) - 1}):
         con.note(f"  epoch {e + 1:4d}: training loss (mean over seeds) {loss[e]:.5f}")
     con.note(combination_note(fc))
+    from ..fit.covchoice import describe
+    for member, text in describe(fc.cov_choice_, fc.panel_.ids).items():
+        con.note(f"covariates, {member}: {text}")
     line = summary_line(fc.panel_)
     if line:
         con.note(line + " (see --per-series)")

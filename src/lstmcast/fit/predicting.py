@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..data.panel_check import fmt_time
 from ..errors import DataError
-from ..data.covariates import with_future
+from ..data.covariates import lstm_part, user_X, with_future
 from ..data.panel import as_panel
 from ..data.panel_core import future_times
 from ..engine.plan import check_forecast
@@ -110,12 +110,13 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
     N = len(panel)
     check_forecast(st.spec, st.panel, st.diffs, h, levels)                      # resource plan and calendar range, before allocating
     cov = _forecast_covariates(st, h, new_df, futr_df)
+    lcov = lstm_part(cov, st.cov_choice)              # the user's covariates, unless validation dropped them
     vals = extended_values(st.panel, new_df)
     ens = st.ensemble
     paths = {} if ens is None else ens.paths([vals[i] for i in range(N)],
-                                             {i: np.array([len(vals[i]) - 1]) for i in st.diffs}, h, cov=cov)
-    errs = lstm_errors(st, vals, h, cov) if levels and paths else {}
-    stats = stat_forecasts(st.stat_fits, vals, h, levels, lengths=panel.lengths)
+                                             {i: np.array([len(vals[i]) - 1]) for i in st.diffs}, h, cov=lcov)
+    errs = lstm_errors(st, vals, h, lcov) if levels and paths else {}
+    stats = stat_forecasts(st.stat_fits, vals, h, levels, lengths=panel.lengths, X=user_X(cov))
     K = st.spec.seeds
     keys = ["mean"] + [f"{s}-{lv}" for lv in levels for s in ("lo", "hi")]
     res = {k: np.full((N, h), np.nan) for k in keys}
@@ -216,7 +217,7 @@ def predict_frame(st: FittedState, max_rows: int | None = None):
     origins = sample_origins(origins, max_rows)
     if st.ensemble is None:
         return pd.DataFrame({panel.id_col: [], panel.time_col: [], "y": [], "mean": [], "model": []})
-    paths = st.ensemble.paths(vals, origins, 1, cov=st.cov)
+    paths = st.ensemble.paths(vals, origins, 1, cov=lstm_part(st.cov, st.cov_choice))
     frames = []
     for i, p in sorted(paths.items()):
         t = origins[i] + 1

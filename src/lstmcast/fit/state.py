@@ -40,6 +40,8 @@ class FittedState:
         weights: {series position: {member: [weight per horizon step]}}; {} = equal weights.
         fit_seconds: wall seconds of the fit.
         per_series: one row per series: unique_id, length, start, end, status, reason, model, diff.
+        cov_choice: which members kept the user's covariates, the validation errors behind it and why
+            (fit/covchoice.py); None without user covariates.
     """
     settings: Settings
     panel: Any
@@ -60,6 +62,8 @@ class FittedState:
     weights: dict
     fit_seconds: float
     per_series: Any = None
+    cov_choice: Any = None
+
 
     @property
     def aggregate(self) -> str:
