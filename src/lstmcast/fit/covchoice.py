@@ -235,7 +235,10 @@ def plan_covariates(settings, panel, idx, m, scope, spec, phase0, cov, stat_name
         lc = lstm_part(cov, given)
         return CovPlan(given, lc, with_widths(spec, lc), arima_X={i: x for i, x in X.items() if i in kept})
     keep = bool(settings.keep_covariates)
-    if scope == "local" and len(idx) <= VALIDATE_UP_TO:
+    if keep and not stat_names:       # nothing to validate nor weigh: the LSTM takes them, as chosen without
+        lstm = LstmChoice(True, report={"kept": True, "why": KEEP_WHY})
+        val = None
+    elif scope == "local" and len(idx) <= VALIDATE_UP_TO:
         fixed = None if isinstance(settings.diff, str) else settings.global_diff()
         say(f"covariates: validating the LSTM with and without them on rolling folds ({len(idx)} series) ...")
         lstm = lstm_by_folds(with_widths(spec, cov), with_widths(spec, builtin_part(cov)), panel.values, idx,
