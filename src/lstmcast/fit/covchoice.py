@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -43,9 +44,9 @@ KEEP_WHY = "kept: keep_covariates=True (--keep-covariates)"
 @dataclass
 class LstmChoice:
     kept: bool
-    diffs: list = None                  # per series of idx (None: the caller's)
-    diff_scores: list = None
-    step_mse: list = None
+    diffs: list | None = None           # per series of idx (None: the caller's)
+    diff_scores: list | None = None
+    step_mse: list | None = None
     holdout: dict = field(default_factory=dict)
     report: dict = field(default_factory=dict)
 
@@ -90,7 +91,8 @@ def lstm_by_holdout(settings, panel, idx, m: int, cov, scope: str, keep: bool, s
     sub = sub.subset(ok)
     train = sub.truncate(sub.lengths - h - 1)
     fixed = {"lstm": {"kept": True}}                  # the trials themselves do not choose again
-    scores, preds = {}, {}
+    scores: dict[str, float] = {}
+    preds: dict[str, dict[int, np.ndarray]] = {}
     for label, c in (("with", cov),) + (() if keep else (("without", builtin_part(cov)),)):
         say(f"covariates: fitting the LSTM {label} them on {len(train)} series without their last {h} values ...")
         try:
@@ -110,8 +112,8 @@ def lstm_by_holdout(settings, panel, idx, m: int, cov, scope: str, keep: bool, s
             y = np.asarray(sub.values[i], np.float64)
             errs.append(holdout_mase(y[-h:], rows["mean"].to_numpy(), y[:-h], m))
             preds[label][int(idx[ok[i]])] = rows["mean"].to_numpy()
-        errs = np.asarray(errs)
-        scores[label] = float(np.mean(errs[np.isfinite(errs)])) if np.isfinite(errs).any() else float("inf")
+        arr = np.asarray(errs)
+        scores[label] = float(np.mean(arr[np.isfinite(arr)])) if np.isfinite(arr).any() else float("inf")
     if keep:
         return LstmChoice(True, holdout={i: (p, h) for i, p in preds.get("with", {}).items()},
                           report={"kept": True, "why": KEEP_WHY})
@@ -191,7 +193,8 @@ def describe(choice, ids=None) -> dict:
     if not choice or not choice.get("covariates"):
         return {}
     out = {}
-    for member, label in (("lstm", "LSTM"), ("arima", "AutoARIMA"), ("ets", "AutoETS"), ("theta", "AutoTheta")):
+    for member, label in (("lstm", "LSTM"), ("arima", "AutoARIMA"), ("ets", "AutoETS"), ("theta", "AutoTheta"),
+                          ("pretrained", "pretrained LSTM")):
         r = choice.get(member)
         if not r:
             continue
@@ -214,9 +217,9 @@ class CovPlan:
     choice: dict                        # JSON-able: what each member kept, the errors, why
     lstm_cov: object                    # the covariates the LSTM trains with (None: none)
     spec: object                        # the Spec with their input widths
-    lstm: LstmChoice = None             # diffs / scores / holdout from the validation (None: reused choice)
+    lstm: LstmChoice | None = None      # diffs / scores / holdout from the validation (None: reused choice)
     arima_X: dict = field(default_factory=dict)      # {series: regressors} of the AutoARIMAs that take them
-    arima_fits: dict = None             # {series: fitted AutoARIMA} chosen by validation (None: fit later)
+    arima_fits: dict | None = None      # {series: fitted AutoARIMA} chosen by validation (None: fit later)
 
 
 def with_widths(spec, cov):
@@ -237,7 +240,7 @@ def plan_covariates(settings, panel, idx, m, scope, spec, phase0, cov, stat_name
     keep = bool(settings.keep_covariates)
     if keep and not stat_names:       # nothing to validate nor weigh: the LSTM takes them, as chosen without
         lstm = LstmChoice(True, report={"kept": True, "why": KEEP_WHY})
-        val = None
+        val: tuple | None = None
     elif scope == "local" and len(idx) <= VALIDATE_UP_TO:
         fixed = None if isinstance(settings.diff, str) else settings.global_diff()
         say(f"covariates: validating the LSTM with and without them on rolling folds ({len(idx)} series) ...")
@@ -247,15 +250,15 @@ def plan_covariates(settings, panel, idx, m, scope, spec, phase0, cov, stat_name
     else:
         lstm = lstm_by_holdout(settings, panel, idx, m, cov, scope, keep, say, fit_panel)
         val = ("holdout", spec.recipe.h, m)
-    choice = {"covariates": list(cov.hist_names + cov.stat_names + cov.user_futr), "futr": list(cov.user_futr),
+    choice: dict[str, Any] = {"covariates": list(cov.hist_names + cov.stat_names + cov.user_futr), "futr": list(cov.user_futr),
               "forced": keep, "lstm": lstm.report}
     fits = None
     if "arima" in stat_names and X:
-        say(f"covariates: validating AutoARIMA with and without them as regressors ...")
+        say("covariates: validating AutoARIMA with and without them as regressors ...")
         fits, choice["arima"] = arima_choice(panel.values, idx, m, X, val, keep)
     elif "arima" in stat_names:
         choice["arima"] = {"kept": False, "why": "AutoARIMA takes future covariates only, and none were given"}
-    for name, label in (("ets", "AutoETS"), ("theta", "AutoTheta")):
+    for name, label in (("pretrained", "the pretrained LSTM"), ("ets", "AutoETS"), ("theta", "AutoTheta")):
         if name in stat_names:
             choice[name] = {"kept": False, "why": f"{label} takes no covariates"}
     lc = lstm_part(cov, choice)

@@ -131,7 +131,8 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
                                cov_choice, say, fit_panel, _bar(say, "selection"))
         spec = plan.spec
         if plan.lstm is not None and plan.lstm.diffs is not None and diffs is None:
-            diffs, diff_scores, step_mse = plan.lstm.diffs, plan.lstm.diff_scores, plan.lstm.step_mse
+            diffs = plan.lstm.diffs
+            diff_scores, step_mse = plan.lstm.diff_scores or diff_scores, plan.lstm.step_mse or step_mse
         holdout = plan.lstm.holdout if plan.lstm is not None and plan.lstm.holdout else holdout
     if diffs is None:
         if scope == "global" or not isinstance(settings.diff, str) or user_cov:

@@ -80,6 +80,7 @@ class ArimaMember(StoredMember):
     def model_(self) -> dict:
         if self._model is None:                 # a restored member given newer values: refit on the stored ones
             self.fit(self._y, self._X)
+        assert self._model is not None          # fit() sets it
         return self._model
 
     def predict(self, h: int, level=None, X=None) -> dict:
