@@ -50,7 +50,7 @@ def test_builtin_part_and_regressors():
 
 @pytest.mark.slow
 def test_default_keeps_its_combination_and_arimax_equals_statsforecast(tmp_path):
-    """x drives y: the default is still LSTM + AutoETS + AutoARIMA; AutoARIMA keeps x as a regressor, and
+    """x drives y: the default is still the LSTM, the pretrained LSTM, AutoETS and AutoARIMA; AutoARIMA keeps x as a regressor, and
     the member inside the fit is statsforecast's AutoARIMA with X_df (rtol 1e-6); its validated weight
     dominates (its folds see x); a saved model forecasts the same, AutoARIMA from its stored state."""
     from statsforecast import StatsForecast
@@ -59,7 +59,8 @@ def test_default_keeps_its_combination_and_arimax_equals_statsforecast(tmp_path)
     train, fut = df.iloc[:N], df.iloc[N:]
     fc = Forecaster(**SMALL).fit(train, futr_exog=["x"])
     ch = fc.cov_choice_
-    assert fc.members_ == ("lstm", "ets", "arima") and ch["arima"]["series_kept"] == [0] and not ch["ets"]["kept"]
+    assert fc.members_ == ("lstm", "pretrained", "ets", "arima") and ch["arima"]["series_kept"] == [0]
+    assert not ch["ets"]["kept"] and not ch["pretrained"]["kept"]
     _recorded_rule(ch["lstm"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -70,7 +71,7 @@ def test_default_keeps_its_combination_and_arimax_equals_statsforecast(tmp_path)
     w = fc.weights_[0]
     assert w["arima"][0] > 0.5 and len(w["arima"]) == fc.spec_.recipe.h          # per step, from the folds
     f = fc.forecast(H, futr_df=fut[["unique_id", "ds", "x"]], level=[80])
-    assert set(f["model"]) == {"lstm+ets+arima"}
+    assert set(f["model"]) == {"lstm+pretrained+ets+arima"}
     assert np.abs(f["mean"].to_numpy() - fut.y.to_numpy()).mean() < 2.0          # ARIMAX carries x (seen: 0.6)
     fc.save(tmp_path / "m")
     back = Forecaster.load(tmp_path / "m")
@@ -116,4 +117,4 @@ def test_cli_fit_says_what_each_member_kept(tmp_path):
     from lstmcast.report.card import card_for
     card = card_for(Forecaster.load(tmp_path / "m"))
     section = card["covariates (each member validated with and without them)"]
-    assert set(section) == {"LSTM", "AutoARIMA", "AutoETS"} and "uses x" in section["AutoARIMA"]
+    assert set(section) == {"LSTM", "AutoARIMA", "AutoETS", "pretrained LSTM"} and "uses x" in section["AutoARIMA"]
