@@ -16,8 +16,8 @@ Backtests are oracle: the future covariates take their actual values after each 
 statsforecast's cross_validation does with exogenous columns). MASE: seasonal-naive scale (season m) of
 each cut-off's training part, averaged over windows. Time ratio: Forecaster.fit on the whole series
 with / without covariates, each warmed up first (compiled programs cached), median of 3 runs; both the
-LSTM alone (model="lstm": with user covariates the default combination is the LSTM alone anyway, and
-its AutoETS fit would otherwise count on the plain side only).
+LSTM alone (model="lstm", keep_covariates=True: the LSTM's own use of the covariates, unvalidated; the
+default with and without them is benchmarks/bench_cov_default.py).
 """
 from __future__ import annotations
 
@@ -86,7 +86,8 @@ def run(name, df, exog, m, h, windows, seeds):
 
     from lstmcast import Forecaster
     freq = pd.infer_freq(df.ds)
-    kw = dict(seeds=seeds, horizon=h, transform="none", diff=(), scope="local", model="lstm")
+    kw = dict(seeds=seeds, horizon=h, transform="none", diff=(), scope="local", model="lstm",
+              keep_covariates=True)    # the LSTM with its covariates, unvalidated (bench_cov_default.py: the default)
     rows = {}
     for label, cov in (("lstm+cov", exog), ("lstm", None)):
         fc = Forecaster(**kw)

@@ -102,7 +102,8 @@ def test_fold_refit_keeps_the_orders_and_fits_on_the_fold_alone():
 
 @pytest.mark.parametrize("mutate, why", [
     (lambda st, a: st.__setitem__("arma", [1, 0, 0]), "arma must be 7"),
-    (lambda st, a: st["coef"].append(["ex_1", 0.5]), "coef does not match"),
+    (lambda st, a: st["coef"].append(["ex_2", 0.5]), "coef does not match"),     # ex_1 must come first
+    (lambda st, a: st["coef"].append(["beta", 0.5]), "coef does not match"),
     (lambda st, a: st.__setitem__("sigma2", float("nan")), "not a finite number"),
     (lambda st, a: a.pop("P"), "array 'P' is missing"),
     (lambda st, a: a.__setitem__("T", np.eye(3)), "do not agree in shape"),
@@ -162,3 +163,79 @@ def test_a_member_that_cannot_fit_a_series_leaves_the_others_weighted_by_validat
     assert set(w) == {"lstm", "pretrained", "ets"} and w["lstm"] != w["ets"]          # from validation, not equal
     assert np.allclose(np.sum([w[k] for k in w], axis=0), 1, atol=1e-5)
     assert fc.per_series_["model"].tolist() == ["lstm+pretrained+ets"]
+
+
+def _arimax_case():
+    """A monthly series driven by two regressors (a price and a promotion dummy) plus AR(1) noise, its
+    regressors continued over the horizon; 120 values (statsforecast's AutoARIMA default, exact search,
+    and R's rule, approximate only over 150 values, coincide)."""
+    rng = np.random.default_rng(5)
+    n, h = 120, 12
+    t = np.arange(n + h)
+    X = np.column_stack([np.round(10 + np.sin(t / 3) + rng.normal(0, 0.3, n + h), 3),
+                         (rng.random(n + h) < 0.2).astype(float)])
+    e = np.zeros(n + h)
+    for k in range(1, n + h):
+        e[k] = 0.6 * e[k - 1] + rng.normal()
+    y = 50 + 3 * X[:, 0] + 8 * X[:, 1] + e
+    return y[:n], X, h
+
+
+@pytest.mark.slow
+def test_arimax_equals_statsforecast_with_X_df():
+    """The AutoARIMA member with regressors equals statsforecast's AutoARIMA given the same columns as
+    X_df (the StatsForecast front end), mean and 80/95% bounds, rtol 1e-6; a state restored from JSON
+    forecasts the same from the future regressors alone (no refit)."""
+    import pandas as pd
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoARIMA
+    y, X, h = _arimax_case()
+    ds = pd.date_range("2010-01-01", periods=len(X), freq="MS")
+    frame = pd.DataFrame({"unique_id": "s", "ds": ds, "price": X[:, 0], "promo": X[:, 1]})
+    train = frame.iloc[:len(y)].assign(y=y)[["unique_id", "ds", "y", "price", "promo"]]
+    w = _quiet()
+    try:
+        want = StatsForecast(models=[AutoARIMA(season_length=12)], freq="MS").forecast(
+            df=train, h=h, X_df=frame.iloc[len(y):], level=[80, 95])
+        mod = ArimaMember(12).fit(y, X)
+    finally:
+        w.__exit__(None, None, None)
+    assert [n for n, _ in mod.state[0]["coef"]][-2:] == ["ex_1", "ex_2"]
+    beta = dict(mod.state[0]["coef"])
+    assert abs(beta["ex_1"] - 3) < 0.5 and abs(beta["ex_2"] - 8) < 1.5          # the regression is found
+    got = mod.predict(h, [80, 95], X)
+    np.testing.assert_allclose(got["mean"], want["AutoARIMA"], rtol=1e-6)
+    for lv in (80, 95):
+        np.testing.assert_allclose(got[f"lo-{lv}"], want[f"AutoARIMA-lo-{lv}"], rtol=1e-6)
+        np.testing.assert_allclose(got[f"hi-{lv}"], want[f"AutoARIMA-hi-{lv}"], rtol=1e-6)
+    st, arrays = mod.state
+    back = ArimaMember.from_state(12, (json.loads(json.dumps(st)), {k: np.array(v) for k, v in arrays.items()}), y)
+    assert back._model is None and back.k == 2
+    np.testing.assert_allclose(back.predict(h, [95], X)["hi-95"], want["AutoARIMA-hi-95"], rtol=1e-6)
+    assert back._model is None                                                   # forecast without a refit
+    with pytest.raises(ValueError, match="ARIMAX needs 2 regressors over rows 120..131"):
+        back.predict(h, None, X[:len(y) + 3])
+
+
+@pytest.mark.slow
+def test_arimax_fold_refit_and_forward_match_statsforecast():
+    """A validation fold: the orders kept, coefficients re-estimated on the fold with its regressors
+    (statsforecast's Arima with xreg), then forecast forward from a later origin with the fitted
+    coefficients frozen (statsforecast's forward_arima / forecast_arima with xreg)."""
+    from statsforecast.arima import Arima, forecast_arima, forward_arima
+    y, X, h = _arimax_case()
+    w = _quiet()
+    try:
+        mod = ArimaMember(12).fit(y, X)
+        fold = mod.refit(y[:90], X)
+        p, q, P, Q, m, d, D = (int(v) for v in mod.model_["arma"])
+        coef = mod.model_["coef"]
+        ref = Arima(y[:90], order=(p, d, q), seasonal={"order": (P, D, Q), "period": m}, xreg=X[:90].copy(),
+                    include_mean="intercept" in coef, include_drift="drift" in coef, method="CSS-ML")
+        got = fold.forward(y[:100], h, X=X)["mean"]
+        want = forecast_arima(forward_arima(ref, y=y[:100], xreg=X[:100].copy()), h=h, xreg=X[100:100 + h].copy())
+    finally:
+        w.__exit__(None, None, None)
+    assert list(fold.model_["coef"]) == list(coef)
+    np.testing.assert_allclose(got, want["mean"], rtol=1e-9)
+    assert np.mean(np.abs(got - y[100:100 + h])) < 2.0                             # it uses the regressors

@@ -208,7 +208,7 @@ def test_user_future_covariates_beside_the_calendar():
     x = rng.normal(size=N + 7)
     df = pd.DataFrame({"unique_id": "s", "ds": ds, "x": x,
                        "y": 10 + 2 * PAT[ds.dayofweek] + x + 0.1 * rng.normal(size=N + 7)})
-    fc = Forecaster(calendar=True, **FAST).fit(df.iloc[:N], futr_exog=["x"])
+    fc = Forecaster(calendar=True, keep_covariates=True, **FAST).fit(df.iloc[:N], futr_exog=["x"])
     assert fc.cov_.futr_names == ("x", *DOW) and fc.cov_.user_futr == ("x",)
     need = fc.make_future_frame(7)
     assert list(need.columns) == ["unique_id", "ds", "x"]

@@ -139,12 +139,19 @@ def test_backtest_windows_too_short_for_the_lstm_use_autoets_and_say_so():
     assert used.iloc[0] == "ets-fallback" and used.iloc[-1] == "lstm+ets"
 
 
-def test_covariates_make_the_default_the_lstm_alone():
+def test_covariates_keep_the_default_combination():
+    """Historical covariates: the default combination stays (it was the LSTM alone); AutoETS and the
+    pretrained LSTM take no covariates, AutoARIMA only future ones; the LSTM's record follows its errors."""
     y = _series(60)
     rng = np.random.default_rng(1)
     df = pd.DataFrame({"unique_id": "a", "ds": y.index, "y": y.to_numpy(), "x": rng.normal(size=60)})
     fc = Forecaster(epochs=2, seeds=1, units=(4,), look_back=6, transform="none").fit(df, hist_exog=["x"])
-    assert fc.members_ == ("lstm",) and set(fc.forecast(3)["model"]) == {"lstm"}
+    assert fc.members_ == ("lstm", "pretrained", "ets", "arima")
+    assert set(fc.forecast(3)["model"]) == {"lstm+pretrained+ets+arima"}
+    ch = fc.cov_choice_
+    assert ch["covariates"] == ["x"] and not ch["ets"]["kept"] and not ch["arima"]["kept"]
+    assert "future covariates only" in ch["arima"]["why"]
+    assert "with" not in ch["lstm"] or ch["lstm"]["kept"] == (ch["lstm"]["with"] < ch["lstm"]["without"])
 
 
 def test_evaluate_shows_default_and_lstm_rows(tmp_path):

@@ -8,7 +8,9 @@ from lstmcast.errors import DataError
 from lstmcast.evaluate.metrics import mase
 
 N, H = 160, 8
-FAST = dict(seeds=2, steps=500, horizon=H, look_back=8, transform="none")
+# the LSTM's own use of covariates: kept without validation (test_covchoice.py tests the validation)
+LSTM_COV = dict(model="lstm", keep_covariates=True)
+FAST = dict(seeds=2, steps=500, horizon=H, look_back=8, transform="none", **LSTM_COV)
 
 
 def driven(seed=0, n=N, h=H, ids=("a",), a=3.0, noise=0.1):
@@ -45,7 +47,7 @@ def test_future_covariate_halves_mase(fitted):
 
 def test_future_covariate_local_scope_and_seeds():
     df, train, fut = driven(seed=3)
-    fc = Forecaster(scope="local", seeds=2, epochs=40, horizon=H, look_back=8, transform="none")
+    fc = Forecaster(scope="local", seeds=2, epochs=40, horizon=H, look_back=8, transform="none", **LSTM_COV)
     f = fc.fit(train, futr_exog="x").forecast(H, futr_df=fut[["unique_id", "ds", "x"]], members=True)
     assert fc.scope_ == "local" and {"member-0", "member-1"} <= set(f.columns)
     naive = np.abs(fut.y.to_numpy() - train.y.iloc[-1]).mean()
@@ -65,7 +67,7 @@ def test_level_shift_dummy_is_followed():
     d[n:n + 4], d[n + 4:] = 0, 1                    # off, then on from the 5th forecast step
     y = 50 + 8 * d + 0.2 * rng.normal(size=n + h)
     df = pd.DataFrame({"unique_id": "s", "ds": ds, "y": y, "promo": d})
-    fc = Forecaster(scope="local", seeds=2, epochs=40, horizon=h, look_back=8, transform="none")
+    fc = Forecaster(scope="local", seeds=2, epochs=40, horizon=h, look_back=8, transform="none", **LSTM_COV)
     fc.fit(df.iloc[:n], futr_exog=["promo"])
     f = fc.forecast(h, futr_df=df.iloc[n:][["unique_id", "ds", "promo"]])["mean"].to_numpy()
     assert np.all(np.abs(f[:4] - 50) < 1.5) and np.all(np.abs(f[4:] - 58) < 1.5), f.round(1)
@@ -84,7 +86,7 @@ def test_static_covariate_separates_groups_in_global_scope():
     truth = last[:, None] + g[:, None] * 0.5 * np.arange(1, h + 1)[None, :]    # the conditional mean
     errs = []
     for kw in (dict(static_df=st, stat_exog=["grp"]), {}):
-        fc = Forecaster(scope="global", seeds=2, steps=600, horizon=h, look_back=4, transform="none", model="lstm")
+        fc = Forecaster(scope="global", seeds=2, steps=600, horizon=h, look_back=4, transform="none", **LSTM_COV)
         f = fc.fit(df, **kw).forecast(h)["mean"].to_numpy().reshape(S, h)
         errs.append(np.abs(f - truth).mean())
     assert errs[0] < 0.6 * errs[1], errs
@@ -215,7 +217,7 @@ def test_bad_columns_and_statics():
 # CLI -------------------------------------------------------------------------------------------
 
 CLI_FAST = ["--scope", "global", "--seeds", "2", "--steps", "300", "--direct-horizon", str(H), "--look-back", "8",
-            "--transform", "none", "--quiet"]
+            "--transform", "none", "--quiet", "--combination", "lstm", "--keep-covariates"]
 
 
 @pytest.fixture(scope="module")
@@ -315,7 +317,7 @@ def test_historical_covariate_helps_the_first_step_and_levels_work(fitted):
     v = rng.normal(size=n + 1)
     y = np.r_[10.0, 10 + 3 * v[:-1]] + 0.1 * rng.normal(size=n + 1)
     df = pd.DataFrame({"unique_id": "s", "ds": ds, "y": y, "v": v})
-    kw = dict(scope="local", seeds=2, epochs=30, horizon=2, look_back=4, transform="none")
+    kw = dict(scope="local", seeds=2, epochs=30, horizon=2, look_back=4, transform="none", **LSTM_COV)
     errs = []
     for cols in (["v"], None):
         cv = Forecaster(**kw).cross_validation(df, h=1, n_windows=20, step_size=1, hist_exog=cols,

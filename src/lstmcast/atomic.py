@@ -2,7 +2,7 @@
 
     with atomic_dir("model", overwrite=False) as tmp:   # tmp: a fresh folder beside "model"
         (tmp / "config.json").write_text(...)           # renamed to "model" only if the block succeeds
-    atomic_to_csv("forecast.csv", frame, overwrite=True, index=False)
+    atomic_to_csv("forecast.csv", frame, overwrite=True, index=False)   # "forecast.parquet": Parquet
 
 Ctrl-C (KeyboardInterrupt) or any error inside the block removes the temporary folder and leaves
 the target as it was. A lock file beside the target (`fcntl.flock`, released by the kernel if the
@@ -148,5 +148,10 @@ def atomic_write_text(path, text: str, overwrite: bool = False):
 
 
 def atomic_to_csv(path, frame, overwrite: bool = False, **kw):
-    """`frame.to_csv(path, **kw)`, but all-or-nothing."""
+    """`frame.to_csv(path, **kw)`, but all-or-nothing; a path ending in .parquet / .pq is written as
+    Parquet instead (without the index; needs pyarrow)."""
+    from .data.parquet import wants_parquet, write_parquet   # heavy (pandas): only when a frame is written
+    if wants_parquet(path):
+        atomic_write(path, lambda p: write_parquet(frame, p), overwrite, suffix=".parquet")
+        return
     atomic_write(path, lambda p: frame.to_csv(p, **kw), overwrite, suffix=".csv")

@@ -91,7 +91,12 @@ class Forecaster(SettingsMixin):
             panels choosing their scope, the scope holdout; equal weights where no validation runs); an
             LSTM too short for any fold gets no weight. "lstm": the LSTM alone. Also "lstm+ets",
             "lstm+theta", ...; without "lstm" no network is trained: "pretrained" (zero-shot alone),
-            "pretrained+ets+arima" (weights from each member's errors on the same folds). With covariates the LSTM forecasts alone (AutoETS and AutoARIMA cannot use them).
+            "pretrained+ets+arima" (weights from each member's errors on the same folds). With the user's
+            covariates the combination stays: AutoARIMA takes the future ones as regressors (ARIMAX), the
+            LSTM all of them, AutoETS and the pretrained LSTM none; each keeps them only where its validation
+            error is lower with them (the same folds, or a holdout in global scope; `cov_choice_` says what
+            was kept and why).
+        keep_covariates: True keeps the covariates in every member that can take them, unvalidated.
 
     Uncertainty: `level=[80, ...]` adds intervals `lo-80`/`hi-80` per series and horizon step, split
     conformal (finite-sample (n + 1) quantile of absolute errors, per step). Where the fit validated the
@@ -125,6 +130,7 @@ class Forecaster(SettingsMixin):
     fit_seconds_ = _Fitted()
     per_series_ = _Fitted()
     calibration_ = _Fitted()
+    cov_choice_ = _Fitted()
     state_: FittedState
 
     # FIT -----------------------------------------------------------------------------------------

@@ -267,6 +267,7 @@ RULES = {
     "validation": _range(0, 1, hi_open=True), "level": _range(0, 100, True, True, say="must be a percentage between 0 and 100 (level must be in (0, 100), e.g. 80 95)"),
     "seed": _range(-INT_MAX - 1, INT_MAX),
     "data": _path, "model": _path, "out": _path, "plot": _plot_path, "report": _path, "per_series": _path,
+    "save_cv": _path,
     "future": _path, "future_template": _path, "static": _path, "freq": _freq,
 }
 
@@ -325,7 +326,8 @@ def add_resource_flags(p):
 
 def add_data_flags(p, required: bool = True, panel: bool = True):
     p.add_argument("data", nargs=None if required else "?",
-                   help="CSV file: one series (a time and a value column) or a long panel (id, time, value)")
+                   help="CSV or Parquet (.parquet) file: one series (a time and a value column) or a long panel "
+                        "(id, time, value)")
     if panel:
         p.add_argument("--id-col", default=None, help="series id column of a long panel (default: 'unique_id' "
                                                       "if the file has it, else the file is one series)")
@@ -336,8 +338,8 @@ def add_data_flags(p, required: bool = True, panel: bool = True):
     if panel:
         p.add_argument("--strict", action="store_true",
                        help="every per-series problem is an error (default: such series fall back to a baseline)")
-        p.add_argument("--per-series", default=None, metavar="CSV",
-                       help="write one row per series: id, length, status, reason, model")
+        p.add_argument("--per-series", default=None, metavar="FILE",
+                       help="write one row per series: id, length, status, reason, model (.parquet: Parquet)")
     add_dialect_flags(p)
 
 
@@ -380,6 +382,8 @@ def check_new_path(path, force: bool, what: str = "output"):
         raise UsageError(f"{path}: {what} exists; pass --force to overwrite it")
     if not p.parent.exists():
         raise UsageError(f"{path}: folder {str(p.parent)!r} does not exist")
+    from ..data.parquet import check_parquet_writer
+    check_parquet_writer(p)                     # a .parquet output without pyarrow: refused before any work
     return p
 
 
@@ -400,7 +404,7 @@ def backend_from_args(a):
         if a.workers:
             raise UsageError("--workers needs --ray (it sizes a local Ray instance)")
         return get_backend("local")
-    if a.ray.lower().endswith(".csv"):
+    if a.ray.lower().endswith((".csv", ".parquet", ".pq")):
         raise UsageError(f"--ray took {a.ray!r} as a cluster address; put --ray after the data file "
                          f"or write --ray=ADDRESS")
     return get_backend("ray", address=a.ray or None, workers=a.workers)

@@ -17,28 +17,34 @@ def add_covariate_flags(p):
     g.add_argument("--hist-exog", default=None, metavar="COLS", help="comma-separated columns known up to the present")
     g.add_argument("--static", default=None, metavar="CSV", help="static covariates: one row per series id")
     g.add_argument("--stat-exog", default=None, metavar="COLS", help="comma-separated columns of --static")
+    g.add_argument("--keep-covariates", action="store_true",
+                   help="keep the covariates in every member that can take them (the LSTM; AutoARIMA, the future "
+                        "ones) without validating them (default: a member keeps them only where they lower its "
+                        "validation error)")
     g.add_argument("--holidays", default=None, metavar="COUNTRY",
                    help="add the public holidays of COUNTRY (US, GB, DE, ...) per period as a built-in future covariate")
 
 
 def _frame(path, a, panel, con=None, where=None):
-    """A covariate CSV as a frame with the panel's id and time columns (times parsed)."""
+    """A covariate CSV or Parquet file as a frame with the panel's id and time columns (times parsed)."""
+    import pandas as pd
+    from ..data.parquet import id_text
     from ..data.series import _parse_times, read_frame
     df = read_frame(path, sep=getattr(a, "sep", None), decimal=getattr(a, "decimal", None))
-    if getattr(a, "decimal", None) == ",":
+    typed = bool(df.attrs.get("parquet"))
+    if getattr(a, "decimal", None) == "," and not typed:
         df = df.apply(lambda c: c.str.replace(",", ".", regex=False) if c.dtype == object else c)
     idc, tc = panel.id_col, panel.time_col
-    if tc in df.columns:
+    if tc in df.columns and not pd.api.types.is_datetime64_any_dtype(df[tc].dtype):
         df[tc] = _parse_times(df[tc])
     if idc not in df.columns:
         if len(panel) > 1:
             raise DataError(f"{where or path}: no id column {idc!r}; the model's series are told apart by it")
         df[idc] = panel.ids[0]
     elif not isinstance(panel.ids[0], str):                    # numeric ids: compare as numbers
-        import pandas as pd
         df[idc] = pd.to_numeric(df[idc], errors="coerce")
     else:
-        df[idc] = df[idc].str.strip()                           # as the data file's ids
+        df[idc] = id_text(df[idc]) if typed else df[idc].str.strip()   # as the data file's ids
     return df
 
 
@@ -67,8 +73,9 @@ def covariate_kwargs(a, panel, con) -> dict:
 
 
 def add_future_flags(p):
-    p.add_argument("--future", default=None, metavar="CSV",
-                   help="future covariate values over the horizon (id, time and the model's --futr-exog columns)")
+    p.add_argument("--future", default=None, metavar="FILE",
+                   help="future covariate values over the horizon (id, time and the model's --futr-exog columns; "
+                        "CSV or .parquet)")
     p.add_argument("--future-template", default=None, metavar="CSV",
                    help="write the (id, time) rows whose future covariates --future must give, then stop")
 

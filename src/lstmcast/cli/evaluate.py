@@ -101,6 +101,31 @@ def _without_slow_arima(models, a, data, con):
 DEFAULT_MODELS_FLAG = "default,lstm,pretrained,naive,snaive,drift,ets,arima"
 
 
+def write_frames(a, cv, table, info, models, con):
+    """--per-series (one row per series: MASE of each model, the best) and --save-cv (every backtest
+    forecast); a .parquet path is written as Parquet."""
+    from ..atomic import atomic_to_csv
+    if a.per_series:
+        levels = _levels(a)
+        score_cols = ["mase"] + [f"{k}-{lv}" for lv in levels for k in ("coverage", "msis")] + \
+            (["sql"] if levels else [])
+        score_cols = [c for c in score_cols if c in table.columns]
+        wide = table.pivot(index="unique_id", columns="model", values=score_cols)
+        wide = wide.reindex(columns=[(k, mm) for k in score_cols for mm in models])
+        wide.columns = [f"{k.replace('-', '')}_{mm}" for k, mm in wide.columns]
+        mase = table.pivot(index="unique_id", columns="model", values="mase")[models]
+        wide["best"] = mase.dropna(how="all").idxmin(axis=1).reindex(mase.index)
+        lm = info.get("lstm_models")
+        if lm is not None and len(lm):
+            pid = info["panel"].id_col
+            wide["lstm_model"] = lm.groupby(pid)["model"].agg(lambda s: ",".join(sorted(set(s))))
+        atomic_to_csv(a.per_series, wide.reset_index(), overwrite=a.force, index=False)
+        con.note(f"per-series scores written to {a.per_series}")
+    if getattr(a, "save_cv", None):
+        atomic_to_csv(a.save_cv, cv, overwrite=a.force, index=False)
+        con.note(f"backtest forecasts ({len(cv)} rows: id, time, cutoff, actual, each model) written to {a.save_cv}")
+
+
 def cmd_evaluate(a) -> int:
     con = Console(a.quiet or a.json)
     from ..evaluate.backtest import backtest, known_models, per_series_scores
@@ -113,7 +138,7 @@ def cmd_evaluate(a) -> int:
     if unknown:
         raise UsageError(f"--models: unknown {unknown}; choose from {','.join(MODELS)}")
     models = [m for m in ("default", "lstm") if m not in models] + models   # both rows, always
-    for path in (a.plot, a.per_series, getattr(a, "report", None)):
+    for path in (a.plot, a.per_series, getattr(a, "report", None), getattr(a, "save_cv", None)):
         if path:
             check_new_path(path, a.force)
     if a.data is None:
@@ -139,20 +164,7 @@ def cmd_evaluate(a) -> int:
     levels = _levels(a)
     table = per_series_scores(cv, info["panel"], models, info["season_length"], levels)
     doc = evaluation_doc(a, cv, info, models, table)
-    if a.per_series:
-        score_cols = ["mase"] + [f"{k}-{lv}" for lv in levels for k in ("coverage", "msis")] + \
-            (["sql"] if levels else [])
-        wide = table.pivot(index="unique_id", columns="model", values=score_cols)
-        wide = wide.reindex(columns=[(k, mm) for k in score_cols for mm in models])
-        wide.columns = [f"{k.replace('-', '')}_{mm}" for k, mm in wide.columns]
-        mase = table.pivot(index="unique_id", columns="model", values="mase")[models]
-        wide["best"] = mase.dropna(how="all").idxmin(axis=1).reindex(mase.index)
-        lm = info.get("lstm_models")
-        if lm is not None and len(lm):
-            pid = info["panel"].id_col
-            wide["lstm_model"] = lm.groupby(pid)["model"].agg(lambda s: ",".join(sorted(set(s))))
-        wide.reset_index().to_csv(a.per_series, index=False)
-        con.note(f"per-series scores written to {a.per_series}")
+    write_frames(a, cv, table, info, models, con)
     if a.plot:
         from ..data.era import user_frame
         from ..report.plot import plot_backtest
@@ -268,6 +280,9 @@ def register(sub):
                    help="also score intervals at these levels (percent, e.g. 80 95): coverage, MSIS and the scaled "
                         "quantile loss of every model's bands")
     e.add_argument("--plot", default=None)
+    e.add_argument("--save-cv", default=None, metavar="FILE",
+                   help="write every backtest forecast (id, time, cutoff, actual, one column per model); "
+                        "CSV, or Parquet for a .parquet name")
     e.add_argument("--report", default=None, help="also write this self-contained HTML report")
     e.add_argument("--force", action="store_true")
     e.add_argument("--json", action="store_true")

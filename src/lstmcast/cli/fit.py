@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 
+from ..atomic import atomic_to_csv
 from ..errors import UsageError
 from .common import Console, add_backend_flags, add_data_flags, backend_from_args, check_new_path, load_data
 from .model_flags import add_model_flags, forecaster_params
@@ -39,6 +40,9 @@ def describe_fit(fc, con: Console, t0: float):
     for e in sorted({0, len(loss) // 4, len(loss) // 2, 3 * len(loss) // 4, len(loss) - 1}):
         con.note(f"  epoch {e + 1:4d}: training loss (mean over seeds) {loss[e]:.5f}")
     con.note(combination_note(fc))
+    from ..fit.covchoice import describe
+    for member, text in describe(fc.cov_choice_, fc.panel_.ids).items():
+        con.note(f"covariates, {member}: {text}")
     line = summary_line(fc.panel_)
     if line:
         con.note(line + " (see --per-series)")
@@ -61,7 +65,7 @@ def combination_note(fc) -> str:
 def write_per_series(fc, path, force: bool, con: Console):
     if path:
         check_new_path(path, force)
-        fc.per_series_.to_csv(path, index=False)
+        atomic_to_csv(path, fc.per_series_, overwrite=force, index=False)   # .parquet: Parquet
         con.note(f"per-series report written to {path}")
 
 

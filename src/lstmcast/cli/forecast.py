@@ -127,7 +127,7 @@ def register(sub):
     fc.add_argument("--model", default=None, help="a fitted model directory; without it the pretrained LSTM "
                     "forecasts --data zero-shot")
     fc.add_argument("--horizon", type=int, required=True)
-    fc.add_argument("--data", default=None, help="CSV with newer observations (no retraining)")
+    fc.add_argument("--data", default=None, help="CSV or Parquet file with newer observations (no retraining)")
     fc.add_argument("--id-col", default=None, help="series id column of --data (default: the model's)")
     fc.add_argument("--time-col", default=None)
     fc.add_argument("--value-col", default=None)
@@ -136,7 +136,7 @@ def register(sub):
     add_dialect_flags(fc), add_resource_flags(fc)   # --sep/--decimal, --max-memory (cli/common.py)
     from .covariates import add_future_flags
     add_future_flags(fc)
-    fc.add_argument("--out", default=None, help="CSV to write ('-': standard output)")
+    fc.add_argument("--out", default=None, help="CSV to write ('-': standard output; .parquet: Parquet)")
     fc.add_argument("--plot", default=None, help="PNG to write")
     fc.add_argument("--level", type=float, nargs="+", default=None, help="conformal levels, e.g. 80 95")
     fc.add_argument("--report", default=None, help="also write a self-contained HTML report")

@@ -83,4 +83,5 @@ def forecaster_params(a) -> dict:
                 level_norm={"auto": "auto", "on": True, "off": False}[a.level_norm], learning_rate=a.learning_rate, seeds=a.seeds,
                 strategy=a.strategy, horizon=a.direct_horizon, transform=a.transform, diff=diff, scale=a.scale, calendar=a.calendar,
                 validation=a.validation, patience=a.patience, aggregate=a.aggregate,
-                season_length=a.season_length, seed=a.seed, model=a.combination)
+                season_length=a.season_length, seed=a.seed, model=a.combination,
+                keep_covariates=bool(getattr(a, "keep_covariates", False)))

@@ -60,6 +60,31 @@ class Covariates:
         return self.futr_names[:len(self.futr_names) - self.n_builtin]
 
 
+def builtin_part(cov):
+    """cov without the user's columns: its built-in calendar and holiday columns only (None if none)."""
+    if cov is None or cov.empty or cov.builtin_only:
+        return None if cov is None or cov.empty else cov
+    k = cov.n_builtin
+    if not k:
+        return None
+    return Covariates((), cov.futr_names[-k:], (), [np.zeros((len(x), 0)) for x in cov.hist],
+                      [f[:, f.shape[1] - k:] for f in cov.futr], np.zeros((len(cov.stat), 0)), cov.holidays,
+                      cov.calendar)
+
+
+def lstm_part(cov, choice):
+    """The covariates an LSTM sees: all of cov, or its built-in part when validation dropped the user's
+    (choice: fit/covchoice.py's record; None or {} keeps them)."""
+    return cov if (choice or {}).get("lstm", {}).get("kept", True) else builtin_part(cov)
+
+
+def user_X(cov) -> dict:
+    """{series position: (rows, k) its user future covariates from its first value on}: AutoARIMA's
+    regressors; {} without any."""
+    k = len(cov.user_futr) if cov is not None and not cov.empty else 0
+    return {i: np.asarray(f[:, :k], np.float64) for i, f in enumerate(cov.futr)} if k else {}
+
+
 def holiday_counts(times, offset, country: str) -> np.ndarray:
     """(n,) how many public holidays of `country` (the `holidays` package) fall in each period
     [t, t + offset): a 0/1 dummy for daily data, a count for weekly or monthly data."""

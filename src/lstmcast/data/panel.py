@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .panel_check import validate_panel
+from .parquet import id_text, text_head
 from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
 from .cells import join_year_part
 from .era import wide_times
@@ -85,10 +86,10 @@ def _implied_id(df: pd.DataFrame, time_col, value_col):
 
 def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, fill=None, strict=False,
                    report=None, sep=None, decimal=None) -> Panel:
-    """Read a panel (or one series) from a CSV file.
+    """Read a panel (or one series) from a CSV or Parquet file.
 
     Args:
-        path: the CSV file. Trailing footer lines whose time cell is not a date are dropped.
+        path: the CSV file, or a Parquet file (.parquet / .pq; needs pyarrow), whose columns keep their types. Trailing footer lines whose time cell is not a date are dropped.
         id_col: the column of series ids (name or 0-based position). Default: a column named
             'unique_id' if there is one (a panel), else the file is ONE series whose id is the
             value column's name.
@@ -103,6 +104,8 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
     where = str(path)
     say = report or (lambda _msg: None)
     df = read_frame(path, sep=sep, decimal=decimal, report=report)
+    typed = bool(df.attrs.get("parquet"))           # a Parquet file: typed columns, found on their text
+    look = text_head(df) if typed else df
     if id_col is None and "unique_id" in df.columns:
         id_col = "unique_id"
         n = df["unique_id"].nunique()
@@ -110,34 +113,39 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
     elif id_col is not None:
         id_col = _pick_column(df, id_col, "the series ids", where)
     given_value = value_col
-    time_col, value_col = find_columns(df, time_col, value_col, {id_col}, where, say)
-    df, part = join_year_part(df, time_col, {id_col, given_value}, say)
-    if part is not None and part == value_col:          # the quarter column was taken for the values
-        time_col, value_col = find_columns(df, time_col, given_value, {id_col, part}, where, say)
-    df = join_clock(df, time_col, value_col, {id_col}, say)
+    time_col, value_col = find_columns(look, time_col, value_col, {id_col}, where, say)
+    if not (typed and pd.api.types.is_datetime64_any_dtype(df[time_col].dtype)):
+        df, part = join_year_part(df, time_col, {id_col, given_value}, say)
+        if part is not None and part == value_col:          # the quarter column was taken for the values
+            look = text_head(df) if typed else df
+            time_col, value_col = find_columns(look, time_col, given_value, {id_col, part}, where, say)
+        df = join_clock(df, time_col, value_col, {id_col}, say)
     if id_col is None:
         id_col = _implied_id(df, time_col, value_col)
         if id_col is not None:
             say(f"read as a panel: {df[id_col].nunique()} series told apart by column {id_col!r} (its times "
                 "repeat across them; name another with --id-col)")
             if value_col == id_col:
-                time_col, value_col = find_columns(df, time_col, given_value, {id_col}, where, say)
+                time_col, value_col = find_columns(text_head(df) if typed else df, time_col, given_value,
+                                                   {id_col}, where, say)
     if id_col in (time_col, value_col):
         raise DataError(f"{where}: column {id_col!r} cannot be both the series ids and the "
                         f"{'time' if id_col == time_col else 'value'} column; name others with --time-col/--value-col")
 
-    first = df.attrs.get("first_line", 2)                      # the file's line of row 0
-    # A footer: trailing rows of notes, neither a date nor a number (as load_csv).
+    first = None if typed else df.attrs.get("first_line", 2)   # the file's line of row 0 (Parquet: row numbers)
+    # A footer: trailing rows of notes, neither a date nor a number (as load_csv). Parquet files have none.
     tail = df[time_col].iloc[-50:]
-    n_foot = footer_length(df[value_col].iloc[-50:], (_parse_times(tail).notna() | ~np.isnat(wide_times(tail))).to_numpy())
+    n_foot = 0 if typed else footer_length(df[value_col].iloc[-50:],
+                                           (_parse_times(tail).notna() | ~np.isnat(wide_times(tail))).to_numpy())
     if n_foot == len(df):
         raise DataError(f"{where}: column {time_col!r} holds no dates")
     if n_foot:
-        say(f"ignored {n_foot} footer line(s) after line {len(df) - n_foot - 1 + first}")
+        say(f"ignored {n_foot} footer line(s) after line {len(df) - n_foot - 1 + (first or 2)}")
         df = df.iloc[:len(df) - n_foot]
 
     name = id_col if id_col is not None else "unique_id"
-    ids = df[id_col].str.strip() if id_col is not None else np.full(len(df), value_col, dtype=object)
+    ids = (id_text(df[id_col]) if typed else df[id_col].str.strip()) if id_col is not None else \
+        np.full(len(df), value_col, dtype=object)
     frame = pd.DataFrame({name: ids, time_col: df[time_col], value_col: df[value_col]})
     return validate_panel(frame, name, time_col, value_col, freq=freq, fill=fill, strict=strict, where=where,
                           line_offset=first)

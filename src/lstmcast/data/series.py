@@ -22,6 +22,7 @@ from . import era
 from ..errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
 from .cells import (_YEAR_OR_YYYYMMDD, _day_first, _first_text, _index_like, _why_no_dates,  # noqa: F401
                     date_hint, footer_length, join_clock, number_hint)
+from .parquet import is_parquet, read_parquet, text_head
 from .textfile import (_DECIMAL_COMMA, MISSING_TOKENS, SEPS, _drop_thousands_commas, check_bounds,  # noqa: F401
                        preamble_length,  # noqa: F401
                        sniff_file, sniff_sep)
@@ -157,7 +158,8 @@ def _read_csv(p, sep, kind, where, **kw) -> pd.DataFrame:
 
 
 def read_frame(path, sep: str | None = None, decimal: str | None = None, report=None) -> pd.DataFrame:
-    """The CSV as strings, or a DataError saying why it cannot be read.
+    """The CSV as strings, or a DataError saying why it cannot be read. A Parquet file (data/parquet.py)
+    is read with its own types (attrs["parquet"] is True); sep and decimal do not apply to it.
 
     sep: ',', ';', 'tab' or '|'; None sniffs it from the first lines. decimal: '.' or ','; None
     detects decimal commas ('1,5' in a ';' or tab file) and rewrites such cells as '1.5' (a '.'
@@ -166,6 +168,8 @@ def read_frame(path, sep: str | None = None, decimal: str | None = None, report=
     where = str(path)
     say = report or (lambda _msg: None)
     p = Path(path)
+    if is_parquet(p):
+        return read_parquet(p, where, say)
     if not p.exists():
         raise DataError(f"{where}: no such file")
     if p.is_dir():
@@ -290,6 +294,8 @@ def load_csv(path, time_col=None, value_col=None, freq: str | None = None, fill:
     where = str(path)
     say = report or (lambda _msg: None)
     df = read_frame(path, sep=sep, decimal=decimal, report=say)
+    if df.attrs.get("parquet"):
+        df = text_head(df, len(df))                        # one series: read as a CSV file would be
     time_col, value_col = find_columns(df, time_col, value_col, (), where, say)
     first = df.attrs.get("first_line", 2)                  # the file's line of row 0
     df = join_clock(df, time_col, value_col, (), say)

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..data.covariates import lstm_part, user_X
 from ..errors import DataError
 from ..models.baselines import fallback
 from ..models.statmembers import members as members_of
@@ -82,7 +83,8 @@ def cross_validation(settings: Settings, panel, h, n_windows, step_size, refit, 
         else:
             fit = fit_panel(settings, part, scope=choices.scope, pad_windows=pad,
                             diffs={i: choices.diffs.get(i, settings.global_diff()) for i in range(len(part))},
-                            cov=cov, weights=choices.weights, calibration=choices.calibration, stats_only_ok=True)
+                            cov=cov, weights=choices.weights, calibration=choices.calibration, stats_only_ok=True,
+                            cov_choice=choices.cov_choice)
         f = forecast_frame(fit, h, None, levels, members, parts=combo)
         if getattr(f[sub.time_col].dtype, "tz", None) is not None:   # backtests run on the wall-clock grid
             f[sub.time_col] = f[sub.time_col].dt.tz_localize(None)
@@ -173,9 +175,10 @@ def _frozen_window(fit: FittedState, panel, cut, h, members, cov=None, combo=Fal
     idc, tc = panel.id_col, panel.time_col
     vals = [np.asarray(v, np.float64) for v in panel.values]
     origins = {i: np.array([int(cut[i])]) for i in fit.diffs}
-    paths = fit.ensemble.paths(vals, origins, h, cov=cov) if fit.ensemble is not None else {}
+    lcov = lstm_part(cov, fit.cov_choice)
+    paths = fit.ensemble.paths(vals, origins, h, cov=lcov) if fit.ensemble is not None else {}
     upto = {i: vals[i][: int(cut[i]) + 1] for i in range(len(panel))}
-    stats = stat_forecasts(fit.stat_fits, upto, h, [], lengths=fit.panel.lengths)
+    stats = stat_forecasts(fit.stat_fits, upto, h, [], lengths=fit.panel.lengths, X=user_X(cov))
     rows = []
     for i in range(len(panel)):
         c = int(cut[i])

@@ -17,10 +17,10 @@ from ..models.statmembers import MIN_STAT_LENGTH, make_member, quiet
 from .select import fold_cut, snaive_scale
 
 
-def fold_mse(y, h: int, m: int, name: str, folds: int, width: int, fitted=None) -> np.ndarray:
+def fold_mse(y, h: int, m: int, name: str, folds: int, width: int, fitted=None, X=None) -> np.ndarray:
     """A statistical member's mean squared error at each of the h steps (h,) on the rolling folds that
     choose the LSTM's differencing (select.py `fold_cut`), parameters frozen: from `fold_errors`."""
-    return errors_mse(fold_errors(y, h, m, name, folds, width, fitted), h)
+    return errors_mse(fold_errors(y, h, m, name, folds, width, fitted, X=X), h)
 
 
 def errors_mse(err, h: int) -> np.ndarray:
@@ -32,13 +32,16 @@ def errors_mse(err, h: int) -> np.ndarray:
         return np.mean(err[ran, :h] ** 2, axis=0) if ran.any() else np.full(h, np.nan)
 
 
-def fold_errors(y, h: int, m: int, name: str, folds: int, width: int, fitted=None, horizon: int | None = None):
+def fold_errors(y, h: int, m: int, name: str, folds: int, width: int, fitted=None, horizon: int | None = None,
+                X=None):
     """A statistical member's signed errors (forecast - actual) (folds * width, horizon) from the `width`
     origins of each of the rolling folds that choose the LSTM's differencing (select.py `fold_cut`, the
     same rows as its "errors"), parameters frozen; NaN rows for a fold too short to fit, NaN where the
     actual lies past the series' end; None when the member cannot be validated. Each fold fits the member
     afresh on the values before it; a `fitted` member with a `refit` (AutoARIMA) keeps the orders chosen
-    on all of y there and estimates only the coefficients (one fit a fold instead of a search)."""
+    on all of y there and estimates only the coefficients (one fit a fold instead of a search). X: the
+    regressors of an AutoARIMA that takes them (rows from y's start on; models/arima_state.py)."""
+    kw = {} if X is None else {"X": X}
     y = np.asarray(y, np.float64)
     H = horizon or h
     out = np.full((folds * width, H), np.nan)
@@ -49,21 +52,23 @@ def fold_errors(y, h: int, m: int, name: str, folds: int, width: int, fitted=Non
             continue
         try:
             with quiet():
-                mod = fitted.refit(y[:cut]) if hasattr(fitted, "refit") else make_member(name, m, cut).fit(y[:cut])
-                for b, (o, f) in enumerate(zip(range(cut - 1, cut + width - 1), _fold_forecasts(mod, y, cut, width, H))):
-                    out[k * width + b] = np.asarray(f, np.float64)[:H] - ypad[o + 1: o + 1 + H]
+                mod = fitted.refit(y[:cut], **kw) if hasattr(fitted, "refit") else make_member(name, m, cut).fit(y[:cut])
+                Hf = H if X is None else max(1, min(H, len(X) - cut - width + 1))   # regressors end with X's rows
+                fs = _fold_forecasts(mod, y, cut, width, Hf, kw)
+                for b, (o, f) in enumerate(zip(range(cut - 1, cut + width - 1), fs)):
+                    out[k * width + b, :Hf] = np.asarray(f, np.float64)[:Hf] - ypad[o + 1: o + 1 + Hf]
         except Exception:  # noqa: BLE001 - a member that cannot be validated gets no weight from validation
             return None
     return out
 
 
-def _fold_forecasts(mod, y, cut: int, width: int, h: int) -> list:
+def _fold_forecasts(mod, y, cut: int, width: int, h: int, kw=None) -> list:
     """The h-step point forecasts of a fitted member from the `width` origins cut - 1, ..., parameters frozen
     (a member with `forecast_many`, the pretrained LSTM, forecasts them in one batched call)."""
     origins = range(cut - 1, cut + width - 1)
     if hasattr(mod, "forecast_many"):
         return [p["mean"] for p in mod.forecast_many([y[: o + 1] for o in origins], mod.m, h)]
-    return [np.asarray(mod.forward(y=y[: o + 1], h=h)["mean"], np.float64) for o in origins]
+    return [np.asarray(mod.forward(y=y[: o + 1], h=h, **(kw or {}))["mean"], np.float64) for o in origins]
 
 
 def step_weights(step_mse: dict) -> dict:
@@ -76,10 +81,12 @@ def step_weights(step_mse: dict) -> dict:
     return {n: [round(p[n], 6) for p in per] for n in names}
 
 
-def holdout_mse(values, holdout: dict, m: int, names) -> dict:
+def holdout_mse(values, holdout: dict, m: int, names, X=None) -> dict:
     """{member: mean squared scaled error} over a panel's holdout: each series' last h values, forecast by
     the LSTM (given: {i: (forecast, h)}) and by each statistical member fitted on the rest; errors divided
-    by the series' in-sample seasonal-naive MAE so that every series counts alike. {} when none scores."""
+    by the series' in-sample seasonal-naive MAE so that every series counts alike. {} when none scores.
+    X: {series: regressors} of the series whose AutoARIMA takes them (rows from the series' start)."""
+    X = X or {}
     se: dict[str, list[np.floating]] = {n: [] for n in ("lstm",) + tuple(names)}
     for i, (pred, h) in holdout.items():
         y = np.asarray(values[i], np.float64)
@@ -91,7 +98,9 @@ def holdout_mse(values, holdout: dict, m: int, names) -> dict:
         for n in names:
             try:
                 with quiet():
-                    got[n] = np.asarray(make_member(n, m, len(train)).fit(train).predict(h=h)["mean"], np.float64)
+                    kw = {"X": X[i]} if n == "arima" and i in X else {}
+                    got[n] = np.asarray(make_member(n, m, len(train)).fit(train, **kw).predict(h=h, **kw)["mean"],
+                                        np.float64)
             except Exception:  # noqa: BLE001
                 break
         if len(got) == len(se) and all(np.all(np.isfinite(v)) for v in got.values()):

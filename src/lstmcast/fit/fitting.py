@@ -21,6 +21,7 @@ from ..models.ensemble import fit_ensemble, min_length
 from ..models.statmembers import ARIMA_UP_TO, DEFAULT_MODEL, STATS_UP_TO, fit_stats, members, prefetch
 from .calibration import calibrate
 from .combine import errors_mse, fold_errors, fold_mse, holdout_mse, inverse_mse_weights, step_weights
+from .covchoice import CovPlan, plan_covariates, user_X, with_widths
 from .scope import choose_scope
 from .select import FOLDS, VALIDATE_UP_TO, calibration_horizon, candidates, choose_diffs, fold_width
 from .settings import Settings, season_length_for, season_phase
@@ -68,12 +69,13 @@ def _first_problem(panel) -> str:
 
 
 def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, scope: str | None = None,  # noqa: C901
-              diffs=None, pad_windows=None, cov=None, weights=None, stats_only_ok=False, calibration=None) -> FittedState:
-    """Fit the settings on panel. scope/diffs/weights/calibration, when given, replace the automatic choices
-    (backtests reuse them).
-    cov: the panel's `Covariates` (data/covariates.py); with covariates, scope "auto" is global for a
-    panel (local for one series) and diff "auto" is no differencing (no selection trials), unless they
-    are all built-in (calendar, holidays): then both are chosen as without covariates, with them.
+              diffs=None, pad_windows=None, cov=None, weights=None, stats_only_ok=False, calibration=None,
+              cov_choice=None) -> FittedState:
+    """Fit the settings on panel. scope/diffs/weights/calibration/cov_choice, when given, replace the automatic
+    choices (backtests reuse them). cov: the panel's `Covariates` (data/covariates.py); with the user's
+    covariates, scope "auto" is global for a panel (local for one series), and each member that can take them
+    is validated with and without them (fit/covchoice.py: the LSTM, and AutoARIMA with the future ones as
+    regressors; AutoETS takes none); built-in ones (calendar, holidays) go into every variant.
     stats_only_ok: when no series can train an LSTM, let a combination's statistical members forecast
     (backtest windows too short for the LSTM) instead of raising the first series' problem."""
     user_cov = not no_user_covariates(cov)
@@ -103,15 +105,13 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         else:
             say(f"over {STATS_UP_TO} series: the forecast is the LSTM alone (AutoETS would cost about 0.04 s a "
                 "series); model='lstm+pretrained+ets' (--combination lstm+pretrained+ets) includes them")
-    if stat_names and user_cov:   # AutoETS & co. cannot see the user's covariates: the LSTM forecasts alone
-        say(f"covariates given: the forecast is the LSTM alone ({'+'.join(stat_names)} cannot use covariates)")
-        stat_names = ()
     if stat_names:
         prefetch(stat_names)
     if len(idx) == 0:
         if stats_only_ok and stat_names and len(statable(panel)):   # the statistical members forecast alone
             return _finish(settings, panel, m, "local", {}, settings.spec("local", m, typical), None, np.zeros(len(panel), int),
-                           [], [], [], {}, cov, stat_names, t0, weights, calibration=calibration)
+                           [], [], [], {}, cov, stat_names, t0, weights, calibration=calibration,
+                           plan=_reused(cov, cov_choice))
         raise DataError(_first_problem(panel) if len(panel) == 1 else
                         f"no series can train an LSTM ({_summary(panel)}); first: {_first_problem(panel)}")
     scores, holdout = {}, {}
@@ -123,14 +123,19 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         else:
             scope, scores, holdout = choose_scope(settings, panel, idx, m, say, cov, fit_panel)
     spec = dataclasses.replace(settings.spec(scope, m, typical), pad_windows=int((pad_windows or {}).get(scope, 0)))
-    if cov is not None:
-        from ..models.covfeat import widths
-        n, n_head, n_only = widths(cov, spec.recipe.h)
-        spec = dataclasses.replace(spec, recipe=dataclasses.replace(spec.recipe, n_cov=n, n_head=n_head,
-                                                                    n_lead=n_only))
+    spec = with_widths(spec, cov)
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
     diff_scores: list[dict] = [{} for _ in idx]
     step_mse: list[dict] = [{} for _ in idx]
+    plan = None
+    if user_cov:    # which members keep the user's covariates (the LSTM's are validated with its differencing)
+        plan = plan_covariates(settings, panel, idx, m, scope, spec, phase0, cov, stat_names,
+                               cov_choice, say, fit_panel, _bar(say, "selection"))
+        spec = plan.spec
+        if plan.lstm is not None and plan.lstm.diffs is not None and diffs is None:
+            diffs = plan.lstm.diffs
+            diff_scores, step_mse = plan.lstm.diff_scores or diff_scores, plan.lstm.step_mse or step_mse
+        holdout = plan.lstm.holdout if plan.lstm is not None and plan.lstm.holdout else holdout
     if diffs is None:
         if scope == "global" or not isinstance(settings.diff, str) or user_cov:
             diffs = [settings.global_diff()] * len(idx)
@@ -156,7 +161,8 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     diff_scores, step_mse = [diff_scores[j] for j in keep], [step_mse[j] for j in keep]
     say(f"training {'one ensemble' if scope == 'global' else 'one ensemble per series'}: {len(idx)} series x "
         f"{spec.seeds} seeds ...")
-    ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"), cov=cov)
+    ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"),
+                       cov=plan.lstm_cov if plan is not None else cov)
     bad = set(ens.extra.get("diverged", []))
     for i in bad:
         panel.set_status(i, "diverged", f"training diverged to NaN (learning_rate={spec.train.learning_rate}); "
@@ -167,7 +173,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     if strict and bad:
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     return _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, mse_by_series, cov,
-                   stat_names, t0, weights, holdout, calibration)
+                   stat_names, t0, weights, holdout, calibration, plan=plan)
 
 
 def _members_only(settings, panel, m, typical, names, cov, user_cov, strict, t0, weights) -> FittedState:
@@ -211,8 +217,9 @@ def _weights(st: FittedState, stat_names, holdout) -> tuple[dict, dict]:
         return _fold_weights(st, stat_names), {}
     out, errs = {}, {}
     R = st.spec.recipe
+    X = arima_regressors(st)
     if holdout and not any(st.diff_scores.values()):
-        mse = holdout_mse(st.panel.values, holdout, st.m, stat_names)
+        mse = holdout_mse(st.panel.values, holdout, st.m, stat_names, X)
         return ({i: inverse_mse_weights(mse) for i in st.diffs} if mse else {}), {}
     for i, d in st.diffs.items():
         scores = st.diff_scores.get(i) or {}
@@ -228,18 +235,25 @@ def _weights(st: FittedState, stat_names, holdout) -> tuple[dict, dict]:
         folds = st.step_mse.get(i, {}).get("folds", FOLDS)           # the folds that scored the LSTM's candidates
         lstm_err = st.step_mse.get(i, {}).get("errors")
         H = lstm_err.shape[1] if lstm_err is not None else calibration_horizon(R.h)
-        errs[i] = {n: fold_errors(st.panel.values[i], R.h, R.m, n, folds, fold_width(R.m), st.stat_fits[n][i], H)
+        errs[i] = {n: fold_errors(st.panel.values[i], R.h, R.m, n, folds, fold_width(R.m), st.stat_fits[n][i], H,
+                                  X=X.get(i) if n == "arima" else None)
                    for n in present}
         mse.update({n: errors_mse(e, R.h) for n, e in errs[i].items()})
         out[i] = step_weights(mse)
     return out, errs
 
 
+def arima_regressors(st: FittedState, cov=None) -> dict:
+    """{series: its user future covariates} of the series whose AutoARIMA takes them as regressors (cov:
+    the fit's covariates, or those continued over a forecast's horizon)."""
+    X = user_X(st.cov if cov is None else cov)
+    return {i: X[i] for i, mod in st.stat_fits.get("arima", {}).items() if getattr(mod, "k", 0) and i in X}
+
+
 def validation_ran(settings: Settings, scope: str, cov, n_trained: int) -> bool:
-    """Whether a fit in this scope chose differencing by validation (local scope, diff="auto", no user
-    covariates, a panel of at most VALIDATE_UP_TO series that trained an LSTM)."""
-    return scope == "local" and isinstance(settings.diff, str) and no_user_covariates(cov) and \
-        0 < n_trained <= VALIDATE_UP_TO
+    """Whether a fit in this scope chose differencing by validation (local scope, diff="auto", a panel of at
+    most VALIDATE_UP_TO series that trained an LSTM; with the user's covariates or without)."""
+    return scope == "local" and isinstance(settings.diff, str) and 0 < n_trained <= VALIDATE_UP_TO
 
 
 def no_user_covariates(cov) -> bool:
@@ -254,20 +268,32 @@ def statable(panel) -> np.ndarray:
 
 
 def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, step_mse, cov, stat_names,
-            t0, weights=None, holdout=None, calibration=None, lstm: bool = True) -> FittedState:
+            t0, weights=None, holdout=None, calibration=None, lstm: bool = True, plan=None) -> FittedState:
+    prefit = {"arima": plan.arima_fits} if plan is not None and plan.arima_fits is not None else None
     st = FittedState(
         settings=settings, panel=panel, m=m, scope=scope, scope_scores=scores, spec=spec, ensemble=ens,
         phase0=phase0, cov=cov, diffs={int(i): tuple(d) for i, d in zip(idx, diffs)},
         diff_scores={int(i): s for i, s in zip(idx, diff_scores)}, step_mse=step_mse if ens is not None else {},
         loss=ens.loss if ens is not None else None, val_loss=ens.val_loss if ens is not None else None,
-        stat_fits=fit_stats(panel.values, statable(panel), m, stat_names) if stat_names else {},
+        stat_fits=fit_stats(panel.values, statable(panel), m, stat_names, plan.arima_X if plan else None, prefit)
+        if stat_names else {},
         members=("lstm",) * lstm + tuple(stat_names),   # what forecasts: the LSTM, and the members combined with it
-        weights={}, fit_seconds=0.0)
+        weights={}, fit_seconds=0.0, cov_choice=plan.choice if plan is not None else None)
     found, errs = _weights(st, stat_names, holdout or {}) if weights is None else (dict(weights), {})
     cal = calibrate(st.diffs, st.step_mse, found, errs, panel.values, spec.recipe.h, m) if calibration is None else \
         {i: c for i, c in calibration.items() if i in st.diffs}
     st = st.replace(weights=found, calibration=cal)
     return st.replace(fit_seconds=time.perf_counter() - t0, per_series=per_series(st))
+
+
+def _reused(cov, cov_choice):
+    """The plan of a fit where no LSTM trains (the statistical members alone): a given choice's AutoARIMA
+    regressors, or none (nothing validated them)."""
+    if no_user_covariates(cov):
+        return None
+    given = cov_choice or {"lstm": {"kept": False, "why": "no series could train an LSTM"}}
+    kept = set(given.get("arima", {}).get("series_kept", ()))
+    return CovPlan(given, None, None, arima_X={i: x for i, x in user_X(cov).items() if i in kept})
 
 
 def _bar(say, what):

@@ -12,12 +12,14 @@ series use their baseline's own past errors. The note says which, and on how man
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from ..data.panel_check import fmt_time
 from ..errors import DataError
-from ..data.covariates import with_future
+from ..data.covariates import lstm_part, user_X, with_future
 from ..data.panel import as_panel
 from ..data.panel_core import future_times
 from ..engine.plan import check_forecast
@@ -119,13 +121,14 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
     N = len(panel)
     check_forecast(st.spec, st.panel, st.diffs, h, levels)                      # resource plan and calendar range, before allocating
     cov = _forecast_covariates(st, h, new_df, futr_df)
+    lcov = lstm_part(cov, st.cov_choice)              # the user's covariates, unless validation dropped them
     vals = extended_values(st.panel, new_df)
     ens = st.ensemble
     paths = {} if ens is None else ens.paths([vals[i] for i in range(N)],
-                                             {i: np.array([len(vals[i]) - 1]) for i in st.diffs}, h, cov=cov)
+                                             {i: np.array([len(vals[i]) - 1]) for i in st.diffs}, h, cov=lcov)
     cal = {i: at_origin(c, vals[i]) for i, c in st.calibration.items()} if levels else {}
-    errs = lstm_errors(st, vals, h, cov, skip=set(cal)) if levels and paths else {}
-    stats = stat_forecasts(st.stat_fits, vals, h, levels, lengths=panel.lengths)
+    errs = lstm_errors(st, vals, h, lcov, skip=set(cal)) if levels and paths else {}
+    stats = stat_forecasts(st.stat_fits, vals, h, levels, lengths=panel.lengths, X=user_X(cov))
     K = st.spec.seeds
     bkeys = [f"{s}-{lv}" for lv in levels for s in ("lo", "hi")]
     keys = ["mean"] + bkeys
@@ -134,7 +137,7 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
     names = np.empty(N, dtype=object)
     keep = np.ones(N, bool)
     memb = np.full((N if members else 0, K, h), np.nan)                    # read only with `members`
-    info = {"methods": {}, "errors": [], "short": {}, "past": None, "few": [],
+    info: dict[str, Any] = {"methods": {}, "errors": [], "short": {}, "past": None, "few": [],
             "relative": sum("level" in c for c in st.calibration.values()) if levels else 0}
     for i in range(N):
         got, p = [], None
@@ -153,7 +156,7 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
                 keep[i] = False                                         # no value at all: no forecast
                 continue
             got.append(fb)
-            if levels and len(ferr) < MIN_CALIBRATION:
+            if levels and (ferr is None or len(ferr) < MIN_CALIBRATION):
                 info["few"].append(panel.ids[i])
         lead = dict(got).get("lstm" if "lstm" in st.members else "pretrained")   # the LSTM member of the combination
         lone = lead if lead is not None else fb[1] if fb is not None else {}
@@ -289,7 +292,7 @@ def predict_frame(st: FittedState, max_rows: int | None = None):
     origins = sample_origins(origins, max_rows)
     if st.ensemble is None:
         return pd.DataFrame({panel.id_col: [], panel.time_col: [], "y": [], "mean": [], "model": []})
-    paths = st.ensemble.paths(vals, origins, 1, cov=st.cov)
+    paths = st.ensemble.paths(vals, origins, 1, cov=lstm_part(st.cov, st.cov_choice))
     frames = []
     for i, p in sorted(paths.items()):
         t = origins[i] + 1

@@ -69,17 +69,18 @@ def candidates(y, spec: Spec, transform: str) -> list:
     return list(dict.fromkeys(cands))
 
 
-def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
+def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None, cands=None):
     """Per series in idx: (the chosen lags, {"12,1": rmse, ...}, {"12,1": per-step MSE (h,), "folds": n,
     "errors": the chosen candidate's signed fold errors (n * width, calibration_horizon) for its conformal
     bands, NaN where the actual lies past the series' end}). Trials too long for a fold are skipped; the
     candidates of the longest fold compete on their common folds (scored on the first h steps). cov: the
     panel's Covariates (spec.recipe.n_cov > 0); each trial uses its series' rows, scaled on the trial's own
-    training part."""
+    training part. cands: per series of idx, the candidates to score (default `candidates`)."""
     R = spec.recipe
     m, h = R.m, R.h
     H = calibration_horizon(h) if cov is None else h     # future covariates stop at the series' end
     width = fold_width(m)
+    cands_given = cands
     tspec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, patience=0),
                                 seeds=min(spec.seeds, SELECTION_SEEDS), n_val=0)
     groups: dict = {}            # selection epochs -> [(j, candidate, cut, fold)]
@@ -87,7 +88,7 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None):
     epochs_of = budgets([selection_epochs(len(values[i]), spec) for i in idx])
     for j, i in enumerate(idx):
         y = np.asarray(values[i], np.float64)
-        cands = candidates(y, spec, spec.transform)
+        cands = candidates(y, spec, spec.transform) if cands_given is None else list(cands_given[j])
         cands_of.append(cands)
         epochs = epochs_of[j]
         for k in range(FOLDS):

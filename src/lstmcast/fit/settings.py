@@ -104,6 +104,8 @@ class SettingsRules:
         need(self.scope in SCOPES, f"scope must be one of {SCOPES}; got {self.scope!r}")
         need(self.level_norm in ("auto", True, False), f"level_norm must be 'auto', True or False; got {self.level_norm!r}")
         need(self.calendar in (True, False), f"calendar must be True or False; got {self.calendar!r}")
+        need(self.keep_covariates in (True, False),
+             f"keep_covariates must be True or False; got {self.keep_covariates!r}")
         lr = self.learning_rate
         need(lr is None or isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0,
              f"learning_rate must be a number > 0; got {lr!r}")
@@ -193,6 +195,7 @@ class Settings(SettingsRules):
     scope: Any
     level_norm: Any
     model: Any
+    keep_covariates: Any = False           # the default of model files written before this setting
 
     def get_params(self) -> dict:
         """The settings as keyword arguments of `Forecaster`."""
@@ -205,19 +208,20 @@ class Settings(SettingsRules):
 class SettingsMixin(SettingsRules):
     _PARAMS = ("look_back", "framing", "units", "stateful", "epochs", "steps", "batch_size", "learning_rate",
                "seeds", "strategy", "horizon", "transform", "diff", "scale", "calendar", "validation",
-               "patience", "aggregate", "season_length", "seed", "scope", "level_norm", "model")
+               "patience", "aggregate", "season_length", "seed", "scope", "level_norm", "model", "keep_covariates")
 
     def __init__(self, look_back=None, framing="timesteps", units=(16,), stateful=False, epochs=None, steps=None,
                  batch_size=None, learning_rate=None, seeds=None, strategy="direct", horizon=None,
                  transform="auto", diff="auto", scale="standard", calendar=False, validation=0.0, patience=0,
-                 aggregate="mean", season_length=None, seed=0, scope="auto", level_norm="auto", model=None):
+                 aggregate="mean", season_length=None, seed=0, scope="auto", level_norm="auto", model=None,
+                 keep_covariates=False):
         self.look_back, self.framing, self.units, self.stateful = look_back, framing, units, stateful
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.learning_rate, self.seeds, self.strategy, self.horizon = learning_rate, seeds, strategy, horizon
         self.transform, self.diff, self.scale, self.calendar = transform, diff, scale, calendar
         self.validation, self.patience, self.aggregate = validation, patience, aggregate
         self.season_length, self.seed, self.scope, self.level_norm = season_length, seed, scope, level_norm
-        self.model = model
+        self.model, self.keep_covariates = model, keep_covariates
 
     def get_params(self, deep=True) -> dict:
         return {k: getattr(self, k) for k in self._PARAMS}

@@ -43,6 +43,8 @@ class FittedState:
             no validation ran (in-sample errors then, computed when forecasting).
         fit_seconds: wall seconds of the fit.
         per_series: one row per series: unique_id, length, start, end, status, reason, model, diff.
+        cov_choice: which members kept the user's covariates, the validation errors behind it and why
+            (fit/covchoice.py); None without user covariates.
     """
     settings: Settings
     panel: Any
@@ -64,6 +66,7 @@ class FittedState:
     fit_seconds: float
     per_series: Any = None
     calibration: dict = field(default_factory=dict)
+    cov_choice: Any = None
 
     @property
     def aggregate(self) -> str:

@@ -5,6 +5,13 @@
     st, arrays = mod.state                       # JSON-able dict + arrays Z, a, P, T, V (None: refit on load)
     mod = ArimaMember.from_state(m, st, arrays, y)   # forecasts with numpy alone
     fold = mod.refit(y[:cut])                    # the same orders, coefficients estimated on y[:cut]
+    mod = ArimaMember(m).fit(y, X)               # ARIMAX: regression on X (n + h, k) with ARIMA errors
+    mod.predict(h, level, X)                     # X's rows n .. n + h - 1 are the future regressors
+
+Regressors (ARIMAX, statsforecast's `X_df`): X always holds one row per time from the series' first value
+on (its first len(y) rows for the fit, the next h for a forecast), as the future covariates of
+data/covariates.py do. A stored state keeps their coefficients (`ex_1`, ...), so a saved model forecasts
+with the future regressors alone, without refitting.
 
 Why a stored state: a model file of the default must forecast quickly in a new process, and
 `statsforecast.arima` imports statsmodels.api (2-3 s) while AutoARIMA's search costs up to seconds a
@@ -28,39 +35,89 @@ import numpy as np
 from .stored import StoredMember
 
 ARRAYS = ("Z", "a", "P", "T", "V")
-EXTRA = ("intercept", "drift")       # coefficients after the ARMA ones that a state may hold
+EXTRA = ("intercept", "drift")       # coefficients after the ARMA ones that a state may hold (and ex_1, ...)
+
+
+def _regressor(name: str) -> bool:
+    return name.startswith("ex_") and name[3:].isdigit()
+
+
+def _rows(X, lo: int, hi: int, k: int):
+    """X's rows lo..hi-1 as a float array (None without regressors); a ValueError when X is too short."""
+    if not k:
+        return None
+    X = np.asarray(X, np.float64)
+    if X.ndim != 2 or X.shape[1] != k or len(X) < hi:
+        raise ValueError(f"ARIMAX needs {k} regressors over rows {lo}..{hi - 1}; got shape {np.shape(X)}")
+    return np.ascontiguousarray(X[lo:hi])
 
 
 class ArimaMember(StoredMember):
+    """statsforecast's AutoARIMA, with the regressors X (ARIMAX) when given."""
     state: tuple[dict, dict] | None      # state_of's (JSON-able dict, {name: array}), None: statsforecast forecasts
 
-    def fit(self, y):
+    def __init__(self, m: int, k: int = 0):
+        super().__init__(m)
+        self.k, self._X = int(k), None            # k regressors; X: the rows the stored values refit on
+
+    @classmethod
+    def from_state(cls, m: int, state, y, X=None):
+        self = super().from_state(m, state, y)
+        self.k = n_regressors(state[0]) if state is not None else (0 if X is None else np.shape(X)[1])
+        self._X = X
+        return self
+
+    def fit(self, y, X=None):
         from statsforecast.models import AutoARIMA
-        self._model = AutoARIMA(season_length=self.m, approximation=None).fit(np.asarray(y, np.float64)).model_
+        y = np.asarray(y, np.float64)
+        self.k = 0 if X is None else int(np.shape(X)[1])
+        self._X = X
+        self._model = AutoARIMA(season_length=self.m, approximation=None).fit(y, _rows(X, 0, len(y), self.k)).model_
         self.state = state_of(self._model)
         return self
 
-    def predict(self, h: int, level=None) -> dict:
+    @property
+    def model_(self) -> dict:
+        if self._model is None:                 # a restored member given newer values: refit on the stored ones
+            self.fit(self._y, self._X)
+        assert self._model is not None          # fit() sets it
+        return self._model
+
+    def predict(self, h: int, level=None, X=None) -> dict:
+        """h steps after the fitted values; X (ARIMAX): rows from the series' start through the horizon."""
         if self.state is not None:
-            return forecast(*self.state, h, level)
+            st = self.state[0]
+            return forecast(*self.state, h, level, _rows(X, st["n"], st["n"] + h, self.k))
         from statsforecast.arima import forecast_arima
-        return _bands(forecast_arima(self.model_, h=h, level=level), level)
+        n = len(self.model_["x"])
+        return _bands(forecast_arima(self.model_, h=h, level=level, xreg=_rows(X, n, n + h, self.k)), level)
 
-    def forward(self, y, h: int, level=None) -> dict:
+    def forward(self, y, h: int, level=None, X=None) -> dict:
+        """h steps after y (newer values: the fitted parameters frozen); X rows from y's start on."""
         from statsforecast.arima import forecast_arima, forward_arima
-        return _bands(forecast_arima(forward_arima(self.model_, y=np.asarray(y, np.float64)), h=h, level=level),
-                      level)
+        y = np.asarray(y, np.float64)
+        n = len(y)
+        model = forward_arima(self.model_, y=y, xreg=_rows(X, 0, n, self.k))
+        return _bands(forecast_arima(model, h=h, level=level, xreg=_rows(X, n, n + h, self.k)), level)
 
-    def refit(self, y) -> "ArimaMember":
+    def refit(self, y, X=None) -> "ArimaMember":
         """The orders chosen on the whole training part, coefficients estimated on y alone (the
         combination's validation folds: one likelihood fit each instead of a search)."""
         from statsforecast.arima import Arima
         p, q, P, Q, m, d, D = (int(v) for v in self.model_["arma"])
         coef = self.model_["coef"]
-        out = type(self)(self.m)
-        out._model = Arima(np.asarray(y, np.float64), order=(p, d, q), seasonal={"order": (P, D, Q), "period": m},
-                           include_mean="intercept" in coef, include_drift="drift" in coef, method="CSS-ML")
+        out = type(self)(self.m, self.k)
+        y = np.asarray(y, np.float64)
+        out._X = X
+        out._model = Arima(y, order=(p, d, q), seasonal={"order": (P, D, Q), "period": m},
+                           xreg=_rows(X, 0, len(y), self.k), include_mean="intercept" in coef,
+                           include_drift="drift" in coef, method="CSS-ML")
         return out
+
+
+def n_regressors(st: dict) -> int:
+    """How many regressors (ex_1, ...) a stored state's coefficients hold."""
+    return sum(1 for name, _ in st["coef"] if _regressor(name))
 
 
 def _bands(f: dict, level) -> dict:
@@ -73,12 +130,12 @@ def _bands(f: dict, level) -> dict:
 
 def state_of(model: dict):
     """(JSON-able dict, {name: array}) from statsforecast's fitted ARIMA dict, or None when the model
-    holds what this module does not forecast (regressors, a Box-Cox lambda, non-normal errors)."""
+    holds what this module does not forecast (a Box-Cox lambda, non-normal errors)."""
     arma = [int(v) for v in model["arma"]]
     names = [str(k) for k in model["coef"]]
     if model.get("lambda") is not None or model.get("distribution", "normal") != "normal":   # a str enum
         return None
-    if any(n not in EXTRA for n in names[sum(arma[:4]):]):
+    if not _extra_ok(names[sum(arma[:4]):]):
         return None
     x = np.asarray(model["x"], np.float64)
     st = {"arma": arma, "coef": [[n, float(v)] for n, v in model["coef"].items()],
@@ -97,7 +154,7 @@ def check_state(st, arrays) -> str | None:
         if not isinstance(coef, list) or not all(isinstance(c, list) and len(c) == 2 and isinstance(c[0], str)
                                                  for c in coef):
             return "coef must be a list of [name, value] pairs"
-        if len(coef) < sum(arma[:4]) or any(c[0] not in EXTRA for c in coef[sum(arma[:4]):]):
+        if len(coef) < sum(arma[:4]) or not _extra_ok([c[0] for c in coef[sum(arma[:4]):]]):
             return "coef does not match the orders"
         nums = [c[1] for c in coef] + [st["sigma2"], st["h"], st["x0"]]
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in nums):
@@ -117,8 +174,17 @@ def check_state(st, arrays) -> str | None:
     return None
 
 
-def forecast(st: dict, arrays: dict, h: int, level=None) -> dict:
-    """{"mean": (h,), "lo-L": (h,), "hi-L": (h,)} as statsforecast's forecast_arima (normal errors)."""
+def _extra_ok(names) -> bool:
+    """intercept, drift, then ex_1, ..., ex_k in order: the coefficients after the ARMA ones."""
+    fixed = [n for n in names if not _regressor(n)]
+    ex = [n for n in names if _regressor(n)]
+    return all(n in EXTRA for n in fixed) and ex == [f"ex_{j}" for j in range(1, len(ex) + 1)] and \
+        list(names) == fixed + ex
+
+
+def forecast(st: dict, arrays: dict, h: int, level=None, X=None) -> dict:
+    """{"mean": (h,), "lo-L": (h,), "hi-L": (h,)} as statsforecast's forecast_arima (normal errors);
+    X (h, k): the regressors over the horizon when the state has k of them (ARIMAX)."""
     if st["constant"]:
         mean, se = np.full(h, st["x0"]), np.zeros(h)
     else:
@@ -132,6 +198,9 @@ def forecast(st: dict, arrays: dict, h: int, level=None) -> dict:
             var[step] = st["h"] + np.sum(zz * P)
         extra = dict((n, v) for n, v in st["coef"][sum(st["arma"][:4]):])
         mean = mean + extra.get("intercept", 0.0) + extra.get("drift", 0.0) * (st["n"] + np.arange(1, h + 1))
+        beta = np.array([v for n, v in extra.items() if _regressor(n)], np.float64)
+        if len(beta):
+            mean = mean + np.asarray(X, np.float64)[:h] @ beta
         se = np.sqrt(var * st["sigma2"])
     out = {"mean": mean}
     for lv in level or []:

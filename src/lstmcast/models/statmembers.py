@@ -158,28 +158,36 @@ def prefetch(names) -> None:
     threading.Thread(target=load, name="lstmcast-prefetch", daemon=True).start()
 
 
-def fit_stats(values, idx, m: int, names) -> dict:
+def fit_stats(values, idx, m: int, names, X=None, prefit=None) -> dict:
     """{name: {i: fitted model}} for the series in idx with at least MIN_STAT_LENGTH finite values and no
     missing ones; a series a member cannot fit (statsforecast raises, or non-finite fitted values) is
-    simply left out of that member."""
-    fits: dict[str, dict[int, Any]] = {n: {} for n in names}
+    simply left out of that member. X: {series: regressors} of the series whose AutoARIMA takes them
+    (ARIMAX; rows from the series' start); prefit: {name: {i: fitted member}} already fitted (kept)."""
+    fits: dict[str, dict[int, Any]] = {n: dict((prefit or {}).get(n, {})) for n in names}
+    X = X or {}
     for i in idx:
         y = np.asarray(values[i], np.float64)
         if len(y) < MIN_STAT_LENGTH or not np.all(np.isfinite(y)) or np.ptp(y) == 0:
             continue
         for n in names:
+            if int(i) in fits[n]:
+                continue
             try:
                 with quiet():
-                    fits[n][int(i)] = make_member(n, m, len(y)).fit(y)
+                    fits[n][int(i)] = make_member(n, m, len(y)).fit(y, **({"X": X[i]} if n == "arima" and i in X
+                                                                          else {}))
             except Exception:  # noqa: BLE001 - a member that cannot fit a series leaves it to the others
                 continue
     return fits
 
 
-def stat_forecasts(fits, values, h: int, levels, lengths=None) -> dict:
+def stat_forecasts(fits, values, h: int, levels, lengths=None, X=None) -> dict:
     """{name: {i: {"mean": (h,), "lo-L": (h,), "hi-L": (h,)}}}. values[i] longer than the fit's series
     (newer observations) are forecast with the fitted parameters frozen (statsforecast's `forward`).
-    A forecast that fails or is not finite leaves that series to the other members."""
+    A forecast that fails or is not finite leaves that series to the other members. X: {series: future
+    covariates from its first value through the horizon}, for members that take regressors (an AutoARIMA
+    fitted with them)."""
+    X = X or {}
     out: dict[str, dict[int, dict]] = {}
     lv = [int(v) if float(v).is_integer() else float(v) for v in levels] or None
     for n, per in fits.items():
@@ -194,7 +202,8 @@ def stat_forecasts(fits, values, h: int, levels, lengths=None) -> dict:
                 y = np.asarray(values[i], np.float64)
                 try:
                     with quiet():
-                        got[i] = _predict(mod, y, h, lv, lengths is not None and len(y) != lengths[i])
+                        kw = {"X": X.get(i)} if getattr(mod, "k", 0) else {}
+                        got[i] = _predict(mod, y, h, lv, lengths is not None and len(y) != lengths[i], kw)
                 except Exception:  # noqa: BLE001
                     continue
         out[n] = {}
@@ -205,5 +214,5 @@ def stat_forecasts(fits, values, h: int, levels, lengths=None) -> dict:
     return out
 
 
-def _predict(mod, y, h, levels, newer: bool) -> dict:
-    return mod.forward(y=y, h=h, level=levels) if newer else mod.predict(h=h, level=levels)
+def _predict(mod, y, h, levels, newer: bool, kw) -> dict:
+    return mod.forward(y=y, h=h, level=levels, **kw) if newer else mod.predict(h=h, level=levels, **kw)

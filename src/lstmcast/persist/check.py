@@ -186,7 +186,7 @@ HYPER_PARAMETERS = Dict({
     "patience": NONNEG, "aggregate": Choice("mean", "median"), "season_length": Opt(POS),
     "seed": Int(-2**31, 2**31 - 1), "scope": Choice("auto", "local", "global"),
     "level_norm": Any(Choice("auto"), Bool(), expected="'auto', true or false"),
-    "model": Opt(Str(100))}, optional=("model",))
+    "model": Opt(Str(100)), "keep_covariates": Bool()}, optional=("model", "keep_covariates"))
 
 PIPES = Dict({"kind": List(Choice(*KINDS)), "lam": List(Float(-10, 10)), "diff": DIFFS,
               "loc": List(Float()), "spread": List(Float(0, lo_open=True)),

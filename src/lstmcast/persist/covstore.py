@@ -30,9 +30,11 @@ def write_covariates(state, folder) -> None:
         return
     ens = state.ensemble
     folder = Path(folder)
+    scaler = ens.extra.get("cov_scaler")           # None: validation dropped them all from the LSTM
     meta = {"covariates": cov.describe(), "holidays": cov.holidays, "calendar": list(cov.calendar),
             "n_cov": int(ens.recipe.n_cov), "n_head": int(ens.recipe.n_head),
-            "n_lead": int(ens.recipe.n_lead), "scaler": ens.extra["cov_scaler"].to_dict()}
+            "n_lead": int(ens.recipe.n_lead), "scaler": scaler.to_dict() if scaler is not None else None,
+            "choice": state.cov_choice}
     (folder / FILE).write_text(json.dumps(meta, indent=1))
     hl, hv = _flat(cov.hist, len(cov.hist_names))
     fl, fv = _flat(cov.futr, len(cov.futr_names))
@@ -41,7 +43,8 @@ def write_covariates(state, folder) -> None:
 
 
 def read_covariates(folder):
-    from ..data.covariates import Covariates
+    """None, or (Covariates, CovScaler or None, n_cov, n_head, n_lead, the covariate choice or None)."""
+    from ..data.covariates import Covariates, lstm_part
     from ..models.covfeat import CovScaler, n_step_features
     folder = Path(folder)
     if not (folder / FILE).exists():
@@ -58,12 +61,18 @@ def read_covariates(folder):
                          a["stat"], meta.get("holidays") or None, cal)
         if cov.n_builtin > len(futr) or (cal and futr[len(futr) - cov.n_builtin:][:len(cal)] != cal):
             raise ValueError("the calendar columns are not among the future covariates")
-        sc = CovScaler.from_dict(meta["scaler"])
+        choice = meta.get("choice")
+        if choice is not None and not (isinstance(choice, dict) and isinstance(choice.get("lstm", {}), dict)):
+            raise ValueError("choice must be a record of what each member kept")
+        seen = lstm_part(cov, choice)                 # what the LSTM takes: None when it dropped them all
+        sc = CovScaler.from_dict(meta["scaler"]) if seen is not None else None
         n_cov, n_head = int(meta["n_cov"]), int(meta["n_head"])
-        arrays = [cov.stat, *(x for x in cov.hist), *(x for x in cov.futr), *sc.hist, *sc.futr, *sc.stat]
-        if not all(np.all(np.isfinite(x)) for x in arrays) or n_cov <= 0:
-            raise ValueError("non-finite covariate values")
-        if n_cov < n_step_features(len(hist), len(futr), len(stat), 0) or not 0 <= n_head <= n_cov:
+        arrays = [cov.stat, *(x for x in cov.hist), *(x for x in cov.futr), *(() if sc is None else
+                                                                             (*sc.hist, *sc.futr, *sc.stat))]
+        if not all(np.all(np.isfinite(x)) for x in arrays) or (n_cov <= 0) != (seen is None):
+            raise ValueError("non-finite covariate values, or a feature count that disagrees with the choice")
+        low = 0 if seen is None else n_step_features(len(seen.hist_names), len(seen.futr_names), len(seen.stat_names), 0)
+        if n_cov < low or not 0 <= n_head <= n_cov:
             raise ValueError("n_cov disagrees with the covariate names")
         if "n_lead" not in meta and len(futr) > len(cal):
             raise DataError(f"{folder}: saved by an older lstmcast whose future covariates entered every input "
@@ -77,4 +86,4 @@ def read_covariates(folder):
         raise DataError(f"{folder}: covariates.npz is missing") from None
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
         raise DataError(f"{folder}/{FILE}: corrupt ({e.__class__.__name__}: {e})".splitlines()[0]) from None
-    return cov, sc, n_cov, n_head, n_only
+    return cov, sc, n_cov, n_head, n_only, choice

@@ -244,12 +244,15 @@ def load(path):
             if stored[0].calendar and stored[0].calendar != calendar_names(panel.freq):
                 raise DataError(f"{path}/covariates.json: calendar columns {list(stored[0].calendar)} are not those "
                                 f"of frequency {panel.freq!r}; the model is corrupt or older, fit it again")
-            cov, ens.extra["cov_scaler"], ens.extra["cov_names"] = stored[0], stored[1], stored[0].describe()
+            cov, ens.extra["cov_names"] = stored[0], stored[0].describe()
+            if stored[1] is not None:
+                ens.extra["cov_scaler"] = stored[1]
         diffs = {int(k): tuple(int(a) for a in v) for k, v in s["diffs"].items()}
         if len(phase0) != len(values) or set(diffs) != {int(i) for g in groups for i in g.idx}:
             raise DataError(f"{path}/config.json: series layout does not match the stored series")
-        # user covariates: the LSTM alone
-        names = tuple(n for n in everything if n != "lstm") if no_user_covariates(cov) else ()
+        choice = stored[5] if stored is not None else None
+        # user covariates in a file from before they were validated (no choice stored): the LSTM alone
+        names = tuple(n for n in everything if n != "lstm") if no_user_covariates(cov) or choice else ()
         ok = set(int(i) for i in statable(panel))
         states = _ets_states(s.get("ets_states", {}), ok if "ets" in names else set(), rec.m, path)
         from ..models.arima_state import from_file
@@ -261,7 +264,7 @@ def load(path):
             diff_scores={int(k): _infs(v) for k, v in s["diff_scores"].items()}, step_mse={}, loss=loss, val_loss=val,
             stat_fits=load_stats(values, sorted(ok), rec.m, names, states, arima) if names else {},
             members=used, weights=_weights(s.get("weights", {}), used, set(diffs) if trained_lstm else ok, path),
-            fit_seconds=0.0, calibration=calibration_from(arrays, set(diffs), path))
+            fit_seconds=0.0, calibration=calibration_from(arrays, set(diffs), path), cov_choice=choice)
         st = st.replace(per_series=per_series(st))
     except DataError:
         raise
@@ -319,7 +322,7 @@ def calibration_arrays(calibration: dict) -> dict:
 def calibration_from(arrays: dict, series: set, path) -> dict:
     """`calibration_arrays` undone and checked; files written before the bands were calibrated on the
     validation folds have none ({}: their forecasts use in-sample errors, as when they were saved)."""
-    out = {}
+    out: dict[int, dict] = {}
     for name, a in arrays.items():
         if not name.startswith("calib."):
             continue

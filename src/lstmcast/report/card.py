@@ -127,6 +127,10 @@ def _resolved(fc) -> tuple[dict, dict]:
     if fc.scope_scores_:
         extra["scope scores (mean MASE on each series' last horizon of training data, lower is better)"] = {
             k: round(float(v), 4) if math.isfinite(v) else "failed" for k, v in fc.scope_scores_.items()}
+    from ..fit.covchoice import describe
+    kept = describe(getattr(fc, "cov_choice_", None), panel.ids)
+    if kept:
+        extra["covariates (each member validated with and without them)"] = kept
     scores = fc.diff_scores_.get(0) if one else None
     if scores:
         extra["differencing scores (held-out RMSE, lower is better)"] = {
