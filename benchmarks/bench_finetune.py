@@ -30,6 +30,7 @@ def main(argv=None) -> None:
     p.add_argument("--windows", type=int, default=4, help="the last N of the protocol's windows (at most 4)")
     a = p.parse_args(argv)
     import pandas as pd
+
     from lstmcast.models.pretrained import _loaded, forecast_arrays, weights_dir
     from lstmcast.pretrain.finetune import finetune
     params, cfg, _ = _loaded(weights_dir())

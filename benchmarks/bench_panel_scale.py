@@ -48,6 +48,7 @@ def child_cli(argv):
     t0 = time.perf_counter()
     sys.path.insert(0, HERE)
     import phases
+
     from lstmcast.cli import main
     clock = phases.install()
     imports = time.perf_counter() - t0

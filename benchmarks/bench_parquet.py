@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
 from bench_panel_data import best, make_panel
+
 from lstmcast.data.panel import load_panel_csv
 
 

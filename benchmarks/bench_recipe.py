@@ -15,7 +15,6 @@ import os
 import sys
 import time
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))

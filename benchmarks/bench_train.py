@@ -57,6 +57,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     import jax
+
     from lstmcast.engine.model import ModelConfig
     from lstmcast.engine.train import TrainConfig, compiled_train
 

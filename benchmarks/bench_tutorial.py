@@ -57,8 +57,8 @@ def main():
     ap.add_argument("--seeds", type=int, default=30)
     a = ap.parse_args()
     from lstmcast import datasets
-    from lstmcast.tutorial import PRESETS, prepare, run_framing
     from lstmcast.prep.windows import frame
+    from lstmcast.tutorial import PRESETS, prepare, run_framing
     y = datasets.airline().to_numpy()
     rows = []
     for name, (lb, framing, units, stateful) in PRESETS.items():

@@ -37,6 +37,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=100, help="local scope epochs")
     a = ap.parse_args()
     import jax
+
     from lstmcast import Forecaster
     print(f"device: {jax.devices()[0]}, jax {jax.__version__}", flush=True)
     rows = []

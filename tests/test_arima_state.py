@@ -6,8 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
-
 from helpers import run_cli
+
 from lstmcast import Forecaster, datasets
 from lstmcast.models.arima_state import ArimaMember, check_state, forecast
 

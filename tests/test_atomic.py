@@ -9,11 +9,10 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import write_series
 
 from lstmcast.atomic import atomic_dir, atomic_to_csv, atomic_write_text
 from lstmcast.errors import DataError
-
-from helpers import write_series
 
 SRC = os.path.join(os.path.dirname(__file__), "..", "src")
 ENV = {**os.environ, "PYTHONPATH": os.path.abspath(SRC)}

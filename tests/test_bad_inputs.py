@@ -7,14 +7,13 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import WAVE, check_error, run_cli, write_series
 
 from lstmcast import Forecaster
 from lstmcast.data import load_csv, validate_panel
 from lstmcast.engine import plan
 from lstmcast.errors import DataError, assert_finite
 from lstmcast.prep.transforms import Pipeline, fit_pipeline
-
-from helpers import WAVE, check_error, run_cli, write_series
 
 FAST = ["--epochs", "1", "--seeds", "1", "--diff", "1"]
 

@@ -5,10 +5,9 @@ import gzip
 import time
 
 import pytest
+from helpers import check_error, run_cli
 
 from lstmcast.data.textfile import MAX_FIELDS, MAX_LINE
-
-from helpers import check_error, run_cli
 
 LONG = r"line {} is longer than 1,048,576 bytes, the longest line lstmcast reads"
 

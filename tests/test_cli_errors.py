@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from helpers import run_cli, write_series
 
 FAST = ["--epochs", "2", "--seeds", "2"]

@@ -12,11 +12,11 @@ import signal
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from helpers import write_series
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lstmcast.cli import build_parser, main
-
-from helpers import write_series
 
 NASTY = ["", " ", "-1", "0", "-0", "1e400", "-1e400", "nan", "NaN", "inf", "-inf", "1.5", "0.0001",
          "99999999999999999999999", "-99999999999999999999", "2147483648", "1e9", "abc", "auto", "none",
@@ -41,9 +41,10 @@ def world(tmp_path_factory):
 @pytest.fixture
 def no_heavy_work(monkeypatch):
     import sys
+
     import lstmcast.evaluate.backtest
-    import lstmcast.models.ensemble
     import lstmcast.fit.fitting
+    import lstmcast.models.ensemble
     import lstmcast.tutorial
     from lstmcast import Forecaster
     from lstmcast.report.plot_worker import FigureWorker

@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import run_cli
+
 from lstmcast import Forecaster
 from lstmcast.errors import DataError
 from lstmcast.fit.combine import combine, inverse_mse_weights

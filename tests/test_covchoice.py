@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import run_cli
+
 from lstmcast import Forecaster
 from lstmcast.data.covariates import builtin_part, covariates_from_frame, lstm_part, user_X
 from lstmcast.data.panel import as_panel

@@ -147,6 +147,7 @@ def test_cli_diff_with_a_leading_zero(tmp_path):
     import json
 
     from helpers import run_cli
+
     from lstmcast import datasets
     csv = tmp_path / "air.csv"
     datasets.airline().rename("y").rename_axis("ds").reset_index().to_csv(csv, index=False)

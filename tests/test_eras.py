@@ -6,11 +6,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import check_error, run_cli
 
 from lstmcast.data import era, validate_panel
 from lstmcast.errors import DataError
-
-from helpers import check_error, run_cli
 
 FAST = ["--epochs", "1", "--seeds", "1", "--diff", "1", "--combination", "lstm", "--quiet"]
 

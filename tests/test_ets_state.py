@@ -8,8 +8,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import run_cli
+
 from lstmcast import Forecaster, datasets
 from lstmcast.models.ets_state import check_state, forecast, state_of
 

@@ -3,11 +3,10 @@ import json
 
 import numpy as np
 import pytest
-
 from helpers import run_cli
+
 from lstmcast import Forecaster, datasets
-from lstmcast.evaluate import metrics
-from lstmcast.evaluate import backtest, cutoffs, per_series_scores, summarise
+from lstmcast.evaluate import backtest, cutoffs, metrics, per_series_scores, summarise
 
 
 def score(cv, info, models):

@@ -4,12 +4,11 @@ refused, never written."""
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import check_error, run_cli
 
 from lstmcast.data import validate_panel
 from lstmcast.data.extremes import envelope, outliers
 from lstmcast.errors import DataError
-
-from helpers import check_error, run_cli
 
 FAST = ["--epochs", "2", "--seeds", "1", "--diff", "1"]
 N = 96

@@ -5,7 +5,6 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import WAVE, check_error, run_cli, write_series
 
 FAST = ["--epochs", "1", "--seeds", "1", "--diff", "1", "--scope", "local"]
@@ -62,6 +61,7 @@ def test_utf16_cp1252_and_compressed_files_read_as_the_same_series(tmp_path):
     import bz2
     import gzip
     import zipfile
+
     from lstmcast.data import load_csv, load_panel_csv
     text = _series_csv()
     ref = load_csv(_write(tmp_path / "ref.csv", text.encode()))
@@ -609,6 +609,7 @@ def test_a_model_whose_scope_trials_both_failed_saves_and_loads(tmp_path):
     as null; it loaded as 'corrupt' before (JSON Infinity refused by the checks)."""
     import numpy as np
     import pandas as pd
+
     from lstmcast import Forecaster
     rng = np.random.default_rng(0)
     df = pd.concat([pd.DataFrame({"unique_id": k, "ds": pd.date_range("2000-01-01", periods=40, freq="MS"),
@@ -625,7 +626,9 @@ def test_failed_differencing_scores_round_trip_as_null(tmp_path):
     """A differencing candidate whose trials failed scores inf (or NaN): the file stores null, which loads
     back as inf (JSON Infinity / NaN were refused as a corrupt model)."""
     import json
+
     import numpy as np
+
     from lstmcast import Forecaster, datasets
     fc = Forecaster(epochs=2, seeds=1, units=(4,), model="lstm").fit(datasets.airline())
     scores = fc.diff_scores_[0]

@@ -3,7 +3,8 @@ missing values, mixed lengths, shuffled rows, eras) and covariate frames misalig
 gives a Panel / Covariates that says what the input holds, or one DataError line: never another exception."""
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lstmcast.data import validate_panel
 from lstmcast.data.covariates import covariates_from_frame

@@ -1,5 +1,6 @@
 """Random garbage CSV content never produces a traceback: either a series or a one-line DataError."""
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lstmcast.data import DataError, load_csv
 

@@ -5,10 +5,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_cli
 
 from lstmcast.cli.evaluate import fallback_series, format_scores
-
-from helpers import run_cli
 
 FAST = ["--epochs", "1", "--seeds", "1", "--diff", "1"]
 

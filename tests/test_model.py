@@ -3,10 +3,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-
 from keras_ref import build, reset
-from lstmcast.engine.model import (ModelConfig, apply, config_of, from_keras_weights, init_params, param_shapes,
-                            to_keras_weights)
+
+from lstmcast.engine.model import (
+    ModelConfig,
+    apply,
+    config_of,
+    from_keras_weights,
+    init_params,
+    param_shapes,
+    to_keras_weights,
+)
 from lstmcast.engine.train import predict, predict_stateful
 
 

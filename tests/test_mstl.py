@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from lstmcast.data.seasons import all_seasons, season_length_for, season_phase
-from lstmcast.models.statmembers import fit_stats, make_member
 from lstmcast.models.mstl import SeasonalETS, needs_seasonal_ets
+from lstmcast.models.statmembers import fit_stats, make_member
 
 
 def half_hourly(n, noise=0.0, seed=0):
@@ -61,6 +61,7 @@ def test_fit_stats_takes_the_seasonal_member_for_long_half_hourly_series_only():
 def test_a_half_hourly_model_saves_loads_and_forecasts_the_same(tmp_path):
     """The SeasonalETS member is not stored: a loaded model refits it on the stored values, the same forecast."""
     import pandas as pd
+
     from lstmcast import Forecaster
     y = pd.Series(half_hourly(48 * 7 * 3, noise=0.5), index=pd.date_range("2024-01-01", periods=48 * 7 * 3, freq="30min"))
     fc = Forecaster(epochs=1, seeds=1, units=(2,), diff=(48,), model="lstm+ets").fit(y)
@@ -78,7 +79,9 @@ def test_a_half_hourly_model_saves_loads_and_forecasts_the_same(tmp_path):
 
 def test_evaluate_leaves_the_slow_arima_baseline_out_of_its_defaults_only():
     import argparse
+
     import pandas as pd
+
     from lstmcast.cli.evaluate import DEFAULT_MODELS_FLAG, _without_slow_arima
     from lstmcast.data.panel import as_panel
     notes = []

@@ -5,11 +5,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lstmcast import datasets
-from lstmcast.data import (DataError, Panel, as_panel, load_csv, load_panel_csv, summary_line, validate_panel,
-                           validate_series)
+from lstmcast.data import (
+    DataError,
+    Panel,
+    as_panel,
+    load_csv,
+    load_panel_csv,
+    summary_line,
+    validate_panel,
+    validate_series,
+)
 
 MS = pd.date_range("2001-01-01", periods=24, freq="MS")
 DATA = Path(__file__).parent / "data"

@@ -4,9 +4,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from helpers import run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from lstmcast import Forecaster
 from lstmcast.data import DataError
 
@@ -191,8 +192,8 @@ def test_random_panels_never_crash(specs, h):
 def test_padding_rows_and_datasets_are_inert():
     """Local training pads windows to shared bucket sizes and stacks series in chunks: the padding (rows
     of weight 0, empty datasets) changes no real series' training."""
-    from lstmcast.models.lstm import Recipe, train_local, windows
     from lstmcast.engine.train import TrainConfig
+    from lstmcast.models.lstm import Recipe, train_local, windows
     from lstmcast.prep.pipes import fit_pipes
     df = _panel(2)
     vals = [g["y"].to_numpy() for _, g in df.groupby("unique_id")]

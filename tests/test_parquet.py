@@ -5,8 +5,8 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import check_error, run_cli
+
 from lstmcast.data.panel import load_panel_csv
 from lstmcast.errors import DataError
 

@@ -4,8 +4,8 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import check_error, run_cli, write_series
+
 from lstmcast import Forecaster
 from lstmcast.errors import DataError
 from lstmcast.evaluate import backtest

@@ -13,8 +13,15 @@ import pytest
 from lstmcast.engine import programs
 from lstmcast.engine.model import ModelConfig, apply, init_params
 from lstmcast.engine.programs import Program
-from lstmcast.engine.train import (TrainConfig, bucket, compiled_train, make_train, predict, predict_many,
-                                   predict_many_own)
+from lstmcast.engine.train import (
+    TrainConfig,
+    bucket,
+    compiled_train,
+    make_train,
+    predict,
+    predict_many,
+    predict_many_own,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

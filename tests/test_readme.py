@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import run_cli
 
 README = Path(__file__).resolve().parents[1] / "README.md"

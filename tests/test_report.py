@@ -6,9 +6,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import run_cli, write_series
 from report_helpers import FAST, MODELS, decode, embedded, panel_csv, synthetic_panel
+
 from lstmcast.errors import DataError, UsageError
 from lstmcast.evaluate import metrics
 from lstmcast.report.html import write_report

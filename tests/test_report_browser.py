@@ -9,7 +9,6 @@ import time
 
 import numpy as np
 import pytest
-
 from helpers import run_cli
 from report_helpers import FAST, panel_csv, synthetic_panel
 
@@ -84,6 +83,7 @@ def test_airline_report_loads_clean_and_shows_evaluate_numbers(driver, airline):
 
 def test_panel_table_selects_searches_and_sorts(driver, tmp_path):
     from selenium.webdriver.common.by import By
+
     from lstmcast.report.html import write_report
     hist, cv, fc = synthetic_panel(40, seed=5)
     path = write_report(tmp_path / "panel.html", evaluation=None, cv=cv, history=hist, forecast=fc)
@@ -116,6 +116,7 @@ def test_panel_table_selects_searches_and_sorts(driver, tmp_path):
     heads = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#lc-stable th")]
     assert heads[3:8] == ["LSTM MASE", "ets MASE", "naive MASE", "snaive MASE", "LSTM / best baseline"]
     from selenium.webdriver.support.ui import Select
+
     from lstmcast.evaluate import metrics
     Select(driver.find_element(By.ID, "lc-stat")).select_by_visible_text("median")
     td = driver.find_element(By.CSS_SELECTOR, '#lc-rank tr[data-model="ets"] td[data-key="rmse_median"]')
@@ -137,9 +138,10 @@ def test_forecast_only_report_loads_clean(driver, tmp_path):
 
 
 def test_thinned_panel_says_what_was_left_out(driver, tmp_path):
-    from selenium.webdriver.common.by import By
-    from lstmcast.report.html import write_report
     from report_helpers import embedded
+    from selenium.webdriver.common.by import By
+
+    from lstmcast.report.html import write_report
     hist, cv, fc = synthetic_panel(30, seed=7)
     path = write_report(tmp_path / "thin.html", evaluation=None, cv=cv, history=hist, forecast=fc, budget=1500)
     level = embedded(path)["table"]["detail"]

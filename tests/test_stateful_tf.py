@@ -13,8 +13,8 @@ import textwrap
 import jax
 import numpy as np
 import pytest
-
 from keras_ref import series_windows
+
 from lstmcast.engine.model import ModelConfig, from_keras_weights, init_params, to_keras_weights
 from lstmcast.engine.train import TrainConfig, make_train, predict_stateful
 

@@ -2,8 +2,8 @@
 import jax
 import numpy as np
 import pytest
-
 from keras_ref import build, series_windows
+
 from lstmcast.engine.model import ModelConfig, from_keras_weights
 from lstmcast.engine.train import TrainConfig, compiled_train, keras_adam, make_train
 

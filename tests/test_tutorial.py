@@ -3,8 +3,8 @@ import json
 
 import numpy as np
 import pytest
-
 from helpers import run_cli
+
 from lstmcast import datasets
 from lstmcast.tutorial import run_framing
 

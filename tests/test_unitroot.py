@@ -27,7 +27,8 @@ def _cases():
 
 
 def test_same_differences_as_statsforecast():
-    from statsforecast.arima import ndiffs as sf_ndiffs, nsdiffs as sf_nsdiffs
+    from statsforecast.arima import ndiffs as sf_ndiffs
+    from statsforecast.arima import nsdiffs as sf_nsdiffs
     seen = set()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -68,6 +69,7 @@ def test_stl_is_statsmodels(seed):
     including subseries shorter than the seasonal window and rounded (tied) values, for both seasonal
     degrees."""
     from statsmodels.tsa.stl._stl import STL
+
     from lstmcast.models.unitroot import stl
     rng = np.random.default_rng(seed)
     for _ in range(40):
@@ -89,6 +91,7 @@ def test_long_stl_is_statsmodels_and_banded(n, p):
     """Past DENSE_UP_TO values the smoothers are banded ((n, span) weights instead of (n, n) matrices, which a
     half-hourly year would need 2.4 GB each for): still statsmodels' STL."""
     from statsmodels.tsa.stl._stl import STL
+
     from lstmcast.models import unitroot
     rng = np.random.default_rng(n)
     t = np.arange(n)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from lstmcast import datasets
-from lstmcast.tutorial import prepare
 from lstmcast.prep.windows import create_dataset, frame, minmax_fit, minmax_inverse, minmax_transform, windows
+from lstmcast.tutorial import prepare
 
 Y = datasets.airline().to_numpy()
 

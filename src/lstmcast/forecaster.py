@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DataError
 from .data.covariates import covariates_from_frame, future_template
 from .data.panel import as_panel
+from .errors import DataError
 from .fit.backtesting import cross_validation as _cross_validation
 from .fit.fitting import fit_panel
 from .fit.predicting import forecast_parts, predict_frame

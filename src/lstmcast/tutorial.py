@@ -18,8 +18,15 @@ import numpy as np
 
 from .engine.model import ModelConfig
 from .engine.programs import Program
-from .engine.train import (_PREDICT_MANY, TrainConfig, _pad_rows, _stateful_program, compiled_train, predict_many,
-                           predict_many_stateful)
+from .engine.train import (
+    _PREDICT_MANY,
+    TrainConfig,
+    _pad_rows,
+    _stateful_program,
+    compiled_train,
+    predict_many,
+    predict_many_stateful,
+)
 from .prep.windows import create_dataset, frame, minmax_fit, minmax_inverse, minmax_transform, windows
 
 N_TRAIN = 96  # int(144 * 0.67), the tutorial's split

@@ -17,7 +17,6 @@ from ..errors import LstmcastError, one_line
 from .common import Console, _Parser  # noqa: F401  (Console: the commands' shared output)
 from .library_warnings import library_warnings
 
-
 COMMANDS = ("tutorial", "fit", "forecast", "evaluate", "report")
 MODULES = {"report": "report_cmd"}   # cli/report.py writes reports (evaluate and forecast call it)
 
@@ -56,6 +55,7 @@ def _on_sigint(signum, frame):
 def main(argv=None) -> int:
     import signal
     import threading
+
     from ..engine.plan import set_max_memory, set_reporter
     if argv is None:
         _lean_gc()

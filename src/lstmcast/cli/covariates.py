@@ -28,6 +28,7 @@ def add_covariate_flags(p):
 def _frame(path, a, panel, con=None, where=None):
     """A covariate CSV or Parquet file as a frame with the panel's id and time columns (times parsed)."""
     import pandas as pd
+
     from ..data.parquet import id_text
     from ..data.series import _parse_times, read_frame
     df = read_frame(path, sep=getattr(a, "sep", None), decimal=getattr(a, "decimal", None))

@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import argparse
-import math
 import json
+import math
 
 import numpy as np
 
 from ..errors import UsageError
-from .common import (Console, _positive_int, add_backend_flags, add_data_flags, backend_from_args, check_new_path,
-                     load_data)
+from .common import (
+    Console,
+    _positive_int,
+    add_backend_flags,
+    add_data_flags,
+    backend_from_args,
+    check_new_path,
+    load_data,
+)
 from .model_flags import add_model_flags, forecaster_params
 
 

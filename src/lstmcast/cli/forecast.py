@@ -59,8 +59,8 @@ def cmd_forecast(a) -> int:
                  f"({', '.join(map(repr, lost[:5]))}{', ...' if len(lost) > 5 else ''}); see fit's --per-series")
     _write(a, out, con)
     if a.plot:
-        from ..report.plot import plot_forecast
         from ..fit.predicting import extended_values
+        from ..report.plot import plot_forecast
         panel = fc.panel_
         k = next((i for i, u in enumerate(panel.ids) if u in have), 0)   # a series with a forecast
         first = panel.ids[k]

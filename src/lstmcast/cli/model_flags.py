@@ -4,8 +4,17 @@ from __future__ import annotations
 import argparse
 
 from ..errors import DataError, UsageError
-from .common import (DIFF_ZERO, _auto_or, _diff_spec, _fraction, _int, _int_list, _positive_float, _positive_int,
-                     add_resource_flags)
+from .common import (
+    DIFF_ZERO,
+    _auto_or,
+    _diff_spec,
+    _fraction,
+    _int,
+    _int_list,
+    _positive_float,
+    _positive_int,
+    add_resource_flags,
+)
 
 
 def add_model_flags(p, defaults: dict | None = None):

@@ -10,16 +10,15 @@ naming the file, column, line and value; per-series problems flag the series (`P
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .panel_check import validate_panel
-from .parquet import id_text, text_head
-from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
 from .cells import join_year_part
 from .era import wide_times
+from .panel_check import validate_panel
+from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
+from .parquet import id_text, text_head
 from .series import _parse_times, _pick_column, find_columns, footer_length, join_clock, read_frame
 
 __all__ = ["STATUSES", "STATUS_OK", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]

@@ -17,8 +17,8 @@ import pandas as pd
 
 from ..errors import DataError
 from . import era, extremes
-from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
 from .cells import number_hint
+from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
 from .series import FILLS, _parse_times, date_hint
 from .textfile import MISSING_TOKENS
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
 from pandas.errors import OutOfBoundsDatetime
 
 from ..errors import DataError

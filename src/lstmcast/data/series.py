@@ -15,17 +15,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-FILLS = ("interpolate", "ffill")
-
-
-from . import era
 from ..errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
-from .cells import (_YEAR_OR_YYYYMMDD, _day_first, _first_text, _index_like, _why_no_dates,  # noqa: F401
-                    date_hint, footer_length, join_clock, number_hint)
+from . import era
+from .cells import (  # noqa: F401
+    _YEAR_OR_YYYYMMDD,
+    _day_first,
+    _first_text,
+    _index_like,
+    _why_no_dates,
+    date_hint,
+    footer_length,
+    join_clock,
+    number_hint,
+)
 from .parquet import is_parquet, read_parquet, text_head
-from .textfile import (_DECIMAL_COMMA, MISSING_TOKENS, SEPS, _drop_thousands_commas, check_bounds,  # noqa: F401
-                       preamble_length,  # noqa: F401
-                       sniff_file, sniff_sep)
+from .textfile import (  # noqa: F401
+    _DECIMAL_COMMA,
+    MISSING_TOKENS,
+    SEPS,
+    _drop_thousands_commas,
+    check_bounds,
+    preamble_length,  # noqa: F401
+    sniff_file,
+    sniff_sep,
+)
+
+FILLS = ("interpolate", "ffill")
 
 
 def _line(i: int) -> int:

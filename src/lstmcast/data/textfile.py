@@ -14,8 +14,8 @@ import codecs
 import contextlib
 import gzip
 import lzma
-import zipfile
 import reprlib
+import zipfile
 from dataclasses import dataclass
 
 from ..errors import DataError

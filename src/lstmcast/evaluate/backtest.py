@@ -196,7 +196,7 @@ def _quick_rows(cv, panel, keys, models, horizon, windows, step, refit, m, level
             cv[name if k == "mean" else f"{name}-{k}"] = np.concatenate([p[k] for p in parts]) if parts else []
         seconds[name] = time.perf_counter() - t0
     if "pretrained" in models:
-        from ..models.pretrained import forecast_arrays   # its network loads only when asked for
+        from ..models.pretrained import forecast_arrays  # its network loads only when asked for
         t0 = time.perf_counter()
         point, bounds = forecast_arrays([v[:c + 1] for v, c in upto], m, horizon, levels) if upto else ([], {})
         cv["pretrained"] = np.ravel(point)

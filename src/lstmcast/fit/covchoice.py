@@ -32,8 +32,8 @@ import numpy as np
 
 from ..data.covariates import builtin_part, lstm_part, user_X
 from ..models.arima_state import ArimaMember
-from ..models.statmembers import MIN_STAT_LENGTH, quiet
 from ..models.covfeat import widths
+from ..models.statmembers import MIN_STAT_LENGTH, quiet
 from .combine import fold_mse
 from .predicting import forecast_frame
 from .select import FOLDS, VALIDATE_UP_TO, choose_diffs, fold_width, holdout_mase

@@ -17,15 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data.panel_check import fmt_time
-from ..errors import DataError
 from ..data.covariates import lstm_part, user_X, with_future
 from ..data.panel import as_panel
+from ..data.panel_check import fmt_time
 from ..data.panel_core import future_times
 from ..engine.plan import check_forecast
+from ..errors import DataError
 from ..models.baselines import fallback, finite_history, insample_errors
-from ..models.statmembers import stat_forecasts
 from ..models.conformal import conformal_bands
+from ..models.statmembers import stat_forecasts
 from .calibration import at_origin, count, describe
 from .combine import combine
 from .state import FittedState

@@ -153,7 +153,7 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
         groups.append(Group(members_, pipes, {}))
     from ..engine.plan import check_training
     if spec.scope == "local":
-        from ..scale.threads import cpu_workers    # that many chunks may train at once: all must fit
+        from ..scale.threads import cpu_workers  # that many chunks may train at once: all must fit
         n_most = max((effective_windows(len(x), R.m, R.look_back) for x, _ in data), default=0)  # a pass's windows
         chunks = check_training(spec, n_most, min(len(data), 128 * cpu_workers()))
         if spec.n_val:
@@ -210,6 +210,7 @@ def _names(d) -> str:
 def _train_local_val(spec: Spec, data):
     """Local training with a validation tail (early stopping): tails differ in size, so one by one."""
     import jax
+
     from ..engine.train import compiled_train
     from .lstm import _keys
     R = spec.recipe

@@ -157,6 +157,7 @@ def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None,
 def train_global_task(task):
     """train_global's compiled call as a picklable task -> numpy (params (K, ...), metrics)."""
     import jax
+
     from ..engine.train import compiled_train
     mc, tc, seed, seeds, x, t, w, val = task
     if val is not None:
@@ -174,6 +175,7 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
     Each chunk is one task of the current scale backend (in this process unless `scale.using(...)`).
     Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
     import jax
+
     from ..scale import current
     from ..scale.threads import cpu_workers
     by_bucket: dict = {}
@@ -214,6 +216,7 @@ def train_chunk(task):
     """One compiled local-training call, a picklable task: (ModelConfig, TrainConfig, seed, seeds,
     xs (W, n, T, F), ts (W, n, H), ws (W, n)) -> numpy (params, metrics) with leaves (W, K, ...)."""
     import jax
+
     from ..engine.train import compiled_train
     mc, tc, seed, seeds, xs, ts, ws = task
     params, metrics = compiled_train(mc, tc, vmap_keys=True, vmap_data=True)(_keys(seed, seeds), xs, ts, ws)
@@ -227,6 +230,7 @@ def train_chunk(task):
 def _predictors():
     """Cached programs (engine/programs.py): members on their own inputs, and per series for local scope."""
     import jax
+
     from ..engine.model import apply
     from ..engine.programs import program
     own = jax.vmap(lambda p, x: apply(p, x)[0], (0, 0))               # params (K, ...), x (K, B, T, F)

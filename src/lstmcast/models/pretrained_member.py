@@ -40,7 +40,7 @@ class PretrainedMember:
     @staticmethod
     def forecast_many(series: list, m: int, h: int, level=None) -> list:
         """[{"mean", "lo-L", "hi-L"}] of each series in one batched call of the network."""
-        from .pretrained import forecast_arrays   # JAX and the weights: loaded on first use only
+        from .pretrained import forecast_arrays  # JAX and the weights: loaded on first use only
         if not len(series):
             return []
         levels = list(level or [])

@@ -207,7 +207,7 @@ def load(path):
             for k in ("kernel", "bias"):
                 shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
             prefixes.append(prefix)
-        from .check import check_arrays   # names, dtype, shape, finite, within float32; no unknown arrays
+        from .check import check_arrays  # names, dtype, shape, finite, within float32; no unknown arrays
         check_arrays({k: a for k, a in arrays.items() if k not in DATA_ARRAYS and not k.startswith(("arima.", "calib."))},
                      shapes, f"{path}/weights.npz")
         groups = []

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import multiprocessing
+import os
 import time
 
 import jax
@@ -24,7 +24,6 @@ import optax
 
 from . import net
 from .synth import VERSION, generate
-
 
 CHUNK = 4   # batches drawn by one generator call (its loops over time cost the same for more series)
 

@@ -91,6 +91,7 @@ def _seeds(p: dict) -> dict:
 def _resolved(fc) -> tuple[dict, dict]:
     """(settings, extra card sections) of a fitted Forecaster."""
     import math
+
     from ..prep.pipes import KINDS
     p, spec, panel = fc.get_params(), fc.spec_, fc.panel_
     R, T = spec.recipe, spec.train
@@ -143,6 +144,7 @@ def intervals(fc, coverage: dict | None = None) -> dict:
     many series are calibrated on validation folds and on how many errors; with coverage ({model:
     {"80": share}} of a backtest), the coverage the bands achieved there."""
     import numpy as np
+
     from ..fit.calibration import count
     out = {}
     note = getattr(fc, "interval_note_", "")
