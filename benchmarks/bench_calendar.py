@@ -61,7 +61,7 @@ def run(df, m, h, windows, seeds):
     times = {}
     for cal in (True, False):
         kw = {"seeds": seeds, "calendar": cal, "diff": (), "transform": "none"}   # the training alone
-        times[cal] = median_fit_seconds(lambda: Forecaster(**kw).fit(df))
+        times[cal] = median_fit_seconds(lambda kw=kw: Forecaster(**kw).fit(df))
     return rows, times
 
 

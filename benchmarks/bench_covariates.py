@@ -104,7 +104,7 @@ def run(name, df, exog, m, h, windows, seeds):
     times = {}
     for label, cov in (("cov", exog), ("plain", None)):
         data = df if cov else df[["unique_id", "ds", "y"]]
-        times[label] = median_fit_seconds(lambda: Forecaster(**kw).fit(data, futr_exog=cov))
+        times[label] = median_fit_seconds(lambda data=data, cov=cov: Forecaster(**kw).fit(data, futr_exog=cov))
     return rows, times
 
 

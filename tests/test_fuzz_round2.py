@@ -23,7 +23,7 @@ def panels(draw):
     freq = draw(st.sampled_from(sorted(FREQS)))
     start_year = draw(st.sampled_from([1380, 1676, 1990, 2255, 9990]))
     rows = []
-    for k, uid in enumerate(ids):
+    for uid in ids:
         n = draw(st.integers(1, 30))
         start = draw(st.integers(0, 10))
         t = pd.date_range(f"{2000 if freq != 'YS' else 1700}-01-01", periods=start + n, freq=freq)[start:]

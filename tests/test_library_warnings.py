@@ -27,8 +27,8 @@ def test_warnings_inside_a_command_are_counted_not_printed_and_the_meaningful_on
         warnings.simplefilter("error")                                 # as under python -W error
         with library_warnings(notes.append) as seen:
             np.log(np.array([-1.0]))                                   # numpy's RuntimeWarning: silenced
-            warnings.warn("did not converge", ConvergenceWarning)
-            warnings.warn("old", DeprecationWarning)
+            warnings.warn("did not converge", ConvergenceWarning, stacklevel=2)
+            warnings.warn("old", DeprecationWarning, stacklevel=2)
     assert seen == {"RuntimeWarning": 1, "ConvergenceWarning": 1, "DeprecationWarning": 1}
     assert notes == ["note: a statistical member's fit did not converge on some series (its forecasts are still "
                      "checked and weighted by validation)"]

@@ -122,10 +122,10 @@ def test_shards_train_as_one_call_would():
         pair = [s, (s + 3) % 5]                      # s beside another series, in a different position
         ref, _ = train(keys, x[pair[::-1]], y[pair[::-1]], w[pair[::-1]])
         ref = jax.tree.map(lambda a: np.asarray(a)[:, 1], ref)               # (K, ...) of series s
-        for a, b in zip(jax.tree.leaves(jax.tree.map(lambda a: a[:, s], got)), jax.tree.leaves(ref)):
+        for a, b in zip(jax.tree.leaves(jax.tree.map(lambda a, s=s: a[:, s], got)), jax.tree.leaves(ref)):
             np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
         for k in range(2):
-            p = jax.tree.map(lambda a: a[k], ref)
+            p = jax.tree.map(lambda a, k=k: a[k], ref)
             np.testing.assert_allclose(fc[k, s], np.asarray(predict(p, x_last[s][None]))[0], rtol=2e-5, atol=2e-6)
 
 def _backend_args(argv):

@@ -152,7 +152,7 @@ def apply(params: Params, x: jax.Array, state: list[Carry] | None = None, fuse: 
     """
     b = x.shape[0]
     if state is None:
-        state = [(jnp.zeros((b, l["recurrent_kernel"].shape[0]), x.dtype),) * 2 for l in params["lstm"]]
+        state = [(jnp.zeros((b, lp["recurrent_kernel"].shape[0]), x.dtype),) * 2 for lp in params["lstm"]]
     new_state, seq = [], x
     for k, (p, carry) in enumerate(zip(params["lstm"], state)):
         seq, carry = lstm_layer(p, seq, carry, fuse, n_lead if k == 0 else 0)  # (B, T, U)

@@ -6,11 +6,11 @@
 
 Model (float32 unless noted; K = seeds x series models trained at once by vmap):
     data       series * N * T * F * 4                    the windows, shared by the seeds
-    shuffled   K * N_pad * (T * F + O) * 4               each model's reshuffled copy per epoch
+    shuffled   K * N_pad * (T * F + H) * 4               each model's reshuffled copy per epoch
     params     K * 8 * P * 4                             weights, grads, Adam mu/nu, best copy, temps
     activations K * B * T * sum_l(8 U_l + in_l) * 4 * 2   what backprop keeps per minibatch
     forecast   K * origins * (steps + look_back) * 8 * 4   float64 paths, tails and quantile copies
-P = sum_l 4 U_l (in_l + U_l + 1) + U_last * O + O. Work: 3 x 2 x 4 U (in + U) flops per step of a
+P = sum_l 4 U_l (in_l + U_l + 1) + U_last * H + H. Work: 3 x 2 x 4 U (in + U) flops per step of a
 sequence for training (forward + backward), 2 x 4 U (in + U) for prediction. The estimate is an
 order of magnitude guide (tests hold it within a factor of a measured peak), not an exact count.
 """
@@ -69,16 +69,16 @@ def estimate(n_windows: int, seeds: int, look_back: int, n_features: int, units:
     with a Dense(`horizon`) head. Python ints throughout: no overflow however large the request."""
     units = (int(units),) if isinstance(units, int) else tuple(int(u) for u in units)
     K = int(seeds) * int(series)
-    N, B, O = int(n_windows), int(batch_size), int(horizon)
+    N, B, H = int(n_windows), int(batch_size), int(horizon)
     T, F = (1, int(look_back) * int(n_features)) if framing == "window" else (int(look_back), int(n_features))
     ins = (F, *units[:-1])
-    P = sum(4 * u * (i + u + 1) for i, u in zip(ins, units)) + units[-1] * O + O
+    P = sum(4 * u * (i + u + 1) for i, u in zip(ins, units)) + units[-1] * H + H
     cell = sum(4 * u * (i + u) for i, u in zip(ins, units))          # multiply-adds per time step
     n_pad = -(-N // B) * B if N else 0
     train = epochs > 0 and N > 0
     parts = {
-        "data": 4 * int(series) * N * (T * F + O) if train else 0,
-        "shuffled": 4 * K * n_pad * (T * F + O) if train else 0,
+        "data": 4 * int(series) * N * (T * F + H) if train else 0,
+        "shuffled": 4 * K * n_pad * (T * F + H) if train else 0,
         "params": 4 * K * 8 * P,
         "activations": 8 * K * min(B, max(N, 1)) * T * sum(8 * u + i for i, u in zip(ins, units)) if train else 0,
         "forecast": 32 * K * int(origins) * (int(steps) + T) if steps else 0,

@@ -282,7 +282,7 @@ def interval_scores(part, yc: str, name: str, levels, scales: dict) -> dict:
         lo, hi, y = part[f"{name}-lo-{lv}"].to_numpy(), part[f"{name}-hi-{lv}"].to_numpy(), part[yc].to_numpy()
         ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(y)
         out[f"coverage-{key}"] = metrics.coverage(y[ok], lo[ok], hi[ok]) if ok.any() else nan
-        out[f"msis-{key}"] = _per_window(part, scales, lambda w: metrics.interval_score(
+        out[f"msis-{key}"] = _per_window(part, scales, lambda w, lv=lv: metrics.interval_score(
             w[yc].to_numpy(), w[f"{name}-lo-{lv}"].to_numpy(), w[f"{name}-hi-{lv}"].to_numpy(), lv))
     out["sql"] = nan if not have else _per_window(part, scales, lambda w: _mql(w, yc, name, levels))
     return out

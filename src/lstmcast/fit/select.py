@@ -108,7 +108,7 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None, cands
         full = [np.asarray(values[idx[j]], np.float64) for j, _, _, _ in meta]
         origins = {t: np.arange(cut - 1, cut + width - 1) for t, (_, _, cut, _) in enumerate(meta)}
         p = model.paths(full, origins, H, cov=tcov)
-        for t, (j, c, cut, k) in enumerate(meta):
+        for t, (j, c, _cut, k) in enumerate(meta):
             pred = p[t].mean(0)                                            # (B, H)
             o = origins[t]
             actual = np.r_[full[t], np.full(H, np.nan)][o[:, None] + 1 + np.arange(H)[None, :]]

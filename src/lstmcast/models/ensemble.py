@@ -91,7 +91,7 @@ class Ensemble:
             params = g.params
             if self.scope == "local":
                 import jax
-                params = jax.tree.map(lambda a: a[sel], g.params)
+                params = jax.tree.map(lambda a, sel=sel: a[sel], g.params)
             fn = None
             if R.n_cov:
                 from .covfeat import step_features
@@ -167,7 +167,7 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
         for gi, g in enumerate(groups):
             rows = np.asarray([k for k, (a, _) in enumerate(where) if a == gi and finite[k]], int)
             keep = np.asarray([b for k, (a, b) in enumerate(where) if a == gi and finite[k]], int)
-            g.params = jax.tree.map(lambda a: a[rows], params)
+            g.params = jax.tree.map(lambda a, rows=rows: a[rows], params)
             g.idx, g.pipes = g.idx[keep], g.pipes.take(keep)
         groups = [g for g in groups if len(g.idx)]
         loss, val = metrics["loss"][finite].mean(0), metrics["val_loss"][finite].mean(0)

@@ -206,8 +206,8 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
     out_p, out_m = [None] * len(data), [None] * len(data)
     for part, (params, metrics) in zip(parts, results):
         for j, i in enumerate(part):
-            out_p[i] = jax.tree.map(lambda a: a[j], params)
-            out_m[i] = jax.tree.map(lambda a: a[j], metrics)
+            out_p[i] = jax.tree.map(lambda a, j=j: a[j], params)
+            out_m[i] = jax.tree.map(lambda a, j=j: a[j], metrics)
     stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
     return stack(out_p), stack(out_m)
 
