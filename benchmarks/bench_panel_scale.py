@@ -170,7 +170,8 @@ def run_model(m, args, train, test, tmp, inp, notes):
                 return None
             cmd = [args.nf_python, os.path.join(HERE, "nf_runner.py"), "fit", inp, out, "--freq", "MS", "--h", str(H)]
         elif m == "ets":
-            ids = train["unique_id"].drop_duplicates().sample(min(args.ets_sample, args.n_series), random_state=args.seed)
+            ids = train["unique_id"].drop_duplicates().sample(min(args.ets_sample, args.n_series),
+                                                             random_state=args.seed)
             sub = os.path.join(tmp, "ets_in.csv")
             train[train["unique_id"].isin(ids)].to_csv(sub, index=False)
             cmd = [sys.executable, os.path.abspath(__file__), "--child", "ets", sub, out]

@@ -42,7 +42,8 @@ CODE = textwrap.dedent("""
 
 
 def main():
-    print(f"{'N':>7} {'T':>3} {'K':>3} {'U':>3} {'B':>5} {'measured MiB':>13} {'estimate MiB':>13} {'ratio':>6} {'s':>5}")
+    print(f"{'N':>7} {'T':>3} {'K':>3} {'U':>3} {'B':>5} {'measured MiB':>13} {'estimate MiB':>13} "
+          f"{'ratio':>6} {'s':>5}")
     for cfg in CONFIGS:
         r = subprocess.run([sys.executable, "-c", CODE, *map(str, cfg)], capture_output=True, text=True,
                            env={**os.environ}, check=True)

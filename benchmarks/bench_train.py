@@ -98,7 +98,8 @@ def main():
     for name, k, comp, secs, loss in rows:
         per = secs / k
         ratio = f"{ref / per:9.0f}" if ref and not name.startswith("Keras") else f"{(ref / secs if ref else 1):9.2f}"
-        print(f"{name:<22} {('%.2f' % comp) if comp is not None else '-':>9} {secs:9.3f} {per:10.5f} {ratio} {loss:10.5f}")
+        print(f"{name:<22} {('%.2f' % comp) if comp is not None else '-':>9} {secs:9.3f} {per:10.5f} {ratio} "
+              f"{loss:10.5f}")
     print(f"peak memory (this process): {peak:.0f} MiB")
 
 

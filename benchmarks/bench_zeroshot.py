@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.environ.get("LSTMCAST_SRC", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")))
+sys.path.insert(0, os.environ.get("LSTMCAST_SRC",
+                                  os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")))
 
 
 def main(argv=None) -> None:

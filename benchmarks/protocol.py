@@ -90,7 +90,8 @@ def series_intervals(cv: pd.DataFrame, df: pd.DataFrame, season: int, models: li
                 y = w["y"].to_numpy(np.float64)
                 if not have or not s > 0:
                     continue
-                b = {lv: (w[f"{m}-lo-{lv}"].to_numpy(np.float64), w[f"{m}-hi-{lv}"].to_numpy(np.float64)) for lv in levels}
+                b = {lv: (w[f"{m}-lo-{lv}"].to_numpy(np.float64), w[f"{m}-hi-{lv}"].to_numpy(np.float64))
+                     for lv in levels}
                 for lv in levels:
                     per_w[f"msis-{lv}"].append(metrics.interval_score(y, *b[lv], lv) / s)
                 q = metrics.band_quantiles(w[m].to_numpy(np.float64), b)

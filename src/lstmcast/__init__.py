@@ -18,8 +18,8 @@ _LAZY = {
     "load_csv": ("lstmcast.data.series", "load_csv"),
     "DataError": ("lstmcast.errors", "DataError"),
 }
-_SUBMODULES = {"data", "datasets", "prep", "engine", "models", "fit", "persist", "forecaster", "evaluate", "report", "cli",
-               "tutorial"}
+_SUBMODULES = {"data", "datasets", "prep", "engine", "models", "fit", "persist", "forecaster", "evaluate", "report",
+               "cli", "tutorial"}
 
 __all__ = sorted(_LAZY) + ["__version__"]
 

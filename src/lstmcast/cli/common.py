@@ -260,11 +260,14 @@ def _freq(dest, v):
 
 
 RULES = {
-    "epochs": _range(1, 1_000_000), "steps": _range(1, 100_000_000), "seeds": _range(1, 100_000), "batch_size": _range(1, 10_000_000),
+    "epochs": _range(1, 1_000_000), "steps": _range(1, 100_000_000), "seeds": _range(1, 100_000),
+    "batch_size": _range(1, 10_000_000),
     "look_back": _range(1, 100_000), "direct_horizon": _range(1, 100_000), "horizon": _range(1, 1_000_000),
     "windows": _range(1, 100_000), "step": _range(1, 1_000_000), "season_length": _range(1, 100_000),
     "patience": _range(0, 1_000_000), "units": _range(1, 16_384), "learning_rate": _range(0, lo_open=True),
-    "validation": _range(0, 1, hi_open=True), "level": _range(0, 100, True, True, say="must be a percentage between 0 and 100 (level must be in (0, 100), e.g. 80 95)"),
+    "validation": _range(0, 1, hi_open=True),
+    "level": _range(0, 100, True, True,
+                    say="must be a percentage between 0 and 100 (level must be in (0, 100), e.g. 80 95)"),
     "seed": _range(-INT_MAX - 1, INT_MAX),
     "data": _path, "model": _path, "out": _path, "plot": _plot_path, "report": _path, "per_series": _path,
     "save_cv": _path,

@@ -22,7 +22,8 @@ def add_covariate_flags(p):
                         "ones) without validating them (default: a member keeps them only where they lower its "
                         "validation error)")
     g.add_argument("--holidays", default=None, metavar="COUNTRY",
-                   help="add the public holidays of COUNTRY (US, GB, DE, ...) per period as a built-in future covariate")
+                   help="add the public holidays of COUNTRY (US, GB, DE, ...) per period as a built-in future "
+                        "covariate")
 
 
 def _frame(path, a, panel, con=None, where=None):

@@ -208,13 +208,15 @@ def format_intervals(doc: dict) -> str:
     rows = sorted(doc["models"].items(), key=lambda kv: (kv[1].get("sql") is None, kv[1].get("sql") or 0))
     fmt = lambda v, w, p: f"{'n/a':>{w}}" if v is None else num(v, p, w)  # noqa: E731
     head = f"{'model':<8} " + " ".join(f"{'cover-' + lv:>9} {'MSIS-' + lv:>8}" for lv in levels) + f" {'SQL':>7}"
-    lines = ["", f"intervals, ranked by the scaled quantile loss (SQL, lower is better){' (means over series)' if panel else ''}",
+    lines = ["", "intervals, ranked by the scaled quantile loss (SQL, lower is better)"
+                 f"{' (means over series)' if panel else ''}",
              head, "-" * len(head)]
     for name, s in rows:
         lines.append(f"{name:<8} " + " ".join(f"{fmt(s['coverage'][lv], 9, 3)} {fmt(s['msis'][lv], 8, 2)}"
                                                 for lv in levels) + f" {fmt(s['sql'], 7, 3)}")
     lines.append("cover-L: share of held-out values inside the L% band (nominal: L/100); MSIS-L: M4's scaled "
-                 "interval score; SQL: pinball loss over the bands' quantiles and the median; MSIS and SQL scaled like MASE")
+                 "interval score; SQL: pinball loss over the bands' quantiles and the median; MSIS and SQL scaled "
+                 "like MASE")
     none = [n for n, s in rows if all(s["coverage"][lv] is None for lv in levels)]
     if none:
         lines.append(f"n/a: {', '.join(none)} gave no intervals here")

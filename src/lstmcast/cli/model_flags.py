@@ -84,13 +84,15 @@ def _combination(text: str) -> str | None:
 def forecaster_params(a) -> dict:
     text = a.diff.strip().lower()
     try:
-        diff = () if text in ("none", "") else "auto" if text == "auto" else _int_list("--diff", zero_first=DIFF_ZERO)(a.diff)
+        diff = (() if text in ("none", "") else "auto" if text == "auto"
+                else _int_list("--diff", zero_first=DIFF_ZERO)(a.diff))
     except argparse.ArgumentTypeError as e:   # checked by _diff_spec already; never a traceback
         raise UsageError(str(e)) from None
     return dict(look_back=a.look_back, framing=a.framing, units=a.units, stateful=a.stateful,
                 epochs=a.epochs, steps=a.steps, batch_size=a.batch_size, scope=a.scope,
-                level_norm={"auto": "auto", "on": True, "off": False}[a.level_norm], learning_rate=a.learning_rate, seeds=a.seeds,
-                strategy=a.strategy, horizon=a.direct_horizon, transform=a.transform, diff=diff, scale=a.scale, calendar=a.calendar,
+                level_norm={"auto": "auto", "on": True, "off": False}[a.level_norm], learning_rate=a.learning_rate,
+                seeds=a.seeds, strategy=a.strategy, horizon=a.direct_horizon, transform=a.transform, diff=diff,
+                scale=a.scale, calendar=a.calendar,
                 validation=a.validation, patience=a.patience, aggregate=a.aggregate,
                 season_length=a.season_length, seed=a.seed, model=a.combination,
                 keep_covariates=bool(getattr(a, "keep_covariates", False)))

@@ -149,8 +149,8 @@ def evaluate_hook(a, data, cv, doc, info, con):
         card["settings"]["note"] = ("evaluate --report fits no final model: these are the requested settings; "
                                     "resolved settings and loss curves come with `lstmcast report`")
     table = status_table(panel, getattr(fc, "per_series_", None), info.get("lstm_models"))
-    path = write_report(a.report, evaluation=doc, cv=user_frame(_renamed(cv, panel), panel.years), history=history_frame(panel),
-                        forecast=out, card=card, per_series=table, scores=scores,
+    path = write_report(a.report, evaluation=doc, cv=user_frame(_renamed(cv, panel), panel.years),
+                        history=history_frame(panel), forecast=out, card=card, per_series=table, scores=scores,
                         title=_title(a, panel, "report"))
     con.note(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
 

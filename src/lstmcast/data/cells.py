@@ -99,7 +99,8 @@ def join_year_part(df: pd.DataFrame, time_col, skip, say):
             joined = years + "-" + num.astype(int).map("{:02d}".format)
         else:
             continue
-        say(f"time column: {time_col!r} and {c!r} joined (years and their {'quarters' if 'Q' in joined.iloc[0] else 'months'})")
+        say(f"time column: {time_col!r} and {c!r} joined "
+            f"(years and their {'quarters' if 'Q' in joined.iloc[0] else 'months'})")
         return df.assign(**{time_col: joined}), c
     return df, None
 

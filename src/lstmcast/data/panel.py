@@ -88,7 +88,8 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
     """Read a panel (or one series) from a CSV or Parquet file.
 
     Args:
-        path: the CSV file, or a Parquet file (.parquet / .pq; needs pyarrow), whose columns keep their types. Trailing footer lines whose time cell is not a date are dropped.
+        path: the CSV file, or a Parquet file (.parquet / .pq; needs pyarrow), whose columns keep their types.
+            Trailing footer lines whose time cell is not a date are dropped.
         id_col: the column of series ids (name or 0-based position). Default: a column named
             'unique_id' if there is one (a panel), else the file is ONE series whose id is the
             value column's name.

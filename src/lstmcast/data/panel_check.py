@@ -298,9 +298,9 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     if dup.size:
         a, b = order[dup[0]], order[dup[0] + 1]
         if len(ids) == 1:
-            raise DataError(f"{where}: duplicate time {fmt_time(tuniq[tcode[dup[0]]], years)} in column {time_col!r} at "
-                            f"{row(a)} and {row(b)}; keep one row per time (if the file holds several series, "
-                            "name their id column with --id-col)")
+            raise DataError(f"{where}: duplicate time {fmt_time(tuniq[tcode[dup[0]]], years)} in column "
+                            f"{time_col!r} at {row(a)} and {row(b)}; keep one row per time (if the file holds "
+                            "several series, name their id column with --id-col)")
         raise DataError(f"{where}: duplicate ({id_col}, {time_col}) = ({ids[sid[dup[0]]]!r}, "
                         f"{fmt_time(tuniq[tcode[dup[0]]], years)}) at {row(a)} and {row(b)}; keep one row per "
                         "series and time")
@@ -336,9 +336,10 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     if off.size:
         j = off[0]
         if freq is not None and len(ids) == 1:
-            raise DataError(f"{where}: series {ids[sid[j]]!r}, {row(order[j])}: {fmt_time(tuniq[tcode[j]], years)} is not "
-                            f"on the grid of the frequency given ({freqstr!r}, from {fmt_time(origin, years)}); give the "
-                            "data's own frequency with --freq, or leave it out to infer it")
+            raise DataError(f"{where}: series {ids[sid[j]]!r}, {row(order[j])}: "
+                            f"{fmt_time(tuniq[tcode[j]], years)} is not on the grid of the frequency given "
+                            f"({freqstr!r}, from {fmt_time(origin, years)}); give the data's own frequency with "
+                            "--freq, or leave it out to infer it")
         raise DataError(f"{where}: mixed frequencies: series {ids[sid[j]]!r}, {row(order[j])}: "
                         f"{fmt_time(tuniq[tcode[j]], years)} is not on the {freqstr!r} grid; give every series "
                         "the same frequency, or set it with --freq")

@@ -223,7 +223,8 @@ class Panel:
     def _take(self, idx: np.ndarray, values: list, starts: pd.DatetimeIndex) -> Panel:
         return Panel(ids=self.ids[idx], values=values, starts=starts, freq=self.freq,
                      status=self.status[idx].copy(), reason=self.reason[idx].copy(), id_col=self.id_col,
-                     time_col=self.time_col, target_col=self.target_col, source=self.source, tz=self.tz, years=self.years, notes=self.notes)
+                     time_col=self.time_col, target_col=self.target_col, source=self.source, tz=self.tz,
+                     years=self.years, notes=self.notes)
 
     def subset(self, mask_or_indices) -> Panel:
         """The series picked by a boolean mask (N,) or by integer positions (in the order given)."""

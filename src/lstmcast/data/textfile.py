@@ -246,9 +246,9 @@ def check_bounds(path, kind: FileKind, where: str) -> None:
             long = np.flatnonzero(gaps > MAX_LINE)
             if long.size or pos + len(chunk) - (ends[-1] + 1 if ends.size else start) > MAX_LINE:
                 k = int(long[0]) if long.size else ends.size
-                raise DataError(f"{where}: line {line + k} is longer than {MAX_LINE:,} bytes, the longest line lstmcast "
-                                "reads: is it a CSV file with one row per line? (a file whose line breaks were lost, "
-                                "or binary data)")
+                raise DataError(f"{where}: line {line + k} is longer than {MAX_LINE:,} bytes, the longest line "
+                                "lstmcast reads: is it a CSV file with one row per line? (a file whose line breaks "
+                                "were lost, or binary data)")
             if ends.size:
                 line, start = line + ends.size, int(ends[-1]) + 1
             pos += len(chunk)

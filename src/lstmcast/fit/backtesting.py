@@ -7,8 +7,8 @@
 
 Cut-offs are per series: its last n_windows origins `step` apart, the last one h values before its end,
 so every forecast is scored on values the model never saw (its scaler and transforms included). The
-scope, the differencing, the combination's weights and the bands' validation errors are chosen once, on the data up to the first
-cut-off (or the first whose data are long enough to validate them); refit=True then fits
+scope, the differencing, the combination's weights and the bands' validation errors are chosen once, on
+the data up to the first cut-off (or the first whose data are long enough to validate them); refit=True then fits
 again at each cut-off (those fits are independent: they run several at once, one per core),
 refit=False moves the input window with the parameters frozen.
 """

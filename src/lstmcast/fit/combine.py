@@ -52,7 +52,8 @@ def fold_errors(y, h: int, m: int, name: str, folds: int, width: int, fitted=Non
             continue
         try:
             with quiet():
-                mod = fitted.refit(y[:cut], **kw) if hasattr(fitted, "refit") else make_member(name, m, cut).fit(y[:cut])
+                mod = (fitted.refit(y[:cut], **kw) if hasattr(fitted, "refit")
+                       else make_member(name, m, cut).fit(y[:cut]))
                 Hf = H if X is None else max(1, min(H, len(X) - cut - width + 1))   # regressors end with X's rows
                 fs = _fold_forecasts(mod, y, cut, width, Hf, kw)
                 for b, (o, f) in enumerate(zip(range(cut - 1, cut + width - 1), fs)):

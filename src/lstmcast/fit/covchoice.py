@@ -250,8 +250,8 @@ def plan_covariates(settings, panel, idx, m, scope, spec, phase0, cov, stat_name
     else:
         lstm = lstm_by_holdout(settings, panel, idx, m, cov, scope, keep, say, fit_panel)
         val = ("holdout", spec.recipe.h, m)
-    choice: dict[str, Any] = {"covariates": list(cov.hist_names + cov.stat_names + cov.user_futr), "futr": list(cov.user_futr),
-              "forced": keep, "lstm": lstm.report}
+    choice: dict[str, Any] = {"covariates": list(cov.hist_names + cov.stat_names + cov.user_futr),
+                              "futr": list(cov.user_futr), "forced": keep, "lstm": lstm.report}
     fits = None
     if "arima" in stat_names and X:
         say("covariates: validating AutoARIMA with and without them as regressors ...")

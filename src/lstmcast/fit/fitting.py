@@ -109,9 +109,9 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         prefetch(stat_names)
     if len(idx) == 0:
         if stats_only_ok and stat_names and len(statable(panel)):   # the statistical members forecast alone
-            return _finish(settings, panel, m, "local", {}, settings.spec("local", m, typical), None, np.zeros(len(panel), int),
-                           [], [], [], {}, cov, stat_names, t0, weights, calibration=calibration,
-                           plan=_reused(cov, cov_choice))
+            return _finish(settings, panel, m, "local", {}, settings.spec("local", m, typical), None,
+                           np.zeros(len(panel), int), [], [], [], {}, cov, stat_names, t0, weights,
+                           calibration=calibration, plan=_reused(cov, cov_choice))
         raise DataError(_first_problem(panel) if len(panel) == 1 else
                         f"no series can train an LSTM ({_summary(panel)}); first: {_first_problem(panel)}")
     scores, holdout = {}, {}

@@ -119,7 +119,7 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
     '' without levels)). parts=True also gives the pure LSTM's bands (`lstm-lo-80`, ...)."""
     panel = st.panel
     N = len(panel)
-    check_forecast(st.spec, st.panel, st.diffs, h, levels)                      # resource plan and calendar range, before allocating
+    check_forecast(st.spec, st.panel, st.diffs, h, levels)    # resource plan and calendar range, before allocating
     cov = _forecast_covariates(st, h, new_df, futr_df)
     lcov = lstm_part(cov, st.cov_choice)              # the user's covariates, unless validation dropped them
     vals = extended_values(st.panel, new_df)
@@ -280,7 +280,8 @@ def _forecast_covariates(st: FittedState, h, new_df, futr_df):
     if new_df is not None and not cov.builtin_only:
         raise DataError("newer observations (df=) with a model trained on covariates are not supported; refit "
                         "on the longer data")
-    lengths = None if new_df is None else [len(v) for v in extended_values(st.panel, new_df).values()]  # built-in: computed
+    # built-in: computed
+    lengths = None if new_df is None else [len(v) for v in extended_values(st.panel, new_df).values()]
     return with_future(cov, st.panel, futr_df, h, lengths=lengths)
 
 

@@ -1,6 +1,7 @@
 """scope="auto": local or global, chosen by validation inside the training data.
 
-    scope, scores, holdout = choose_scope(settings, panel, idx, m, say, fit_panel=fit_panel)   # "global", {"local": 0.93, "global": 0.88}, ...
+    scope, scores, holdout = choose_scope(settings, panel, idx, m, say, fit_panel=fit_panel)
+    # scope: "global", scores: {"local": 0.93, "global": 0.88}, ...
 
 Each trainable series loses its last `h` values (h = the direct horizon, one season); both scopes are
 fitted on what is left, forecast those h values, and the scope with the lower mean MASE over the series

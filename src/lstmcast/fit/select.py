@@ -162,10 +162,10 @@ def budgets(epochs: list) -> list:
 
 def common_folds(trials: dict, h: int):
     """{(candidate, fold): (sum of squared errors, count, per-step sums (h,))} -> ({candidate: RMSE},
-    {candidate: per-step MSE (h,), "folds": how many folds count}). The candidates that compete are those trained on the longest fold
-    that trained any; each is scored on the folds where all of them trained (shorter folds may be too
-    short for the candidates that lose more values to differencing: scoring every candidate on its own
-    folds would favour the others)."""
+    {candidate: per-step MSE (h,), "folds": how many folds count}). The candidates that compete are those
+    trained on the longest fold that trained any; each is scored on the folds where all of them trained
+    (shorter folds may be too short for the candidates that lose more values to differencing: scoring every
+    candidate on its own folds would favour the others)."""
     by_fold: dict = {}
     for c, k in trials:
         by_fold.setdefault(k, set()).add(c)

@@ -102,7 +102,8 @@ class SettingsRules:
              f"transform must be 'auto' or one of {KINDS}; got {self.transform!r}")
         members(self.model)
         need(self.scope in SCOPES, f"scope must be one of {SCOPES}; got {self.scope!r}")
-        need(self.level_norm in ("auto", True, False), f"level_norm must be 'auto', True or False; got {self.level_norm!r}")
+        need(self.level_norm in ("auto", True, False),
+             f"level_norm must be 'auto', True or False; got {self.level_norm!r}")
         need(self.calendar in (True, False), f"calendar must be True or False; got {self.calendar!r}")
         need(self.keep_covariates in (True, False),
              f"keep_covariates must be True or False; got {self.keep_covariates!r}")
@@ -157,8 +158,8 @@ class SettingsRules:
             n_val = max(1, int(math.ceil(self.validation * n_windows)))
         lr = self.learning_rate or (GLOBAL_LR if scope == "global" else LOCAL_LR)
         seeds = self.seeds or default_seeds(scope)
-        tc = TrainConfig(epochs=int(epochs), batch_size=int(batch), shuffle=True, learning_rate=float(lr), row_keys=True,
-                         patience=int(self.patience) if self.validation > 0 else 0, steps=int(steps))
+        tc = TrainConfig(epochs=int(epochs), batch_size=int(batch), shuffle=True, learning_rate=float(lr),
+                         row_keys=True, patience=int(self.patience) if self.validation > 0 else 0, steps=int(steps))
         return Spec(recipe=rec, scope=scope, train=tc, seeds=int(seeds), seed=int(self.seed),
                     transform=self.transform, scale=self.scale, n_val=n_val,
                     val_frac=float(self.validation) if scope == "global" else 0.0)

@@ -14,12 +14,14 @@ forecast of its step; the leads enter the LSTM cell at the last step too (a nonl
 training skips their zeros before it (ModelConfig.n_lead, an exact shortcut). Formerly (up to commit
 a0b30b8) every step carried futr_t, ..., futr_{t+H}: elecdaily's two covariates made 17 inputs a step
 instead of 3, for no accuracy (README "Covariates": MASE 0.473 there against 0.480 with the leads at
-the last step only, us_change 0.252 against 0.193; fit time 1.44x against 1.30x). Calendar columns (data/calendar.py) have no leads:
+the last step only, us_change 0.252 against 0.193; fit time 1.44x against 1.30x). Calendar columns
+(data/calendar.py) have no leads:
 on a regular grid their values at t + k are a linear function of those at t (a rotation of a sin/cos
 pair, a permutation of one-hots), so through the head cal_T already gives every step's calendar; leads
 would add inputs, not information (measured on the airline series, monthly sin/cos with 12 leads at
 every step: MASE 0.78-0.82 against 0.44-0.50 at t only; README "Covariates").
-A historical covariate past the forecast origin is unknown: it is held at its value at the origin. A future covariate past its last known row is held at that row.
+A historical covariate past the forecast origin is unknown: it is held at its value at the origin. A future
+covariate past its last known row is held at that row.
 Local scope scales each series' covariates by its own training part; global scope pools the training
 parts of all series (a covariate means the same thing in every series). Static covariates are scaled
 over the series of the fit. Pure numpy.

@@ -171,7 +171,8 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
                 max_chunk: int = 128, pad_to: int = 0):
     """One K-member ensemble per dataset; data: list of (x (n_i, T, F), t (n_i, H)). Series whose window
     counts fall in the same bucket train together, max_chunk at a time (the last chunk padded with empty,
-    inert datasets; max_chunk series per call, 128 unless memory is short); one_bucket pads every dataset to the largest bucket (one program: selection trials).
+    inert datasets; max_chunk series per call, 128 unless memory is short); one_bucket pads every dataset to
+    the largest bucket (one program: selection trials).
     Each chunk is one task of the current scale backend (in this process unless `scale.using(...)`).
     Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
     import jax

@@ -38,7 +38,8 @@ def Int(lo=None, hi=None):
 def Float(lo=None, hi=None, lo_open=False, hi_open=False):
     def check(v, path):
         ok = (_is_int(v) or isinstance(v, float)) and math.isfinite(v)
-        ok = ok and (lo is None or (v > lo if lo_open else v >= lo)) and (hi is None or (v < hi if hi_open else v <= hi))
+        ok = (ok and (lo is None or (v > lo if lo_open else v >= lo))
+              and (hi is None or (v < hi if hi_open else v <= hi)))
         if not ok:
             _fail(path, f"a finite number{_range(lo, hi, lo_open, hi_open)}", v)
     return check
@@ -220,8 +221,9 @@ CONFIG = {
                     "phase0": List(NONNEG), "weights": Dict(values=Dict(values=List(Float(0, 1), min_len=1))),
                     "ets_states": Dict(values=Dict({"components": Str(4), "m": POS, "par": List(NUM_OR_NULL),
                                                     "sigma2": Float(0), "last": List(Float())})),
-                    "arima_states": Dict(values=Dict({"arma": List(NONNEG), "coef": List(List(Any(Str(20), Float(),
-                                                                                                expected="a name or a number"))),
+                    "arima_states": Dict(values=Dict({"arma": List(NONNEG),
+                                                      "coef": List(List(Any(Str(20), Float(),
+                                                                            expected="a name or a number"))),
                                                       "sigma2": Float(0), "h": Float(), "n": POS,
                                                       "constant": Bool(), "x0": Float()}))},
                    optional=("weights", "ets_states", "arima_states")),

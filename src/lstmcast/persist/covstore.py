@@ -71,7 +71,8 @@ def read_covariates(folder):
                                                                              (*sc.hist, *sc.futr, *sc.stat))]
         if not all(np.all(np.isfinite(x)) for x in arrays) or (n_cov <= 0) != (seen is None):
             raise ValueError("non-finite covariate values, or a feature count that disagrees with the choice")
-        low = 0 if seen is None else n_step_features(len(seen.hist_names), len(seen.futr_names), len(seen.stat_names), 0)
+        low = (0 if seen is None
+               else n_step_features(len(seen.hist_names), len(seen.futr_names), len(seen.stat_names), 0))
         if n_cov < low or not 0 <= n_head <= n_cov:
             raise ValueError("n_cov disagrees with the covariate names")
         if "n_lead" not in meta and len(futr) > len(cal):

@@ -208,7 +208,8 @@ def load(path):
                 shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
             prefixes.append(prefix)
         from .check import check_arrays  # names, dtype, shape, finite, within float32; no unknown arrays
-        check_arrays({k: a for k, a in arrays.items() if k not in DATA_ARRAYS and not k.startswith(("arima.", "calib."))},
+        check_arrays({k: a for k, a in arrays.items()
+                      if k not in DATA_ARRAYS and not k.startswith(("arima.", "calib."))},
                      shapes, f"{path}/weights.npz")
         groups = []
         for j, (g, prefix) in enumerate(zip(config["groups"], prefixes)):
@@ -327,7 +328,8 @@ def calibration_from(arrays: dict, series: set, path) -> dict:
         if not name.startswith("calib."):
             continue
         parts = name.split(".")
-        ok = len(parts) == 3 and parts[1].isdigit() and int(parts[1]) in series and parts[2] in ("lstm", "combo", "level")
+        ok = (len(parts) == 3 and parts[1].isdigit() and int(parts[1]) in series
+              and parts[2] in ("lstm", "combo", "level"))
         shape_ok = a.shape == (1,) and a[0] >= 1 if ok and parts[2] == "level" else a.ndim == 2 and a.size > 0
         if not ok or a.dtype.kind != "f" or not shape_ok or np.any(a[np.isfinite(a)] < 0) or np.isinf(a).any():
             raise DataError(f"{path}/weights.npz: array {name!r} is not a series' validation errors; the model "

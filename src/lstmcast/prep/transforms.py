@@ -33,7 +33,8 @@ def check_finite(a: npt.ArrayLike, stage: str, fix: str) -> np.ndarray:
     a = np.asarray(a)
     if not np.all(np.isfinite(a)):
         at = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
-        raise DataError(f"{stage}: non-finite value {a[at]} at row {at[-1] if at else 0}; {fix}")   # rows: the last axis
+        # at[-1]: rows are the last axis
+        raise DataError(f"{stage}: non-finite value {a[at]} at row {at[-1] if at else 0}; {fix}")
     return a
 
 

@@ -9,7 +9,8 @@ the context's last season (`level`), divide by the mean absolute seasonal differ
 (`scale`; lag 1 when the context is shorter than a season and a day; floored at 0.1 x the mean absolute
 first difference and 1e-3 x the mean |value|). Inputs are clipped to +-40 scaled units, the base is not.
 Inputs per step: the scaled value /4 (clipped to +-10), the scaled value one season earlier /4 (0 where
-unknown), the scaled first difference /2 (clipped to +-10), the mask, log(1 + m) / log(53). The LSTM stack is the engine's
+unknown), the scaled first difference /2 (clipped to +-10), the mask, log(1 + m) / log(53). The LSTM stack is
+the engine's
 (Keras layout, engine/model.py); its Dense head gives H x Q numbers: the median correction added to the
 seasonal-naive forecast in scaled units (`base`: the last season repeated, 0-centred by `level`), the
 other quantiles as cumulative softplus offsets from it, so quantiles never cross. Loss: pinball over

@@ -21,7 +21,8 @@ steps only). Priors, per series:
     multiplicative (x (1 + 0.3 s)) in 35% else additive, + AR(1) noise (phi ~ U(-0.3, 0.9), sd U(0.1, 1)).
   - kernel: KernelSynth (Ansari et al. 2024): a Gaussian-process draw from 1-4 kernels of a fixed bank
     (RBF at 6 length scales, 3 rational quadratic, 3 linear, periodic at the frequency's periods (3x as
-    likely) and at 6 generic ones, 2 length scales each, white), combined by random + or x, sampled by Cholesky on at most 256 points (longer series: linear
+    likely) and at 6 generic ones, 2 length scales each, white), combined by random + or x, sampled by
+    Cholesky on at most 256 points (longer series: linear
     interpolation of a 256-point draw + white noise).
   - intermittent: counts, occurrence probability U(0.05, 0.9), Poisson size with rate logU(0.3, 20),
     seasonally modulated in 50%. Non-negative integers; no affine change below.
@@ -194,7 +195,8 @@ def _kernel(rng, n, T, periods):
 def _intermittent(rng, n, T, m):
     rate = np.exp(rng.uniform(np.log(0.3), np.log(20), (n, 1)))
     t = np.arange(T)
-    mod = np.where(rng.random((n, 1)) < 0.5, np.exp(0.7 * np.sin(2 * np.pi * t / max(m, 2) + rng.uniform(0, 6, (n, 1)))), 1)
+    mod = np.where(rng.random((n, 1)) < 0.5,
+                   np.exp(0.7 * np.sin(2 * np.pi * t / max(m, 2) + rng.uniform(0, 6, (n, 1)))), 1)
     occur = rng.random((n, T)) < rng.uniform(0.05, 0.9, (n, 1))
     return (occur * (1 + rng.poisson(rate * mod))).astype(np.float64)
 

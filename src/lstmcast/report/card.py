@@ -45,7 +45,8 @@ def data_info(path, panel, label: str | None = None) -> dict:
     else:
         info.update({"series": n, "values": int(panel.lengths.sum())})
     if n:
-        info.update({"first": _when(panel.localize(panel.starts).min()), "last": _when(panel.localize(panel.ends).max())})
+        info.update({"first": _when(panel.localize(panel.starts).min()),
+                     "last": _when(panel.localize(panel.ends).max())})
     info["frequency"] = panel.freq
     return info
 
@@ -157,7 +158,8 @@ def intervals(fc, coverage: dict | None = None) -> dict:
         out["validation errors per step"] = f"{int(np.median(n))}" + (f" (fewest {min(n)})" if min(n) != max(n) else "")
     for name, cov in (coverage or {}).items():
         if cov:
-            out[f"backtest coverage ({name})"] = {lv: (round(v, 3) if v is not None else "n/a") for lv, v in cov.items()}
+            out[f"backtest coverage ({name})"] = {lv: (round(v, 3) if v is not None else "n/a")
+                                                  for lv, v in cov.items()}
     return out
 
 

@@ -29,7 +29,8 @@ td.computed{background:#f3f6fb}#lc-rank-foot{color:#666;font-size:12px}
 #lc-stable tbody tr:hover{background:#f5f5f5}#lc-stable tr.sel{background:#fde9e9}
 tr.nochart td:first-child{color:#999}.pager{margin:6px 0}.pager button{margin-right:6px}
 #lc-search{width:260px;padding:4px}#lc-chart{height:460px}#lc-loss{height:320px}#lc-calib{height:360px;max-width:560px}
-.kv th{vertical-align:top;color:#555;font-weight:500;width:1%;white-space:nowrap}.kv .kv{margin:0}.empty{color:#999;padding:40px}
+.kv th{vertical-align:top;color:#555;font-weight:500;width:1%;white-space:nowrap}.kv .kv{margin:0}
+.empty{color:#999;padding:40px}
 """
 
 TEMPLATE = """<!doctype html>
@@ -82,7 +83,8 @@ def render_report(payload: dict) -> str:
                          "pip install 'lstmcast[report]'") from None
     page = (Path(__file__).with_name("page.js")).read_text()
     data = json.dumps(payload, separators=(",", ":"), allow_nan=False, default=_default)
-    return TEMPLATE.format(title=html.escape(payload["title"]), css=CSS, meta=_meta(payload["card"], len(payload["table"]["id"])),
+    return TEMPLATE.format(title=html.escape(payload["title"]), css=CSS,
+                           meta=_meta(payload["card"], len(payload["table"]["id"])),
                            plotly=_script_safe(get_plotlyjs()), data=_script_safe(data), page=page)
 
 
@@ -119,7 +121,8 @@ def write_report(path, *, evaluation: dict | None, cv, history, forecast=None, p
 
     Examples:
       >>> import pandas as pd, tempfile, os
-      >>> h = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2020", periods=6, freq="MS"), "y": [1., 2, 3, 2, 3, 4]})
+      >>> h = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2020", periods=6, freq="MS"),
+      ...                   "y": [1., 2, 3, 2, 3, 4]})
       >>> p = write_report(os.path.join(tempfile.mkdtemp(), "r.html"), evaluation=None, cv=None, history=h)
       >>> p.stat().st_size > 1_000_000   # plotly.js is inside
       True

@@ -159,7 +159,8 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
     history, cv, forecast, per_series = (None if f is None else f.assign(unique_id=f["unique_id"].astype(str))
                                          for f in (history, cv, forecast, per_series))
     order = pd.factorize(history["unique_id"])[0]
-    history = history.assign(_o=order).sort_values(["_o", "ds"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    history = (history.assign(_o=order).sort_values(["_o", "ds"], kind="stable").drop(columns="_o")
+               .reset_index(drop=True))
     ids = pd.unique(history["unique_id"])
     models = model_columns(cv) if cv is not None else []
     models = sorted(models, key=lambda m: (m != "default", m != "lstm", m))
@@ -169,7 +170,8 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
     if forecast is not None:
         forecast = forecast.assign(_o=forecast["unique_id"].map({u: i for i, u in enumerate(ids)}))
         forecast = forecast[forecast["_o"].notna()].sort_values(["_o", "ds"], kind="stable").drop(columns="_o")
-    m = season_length or (evaluation or {}).get("season_length") or (card or {}).get("settings", {}).get("season_length")
+    m = (season_length or (evaluation or {}).get("season_length")
+         or (card or {}).get("settings", {}).get("season_length"))
     m = int(m) if isinstance(m, (int, np.integer)) and m > 0 else 1
     per = None
     if scores is not None and models:

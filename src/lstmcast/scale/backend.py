@@ -5,7 +5,8 @@
     params = be.run_one(train_global, task)              # one task, on a GPU worker if there is one
 
 A task function is a top-level `fn(task) -> result` with picklable task and result (numpy arrays,
-dicts, dataclasses). `LocalBackend` calls it here (in threads, one per core, on a CPU); `RayBackend` runs each call as a Ray task.
+dicts, dataclasses). `LocalBackend` calls it here (in threads, one per core, on a CPU); `RayBackend` runs each
+call as a Ray task.
 A task whose worker process dies (killed, out of memory, a lost node) is submitted again, up to
 `retries` times, and the run reports one line, e.g. "ray: 1 task retried after a worker died";
 an exception raised by the task itself is not retried: it is raised here as it was raised there.
@@ -200,8 +201,9 @@ class RayBackend:
                     ray.init(num_cpus=self.workers or os.cpu_count(), **kw)
             except ConnectionError as e:
                 raise UsageError(f"cannot connect to the Ray cluster at {self.address}: "
-                                 f"{str(e).splitlines()[0]}; is `ray start --head` running there? (a cluster with token "
-                                 f"authentication also needs RAY_AUTH_MODE=token and its token here)") from None
+                                 f"{str(e).splitlines()[0]}; is `ray start --head` running there? "
+                                 "(a cluster with token authentication also needs RAY_AUTH_MODE=token and its token "
+                                 "here)") from None
             self._owns = True
         self._quiet(True)
         self.startup_s = time.perf_counter() - t0
