@@ -17,7 +17,8 @@ def synthetic_panel(n: int, horizon: int = 6, windows: int = 3, seed: int = 0, m
         t = np.arange(L + horizon)
         y = 50 + rng.uniform(0, 2) * t + rng.uniform(5, 20) * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6)) \
             + rng.normal(0, 2, len(t))
-        ds = pd.date_range(pd.Timestamp("2000-01-01") + pd.DateOffset(months=int(max_len - L)), periods=L + horizon, freq="MS")
+        ds = pd.date_range(pd.Timestamp("2000-01-01") + pd.DateOffset(months=int(max_len - L)), periods=L + horizon,
+                           freq="MS")
         hist.append(pd.DataFrame({"unique_id": u, "ds": ds[:L], "y": y[:L]}))
         cuts = L - 1 - horizon - horizon * np.arange(windows)[::-1]
         rows = np.concatenate([np.arange(c + 1, c + 1 + horizon) for c in cuts])

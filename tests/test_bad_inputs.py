@@ -101,7 +101,8 @@ OTHER_FLAGS = {
     "forecast level twice": (["forecast", "--horizon", "3", "--level", "80", "80"], r"--level repeats a value"),
     "forecast out is plot": (["forecast", "--horizon", "3", "--out", "x.png", "--plot", "x.png"],
                              r"--out and --plot are the same file 'x\.png'"),
-    "newline in a file name": (["evaluate", "a\nb.csv", "--horizon", "3"], r"^lstmcast: error: a\\nb\.csv: no such file$"),
+    "newline in a file name": (["evaluate", "a\nb.csv", "--horizon", "3"],
+                               r"^lstmcast: error: a\\nb\.csv: no such file$"),
     "evaluate windows 0": (["evaluate", "--horizon", "3", "--windows", "0"], r"--windows must be > 0; got 0"),
     "evaluate step huge": (["evaluate", "--horizon", "3", "--step", "99999999999"], r"--step must be <= "),
     "evaluate unknown model": (["evaluate", "--horizon", "3", "--models", "prophet", "--quiet"],
@@ -567,7 +568,8 @@ def test_quiet_json_evaluate_keeps_stderr_clean_with_a_short_series(tmp_path):
     for k, n in enumerate([72, 30]):
         t = np.arange(n)
         rows += [(f"s{k}", str(d.date()), v) for d, v in
-                 zip(pd.date_range("2005-01-01", periods=n, freq="MS"), 100 + t + 10 * np.sin(t * np.pi / 6) + rng.normal(0, 2, n))]
+                 zip(pd.date_range("2005-01-01", periods=n, freq="MS"),
+                     100 + t + 10 * np.sin(t * np.pi / 6) + rng.normal(0, 2, n))]
     p = _text(tmp_path, "unique_id,ds,y\n" + "".join(f"{a},{b},{c:.4f}\n" for a, b, c in rows))
     import subprocess
     import sys

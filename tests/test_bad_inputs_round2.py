@@ -131,7 +131,8 @@ EXTREMES = {
 def test_extreme_values_under_strict(tmp_path, name):
     kw, pattern = EXTREMES[name]
     csv = _co2(tmp_path, **kw)
-    check_error(*run_cli("fit", csv, "--model", tmp_path / "m", "--strict", *FAST), r"c\.csv: .*" + pattern + ".*" + STRICT)
+    check_error(*run_cli("fit", csv, "--model", tmp_path / "m", "--strict", *FAST),
+                r"c\.csv: .*" + pattern + ".*" + STRICT)
     assert not (tmp_path / "m").exists()
 
 

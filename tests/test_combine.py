@@ -1,5 +1,5 @@
-"""The default forecast: the LSTM combined with AutoETS and AutoARIMA (fit/combine.py, models/statmembers.py), checked against
-statsforecast called directly and against the LSTM fitted alone."""
+"""The default forecast: the LSTM combined with AutoETS and AutoARIMA (fit/combine.py, models/statmembers.py),
+checked against statsforecast called directly and against the LSTM fitted alone."""
 import json
 import warnings
 
@@ -199,7 +199,8 @@ def test_default_combines_up_to_a_panel_size(monkeypatch):
     (lambda c: c["series"]["weights"]["0"].__setitem__("ets", [2.0]), "series.weights.0.ets"),
     (lambda c: c["series"]["weights"]["0"].__setitem__("ets", []), "at least 1"),
     (lambda c: c["series"]["weights"].__setitem__("7", {"lstm": [1.0]}), "'7' is not a trained series"),
-    (lambda c: c["series"]["weights"]["0"].__setitem__("prophet", [0.5]), "'prophet' is not a member of lstm+pretrained+ets+arima"),
+    (lambda c: c["series"]["weights"]["0"].__setitem__("prophet", [0.5]),
+     "'prophet' is not a member of lstm+pretrained+ets+arima"),
 ])
 def test_corrupt_combination_in_a_model_directory_is_one_line(tmp_path, mutate, message):
     y = _series(90, seed=3)

@@ -50,8 +50,8 @@ def test_builtin_part_and_regressors():
 
 @pytest.mark.slow
 def test_default_keeps_its_combination_and_arimax_equals_statsforecast(tmp_path):
-    """x drives y: the default is still the LSTM, the pretrained LSTM, AutoETS and AutoARIMA; AutoARIMA keeps x as a regressor, and
-    the member inside the fit is statsforecast's AutoARIMA with X_df (rtol 1e-6); its validated weight
+    """x drives y: the default is still the LSTM, the pretrained LSTM, AutoETS and AutoARIMA; AutoARIMA keeps x as a
+    regressor, and the member inside the fit is statsforecast's AutoARIMA with X_df (rtol 1e-6); its validated weight
     dominates (its folds see x); a saved model forecasts the same, AutoARIMA from its stored state."""
     from statsforecast import StatsForecast
     from statsforecast.models import AutoARIMA

@@ -64,7 +64,8 @@ def test_validate_panel_of_another_era_gives_the_users_dates_back(first, n, freq
 
 
 def test_modern_data_is_not_moved():
-    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("1990-01-01", periods=24, freq="MS"), "y": 1.0 + np.arange(24)})
+    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("1990-01-01", periods=24, freq="MS"),
+                       "y": 1.0 + np.arange(24)})
     p = validate_panel(df)
     assert p.years == 0 and p.to_frame()["ds"].dtype == "datetime64[ns]"
 

@@ -84,7 +84,8 @@ def test_refit_windows_equal_separate_fits():
 
 def test_evaluate_cli_json(tmp_path):
     code, out, err = run_cli("evaluate", "--horizon", "12", "--windows", "2", "--models", "lstm,naive,snaive",
-                             "--epochs", "2", "--seeds", "2", "--json", "--plot", tmp_path / "b.png", "--level", "80", "95")
+                             "--epochs", "2", "--seeds", "2", "--json", "--plot", tmp_path / "b.png",
+                             "--level", "80", "95")
     assert code == 0, err
     doc = json.loads(out)
     assert set(doc) >= {"horizon", "windows", "step", "refit", "season_length", "cutoffs", "models", "lstm_seeds",

@@ -163,7 +163,8 @@ def test_thousands_separators(tmp_path):
     np.testing.assert_allclose(y.to_numpy(), np.round(WAVE[:24] * 1000, 2))
     mixed = _text(tmp_path, "date,value\n" + "".join(f'{d},"{v}"\n' for d, v in zip(MONTHS, ["1,234", "12,34"] * 12)),
                   "m.csv")
-    with pytest.raises(Exception, match=r"line 2: '1,234' is not a number"):   # '12,34' is no thousands group: none read
+    # '12,34' is no thousands group: none read
+    with pytest.raises(Exception, match=r"line 2: '1,234' is not a number"):
         load_csv(mixed, value_col="value")
     with pytest.raises(Exception, match=r"m\.csv: no numeric column found besides 'date' \(column 'value', line 2: "
                                         r"'1,234' is not a number\); name one with --value-col"):

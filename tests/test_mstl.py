@@ -20,7 +20,8 @@ def test_seasons_of_sub_daily_frequencies():
         [48, 48, 24, 96, 60, 1, 12, 7]
     assert all_seasons(48, 672) == (48, 336) and all_seasons(48, 671) == (48,) and all_seasons(12, 10**5) == (12,)
     import pandas as pd
-    assert season_phase(pd.Timestamp("2024-03-01 13:30"), 48) == 27 and season_phase(pd.Timestamp("2024-03-01 13:30"), 24) == 13
+    assert season_phase(pd.Timestamp("2024-03-01 13:30"), 48) == 27
+    assert season_phase(pd.Timestamp("2024-03-01 13:30"), 24) == 13
     assert needs_seasonal_ets(48, 100) and needs_seasonal_ets(24, 400) and not needs_seasonal_ets(24, 300)
     assert not needs_seasonal_ets(12, 10**4)
 
@@ -63,7 +64,8 @@ def test_a_half_hourly_model_saves_loads_and_forecasts_the_same(tmp_path):
     import pandas as pd
 
     from lstmcast import Forecaster
-    y = pd.Series(half_hourly(48 * 7 * 3, noise=0.5), index=pd.date_range("2024-01-01", periods=48 * 7 * 3, freq="30min"))
+    y = pd.Series(half_hourly(48 * 7 * 3, noise=0.5),
+                  index=pd.date_range("2024-01-01", periods=48 * 7 * 3, freq="30min"))
     fc = Forecaster(epochs=1, seeds=1, units=(2,), diff=(48,), model="lstm+ets").fit(y)
     assert fc.m_ == 48
     a = fc.forecast(48)

@@ -318,7 +318,8 @@ def test_the_example_panel_file():
     assert per.length.to_dict() == {"east": 24, "north": 36, "south": 24, "west": 6}
     assert per.status.to_dict() == {"east": "missing", "north": "ok", "south": "ok", "west": "constant"}
     assert per.loc["east", "reason"] == "1 missing value, first at 2020-08-01 (line 69)"
-    assert per.loc["south", "start"] == pd.Timestamp("2019-07-01") and per.loc["south", "end"] == pd.Timestamp("2021-06-01")
+    assert per.loc["south", "start"] == pd.Timestamp("2019-07-01")
+    assert per.loc["south", "end"] == pd.Timestamp("2021-06-01")
     assert load_panel_csv(DATA / "panel_monthly.csv", fill="interpolate").values[0][7] == pytest.approx(101.0)
     with pytest.raises(DataError, match=r"column 'unique_id' cannot be both the series ids and the time column"):
         load_panel_csv(DATA / "panel_monthly.csv", time_col="unique_id")

@@ -139,7 +139,8 @@ def test_cli_panel_fit_forecast_and_round_trip(tmp_path):
     code, out, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "4", "--json")
     assert code == 0, err
     doc = json.loads(out)["forecast"]
-    assert len(doc) == 12 and {r["model"] for r in doc} == {"lstm+pretrained+ets+arima", "snaive-fallback"}   # the default
+    # the default model, and the fallback
+    assert len(doc) == 12 and {r["model"] for r in doc} == {"lstm+pretrained+ets+arima", "snaive-fallback"}
     back = Forecaster.load(tmp_path / "m")
     fresh = back.forecast(4)
     np.testing.assert_allclose(fresh["mean"], [r["mean"] for r in doc])

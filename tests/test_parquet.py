@@ -42,8 +42,8 @@ def test_parquet_reads_as_the_same_csv(tmp_path):
     kw = dict(id_col="store", fill="interpolate")
     _same_panel(load_panel_csv(tmp_path / "d.csv", report=notes_csv.append, **kw),
                 load_panel_csv(tmp_path / "d.parquet", report=notes_pq.append, **kw))
-    assert "time column: 'when' (first column of dates)" in notes_pq and "value column: 'units' (first numeric column)" \
-        in notes_pq
+    assert "time column: 'when' (first column of dates)" in notes_pq
+    assert "value column: 'units' (first numeric column)" in notes_pq
     typed = df.assign(store=df.store.map({"a": 1, "b": 2, "c": 3}))
     typed.to_csv(tmp_path / "i.csv", index=False)
     typed.assign(when=typed.when.dt.date).to_parquet(tmp_path / "i.parquet", index=False)   # date32 column
@@ -144,6 +144,7 @@ def test_cli_evaluate_writes_parquet(files):
     assert code == 0, err
     s, cv = pd.read_parquet(d / "s.parquet"), pd.read_parquet(d / "cv.parquet")
     assert list(s.columns)[:4] == ["unique_id", "mase_default", "mase_lstm", "mase_naive"] and len(s) == 2
-    assert cv.groupby("store")["naive"].nunique().eq(1).all() and len(cv) == 2 * H                     # a naive forecast is flat over the horizon
+    # a naive forecast is flat over the horizon
+    assert cv.groupby("store")["naive"].nunique().eq(1).all() and len(cv) == 2 * H
     pd.testing.assert_frame_equal(cv, pd.read_csv(d / "cv.csv", parse_dates=["when", "cutoff"]),
                                   check_dtype=False, rtol=1e-12)

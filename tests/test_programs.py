@@ -200,7 +200,8 @@ q, r = jax.jit(jnp.linalg.qr)(a)
 print("scipy.linalg" in sys.modules)
 print(np.asarray(q).tobytes().hex())
 import scipy.linalg
-print(hasattr(scipy.linalg.cython_lapack, "__pyx_capi__") and np.allclose(scipy.linalg.qr(np.eye(3))[0] ** 2, np.eye(3)))
+ok = hasattr(scipy.linalg.cython_lapack, "__pyx_capi__")
+print(ok and np.allclose(scipy.linalg.qr(np.eye(3))[0] ** 2, np.eye(3)))
 """
 
 

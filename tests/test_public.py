@@ -16,7 +16,8 @@ def test_public_names():
 
 
 def test_import_is_light():
-    code = "import sys, lstmcast; print(any(m in sys.modules for m in ('jax', 'matplotlib', 'statsforecast', 'pandas')))"
+    code = ("import sys, lstmcast; "
+            "print(any(m in sys.modules for m in ('jax', 'matplotlib', 'statsforecast', 'pandas')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

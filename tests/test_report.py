@@ -131,7 +131,8 @@ def test_panel_thinning_keeps_to_the_budget_and_says_so():
     i = int(np.flatnonzero(level == 1)[0])
     s = some["series"][i]
     assert len(s["y"]) == 20 and set(s["cv"]["m"]) == {"lstm", some["table"]["best_baseline"][i]}
-    assert re.search(rf"{(level == 1).sum()} of 60 series show only their last 20 history values", " ".join(some["thinned"]))
+    assert re.search(rf"{(level == 1).sum()} of 60 series show only their last 20 history values",
+                     " ".join(some["thinned"]))
     few = build_payload(history=hist, cv=cv, forecast=fc, budget=2000, tail=20)
     level = np.array(few["table"]["detail"])
     assert set(level) == {1, 2} and all((s is None) == (lv == 2) for s, lv in zip(few["series"], level))
@@ -173,7 +174,8 @@ def test_size_is_bounded_by_the_budget(tmp_path):
     (lambda h, c: (h.drop(columns="y"), c), r"history frame lacks column\(s\) \['y'\]"),
     (lambda h, c: (h, c.drop(columns="cutoff")), r"cv frame lacks column\(s\) \['cutoff'\]"),
     (lambda h, c: (h, c.assign(unique_id="nope")), r"cv has series \['nope'\] that are not in the history"),
-    (lambda h, c: (h, c.assign(cutoff=c["cutoff"] + pd.Timedelta("1D"))), r"no backtest cut-off is a time in the history"),
+    (lambda h, c: (h, c.assign(cutoff=c["cutoff"] + pd.Timedelta("1D"))),
+     r"no backtest cut-off is a time in the history"),
 ])
 def test_bad_frames_fail_in_one_line(tmp_path, change, message):
     hist, cv, _ = synthetic_panel(3)
@@ -256,7 +258,8 @@ def test_odd_ids_and_titles_cannot_break_the_page(tmp_path):
 
 def test_per_series_status_and_reason_reach_the_table():
     hist, cv, fc = synthetic_panel(3)
-    ps = pd.DataFrame({"unique_id": ["S0001"], "length": [40], "status": ["fallback"], "reason": ["too short for look_back 24"]})
+    ps = pd.DataFrame({"unique_id": ["S0001"], "length": [40], "status": ["fallback"],
+                       "reason": ["too short for look_back 24"]})
     t = build_payload(history=hist, cv=cv, forecast=fc.assign(model="lstm"), per_series=ps)["table"]
     assert t["status"] == ["ok", "fallback", "ok"] and t["reason"] == ["", "too short for look_back 24", ""]
 
@@ -313,7 +316,8 @@ def test_status_table_reads_the_final_fit_and_the_backtest():
     assert t["reason"][2].startswith("constant") and "backtest" not in t["reason"][2]   # the status says why
     assert t["reason"][3] == "not in the backtest (too short for its windows)"
     every = bt.assign(model=bt["model"].where(bt["unique_id"] != "b", "snaive-fallback"))
-    assert status_table(panel, backtest=every)["reason"][1] == "backtest: a baseline at 2 of 2 cut-offs (snaive-fallback)"
+    assert (status_table(panel, backtest=every)["reason"][1]
+            == "backtest: a baseline at 2 of 2 cut-offs (snaive-fallback)")
     final = pd.DataFrame({"unique_id": list("abcd"), "model": ["lstm", "lstm", "naive-fallback", "lstm"]})
     t = status_table(panel, final=final, backtest=bt)
     assert t["status"].tolist() == ["ok", "ok", "fallback: naive (constant)", "ok"]     # the final fit decides

@@ -69,7 +69,8 @@ def test_airline_report_loads_clean_and_shows_evaluate_numbers(driver, airline):
     doc, path = airline
     assert _open(driver, path) == []                                     # no console errors or warnings
     rows = driver.find_elements(By.CSS_SELECTOR, "#lc-rank tbody tr")
-    assert [r.get_attribute("data-model") for r in rows] == sorted(doc["models"], key=lambda m: doc["models"][m]["mase"])
+    ranked = sorted(doc["models"], key=lambda m: doc["models"][m]["mase"])
+    assert [r.get_attribute("data-model") for r in rows] == ranked
     for r in rows:
         m = doc["models"][r.get_attribute("data-model")]
         for key, digits in (("mase", 3), ("rmse", 2), ("mae", 2), ("smape", 2)):

@@ -26,7 +26,9 @@ def test_every_fold_counts_when_every_candidate_trained_on_it():
     fair, _ = common_folds({**trials, ((), 0): (np.inf, 2, np.zeros(2)), ((), 1): (1.0, 2, np.zeros(2))}, h=2)
     assert set(fair) == {(1,), (12, 1)}
     assert common_folds({}, h=2) == ({}, {})
-    assert common_folds(trials, h=2)[1]["folds"] == 2 and common_folds({((), 0): (1.0, 2, np.zeros(2)), ((), 1): (1.0, 2, np.zeros(2)), ((1,), 0): (1.0, 2, np.zeros(2))}, h=2)[1]["folds"] == 1
+    assert common_folds(trials, h=2)[1]["folds"] == 2
+    one = {((), 0): (1.0, 2, np.zeros(2)), ((), 1): (1.0, 2, np.zeros(2)), ((1,), 0): (1.0, 2, np.zeros(2))}
+    assert common_folds(one, h=2)[1]["folds"] == 1
 
 
 def test_selection_epochs_by_hand():
