@@ -11,3 +11,16 @@ import pytest
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fresh_compiled_programs():
+    """Drop JAX's compiled programs after each test module. Every program an XLA CPU build compiles keeps its
+    own memory mappings, and one process running the whole suite compiles thousands (random panels,
+    every framing): past the kernel's vm.max_map_count (65,530 by default) the next mapping fails and the
+    process dies with a segmentation fault."""
+    yield
+    import sys
+    if "jax" in sys.modules:                        # only when the module used JAX
+        import jax
+        jax.clear_caches()
