@@ -372,8 +372,8 @@ def test_dates_and_clock_times_in_two_columns(tmp_path):
 @pytest.mark.parametrize("cells, pattern", [
     (["1", "2", "3", "4"], r"no column of dates found in \['t', 'value'\] \(column 't': '1' is not a date; the column "
                            r"holds numbers, not dates: write dates such as 2000-01-31"),
-    (["2300-01-01", "2300-02-01", "2300-03-01", "2300-04-01"],
-     r"no column of dates found in \['t', 'value'\] \(column 't': '2300-01-01' is not a date \(outside the dates"),
+    # dates past pandas' 2262 are read since the dates-of-any-era work (data/era.py): four of them are too few
+    (["2300-01-01", "2300-02-01", "2300-03-01", "2300-04-01"], r"the series is too short: 4 values"),
 ])
 def test_found_no_dates(tmp_path, cells, pattern):
     rows = "".join(f"{c},{v}\n" for c, v in zip(cells, WAVE))
