@@ -78,6 +78,7 @@ DATA = {   # section -> the README's file names there -> how to make them
     "Quick start": {"sales.csv": lambda: _airline(72), "newer.csv": lambda: _airline(78)},
     "Many series at once": {"sales.csv": _panel,
                             "stores-weeks.csv": lambda: _panel(n=200, freq="W-MON", cols=("store", "week", "units"))},
+    "Intervals": {"sales.csv": lambda: _airline(72)},
     "The HTML report": {"sales.csv": lambda: _airline(72)},
     "Covariates": {"sales.csv": _covariate_panel, "stores.csv": _stores},
 }
