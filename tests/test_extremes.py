@@ -84,3 +84,26 @@ def test_cli_notes_a_typo_and_refuses_an_absurd_forecast(tmp_path):
     check_error(*res, r"forecast of series 'co2' at 1968-01-01: \S+ is outside the sane envelope of its data "
                       r"\(-?\d+\.?\d* \.\. \d+\.?\d*\); nothing was written; its data holds 1e\+308")
     assert not (tmp_path / "f.csv").exists()
+
+
+def test_outliers_of_many_series_at_once_equal_one_at_a_time():
+    """The batched check (series of one length, every value finite) flags exactly what the per-series one does."""
+    from lstmcast.data.extremes import outliers, outliers_many
+    rng = np.random.default_rng(0)
+    vals = []
+    for _ in range(600):
+        n = int(rng.choice([4, 5, 7, 12, 30, 120]))
+        v = rng.normal(100, 10, n) * rng.choice([1, 0, 1e-3])
+        if rng.random() < 0.3:
+            v[rng.integers(n)] *= rng.choice([1e3, 1e6, 1e300, -1e4])
+        if rng.random() < 0.1:
+            v[: n // 2] = 0
+        if rng.random() < 0.05:
+            v[rng.integers(n)] = np.nan
+        vals.append(v)
+    many = outliers_many(vals)
+    assert sum(len(p) for p, _ in many) > 50                      # typos were found, not only none
+    for v, (pos, scale) in zip(vals, many):
+        p1, s1 = outliers(v)
+        np.testing.assert_array_equal(pos, p1)
+        np.testing.assert_allclose(scale, s1, rtol=1e-12)

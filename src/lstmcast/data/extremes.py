@@ -43,6 +43,45 @@ def outliers(v: np.ndarray, ratio: float = RATIO, k: int = K) -> tuple[np.ndarra
     return fin[bad], scale[bad]
 
 
+def _outliers_rows(X: np.ndarray, ratio: float = RATIO, k: int = K) -> list:
+    """`outliers` of each row of X (S, n), every value finite and n >= 4, in one batched computation (the
+    same arithmetic along the last axis): [(positions, scales)] per row."""
+    n = X.shape[1]
+    w = min(k, (n - 1) // 2)
+    pad = np.pad(X, ((0, 0), (w, w)), mode="reflect")
+    win = np.lib.stride_tricks.sliding_window_view(pad, 2 * w + 1, axis=1)   # (S, n, 2w+1)
+    nb = np.delete(win, w, axis=2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        med = np.median(nb, axis=2)
+        mad = 1.4826 * np.median(np.abs(nb - med[..., None]), axis=2)
+        scale = np.maximum(np.abs(med), mad)
+        mags = np.sort(np.where(X != 0, np.abs(X), np.inf), axis=1)          # nonzero magnitudes first
+        cnt = (X != 0).sum(axis=1)
+        lo, hi = np.maximum((cnt - 1) // 2, 0), np.maximum(cnt // 2, 0)
+        rows = np.arange(len(X))
+        nzmed = np.where(cnt > 0, (mags[rows, lo] + mags[rows, hi]) / 2, 0.0)
+        scale = np.where(scale > 0, scale, nzmed[:, None])
+        far = np.abs(X - med) > ratio * scale
+    bad = far & (scale > 0) & np.isfinite(far)
+    return [(np.flatnonzero(b), sc[b]) for b, sc in zip(bad, scale)]
+
+
+def outliers_many(values, ratio: float = RATIO, k: int = K) -> list:
+    """`outliers` of every series: those of one length with every value finite in one batch, the rest alone."""
+    out: list = [None] * len(values)
+    groups: dict = {}
+    for i, v in enumerate(values):
+        v = np.asarray(v, np.float64)
+        if v.size >= 4 and np.isfinite(v).all():
+            groups.setdefault(v.size, []).append(i)
+        else:
+            out[i] = outliers(v, ratio, k)
+    for idx in groups.values():
+        for i, res in zip(idx, _outliers_rows(np.stack([np.asarray(values[i], np.float64) for i in idx]), ratio, k)):
+            out[i] = res
+    return out
+
+
 def envelope(v: np.ndarray) -> tuple[float, float]:
     """[lo, hi]: the range of the finite values of `v` that are no outliers, widened by SPAN times its width
     (or its level's magnitude, for a flat series) on each side."""
@@ -60,8 +99,8 @@ def flag(ids, values, lines, where: str, target_col: str, strict: bool) -> list[
     """Notes on the outliers of each series (`lines[k][j]`: the file's line or row of value j of series k), or,
     under `strict`, a one-line DataError for the first."""
     notes = []
-    for k, v in enumerate(values):
-        pos, scale = outliers(v)
+    for k, (v, (pos, scale)) in enumerate(zip(values, outliers_many(values))):
+        v = np.asarray(v, np.float64)
         for j, s in zip(pos, scale):
             msg = (f"series {ids[k]!r}, column {target_col!r}, {lines[k](int(j))}: {v[j]:.6g} is {abs(v[j]) / s:.0e} "
                    f"times the typical scale of its neighbours ({s:.4g}): a typo?")
