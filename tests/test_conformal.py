@@ -53,3 +53,35 @@ def test_steps_without_errors_take_the_last_width():
     assert q.tolist() == [3.0, 4.0, 4.0, 4.0]
     q, _ = half_width(np.array([[np.nan, 2.0], [np.nan, 5.0]]), 50)
     assert q.tolist() == [5.0, 5.0]
+
+
+def test_averaged_member_bands_cover_gaussian_noise():
+    """A combination's bands are its members' bounds averaged with its weights (fit/combine.py): with a
+    model-based member (the exact Gaussian band) and a conformal one (199 past errors per step: ranks 160
+    and 190 of 200, exactly 80 / 95%) both forecasting the true mean, the averaged band holds 80 / 95% of
+    2,000 held-out values of y = mean + N(0, 3^2) within 3 points; a conformal band on 12 errors holds
+    about 12 / 13 = 92.3% at "95%" (the largest error: the level they support, as the note says)."""
+    from scipy.stats import norm
+
+    from lstmcast.fit.combine import combine
+    rng = np.random.default_rng(11)
+    windows, h, sigma = 100, 20, 3.0
+    inside = {80: 0, 95: 0, "few": 0}
+    for _ in range(windows):
+        mu = 50 + 5 * np.sin(np.arange(h))
+        y = mu + rng.normal(0, sigma, h)
+        exact = {"mean": mu, **{f"{b}-{lv}": mu + s * norm.ppf(0.5 + lv / 200) * sigma
+                                for lv in (80, 95) for b, s in (("lo", -1), ("hi", 1))}}
+        conf, short = conformal_bands(mu, rng.normal(0, sigma, (199, h)), [80, 95])
+        assert short == []
+        out = combine([("lstm", {"mean": mu, **conf}), ("ets", exact)], [80, 95], {"lstm": [0.6], "ets": [0.4]})
+        np.testing.assert_allclose(out["lo-80"], 0.6 * conf["lo-80"] + 0.4 * exact["lo-80"])
+        for lv in (80, 95):
+            inside[lv] += int(np.sum((out[f"lo-{lv}"] <= y) & (y <= out[f"hi-{lv}"])))
+        few, short = conformal_bands(mu, rng.normal(0, sigma, (12, h)), [95])
+        assert short == [95]
+        inside["few"] += int(np.sum((few["lo-95"] <= y) & (y <= few["hi-95"])))
+    n = windows * h
+    assert n == 2000
+    assert abs(inside[80] / n - 0.80) < 0.03 and abs(inside[95] / n - 0.95) < 0.03
+    assert abs(inside["few"] / n - 12 / 13) < 0.03

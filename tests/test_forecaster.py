@@ -92,7 +92,7 @@ def test_conformal_quantile_by_hand(fitted):
     n = len(err)
     assert n == 12 * fc.step_mse_[0]["folds"] and n >= 24 and np.isfinite(err).all()
     k = int(np.ceil((n + 1) * 0.8))                                # the k-th smallest error
-    expected = np.sort(err, axis=0)[k - 1]
+    expected = np.sort(np.abs(err), axis=0)[k - 1]                 # signed errors: their sizes count
     out = fc.forecast(3, level=[80])
     np.testing.assert_allclose(out["hi-80"] - out["mean"], expected)
     assert "LSTM's rolling-origin validation errors" in fc.interval_note_ and f"{n} errors" in fc.interval_note_

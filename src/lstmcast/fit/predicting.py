@@ -4,11 +4,12 @@
     predict_frame(state)                                 # unique_id, ds, y, mean, model
 
 Conformal intervals (split conformal, per series and horizon step, quantile ceil((n + 1) level) / n):
-where the fit validated the series on rolling folds, the out-of-sample errors of those folds
-(fit/calibration.py): the LSTM's for the LSTM, the combined forecast's own for a combination. Elsewhere
-the LSTM's absolute errors of h-step forecasts from past origins (the validation tail when there is one,
-else the last 300 in-sample origins: optimistic) and a combination's averaged member bounds. Fallback
-series use their baseline's own past errors. The note says which, and on how many errors.
+where the fit validated the series on rolling folds, the LSTM's on the out-of-sample errors of those
+folds (fit/calibration.py), elsewhere on its absolute errors of h-step forecasts from past origins (the
+validation tail when there is one, else the last 300 in-sample origins: optimistic). A combination's
+bands are its members' bounds averaged with the forecast's weights (calibration.COMBO_BANDS; or conformal
+on its own fold errors). Fallback series use their baseline's own past errors. The note says which, and
+on how many errors.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from ..errors import DataError
 from ..models.baselines import fallback, finite_history, insample_errors
 from ..models.conformal import conformal_bands
 from ..models.statmembers import stat_forecasts
-from .calibration import at_origin, count, describe
+from .calibration import COMBO_BANDS, at_origin, count, describe
 from .combine import combine
 from .state import FittedState
 
@@ -208,8 +209,9 @@ def _lstm_bands(mean, cal, err, levels, values, h, info, sid) -> dict:
 
 
 def _combined_bands(mean, got, cal, levels, lstm: bool, info) -> dict:
-    """The bands of what forecasts a series: a combination's from its own fold errors (cal["combo"]),
-    else its members' averaged bounds (already in combine's output: {} here); records the method in info."""
+    """The bands of what forecasts a series: a combination's members' bounds averaged with the forecast's
+    weights (already in combine's output: {} here; calibration.COMBO_BANDS "members"), or split conformal
+    on its own fold errors (cal["combo"], "own-errors"); records the method and the LSTM's errors in info."""
     single = len(got) == 1
     lstm_info = info.pop("lstm", None)
     if single and lstm:
@@ -217,12 +219,14 @@ def _combined_bands(mean, got, cal, levels, lstm: bool, info) -> dict:
         used = lstm_info
     elif single:
         method, used = ("fallback" if got[0][0].endswith("fallback") else "averaged"), None
-    elif cal is not None and "combo" in cal:
+    elif COMBO_BANDS == "own-errors" and cal is not None and "combo" in cal:
         bands, short = conformal_bands(mean, cal["combo"], levels)
         _record(info, "folds", (count(cal["combo"]), short))
         if len(mean) > cal["combo"].shape[1]:
             info["past"] = cal["combo"].shape[1]
         return bands
+    elif lstm and cal is not None:
+        method, used = "members", lstm_info      # the LSTM member's band is conformal on its fold errors
     else:
         method, used = "averaged", None
     _record(info, method, used)

@@ -38,7 +38,7 @@ class FittedState:
         stat_fits: {"ets" | "arima" | "theta": {series position: fitted member}}.
         members: what forecasts: ("lstm",) plus the statistical members combined with it.
         weights: {series position: {member: [weight per horizon step]}}; {} = equal weights.
-        calibration: {series position: {"lstm": |errors| (n, H), "combo": |errors| (n, H)}}: out-of-sample
+        calibration: {series position: {"lstm": errors (n, H), "combo": errors (n, H)}}: signed out-of-sample
             errors of the validation folds that calibrate the conformal bands (fit/calibration.py); {} where
             no validation ran (in-sample errors then, computed when forecasting).
         fit_seconds: wall seconds of the fit.

@@ -11,7 +11,8 @@ correction). When k > n the level asks for more than n errors can give (the high
 silently claimed.
 
 The errors of a weighted-mean combination are the same weighted mean of its members' signed errors at
-each origin and step, so the combination's bands come from its own errors (not from averaged bounds).
+each origin and step, so a combination's bands can come from its own errors (fit/calibration.py's
+"own-errors"; the default averages its members' bounds instead, chosen on the benchmark's design half).
 """
 from __future__ import annotations
 

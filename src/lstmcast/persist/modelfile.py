@@ -315,7 +315,8 @@ def _weights(stored: dict, names, series: set, path) -> dict:
 
 
 def calibration_arrays(calibration: dict) -> dict:
-    """The bands' validation errors (fit/calibration.py) as arrays `calib.{series}.{lstm|combo}` (n, H), and
+    """The bands' signed validation errors (fit/calibration.py) as arrays `calib.{series}.{lstm|combo}` (n, H)
+    (files written before they were signed hold their absolute values: the bands are the same), and
     `calib.{series}.level` ([w]) where they are relative to the series' level."""
     return {f"calib.{i}.{k}": np.asarray(e, np.float64) for i, c in calibration.items() for k, e in c.items()}
 
@@ -331,7 +332,7 @@ def calibration_from(arrays: dict, series: set, path) -> dict:
         ok = (len(parts) == 3 and parts[1].isdigit() and int(parts[1]) in series
               and parts[2] in ("lstm", "combo", "level"))
         shape_ok = a.shape == (1,) and a[0] >= 1 if ok and parts[2] == "level" else a.ndim == 2 and a.size > 0
-        if not ok or a.dtype.kind != "f" or not shape_ok or np.any(a[np.isfinite(a)] < 0) or np.isinf(a).any():
+        if not ok or a.dtype.kind != "f" or not shape_ok or np.isinf(a).any():     # errors are signed
             raise DataError(f"{path}/weights.npz: array {name!r} is not a series' validation errors; the model "
                             "directory is corrupt, refit it")
         out.setdefault(int(parts[1]), {})[parts[2]] = a.astype(np.float64)
