@@ -107,3 +107,31 @@ def test_outliers_of_many_series_at_once_equal_one_at_a_time():
         p1, s1 = outliers(v)
         np.testing.assert_array_equal(pos, p1)
         np.testing.assert_allclose(scale, s1, rtol=1e-12)
+
+
+def test_the_cheap_screen_never_clears_a_row_with_an_outlier():
+    """A value just over RATIO typical scales from its neighbours' median (the tightest case the bound in
+    `_may_have_outliers` must keep) is never screened out, whatever the row's pattern."""
+    from lstmcast.data.extremes import RATIO, _may_have_outliers, outliers
+    rng = np.random.default_rng(1)
+    kept = 0
+    for _ in range(1500):
+        n = int(rng.choice([4, 6, 13, 40]))
+        x = rng.normal(0, 1, n) * 10 ** rng.uniform(-3, 3) + rng.choice([0, 5, -50])
+        if rng.random() < 0.3:
+            x[rng.random(n) < 0.6] = 0.0                                   # intermittent: zero neighbours
+        j = int(rng.integers(n))
+        w = min(6, (n - 1) // 2)
+        nb = np.delete(np.pad(x, w, mode="reflect")[j:j + 2 * w + 1], w)
+        med = np.median(nb)
+        scale = max(abs(med), 1.4826 * np.median(np.abs(nb - med)))
+        if scale == 0:
+            nz = np.abs(x[x != 0])
+            scale = np.median(nz) if nz.size else 0.0
+        if scale == 0:
+            continue
+        x[j] = med + rng.choice([-1, 1]) * RATIO * scale * (1 + 1e-6)
+        if j in outliers(x)[0]:                                            # flagged by the exact check
+            kept += 1
+            assert _may_have_outliers(x[None, :])[0], x
+    assert kept > 1000

@@ -66,8 +66,30 @@ def _outliers_rows(X: np.ndarray, ratio: float = RATIO, k: int = K) -> list:
     return [(np.flatnonzero(b), sc[b]) for b, sc in zip(bad, scale)]
 
 
+def _may_have_outliers(X: np.ndarray, ratio: float = RATIO, k: int = K) -> np.ndarray:
+    """(S,) bool: rows of X (S, n) that may hold an outlier; the others certainly hold none (a cheap screen).
+
+    A flagged x is over ratio x scale from its neighbours' median `med`, where scale >= |med| and
+    scale >= 1.4826 MAD. At least half of its 2w neighbours lie within MAD of `med`; for each of those,
+    |nb| < 1.675 scale and |x - nb| > (ratio - 0.675) scale > (ratio - 0.675) / 1.675 |nb|. So a flagged x
+    differs from at least w neighbours by over that many times their magnitude (a zero neighbour: by
+    anything); rows with no such point are skipped, with a margin of 10% for rounding."""
+    n = X.shape[1]
+    w = min(k, (n - 1) // 2)
+    c = 0.9 * (ratio - 0.675) / 1.675
+    pad = np.pad(X, ((0, 0), (w, w)), mode="reflect")
+    count = np.zeros(X.shape, np.int16)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for d in range(-w, w + 1):
+            if d:
+                nb = pad[:, w + d:w + d + n]
+                count += np.abs(X - nb) > c * np.abs(nb)
+    return (count >= w).any(axis=1)
+
+
 def outliers_many(values, ratio: float = RATIO, k: int = K) -> list:
-    """`outliers` of every series: those of one length with every value finite in one batch, the rest alone."""
+    """`outliers` of every series: those of one length with every value finite in one batch (after a cheap
+    screen that clears most rows), the rest alone."""
     out: list = [None] * len(values)
     groups: dict = {}
     for i, v in enumerate(values):
@@ -76,9 +98,16 @@ def outliers_many(values, ratio: float = RATIO, k: int = K) -> list:
             groups.setdefault(v.size, []).append(i)
         else:
             out[i] = outliers(v, ratio, k)
+    none = (np.zeros(0, np.int64), np.zeros(0))
     for idx in groups.values():
-        for i, res in zip(idx, _outliers_rows(np.stack([np.asarray(values[i], np.float64) for i in idx]), ratio, k)):
-            out[i] = res
+        X = np.stack([np.asarray(values[i], np.float64) for i in idx])
+        maybe = _may_have_outliers(X, ratio, k)
+        for i in idx:
+            out[i] = none
+        sub = np.flatnonzero(maybe)
+        if sub.size:
+            for j, res in zip(sub, _outliers_rows(X[sub], ratio, k)):
+                out[idx[j]] = res
     return out
 
 

@@ -18,7 +18,7 @@ from .cells import join_year_part
 from .era import wide_times
 from .panel_check import validate_panel
 from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
-from .parquet import id_text, text_head
+from .parquet import id_text, strip_text, text_head
 from .series import _parse_times, _pick_column, find_columns, footer_length, join_clock, read_frame
 
 __all__ = ["STATUSES", "STATUS_OK", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
@@ -144,7 +144,7 @@ def load_panel_csv(path, id_col=None, time_col=None, value_col=None, freq=None, 
         df = df.iloc[:len(df) - n_foot]
 
     name = id_col if id_col is not None else "unique_id"
-    ids = (id_text(df[id_col]) if typed else df[id_col].str.strip()) if id_col is not None else \
+    ids = (id_text(df[id_col]) if typed else strip_text(df[id_col])) if id_col is not None else \
         np.full(len(df), value_col, dtype=object)
     frame = pd.DataFrame({name: ids, time_col: df[time_col], value_col: df[value_col]})
     return validate_panel(frame, name, time_col, value_col, freq=freq, fill=fill, strict=strict, where=where,

@@ -141,10 +141,21 @@ def text_head(df: pd.DataFrame, rows: int = 2000) -> pd.DataFrame:
     return pd.DataFrame(out, index=head.index)
 
 
+def strip_text(col: pd.Series, missing=np.nan) -> pd.Series:
+    """`col.astype(str).str.strip()` computed once per distinct value (a panel's id column repeats each id
+    over its rows); a missing value becomes `missing`."""
+    codes, uniq = pd.factorize(col)
+    text = np.asarray(pd.Index(uniq, dtype=object).astype(str).str.strip(), dtype=object)
+    out = text[np.maximum(codes, 0)] if len(text) else np.full(len(codes), missing, dtype=object)
+    if (codes < 0).any():
+        out[codes < 0] = missing
+    return pd.Series(out, index=col.index, name=col.name)
+
+
 def id_text(col: pd.Series) -> pd.Series:
     """Series ids as the text a CSV file would hold: '7' for 7 (integers), stripped text."""
     if col.dtype == object:
-        return col.astype(str).str.strip()
+        return strip_text(col, missing="nan")           # as str(nan): validation names the row
     if pd.api.types.is_float_dtype(col.dtype) and np.all(np.mod(col.dropna().to_numpy(), 1) == 0):
         return col.astype("Int64").astype(str).replace("<NA>", "")
     return col.astype(str)
