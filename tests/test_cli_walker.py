@@ -42,6 +42,7 @@ def world(tmp_path_factory):
 def no_heavy_work(monkeypatch):
     import sys
 
+    import lstmcast.cli.evaluate
     import lstmcast.evaluate.backtest
     import lstmcast.fit.fitting
     import lstmcast.models.ensemble
@@ -58,6 +59,7 @@ def no_heavy_work(monkeypatch):
     monkeypatch.setattr(Forecaster, "forecast", stop)
     monkeypatch.setattr(sys.modules["lstmcast.evaluate.backtest"], "backtest", stop)   # the package's
     monkeypatch.setattr(lstmcast.evaluate, "backtest", stop)        # name `backtest` is the function
+    monkeypatch.setattr(lstmcast.cli.evaluate, "backtest", stop)    # and where the command calls it
     monkeypatch.setattr(lstmcast.tutorial, "run_framing", stop)
     monkeypatch.setattr(lstmcast.tutorial, "warm_framings", stop)
     monkeypatch.setattr(FigureWorker, "start", staticmethod(stop))   # the tutorial's first work

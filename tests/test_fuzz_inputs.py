@@ -587,9 +587,9 @@ def test_the_plot_shows_a_series_that_has_a_forecast(tmp_path, monkeypatch):
     code, _, err = run_cli("fit", _text(tmp_path, "unique_id,ds,y\n" + rows), "--model", tmp_path / "m", *FAST,
                            "--combination", "lstm", "--quiet")
     assert code == 0, err
-    import lstmcast.report.plot as plot
     seen = {}
-    monkeypatch.setattr(plot, "plot_forecast", lambda hist, fc, path, title="", levels=(): seen.update(
+    import lstmcast.cli.forecast as command
+    monkeypatch.setattr(command, "plot_forecast", lambda hist, fc, path, title="", levels=(): seen.update(
         title=title, n=len(fc), finite=bool(np.isfinite(hist).any())))
     code, _, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "2", "--plot", tmp_path / "p.png")
     assert code == 0, err

@@ -18,6 +18,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from .data.parquet import wants_parquet, write_parquet
 from .errors import DataError
 
 
@@ -150,7 +151,6 @@ def atomic_write_text(path, text: str, overwrite: bool = False):
 def atomic_to_csv(path, frame, overwrite: bool = False, **kw):
     """`frame.to_csv(path, **kw)`, but all-or-nothing; a path ending in .parquet / .pq is written as
     Parquet instead (without the index; needs pyarrow)."""
-    from .data.parquet import wants_parquet, write_parquet  # heavy (pandas): only when a frame is written
     if wants_parquet(path):
         atomic_write(path, lambda p: write_parquet(frame, p), overwrite, suffix=".parquet")
         return

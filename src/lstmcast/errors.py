@@ -1,4 +1,5 @@
 """lstmcast's errors: each message is one line for the user; the CLI prints it and exits 2."""
+import numpy as np
 
 
 class LstmcastError(ValueError):
@@ -19,7 +20,6 @@ def assert_finite(obj, what: str):
         assert_finite(forecast_frame, "forecast")   # before writing it
     Names the first offending column, row (and its `ds`, when the frame has one) and value.
     """
-    import numpy as np
     cols = getattr(obj, "columns", None)
     if cols is None:
         a = np.asarray(obj)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .data.covariates import covariates_from_frame, future_template
 from .data.panel import as_panel
@@ -237,7 +238,6 @@ def _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog, holidays=
         if static_df is not None:
             raise DataError("a static frame was given without stat_exog (--stat-exog); name its columns")
         return None
-    import pandas as pd
     if not (futr_exog or hist_exog):
         df = None
     elif not isinstance(df, pd.DataFrame):

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import jax
 import numpy as np
 
-from .engine.model import ModelConfig
-from .engine.programs import Program
+from .engine.model import ModelConfig, param_shapes
+from .engine.programs import Program, prepare_lapack
 from .engine.train import (
     _PREDICT_MANY,
     TrainConfig,
@@ -28,6 +28,7 @@ from .engine.train import (
     predict_many_stateful,
 )
 from .prep.windows import create_dataset, frame, minmax_fit, minmax_inverse, minmax_transform, windows
+from .scale.threads import map_threads
 
 N_TRAIN = 96  # int(144 * 0.67), the tutorial's split
 
@@ -104,9 +105,6 @@ def warm_framings(y, names, seeds: int = 10, epochs: int = 100, faithful: bool =
                   workers: int | None = None) -> None:
     """Load or compile every program the given framings will run, several at once: XLA compiles
     outside Python's lock, so on a cold start the framings' compilations overlap."""
-    from .engine.model import param_shapes
-    from .engine.programs import prepare_lapack
-    from .scale.threads import map_threads
     prepare_lapack()        # before the pool's threads start (it runs only while no other thread does)
     y = np.asarray(y, np.float64)
     jobs: list[tuple[Program, tuple]] = []   # (program, its arguments)

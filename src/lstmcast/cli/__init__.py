@@ -11,8 +11,15 @@ Bad input prints one line `lstmcast: error: ...` and exits with status 2.
 """
 from __future__ import annotations
 
+import gc
+import importlib
+import os
+import signal
 import sys
+import threading
 
+from .._version import __version__
+from ..engine.plan import set_max_memory, set_reporter
 from ..errors import LstmcastError, one_line
 from .common import Console, _Parser  # noqa: F401  (Console: the commands' shared output)
 from .library_warnings import library_warnings
@@ -24,7 +31,6 @@ MODULES = {"report": "report_cmd"}   # cli/report.py writes reports (evaluate an
 def build_parser(only: str | None = None):
     """The parser; with `only`, just that command's (registering a command imports what its flags need,
     e.g. the Forecaster and pandas for fit's defaults, which the tutorial does not need)."""
-    import importlib
     p = _Parser(prog="lstmcast", description="LSTM time-series forecasting (JAX).")
     p.add_argument("--version", action="version", version=f"lstmcast {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -34,7 +40,6 @@ def build_parser(only: str | None = None):
 
 
 def _version() -> str:
-    from .._version import __version__
     return __version__
 
 
@@ -44,8 +49,6 @@ def _on_sigint(signum, frame):
     f = frame
     while f is not None:
         if f.f_code.co_name.endswith("gc_callback"):
-            import os
-            import threading
             threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
             return
         f = f.f_back
@@ -53,13 +56,9 @@ def _on_sigint(signum, frame):
 
 
 def main(argv=None) -> int:
-    import signal
-    import threading
 
-    from ..engine.plan import set_max_memory, set_reporter
     if argv is None:
         _lean_gc()
-        import os
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # XLA's C++ log lines ('Very slow compile?') are noise
     args = sys.argv[1:] if argv is None else list(argv)
     first = next((x for x in args if not x.startswith("-")), None)
@@ -97,7 +96,6 @@ def main(argv=None) -> int:
         set_max_memory(None)                       # no cap leaks into later API calls in this process
         set_reporter(None)
         if argv is None:   # the program ends here: nothing is left for a final collection to free
-            import gc
             gc.freeze()
 
 
@@ -108,15 +106,12 @@ def _lean_gc():
     (~0.1-0.2 s of a 1 s `lstmcast forecast`); garbage with cycles is still collected, only less
     often. With `gc.freeze()` at the end, the interpreter's exit skips a last full collection of
     everything (~0.3 s). Only the program does this, never a caller's `main([...])`."""
-    import gc
     gc.set_threshold(20_000, 10, 10)
 
 
 def _exit_now(code: int):
     """Exit at once, skipping interpreter shutdown: an interrupted XLA computation may still run on
     its own threads, and finalising under it crashes (SIGSEGV); a second Ctrl-C is ignored meanwhile."""
-    import os
-    import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for stream in (sys.stdout, sys.stderr):
         try:

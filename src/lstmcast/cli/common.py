@@ -7,10 +7,19 @@ import math
 import os
 import reprlib
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from ..atomic import is_special
+from ..data.era import day
+from ..data.panel import load_panel_csv
+from ..data.parquet import check_parquet_writer
+from ..engine.plan import parse_bytes, set_max_memory, set_reporter
 from ..errors import UsageError, one_line
+from ..scale import get_backend
 
 
 class Console:
@@ -183,7 +192,6 @@ def _diff_spec(s):
 
 
 def _bytes(s):
-    from ..engine.plan import parse_bytes
     try:
         return parse_bytes(s)
     except (ValueError, IndexError, OverflowError):
@@ -248,9 +256,7 @@ def _plot_path(dest, v):
 def _freq(dest, v):
     if v is None:
         return
-    import warnings
 
-    import pandas as pd
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -316,7 +322,6 @@ def validate(a):
     for check in CHECKS:
         check(a)
     if hasattr(a, "max_memory"):
-        from ..engine.plan import set_max_memory, set_reporter
         set_max_memory(a.max_memory)
         quiet = getattr(a, "quiet", False) or getattr(a, "json", False)
         set_reporter(None if quiet else Console().note)
@@ -355,11 +360,9 @@ def add_dialect_flags(p):
 
 def load_data(a, con: Console):
     """The data file as a Panel (one series is a panel of one)."""
-    from ..data.panel import load_panel_csv
     panel = load_panel_csv(a.data, id_col=getattr(a, "id_col", None), time_col=a.time_col, value_col=a.value_col,
                            freq=a.freq, fill=a.fill, strict=getattr(a, "strict", False), report=con.note,
                            sep=getattr(a, "sep", None), decimal=getattr(a, "decimal", None))
-    from ..data.era import day
     starts, ends = panel.localize(panel.starts), panel.localize(panel.ends)     # the user's dates, of any era
     if len(panel) == 1:
         con.note(f"{a.data}: {panel.lengths[0]} values, {day(starts[0])} .. {day(ends[0])}, "
@@ -375,7 +378,6 @@ def load_data(a, con: Console):
 
 
 def check_new_path(path, force: bool, what: str = "output"):
-    from ..atomic import is_special
     if is_special(path):                        # /dev/stdout, /dev/null, a pipe: written, never replaced
         return Path(path)
     p = Path(path)
@@ -385,7 +387,6 @@ def check_new_path(path, force: bool, what: str = "output"):
         raise UsageError(f"{path}: {what} exists; pass --force to overwrite it")
     if not p.parent.exists():
         raise UsageError(f"{path}: folder {str(p.parent)!r} does not exist")
-    from ..data.parquet import check_parquet_writer
     check_parquet_writer(p)                     # a .parquet output without pyarrow: refused before any work
     return p
 
@@ -402,7 +403,6 @@ def add_backend_flags(p):
 
 def backend_from_args(a):
     """The backend that add_backend_flags' flags ask for (close it when done)."""
-    from ..scale import get_backend
     if a.ray is None:
         if a.workers:
             raise UsageError("--workers needs --ray (it sizes a local Ray instance)")

@@ -7,7 +7,13 @@
 """
 from __future__ import annotations
 
+import pandas as pd
+
+from ..atomic import atomic_to_csv
+from ..data.parquet import id_text
+from ..data.series import _parse_times, read_frame
 from ..errors import DataError, UsageError
+from .common import check_new_path
 
 
 def add_covariate_flags(p):
@@ -28,10 +34,7 @@ def add_covariate_flags(p):
 
 def _frame(path, a, panel, con=None, where=None):
     """A covariate CSV or Parquet file as a frame with the panel's id and time columns (times parsed)."""
-    import pandas as pd
 
-    from ..data.parquet import id_text
-    from ..data.series import _parse_times, read_frame
     df = read_frame(path, sep=getattr(a, "sep", None), decimal=getattr(a, "decimal", None))
     typed = bool(df.attrs.get("parquet"))
     if getattr(a, "decimal", None) == "," and not typed:
@@ -97,8 +100,6 @@ def write_template(a, fc, con) -> bool:
     cov = getattr(fc, "cov_", None)
     if cov is None or not cov.user_futr:
         raise UsageError(f"--future-template: model {a.model} has no future covariates; nothing to fill in")
-    from ..atomic import atomic_to_csv
-    from .common import check_new_path
     check_new_path(path, a.force)
     t = fc.make_future_frame(a.horizon)
     atomic_to_csv(path, t, overwrite=a.force, index=False)

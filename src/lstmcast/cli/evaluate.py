@@ -7,7 +7,16 @@ import math
 
 import numpy as np
 
+from .. import datasets
+from ..atomic import atomic_to_csv
+from ..data.era import user_frame
 from ..errors import UsageError
+from ..evaluate.backtest import backtest, known_models, per_series_scores, rmse_by_step, summarise
+from ..fit.settings import levels_of, season_length_for
+from ..forecaster import Forecaster
+from ..models.statmembers import ARIMA_SIZE
+from ..report.plot import plot_backtest
+from ..scale import using
 from .common import (
     Console,
     _positive_int,
@@ -17,7 +26,9 @@ from .common import (
     check_new_path,
     load_data,
 )
+from .covariates import add_covariate_flags, covariate_kwargs
 from .model_flags import add_model_flags, forecaster_params
+from .report import evaluate_hook
 
 
 def _clean(v):
@@ -28,7 +39,6 @@ def _clean(v):
 
 def evaluation_doc(a, cv, info, models, table) -> dict:
     """The `evaluate --json` document: per model the means over series, medians, gmeans and wins."""
-    from ..evaluate.backtest import per_series_scores, rmse_by_step, summarise
     summary = summarise(table, models)
     panel = info["panel"]
     lstm_models = info.get("lstm_models")
@@ -94,8 +104,6 @@ def _without_slow_arima(models, a, data, con):
     window); said in a note. Named explicitly in --models, it runs."""
     if a.models is not None or "arima" not in models or a.data is None:
         return models
-    from ..fit.settings import season_length_for
-    from ..models.statmembers import ARIMA_SIZE
     m = int(a.season_length or season_length_for(data.freq))
     longest = int(np.max(data.lengths, initial=0))
     if longest * m <= ARIMA_SIZE:
@@ -111,7 +119,6 @@ DEFAULT_MODELS_FLAG = "default,lstm,pretrained,naive,snaive,drift,ets,arima"
 def write_frames(a, cv, table, info, models, con):
     """--per-series (one row per series: MASE of each model, the best) and --save-cv (every backtest
     forecast); a .parquet path is written as Parquet."""
-    from ..atomic import atomic_to_csv
     if a.per_series:
         levels = _levels(a)
         score_cols = ["mase"] + [f"{k}-{lv}" for lv in levels for k in ("coverage", "msis")] + \
@@ -135,7 +142,6 @@ def write_frames(a, cv, table, info, models, con):
 
 def cmd_evaluate(a) -> int:
     con = Console(a.quiet or a.json)
-    from ..evaluate.backtest import backtest, known_models, per_series_scores
     MODELS = known_models()
     text = DEFAULT_MODELS_FLAG if a.models is None else a.models
     models = list(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))   # once each
@@ -149,19 +155,15 @@ def cmd_evaluate(a) -> int:
         if path:
             check_new_path(path, a.force)
     if a.data is None:
-        from .. import datasets
         data = datasets.airline()
         con.note("no file given: using the bundled airline series (144 months)")
     else:
         data = load_data(a, con)
     models = _without_slow_arima(models, a, data, con)
-    from ..forecaster import Forecaster
     fc = Forecaster(**forecaster_params(a))
     step = a.step or a.horizon
     con.note(f"backtest: {a.windows} window(s), horizon {a.horizon}, step {step}, "
              f"{'refit per window' if a.refit else 'fit once, frozen parameters'}")
-    from ..scale import using
-    from .covariates import covariate_kwargs
     exog = covariate_kwargs(a, data, con) if a.data is not None else {}
     if exog:
         con.note("covariates in the backtest: future ones take their actual values after each cut-off (oracle)")
@@ -173,8 +175,6 @@ def cmd_evaluate(a) -> int:
     doc = evaluation_doc(a, cv, info, models, table)
     write_frames(a, cv, table, info, models, con)
     if a.plot:
-        from ..data.era import user_frame
-        from ..report.plot import plot_backtest
         panel = info["panel"]
         first = cv.iloc[0, 0]
         one = user_frame(cv[cv.iloc[:, 0] == first].rename(columns={panel.time_col: "ds"}), panel.years)
@@ -184,7 +184,6 @@ def cmd_evaluate(a) -> int:
         plot_backtest(y, one, models, a.plot, title=f"backtest: {a.windows} window(s) x horizon {a.horizon}{note}")
         con.note(f"plot written to {a.plot}")
     if getattr(a, "report", None):   # --report FILE.html (and `lstmcast report`)
-        from .report import evaluate_hook
         evaluate_hook(a, data, cv, doc, {**info, "scores": table}, con)
     if a.json:
         print(json.dumps(doc, indent=2, default=str))
@@ -197,7 +196,6 @@ def cmd_evaluate(a) -> int:
 
 def _levels(a) -> list:
     """--level as levels_of gives them (80.0 -> 80), in the order given."""
-    from ..fit.settings import levels_of
     return levels_of(getattr(a, "level", None))
 
 
@@ -283,7 +281,6 @@ def register(sub):
                         "times its season exceeds 12,000, as the fit leaves it out of the default model)")
     add_model_flags(e)
     add_backend_flags(e)
-    from .covariates import add_covariate_flags
     add_covariate_flags(e)
     e.add_argument("--level", type=float, nargs="+", default=None,
                    help="also score intervals at these levels (percent, e.g. 80 95): coverage, MSIS and the scaled "

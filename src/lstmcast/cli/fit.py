@@ -2,18 +2,23 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
 from ..atomic import atomic_to_csv
 from ..errors import UsageError
+from ..evaluate.metrics import rmse as rmse_of
+from ..fit.covchoice import describe
+from ..fit.fitting import summary_line
+from ..forecaster import Forecaster
 from .common import Console, add_backend_flags, add_data_flags, backend_from_args, check_new_path, load_data
+from .covariates import add_covariate_flags, covariate_kwargs
 from .model_flags import add_model_flags, forecaster_params
 
 
 def describe_fit(fc, con: Console, t0: float):
     """The choices and the training loss of a fitted Forecaster, as notes."""
-    from ..fit.fitting import summary_line
     spec = fc.spec_
     rec = spec.recipe
     if fc.ensemble_ is None:          # a combination without a trained LSTM (e.g. pretrained+ets+arima)
@@ -40,7 +45,6 @@ def describe_fit(fc, con: Console, t0: float):
     for e in sorted({0, len(loss) // 4, len(loss) // 2, 3 * len(loss) // 4, len(loss) - 1}):
         con.note(f"  epoch {e + 1:4d}: training loss (mean over seeds) {loss[e]:.5f}")
     con.note(combination_note(fc))
-    from ..fit.covchoice import describe
     for member, text in describe(fc.cov_choice_, fc.panel_.ids).items():
         con.note(f"covariates, {member}: {text}")
     line = summary_line(fc.panel_)
@@ -74,23 +78,19 @@ IN_SAMPLE_ROWS = 20_000     # in-sample predictions the summary line is computed
 
 
 def cmd_fit(a) -> int:
-    from pathlib import Path
     con = Console(a.quiet)
     if Path(a.model).exists() and not a.force:
         raise UsageError(f"{a.model}: model directory exists; pass --force to overwrite it")
     if a.per_series:
         check_new_path(a.per_series, a.force)
     panel = load_data(a, con)
-    from ..forecaster import Forecaster
     fc = Forecaster(**forecaster_params(a))
     t0 = time.perf_counter()
-    from .covariates import covariate_kwargs
     cov = covariate_kwargs(a, panel, con)
     with backend_from_args(a) as be:
         fc.fit(panel, strict=a.strict, progress=con.note, backend=be, **cov)
     describe_fit(fc, con, t0)
     pred = fc.predict(max_rows=IN_SAMPLE_ROWS)
-    from ..evaluate.metrics import rmse as rmse_of
     rmse = rmse_of(pred["y"], pred["mean"])
     fc.save(a.model, overwrite=a.force)
     write_per_series(fc, a.per_series, a.force, con)
@@ -107,7 +107,6 @@ def register(sub):
     add_data_flags(f)
     add_model_flags(f)
     add_backend_flags(f)
-    from .covariates import add_covariate_flags
     add_covariate_flags(f)
     f.add_argument("--model", required=True, help="model directory to write")
     f.add_argument("--force", action="store_true", help="overwrite an existing model directory")

@@ -3,11 +3,19 @@ LSTM (no --model: `lstmcast forecast --data sales.csv --horizon 12`)."""
 from __future__ import annotations
 
 import json
+import sys
+
+import pandas as pd
 
 from ..atomic import atomic_to_csv
 from ..data.extremes import check_forecast
 from ..errors import DataError, UsageError, assert_finite
+from ..fit.predicting import extended_values
+from ..forecaster import Forecaster
+from ..report.plot import plot_forecast
 from .common import Console, add_dialect_flags, add_resource_flags, check_new_path, load_data
+from .covariates import add_future_flags, future_frame, write_template
+from .report import forecast_hook
 
 
 def cmd_forecast(a) -> int:
@@ -17,7 +25,6 @@ def cmd_forecast(a) -> int:
     for path in (a.out, a.plot, a.report):
         if path and not (path is a.out and path == "-"):
             check_new_path(path, a.force)
-    from ..forecaster import Forecaster
     if not a.model:
         return _zero_shot(a, con)
     fc = Forecaster.load(a.model)
@@ -33,7 +40,6 @@ def cmd_forecast(a) -> int:
             raise DataError(str(e).split("; give the data's own")[0].replace(
                 "the frequency given", "the model's frequency") + "; --data must continue the training data "
                 "at that frequency") from None
-    from .covariates import future_frame, write_template
     if write_template(a, fc, con):
         return 0
     futr = future_frame(a, fc, con)
@@ -59,13 +65,10 @@ def cmd_forecast(a) -> int:
                  f"({', '.join(map(repr, lost[:5]))}{', ...' if len(lost) > 5 else ''}); see fit's --per-series")
     _write(a, out, con)
     if a.plot:
-        from ..fit.predicting import extended_values
-        from ..report.plot import plot_forecast
         panel = fc.panel_
         k = next((i for i, u in enumerate(panel.ids) if u in have), 0)   # a series with a forecast
         first = panel.ids[k]
         v = extended_values(fc.panel_, new)[k]
-        import pandas as pd
         hist = pd.Series(v, index=panel.localize(pd.date_range(panel.starts[k], periods=len(v),
                                                                     freq=panel.offset)))
         one = out[out[panel.id_col] == first].rename(columns={panel.time_col: "ds"})
@@ -75,7 +78,6 @@ def cmd_forecast(a) -> int:
                       levels=a.level or ())
         con.note(f"plot written to {a.plot}")
     if a.report:   # --report FILE.html
-        from .report import forecast_hook
         forecast_hook(a, fc, new, out, con)
     _show(a, out, fc.panel_.time_col)
     return 0
@@ -83,7 +85,6 @@ def cmd_forecast(a) -> int:
 
 def _write(a, out, con) -> None:
     if a.out == "-":
-        import sys
         out.to_csv(sys.stdout, index=False)
     elif a.out:
         atomic_to_csv(a.out, out, overwrite=a.force, index=False)   # complete or absent, even on Ctrl-C
@@ -110,7 +111,6 @@ def _zero_shot(a, con) -> int:
     if used:
         raise UsageError(f"{used[0]} needs --model DIR (a fitted model); the zero-shot forecast without --model "
                          "writes --out, --json or the table")
-    from ..forecaster import Forecaster
     panel = load_data(a, con)
     out = assert_finite(Forecaster(model="pretrained").fit(panel).forecast(a.horizon, level=a.level), "forecast")
     lost = len(panel) - out[panel.id_col].nunique()
@@ -134,7 +134,6 @@ def register(sub):
     fc.add_argument("--freq", default=None)
     fc.add_argument("--fill", choices=["interpolate", "ffill"], default=None)
     add_dialect_flags(fc), add_resource_flags(fc)   # --sep/--decimal, --max-memory (cli/common.py)
-    from .covariates import add_future_flags
     add_future_flags(fc)
     fc.add_argument("--out", default=None, help="CSV to write ('-': standard output; .parquet: Parquet)")
     fc.add_argument("--plot", default=None, help="PNG to write")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 
 from ..errors import DataError, UsageError
+from ..forecaster import Forecaster
+from ..models.statmembers import members
 from .common import (
     DIFF_ZERO,
     _auto_or,
@@ -19,7 +21,6 @@ from .common import (
 
 def add_model_flags(p, defaults: dict | None = None):
     """The Forecaster's hyper-parameters as flags (constructor names with dashes)."""
-    from ..forecaster import Forecaster
     d = {**Forecaster().get_params(), **(defaults or {})}
     g = p.add_argument_group("model (Forecaster hyper-parameters)")
     g.add_argument("--look-back", type=_auto_or(_positive_int("--look-back")), default=d["look_back"],
@@ -72,7 +73,6 @@ def add_model_flags(p, defaults: dict | None = None):
 
 
 def _combination(text: str) -> str | None:
-    from ..models.statmembers import members
     if text.strip().lower() in ("auto", "default"):
         return None
     try:

@@ -11,12 +11,23 @@ here turns the panel-named frames (the file's id/time/value columns) into the re
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
+import pandas as pd
+
+from .. import datasets
 from ..data.era import user_frame
 from ..data.extremes import check_forecast
-from ..report.card import card_for, data_info, sha256
+from ..data.panel_core import STATUS_TEXT
+from ..errors import DataError
+from ..evaluate.backtest import per_series_scores
+from ..fit.predicting import extended_values
+from ..forecaster import Forecaster
+from ..report.card import card_for, data_info, intervals, sha256
+from ..report.html import write_report
+from .model_flags import forecaster_params
 
 
 def _renamed(df, panel):
@@ -28,7 +39,6 @@ def _renamed(df, panel):
 def history_frame(panel, values: dict | None = None):
     """Long frame unique_id, ds, y of a Panel; `values` {position: array} replaces series (newer data)."""
     if values is not None:
-        import dataclasses
         panel = dataclasses.replace(panel, values=[values.get(i, panel.values[i]) for i in range(len(panel))])
     return _renamed(panel.to_frame(), panel)
 
@@ -46,9 +56,7 @@ def status_table(panel, final=None, backtest=None):
     The final fit decides the status when there is one, else the backtest (a baseline at any cut-off);
     a backtest that fell back where the status does not say why adds a note to the reason.
     """
-    import pandas as pd
 
-    from ..data.panel_core import STATUS_TEXT
     ps = panel.per_series()
     bt = {}
     if backtest is not None and len(backtest):
@@ -96,7 +104,6 @@ def _title(a, panel, what: str) -> str:
 
 
 def _data_card(a, panel) -> dict:
-    from .. import datasets
     if getattr(a, "data", None):
         return data_info(a.data, panel)
     return data_info(datasets.AIRLINE_CSV, panel, label=f"bundled airline series ({datasets.AIRLINE_CSV.name})")
@@ -105,7 +112,6 @@ def _data_card(a, panel) -> dict:
 def _forecast(fc, h, level, con):
     """(forecast, why intervals were left out or ""): a series too short to calibrate its conformal
     intervals (a fallback's few past origins) costs the report its bands, not the report itself."""
-    from ..errors import DataError
     try:
         return fc.forecast(h, level=level), ""
     except DataError as e:
@@ -117,10 +123,6 @@ def _forecast(fc, h, level, con):
 
 def evaluate_hook(a, data, cv, doc, info, con):
     """Called by `evaluate --report FILE` (and by `report`) once the backtest is scored."""
-    from ..evaluate.backtest import per_series_scores
-    from ..forecaster import Forecaster
-    from ..report.html import write_report
-    from .model_flags import forecaster_params
     panel = info["panel"]
     models = list(doc["models"])
     scores = info.get("scores")                          # evaluate's per-series table (--per-series numbers)
@@ -140,7 +142,6 @@ def evaluate_hook(a, data, cv, doc, info, con):
         out, panel = forecast_frame(out, panel), fc.panel_
     card = card_for(fc, times, _data_card(a, panel))
     if getattr(a, "final_fit", False):            # the coverage the bands achieved in the backtest above
-        from ..report.card import intervals
         card["intervals"] = intervals(fc, {m: doc["models"][m].get("coverage") for m in ("default", "lstm")
                                            if m in doc["models"]})
     if getattr(a, "final_fit", False) and no_intervals:
@@ -157,8 +158,6 @@ def evaluate_hook(a, data, cv, doc, info, con):
 
 def forecast_hook(a, fc, new, out, con):
     """Called by `forecast --report FILE`: the history (continued by --data), the forecast, the model's card."""
-    from ..fit.predicting import extended_values
-    from ..report.html import write_report
     panel = fc.panel_
     card = card_for(fc)
     card["model"] = {"directory": str(a.model)}

@@ -5,7 +5,9 @@ import json
 import time
 from pathlib import Path
 
+from .. import datasets
 from ..errors import UsageError
+from ..report.plot_worker import FigureWorker
 from .common import Console, _positive_int, add_resource_flags
 
 
@@ -18,8 +20,6 @@ def cmd_tutorial(a) -> int:
     if out.exists() and not marker.exists() and any(out.iterdir()) and not a.force:
         raise UsageError(f"{out}: folder exists and was not written by `lstmcast tutorial`; "
                          "choose another --out or pass --force")
-    from .. import datasets
-    from ..report.plot_worker import FigureWorker
     worker = FigureWorker.start(out)   # draws the figures in parallel; pandas/matplotlib load there
     try:
         from ..tutorial import run_framing, to_json, warm_framings

@@ -18,21 +18,21 @@ Every column lies in [-1, 1]. Pure functions of the timestamps (pandas only for 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+
+from .panel_core import to_offset
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _step_days(offset) -> float:
     """The typical length of one step of `offset` in days (e.g. 30.4 for MS, 1.33 for B)."""
-    import pandas as pd
     r = pd.date_range("2001-01-01", periods=13, freq=offset)
     return (r[-1] - r[0]).total_seconds() / 86400 / 12
 
 
 def _kind(freq) -> str:
-    import pandas as pd
 
-    from .panel_core import to_offset
     off = to_offset(freq)
     d = _step_days(off)
     if d < 1:
@@ -64,7 +64,6 @@ def calendar_names(freq) -> tuple:
 
 def calendar_columns(times, freq) -> np.ndarray:
     """(n, C) the `calendar_names(freq)` columns at the (wall-clock) timestamps `times`."""
-    import pandas as pd
     t = pd.DatetimeIndex(times)
     kind = _kind(freq)
     cols = []

@@ -15,8 +15,10 @@ import reprlib
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from ..errors import DataError
+from .calendar import calendar_columns, calendar_names
 
 
 @dataclass
@@ -89,7 +91,6 @@ def holiday_counts(times, offset, country: str) -> np.ndarray:
     """(n,) how many public holidays of `country` (the `holidays` package) fall in each period
     [t, t + offset): a 0/1 dummy for daily data, a count for weekly or monthly data."""
     import holidays as hol
-    import pandas as pd
     times = pd.DatetimeIndex(times)
     if len(times) == 0:
         return np.zeros(0)
@@ -109,7 +110,6 @@ def holiday_counts(times, offset, country: str) -> np.ndarray:
 def _with_builtins(panel, i, f, rows: int, calendar: bool, country):
     """f (rows, C) with the built-in columns of series i's first `rows` grid points appended: the
     calendar columns (when `calendar`), then the holiday count of `country` (when given)."""
-    from .calendar import calendar_columns
     grid = panel._grid(i, rows)
     parts = [f[:rows]]
     if calendar:
@@ -129,7 +129,6 @@ def _names(v) -> tuple:
 
 def _numeric(df, col, id_col, time_col, where):
     """The column as float64, or a DataError naming the id and the date of the first bad cell."""
-    import pandas as pd
     raw = df[col]
     num = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64)
     bad = ~np.isfinite(num)
@@ -154,7 +153,6 @@ def _numeric(df, col, id_col, time_col, where):
 
 def _times(df, tc, where):
     """The time column as datetimes, or a DataError naming the first cell that is none."""
-    import pandas as pd
     times = pd.to_datetime(df[tc], errors="coerce")
     if times.isna().any():
         r = int(np.flatnonzero(times.isna().to_numpy())[0])
@@ -182,7 +180,6 @@ def _need_columns(df, cols, where, flag):
 def _aligned(panel, df, cols, where, extra: int = 0, need=None):
     """{series i: (n_i + extra_i, C)} values of `cols` on the panel grid of each series. need[i]: rows
     required (default n_i); a missing one is an error naming the id, column and date."""
-    import pandas as pd
     idc, tc = panel.id_col, panel.time_col
     _need_columns(df, [idc, tc], where, "id/time")
     _need_columns(df, cols, where, "--futr-exog/--hist-exog")
@@ -246,7 +243,6 @@ def covariates_from_frame(panel, df, futr_exog=None, hist_exog=None, static_df=N
     Future covariates keep the rows of df past each series' end (the oracle future in backtests).
     holidays: a country code; adds the built-in future covariate "holiday" (computed, never given).
     calendar: adds the built-in calendar columns of the panel's frequency (data/calendar.py)."""
-    from .calendar import calendar_names
     futr, hist = _names(futr_exog), _names(hist_exog)
     if calendar not in (True, False):
         raise DataError(f"calendar must be True or False; got {calendar!r}")
@@ -279,7 +275,6 @@ def covariates_from_frame(panel, df, futr_exog=None, hist_exog=None, static_df=N
 
 def _extend(panel, df, cols, i, f, where):
     """Series i's future-covariate rows continued by df's consecutive rows after its end (if any)."""
-    import pandas as pd
     idc, tc = panel.id_col, panel.time_col
     part = df[df[idc] == panel.ids[i]]
     if not len(part):
@@ -327,7 +322,6 @@ def with_future(cov: Covariates, panel, futr_df, h: int, lengths=None, where="fu
 
 
 def _aligned_future(panel, df, cols, lengths, h, where):
-    import pandas as pd
     idc, tc = panel.id_col, panel.time_col
     _need_columns(df, [idc, tc], where, "id/time")
     _need_columns(df, cols, where, "--futr-exog")
@@ -358,7 +352,6 @@ def _aligned_future(panel, df, cols, lengths, h, where):
 
 def future_template(panel, h: int, cols, lengths=None):
     """The (id, ds) rows that need future covariate values, with empty columns `cols`."""
-    import pandas as pd
     lengths = panel.lengths if lengths is None else np.asarray(lengths)
     ids, ds = [], []
     for i in range(len(panel)):

@@ -10,6 +10,8 @@ naming the file, column, line and value; per-series problems flag the series (`P
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -66,7 +68,6 @@ def _implied_id(df: pd.DataFrame, time_col, value_col):
     """The column that tells series apart in a file without 'unique_id' whose times repeat: a text column
     (or a numeric one named like an id: store, item_id, sku, ...) that makes every (column, time) pair
     unique, with at least two rows per series on average; None if there is none."""
-    import re
     t = df[time_col]
     if len(df) < 4 or not t.duplicated().any():
         return None

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import reprlib
+import warnings
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from ..errors import DataError  # noqa: F401  (re-exported: lstmcast.data.DataError)
 from . import era
@@ -66,7 +68,6 @@ def _parse_times(s: pd.Series, report=None) -> pd.Series:
     times with UTC offsets: one offset is kept as the zone; mixed offsets (e.g. across a DST change) are
     converted to UTC, with a note to `report`. Times with and without an offset in one column cannot be
     ordered: a DataError (line numbers count the header as line 1)."""
-    import warnings
     index = s.index                                         # may repeat labels: work by position
     s = s.astype(str).str.strip().reset_index(drop=True)
     quarter = s.str.fullmatch(r"\d{4}[-\s]?Q[1-4]", case=False)
@@ -124,7 +125,6 @@ def _one_format(s: pd.Series, dayfirst: bool):
     """s parsed with the one format its first cell has (fast), when every cell has it; else None."""
     if len(s) < 1000:
         return None
-    from pandas.tseries.api import guess_datetime_format
     fmt = guess_datetime_format(str(s.iloc[0]), dayfirst=dayfirst)
     if fmt is None:
         return None

@@ -12,11 +12,14 @@ from __future__ import annotations
 import bz2
 import codecs
 import contextlib
+import csv
 import gzip
 import lzma
 import reprlib
 import zipfile
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..errors import DataError
 
@@ -202,7 +205,6 @@ def _has_comma(col) -> bool:
 def preamble_length(lines: list, sep: str) -> int:
     """How many lines before the header to skip: leading titles (one field), '# comments' and blank lines
     before the first line with the most common field count of the first 50 lines, when that is over one."""
-    import csv
     counts = []
     for ln in lines[:50]:
         try:
@@ -231,7 +233,6 @@ def check_bounds(path, kind: FileKind, where: str) -> None:
     """A one-line DataError naming the line and the limit, for a line over MAX_LINE bytes, a header over
     MAX_FIELDS fields, or a big file of one column; read in chunks, so it answers in about a second at any
     file size (pandas would take minutes on a 100 MB line)."""
-    import numpy as np
     line, start, pos, header = 1, 0, 0, None         # start: where the current line began (decompressed bytes)
     with _open(path, kind.compression) as f:
         while True:

@@ -5,7 +5,12 @@
 """
 from __future__ import annotations
 
+import csv
 from pathlib import Path
+
+import numpy as np
+
+from ..data import load_csv
 
 AIRLINE_CSV = Path(__file__).with_name("international-airline-passengers.csv")
 
@@ -15,7 +20,6 @@ def airline():
 
     Read from the original download's CSV (3-line footer included) by the general loader.
     """
-    from ..data import load_csv
     y = load_csv(AIRLINE_CSV, time_col=0, value_col=1)
     y.name, y.index.name = "passengers", "month"
     return y
@@ -23,9 +27,7 @@ def airline():
 
 def airline_values():
     """The airline series' 144 values (float64 numpy array), read without pandas (fast start-up)."""
-    import csv
 
-    import numpy as np
     vals = []
     with open(AIRLINE_CSV, newline="") as f:
         for row in csv.reader(f):

@@ -18,10 +18,15 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
+import pandas as pd
+
+from ..data.era import day
 from ..errors import DataError
 
 if TYPE_CHECKING:   # for annotations only: at run time plan.py loads neither jax nor pandas
@@ -141,7 +146,6 @@ def set_max_memory(n_bytes: int | None) -> None:
 def device_memory() -> int | None:
     """Free bytes on the accelerator JAX computes on (its allocator's limit minus what is in use), or
     None on CPU or when the backend does not say. Looks only if jax is already imported."""
-    import sys
     jax = sys.modules.get("jax")
     if jax is None:
         return None
@@ -227,7 +231,6 @@ def in_chunks(fn: Callable[..., Any], keys: Any, n_chunks: int, *args: Any) -> A
     if n_chunks <= 1:
         return fn(keys, *args)
     import jax
-    import numpy as np
     bounds = np.linspace(0, len(keys), min(n_chunks, len(keys)) + 1).astype(int)
     outs = [jax.tree.map(np.asarray, fn(keys[a:b], *args)) for a, b in zip(bounds[:-1], bounds[1:])]
     return jax.tree.map(lambda *xs: np.concatenate(xs, axis=0) if np.ndim(xs[0]) else xs[0], *outs)
@@ -238,7 +241,6 @@ def check_forecast(spec: SpecLike, panel: Panel, diffs: Mapping[Any, Iterable[in
     """The plan of an h-step forecast (`level`: with intervals) of a fitted model (its Spec, panel and
     per-series differencing) checked before it allocates; also that the h dates after each series stay
     within pandas' calendar (years 1677..2262). Returns check_fits's chunks."""
-    import pandas as pd
     rec = spec.recipe
     D = max((sum(d) for d in diffs.values()), default=0)
     n_series = max(len(diffs), 1)
@@ -254,7 +256,6 @@ def check_forecast(spec: SpecLike, panel: Panel, diffs: Mapping[Any, Iterable[in
     except (OverflowError, ValueError):
         bad = True
     if bad:
-        from ..data.era import day
         limit, end = panel.localize(pd.DatetimeIndex([pd.Timestamp.max.floor("D"), last_end]))   # the user's era
         raise DataError(f"--horizon {h} runs past {day(limit)}, the last date this data's grid can hold (pandas "
                         f"holds 584 years of dates), from {day(end)} at frequency {panel.freq}; lower --horizon")

@@ -34,9 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import jax
+import jaxlib
 import numpy as np
 from jax.tree_util import PyTreeDef
 
+from .._version import __version__
 from .cache import cache_dir, enable_compilation_cache
 
 FORMAT = 1                          # bump when the file layout or the key's meaning changes
@@ -75,9 +77,7 @@ def _source_hash() -> str:
 
 
 def _versions() -> dict[str, Any]:
-    import jaxlib
 
-    from .._version import __version__
     return {"format": FORMAT, "jax": jax.__version__, "jaxlib": jaxlib.__version__, "lstmcast": __version__,
             "source": _source_hash(), "backend": jax.default_backend(),
             # the settings that change what tracing produces
@@ -236,13 +236,11 @@ def prepare_lapack() -> None:
     import (an extension module stays loaded; importing it again returns the same module). Only on CPU,
     only while no other Python thread runs (one could be importing scipy at the same moment), and
     anything unexpected (another JAX or scipy layout) leaves the set-up to JAX, as before."""
-    import threading
     if _lapack_state["done"] or threading.active_count() > 1:
         return
     _lapack_state["done"] = True
     if "scipy.linalg" in sys.modules or jax.default_backend() != "cpu":
         return
-    import importlib.machinery
     import importlib.util
     added = []
     try:

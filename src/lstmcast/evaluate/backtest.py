@@ -18,8 +18,12 @@ import numpy as np
 import pandas as pd
 
 from ..data.era import day
+from ..data.panel import as_panel
 from ..errors import DataError
+from ..fit.backtesting import cutoff_positions
+from ..fit.settings import season_length_for
 from ..models.baselines import BASELINES, STAT_MODELS, drift, finite_history, naive, snaive, stat_cross_validation
+from ..models.statmembers import members
 from . import metrics
 
 MODELS = ("default", "lstm", "pretrained") + BASELINES   # default: the Forecaster as given; pretrained: zero-shot
@@ -92,8 +96,6 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     cv: long frame unique_id, ds, cutoff, y, one column per model, `lstm-seed-k` per ensemble member.
     info: {"season_length", "cutoffs", "seconds": {model: s}, "panel", "lstm_models": frame}.
     """
-    from ..data.panel import as_panel
-    from ..fit.settings import season_length_for
     say = progress or (lambda *a, **k: None)
     step = horizon if step is None else step
     for name, v in (("horizon", horizon), ("windows", windows), ("step", step)):
@@ -214,7 +216,6 @@ def _quick_rows(cv, panel, keys, models, horizon, windows, step, refit, m, level
 
 def _default_model(forecaster, panel) -> str:
     """What the default row is: the members of the first window's fit, else of the Forecaster's setting."""
-    from ..models.statmembers import members
     first = getattr(forecaster, "cv_first_", None)
     used = getattr(first, "members", None)
     return "+".join(used if used else members(forecaster.model, len(panel)))
@@ -222,7 +223,6 @@ def _default_model(forecaster, panel) -> str:
 
 def skeleton(panel, h: int, windows: int, step: int) -> pd.DataFrame:
     """unique_id, ds, cutoff, y of every usable series' windows (no model columns)."""
-    from ..fit.backtesting import cutoff_positions
     cuts = cutoff_positions(panel.lengths, h, windows, step)
     rows = []
     for i in np.flatnonzero(cuts[:, 0] >= 1):

@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import DataError
 from ..models.ensemble import Spec, fit_ensemble, min_length
 from ..models.lstm import effective_windows
+from ..models.unitroot import ndiffs, nsdiffs
 
 FOLDS = 3
 SELECTION_STEPS = 800      # Adam steps per selection model at most: short series get their full epochs
@@ -47,7 +48,6 @@ def auto_diff(u, m: int, long_enough: bool = True) -> tuple[int, ...]:
     """Differencing lags for (transformed) values u, as AutoARIMA chooses its orders: one seasonal
     difference if nsdiffs asks for it, then ndiffs first differences (at most 2); unitroot.py has
     statsforecast's tests without importing statsforecast.arima."""
-    from ..models.unitroot import ndiffs, nsdiffs
     u = np.asarray(u, np.float64)
     try:
         seasonal = m > 1 and long_enough and nsdiffs(u, m) > 0

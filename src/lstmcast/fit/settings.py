@@ -15,7 +15,11 @@ import numpy as np
 
 from ..data.seasons import season_length_for, season_phase  # noqa: F401  (re-exported)
 from ..errors import DataError
+from ..models.ensemble import Spec
+from ..models.lstm import Recipe
 from ..models.statmembers import members
+from ..prep.pipes import KINDS, SCALES
+from ..prep.windows import FRAMINGS
 
 NOT_FITTED = "This Forecaster instance is not fitted yet. Call 'fit' with a series or a panel before using this method."
 SCOPES = ("auto", "local", "global")
@@ -80,8 +84,6 @@ class SettingsRules:
 
     def check_params(self):
         """Types and ranges of every hyper-parameter (scope-independent)."""
-        from ..prep.pipes import KINDS, SCALES
-        from ..prep.windows import FRAMINGS
 
         def need(cond, msg):
             if not cond:
@@ -131,8 +133,6 @@ class SettingsRules:
         """The resolved settings for one scope and season length (typical_length: a series' length, which
         sizes the local validation tail)."""
         from ..engine.train import TrainConfig
-        from ..models.ensemble import Spec
-        from ..models.lstm import Recipe
         units = self.check_params()
         H = (self.horizon or max(m, 4)) if self.strategy == "direct" else 1
         if self.framing == "regression":

@@ -32,6 +32,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from ..errors import DataError
 from .stored import StoredMember
 
 ARRAYS = ("Z", "a", "P", "T", "V")
@@ -223,7 +224,6 @@ def to_file(fits: dict):
 
 def from_file(stored: dict, arrays: dict, series: set, path) -> dict:
     """{series: (state, arrays)} as saved, each checked; a DataError names what is wrong."""
-    from ..errors import DataError
     out = {}
     for k, st in stored.items():
         if not k.isdigit() or int(k) not in series:

@@ -9,6 +9,8 @@ forecasting text starts from. Missing values are carried forward first (and lead
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 STAT_MODELS = ("ets", "arima", "theta")
@@ -76,7 +78,6 @@ def stat_cross_validation(df, h: int, n_windows: int, step: int, refit: bool, m:
              "arima": lambda: AutoARIMA(season_length=m, alias="arima"),
              "theta": lambda: AutoTheta(season_length=m, alias="theta")}
     sf = StatsForecast(models=[built[n]() for n in names], freq=freq, n_jobs=1)
-    import warnings
     scale = magnitude_scale(df)
     if scale is not None:                                   # values near 1e300 or 1e-300: fitted in range
         df = df.assign(y=np.ldexp(df["y"].to_numpy(np.float64), df["unique_id"].map(scale).to_numpy(int)))

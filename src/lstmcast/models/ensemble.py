@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..engine.plan import check_training
 from ..errors import DataError
 from ..prep.pipes import Pipes, fit_pipes
-from .lstm import Recipe, effective_windows, paths, step_budget, train_global, train_local, windows_many
+from ..scale.threads import cpu_workers
+from .covfeat import fit_scaler, step_features
+from .lstm import Recipe, _keys, effective_windows, paths, step_budget, train_global, train_local, windows_many
 
 if TYPE_CHECKING:   # annotations only: importing the trainer loads jax, which a fit defers
     from ..engine.train import TrainConfig
@@ -69,7 +72,6 @@ class Ensemble:
         R = self.recipe
         scaler = self.extra.get("cov_scaler")
         if R.n_cov and cov is None:
-            from ..errors import DataError
             raise DataError("this model was trained with covariates " + _names(self.extra.get("cov_names"))
                             + "; pass them (futr_df= / --future for future ones)")
         for g in self.groups:
@@ -94,7 +96,6 @@ class Ensemble:
                 params = jax.tree.map(lambda a, sel=sel: a[sel], g.params)
             fn = None
             if R.n_cov:
-                from .covfeat import step_features
                 ser = np.repeat(g.idx[sel], B)
                 assert scaler is not None        # fit_ensemble stores it whenever R.n_cov
                 fn = lambda e, ser=ser, o=ends: step_features(cov, scaler, R.h, R.look_back, ser, o, e)  # noqa: E731
@@ -125,7 +126,6 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
     nv0 = val_values(spec)
     scaler = None
     if R.n_cov:
-        from .covfeat import fit_scaler, step_features
         scaler = fit_scaler(cov, idx, [len(values[i]) - nv0 for i in idx], spec.scope)
     by_diff: dict = {}
     for j, i in enumerate(idx):
@@ -151,9 +151,7 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
                 data.append((x[bounds[s]:bounds[s + 1]], t[bounds[s]:bounds[s + 1]]))
                 where.append((len(groups), s))
         groups.append(Group(members_, pipes, {}))
-    from ..engine.plan import check_training
     if spec.scope == "local":
-        from ..scale.threads import cpu_workers  # that many chunks may train at once: all must fit
         n_most = max((effective_windows(len(x), R.m, R.look_back) for x, _ in data), default=0)  # a pass's windows
         chunks = check_training(spec, n_most, min(len(data), 128 * cpu_workers()))
         if spec.n_val:
@@ -212,7 +210,6 @@ def _train_local_val(spec: Spec, data):
     import jax
 
     from ..engine.train import compiled_train
-    from .lstm import _keys
     R = spec.recipe
     tc = step_budget(spec.train, max((len(x) - spec.n_val for x, _ in data), default=0), R.m, R.look_back)
     fn = compiled_train(R.model_config(), tc, vmap_keys=True, with_val=True)

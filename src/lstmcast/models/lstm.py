@@ -15,12 +15,15 @@ RNN forecasting (Hewamalage, Bergmeir & Bandara 2021; Smyl 2020).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..prep.pipes import Pipes
+from ..scale import current
+from ..scale.threads import cpu_workers
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,6 @@ def step_budget(tc, n_windows: int, m: int, look_back: int):
     n_eff = effective_windows(n_windows, m, look_back)
     if n_eff >= n_windows:
         return tc
-    import dataclasses
     return dataclasses.replace(tc, steps=int(tc.epochs) * -(-n_eff // int(tc.batch_size)))
 
 
@@ -145,7 +147,6 @@ def _pad_rows(a, n):
 def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None, pad_to: int = 0):
     """One K-member ensemble on the pooled windows x (N, T, F), t (N, H). Returns (params (K, ...), metrics).
     Runs as one task of the current scale backend: on a Ray cluster, on a worker with a GPU if any."""
-    from ..scale import current
     n = bucket(max(len(x), pad_to))
     w = _pad_rows(np.ones(len(x), np.float32), n)
     x, t = _pad_rows(x, n), _pad_rows(t, n)
@@ -177,8 +178,6 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
     Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
     import jax
 
-    from ..scale import current
-    from ..scale.threads import cpu_workers
     by_bucket: dict = {}
     top = bucket(max(max(len(x) for x, _ in data), pad_to))
     one_bucket = one_bucket or len(data) <= ONE_BUCKET

@@ -24,12 +24,17 @@ loaded model forecasts; AutoTheta is refitted on load from the stored values (th
 from __future__ import annotations
 
 import contextlib
+import importlib
+import sys
+import threading
 import warnings
 from typing import Any
 
 import numpy as np
 
 from ..errors import DataError
+from .arima_state import ArimaMember
+from .ets_state import forecast, state_of
 from .mstl import SeasonalETS, needs_seasonal_ets
 from .pretrained_member import PretrainedMember
 from .stored import StoredMember
@@ -78,7 +83,6 @@ def make_member(name: str, m: int, n: int = 0):
     if name == "ets":
         return SeasonalETS(m) if needs_seasonal_ets(m, n) else _AutoETS(max(int(m), 1))
     if name == "arima":
-        from .arima_state import ArimaMember
         return ArimaMember(m)
     from statsforecast.models import AutoTheta
     return AutoTheta(season_length=max(int(m), 1))
@@ -97,13 +101,11 @@ class _AutoETS(StoredMember):
         from statsforecast.ets import ets_f
         self._model = ets_f(np.asarray(y, np.float64), m=self.m, model="ZZZ", damped=None, phi=None,
                             distribution="normal")
-        from .ets_state import state_of
         self.state = state_of(self._model)
         return self
 
     def predict(self, h: int, level=None) -> dict:
         if self.state is not None:
-            from .ets_state import forecast
             return _bands(forecast(self.state, h, level), level)
         from statsforecast.ets import forecast_ets
         return _bands(forecast_ets(self.model_, h=h, level=level), level)
@@ -116,7 +118,6 @@ class _AutoETS(StoredMember):
 def load_stats(values, idx, m: int, names, ets_states: dict, arima_states: dict | None = None) -> dict:
     """`fit_stats` for a loaded model: AutoETS and AutoARIMA start from the states stored for them (no
     refit; series without one are refitted), the other members are refitted."""
-    from .arima_state import ArimaMember
     stored = {"ets": (ets_states, lambda st, y: _AutoETS.from_state(max(int(m), 1), st, y)),
               "arima": (arima_states or {}, lambda st, y: ArimaMember.from_state(m, st, y))}
     fits = fit_stats(values, idx, m, [n for n in names if n not in stored])
@@ -141,9 +142,6 @@ def prefetch(names) -> None:
     """Import what the statistical members need in a background thread (statsforecast.ets: about 1.4 s of
     numba and statsmodels.tsa; statsforecast.arima: statsmodels.api, 2-3 s) while the LSTM trains, which
     releases the interpreter inside XLA."""
-    import importlib
-    import sys
-    import threading
     wanted = [mod for n, mod in (("ets", "statsforecast.ets"), ("arima", "statsforecast.models"))
               if n in names and mod not in sys.modules]
     if not wanted:

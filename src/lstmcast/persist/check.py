@@ -13,6 +13,9 @@ from __future__ import annotations
 import math
 import reprlib
 
+import numpy as np
+import pandas as pd
+
 from ..errors import DataError
 
 
@@ -135,7 +138,6 @@ _MISSING = object()
 
 def _freq_ok(s):
     try:
-        import pandas as pd
         pd.tseries.frequencies.to_offset(s)
         return True
     except (ValueError, TypeError):
@@ -153,12 +155,10 @@ def _zone_ok(s):
 
 def _time_ok(s):
     try:
-        import pandas as pd
         return pd.Timestamp(s) is not pd.NaT
     except (ValueError, TypeError, OverflowError):
         pass
     try:                                    # another era's date (data/era.py): numpy reads any year
-        import numpy as np
         return not np.isnat(np.datetime64(s, "s"))
     except (ValueError, TypeError, OverflowError):
         return False
@@ -285,12 +285,10 @@ def _cross(c):
 
 
 def _has_offset(text):
-    import pandas as pd
     return pd.Timestamp(text).tz is not None
 
 
 def _offset_in_zone(text, zone):
-    import pandas as pd
     t = pd.Timestamp(text)
     return t.utcoffset() == t.tz_convert(zone).utcoffset()
 
@@ -317,7 +315,6 @@ def check_config(config, where: str, schema: dict | None = None, cross=None):
 
 def check_arrays(arrays: dict, shapes: dict, where: str):
     """Each expected array present, floating point, of its shape, all finite; no unknown arrays."""
-    import numpy as np
     for name, shape in shapes.items():
         if name not in arrays:
             raise DataError(f"{where}: missing array {name!r}")

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.covariates import Covariates, lstm_part
 from ..errors import DataError
+from ..models.covfeat import CovScaler, n_step_features
 
 FILE = "covariates.json"
 
@@ -44,8 +46,6 @@ def write_covariates(state, folder) -> None:
 
 def read_covariates(folder):
     """None, or (Covariates, CovScaler or None, n_cov, n_head, n_lead, the covariate choice or None)."""
-    from ..data.covariates import Covariates, lstm_part
-    from ..models.covfeat import CovScaler, n_step_features
     folder = Path(folder)
     if not (folder / FILE).exists():
         return None

@@ -10,16 +10,30 @@ series sharing differencing lags (local scope: a leading series axis; global: on
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from .._version import __version__
+from ..atomic import atomic_dir
+from ..data.calendar import calendar_names
+from ..data.era import shift_times
+from ..data.panel import Panel
 from ..errors import DataError
 from ..fit.fitting import no_user_covariates, per_series, statable
 from ..fit.settings import Settings
 from ..fit.state import FittedState
+from ..models.arima_state import from_file, to_file
+from ..models.ensemble import Ensemble, Group, Spec
+from ..models.ets_state import check_state
+from ..models.lstm import Recipe
 from ..models.statmembers import STATS_UP_TO, ets_states, load_stats, members
+from ..prep.pipes import Pipes
+from .check import check_arrays, check_config
+from .covstore import read_covariates, write_covariates
 
 FORMAT_VERSION = 2
 DATA_ARRAYS = ("data.values", "data.lengths")   # the series (may hold NaN), kept out of the weights' checks
@@ -45,7 +59,6 @@ def _jsonable(v):
 
 def save(st, path, overwrite: bool = False):
     """Write the FittedState `st` as a model directory."""
-    from .._version import __version__
     p = Path(path)
     if p.exists():
         if not overwrite:
@@ -59,7 +72,6 @@ def save(st, path, overwrite: bool = False):
     rec = spec.recipe
     shared = st.scope == "global"
     groups = ens.groups if ens is not None else []         # none: a combination without a trained LSTM
-    from ..models.arima_state import to_file
     arima_states, arima_arrays = to_file(st.stat_fits)
     config = {
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
@@ -99,11 +111,9 @@ def save(st, path, overwrite: bool = False):
         if shared and j > 0:
             continue
         arrays.update(_flat(g.params, "shared." if shared else f"g{j}."))
-    from ..atomic import atomic_dir
     with atomic_dir(p, overwrite) as tmp:   # complete or absent, even on Ctrl-C; one writer at a time
         (tmp / "config.json").write_text(json.dumps(config, indent=1))
         np.savez(tmp / "weights.npz", **arrays)
-        from .covstore import write_covariates
         write_covariates(st, tmp)                  # covariates.json + .npz when the model has covariates
 
 
@@ -133,7 +143,6 @@ def _read(path):
     if version < FORMAT_VERSION:
         raise DataError(f"{path}: model format version {version} is older than this lstmcast reads "
                         f"({FORMAT_VERSION}); fit the model again")
-    from .check import check_config
     check_config(config, f"{path}/config.json")   # every key, type, range and agreement (modelcheck.CONFIG)
     try:
         with np.load(p / "weights.npz", allow_pickle=False) as z:
@@ -147,12 +156,8 @@ def _read(path):
 
 def load(path):
     """(the Forecaster's keyword arguments, the FittedState) of a model directory; one-line errors."""
-    from ..data.panel import Panel
     from ..engine.model import param_shapes
     from ..engine.train import TrainConfig
-    from ..models.ensemble import Ensemble, Group, Spec
-    from ..models.lstm import Recipe
-    from ..prep.pipes import Pipes
     config, arrays = _read(path)
     try:
         hp = dict(config["hyper_parameters"])
@@ -165,13 +170,11 @@ def load(path):
         rec = Recipe(m=int(r["season_length"]), look_back=int(r["look_back"]), h=int(r["horizon"]),
                      units=tuple(int(u) for u in r["units"]), framing=str(r["framing"]),
                      strategy=str(r["strategy"]), level_norm=bool(r["level_norm"]))
-        from .covstore import read_covariates
         stored = read_covariates(path)             # (Covariates, scaler, n_cov, n_head, n_lead) or None
         if r["calendar"] and (stored is None or not stored[0].calendar):
             raise DataError(f"{path}: saved by an older lstmcast whose calendar inputs are no longer read (calendar "
                             "features are now built-in future covariates); fit the model again (--calendar)")
         if stored is not None:
-            import dataclasses
             rec = dataclasses.replace(rec, n_cov=stored[2], n_head=stored[3], n_lead=stored[4])
         t = r["train"]
         tc = TrainConfig(epochs=int(t["epochs"]), batch_size=int(t["batch_size"]),
@@ -207,7 +210,6 @@ def load(path):
             for k in ("kernel", "bias"):
                 shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
             prefixes.append(prefix)
-        from .check import check_arrays  # names, dtype, shape, finite, within float32; no unknown arrays
         check_arrays({k: a for k, a in arrays.items()
                       if k not in DATA_ARRAYS and not k.startswith(("arima.", "calib."))},
                      shapes, f"{path}/weights.npz")
@@ -241,7 +243,6 @@ def load(path):
                             f"{'+'.join(everything)} that use none; the model directory is corrupt, refit it")
         cov = None
         if stored is not None:
-            from ..data.calendar import calendar_names
             if stored[0].calendar and stored[0].calendar != calendar_names(panel.freq):
                 raise DataError(f"{path}/covariates.json: calendar columns {list(stored[0].calendar)} are not those "
                                 f"of frequency {panel.freq!r}; the model is corrupt or older, fit it again")
@@ -256,7 +257,6 @@ def load(path):
         names = tuple(n for n in everything if n != "lstm") if no_user_covariates(cov) or choice else ()
         ok = set(int(i) for i in statable(panel))
         states = _ets_states(s.get("ets_states", {}), ok if "ets" in names else set(), rec.m, path)
-        from ..models.arima_state import from_file
         arima = from_file(s.get("arima_states", {}), arrays, ok if "arima" in names else set(), path)
         used = ("lstm",) * trained_lstm + tuple(names)
         st = FittedState(
@@ -341,7 +341,6 @@ def calibration_from(arrays: dict, series: set, path) -> dict:
 
 def _ets_states(stored: dict, series: set, m: int, path) -> dict:
     """The AutoETS states as saved (series -> state), each checked; older files have none (refit)."""
-    from ..models.ets_state import check_state
     out = {}
     for k, st in stored.items():
         if not k.isdigit() or int(k) not in series:
@@ -358,9 +357,7 @@ def _ets_states(stored: dict, series: set, m: int, path) -> dict:
 def _starts(texts, tz, years=0):
     """The saved start timestamps as wall-clock times (the panel's grid) and their zone (None: naive); dates
     of another era (`years` != 0, data/era.py) moved onto the grid again."""
-    import pandas as pd
     if years:
-        from ..data.era import shift_times
         return pd.DatetimeIndex(shift_times(np.array(texts, "datetime64[s]"), years).astype("datetime64[ns]")), None
     stamps = [pd.Timestamp(t) for t in texts]
     aware = {t.tz is not None for t in stamps}

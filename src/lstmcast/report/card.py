@@ -10,8 +10,21 @@ transform; for one series, its lags and the held-out scores that chose them. An 
 from __future__ import annotations
 
 import hashlib
+import math
+import platform
 import time
 from collections import Counter
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+
+from .._version import __version__
+from ..data.era import day
+from ..fit.calibration import count
+from ..fit.covchoice import describe
+from ..fit.fitting import summary_line
+from ..fit.settings import default_seeds
+from ..prep.pipes import KINDS
 
 
 def sha256(path) -> str:
@@ -23,10 +36,7 @@ def sha256(path) -> str:
 
 
 def versions() -> dict:
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
 
-    from .._version import __version__
     out: dict[str, str | None] = {"lstmcast": __version__, "python": platform.python_version()}
     for pkg in ("jax", "numpy", "pandas", "statsforecast", "plotly"):
         try:
@@ -52,7 +62,6 @@ def data_info(path, panel, label: str | None = None) -> dict:
 
 
 def _when(ts) -> str:
-    from ..data.era import day
     return day(ts)
 
 
@@ -66,7 +75,6 @@ def _counts(labels) -> str:
 
 
 def _requested(p: dict) -> dict:
-    import numpy as np
     diff = p["diff"] if isinstance(p["diff"], str) else _lags(p["diff"])
     return {"scope": p["scope"], "season_length": p["season_length"] or "auto", "look_back": p["look_back"] or "auto",
             "framing": p["framing"], "units": list(np.atleast_1d(p["units"]).tolist()), "strategy": p["strategy"],
@@ -79,7 +87,6 @@ def _requested(p: dict) -> dict:
 
 def _seeds(p: dict) -> dict:
     """Requested seeds: the count and the seed values; automatic ones as each possible scope resolves them."""
-    from ..fit.settings import default_seeds
     s = int(p["seed"])
     if p["seeds"]:
         return {"seeds": int(p["seeds"]), "seed values": f"{s}..{s + int(p['seeds']) - 1}"}
@@ -91,9 +98,7 @@ def _seeds(p: dict) -> dict:
 
 def _resolved(fc) -> tuple[dict, dict]:
     """(settings, extra card sections) of a fitted Forecaster."""
-    import math
 
-    from ..prep.pipes import KINDS
     p, spec, panel = fc.get_params(), fc.spec_, fc.panel_
     R, T = spec.recipe, spec.train
     n, trained = len(panel), sorted(fc.diffs_)
@@ -121,7 +126,6 @@ def _resolved(fc) -> tuple[dict, dict]:
               "seed values": f"{spec.seed}..{spec.seed + spec.seeds - 1}"})
     extra: dict[str, dict] = {}
     if not one:
-        from ..fit.fitting import summary_line
         extra["series"] = {"in the panel": n, "LSTM": len(trained), "fallback": n - len(trained)}
         line = summary_line(fc.panel_)
         if line:
@@ -129,7 +133,6 @@ def _resolved(fc) -> tuple[dict, dict]:
     if fc.scope_scores_:
         extra["scope scores (mean MASE on each series' last horizon of training data, lower is better)"] = {
             k: round(float(v), 4) if math.isfinite(v) else "failed" for k, v in fc.scope_scores_.items()}
-    from ..fit.covchoice import describe
     kept = describe(getattr(fc, "cov_choice_", None), panel.ids)
     if kept:
         extra["covariates (each member validated with and without them)"] = kept
@@ -144,9 +147,7 @@ def intervals(fc, coverage: dict | None = None) -> dict:
     """How the model's bands are made: the last forecast's note (method, errors, unsupported levels), how
     many series are calibrated on validation folds and on how many errors; with coverage ({model:
     {"80": share}} of a backtest), the coverage the bands achieved there."""
-    import numpy as np
 
-    from ..fit.calibration import count
     out = {}
     note = getattr(fc, "interval_note_", "")
     if note:
@@ -165,7 +166,6 @@ def intervals(fc, coverage: dict | None = None) -> dict:
 
 def card_for(fc, times: dict | None = None, data: dict | None = None) -> dict:
     """The model card: settings (resolved when fc is fitted), scores, run times, versions, data, loss curves."""
-    import numpy as np
     fitted = hasattr(fc, "panel_")
     settings, extra = _resolved(fc) if fitted else (_requested(fc.get_params()), {})
     card = {"settings": settings, **extra}

@@ -14,7 +14,11 @@ import html
 import json
 from pathlib import Path
 
+import numpy as np
+
+from .._version import __version__
 from ..errors import UsageError
+from .payload import BUDGET, build_payload
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1200px;
@@ -64,7 +68,6 @@ def _script_safe(text: str) -> str:
 
 
 def _meta(card: dict | None, n_series: int) -> str:
-    from .._version import __version__
     c = card or {}
     bits = [f"{n_series:,} series", f"lstmcast {c.get('versions', {}).get('lstmcast', __version__)}"]
     if c.get("data", {}).get("file"):
@@ -89,7 +92,6 @@ def render_report(payload: dict) -> str:
 
 
 def _default(o):
-    import numpy as np
     if isinstance(o, np.integer):
         return int(o)
     if isinstance(o, np.floating):
@@ -127,7 +129,6 @@ def write_report(path, *, evaluation: dict | None, cv, history, forecast=None, p
       >>> p.stat().st_size > 1_000_000   # plotly.js is inside
       True
     """
-    from .payload import BUDGET, build_payload
     path = Path(path)
     if not path.parent.exists():
         raise UsageError(f"{path}: folder {str(path.parent)!r} does not exist")

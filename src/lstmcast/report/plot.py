@@ -6,6 +6,8 @@ matplotlib is imported here only, through its object API (no pyplot, no global s
 """
 from __future__ import annotations
 
+import numpy as np
+
 
 def _figure(title: str, ylabel: str):
     from matplotlib.figure import Figure
@@ -44,7 +46,6 @@ def plot_tutorial_framing(y, result, path, seed: int | None = None):
 
 def _time_axis(*times):
     """x of each time array: the dates, or decimal years when one lies past matplotlib's years 1..9999."""
-    import numpy as np
     t = [np.asarray(v).astype("datetime64[s]") for v in times]
     flat = np.concatenate(t) if t else np.zeros(0, "datetime64[s]")
     lo, hi = np.datetime64("0001-01-01", "s"), np.datetime64("9999-12-31", "s")

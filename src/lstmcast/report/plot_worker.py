@@ -15,6 +15,11 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
+
+from .. import datasets
+from . import plot
+
 _CODE = "import sys; sys.path.insert(0, sys.argv[1]); from lstmcast.report.plot_worker import serve; serve()"
 
 
@@ -28,10 +33,7 @@ def _payload(results) -> dict:
 
 def draw(doc: dict, out: Path) -> None:
     """Write dataset.png and <framing>.png under `out` from a payload (see `_payload`)."""
-    import numpy as np
 
-    from .. import datasets
-    from . import plot
     y = datasets.airline()
     plot.plot_series(y, out / "dataset.png")
     for f in doc["framings"]:
@@ -43,7 +45,6 @@ def serve() -> None:
     """The worker: load the libraries now, then draw what arrives on stdin."""
     import matplotlib.figure  # noqa: F401  (the slow imports, while the parent trains)
 
-    from .. import datasets
     datasets.airline()
     msg = json.loads(sys.stdin.read() or "null")
     if msg is None:   # the parent stopped early: nothing to draw

@@ -20,11 +20,13 @@ import contextvars
 import os
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import UsageError
+from .threads import cpu_workers, map_threads
 
 BACKENDS = ("local", "ray")
 RAY_MISSING = "ray is not installed: pip install 'lstmcast[ray]' (or pass backend='local')"
@@ -85,7 +87,6 @@ class LocalBackend:
     name = "local"
 
     def map(self, fn, tasks, *, desc: str = "", progress=None, tick=None) -> list:
-        from .threads import cpu_workers, map_threads
         return map_threads(fn, tasks, cpu_workers(), tick)
 
     def run_one(self, fn, task, *, accelerator: bool = True, desc: str = "", progress=None):
@@ -145,7 +146,6 @@ def _check_reachable(address: str, timeout: float = 5.0):
 def _stderr_muted():
     """Silence file descriptor 2 for the block: Ray's C++ client logs a line per second while it
     retries a cluster it cannot join; the user gets our one line instead."""
-    import tempfile
     try:
         sys.stderr.flush()
         saved = os.dup(2)

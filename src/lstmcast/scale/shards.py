@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import jax
 import numpy as np
 
 from ..engine.model import ModelConfig
-from ..engine.train import TrainConfig
+from ..engine.train import TrainConfig, compiled_train, predict_many_own
+from ..prep.windows import windows
 
 
 def shard_size(n: int, workers: int, tasks_per_worker: int = 4, min_size: int = 16) -> int:
@@ -52,9 +54,7 @@ class WindowShard:
 def train_windows(task: WindowShard) -> dict:
     """Train a shard; returns numpy {"params": tree of (K, S, ...), "loss": (K, S, E),
     "forecast": (K, S, O) or None}, with S the shard's own size (padding dropped)."""
-    import jax
 
-    from ..engine.train import compiled_train, predict_many_own
 
     s = len(task.x)
     n = max(s, task.pad_to)
@@ -74,7 +74,6 @@ def train_windows(task: WindowShard) -> dict:
 
 def gather(results: list[dict], key: str, axis: int = 1):
     """Concatenate the shards' `key` arrays (trees) along the series axis, in shard order."""
-    import jax
     return jax.tree.map(lambda *a: np.concatenate(a, axis=axis), *[r[key] for r in results])
 
 
@@ -82,7 +81,6 @@ def standard_windows(values: np.ndarray, look_back: int, horizon: int):
     """Equal-length series (S, n) -> per-series standardized windows for direct h-step training:
     x (S, N, L, 1), y (S, N, h), x_last (S, L, 1), and (loc, spread) (S,) each to invert forecasts.
     Each series is scaled by its own mean and sd (prep.transforms.fit_pipeline's "standard")."""
-    from ..prep.windows import windows
     v = np.asarray(values, np.float64)
     loc = v.mean(axis=1)
     spread = v.std(axis=1)

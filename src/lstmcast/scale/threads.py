@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 _inside = threading.local()
 
@@ -53,7 +54,6 @@ def map_threads(fn, items, n_workers: int | None = None, tick=None) -> list:
             if tick:
                 tick(len(out), len(items))
         return out
-    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     def task(ctx, x):
         def inner():
