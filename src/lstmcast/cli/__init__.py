@@ -56,7 +56,6 @@ def _on_sigint(signum, frame):
 
 
 def main(argv=None) -> int:
-
     if argv is None:
         _lean_gc()
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # XLA's C++ log lines ('Very slow compile?') are noise

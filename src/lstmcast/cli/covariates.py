@@ -34,7 +34,6 @@ def add_covariate_flags(p):
 
 def _frame(path, a, panel, con=None, where=None):
     """A covariate CSV or Parquet file as a frame with the panel's id and time columns (times parsed)."""
-
     df = read_frame(path, sep=getattr(a, "sep", None), decimal=getattr(a, "decimal", None))
     typed = bool(df.attrs.get("parquet"))
     if getattr(a, "decimal", None) == "," and not typed:

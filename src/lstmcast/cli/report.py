@@ -56,7 +56,6 @@ def status_table(panel, final=None, backtest=None):
     The final fit decides the status when there is one, else the backtest (a baseline at any cut-off);
     a backtest that fell back where the status does not say why adds a note to the reason.
     """
-
     ps = panel.per_series()
     bt = {}
     if backtest is not None and len(backtest):

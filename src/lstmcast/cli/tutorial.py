@@ -6,13 +6,14 @@ import time
 from pathlib import Path
 
 from .. import datasets
+from ..engine.plan import check_fits, estimate
 from ..errors import UsageError
 from ..report.plot_worker import FigureWorker
+from ..tutorial import PRESETS, run_framing, to_json, warm_framings
 from .common import Console, _positive_int, add_resource_flags
 
 
 def cmd_tutorial(a) -> int:
-    from ..tutorial import PRESETS
     con = Console(a.quiet or a.json)
     names = a.framing or list(PRESETS)
     out = Path(a.out)
@@ -22,10 +23,7 @@ def cmd_tutorial(a) -> int:
                          "choose another --out or pass --force")
     worker = FigureWorker.start(out)   # draws the figures in parallel; pandas/matplotlib load there
     try:
-        from ..tutorial import run_framing, to_json, warm_framings
         y = datasets.airline_values()
-        from ..engine.plan import check_fits, estimate
-        from ..tutorial import PRESETS
         for name in names:   # the resource plan of the largest framing run (96 training months, batch 1)
             lb, framing, units, _ = PRESETS[name]
             check_fits(estimate(96, a.seeds, lb, 1, units, 1, 1, epochs=a.epochs, framing=framing),
@@ -80,7 +78,6 @@ def format_tutorial_table(doc: dict) -> str:
 
 
 def register(sub):
-    from ..tutorial import PRESETS
     t = sub.add_parser("tutorial", help="rerun the Keras tutorial's five framings with many seeds")
     t.add_argument("--framing", nargs="+", choices=list(PRESETS), default=None)
     t.add_argument("--seeds", type=_positive_int("--seeds"), default=10)

@@ -32,7 +32,6 @@ def _step_days(offset) -> float:
 
 
 def _kind(freq) -> str:
-
     off = to_offset(freq)
     d = _step_days(off)
     if d < 1:

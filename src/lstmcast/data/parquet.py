@@ -40,8 +40,7 @@ def wants_parquet(path) -> bool:
 
 def _pyarrow(where):
     try:
-        import pyarrow  # optional extra: imported only when a Parquet file is used
-        import pyarrow.parquet  # noqa: F401
+        import pyarrow.parquet  # optional extra: imported only when a Parquet file is used (binds pyarrow)
     except ImportError:
         raise DataError(f"{where}: reading or writing Parquet needs pyarrow; {INSTALL}") from None
     return pyarrow

@@ -27,7 +27,6 @@ def airline():
 
 def airline_values():
     """The airline series' 144 values (float64 numpy array), read without pandas (fast start-up)."""
-
     vals = []
     with open(AIRLINE_CSV, newline="") as f:
         for row in csv.reader(f):

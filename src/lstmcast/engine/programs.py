@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.machinery
+import importlib.util
 import json
 import os
 import sys
@@ -77,7 +79,6 @@ def _source_hash() -> str:
 
 
 def _versions() -> dict[str, Any]:
-
     return {"format": FORMAT, "jax": jax.__version__, "jaxlib": jaxlib.__version__, "lstmcast": __version__,
             "source": _source_hash(), "backend": jax.default_backend(),
             # the settings that change what tracing produces
@@ -241,7 +242,6 @@ def prepare_lapack() -> None:
     _lapack_state["done"] = True
     if "scipy.linalg" in sys.modules or jax.default_backend() != "cpu":
         return
-    import importlib.util
     added = []
     try:
         from jax._src.lax import linalg as lax_linalg

@@ -84,7 +84,6 @@ class SettingsRules:
 
     def check_params(self):
         """Types and ranges of every hyper-parameter (scope-independent)."""
-
         def need(cond, msg):
             if not cond:
                 raise DataError(msg)

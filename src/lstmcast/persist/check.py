@@ -146,7 +146,6 @@ def _freq_ok(s):
 
 def _zone_ok(s):
     try:
-        import pandas as pd
         pd.Timestamp("2000-01-01").tz_localize(s)
         return True
     except Exception:   # pytz/zoneinfo raise their own error types for an unknown zone

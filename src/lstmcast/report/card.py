@@ -36,7 +36,6 @@ def sha256(path) -> str:
 
 
 def versions() -> dict:
-
     out: dict[str, str | None] = {"lstmcast": __version__, "python": platform.python_version()}
     for pkg in ("jax", "numpy", "pandas", "statsforecast", "plotly"):
         try:
@@ -98,7 +97,6 @@ def _seeds(p: dict) -> dict:
 
 def _resolved(fc) -> tuple[dict, dict]:
     """(settings, extra card sections) of a fitted Forecaster."""
-
     p, spec, panel = fc.get_params(), fc.spec_, fc.panel_
     R, T = spec.recipe, spec.train
     n, trained = len(panel), sorted(fc.diffs_)
@@ -147,7 +145,6 @@ def intervals(fc, coverage: dict | None = None) -> dict:
     """How the model's bands are made: the last forecast's note (method, errors, unsupported levels), how
     many series are calibrated on validation folds and on how many errors; with coverage ({model:
     {"80": share}} of a backtest), the coverage the bands achieved there."""
-
     out = {}
     note = getattr(fc, "interval_note_", "")
     if note:

@@ -33,7 +33,6 @@ def _payload(results) -> dict:
 
 def draw(doc: dict, out: Path) -> None:
     """Write dataset.png and <framing>.png under `out` from a payload (see `_payload`)."""
-
     y = datasets.airline()
     plot.plot_series(y, out / "dataset.png")
     for f in doc["framings"]:

@@ -54,8 +54,6 @@ class WindowShard:
 def train_windows(task: WindowShard) -> dict:
     """Train a shard; returns numpy {"params": tree of (K, S, ...), "loss": (K, S, E),
     "forecast": (K, S, O) or None}, with S the shard's own size (padding dropped)."""
-
-
     s = len(task.x)
     n = max(s, task.pad_to)
     x, y, w = (_pad(np.asarray(a, np.float32), n) for a in (task.x, task.y, task.w))
