@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 import jax
 import numpy as np
 
-from .engine.model import ModelConfig, param_shapes
+from .engine.config import ModelConfig, TrainConfig
+from .engine.model import param_shapes
 from .engine.programs import Program, prepare_lapack
 from .engine.train import (
     _PREDICT_MANY,
-    TrainConfig,
     _pad_rows,
     _stateful_program,
     compiled_train,

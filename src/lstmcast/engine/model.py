@@ -16,7 +16,6 @@ and `from_keras_weights` exchange them with `model.get_weights()`/`set_weights()
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -24,25 +23,13 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import DTypeLike
 
+from .config import ModelConfig as ModelConfig  # re-exported: callers may name it here, as before
+
 # A parameter tree: {"lstm": [{"kernel": (F, 4U), "recurrent_kernel": (U, 4U), "bias": (4U,)}, ...],
 # "dense": {"kernel": (U [+ E], n_out), "bias": (n_out,)}}; leaves are jax arrays (numpy arrays once saved or
 # loaded, ShapeDtypeStructs from `param_shapes`, with a leading member axis when stacked for vmap).
 Params = dict[str, Any]
 Carry = tuple[jax.Array, jax.Array]      # one layer's (h, c), each (B, U)
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    n_features: int = 1        # features per time step (the tutorial's "window" framing puts look_back here)
-    units: tuple[int, ...] = (4,)  # one LSTM layer per entry; all but the last return sequences
-    n_outputs: int = 1         # Dense head width (1 = one-step; h = direct multi-step)
-    n_head: int = 0            # the last n_head input features of the last step also feed the Dense head
-                               # (future covariates of the forecast steps: a direct linear path)
-    n_lead: int = 0            # of those, the last n_lead are zero before the last step (the horizon's future
-                               # covariates): training skips them there (`apply`'s n_lead), an exact shortcut
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "units", tuple(int(u) for u in self.units))
 
 
 # INIT ------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from ..errors import DataError
 
 if TYPE_CHECKING:   # for annotations only: at run time plan.py loads neither jax nor pandas
     from ..data.panel_core import Panel
-    from .train import TrainConfig
+    from .config import TrainConfig
 
 OVERHEAD = 64 << 20      # XLA's own buffers and compiled code, counted once
 

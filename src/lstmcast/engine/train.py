@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
@@ -27,7 +26,9 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from .cache import enable_compilation_cache
-from .model import Carry, ModelConfig, Params, apply, init_params, zero_state
+from .config import ModelConfig
+from .config import TrainConfig as TrainConfig  # re-exported: callers may name it here, as before
+from .model import Carry, Params, apply, init_params, zero_state
 from .programs import Program, program
 
 if TYPE_CHECKING:   # annotations only: optax is imported where training starts (see keras_adam)
@@ -40,20 +41,6 @@ StepCarry = tuple[jax.Array, PyTree, list[Carry]]     # (flat params, optimizer 
 EpochCarry = tuple[jax.Array, PyTree, dict[str, Any]]  # (flat params, optimizer state, early-stopping record)
 
 enable_compilation_cache()
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 100              # the tutorial's value
-    batch_size: int = 1            # the tutorial's value: ~9,200 Adam steps for 100 epochs
-    shuffle: bool = True           # Keras fit's default; the stateful framings pass False
-    stateful: bool = False         # carry LSTM state across batches within an epoch
-    learning_rate: float = 1e-3    # Keras Adam default
-    patience: int = 0              # >0: early stopping on validation loss, best weights restored
-    steps: int = 0                 # >0: a step budget instead of `epochs`: ceil(steps / batches) passes,
-                                   # each over a fresh random subset of at most `steps` batches (big panels)
-    row_keys: bool = False         # shuffle keys drawn per row (fold_in of the row index): padding rows
-                                   # then leave the real rows' order, and so the training, unchanged
 
 
 # OPTIMIZER ---------------------------------------------------------------------------------------

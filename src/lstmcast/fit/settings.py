@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..data.seasons import season_length_for, season_phase  # noqa: F401  (re-exported)
+from ..engine.config import TrainConfig
 from ..errors import DataError
 from ..models.ensemble import Spec
 from ..models.lstm import Recipe
@@ -131,7 +132,6 @@ class SettingsRules:
     def spec(self, scope: str, m: int, typical_length: int | None = None):
         """The resolved settings for one scope and season length (typical_length: a series' length, which
         sizes the local validation tail)."""
-        from ..engine.train import TrainConfig
         units = self.check_params()
         H = (self.horizon or max(m, 4)) if self.strategy == "direct" else 1
         if self.framing == "regression":

@@ -23,7 +23,7 @@ from .covfeat import fit_scaler, step_features
 from .lstm import Recipe, _keys, effective_windows, paths, step_budget, train_global, train_local, windows_many
 
 if TYPE_CHECKING:   # annotations only: importing the trainer loads jax, which a fit defers
-    from ..engine.train import TrainConfig
+    from ..engine.config import TrainConfig
 
 MIN_WINDOWS = 8
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.config import ModelConfig
 from ..prep.pipes import Pipes
 from ..scale import current
 from ..scale.threads import cpu_workers
@@ -45,7 +46,6 @@ class Recipe:
         return f * self.look_back if self.framing == "window" else f
 
     def model_config(self):
-        from ..engine.model import ModelConfig
         return ModelConfig(n_features=self.n_features, units=self.units, n_outputs=self.h, n_head=self.n_head,
                            n_lead=self.n_lead)
 

@@ -22,6 +22,7 @@ from ..atomic import atomic_dir
 from ..data.calendar import calendar_names
 from ..data.era import shift_times
 from ..data.panel import Panel
+from ..engine.config import TrainConfig
 from ..errors import DataError
 from ..fit.fitting import no_user_covariates, per_series, statable
 from ..fit.settings import Settings
@@ -157,7 +158,6 @@ def _read(path):
 def load(path):
     """(the Forecaster's keyword arguments, the FittedState) of a model directory; one-line errors."""
     from ..engine.model import param_shapes
-    from ..engine.train import TrainConfig
     config, arrays = _read(path)
     try:
         hp = dict(config["hyper_parameters"])

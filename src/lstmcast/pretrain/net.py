@@ -24,7 +24,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..engine.model import ModelConfig, apply, init_params
+from ..engine.config import ModelConfig
+from ..engine.model import apply, init_params
 
 N_FEATURES = 5
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import jax
 import numpy as np
 
-from ..engine.model import ModelConfig
-from ..engine.train import TrainConfig, compiled_train, predict_many_own
+from ..engine.config import ModelConfig, TrainConfig
+from ..engine.train import compiled_train, predict_many_own
 from ..prep.windows import windows
 
 
