@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from lstmcast.engine.train import TrainConfig, compiled_train
-from lstmcast.models import lstm
-from lstmcast.models.lstm import Recipe, effective_windows, step_budget, train_local
+from lstmcast.models import lstm, lstm_calls
+from lstmcast.models.lstm import Recipe, effective_windows, step_budget
+from lstmcast.models.lstm_calls import train_local
 
 TC = TrainConfig(epochs=100, batch_size=8, row_keys=True)
 
@@ -54,7 +55,8 @@ def test_train_local_trains_a_long_series_on_its_budget_and_a_short_one_unchange
     n = lstm.bucket(1000)
     xs, ts, ws = (np.zeros((1, n, 6, 1), np.float32), np.zeros((1, n, 2), np.float32), np.zeros((1, n), np.float32))
     xs[0, :1000], ts[0, :1000], ws[0, :1000] = long_x, long_t, 1.0
-    ref, _ = compiled_train(rec.model_config(), budget, vmap_keys=True, vmap_data=True)(lstm._keys(0, 2), xs, ts, ws)
+    keys = lstm_calls._keys(0, 2)
+    ref, _ = compiled_train(rec.model_config(), budget, vmap_keys=True, vmap_data=True)(keys, xs, ts, ws)
     np.testing.assert_array_equal(params["dense"]["kernel"][0], np.asarray(ref["dense"]["kernel"])[:, 0])
     # a short series: epochs over every window, as before the budget existed
     short = [(long_x[:100], long_t[:100])]

@@ -45,15 +45,15 @@ def no_heavy_work(monkeypatch):
     import lstmcast.cli.evaluate
     import lstmcast.evaluate.backtest
     import lstmcast.fit.fitting
-    import lstmcast.models.ensemble
+    import lstmcast.models.lstm_calls
     import lstmcast.tutorial
     from lstmcast import Forecaster
     from lstmcast.report.plot_worker import FigureWorker
 
     def stop(*a, **k):
         raise ReachedWork
-    for name in ("train_local", "train_global", "_train_local_val"):   # after the resource plan
-        monkeypatch.setattr(lstmcast.models.ensemble, name, stop)
+    for name in ("train_local", "train_global", "train_local_val"):   # after the resource plan
+        monkeypatch.setattr(lstmcast.models.lstm_calls, name, stop)
     monkeypatch.setattr(lstmcast.fit.fitting, "choose_diffs", stop)
     monkeypatch.setattr(lstmcast.fit.fitting, "choose_scope", stop)
     monkeypatch.setattr(Forecaster, "forecast", stop)

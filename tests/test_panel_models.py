@@ -194,7 +194,8 @@ def test_padding_rows_and_datasets_are_inert():
     """Local training pads windows to shared bucket sizes and stacks series in chunks: the padding (rows
     of weight 0, empty datasets) changes no real series' training."""
     from lstmcast.engine.train import TrainConfig
-    from lstmcast.models.lstm import Recipe, train_local, windows
+    from lstmcast.models.lstm import Recipe, windows
+    from lstmcast.models.lstm_calls import train_local
     from lstmcast.prep.pipes import fit_pipes
     df = _panel(2)
     vals = [g["y"].to_numpy() for _, g in df.groupby("unique_id")]

@@ -9,7 +9,7 @@
 What the network sees: each series goes through its own invertible pipeline fitted on its training part
 (log/Box-Cox, differencing, scaling; `prep/pipes.py`), is cut into look_back windows, and either one
 ensemble per series (scope="local") or one for all series (scope="global") trains in shared compiled
-calls (`models/lstm.py`). A series the LSTM cannot take (too short, constant, missing values, ...)
+calls (`models/lstm_calls.py`). A series the LSTM cannot take (too short, constant, missing values, ...)
 gets a seasonal-naive (or naive) forecast, flagged in the `model` column and in `per_series_`.
 """
 from __future__ import annotations

@@ -11,19 +11,16 @@ predictions, conformal calibration and frozen-parameter backtests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..engine.config import TrainConfig
 from ..engine.plan import check_training
 from ..errors import DataError
 from ..prep.pipes import Pipes, fit_pipes
 from ..scale.threads import cpu_workers
 from .covfeat import fit_scaler, step_features
-from .lstm import Recipe, _keys, effective_windows, paths, step_budget, train_global, train_local, windows_many
-
-if TYPE_CHECKING:   # annotations only: importing the trainer loads jax, which a fit defers
-    from ..engine.config import TrainConfig
+from .lstm import Recipe, effective_windows, windows_many
 
 MIN_WINDOWS = 8
 
@@ -68,6 +65,7 @@ class Ensemble:
         """{i: origins (B_i,) ints} -> {i: (K, B_i, h)}: member forecasts from each origin (the index of the
         last value used) of series i, values[i] its raw values (later values unused). cov: the panel's
         `Covariates` when the model was trained with some (future ones must cover the h steps)."""
+        from .lstm_calls import paths, take  # JAX: loaded when a network forecasts
         out = {}
         R = self.recipe
         scaler = self.extra.get("cov_scaler")
@@ -92,8 +90,7 @@ class Ensemble:
             pipes = g.pipes.take(np.repeat(sel, B))
             params = g.params
             if self.scope == "local":
-                import jax
-                params = jax.tree.map(lambda a, sel=sel: a[sel], g.params)
+                params = take(g.params, sel)
             fn = None
             if R.n_cov:
                 ser = np.repeat(g.idx[sel], B)
@@ -120,7 +117,7 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
                  cov=None) -> Ensemble:
     """Fit pipelines and networks on series `idx` of `values`; diffs[j] = lags of series idx[j].
     cov: the panel's `Covariates` (spec.recipe.n_cov features per step), scaled on training rows only."""
-    import jax
+    from .lstm_calls import take, train_global, train_local, train_local_val  # JAX: loaded when a network trains
     R = spec.recipe
     idx = np.asarray(idx, int)
     nv0 = val_values(spec)
@@ -155,7 +152,7 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
         n_most = max((effective_windows(len(x), R.m, R.look_back) for x, _ in data), default=0)  # a pass's windows
         chunks = check_training(spec, n_most, min(len(data), 128 * cpu_workers()))
         if spec.n_val:
-            params, metrics = _train_local_val(spec, data)
+            params, metrics = train_local_val(spec, data)
         else:
             params, metrics = train_local(R, spec.train, data, spec.seeds, spec.seed, progress, one_bucket,
                                           max_chunk=max(1, 128 // chunks), pad_to=spec.pad_windows)
@@ -165,7 +162,7 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
         for gi, g in enumerate(groups):
             rows = np.asarray([k for k, (a, _) in enumerate(where) if a == gi and finite[k]], int)
             keep = np.asarray([b for k, (a, b) in enumerate(where) if a == gi and finite[k]], int)
-            g.params = jax.tree.map(lambda a, rows=rows: a[rows], params)
+            g.params = take(params, rows)
             g.idx, g.pipes = g.idx[keep], g.pipes.take(keep)
         groups = [g for g in groups if len(g.idx)]
         loss, val = metrics["loss"][finite].mean(0), metrics["val_loss"][finite].mean(0)
@@ -203,24 +200,6 @@ def _keep_cov(ens, scaler, cov):
 def _names(d) -> str:
     d = d or {}
     return ", ".join(f"{k}={v}" for k, v in d.items() if v) or "(unknown)"
-
-
-def _train_local_val(spec: Spec, data):
-    """Local training with a validation tail (early stopping): tails differ in size, so one by one."""
-    import jax
-
-    from ..engine.train import compiled_train
-    R = spec.recipe
-    tc = step_budget(spec.train, max((len(x) - spec.n_val for x, _ in data), default=0), R.m, R.look_back)
-    fn = compiled_train(R.model_config(), tc, vmap_keys=True, with_val=True)
-    ps, ms = [], []
-    for x, t in data:
-        n = spec.n_val
-        p, m = fn(_keys(spec.seed, spec.seeds), x[:-n], t[:-n], np.ones(len(x) - n, np.float32), x[-n:], t[-n:])
-        ps.append(jax.tree.map(np.asarray, p))
-        ms.append(jax.tree.map(np.asarray, m))
-    stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
-    return stack(ps), stack(ms)
 
 
 def _check_loss(loss, spec: Spec):

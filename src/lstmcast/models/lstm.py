@@ -1,10 +1,8 @@
-"""LSTM ensembles over many series: windows, training in shared compiled calls, forecast paths.
+"""LSTM ensembles over many series: the recipe and its windows (training and forecasting, in shared
+compiled calls, are in lstm_calls.py, which loads JAX).
 
     rec = Recipe(m=12, look_back=15, h=12, units=(16,))
     x, t = windows(rec, pipes.take([i]), values_i)                 # one series' training windows
-    params = train_global(rec, tc, x, t, seeds=5, seed=0)          # (K, ...): one ensemble for all series
-    params = train_local(rec, tc, [(x1, t1), (x2, t2)], 5, 0)      # (S, K, ...): one ensemble per series
-    p = paths(rec, "global", params, pipes_rows, tails, ends, h)   # (K, R, h) member forecasts
 
 Scopes: "local" trains one ensemble per series; all series and all seeds train together, their windows
 padded with inert weight-0 rows to a few bucket sizes (`bucket`) and stacked in chunks of a few sizes,
@@ -16,15 +14,12 @@ RNN forecasting (Hewamalage, Bergmeir & Bandara 2021; Smyl 2020).
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..engine.config import ModelConfig
 from ..prep.pipes import Pipes
-from ..scale import current
-from ..scale.threads import cpu_workers
 
 
 @dataclass(frozen=True)
@@ -127,163 +122,6 @@ def windows(rec: Recipe, pipe: Pipes, values):
     x, off = inputs(rec, pipe.take(np.zeros(len(targets), int)), values[idx], end=targets + D - 1)
     t = z[targets[:, None] + np.arange(H)[None, :]] - off[:, None]
     return x, t.astype(np.float32)
-
-
-# TRAINING ----------------------------------------------------------------------------------------
-
-def _keys(seed: int, seeds: int):
-    import jax
-    return jax.vmap(jax.random.key)(np.arange(seed, seed + seeds))
-
-
-def _pad_rows(a, n):
-    if len(a) >= n:
-        return a
-    out = np.zeros((n, *a.shape[1:]), a.dtype)
-    out[:len(a)] = a
-    return out
-
-
-def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None, pad_to: int = 0):
-    """One K-member ensemble on the pooled windows x (N, T, F), t (N, H). Returns (params (K, ...), metrics).
-    Runs as one task of the current scale backend: on a Ray cluster, on a worker with a GPU if any."""
-    n = bucket(max(len(x), pad_to))
-    w = _pad_rows(np.ones(len(x), np.float32), n)
-    x, t = _pad_rows(x, n), _pad_rows(t, n)
-    val = (xv, tv) if xv is not None and len(xv) else None
-    return current().run_one(train_global_task, (rec.model_config(), tc, seed, seeds, x, t, w, val),
-                             desc="global training")
-
-
-def train_global_task(task):
-    """train_global's compiled call as a picklable task -> numpy (params (K, ...), metrics)."""
-    import jax
-
-    from ..engine.train import compiled_train
-    mc, tc, seed, seeds, x, t, w, val = task
-    if val is not None:
-        params, metrics = compiled_train(mc, tc, vmap_keys=True, with_val=True)(_keys(seed, seeds), x, t, w, *val)
-    else:
-        params, metrics = compiled_train(mc, tc, vmap_keys=True)(_keys(seed, seeds), x, t, w)
-    return jax.tree.map(np.asarray, params), jax.tree.map(np.asarray, metrics)
-
-
-def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one_bucket: bool = False,
-                max_chunk: int = 128, pad_to: int = 0):
-    """One K-member ensemble per dataset; data: list of (x (n_i, T, F), t (n_i, H)). Series whose window
-    counts fall in the same bucket train together, max_chunk at a time (the last chunk padded with empty,
-    inert datasets; max_chunk series per call, 128 unless memory is short); one_bucket pads every dataset to
-    the largest bucket (one program: selection trials).
-    Each chunk is one task of the current scale backend (in this process unless `scale.using(...)`).
-    Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
-    import jax
-
-    by_bucket: dict = {}
-    top = bucket(max(max(len(x) for x, _ in data), pad_to))
-    one_bucket = one_bucket or len(data) <= ONE_BUCKET
-    for i, (x, _) in enumerate(data):
-        by_bucket.setdefault(top if one_bucket else bucket(len(x)), []).append(i)
-    threads = cpu_workers() if current().name == "local" else 1
-    parts, tasks = [], []
-    for n, idx in sorted(by_bucket.items()):
-        tcn = step_budget(tc, max(len(data[i][0]) for i in idx), rec.m, rec.look_back)   # long series: steps
-        # chunks of equal width (one program), at least one per thread that can run them at once
-        n_chunks = min(len(idx), max(-(-len(idx) // max_chunk), threads))
-        chunks = [list(c) for c in np.array_split(idx, n_chunks)]
-        width = min(max_chunk, pow2(max(len(c) for c in chunks)))
-        for part in chunks:
-            xs = np.zeros((width, n, *data[part[0]][0].shape[1:]), np.float32)
-            ts = np.zeros((width, n, rec.h), np.float32)
-            ws = np.zeros((width, n), np.float32)
-            for j, i in enumerate(part):
-                x, t = data[i]
-                xs[j, :len(x)], ts[j, :len(x)], ws[j, :len(x)] = x, t, 1.0
-            parts.append(part)
-            tasks.append((rec.model_config(), tcn, seed, seeds, xs, ts, ws))
-    sizes = np.cumsum([len(p) for p in parts])
-    tick = (lambda k, _: progress(int(sizes[k - 1]), len(data))) if progress else None
-    results = current().map(train_chunk, tasks, desc="training chunk", tick=tick)
-    out_p, out_m = [None] * len(data), [None] * len(data)
-    for part, (params, metrics) in zip(parts, results):
-        for j, i in enumerate(part):
-            out_p[i] = jax.tree.map(lambda a, j=j: a[j], params)
-            out_m[i] = jax.tree.map(lambda a, j=j: a[j], metrics)
-    stack = lambda trees: jax.tree.map(lambda *a: np.stack(a), *trees)  # noqa: E731
-    return stack(out_p), stack(out_m)
-
-
-def train_chunk(task):
-    """One compiled local-training call, a picklable task: (ModelConfig, TrainConfig, seed, seeds,
-    xs (W, n, T, F), ts (W, n, H), ws (W, n)) -> numpy (params, metrics) with leaves (W, K, ...)."""
-    import jax
-
-    from ..engine.train import compiled_train
-    mc, tc, seed, seeds, xs, ts, ws = task
-    params, metrics = compiled_train(mc, tc, vmap_keys=True, vmap_data=True)(_keys(seed, seeds), xs, ts, ws)
-    swap = lambda a: np.swapaxes(np.asarray(a), 0, 1)  # noqa: E731   (K, W, ...) -> (W, K, ...)
-    return jax.tree.map(swap, params), jax.tree.map(swap, metrics)
-
-
-# PREDICTION --------------------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=None)
-def _predictors():
-    """Cached programs (engine/programs.py): members on their own inputs, and per series for local scope."""
-    import jax
-
-    from ..engine.model import apply
-    from ..engine.programs import program
-    own = jax.vmap(lambda p, x: apply(p, x)[0], (0, 0))               # params (K, ...), x (K, B, T, F)
-    return program("members", own), program("members_local", jax.vmap(own, (0, 0)))
-
-
-def members(scope: str, params, x, groups=None):
-    """Each member's outputs. x (K, R, T, F) -> (K, R, O). Global: one parameter set (K, ...). Local:
-    params (S, K, ...) and rows grouped per series: `groups` = (S, B), rows s*B .. s*B + B - 1 belong
-    to series s."""
-    import jax
-    glob, local = _predictors()
-    K, R = x.shape[:2]
-    if scope == "global":
-        n = pow2(R)
-        xp = np.zeros((K, n, *x.shape[2:]), np.float32)
-        xp[:, :R] = x
-        return np.asarray(glob(params, xp))[:, :R]
-    S, B = groups
-    sb, bb = pow2(S), pow2(B)
-    xp = np.zeros((sb, K, bb, *x.shape[2:]), np.float32)
-    xp[:S, :, :B] = np.swapaxes(x.reshape(K, S, B, *x.shape[2:]), 0, 1)
-    pp = jax.tree.map(lambda a: _pad_rows(a, sb), params)
-    out = np.asarray(local(pp, xp))[:S, :, :B]                          # (S, K, B, O)
-    return np.swapaxes(out, 0, 1).reshape(K, S * B, -1)
-
-
-def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, h: int, groups=None,
-          extra_fn=None):
-    """Each member's h-step forecasts from R origins at once.
-
-    pipes: R rows (one per origin); tails (K, R, n) or (R, n) raw histories (the last L + D values are
-    used); ends (R,) series index of each history's last value. Returns (K, R, h).
-    Direct: H steps per network call; past H, the next block starts from the forecasts. Recursive:
-    one step per call, fed back. extra_fn(ends (R,)) -> (R, L, C): covariate features of the steps."""
-    L, D = rec.look_back, pipes.n_lost
-    K = (params["dense"]["bias"].shape[1] if scope == "local" else params["dense"]["bias"].shape[0])
-    tails = np.asarray(tails, np.float64)[..., -(L + D):]
-    if tails.ndim == 2:
-        tails = np.broadcast_to(tails, (K, *tails.shape))
-    tails = np.array(tails)
-    ends = np.asarray(ends)
-    out = []
-    for j in range(h):
-        if rec.strategy == "recursive" or j % rec.h == 0:
-            extra = extra_fn(ends + j) if extra_fn is not None else None
-            x, off = inputs(rec, pipes, tails, extra, end=ends + j)
-            zhat = members(scope, params, x, groups) + off[..., None]   # (K, R, O)
-        z = zhat[..., 0] if rec.strategy == "recursive" else zhat[..., j % rec.h]
-        nxt = pipes.invert_next(tails, z, end=ends + j)                 # (K, R)
-        out.append(nxt)
-        tails = np.concatenate([tails[..., 1:], nxt[..., None]], axis=-1)
-    return np.stack(out, axis=-1)
 
 
 # MANY SERIES AT ONCE -----------------------------------------------------------------------------
