@@ -32,7 +32,7 @@ def _lock(path: Path):
     """Hold an exclusive lock named after `path` (a hidden `.NAME.lock` beside it), or refuse."""
     lock = path.with_name(f".{path.name}.lock")
     try:
-        import fcntl
+        import fcntl  # POSIX only: absent on Windows
     except ImportError:  # not POSIX: an O_EXCL lock file (left behind only by a killed process)
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)

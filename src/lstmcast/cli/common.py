@@ -45,7 +45,7 @@ class Console:
         if sys.stderr.isatty():
             if self._bar is None or self._what != what:
                 self._close()
-                from tqdm import tqdm
+                from tqdm import tqdm  # optional: progress bars only on a terminal
                 self._bar, self._what = tqdm(total=total, desc=what, unit="series", file=sys.stderr,
                                              leave=False), what
             self._bar.update(done - self._bar.n)

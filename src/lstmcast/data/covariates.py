@@ -90,7 +90,7 @@ def user_X(cov) -> dict:
 def holiday_counts(times, offset, country: str) -> np.ndarray:
     """(n,) how many public holidays of `country` (the `holidays` package) fall in each period
     [t, t + offset): a 0/1 dummy for daily data, a count for weekly or monthly data."""
-    import holidays as hol
+    import holidays as hol  # optional extra: only for --holidays
     times = pd.DatetimeIndex(times)
     if len(times) == 0:
         return np.zeros(0)

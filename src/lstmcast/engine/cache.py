@@ -25,7 +25,7 @@ def enable_compilation_cache() -> Path | None:
     path = cache_dir()
     if _done or path is None:
         return path
-    import jax
+    import jax  # JAX (~1 s): loaded when a network first runs
     try:
         path.mkdir(parents=True, exist_ok=True)
         jax.config.update("jax_compilation_cache_dir", str(path))

@@ -230,7 +230,7 @@ def in_chunks(fn: Callable[..., Any], keys: Any, n_chunks: int, *args: Any) -> A
     """`fn(keys, *args)` run on `n_chunks` slices of `keys` (axis 0), outputs joined on axis 0."""
     if n_chunks <= 1:
         return fn(keys, *args)
-    import jax
+    import jax  # JAX (~1 s): loaded when a training runs, not when the plan is made
     bounds = np.linspace(0, len(keys), min(n_chunks, len(keys)) + 1).astype(int)
     outs = [jax.tree.map(np.asarray, fn(keys[a:b], *args)) for a, b in zip(bounds[:-1], bounds[1:])]
     return jax.tree.map(lambda *xs: np.concatenate(xs, axis=0) if np.ndim(xs[0]) else xs[0], *outs)

@@ -244,7 +244,7 @@ def prepare_lapack() -> None:
         return
     added = []
     try:
-        from jax._src.lax import linalg as lax_linalg
+        from jax._src.lax import linalg as lax_linalg  # JAX's private layout: may be absent
         init: Callable[[], object] = lax_linalg.initialize_lapack
         scipy_spec = importlib.util.find_spec("scipy")
         if scipy_spec is None or not scipy_spec.submodule_search_locations:

@@ -81,7 +81,7 @@ def _simple(name, y, cut, h, m, levels=()) -> dict:
 
 def _sf_simple(name: str, m: int):
     # statsforecast.models imports statsmodels.api (2-3 s): only when intervals are asked for
-    from statsforecast.models import Naive, RandomWalkWithDrift, SeasonalNaive
+    from statsforecast.models import Naive, RandomWalkWithDrift, SeasonalNaive  # numba (~2 s)
     return {"naive": Naive, "drift": RandomWalkWithDrift}[name]() if name != "snaive" else SeasonalNaive(m)
 
 

@@ -69,7 +69,7 @@ class ArimaMember(StoredMember):
         return self
 
     def fit(self, y, X=None):
-        from statsforecast.models import AutoARIMA
+        from statsforecast.models import AutoARIMA  # statsforecast loads numba (~2 s)
         y = np.asarray(y, np.float64)
         self.k = 0 if X is None else int(np.shape(X)[1])
         self._X = X
@@ -89,13 +89,13 @@ class ArimaMember(StoredMember):
         if self.state is not None:
             st = self.state[0]
             return forecast(*self.state, h, level, _rows(X, st["n"], st["n"] + h, self.k))
-        from statsforecast.arima import forecast_arima
+        from statsforecast.arima import forecast_arima  # statsforecast loads numba (~2 s)
         n = len(self.model_["x"])
         return _bands(forecast_arima(self.model_, h=h, level=level, xreg=_rows(X, n, n + h, self.k)), level)
 
     def forward(self, y, h: int, level=None, X=None) -> dict:
         """h steps after y (newer values: the fitted parameters frozen); X rows from y's start on."""
-        from statsforecast.arima import forecast_arima, forward_arima
+        from statsforecast.arima import forecast_arima, forward_arima  # numba (~2 s): on first use
         y = np.asarray(y, np.float64)
         n = len(y)
         model = forward_arima(self.model_, y=y, xreg=_rows(X, 0, n, self.k))
@@ -104,7 +104,7 @@ class ArimaMember(StoredMember):
     def refit(self, y, X=None) -> "ArimaMember":
         """The orders chosen on the whole training part, coefficients estimated on y alone (the
         combination's validation folds: one likelihood fit each instead of a search)."""
-        from statsforecast.arima import Arima
+        from statsforecast.arima import Arima  # statsforecast loads numba (~2 s)
         p, q, P, Q, m, d, D = (int(v) for v in self.model_["arma"])
         coef = self.model_["coef"]
         out = type(self)(self.m, self.k)

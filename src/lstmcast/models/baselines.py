@@ -72,8 +72,8 @@ def stat_cross_validation(df, h: int, n_windows: int, step: int, refit: bool, m:
     """statsforecast's cross_validation for the named models (aliases = names) on a long frame
     unique_id, ds, y. Returns its frame: unique_id, ds, cutoff, y, one column per name (and with levels,
     statsforecast's own intervals `name-lo-L`, `name-hi-L`)."""
-    from statsforecast import StatsForecast
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+    from statsforecast import StatsForecast  # statsforecast loads numba (~2 s)
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta  # numba (~2 s): on first use
     built = {"ets": lambda: AutoETS(season_length=m, alias="ets"),
              "arima": lambda: AutoARIMA(season_length=m, alias="arima"),
              "theta": lambda: AutoTheta(season_length=m, alias="theta")}

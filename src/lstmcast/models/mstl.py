@@ -38,7 +38,7 @@ class SeasonalETS:
         self.m = max(int(m), 1)
 
     def fit(self, y):
-        from statsforecast.ets import ets_f
+        from statsforecast.ets import ets_f  # statsforecast loads numba (~2 s)
         y = np.asarray(y, np.float64)
         self.n = len(y)
         self.profiles = []                       # [(season, (season,) component by index mod season)]
@@ -63,12 +63,12 @@ class SeasonalETS:
         return {k: np.asarray(f[k], np.float64)[:h] + season for k in keys}
 
     def predict(self, h: int, level=None) -> dict:
-        from statsforecast.ets import forecast_ets
+        from statsforecast.ets import forecast_ets  # statsforecast loads numba (~2 s)
         return self._add(forecast_ets(self._model, h=h, level=level), self.n, h, level)
 
     def forward(self, y, h: int, level=None) -> dict:
         """Forecasts after y (the fitted series, possibly with newer values), everything fitted kept."""
-        from statsforecast.ets import forecast_ets, forward_ets
+        from statsforecast.ets import forecast_ets, forward_ets  # numba (~2 s): on first use
         y = np.asarray(y, np.float64)
         adj = y - self.seasonal(np.arange(len(y)))
         adj[: min(len(y), self.n)] = self.adjusted[: min(len(y), self.n)]

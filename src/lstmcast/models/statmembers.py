@@ -84,7 +84,7 @@ def make_member(name: str, m: int, n: int = 0):
         return SeasonalETS(m) if needs_seasonal_ets(m, n) else _AutoETS(max(int(m), 1))
     if name == "arima":
         return ArimaMember(m)
-    from statsforecast.models import AutoTheta
+    from statsforecast.models import AutoTheta  # statsforecast loads numba (~2 s)
     return AutoTheta(season_length=max(int(m), 1))
 
 
@@ -98,7 +98,7 @@ class _AutoETS(StoredMember):
     refit it, from the stored values (deterministic: the same model as the one saved)."""
 
     def fit(self, y):
-        from statsforecast.ets import ets_f
+        from statsforecast.ets import ets_f  # statsforecast loads numba (~2 s)
         self._model = ets_f(np.asarray(y, np.float64), m=self.m, model="ZZZ", damped=None, phi=None,
                             distribution="normal")
         self.state = state_of(self._model)
@@ -107,11 +107,11 @@ class _AutoETS(StoredMember):
     def predict(self, h: int, level=None) -> dict:
         if self.state is not None:
             return _bands(forecast(self.state, h, level), level)
-        from statsforecast.ets import forecast_ets
+        from statsforecast.ets import forecast_ets  # statsforecast loads numba (~2 s)
         return _bands(forecast_ets(self.model_, h=h, level=level), level)
 
     def forward(self, y, h: int, level=None) -> dict:
-        from statsforecast.ets import forecast_ets, forward_ets
+        from statsforecast.ets import forecast_ets, forward_ets  # numba (~2 s): on first use
         return _bands(forecast_ets(forward_ets(self.model_, y=np.asarray(y, np.float64)), h=h, level=level), level)
 
 

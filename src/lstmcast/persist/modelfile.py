@@ -157,7 +157,7 @@ def _read(path):
 
 def load(path):
     """(the Forecaster's keyword arguments, the FittedState) of a model directory; one-line errors."""
-    from ..engine.model import param_shapes
+    from ..engine.model import param_shapes  # JAX: only for a file with a network
     config, arrays = _read(path)
     try:
         hp = dict(config["hyper_parameters"])

@@ -80,7 +80,7 @@ def _meta(card: dict | None, n_series: int) -> str:
 def render_report(payload: dict) -> str:
     """The page for a payload from `build_payload`."""
     try:
-        from plotly.offline import get_plotlyjs
+        from plotly.offline import get_plotlyjs  # plotly: only when a report is written
     except ImportError:
         raise UsageError("the HTML report needs plotly (its JS is inlined in the page): "
                          "pip install 'lstmcast[report]'") from None

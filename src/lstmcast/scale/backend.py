@@ -163,7 +163,7 @@ def _stderr_muted():
 
 def _import_ray():
     try:
-        import ray
+        import ray  # optional extra: only for backend='ray'
     except ImportError:
         raise UsageError(RAY_MISSING) from None
     return ray
@@ -213,7 +213,7 @@ class RayBackend:
         """Hide Ray's own multi-line "(raylet) A worker died ..." notices on the driver: the retry is
         reported in one line by map. (Ray has no public switch for these; the flag is its pdb one.)"""
         try:
-            from ray._private import worker
+            from ray._private import worker  # optional extra: only for backend='ray'
             worker._worker_logs_enabled = not on
         except (ImportError, AttributeError):
             pass
@@ -238,7 +238,7 @@ class RayBackend:
     def _run(self, remote, tasks: list, desc: str, progress, tick=None) -> list:
         """Submit all, gather in order; resubmit a task whose worker died (up to `retries` times)."""
         ray = _import_ray()
-        from ray import exceptions as rex
+        from ray import exceptions as rex  # optional extra: only for backend='ray'
         died = (rex.WorkerCrashedError, rex.NodeDiedError, rex.LocalRayletDiedError, rex.ObjectLostError)
         refs = {remote.remote(t): i for i, t in enumerate(tasks)}
         results, attempts, retried, n_done = [None] * len(tasks), [0] * len(tasks), [], 0

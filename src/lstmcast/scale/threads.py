@@ -39,7 +39,7 @@ def cpu_workers() -> int:
     n = workers()
     if n == 1:
         return 1
-    import jax
+    import jax  # JAX (~1 s): loaded when a network first runs
     return n if jax.default_backend() == "cpu" else 1
 
 
