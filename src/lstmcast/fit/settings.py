@@ -56,9 +56,11 @@ def _whole(v, name, allow_none=False, low=1):
         raise DataError(f"{name} must be a whole number >= {low}; got {v!r}")
 
 
-class SettingsRules:
-    """Checks and resolution shared by the Forecaster (mutable, scikit-learn style) and `Settings` (frozen)."""
-    # The hyper-parameters (annotations only: Settings' fields, set by SettingsMixin's __init__)
+@dataclass(frozen=True)
+class Settings:
+    """The hyper-parameters of one fit, as the user gave them (automatic values still None / "auto"):
+    `Forecaster`'s arguments (its docstring says what each means), frozen. Made by `Forecaster.fit`
+    (`Settings(**fc.get_params())`) and held by the `FittedState`."""
     look_back: Any
     framing: Any
     units: Any
@@ -82,6 +84,7 @@ class SettingsRules:
     scope: Any
     level_norm: Any
     model: Any
+    keep_covariates: Any = False           # the default of model files written before this setting
 
     def check_params(self):
         """Types and ranges of every hyper-parameter (scope-independent)."""
@@ -166,37 +169,6 @@ class SettingsRules:
     def global_diff(self):
         return () if isinstance(self.diff, str) else tuple(int(a) for a in self.diff)
 
-
-@dataclass(frozen=True)
-class Settings(SettingsRules):
-    """The hyper-parameters of one fit, as the user gave them (automatic values still None / "auto"):
-    `Forecaster`'s arguments (its docstring says what each means), frozen. Made by `Forecaster.fit`
-    (`Settings(**fc.get_params())`) and held by the `FittedState`."""
-    look_back: Any
-    framing: Any
-    units: Any
-    stateful: Any
-    epochs: Any
-    steps: Any
-    batch_size: Any
-    learning_rate: Any
-    seeds: Any
-    strategy: Any
-    horizon: Any
-    transform: Any
-    diff: Any
-    scale: Any
-    calendar: Any
-    validation: Any
-    patience: Any
-    aggregate: Any
-    season_length: Any
-    seed: Any
-    scope: Any
-    level_norm: Any
-    model: Any
-    keep_covariates: Any = False           # the default of model files written before this setting
-
     def get_params(self) -> dict:
         """The settings as keyword arguments of `Forecaster`."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -205,7 +177,9 @@ class Settings(SettingsRules):
         return type(self)(**{**self.get_params(), **kw})
 
 
-class SettingsMixin(SettingsRules):
+class SettingsMixin:
+    """The Forecaster's hyper-parameters, stored as scikit-learn wants them (mutable attributes); the checks
+    and the resolution into a `Spec` are `Settings`' (this mixin asks a frozen copy)."""
     _PARAMS = ("look_back", "framing", "units", "stateful", "epochs", "steps", "batch_size", "learning_rate",
                "seeds", "strategy", "horizon", "transform", "diff", "scale", "calendar", "validation",
                "patience", "aggregate", "season_length", "seed", "scope", "level_norm", "model", "keep_covariates")
@@ -225,6 +199,15 @@ class SettingsMixin(SettingsRules):
 
     def get_params(self, deep=True) -> dict:
         return {k: getattr(self, k) for k in self._PARAMS}
+
+    def check_params(self):
+        return Settings(**self.get_params()).check_params()
+
+    def spec(self, scope: str, m: int, typical_length: int | None = None):
+        return Settings(**self.get_params()).spec(scope, m, typical_length)
+
+    def global_diff(self):
+        return Settings(**self.get_params()).global_diff()
 
     def set_params(self, **kw):
         for k, v in kw.items():
