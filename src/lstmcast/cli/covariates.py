@@ -11,7 +11,8 @@ import pandas as pd
 
 from ..atomic import atomic_to_csv
 from ..data.parquet import id_text
-from ..data.series import _parse_times, read_frame
+from ..data.series import read_frame
+from ..data.times import _parse_times
 from ..errors import DataError, UsageError
 from .common import check_new_path
 

@@ -21,7 +21,8 @@ from .era import wide_times
 from .panel_check import validate_panel
 from .panel_core import STATUS_OK, STATUSES, Panel, summary_line
 from .parquet import id_text, strip_text, text_head
-from .series import _parse_times, _pick_column, find_columns, footer_length, join_clock, read_frame
+from .series import _pick_column, find_columns, footer_length, join_clock, read_frame
+from .times import _parse_times
 
 __all__ = ["STATUSES", "STATUS_OK", "Panel", "as_panel", "load_panel_csv", "summary_line", "validate_panel"]
 

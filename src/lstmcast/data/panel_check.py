@@ -19,8 +19,9 @@ from ..errors import DataError
 from . import era, extremes
 from .cells import number_hint
 from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
-from .series import FILLS, _parse_times, date_hint
+from .series import FILLS, date_hint
 from .textfile import MISSING_TOKENS
+from .times import _parse_times
 
 _FIX = {"missing": "fill them with --fill interpolate or --fill ffill (fill= in the API)",
         "gaps": "add the missing rows, or fill them with --fill interpolate or --fill ffill",
