@@ -17,9 +17,9 @@ from ..forecaster import Forecaster
 from ..models.statmembers import ARIMA_SIZE
 from ..report.plot import plot_backtest
 from ..scale import using
+from .argtypes import _positive_int
 from .common import (
     Console,
-    _positive_int,
     add_backend_flags,
     add_data_flags,
     backend_from_args,

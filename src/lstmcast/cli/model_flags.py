@@ -6,17 +6,8 @@ import argparse
 from ..errors import DataError, UsageError
 from ..forecaster import Forecaster
 from ..models.statmembers import members
-from .common import (
-    DIFF_ZERO,
-    _auto_or,
-    _diff_spec,
-    _fraction,
-    _int,
-    _int_list,
-    _positive_float,
-    _positive_int,
-    add_resource_flags,
-)
+from .argtypes import DIFF_ZERO, _auto_or, _diff_spec, _fraction, _int, _int_list, _positive_float, _positive_int
+from .common import add_resource_flags
 
 
 def add_model_flags(p, defaults: dict | None = None):

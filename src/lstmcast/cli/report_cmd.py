@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 
 from . import common
-from .common import _positive_int, add_data_flags, check_new_path
+from .argtypes import _positive_int
+from .common import add_data_flags, check_new_path
 from .evaluate import cmd_evaluate
 from .model_flags import add_model_flags
 

@@ -10,7 +10,8 @@ from ..engine.plan import check_fits, estimate
 from ..errors import UsageError
 from ..report.plot_worker import FigureWorker
 from ..tutorial import PRESETS, run_framing, to_json, warm_framings
-from .common import Console, _positive_int, add_resource_flags
+from .argtypes import _positive_int
+from .common import Console, add_resource_flags
 
 
 def cmd_tutorial(a) -> int:
