@@ -137,7 +137,7 @@ def day(ts) -> str:
 def other_era(col: pd.Series, where, time_col, row):
     """(int64 ns on the grid, None, the years added) for a column of naive times outside (or near the end of)
     pandas' range; None for times inside it, zoned ones and columns with cells that are no date at all
-    (panel_check._times_i8 reads those)."""
+    (panel_columns._times_i8 reads those)."""
     if isinstance(col.dtype, pd.DatetimeTZDtype):
         return None
     if pd.api.types.is_datetime64_dtype(col.dtype) and np.datetime_data(col.dtype)[0] == "ns":

@@ -17,17 +17,14 @@ import pandas as pd
 
 from ..errors import DataError
 from . import era, extremes
-from .cells import number_hint
+from .panel_columns import _factorize_ids, _times_i8, _values
 from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
-from .series import FILLS, date_hint
-from .textfile import MISSING_TOKENS
-from .times import _parse_times
+from .series import FILLS
 
 _FIX = {"missing": "fill them with --fill interpolate or --fill ffill (fill= in the API)",
         "gaps": "add the missing rows, or fill them with --fill interpolate or --fill ffill",
         "infinite": "remove or replace them", "empty": "drop this series or give it values",
         "constant": "drop this series"}
-_NAT = np.iinfo(np.int64).min
 
 
 def fmt_time(ts, years: int = 0) -> str:
@@ -38,91 +35,6 @@ def fmt_time(ts, years: int = 0) -> str:
 
 def _plural(k: int, word: str) -> str:
     return f"{k} {word}" if k == 1 else f"{k} {word}s"
-
-
-def _factorize_ids(col: pd.Series, where, id_col, row):
-    """(codes (n,), sorted unique ids): codes index the sorted ids."""
-    codes, uniq = pd.factorize(col.to_numpy(), sort=False)
-    uniq = np.asarray(uniq)
-    blank = (codes < 0)
-    if uniq.dtype == object:
-        empty = np.array([isinstance(u, str) and not u.strip() for u in uniq], bool)
-        if empty.any():
-            blank |= empty[np.maximum(codes, 0)] & (codes >= 0)
-    if blank.any():
-        i = int(np.flatnonzero(blank)[0])
-        raise DataError(f"{where}: column {id_col!r}, {row(i)}: the series id is missing; every row needs one")
-    try:
-        order = np.argsort(uniq, kind="stable")
-    except TypeError:  # mixed types (ints and strings): order by type name, then text
-        order = np.array(sorted(range(len(uniq)), key=lambda k: (type(uniq[k]).__name__, str(uniq[k]))),
-                         dtype=np.int64)
-    rank = np.empty(len(uniq), np.int64)
-    rank[order] = np.arange(len(uniq))
-    return rank[codes], uniq[order]
-
-
-def _times_i8(col: pd.Series, where, time_col, row) -> tuple[np.ndarray, str | None, int]:
-    """(int64 wall-clock nanoseconds of each row's timestamp, their zone or None, the years added to bring
-    them into pandas' range: data/era.py), or a DataError naming the first bad cell."""
-    wide = era.other_era(col, where, time_col, row)
-    if wide is not None:
-        return wide
-    if isinstance(col.dtype, pd.PeriodDtype):
-        t = pd.DatetimeIndex(col.dt.to_timestamp())
-    elif pd.api.types.is_datetime64_any_dtype(col.dtype):
-        t = pd.DatetimeIndex(col)
-    else:  # text: parse each distinct value once
-        codes, uniq = pd.factorize(col.to_numpy(), sort=False)
-        parsed = _parse_times(pd.Series(np.asarray(uniq, dtype=object)))
-        try:
-            u = pd.DatetimeIndex(parsed)
-        except (TypeError, ValueError):  # mixed UTC offsets: compare them in UTC
-            u = pd.DatetimeIndex(pd.to_datetime(parsed, utc=True))
-        t = u[np.maximum(codes, 0)]
-        bad = np.flatnonzero((codes < 0) | np.asarray(t.isna()))
-        if bad.size:
-            other = ~np.isnat(era.wide_times(col.iloc[bad]))         # dates of another era are no culprit
-            i = int(bad[np.argmin(other)]) if not other.all() else int(bad[0])
-            raise DataError(f"{where}: column {time_col!r}, {row(i)}: {col.iloc[i]!r} is not a date"
-                            f"{date_hint(col.iloc[i])}")
-    tz = None
-    if t.tz is not None:
-        wall = t.tz_localize(None)
-        shift = np.unique((wall - t.tz_convert(None)).dropna().asi8)
-        if len(shift) > 1 and (wall.dropna() != wall.dropna().normalize()).any():
-            t = t.tz_convert("UTC")   # clock changes inside the day: an hourly grid runs on UTC
-            wall = t.tz_localize(None)
-        t, tz = wall, str(t.tz)   # the grid runs on wall-clock times; Panel.localize restores the zone
-    i8 = t.as_unit("ns").asi8
-    bad = np.flatnonzero(i8 == _NAT)
-    if bad.size:
-        raise DataError(f"{where}: column {time_col!r}, {row(int(bad[0]))}: the time is missing")
-    return i8, tz, 0
-
-
-def _values(col: pd.Series, where, target_col, row) -> np.ndarray:
-    """float64 values (NaN where missing), or a DataError naming the first cell that is not a number."""
-    if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
-        return col.to_numpy(dtype=np.float64, na_value=np.nan)
-    if col.dtype == object:
-        cells = col.to_numpy()
-        try:  # all text and all numbers: the fast path (float() parses ' 2 ', 'inf', 'nan'; '1_0' too: refused)
-            if "_" not in "".join(cells):
-                return cells.astype(np.float64)
-        except (TypeError, ValueError):
-            pass
-    raw = col.astype(str).str.strip() if col.dtype != object else col
-    y = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64)
-    nan = np.flatnonzero(np.isnan(y))
-    if nan.size:
-        cells = col.iloc[nan]
-        ok = cells.isna().to_numpy() | cells.astype(str).str.strip().str.lower().isin(MISSING_TOKENS).to_numpy()
-        if not ok.all():
-            i = int(nan[np.argmin(ok)])
-            raise DataError(f"{where}: column {target_col!r}, {row(i)}: {col.iloc[i]!r} is not a number"
-                            f"{number_hint(col.iloc[i])}")
-    return y
 
 
 def _nominal_step(freq: str) -> float:
@@ -257,6 +169,59 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         >>> p.freq, list(p.ids), list(p.status)
         ('MS', ['a', 'b'], ['ok', 'constant'])
     """
+    offset = _check_frame(df, id_col, time_col, target_col, freq, fill, where)
+    labels = df.index
+
+    def row(i):  # a file's line, or the frame's index label (so reasons do not depend on the row order)
+        if line_offset is not None:
+            return f"line {i + line_offset}"
+        lab = labels[i]
+        return f"row {lab}" if isinstance(lab, (int, np.integer)) else f"row {lab!r}"
+
+    sid, ids = _factorize_ids(df[id_col], where, id_col, row)       # (n,) series index per row, (N,)
+    t, tz, years = _times_i8(df[time_col], where, time_col, row)    # (n,) int64 ns, zone, era shift
+    y = _values(df[target_col], where, target_col, row)             # (n,) float64
+
+    order, sid, tcode, tuniq = _sort_rows(sid, ids, t, where, id_col, time_col, row, years)
+    first, counts = _runs(sid)                                      # (N,) first sorted row of each series, rows
+    if freq is None:
+        offset = _infer_offset(tuniq, tcode, first, counts, y, order, sid, ids, where)
+    freqstr = offset.freqstr
+    origin, upos, order, sid, tcode = _on_grid(tuniq, tcode, offset, y, order, sid, ids, freq, where, row, years)
+    first, counts = _runs(sid)
+    pos = upos[tcode]                                               # (n,) sorted rows' grid positions
+    spos = pos[first]
+    length = pos[first + counts - 1] - spos + 1                     # (N,)
+    seg_start = np.r_[0, np.cumsum(length)[:-1]]                    # (N,) offsets in the flat buffer
+    total = int(length.sum())
+    dest = seg_start[sid] + pos - spos[sid]                         # (n,)
+    flat = np.full(total, np.nan)
+    flat[dest] = y[order]
+    line_at = np.full(total, -1, np.int64)                          # input row of each grid cell, -1: gap
+    line_at[dest] = order
+    seg = np.repeat(np.arange(len(ids)), length)                    # (total,) series of each cell
+
+    filled = fill is not None
+    flat, status, n_missing, n_gaps, n_inf, drop = _statuses(flat, seg, seg_start, length, counts, line_at, fill)
+    reason = np.full(len(ids), "", dtype=object)
+    for k in np.flatnonzero((status != STATUS_OK) | (drop > 0)):
+        cells = slice(seg_start[k], seg_start[k] + length[k])
+        reason[k] = _reason(k, status[k], flat[cells], line_at[cells], (n_missing[k], n_gaps[k], n_inf[k]),
+                            drop[k], filled, spos[k], origin, offset, row, years)
+    if strict and (status != STATUS_OK).any():
+        bad = int(np.flatnonzero(status != STATUS_OK)[0])
+        raise DataError(f"{where}: series {ids[bad]!r}, column {target_col!r}: {reason[bad]}; {_FIX[status[bad]]}, "
+                        "or turn strict off to flag the series and forecast it with a fallback")
+    values = [flat[seg_start[k] + drop[k]:seg_start[k] + length[k]] for k in range(len(ids))]
+    notes = extremes.flag(ids, values, [lambda j, a=seg_start[k] + drop[k]: row(line_at[a + j]) if line_at[a + j] >= 0
+                                        else "a filled value" for k in range(len(ids))], where, target_col, strict)
+    return Panel(ids=ids, values=values, starts=grid_times(origin, spos + drop, offset), freq=freqstr,
+                 status=status, reason=reason, id_col=id_col, time_col=time_col, target_col=target_col,
+                 source=where, tz=tz, years=years, notes=tuple(notes))
+
+
+def _check_frame(df, id_col, time_col, target_col, freq, fill, where):
+    """The frame's shape and the arguments, checked before any row is read; the offset of `freq` (or None)."""
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{where}: expected a DataFrame with columns {id_col!r}, {time_col!r}, "
                         f"{target_col!r}; got {type(df).__name__}")
@@ -272,25 +237,17 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         raise DataError(f"{where}: no data rows")
     if fill is not None and fill not in FILLS:
         raise DataError(f"{where}: unknown fill {fill!r}; use one of {FILLS}")
-    if freq is not None:
-        try:
-            offset = to_offset(freq)
-        except ValueError:
-            raise DataError(f"{where}: {freq!r} is not a pandas frequency (e.g. D, W, MS, QS, YS)") from None
+    if freq is None:
+        return None
+    try:
+        return to_offset(freq)
+    except ValueError:
+        raise DataError(f"{where}: {freq!r} is not a pandas frequency (e.g. D, W, MS, QS, YS)") from None
 
-    labels = df.index
 
-    def row(i):  # a file's line, or the frame's index label (so reasons do not depend on the row order)
-        if line_offset is not None:
-            return f"line {i + line_offset}"
-        lab = labels[i]
-        return f"row {lab}" if isinstance(lab, (int, np.integer)) else f"row {lab!r}"
-
-    sid, ids = _factorize_ids(df[id_col], where, id_col, row)       # (n,) series index per row, (N,)
-    t, tz, years = _times_i8(df[time_col], where, time_col, row)    # (n,) int64 ns, zone, era shift
-    y = _values(df[target_col], where, target_col, row)             # (n,) float64
-
-    # ONE STABLE SORT BY (id, time)
+def _sort_rows(sid, ids, t, where, id_col, time_col, row, years):
+    """One stable sort by (id, time): (order, sorted series codes, sorted time codes, sorted unique times);
+    a duplicate (id, time) is an error naming both rows."""
     tcode, tuniq = pd.factorize(t, sort=True)                       # tuniq sorted, so tcode orders time
     key = sid * np.int64(len(tuniq)) + tcode                        # (n,) in [0, N * T)
     order = _sort_order(key, len(ids) * len(tuniq))
@@ -305,24 +262,36 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         raise DataError(f"{where}: duplicate ({id_col}, {time_col}) = ({ids[sid[dup[0]]]!r}, "
                         f"{fmt_time(tuniq[tcode[dup[0]]], years)}) at {row(a)} and {row(b)}; keep one row per "
                         "series and time")
-    first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])        # (N,) first sorted row of each series
-    counts = np.diff(np.r_[first, len(sid)])                        # (N,)
+    return order, sid, tcode, tuniq
 
-    # THE GRID
-    if freq is None:
+
+def _runs(sid):
+    """(first sorted row of each series (N,), its number of rows (N,)) of sorted series codes."""
+    first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+    return first, np.diff(np.r_[first, len(sid)])
+
+
+def _infer_offset(tuniq, tcode, first, counts, y, order, sid, ids, where):
+    """The panel's frequency, inferred from its times; if they have none, from the rows with a value (empty
+    rows off the step, as a stock file's extra days), raising the first error when that fails too."""
+    try:
+        return to_offset(_infer_freq(tuniq[tcode], first, counts, where, ids))
+    except DataError as first_error:
+        have = ~np.isnan(y[order])          # empty rows off the step (a stock file's extra days)?
+        if not have.any() or have.all():
+            raise
+        hs = sid[have]
+        hfirst = np.flatnonzero(np.r_[True, hs[1:] != hs[:-1]])
         try:
-            offset = to_offset(_infer_freq(tuniq[tcode], first, counts, where, ids))
-        except DataError as first_error:
-            have = ~np.isnan(y[order])          # empty rows off the step (a stock file's extra days)?
-            if not have.any() or have.all():
-                raise
-            hs = sid[have]
-            hfirst = np.flatnonzero(np.r_[True, hs[1:] != hs[:-1]])
-            try:
-                offset = to_offset(_infer_freq(tuniq[tcode][have], hfirst, np.diff(np.r_[hfirst, len(hs)]),
-                                               where, ids[hs[hfirst]]))
-            except DataError as second:         # its hint, if it has one (the empty rows hid the pattern)
-                raise (second if "(the longest" in str(second) else first_error) from None
+            return to_offset(_infer_freq(tuniq[tcode][have], hfirst, np.diff(np.r_[hfirst, len(hs)]),
+                                         where, ids[hs[hfirst]]))
+        except DataError as second:         # its hint, if it has one (the empty rows hid the pattern)
+            raise (second if "(the longest" in str(second) else first_error) from None
+
+
+def _on_grid(tuniq, tcode, offset, y, order, sid, ids, freq, where, row, years):
+    """(origin, grid position of each unique time, order, sid, tcode): rows off the grid are dropped when
+    none of them has a value (and no series is left empty); otherwise the first is an error."""
     freqstr = offset.freqstr
     origin, upos, on = grid_positions(tuniq, offset)
     off = np.flatnonzero(~on[tcode])
@@ -330,9 +299,7 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         keep = np.ones(len(order), bool)
         keep[off] = False
         if np.unique(sid[keep]).size == len(ids):
-            order, sid, tcode, key = order[keep], sid[keep], tcode[keep], key[keep]
-            first = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
-            counts = np.diff(np.r_[first, len(sid)])
+            order, sid, tcode = order[keep], sid[keep], tcode[keep]
             off = off[:0]
     if off.size:
         j = off[0]
@@ -344,17 +311,13 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
         raise DataError(f"{where}: mixed frequencies: series {ids[sid[j]]!r}, {row(order[j])}: "
                         f"{fmt_time(tuniq[tcode[j]], years)} is not on the {freqstr!r} grid; give every series "
                         "the same frequency, or set it with --freq")
-    pos = upos[tcode]                                               # (n,) sorted rows' grid positions
-    spos = pos[first]
-    length = pos[first + counts - 1] - spos + 1                     # (N,)
-    seg_start = np.r_[0, np.cumsum(length)[:-1]]                    # (N,) offsets in the flat buffer
-    total = int(length.sum())
-    dest = seg_start[sid] + pos - spos[sid]                         # (n,)
-    flat = np.full(total, np.nan)
-    flat[dest] = y[order]
-    line_at = np.full(total, -1, np.int64)                          # input row of each grid cell, -1: gap
-    line_at[dest] = order
-    seg = np.repeat(np.arange(len(ids)), length)                    # (total,) series of each cell
+    return origin, upos, order, sid, tcode
+
+
+def _statuses(flat, seg, seg_start, length, counts, line_at, fill):
+    """Each series' problems on the flat grid buffer: (values, filled if `fill`; status (N,); missing values,
+    gaps and infinite values per series; leading values to drop, which fill cannot reach)."""
+    total = len(flat)
 
     def per(mask):
         return np.add.reduceat(mask.astype(np.int64), seg_start)
@@ -371,7 +334,7 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     hi = np.maximum.reduceat(np.where(fin, flat, -np.inf), seg_start)
     lo = np.minimum.reduceat(np.where(fin, flat, np.inf), seg_start)
     filled = fill is not None
-    status = np.full(len(ids), STATUS_OK, dtype=object)
+    status = np.full(len(seg_start), STATUS_OK, dtype=object)
     status[(n_finite >= 2) & (hi == lo)] = "constant"
     if not filled:
         status[n_gaps > 0] = "gaps"
@@ -379,21 +342,7 @@ def validate_panel(df, id_col="unique_id", time_col="ds", target_col="y", freq=N
     status[n_inf > 0] = "infinite"
     status[n_finite == 0] = "empty"
     drop = np.where(filled & (n_finite > 0), lead, 0)               # leading NaNs fill cannot reach
-    reason = np.full(len(ids), "", dtype=object)
-    for k in np.flatnonzero((status != STATUS_OK) | (drop > 0)):
-        cells = slice(seg_start[k], seg_start[k] + length[k])
-        reason[k] = _reason(k, status[k], flat[cells], line_at[cells], (n_missing[k], n_gaps[k], n_inf[k]),
-                            drop[k], filled, spos[k], origin, offset, row, years)
-    if strict and (status != STATUS_OK).any():
-        bad = int(np.flatnonzero(status != STATUS_OK)[0])
-        raise DataError(f"{where}: series {ids[bad]!r}, column {target_col!r}: {reason[bad]}; {_FIX[status[bad]]}, "
-                        "or turn strict off to flag the series and forecast it with a fallback")
-    values = [flat[seg_start[k] + drop[k]:seg_start[k] + length[k]] for k in range(len(ids))]
-    notes = extremes.flag(ids, values, [lambda j, a=seg_start[k] + drop[k]: row(line_at[a + j]) if line_at[a + j] >= 0
-                                        else "a filled value" for k in range(len(ids))], where, target_col, strict)
-    return Panel(ids=ids, values=values, starts=grid_times(origin, spos + drop, offset), freq=freqstr,
-                 status=status, reason=reason, id_col=id_col, time_col=time_col, target_col=target_col,
-                 source=where, tz=tz, years=years, notes=tuple(notes))
+    return flat, status, n_missing, n_gaps, n_inf, drop
 
 
 def _reason(k, status, v, lines, counts, drop, filled, spos, origin, offset, row, years=0) -> str:
