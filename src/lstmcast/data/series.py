@@ -255,25 +255,7 @@ def validate_series(y, freq: str | None = None, fill: str | None = None, where: 
 
     Accepts a pd.Series with a DatetimeIndex/PeriodIndex, or a DataFrame with columns `ds` and `y`.
     """
-    if isinstance(y, pd.DataFrame):
-        missing = {"ds", "y"} - set(y.columns)
-        if missing:
-            raise DataError(f"{where}: a DataFrame needs columns 'ds' and 'y'; missing {sorted(missing)}")
-        y = pd.Series(pd.to_numeric(y["y"], errors="coerce").to_numpy(np.float64),
-                      index=pd.DatetimeIndex(pd.to_datetime(y["ds"])), name="y")
-    if not isinstance(y, pd.Series):
-        raise DataError(f"{where}: expected a pandas Series with a DatetimeIndex or a DataFrame with 'ds' "
-                        f"and 'y'; got {type(y).__name__}")
-    if isinstance(y.index, pd.PeriodIndex):  # periods -> their start times; the frequency is re-inferred
-        y = y.copy()
-        y.index = y.index.to_timestamp()
-    if not isinstance(y.index, pd.DatetimeIndex):
-        raise DataError(f"{where}: the index must be dates (DatetimeIndex or PeriodIndex); "
-                        f"got {type(y.index).__name__}")
-    try:
-        y = y.astype(np.float64)
-    except (TypeError, ValueError):
-        raise DataError(f"{where}: values must be numbers") from None
+    y = _as_series(y, where)
 
     def row(i):
         return f"line {i + line_offset}" if line_offset is not None else f"row {i}"
@@ -332,3 +314,27 @@ def validate_series(y, freq: str | None = None, fill: str | None = None, where: 
         if y.isna().any():
             raise DataError(f"{where}: missing values at the start cannot be filled; drop those rows")
     return y
+
+
+def _as_series(y, where: str) -> pd.Series:
+    """A float64 Series on a DatetimeIndex from what the caller gave (a Series on dates or periods, or a
+    DataFrame with `ds` and `y`), or a DataError saying what it is instead."""
+    if isinstance(y, pd.DataFrame):
+        missing = {"ds", "y"} - set(y.columns)
+        if missing:
+            raise DataError(f"{where}: a DataFrame needs columns 'ds' and 'y'; missing {sorted(missing)}")
+        y = pd.Series(pd.to_numeric(y["y"], errors="coerce").to_numpy(np.float64),
+                      index=pd.DatetimeIndex(pd.to_datetime(y["ds"])), name="y")
+    if not isinstance(y, pd.Series):
+        raise DataError(f"{where}: expected a pandas Series with a DatetimeIndex or a DataFrame with 'ds' "
+                        f"and 'y'; got {type(y).__name__}")
+    if isinstance(y.index, pd.PeriodIndex):  # periods -> their start times; the frequency is re-inferred
+        y = y.copy()
+        y.index = y.index.to_timestamp()
+    if not isinstance(y.index, pd.DatetimeIndex):
+        raise DataError(f"{where}: the index must be dates (DatetimeIndex or PeriodIndex); "
+                        f"got {type(y.index).__name__}")
+    try:
+        return y.astype(np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: values must be numbers") from None

@@ -150,6 +150,19 @@ def _levels(full, thin, priority, budget):
     return level
 
 
+def _priority(table, per, models, lengths) -> np.ndarray:
+    """The order in which series get detail: worst first (the highest LSTM MASE relative to the best
+    baseline), then the longest."""
+    ratio = np.zeros(len(lengths))
+    main = "default" if "default" in models else "lstm"
+    if per is not None and main in models and len(models) > 1:
+        lm = np.array(table[f"mase:{main}"], dtype=float)
+        bm = np.array([table[f"mase:{b}"][i] if b else np.nan for i, b in enumerate(table["best_baseline"])], float)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):   # a MASE of 0 or n/a
+            ratio = np.nan_to_num(lm / bm, nan=-1.0)
+    return np.lexsort((-lengths, -ratio))
+
+
 def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_series=None, card=None,
                   title="lstmcast report", budget: int = BUDGET, tail: int | None = None,
                   season_length: int | None = None, scores=None) -> dict:
@@ -195,16 +208,7 @@ def build_payload(*, history, cv=None, forecast=None, evaluation=None, per_serie
                      for u in ids])
     tail = tail or int(max(2 * m, 24) + (n_cv.max() if len(n_cv) else 0))
     full, thin = _costs(lengths, n_cv, n_fc, len(models), tail)
-    # worst first: the highest LSTM MASE relative to the best baseline, then the longest
-    ratio = np.zeros(len(ids))
-    main = "default" if "default" in models else "lstm"
-    if per is not None and main in models and len(models) > 1:
-        lm = np.array(table[f"mase:{main}"], dtype=float)
-        bm = np.array([table[f"mase:{b}"][i] if b else np.nan for i, b in enumerate(table["best_baseline"])], float)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):   # a MASE of 0 or n/a
-            ratio = np.nan_to_num(lm / bm, nan=-1.0)
-    priority = np.lexsort((-lengths, -ratio))
-    level = _levels(full, thin, priority, budget)
+    level = _levels(full, thin, _priority(table, per, models, lengths), budget)
     digits = FULL_DIGITS if len(ids) <= BIG_PANEL else THIN_DIGITS
 
     hcodes, hy = codes(history["ds"]), history["y"].to_numpy(np.float64)
