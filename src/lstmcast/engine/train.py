@@ -89,6 +89,68 @@ def _select(pred: jax.Array, a: PyTree, b: PyTree) -> PyTree:
     return jax.tree.map(lambda u, v: jnp.where(pred, u, v), a, b)
 
 
+def _passes(n: int, bsz: int, cfg: TrainConfig) -> tuple[int, int]:
+    """(batches per pass, passes) over n rows: ceil(n / B) batches and `epochs` passes, or with a step budget
+    at most `steps` batches a pass and as many passes as the budget takes (static, from the shapes)."""
+    n_batches = -(-n // bsz)
+    n_epochs = cfg.epochs
+    if cfg.steps > 0:
+        n_batches = min(n_batches, cfg.steps)
+        n_epochs = -(-cfg.steps // n_batches)
+    return n_batches, n_epochs
+
+
+def _shuffle_keys(cfg: TrainConfig, epoch_key: jax.Array, n: int) -> jax.Array:
+    """One pass's sort keys of the n rows: the original order without shuffling, else uniform draws (one
+    key per row with `row_keys`, so that padding rows leave the real rows' order unchanged)."""
+    if not cfg.shuffle:
+        return jnp.arange(n, dtype=jnp.float32)
+    if cfg.row_keys:
+        return jax.vmap(lambda i: jax.random.uniform(jax.random.fold_in(epoch_key, i)))(jnp.arange(n))
+    return jax.random.uniform(epoch_key, (n,))
+
+
+def _minibatch_step(opt: optax.GradientTransformation, mse_rows: Callable[..., tuple[jax.Array, list[Carry]]],
+                    unravel: Callable[[jax.Array], Params],
+                    stateful: bool) -> Callable[[StepCarry, tuple[jax.Array, jax.Array, jax.Array]],
+                                                tuple[StepCarry, jax.Array]]:
+    """The scan body of one pass: one Adam step on one minibatch (x (B, T, F), y (B, O), weights (B,)); a
+    batch of padding rows only (all weights 0) changes nothing, not even Adam's step count."""
+    import optax  # here, not at the top: prediction alone (forecast) does not load optax
+
+    def _minibatch(carry: StepCarry,
+                   batch: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[StepCarry, jax.Array]:
+        params, opt_state, state = carry
+        xb, yb, wb = batch                                        # (B, T, F), (B, O), (B,)
+
+        def _loss_fn(flat: jax.Array) -> tuple[jax.Array, tuple[list[Carry], jax.Array]]:
+            se, new_state = mse_rows(unravel(flat), xb, yb, state if stateful else None)
+            return jnp.sum(wb * se) / jnp.maximum(jnp.sum(wb), 1.0), (new_state, jnp.sum(wb * se))
+
+        (_, (new_state, se_sum)), grads = jax.value_and_grad(_loss_fn, has_aux=True)(params)
+        updates, new_opt = opt.update(grads, opt_state)
+        new_params = optax.apply_updates(params, updates)
+        active = jnp.sum(wb) > 0
+        params, opt_state = _select(active, (new_params, new_opt), (params, opt_state))
+        if stateful:
+            state = jax.lax.stop_gradient(new_state)
+        return (params, opt_state, state), se_sum
+    return _minibatch
+
+
+def _early_stopping(best: dict[str, Any], val: jax.Array, params: PyTree, patience: int) -> dict[str, Any]:
+    """The early-stopping record after a pass with validation loss `val`: the best loss, its weights and
+    epoch, passes without improvement, and whether training has stopped."""
+    improved = (val < best["val"]) & ~best["stopped"]
+    best = {"val": jnp.where(improved, val, best["val"]),
+            "params": _select(improved, params, best["params"]),
+            "epoch": jnp.where(improved, best["i"], best["epoch"]),
+            "wait": jnp.where(improved, 0, best["wait"] + 1),
+            "stopped": best["stopped"], "i": best["i"] + 1}
+    best["stopped"] = best["stopped"] | (best["wait"] >= patience)
+    return best
+
+
 def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True) -> Trainer:
     """Returns `train(key, x, y, w=None, xv=None, yv=None, params=None) -> (params, metrics)`.
 
@@ -97,7 +159,6 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True) -> T
     `best_epoch` (the epoch whose weights are returned when `patience` > 0).
     `fuse`: True for one model, False where the trainer is vmapped (see `model._matmul`).
     """
-    import optax  # here, not at the top: prediction alone (forecast) does not load optax
     opt = keras_adam(cfg.learning_rate)
     bsz = cfg.batch_size
 
@@ -109,11 +170,7 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True) -> T
     def train(key: jax.Array, x: jax.Array, y: jax.Array, w: jax.Array | None = None, xv: jax.Array | None = None,
               yv: jax.Array | None = None, params: Params | None = None) -> tuple[Params, Metrics]:
         n = x.shape[0]
-        n_batches = -(-n // bsz)
-        n_epochs = cfg.epochs
-        if cfg.steps > 0:                      # step budget: static, from the shapes
-            n_batches = min(n_batches, cfg.steps)
-            n_epochs = -(-cfg.steps // n_batches)
+        n_batches, n_epochs = _passes(n, bsz, cfg)
         used = n_batches * bsz                 # rows drawn per pass (the first ones of the permutation)
         pad = max(used - n, 0)
         w = jnp.ones((n,), jnp.float32) if w is None else w.astype(jnp.float32)
@@ -126,33 +183,12 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True) -> T
         opt_state = opt.init(flat0)
         has_val = xv is not None
 
-        def _minibatch(carry: StepCarry,
-                       batch: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[StepCarry, jax.Array]:
-            params, opt_state, state = carry
-            xb, yb, wb = batch                                        # (B, T, F), (B, O), (B,)
-
-            def _loss_fn(flat: jax.Array) -> tuple[jax.Array, tuple[list[Carry], jax.Array]]:
-                se, new_state = mse_rows(unravel(flat), xb, yb, state if cfg.stateful else None)
-                return jnp.sum(wb * se) / jnp.maximum(jnp.sum(wb), 1.0), (new_state, jnp.sum(wb * se))
-
-            (_, (new_state, se_sum)), grads = jax.value_and_grad(_loss_fn, has_aux=True)(params)
-            updates, new_opt = opt.update(grads, opt_state)
-            new_params = optax.apply_updates(params, updates)
-            active = jnp.sum(wb) > 0
-            params, opt_state = _select(active, (new_params, new_opt), (params, opt_state))
-            if cfg.stateful:
-                state = jax.lax.stop_gradient(new_state)
-            return (params, opt_state, state), se_sum
+        _minibatch = _minibatch_step(opt, mse_rows, unravel, cfg.stateful)
 
         def _epoch(carry: EpochCarry, epoch_key: jax.Array) -> tuple[EpochCarry, tuple[jax.Array, jax.Array]]:
             params, opt_state, best = carry
             # SHUFFLE: real rows first (in random or original order), padding last
-            if not cfg.shuffle:
-                order = jnp.arange(n, dtype=jnp.float32)
-            elif cfg.row_keys:
-                order = jax.vmap(lambda i: jax.random.uniform(jax.random.fold_in(epoch_key, i)))(jnp.arange(n))
-            else:
-                order = jax.random.uniform(epoch_key, (n,))
+            order = _shuffle_keys(cfg, epoch_key, n)
             perm = jnp.argsort(jnp.where(w > 0, order, order + 2.0 * n + 2.0))
             idx = jnp.concatenate([perm, jnp.zeros((pad,), perm.dtype)])[:used]
             wi = jnp.concatenate([w[perm], jnp.zeros((pad,), jnp.float32)])[:used]
@@ -171,13 +207,7 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True) -> T
             else:
                 val = jnp.array(jnp.nan, jnp.float32)
             if cfg.patience > 0 and has_val:
-                improved = (val < best["val"]) & ~best["stopped"]
-                best = {"val": jnp.where(improved, val, best["val"]),
-                        "params": _select(improved, params, best["params"]),
-                        "epoch": jnp.where(improved, best["i"], best["epoch"]),
-                        "wait": jnp.where(improved, 0, best["wait"] + 1),
-                        "stopped": best["stopped"], "i": best["i"] + 1}
-                best["stopped"] = best["stopped"] | (best["wait"] >= cfg.patience)
+                best = _early_stopping(best, val, params, cfg.patience)
             else:
                 best = {**best, "i": best["i"] + 1}
             return (params, opt_state, best), (loss, val)
