@@ -97,14 +97,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     stat_names = names[1:]
     if settings.model is None and "arima" not in stat_names:
-        if stat_names:
-            why = f"over {ARIMA_UP_TO} series" if len(panel) > ARIMA_UP_TO else \
-                f"series of up to {longest} values with season {m}"
-            say(f"{why}: the forecast is the LSTM, the pretrained LSTM and AutoETS (AutoARIMA's search would cost "
-                f"seconds a series); model='{DEFAULT_MODEL}' (--combination {DEFAULT_MODEL}) includes it")
-        else:
-            say(f"over {STATS_UP_TO} series: the forecast is the LSTM alone (AutoETS would cost about 0.04 s a "
-                "series); model='lstm+pretrained+ets' (--combination lstm+pretrained+ets) includes them")
+        _say_left_out(stat_names, len(panel), longest, m, say)
     if stat_names:
         prefetch(stat_names)
     if len(idx) == 0:
@@ -136,29 +129,9 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
             diffs = plan.lstm.diffs
             diff_scores, step_mse = plan.lstm.diff_scores or diff_scores, plan.lstm.step_mse or step_mse
         holdout = plan.lstm.holdout if plan.lstm is not None and plan.lstm.holdout else holdout
-    if diffs is None:
-        if scope == "global" or not isinstance(settings.diff, str) or user_cov:
-            diffs = [settings.global_diff()] * len(idx)
-        else:
-            if len(idx) <= VALIDATE_UP_TO:
-                say(f"choosing differencing for {len(idx)} series by rolling validation ...")
-                diffs, diff_scores, step_mse = choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"),
-                                                            cov)
-            else:   # a big panel: the unit-root tests' choice per series (validation would cost ~3x the fit)
-                say(f"choosing differencing for {len(idx)} series by unit-root tests (over {VALIDATE_UP_TO} "
-                    "series; set diff= to fix it) ...")
-                diffs = [candidates(panel.values[i], spec, spec.transform)[0] for i in idx]
-    else:
-        diffs = [diffs[i] for i in idx] if isinstance(diffs, dict) else list(diffs)
-    keep = [j for j, i in enumerate(idx) if len(panel.values[i]) >= min_length(spec, diffs[j])]
-    kept = set(keep)
-    for j, i in enumerate(idx):
-        if j not in kept:
-            panel.set_status(i, "too_short", f"{len(panel.values[i])} values are too few for differencing "
-                             f"{list(diffs[j])}")
-    idx = idx[keep]
-    diffs = [diffs[j] for j in keep]
-    diff_scores, step_mse = [diff_scores[j] for j in keep], [step_mse[j] for j in keep]
+    diffs, diff_scores, step_mse = _differencing(settings, spec, panel, idx, phase0, scope, user_cov, diffs,
+                                                 diff_scores, step_mse, cov, say)
+    idx, diffs, diff_scores, step_mse = _drop_too_short(panel, spec, idx, diffs, diff_scores, step_mse)
     say(f"training {'one ensemble' if scope == 'global' else 'one ensemble per series'}: {len(idx)} series x "
         f"{spec.seeds} seeds ...")
     ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"),
@@ -174,6 +147,47 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     return _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, mse_by_series, cov,
                    stat_names, t0, weights, holdout, calibration, plan=plan)
+
+
+def _say_left_out(stat_names, n_series: int, longest: int, m: int, say) -> None:
+    """Why the default combination left AutoARIMA (a big panel, long series) or every statistical member out."""
+    if stat_names:
+        why = f"over {ARIMA_UP_TO} series" if n_series > ARIMA_UP_TO else \
+            f"series of up to {longest} values with season {m}"
+        say(f"{why}: the forecast is the LSTM, the pretrained LSTM and AutoETS (AutoARIMA's search would cost "
+            f"seconds a series); model='{DEFAULT_MODEL}' (--combination {DEFAULT_MODEL}) includes it")
+    else:
+        say(f"over {STATS_UP_TO} series: the forecast is the LSTM alone (AutoETS would cost about 0.04 s a "
+            "series); model='lstm+pretrained+ets' (--combination lstm+pretrained+ets) includes them")
+
+
+def _differencing(settings, spec, panel, idx, phase0, scope, user_cov, diffs, diff_scores, step_mse, cov, say):
+    """Each training series' differencing lags, with their validation scores: as given (`diffs`, by series
+    index or in order), the same for all (global scope, lags given in the settings, the user's covariates), or
+    chosen per series: by rolling validation up to VALIDATE_UP_TO series, by unit-root tests above.
+    Returns (diffs, diff_scores, step_mse)."""
+    if diffs is not None:
+        return ([diffs[i] for i in idx] if isinstance(diffs, dict) else list(diffs)), diff_scores, step_mse
+    if scope == "global" or not isinstance(settings.diff, str) or user_cov:
+        return [settings.global_diff()] * len(idx), diff_scores, step_mse
+    if len(idx) <= VALIDATE_UP_TO:
+        say(f"choosing differencing for {len(idx)} series by rolling validation ...")
+        return choose_diffs(spec, panel.values, idx, phase0, _bar(say, "selection"), cov)
+    # a big panel: the unit-root tests' choice per series (validation would cost ~3x the fit)
+    say(f"choosing differencing for {len(idx)} series by unit-root tests (over {VALIDATE_UP_TO} "
+        "series; set diff= to fix it) ...")
+    return [candidates(panel.values[i], spec, spec.transform)[0] for i in idx], diff_scores, step_mse
+
+
+def _drop_too_short(panel, spec, idx, diffs, diff_scores, step_mse):
+    """The series too short for their differencing are marked 'too_short' and leave the training set."""
+    keep = [j for j, i in enumerate(idx) if len(panel.values[i]) >= min_length(spec, diffs[j])]
+    kept = set(keep)
+    for j, i in enumerate(idx):
+        if j not in kept:
+            panel.set_status(i, "too_short", f"{len(panel.values[i])} values are too few for differencing "
+                             f"{list(diffs[j])}")
+    return (idx[keep], [diffs[j] for j in keep], [diff_scores[j] for j in keep], [step_mse[j] for j in keep])
 
 
 def _members_only(settings, panel, m, typical, names, cov, user_cov, strict, t0, weights) -> FittedState:
