@@ -10,31 +10,24 @@ series sharing differencing lags (local scope: a leading series axis; global: on
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .._version import __version__
 from ..atomic import atomic_dir
-from ..data.calendar import calendar_names
-from ..data.era import shift_times
-from ..data.panel import Panel
-from ..engine.config import TrainConfig
 from ..errors import DataError
 from ..fit.fitting import no_user_covariates, per_series, statable
-from ..fit.settings import Settings
 from ..fit.state import FittedState
 from ..models.arima_state import from_file, to_file
-from ..models.ensemble import Ensemble, Group, Spec
+from ..models.ensemble import Ensemble, Group
 from ..models.ets_state import check_state
-from ..models.lstm import Recipe
 from ..models.statmembers import STATS_UP_TO, ets_states, load_stats, members
 from ..prep.pipes import Pipes
 from .check import check_arrays, check_config
 from .covstore import read_covariates, write_covariates
+from .sections import covariates_of, history_of, panel_of, settings_of, spec_of
 
 FORMAT_VERSION = 2
 DATA_ARRAYS = ("data.values", "data.lengths")   # the series (may hold NaN), kept out of the weights' checks
@@ -157,47 +150,14 @@ def _read(path):
 
 def load(path):
     """(the Forecaster's keyword arguments, the FittedState) of a model directory; one-line errors."""
-    from ..engine.model import param_shapes  # JAX: only for a file with a network
+    from ..engine.model import param_shapes  # JAX (~1 s): when a model is read, not when this module is
     config, arrays = _read(path)
     try:
-        hp = dict(config["hyper_parameters"])
-        if "model" not in hp:
-            hp["model"] = "lstm"                # files written before the combinations hold a pure LSTM
-        for k in ("units", "diff"):
-            hp[k] = tuple(hp[k]) if isinstance(hp[k], list) else hp[k]
-        settings = Settings(**hp)
+        settings = settings_of(config["hyper_parameters"])
         r = config["resolved"]
-        rec = Recipe(m=int(r["season_length"]), look_back=int(r["look_back"]), h=int(r["horizon"]),
-                     units=tuple(int(u) for u in r["units"]), framing=str(r["framing"]),
-                     strategy=str(r["strategy"]), level_norm=bool(r["level_norm"]))
         stored = read_covariates(path)             # (Covariates, scaler, n_cov, n_head, n_lead) or None
-        if r["calendar"] and (stored is None or not stored[0].calendar):
-            raise DataError(f"{path}: saved by an older lstmcast whose calendar inputs are no longer read (calendar "
-                            "features are now built-in future covariates); fit the model again (--calendar)")
-        if stored is not None:
-            rec = dataclasses.replace(rec, n_cov=stored[2], n_head=stored[3], n_lead=stored[4])
-        t = r["train"]
-        tc = TrainConfig(epochs=int(t["epochs"]), batch_size=int(t["batch_size"]),
-                         learning_rate=float(t["learning_rate"]), patience=int(t["patience"]), steps=int(t["steps"]),
-                         row_keys=True)
-        spec = Spec(recipe=rec, scope=str(r["scope"]), train=tc, seeds=int(r["seeds"]), seed=int(r["seed"]),
-                    transform=str(r["transform"]), scale=str(r["scale"]), n_val=int(r["n_val"]),
-                    val_frac=float(r["val_frac"]))
-        pc = config["panel"]
-        for name, kind in (("data.lengths", "iu"), ("data.values", "f")):
-            if name not in arrays or arrays[name].dtype.kind not in kind or arrays[name].ndim != 1:
-                raise DataError(f"{path}/weights.npz: array {name!r} is missing or of the wrong type")
-        lengths = arrays["data.lengths"].astype(np.int64)
-        flat = arrays["data.values"].astype(np.float64)
-        if lengths.ndim != 1 or np.any(lengths < 0) or int(lengths.sum()) != len(flat) or \
-                len(lengths) != len(pc["ids"]):
-            raise DataError(f"{path}/weights.npz: the stored series do not match the config")
-        values = np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
-        starts, tz = _starts(pc["starts"], pc.get("tz"), int(pc.get("years", 0)))
-        panel = Panel(ids=np.asarray(pc["ids"], dtype=object), values=values, starts=starts, freq=str(pc["freq"]),
-                      status=np.asarray(pc["status"], dtype=object), reason=np.asarray(pc["reason"], dtype=object),
-                      id_col=str(pc["id_col"]), time_col=str(pc["time_col"]), target_col=str(pc["target_col"]),
-                      source=str(path), tz=tz, years=int(pc.get("years", 0)))
+        rec, spec = spec_of(r, stored, path)
+        panel, values = panel_of(config["panel"], arrays, path)
         s = config["series"]
         expected = param_shapes(rec.model_config())
         shapes, prefixes = {}, []
@@ -228,9 +188,7 @@ def load(path):
                     raise DataError(f"{path}/weights.npz: series {panel.ids[i]!r} holds {v.min():g}, a value <= 0 "
                                     f"under its {g['pipes']['kind'][row]} transform; the model is corrupt, refit it")
             groups.append(Group(idx, pipes, params))
-        hist = config["history"]
-        loss = np.asarray(hist["loss"], np.float64)
-        val = np.asarray([[np.nan if v is None else v for v in row] for row in hist["val_loss"]], np.float64)
+        loss, val = history_of(config["history"])
         try:
             everything = _members(r, settings.model, len(panel))
         except DataError as e:
@@ -241,14 +199,7 @@ def load(path):
         if not trained_lstm and (groups or stored is not None):
             raise DataError(f"{path}/config.json: networks or covariates stored for members "
                             f"{'+'.join(everything)} that use none; the model directory is corrupt, refit it")
-        cov = None
-        if stored is not None:
-            if stored[0].calendar and stored[0].calendar != calendar_names(panel.freq):
-                raise DataError(f"{path}/covariates.json: calendar columns {list(stored[0].calendar)} are not those "
-                                f"of frequency {panel.freq!r}; the model is corrupt or older, fit it again")
-            cov, ens.extra["cov_names"] = stored[0], stored[0].describe()
-            if stored[1] is not None:
-                ens.extra["cov_scaler"] = stored[1]
+        cov = covariates_of(stored, panel, ens, path)
         diffs = {int(k): tuple(int(a) for a in v) for k, v in s["diffs"].items()}
         if len(phase0) != len(values) or set(diffs) != {int(i) for g in groups for i in g.idx}:
             raise DataError(f"{path}/config.json: series layout does not match the stored series")
@@ -352,19 +303,3 @@ def _ets_states(stored: dict, series: set, m: int, path) -> dict:
                             "refit it")
         out[int(k)] = st
     return out
-
-
-def _starts(texts, tz, years=0):
-    """The saved start timestamps as wall-clock times (the panel's grid) and their zone (None: naive); dates
-    of another era (`years` != 0, data/era.py) moved onto the grid again."""
-    if years:
-        return pd.DatetimeIndex(shift_times(np.array(texts, "datetime64[s]"), years).astype("datetime64[ns]")), None
-    stamps = [pd.Timestamp(t) for t in texts]
-    aware = {t.tz is not None for t in stamps}
-    if aware == {True}:
-        zone = tz if tz is not None else str(stamps[0].tz)
-        utc = pd.DatetimeIndex([t.tz_convert("UTC") for t in stamps])
-        return utc.tz_convert(zone).tz_localize(None), zone
-    if aware == {True, False} or tz is not None:
-        raise ValueError("panel.starts: timestamps with and without a UTC offset (or a zone without offsets)")
-    return pd.DatetimeIndex(stamps), None
