@@ -1,12 +1,15 @@
-"""The package's import rule (CONTRIBUTING.md): at most 40 imports inside functions, each of a heavy or
-optional dependency (JAX, optax, statsforecast, scipy, matplotlib, plotly, ray, pyarrow, holidays, tqdm),
-with a reason; everything else at the module top."""
+"""The package's size and import rules (CONTRIBUTING.md): no module over 400 lines, no function over 80
+lines, and at most 40 imports inside functions, each of a heavy or optional dependency (JAX, optax,
+statsforecast, scipy, matplotlib, plotly, ray, pyarrow, holidays, tqdm) with a reason; the rest at the
+module top."""
 import ast
 from pathlib import Path
 
 import lstmcast
 
 ROOT = Path(lstmcast.__file__).parent
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 80
 MAX_INNER_IMPORTS = 40
 
 
@@ -29,6 +32,18 @@ def inner_imports() -> list[str]:
                 if isinstance(n, (ast.Import, ast.ImportFrom)):
                     out.add(f"{rel}:{n.lineno} {ast.unparse(n)}")
     return sorted(out)
+
+
+def test_modules_are_at_most_400_lines():
+    long = [f"{rel}: {len(text.splitlines())}" for rel, text, _ in _trees()
+            if len(text.splitlines()) > MAX_MODULE_LINES]
+    assert not long, long
+
+
+def test_functions_are_at_most_80_lines():
+    long = [f"{rel}:{f.lineno} {f.name}: {f.end_lineno - f.lineno + 1}" for rel, _, tree in _trees()
+            for f in _functions(tree) if f.end_lineno - f.lineno + 1 > MAX_FUNCTION_LINES]
+    assert not long, long
 
 
 def test_few_imports_inside_functions():
