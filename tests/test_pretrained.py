@@ -79,7 +79,7 @@ def test_forecaster_zero_shot_matches_arrays():
 
 def test_zero_shot_backtest_uses_only_the_past():
     df = _frame()
-    cv, info = backtest(Forecaster(), df, horizon=6, windows=2, models=("pretrained", "snaive"))
+    cv, info = backtest(Forecaster(), df, h=6, n_windows=2, models=("pretrained", "snaive"))
     assert len(cv) == 2 * 2 * 6 and set(cv["cutoff"]) == {pd.Timestamp("2006-12-01"), pd.Timestamp("2007-06-01")}
     first = cv[(cv.unique_id == "a") & (cv.cutoff == pd.Timestamp("2006-12-01"))]
     ref, _ = forecast_arrays([df.y[:84].to_numpy()], 12, 6)

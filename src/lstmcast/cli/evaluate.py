@@ -168,7 +168,7 @@ def cmd_evaluate(a) -> int:
     if exog:
         con.note("covariates in the backtest: future ones take their actual values after each cut-off (oracle)")
     with backend_from_args(a) as be, using(be):
-        cv, info = backtest(fc, data, a.horizon, a.windows, step=step, refit=a.refit, models=models,
+        cv, info = backtest(fc, data, a.horizon, a.windows, step_size=step, refit=a.refit, models=models,
                             season_length=a.season_length, progress=con.note, exog=exog, levels=_levels(a))
     levels = _levels(a)
     table = per_series_scores(cv, info["panel"], models, info["season_length"], levels)

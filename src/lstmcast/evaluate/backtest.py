@@ -1,6 +1,6 @@
 """Rolling-origin backtests of the LSTM beside naive and classical baselines, on the same cut-offs.
 
-    cv, info = backtest(Forecaster(), df, horizon=12, windows=4)    # unique_id, ds, cutoff, y, lstm, naive, ...
+    cv, info = backtest(Forecaster(), df, h=12, n_windows=4)        # unique_id, ds, cutoff, y, lstm, naive, ...
     table = per_series_scores(cv, panel, models, m)                   # one row per series and model
     doc = summarise(table, models)                                    # mean / median / gmean MASE, wins
 
@@ -20,7 +20,7 @@ import pandas as pd
 from ..data.era import day
 from ..data.panel import as_panel
 from ..errors import DataError
-from ..fit.backtesting import cutoff_positions
+from ..fit.backtesting import cutoff_positions, cutoffs
 from ..fit.settings import season_length_for
 from ..models.baselines import BASELINES, STAT_MODELS, drift, finite_history, naive, snaive, stat_cross_validation
 from ..models.statmembers import members
@@ -32,7 +32,7 @@ ROWS: dict = {}   # more rows by name (`add_row`): a pretrained model, another l
 
 
 def add_row(name: str, fn) -> None:
-    """Make `name` a model of `backtest` and `lstmcast evaluate --models`: fn(panel, horizon, windows, step,
+    """Make `name` a model of `backtest` and `lstmcast evaluate --models`: fn(panel, h, n_windows, step_size,
     refit, season_length, levels) returns a long frame with the panel's id and time columns, `cutoff`, and
     `name` (plus `name-lo-L` / `name-hi-L` per level, scored like every other row's bands)."""
     if name in MODELS or name.startswith("lstm-seed-") or "-lo-" in name or "-hi-" in name:
@@ -42,16 +42,6 @@ def add_row(name: str, fn) -> None:
 
 def known_models() -> tuple:
     return MODELS + tuple(ROWS)
-
-
-def cutoffs(n: int, horizon: int, windows: int, step: int) -> np.ndarray:
-    """Index of the last training value of each window, oldest first, for a series of n values."""
-    last = n - horizon - 1
-    c = last - step * np.arange(windows)[::-1]
-    if c[0] < 1:
-        raise DataError(f"{windows} windows of horizon {horizon} spaced {step} need more than "
-                        f"{horizon + step * (windows - 1) + 1} values; the series has {n}")
-    return c
 
 
 def _simple(name, y, cut, h, m, levels=()) -> dict:
@@ -85,10 +75,12 @@ def _sf_simple(name: str, m: int):
     return {"naive": Naive, "drift": RandomWalkWithDrift}[name]() if name != "snaive" else SeasonalNaive(m)
 
 
-def backtest(forecaster, data, horizon: int, windows: int, step: int | None = None, refit: bool = True,
+def backtest(forecaster, data, h: int, n_windows: int, step_size: int | None = None, refit: bool = True,
              models=DEFAULT_MODELS, season_length: int | None = None, progress=None, id_col="unique_id",
              time_col="ds", target_col="y", exog=None, levels=()):
     """Rolling-origin evaluation of every model on the same cut-offs. Returns (cv, info).
+    h, n_windows, step_size: statsforecast's cross_validation arguments (the CLI's --horizon, --windows and
+    --step); step_size defaults to h, and the windows are placed by `fit.backtesting.cutoff_positions`.
     exog: covariate keyword arguments of the LSTM's cross_validation (futr_exog=..., exog_df=...).
     levels: interval levels in percent: every model also gets `name-lo-L` / `name-hi-L` columns (the
     baselines' from statsforecast's own `level=`), which `per_series_scores(..., levels)` scores.
@@ -97,8 +89,8 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     info: {"season_length", "cutoffs", "seconds": {model: s}, "panel", "lstm_models": frame}.
     """
     say = progress or (lambda *a, **k: None)
-    step = horizon if step is None else step
-    for name, v in (("horizon", horizon), ("windows", windows), ("step", step)):
+    step = h if step_size is None else step_size
+    for name, v in (("h", h), ("n_windows", n_windows), ("step_size", step)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
             raise DataError(f"{name} must be a whole number > 0; got {v!r}")
     unknown = [m for m in models if m not in known_models()]
@@ -107,22 +99,22 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     panel = as_panel(data, id_col=id_col, time_col=time_col, target_col=target_col)
     m = int(season_length or forecaster.season_length or season_length_for(panel.freq))
     if len(panel) == 1:
-        cutoffs(int(panel.lengths[0]), horizon, windows, step)          # the one-line error when too short
+        cutoffs(int(panel.lengths[0]), h, n_windows, step)          # the one-line error when too short
     seconds = {}
     idc, tc, yc = panel.id_col, panel.time_col, panel.target_col
     if "lstm" in models or "default" in models:     # one run gives both: the combination and its LSTM member
         t0 = time.perf_counter()
-        cv = forecaster.cross_validation(panel, horizon, windows, step, refit, members=True, progress=say,
+        cv = forecaster.cross_validation(panel, h, n_windows, step, refit, members=True, progress=say,
                                          level=list(levels) or None, **(exog or {}))
         src = "combo" if "combo" in cv.columns else "lstm"
         for c in [src] + [f"{src}-{b}-{lv}" for lv in levels for b in ("lo", "hi")]:
             cv["default" + c[len(src):]] = cv[c]
         seconds["default"] = seconds["lstm"] = time.perf_counter() - t0
     else:
-        cv = skeleton(panel, horizon, windows, step)
+        cv = skeleton(panel, h, n_windows, step)
     pos = {k: i for i, k in enumerate(panel.ids)}
     keys = cv[[idc, "cutoff"]].drop_duplicates()
-    cv = _quick_rows(cv, panel, keys, models, horizon, windows, step, refit, m, levels, seconds)
+    cv = _quick_rows(cv, panel, keys, models, h, n_windows, step, refit, m, levels, seconds)
     stats = [n for n in models if n in STAT_MODELS]
     stat_fallbacks = {}
     if stats:
@@ -132,7 +124,7 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
                                                                                   len(finite_history(panel.values[pos[k]])):],
                                         "y": finite_history(panel.values[pos[k]])}) for k in used])
         say(f"{', '.join(stats)}: statsforecast cross_validation on {len(used)} series ...")
-        scv, failed = _stat_cv(long, horizon, windows, step, refit, m, stats, panel.freq, levels)
+        scv, failed = _stat_cv(long, h, n_windows, step, refit, m, stats, panel.freq, levels)
         scv = scv.rename(columns={"unique_id": idc, "ds": tc})[[idc, tc, "cutoff", *stats,
                                                                *band_columns(stats, levels)]]
         cv = cv.merge(scv, on=[idc, tc, "cutoff"], how="left")
@@ -141,7 +133,7 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
                 "naive there")
             bad = cv[idc].isin(failed).to_numpy()
             fill = [_simple("snaive", np.asarray(panel.values[pos[k]], np.float64),
-                            int(np.searchsorted(panel.index(pos[k]), cut)), horizon, m, levels)
+                            int(np.searchsorted(panel.index(pos[k]), cut)), h, m, levels)
                     for k, cut in zip(keys[idc], keys["cutoff"]) if k in set(failed)]
             for n in stats:
                 for key in fill[0]:
@@ -160,18 +152,18 @@ def backtest(forecaster, data, horizon: int, windows: int, step: int | None = No
     return cv, info
 
 
-def _stat_cv(long, horizon, windows, step, refit, m, stats, freq, levels=()):
+def _stat_cv(long, h, n_windows, step_size, refit, m, stats, freq, levels=()):
     """(statsforecast's cross_validation frame, ids of the series it could not fit): the panel at once, and
     series by series only when that fails (AutoETS refuses 'tiny datasets' of a short first window)."""
     errors = (NotImplementedError, ValueError, ZeroDivisionError, np.linalg.LinAlgError)
     try:
-        return stat_cross_validation(long, horizon, windows, step, refit, m, stats, freq, levels), []
+        return stat_cross_validation(long, h, n_windows, step_size, refit, m, stats, freq, levels), []
     except errors:
         pass
     parts, failed = [], []
     for uid, part in long.groupby("unique_id", sort=False):
         try:
-            parts.append(stat_cross_validation(part, horizon, windows, step, refit, m, stats, freq, levels))
+            parts.append(stat_cross_validation(part, h, n_windows, step_size, refit, m, stats, freq, levels))
         except errors:
             failed.append(uid)
     cols = ["unique_id", "ds", "cutoff", "y", *stats, *band_columns(stats, levels)]
@@ -183,7 +175,7 @@ def band_columns(models, levels) -> list:
     return [f"{n}-{b}-{lv}" for n in models for lv in levels for b in ("lo", "hi")]
 
 
-def _quick_rows(cv, panel, keys, models, horizon, windows, step, refit, m, levels, seconds):
+def _quick_rows(cv, panel, keys, models, h, n_windows, step_size, refit, m, levels, seconds):
     """cv with the rows that need no statsforecast: naive, snaive, drift (by definition, statsforecast's
     bands), the pretrained network (zero-shot, one batched call, its quantile head's bands) and the rows
     added by `add_row`; their seconds in `seconds`."""
@@ -193,21 +185,21 @@ def _quick_rows(cv, panel, keys, models, horizon, windows, step, refit, m, level
             for k, cut in zip(keys[idc], keys["cutoff"])]
     for name in [b for b in models if b in ("naive", "snaive", "drift")]:
         t0 = time.perf_counter()
-        parts = [_simple(name, v, c, horizon, m, levels) for v, c in upto]
+        parts = [_simple(name, v, c, h, m, levels) for v, c in upto]
         for k in (parts[0] if parts else {"mean": None}):
             cv[name if k == "mean" else f"{name}-{k}"] = np.concatenate([p[k] for p in parts]) if parts else []
         seconds[name] = time.perf_counter() - t0
     if "pretrained" in models:
         from ..models.pretrained import forecast_arrays  # its network loads only when asked for
         t0 = time.perf_counter()
-        point, bounds = forecast_arrays([v[:c + 1] for v, c in upto], m, horizon, levels) if upto else ([], {})
+        point, bounds = forecast_arrays([v[:c + 1] for v, c in upto], m, h, levels) if upto else ([], {})
         cv["pretrained"] = np.ravel(point)
         for lv, (lo, hi) in bounds.items():
             cv[f"pretrained-lo-{lv}"], cv[f"pretrained-hi-{lv}"] = lo.ravel(), hi.ravel()
         seconds["pretrained"] = time.perf_counter() - t0
     for name in [r for r in models if r in ROWS]:
         t0 = time.perf_counter()
-        extra = ROWS[name](panel, horizon, windows, step, refit, m, list(levels))
+        extra = ROWS[name](panel, h, n_windows, step_size, refit, m, list(levels))
         cols = [c for c in [name, *band_columns([name], levels)] if c in extra.columns]
         cv = cv.merge(extra[[idc, tc, "cutoff", *cols]], on=[idc, tc, "cutoff"], how="left")
         seconds[name] = time.perf_counter() - t0
@@ -221,9 +213,9 @@ def _default_model(forecaster, panel) -> str:
     return "+".join(used if used else members(forecaster.model, len(panel)))
 
 
-def skeleton(panel, h: int, windows: int, step: int) -> pd.DataFrame:
+def skeleton(panel, h: int, n_windows: int, step_size: int) -> pd.DataFrame:
     """unique_id, ds, cutoff, y of every usable series' windows (no model columns)."""
-    cuts = cutoff_positions(panel.lengths, h, windows, step)
+    cuts = cutoff_positions(panel.lengths, h, n_windows, step_size)
     rows = []
     for i in np.flatnonzero(cuts[:, 0] >= 1):
         idx, v = panel.index(i), np.asarray(panel.values[i], np.float64)
@@ -232,8 +224,8 @@ def skeleton(panel, h: int, windows: int, step: int) -> pd.DataFrame:
                                       panel.time_col: idx[c + 1: c + 1 + h], "cutoff": idx[c],
                                       panel.target_col: v[c + 1: c + 1 + h]}))
     if not rows:
-        raise DataError(f"{windows} window(s) of horizon {h} spaced {step} need more than "
-                        f"{h + step * (windows - 1) + 1} values; the longest series has {panel.lengths.max()}")
+        raise DataError(f"{n_windows} window(s) of horizon {h} spaced {step_size} need more than "
+                        f"{h + step_size * (n_windows - 1) + 1} values; the longest series has {panel.lengths.max()}")
     return pd.concat(rows, ignore_index=True)
 
 

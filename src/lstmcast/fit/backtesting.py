@@ -34,10 +34,21 @@ from .state import FittedState
 WINDOWS_AT_ONCE_UP_TO = 128     # panels up to this many series fit their later backtest windows at once
 
 
-def cutoff_positions(lengths, h: int, n_windows: int, step: int) -> np.ndarray:
-    """(N, W) index of the last training value of each series' windows, oldest first (< 1: unusable)."""
+def cutoff_positions(lengths, h: int, n_windows: int, step_size: int) -> np.ndarray:
+    """(N, W) index of the last training value of each series' windows, oldest first (< 1: unusable): the
+    one place that places backtest windows (statsforecast's cross_validation: the last window ends with the
+    series, the others step_size earlier each)."""
     lengths = np.asarray(lengths)
-    return lengths[:, None] - 1 - h - step * np.arange(n_windows)[::-1][None, :]
+    return lengths[:, None] - 1 - h - step_size * np.arange(n_windows)[::-1][None, :]
+
+
+def cutoffs(n: int, h: int, n_windows: int, step_size: int) -> np.ndarray:
+    """`cutoff_positions` of one series of n values; a one-line error when it is too short for them."""
+    c = cutoff_positions([n], h, n_windows, step_size)[0]
+    if c[0] < 1:
+        raise DataError(f"{n_windows} windows of horizon {h} spaced {step_size} need more than "
+                        f"{h + step_size * (n_windows - 1) + 1} values; the series has {n}")
+    return c
 
 
 class Backtest(NamedTuple):
