@@ -24,6 +24,7 @@ import json
 import multiprocessing
 import os
 import time
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -166,7 +167,8 @@ class Model:
         self.ckpt, self.log = os.path.join(out, "ckpt.npz"), os.path.join(out, "loss.csv")
         self.params = net.init(jax.random.key(seed), cfg)
         self.opt, self.step_fn, self.loss_fn = make_step(cfg)
-        self.state, self.start, self.losses = self.opt.init(self.params), 0, []
+        self.state, self.start = self.opt.init(self.params), 0
+        self.losses: list[Any] = []         # the step losses since the last log line (device scalars)
         if os.path.exists(self.ckpt):
             self.params, self.state, self.start = load_checkpoint(self.ckpt, self.params, self.state)
             print(f"resumed from {self.ckpt} at step {self.start}", flush=True)
