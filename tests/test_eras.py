@@ -110,3 +110,17 @@ def test_cli_refuses_a_span_it_cannot_hold_naming_the_line(tmp_path):
     csv = _yearly(tmp_path / "t.csv", 1300, 650)
     check_error(*run_cli("fit", csv, "--model", tmp_path / "m", *FAST),
                 r"t\.csv: column 'year', line 651: '1949' cannot be held with '1300' \(line 2\)")
+
+
+@pytest.mark.parametrize("freq, first", [("Y", "1380"), ("Q", "1500Q2"), ("M", "1600-03"), ("Y", "1990")])
+def test_a_period_index_of_any_era_through_the_api(freq, first):
+    """A pandas Series on a PeriodIndex (any era) forecasts from the period after its last, dated at the
+    periods' starts, as a modern PeriodIndex's start times are."""
+    from lstmcast import Forecaster
+    idx = pd.period_range(first, periods=40, freq=freq)
+    y = pd.Series(np.arange(40.0) % 4 + 10, index=idx)
+    out = Forecaster(model="pretrained").fit(y).forecast(2)
+    nxt = pd.period_range(idx[-1] + 1, periods=2, freq=freq)
+    want = [f"{p.year:04d}-{(p.quarter - 1) * 3 + 1 if freq == 'Q' else p.month if freq == 'M' else 1:02d}-01"
+            for p in nxt]
+    assert [str(t)[:10] for t in out["ds"]] == want

@@ -58,10 +58,8 @@ def wide_times(cells) -> np.ndarray:
     if isinstance(s.dtype, pd.PeriodDtype):
         out = np.full(len(s), np.datetime64("NaT", "s"))
         ok = s.notna().to_numpy()
-        p = s[ok].dt
-        months = (p.year.to_numpy() - 1970) * 12 + p.month.to_numpy() - 1
-        days = months.astype("datetime64[M]").astype("datetime64[D]") + (p.day.to_numpy() - 1)
-        out[ok] = days.astype("datetime64[s]") + (p.hour.to_numpy() * 3600).astype("timedelta64[s]")
+        start = s[ok].dt.asfreq("s", how="start")       # each period's first second: its ordinal counts seconds
+        out[ok] = start.array.asi8.astype("datetime64[s]")  # from 1970 (integers: any era)
         return out
     if pd.api.types.is_datetime64_dtype(s.dtype):
         return s.to_numpy().astype("datetime64[s]")

@@ -44,8 +44,12 @@ def as_panel(obj, id_col="unique_id", time_col="ds", target_col="y", freq=None, 
         return obj
     if isinstance(obj, pd.Series):
         idx = obj.index
-        if isinstance(idx, pd.PeriodIndex):
-            idx = idx.to_timestamp()
+        if isinstance(idx, pd.PeriodIndex):      # periods of any era (data/era.py): no to_timestamp() here
+            name = obj.name if obj.name is not None else "series"
+            df = pd.DataFrame({id_col: np.full(len(obj), name, dtype=object), time_col: pd.Series(idx).to_numpy(),
+                               target_col: obj.to_numpy()})
+            return validate_panel(df, id_col, time_col, target_col, freq=freq, fill=fill, strict=strict,
+                                  where=where)
         if not isinstance(idx, pd.DatetimeIndex):
             raise DataError(f"{where}: the index must be dates (DatetimeIndex or PeriodIndex); "
                             f"got {type(obj.index).__name__}")
