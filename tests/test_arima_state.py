@@ -149,6 +149,7 @@ def test_files_from_before_the_members_were_stored_keep_lstm_and_autoets(tmp_pat
     np.testing.assert_allclose(back.forecast(6)["mean"], fc.forecast(6)["mean"], rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_a_member_that_cannot_fit_a_series_leaves_the_others_weighted_by_validation(monkeypatch):
     """AutoARIMA failing on a series (statsforecast raises) leaves it out of that series' forecast; the
     LSTM and AutoETS keep weights from validation (they fell back to equal weights before)."""

@@ -121,6 +121,7 @@ def _wait_for(proc, text, limit=60):
     raise AssertionError(seen)
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_fit_leaves_no_model(tmp_path):
     csv = write_series(tmp_path / "s.csv", np.round(100 + 10 * np.sin(np.arange(60) / 2) + np.arange(60), 2))
     p = subprocess.Popen([*CLI, "fit", str(csv), "--model", str(tmp_path / "model"),
@@ -133,6 +134,7 @@ def test_ctrl_c_during_fit_leaves_no_model(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["s.csv"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_forecast_writes_nothing(tmp_path):
     from lstmcast import Forecaster
     y = pd.Series(100 + np.sin(np.arange(48) / 2) * 10 + np.arange(48),

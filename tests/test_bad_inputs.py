@@ -504,6 +504,7 @@ GLOBAL_CASES = {   # one ensemble for every series: arrays `shared.*` with a lea
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(GLOBAL_CASES))
 def test_global_model_directory(tmp_path, global_model, case):
     edit, pattern = GLOBAL_CASES[case]
@@ -560,6 +561,7 @@ def test_model_in_missing_folder(tmp_path, csv):
                 r"m: folder '.*no' does not exist")
 
 
+@pytest.mark.slow
 def test_quiet_json_evaluate_keeps_stderr_clean_with_a_short_series(tmp_path):
     """statsforecast's AutoETS divides by zero on a short backtest window; with --quiet --json nothing but
     the JSON is written (a script parses stdout and watches stderr for errors)."""

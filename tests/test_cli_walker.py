@@ -146,8 +146,9 @@ def run_case(cmd, act, value, d, csv):
     return code
 
 
-@pytest.mark.parametrize("cmd,act", WALK, ids=[f"{c}:{a.option_strings[0] if a.option_strings else a.dest}"
-                                               for c, a in WALK])
+@pytest.mark.parametrize("cmd,act", [   # --ray starts a local Ray instance: seconds each
+    pytest.param(c, a, id=f"{c}:{a.option_strings[0] if a.option_strings else a.dest}",
+                 marks=[pytest.mark.slow] if "--ray" in a.option_strings else []) for c, a in WALK])
 def test_every_flag_with_nasty_values(world, no_heavy_work, cmd, act):
     d, csv = world
     codes = [run_case(cmd, act, v, d, csv) for v in (NASTY if act.nargs != 0 else [None])]
@@ -159,6 +160,7 @@ VALUES = st.one_of(st.text(max_size=12), st.integers(-10**30, 10**30).map(str),
                    st.floats(allow_nan=True, allow_infinity=True).map(repr), st.sampled_from(NASTY))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=st.sampled_from(WALK), value=VALUES)
 def test_random_values(world, no_heavy_work, case, value):

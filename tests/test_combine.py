@@ -66,6 +66,7 @@ def _arima(y, h, level=None, m=12):
         return AutoARIMA(season_length=m).forecast(y=np.asarray(y, np.float64), h=h, level=level)
 
 
+@pytest.mark.slow
 def test_default_is_the_mean_of_the_lstm_the_pretrained_lstm_and_statsforecasts_autoets_and_autoarima():
     from lstmcast.models.pretrained import forecast_arrays
     y = _series()
@@ -84,6 +85,7 @@ def test_default_is_the_mean_of_the_lstm_the_pretrained_lstm_and_statsforecasts_
     np.testing.assert_allclose(two["mean"], (b["mean"] + e["mean"]) / 2, rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_validation_weights_combine_the_members(tmp_path):
     """diff="auto": the differencing folds give each member inverse-MSE weights per horizon step (from its
     errors over steps 1..k); the forecast is that weighted mean of the LSTM alone and AutoETS, and
@@ -139,6 +141,7 @@ def test_backtest_windows_too_short_for_the_lstm_use_autoets_and_say_so():
     assert used.iloc[0] == "ets-fallback" and used.iloc[-1] == "lstm+ets"
 
 
+@pytest.mark.slow
 def test_covariates_keep_the_default_combination():
     """Historical covariates: the default combination stays (it was the LSTM alone); AutoETS and the
     pretrained LSTM take no covariates, AutoARIMA only future ones; the LSTM's record follows its errors."""
@@ -194,6 +197,7 @@ def test_default_combines_up_to_a_panel_size(monkeypatch):
     assert Forecaster(**FAST, scope="local", model="lstm+ets").fit(df).members_ == ("lstm", "ets")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutate, message", [
     (lambda c: c["hyper_parameters"].__setitem__("model", "ets+lstm"), "model must be"),
     (lambda c: c["series"]["weights"]["0"].__setitem__("ets", [2.0]), "series.weights.0.ets"),

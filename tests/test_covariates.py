@@ -73,6 +73,7 @@ def test_level_shift_dummy_is_followed():
     assert np.all(np.abs(f[:4] - 50) < 1.5) and np.all(np.abs(f[4:] - 58) < 1.5), f.round(1)
 
 
+@pytest.mark.slow
 def test_static_covariate_separates_groups_in_global_scope():
     """Random walks drifting up (group +1) or down (-1); a 4-step window can hardly tell them apart."""
     rng = np.random.default_rng(1)
@@ -294,6 +295,7 @@ def test_holiday_counts_match_the_holidays_package():
         holiday_counts(days, pd.offsets.Day(), "XX")
 
 
+@pytest.mark.slow
 def test_holidays_are_a_builtin_future_covariate():
     """Daily sales that jump on US holidays: no future file needed, the jump is forecast."""
     import holidays
@@ -309,6 +311,7 @@ def test_holidays_are_a_builtin_future_covariate():
     assert f[pd.Timestamp("2020-11-26")] > 27 and abs(f.drop(pd.Timestamp("2020-11-26")) - 20).max() < 3, f.round(1)
 
 
+@pytest.mark.slow
 def test_historical_covariate_helps_the_first_step_and_levels_work(fitted):
     """y_{t+1} = 10 + 3 v_t + noise, v known only up to the present: the one-step-ahead forecast uses it."""
     rng = np.random.default_rng(4)

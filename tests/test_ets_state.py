@@ -70,6 +70,7 @@ def test_check_state_names_the_problem(airline, mutate, why):
 FAST = dict(epochs=2, seeds=2, units=(4,), look_back=6, diff=(12,))
 
 
+@pytest.mark.slow
 def test_saved_default_forecasts_without_statsforecast(tmp_path):
     """The model file holds AutoETS's and AutoARIMA's states: a new process forecasts exactly as the fitted
     Forecaster did, intervals included, and never imports statsforecast (nor refits); newer data still

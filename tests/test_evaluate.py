@@ -55,6 +55,7 @@ def test_drift_by_hand():
     np.testing.assert_allclose(cv["drift"].to_numpy()[-3:], v[c + 0] + np.arange(1, 4) * (v[c] - v[0]) / c)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("refit", [True, False])
 def test_no_leakage_after_cutoff(refit):
     """Changing values after a cut-off leaves that window's forecasts unchanged."""
@@ -71,6 +72,7 @@ def test_no_leakage_after_cutoff(refit):
     assert not np.allclose(cv1.loc[~first, "naive"], cv2.loc[~first, "naive"])  # later windows did see it
 
 
+@pytest.mark.slow
 def test_refit_windows_equal_separate_fits():
     fc = Forecaster(look_back=6, epochs=3, seeds=2, units=(4,), diff=(1,))
     y = Y.iloc[:100]
@@ -82,6 +84,7 @@ def test_refit_windows_equal_separate_fits():
         np.testing.assert_allclose(cv["lstm"].to_numpy()[2 * j: 2 * j + 2], pure["mean"], rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_evaluate_cli_json(tmp_path):
     code, out, err = run_cli("evaluate", "--horizon", "12", "--windows", "2", "--models", "lstm,naive,snaive",
                              "--epochs", "2", "--seeds", "2", "--json", "--plot", tmp_path / "b.png",

@@ -24,6 +24,7 @@ def fitted():
     return y, Forecaster(look_back=6, **FAST).fit(y)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("freq,n", [("MS", 60), ("QS", 50), ("D", 60), ("YS", 40)])
 def test_forecast_dates_continue_the_series(freq, n):
     y = _series(n, freq)
@@ -64,6 +65,7 @@ def test_newer_data_extends_without_refitting(fitted):
         short.forecast(2, y.iloc[75:])
 
 
+@pytest.mark.slow
 def test_recursive_first_step_equals_predict():
     y = _series(80, "MS")
     fc = Forecaster(look_back=6, strategy="recursive", **FAST).fit(y)
@@ -111,6 +113,7 @@ def test_in_sample_conformal_where_no_validation_ran():
     assert "in-sample errors (optimistic" in fc.interval_note_
 
 
+@pytest.mark.slow
 def test_direct_strategy_outputs_horizon():
     y = _series(70, "MS")
     fc = Forecaster(look_back=6, strategy="direct", horizon=4, **FAST).fit(y)
@@ -130,6 +133,7 @@ def test_same_seed_same_forecast():
     assert not np.allclose(a["mean"], c["mean"])
 
 
+@pytest.mark.slow
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=30, max_size=60), st.integers(1, 6))
 def test_random_finite_series_never_crash(values, h):

@@ -21,6 +21,7 @@ def test_rmse_neither_overflows_nor_underflows():
     assert np.isnan(rmse([np.nan, 1.0], [0, 0]))
 
 
+@pytest.mark.slow
 def test_statsforecast_baselines_on_values_near_1e300_scale_exactly():
     from lstmcast.models.baselines import stat_cross_validation
     y0 = 1 + 0.4 * (WAVE - WAVE.min()) / np.ptp(WAVE)           # in [1, 1.4]: no rescaling
@@ -33,6 +34,7 @@ def test_statsforecast_baselines_on_values_near_1e300_scale_exactly():
             np.testing.assert_array_equal(cv[c].to_numpy(), np.ldexp(ref[c].to_numpy(), k))
 
 
+@pytest.mark.slow
 def test_evaluate_prints_huge_scores_in_scientific_notation(tmp_path):
     csv = write_series(tmp_path / "huge.csv", (WAVE * 1e298).tolist())
     code, out, err = run_cli("evaluate", csv, "--horizon", "3", "--windows", "2", "--models", "naive,ets,arima",
@@ -623,6 +625,7 @@ def test_a_model_whose_scope_trials_both_failed_saves_and_loads(tmp_path):
     pd.testing.assert_frame_equal(back.forecast(3), fc.forecast(3))
 
 
+@pytest.mark.slow
 def test_failed_differencing_scores_round_trip_as_null(tmp_path):
     """A differencing candidate whose trials failed scores inf (or NaN): the file stores null, which loads
     back as inf (JSON Infinity / NaN were refused as a corrupt model)."""

@@ -96,6 +96,7 @@ def _mutate_npz(arrays, draw):
     return arrays
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_mutated_model_directory(saved, tmp_path_factory, data):

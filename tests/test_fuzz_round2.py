@@ -3,6 +3,7 @@ missing values, mixed lengths, shuffled rows, eras) and covariate frames misalig
 gives a Panel / Covariates that says what the input holds, or one DataError line: never another exception."""
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,7 @@ def panels(draw):
     return df.iloc[list(order)].reset_index(drop=True), FREQS[freq]
 
 
+@pytest.mark.slow
 @BUDGET
 @given(case=panels(), fill=st.sampled_from([None, "ffill", "interpolate"]))
 def test_random_panels_give_a_panel_that_holds_them_or_one_line(case, fill):

@@ -1,4 +1,5 @@
 """Random garbage CSV content never produces a traceback: either a series or a one-line DataError."""
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -8,6 +9,7 @@ cell = st.one_of(st.text(max_size=8), st.integers(-5, 5000).map(str), st.floats(
                  st.dates().map(str), st.sampled_from(["", "NA", "nan", "inf", "2020-13-45", "1960-01", "1999Q3"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.lists(cell, min_size=1, max_size=4), max_size=12), st.booleans())
 def test_garbage_csv(tmp_path_factory, rows, header):

@@ -41,6 +41,7 @@ def test_weights_round_trip_into_keras(rng):
     assert config_of(params) == ModelConfig(2, (5, 3), 2)
 
 
+@pytest.mark.slow
 def test_leads_zero_before_the_last_step_skip_the_cell_exactly(rng):
     """n_lead: the last features are zero before the last step (covariate leads); the first layer runs the
     earlier steps without them. Outputs equal Keras on the same input, and so do the gradients of the

@@ -331,6 +331,7 @@ cell = st.one_of(st.text(max_size=6), st.integers(-5, 5000).map(str), st.floats(
                  st.dates().map(str), st.sampled_from(["", "NA", "inf", "2020-13-45", "1960-01", "1999Q3", "a", "b"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(cell, min_size=3, max_size=3), max_size=12), st.booleans(), st.booleans())
 def test_garbage_panel_csv_gives_a_panel_or_one_line_error(tmp_path_factory, rows, header, strict):

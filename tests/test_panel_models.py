@@ -109,6 +109,7 @@ def test_global_level_norm_windows_by_hand():
     assert x.shape == (3, 3, 1) and t.shape == (3, 2)
 
 
+@pytest.mark.slow
 def test_auto_scope_reports_its_choice():
     fc = Forecaster(**{**LOCAL, "scope": "auto", "steps": None}).fit(_panel(3))
     assert fc.scope_ in ("local", "global") and set(fc.scope_scores_) == {"local", "global"}
@@ -125,6 +126,7 @@ def test_cross_validation_frame_matches_statsforecasts_shape():
         np.testing.assert_allclose(part["y"], s.loc[part["ds"]].to_numpy())
 
 
+@pytest.mark.slow
 def test_cli_panel_fit_forecast_and_round_trip(tmp_path):
     df = _panel(3)
     df.loc[df["unique_id"] == "s2", "y"] = 5.0                    # one constant series falls back
@@ -147,6 +149,7 @@ def test_cli_panel_fit_forecast_and_round_trip(tmp_path):
     assert back.scope_ == "local" and len(back.panel_) == 3
 
 
+@pytest.mark.slow
 def test_evaluate_on_a_panel_ranks_by_mean_mase(tmp_path):
     df = _panel(3, lengths=(50, 51))
     csv = tmp_path / "p.csv"
@@ -166,6 +169,7 @@ def test_evaluate_on_a_panel_ranks_by_mean_mase(tmp_path):
         assert s["wins"] == int((t["best"] == m).sum())
 
 
+@pytest.mark.slow
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 30), st.text("abcXY09", min_size=1, max_size=4)),
                 min_size=1, max_size=4, unique_by=lambda t: t[2]), st.integers(1, 5))
@@ -190,6 +194,7 @@ def test_random_panels_never_crash(specs, h):
     assert np.isfinite(cv["lstm"]).all() and np.isfinite(cv["combo"]).all()   # the default: LSTM + AutoETS
 
 
+@pytest.mark.slow
 def test_padding_rows_and_datasets_are_inert():
     """Local training pads windows to shared bucket sizes and stacks series in chunks: the padding (rows
     of weight 0, empty datasets) changes no real series' training."""

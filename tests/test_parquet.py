@@ -86,6 +86,7 @@ def files(tmp_path_factory):
     return d
 
 
+@pytest.mark.slow
 def test_cli_forecast_reads_and_writes_parquet(files):
     """--future as Parquet or CSV, --out as Parquet or CSV: the same forecast."""
     d = files
@@ -107,6 +108,7 @@ def test_cli_forecast_reads_and_writes_parquet(files):
                                   check_dtype=False, rtol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, pattern", [
     ("cut.parquet", r"cut\.parquet: not a readable Parquet file \(.*magic bytes not found.*\): it is truncated or "
                     r"damaged; write it again$"),
@@ -123,6 +125,7 @@ def test_cli_bad_parquet_files(files, name, pattern):
                          d / f"no-{name}.csv"), future)
 
 
+@pytest.mark.slow
 def test_without_pyarrow_one_line(files, monkeypatch):
     d = files
     monkeypatch.setitem(sys.modules, "pyarrow", None)           # import pyarrow raises ImportError

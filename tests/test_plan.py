@@ -29,6 +29,7 @@ def test_estimate_by_hand():
     assert huge.bytes_peak > 10**30                                # Python ints: no overflow
 
 
+@pytest.mark.slow
 def test_estimate_within_a_factor_of_a_measured_peak():
     """Resident memory while a compiled training call runs (sampled by a thread; compiled beforehand,
     so compilation is not counted) against the estimate, in a fresh process."""
@@ -96,6 +97,7 @@ def test_parse_bytes():
             plan.parse_bytes(bad)
 
 
+@pytest.mark.slow
 def test_seed_chunks_give_the_same_models(cap):
     """Over a cap, the seeds train in chunks; each member equals the one trained all at once."""
     y = pd.Series(100 + 10 * np.sin(np.arange(40) / 2) + np.arange(40),

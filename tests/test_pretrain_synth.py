@@ -47,6 +47,7 @@ def test_a_seasonal_draw_peaks_at_its_season():
     assert share("yearly") < 0.15
 
 
+@pytest.mark.slow
 def test_lengths_span_the_documented_range():
     series, seasons = sample_series(5, 300)
     lengths = np.array([len(s) for s in series])

@@ -180,6 +180,7 @@ print(len(traces), [e.source for e in programs.STATS], repr(np.asarray(m["loss"]
 """
 
 
+@pytest.mark.slow
 def test_second_process_loads_without_tracing(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), LSTMCAST_CACHE_DIR=str(tmp_path))
     run = lambda: subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,  # noqa: E731
@@ -205,6 +206,7 @@ print(ok and np.allclose(scipy.linalg.qr(np.eye(3))[0] ** 2, np.eye(3)))
 """
 
 
+@pytest.mark.slow
 def test_prepared_lapack_is_jaxs_own_without_importing_scipy_linalg():
     """prepare_lapack sets up JAX's CPU LAPACK kernels without running scipy.linalg's __init__; the QR is
     bit-for-bit the one JAX computes after its own set-up, and a later `import scipy.linalg` is whole."""
@@ -239,6 +241,7 @@ print(all(np.array_equal(a, b) for a, b in zip(seq, out)))
 """
 
 
+@pytest.mark.slow
 def test_training_programs_run_concurrently_from_threads(tmp_path):
     """Two Python threads training at once finish (a batched QR in the program used to deadlock XLA's
     2-thread CPU pool) and give the same parameters as one after the other."""

@@ -87,6 +87,7 @@ def airline_report(tmp_path_factory):
     return json.loads(out), path
 
 
+@pytest.mark.slow
 def test_report_is_self_contained_and_holds_evaluate_json_numbers(airline_report):
     from lstmcast import datasets
     doc, path = airline_report
@@ -264,6 +265,7 @@ def test_per_series_status_and_reason_reach_the_table():
     assert t["status"] == ["ok", "fallback", "ok"] and t["reason"] == ["", "too short for look_back 24", ""]
 
 
+@pytest.mark.slow
 def test_panel_report_end_to_end_shows_the_fallback_and_evaluates_numbers(tmp_path):
     df = panel_csv(tmp_path / "shops.csv")
     out, ps = tmp_path / "p.html", tmp_path / "ps.csv"
@@ -369,6 +371,7 @@ def test_a_series_too_short_for_intervals_costs_the_bands_not_the_report():
         _forecast(Bad(), 6, [80], con)
 
 
+@pytest.mark.slow
 def test_card_of_one_series_gives_its_lags_and_their_scores_and_an_unfitted_card_the_request():
     from lstmcast import datasets
     from lstmcast.forecaster import Forecaster

@@ -14,6 +14,7 @@ from report_helpers import FAST, panel_csv, synthetic_panel
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install '.[test]')")
 pytest.importorskip("plotly")
+pytestmark = pytest.mark.slow     # a headless Chromium per module, and reports fitted for it
 
 
 def _executables():

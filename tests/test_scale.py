@@ -107,6 +107,7 @@ def small_shards():
     return tasks, (mc, tc, x, y, w, x_last)
 
 
+@pytest.mark.slow
 def test_shards_train_as_one_call_would():
     """Each series gets the parameters it gets when trained beside another real series in one call
     (vmap: sets do not interact), whatever its shard, padding and position; forecasts are its

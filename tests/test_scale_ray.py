@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.slow     # a local Ray instance starts for this module
 
 from lstmcast.errors import DataError, UsageError  # noqa: E402
 from lstmcast.scale import get_backend  # noqa: E402

@@ -1,5 +1,6 @@
 """Differencing choice by validation: candidates compete on the folds they all trained on."""
 import numpy as np
+import pytest
 
 from lstmcast.fit.select import common_folds
 
@@ -47,6 +48,7 @@ def test_selection_epochs_by_hand():
     assert all(0.8 <= a / b <= 1.25 for a, b in zip(moved, many))     # the nearest grid value
 
 
+@pytest.mark.slow
 def test_a_series_is_validated_in_a_panel_as_alone():
     """Its selection budget is its own (not the panel's median length's): the same fold scores alone
     and beside a series four times as long."""

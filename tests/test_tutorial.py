@@ -27,6 +27,7 @@ def test_stateful_framing_runs_with_state():
     assert r.train_pred.shape == (2, 92) and np.isfinite(r.test_rmse).all()
 
 
+@pytest.mark.slow
 def test_tutorial_cli_json_and_figures(tmp_path):
     out = tmp_path / "figs"
     code, stdout, err = run_cli("tutorial", "--framing", "regression", "window", "--seeds", "2", "--epochs", "2",
