@@ -19,6 +19,9 @@ from ..errors import DataError
 from ..fit.fitting import no_user_covariates, per_series, statable
 from ..fit.settings import Settings
 from ..fit.state import FittedState
+from ..models.pretrained_ft import expected_shapes as ft_shapes
+from ..models.pretrained_ft import from_file as ft_from_file
+from ..models.pretrained_ft import to_file as ft_to_file
 from ..models.statmembers import STATS_UP_TO, ets_states, load_stats, members
 
 FORMAT_VERSION = 2
@@ -61,6 +64,7 @@ def save(st, path, overwrite: bool = False):
     groups = ens.groups if ens is not None else []         # none: a combination without a trained LSTM
     from ..models.arima_state import to_file
     arima_states, arima_arrays = to_file(st.stat_fits)
+    ft_states, ft_arrays = ft_to_file(st.stat_fits)
     config = {
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
         "hyper_parameters": {k: _jsonable(v) for k, v in st.settings.get_params().items()},
@@ -86,7 +90,7 @@ def save(st, path, overwrite: bool = False):
                                for i, w in st.weights.items()},
                    "phase0": [int(v) for v in st.phase0],
                    "ets_states": {str(i): e for i, e in ets_states(st.stat_fits).items()},
-                   "arima_states": arima_states},
+                   "arima_states": arima_states, **({"ft_states": ft_states} if ft_states else {})},
         "groups": [{"idx": [int(i) for i in g.idx], "pipes": g.pipes.to_dict()} for g in groups],
         "history": {"loss": np.asarray(st.loss if ens is not None else []).tolist(),
                     # numpy's stubs read where(c, x, None) as the one-argument form (a tuple); it is an array
@@ -94,7 +98,8 @@ def save(st, path, overwrite: bool = False):
                     if ens is not None else []},
     }
     arrays = {"data.values": np.concatenate([np.asarray(v, np.float64) for v in panel.values]),
-              "data.lengths": panel.lengths.astype(np.int64), **arima_arrays, **calibration_arrays(st.calibration)}
+              "data.lengths": panel.lengths.astype(np.int64), **arima_arrays, **calibration_arrays(st.calibration),
+              **ft_arrays}
     for j, g in enumerate(groups):
         if shared and j > 0:
             continue
@@ -208,6 +213,7 @@ def load(path):
                 shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
             prefixes.append(prefix)
         from .check import check_arrays  # names, dtype, shape, finite, within float32; no unknown arrays
+        shapes.update(ft_shapes(s.get("ft_states", [])))
         check_arrays({k: a for k, a in arrays.items()
                       if k not in DATA_ARRAYS and not k.startswith(("arima.", "calib."))},
                      shapes, f"{path}/weights.npz")
@@ -258,12 +264,13 @@ def load(path):
         states = _ets_states(s.get("ets_states", {}), ok if "ets" in names else set(), rec.m, path)
         from ..models.arima_state import from_file
         arima = from_file(s.get("arima_states", {}), arrays, ok if "arima" in names else set(), path)
+        ft = ft_from_file(s.get("ft_states", []), arrays, values, rec.m, ok if "pretrained-ft" in names else set(), path)
         used = ("lstm",) * trained_lstm + tuple(names)
         st = FittedState(
             settings=settings, panel=panel, m=rec.m, scope=spec.scope, scope_scores=_infs(r["scope_scores"]),
             spec=spec, ensemble=ens, phase0=phase0, cov=cov, diffs=diffs,
             diff_scores={int(k): _infs(v) for k, v in s["diff_scores"].items()}, step_mse={}, loss=loss, val_loss=val,
-            stat_fits=load_stats(values, sorted(ok), rec.m, names, states, arima) if names else {},
+            stat_fits=load_stats(values, sorted(ok), rec.m, names, states, arima, {"pretrained-ft": ft}) if names else {},
             members=used, weights=_weights(s.get("weights", {}), used, set(diffs) if trained_lstm else ok, path),
             fit_seconds=0.0, calibration=calibration_from(arrays, set(diffs), path), cov_choice=choice)
         st = st.replace(per_series=per_series(st))
