@@ -44,6 +44,7 @@ BATCH = 32
 LR = 1e-3
 MIN_CONTEXT = 10     # an origin needs this many values before it
 MAX_WINDOWS = 20_000
+MARGIN = 0.0         # fine-tuned weights are kept only where they beat zero-shot on the split by this fraction
 
 
 @functools.lru_cache(maxsize=8)
@@ -149,11 +150,20 @@ def tune(series: list, season, init=None, steps: int | None = None, seed: int = 
             val_rows = origins(n, np.where(v > 0, cut, n), n, MAX_WINDOWS // 4, rng)
             val = _pad(windows(ys, val_rows, season, cfg), max(64, 1 << (len(val_rows) - 1).bit_length()))
             _, curve = _train(params0, cfg, windows(ys, fit_rows, season, cfg, ends=cut), STEPS, seed, val)
-            steps = min(curve, key=lambda c: c[1])[0] if np.isfinite([c[1] for c in curve]).all() else 0
+            steps = chosen_steps(curve)
     if not steps or not len(every):
         return Tuned(params0, 0, cfg, curve, init)
     params, _ = _train(params0, cfg, windows(ys, every, season, cfg), steps, seed)
     return Tuned(params, int(steps), cfg, curve, init)
+
+
+def chosen_steps(curve) -> int:
+    """The step count of the lowest validation loss, if it beats zero-shot (step 0) by MARGIN; else 0."""
+    losses = np.array([c[1] for c in curve], np.float64)
+    if not len(losses) or not np.isfinite(losses).all():
+        return 0
+    k = int(np.argmin(losses))
+    return int(curve[k][0]) if losses[k] < (1 - MARGIN) * losses[0] else 0
 
 
 class Tuned:
