@@ -55,7 +55,7 @@ def test_early_stopping_keeps_zero_shot_unless_the_split_improves_by_the_margin(
     assert P.chosen_steps([(0, 1.0), (20, float("nan"))]) == 0
     monkeypatch.setattr(P, "MARGIN", 0.05)
     assert P.chosen_steps([(0, 1.0), (20, 0.97)]) == 0 and P.chosen_steps([(0, 1.0), (20, 0.9)]) == 20
-    assert P.split_len(40, 12) == 10 and P.split_len(200, 12) == 12 and P.split_len(25, 12) == 6 and P.split_len(15, 12) == 0
+    assert [P.split_len(n, 12) for n in (40, 200, 25, 15)] == [10, 12, 6, 0]
 
 
 @pytest.mark.slow

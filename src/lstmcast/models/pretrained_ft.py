@@ -285,8 +285,8 @@ def from_file(states: list, arrays: dict, values, m: int, series: set, path) -> 
     out = {}
     for j, st in enumerate(states):
         cfg = _cfg(st["net"])
-        params = {"lstm": [{k: jnp.asarray(arrays[f"ft.{j}.lstm.{i}.{k}"]) for k in ("kernel", "recurrent_kernel", "bias")}
-                           for i in range(len(cfg.units))],
+        params = {"lstm": [{k: jnp.asarray(arrays[f"ft.{j}.lstm.{i}.{k}"])
+                            for k in ("kernel", "recurrent_kernel", "bias")} for i in range(len(cfg.units))],
                   "dense": {k: jnp.asarray(arrays[f"ft.{j}.dense.{k}"]) for k in ("kernel", "bias")}}
         shared = Tuned(params, int(st["steps"]), cfg)
         for i in st["series"]:

@@ -264,13 +264,15 @@ def load(path):
         states = _ets_states(s.get("ets_states", {}), ok if "ets" in names else set(), rec.m, path)
         from ..models.arima_state import from_file
         arima = from_file(s.get("arima_states", {}), arrays, ok if "arima" in names else set(), path)
-        ft = ft_from_file(s.get("ft_states", []), arrays, values, rec.m, ok if "pretrained-ft" in names else set(), path)
+        ft = ft_from_file(s.get("ft_states", []), arrays, values, rec.m, ok if "pretrained-ft" in names else set(),
+                          path)
         used = ("lstm",) * trained_lstm + tuple(names)
         st = FittedState(
             settings=settings, panel=panel, m=rec.m, scope=spec.scope, scope_scores=_infs(r["scope_scores"]),
             spec=spec, ensemble=ens, phase0=phase0, cov=cov, diffs=diffs,
             diff_scores={int(k): _infs(v) for k, v in s["diff_scores"].items()}, step_mse={}, loss=loss, val_loss=val,
-            stat_fits=load_stats(values, sorted(ok), rec.m, names, states, arima, {"pretrained-ft": ft}) if names else {},
+            stat_fits=load_stats(values, sorted(ok), rec.m, names, states, arima, {"pretrained-ft": ft})
+            if names else {},
             members=used, weights=_weights(s.get("weights", {}), used, set(diffs) if trained_lstm else ok, path),
             fit_seconds=0.0, calibration=calibration_from(arrays, set(diffs), path), cov_choice=choice)
         st = st.replace(per_series=per_series(st))
