@@ -179,7 +179,8 @@ class FinetunedMember:
     refit) and the pretrained member's batched `forecast_many`."""
 
     def __init__(self, m: int, tuned: Tuned | None = None, init=None):
-        self.m, self.tuned, self.init, self.y = max(int(m), 1), tuned, init, None
+        self.m, self.tuned, self.init = max(int(m), 1), tuned, init
+        self.y: np.ndarray | None = None
 
     def fit(self, y):
         self.y = np.asarray(y, np.float64)
@@ -217,7 +218,7 @@ def fit_many(values, idx, m: int, init=None) -> dict:
     if not idx:
         return {}
     shared = tune([values[i] for i in idx], m, init)
-    out = {}
+    out: dict[int, FinetunedMember] = {}
     for i in idx:
         mod = FinetunedMember(m, shared, init)
         mod.y = np.asarray(values[i], np.float64)
@@ -230,7 +231,7 @@ def forecast_groups(per: dict, values, h: int, levels) -> dict:
     groups: dict[int, list] = {}
     for i, mod in per.items():
         groups.setdefault(id(mod.tuned) if hasattr(mod, "tuned") else 0, []).append(i)
-    out = {}
+    out: dict[int, dict] = {}
     for ids in groups.values():
         first = per[ids[0]]
         many = first.forecast_many([np.asarray(values[i], np.float64) for i in ids], first.m, h, levels)
