@@ -82,7 +82,8 @@ def test_member_names_parse():
 
 
 @pytest.mark.slow
-def test_saved_model_forecasts_the_same_and_update_moves_the_origin(tmp_path):
+def test_saved_model_forecasts_the_same_and_update_moves_the_origin(tmp_path, monkeypatch):
+    monkeypatch.setattr(P, "STEPS", 40)                          # the files and dates are the point here, not accuracy
     y = _monthly(_saw(120))
     fc = Forecaster(model="pretrained-ft+ets").fit(y[:100])
     assert fc.members_ == ("pretrained-ft", "ets") and set(fc.weights_[0]) == {"pretrained-ft", "ets"}
@@ -111,7 +112,8 @@ def test_update_refuses_a_model_with_nothing_to_start_from():
 
 
 @pytest.mark.slow
-def test_fit_init_cli_updates_and_refuses_mismatched_data(tmp_path):
+def test_fit_init_cli_updates_and_refuses_mismatched_data(tmp_path, monkeypatch):
+    monkeypatch.setattr(P, "STEPS", 40)
     v = _saw(100)
     write_series(tmp_path / "old.csv", v[:80])
     write_series(tmp_path / "new.csv", v)
@@ -129,7 +131,8 @@ def test_fit_init_cli_updates_and_refuses_mismatched_data(tmp_path):
                 "no such model directory")
 
 
-def test_a_corrupt_fine_tuned_network_in_a_model_file_is_one_line(tmp_path):
+def test_a_corrupt_fine_tuned_network_in_a_model_file_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(P, "STEPS", 20)
     fc = Forecaster(model="pretrained-ft").fit(_monthly(_saw(48)))
     fc.save(tmp_path / "m")
     with np.load(tmp_path / "m" / "weights.npz") as z:

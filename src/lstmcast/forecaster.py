@@ -92,7 +92,8 @@ class Forecaster(SettingsMixin):
             panels choosing their scope, the scope holdout; equal weights where no validation runs); an
             LSTM too short for any fold gets no weight. "lstm": the LSTM alone. Also "lstm+ets",
             "lstm+theta", ...; without "lstm" no network is trained: "pretrained" (zero-shot alone),
-            "pretrained+ets+arima" (weights from each member's errors on the same folds). With the user's
+            "pretrained+ets+arima" (weights from each member's errors on the same folds); "pretrained-ft": the
+            pretrained LSTM fine-tuned on the data (models/pretrained_ft.py), alone or as a member. With the user's
             covariates the combination stays: AutoARIMA takes the future ones as regressors (ARIMAX), the
             LSTM all of them, AutoETS and the pretrained LSTM none; each keeps them only where its validation
             error is lower with them (the same folds, or a holdout in global scope; `cov_choice_` says what
