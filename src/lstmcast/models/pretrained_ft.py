@@ -19,8 +19,9 @@ PATIENCE scores without improvement. 0 steps (the zero-shot network) is kept unl
 MARGIN below its own, so on the split the member is never worse than zero-shot. (Design half of the corpus,
 benchmarks/README.md: lr 1e-3 lost to zero-shot, 3e-4 with the margin tied it; 300 steps lets a pattern the
 zero-shot network does not know be learnt where the split keeps improving.) The network is then
-fine-tuned again on every window for the chosen number of steps. A series too short for a split (under MIN_CONTEXT + 2 V values) keeps the zero-shot
-weights when it is alone, and joins the windows of the others in a panel.
+fine-tuned again on every window for the chosen number of steps. A series too short for a split (under
+MIN_CONTEXT + 2 V values) keeps the zero-shot weights when it is alone, and joins the windows of the
+others in a panel.
 A validation fold (`refit`, fit/combine.py) fine-tunes on the fold's past for the number of steps chosen
 on the full series (no second search: one fine-tune per fold), so the combination weighs the member by
 out-of-sample errors of fine-tuned networks.
