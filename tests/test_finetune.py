@@ -140,3 +140,17 @@ def test_a_corrupt_fine_tuned_network_in_a_model_file_is_one_line(tmp_path, monk
     arrays["ft.0.dense.bias"] = arrays["ft.0.dense.bias"][:-1]
     np.savez(tmp_path / "m" / "weights.npz", **arrays)
     check_error(*run_cli("forecast", "--model", tmp_path / "m", "--horizon", "2"), "ft.0.dense.bias has shape")
+
+
+def test_a_panel_shares_one_fine_tuned_network_and_saves_it_once(monkeypatch):
+    monkeypatch.setattr(P, "STEPS", 20)
+    values = [_saw(60, seed=1), _saw(48, seed=2) * 3, np.full(30, 5.0)]      # series 2: not in the fit
+    fits = P.fit_many(values, [0, 1], 12)
+    assert fits[0].tuned is fits[1].tuned and fits[0].y is not fits[1].y
+    states, arrays = P.to_file({P.NAME: fits})
+    assert [s["series"] for s in states] == [[0, 1]] and set(arrays) == set(P.expected_shapes(states))
+    back = P.from_file(states, arrays, values, 12, {0, 1, 2}, "m")
+    for i in (0, 1):
+        np.testing.assert_allclose(back[i].predict(6)["mean"], fits[i].predict(6)["mean"], rtol=1e-6)
+    with pytest.raises(DataError, match="series 0 is not one"):
+        P.from_file(states, arrays, values, 12, {1}, "m")
