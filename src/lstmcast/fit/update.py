@@ -18,9 +18,10 @@ import dataclasses
 
 from ..data.panel import as_panel
 from ..errors import DataError
-from ..models.pretrained_ft import NAME, warm_start
 from .predicting import extended_values
 from .state import FittedState
+
+NAME = "pretrained-ft"      # the member whose weights a new fit starts from (models/pretrained_ft.py)
 
 
 def update_inputs(st: FittedState, df, where: str = "the model"):
@@ -28,7 +29,8 @@ def update_inputs(st: FittedState, df, where: str = "the model"):
     if st.cov is not None and not st.cov.empty:
         raise DataError(f"{where}: was fitted with covariates; updating it on newer data is not supported, fit "
                         "it again on the whole data")
-    init = warm_start(st.stat_fits)
+    tuned = st.stat_fits.get(NAME) or {}
+    init = next(iter(tuned.values())).tuned if tuned else None   # the network all its series share
     if init is None:
         raise DataError(f"{where}: has no fine-tuned pretrained LSTM to start from (members "
                         f"{'+'.join(st.members)}); fit it with --combination including {NAME} (e.g. "

@@ -301,8 +301,3 @@ def from_file(states: list, arrays: dict, values, m: int, series: set, path) -> 
             out[int(i)].y = np.asarray(values[int(i)], np.float64)
     return out
 
-
-def warm_start(fits: dict):
-    """The Tuned network a new fit starts from (`fit_many(init=...)`): the first fine-tuned one, else None."""
-    per = fits.get(NAME) or {}
-    return next(iter(per.values())).tuned if per else None

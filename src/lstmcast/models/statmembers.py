@@ -31,7 +31,6 @@ import numpy as np
 
 from ..errors import DataError
 from .mstl import SeasonalETS, needs_seasonal_ets
-from .pretrained_ft import FinetunedMember, fit_many, forecast_groups
 from .pretrained_member import PretrainedMember
 from .stored import StoredMember
 
@@ -78,6 +77,7 @@ def make_member(name: str, m: int, n: int = 0):
     if name == "pretrained":
         return PretrainedMember(m)
     if name == "pretrained-ft":
+        from .pretrained_ft import FinetunedMember  # JAX and optax: loaded when the member is asked for only
         return FinetunedMember(m)
     if name == "ets":
         return SeasonalETS(m) if needs_seasonal_ets(m, n) else _AutoETS(max(int(m), 1))
@@ -175,6 +175,7 @@ def fit_stats(values, idx, m: int, names, X=None, prefit=None, init=None) -> dic
     X = X or {}
     usable = [int(i) for i in idx if _usable(values[i])]
     if "pretrained-ft" in names:
+        from .pretrained_ft import fit_many  # JAX and optax: loaded when the member is asked for only
         fits["pretrained-ft"].update(fit_many(values, [i for i in usable if i not in fits["pretrained-ft"]], m, init))
     for i in usable:
         y = np.asarray(values[i], np.float64)
@@ -212,6 +213,7 @@ def stat_forecasts(fits, values, h: int, levels, lengths=None, X=None) -> dict:
                                                       next(iter(per.values())).m, h, lv)
             got = dict(zip(per, many))
         elif n == "pretrained-ft" and per:   # one batched call per fine-tuned network
+            from .pretrained_ft import forecast_groups  # JAX: loaded when the member is asked for only
             with quiet():
                 got = forecast_groups(per, values, h, lv)
         else:

@@ -19,9 +19,6 @@ from ..errors import DataError
 from ..fit.fitting import no_user_covariates, per_series, statable
 from ..fit.settings import Settings
 from ..fit.state import FittedState
-from ..models.pretrained_ft import expected_shapes as ft_shapes
-from ..models.pretrained_ft import from_file as ft_from_file
-from ..models.pretrained_ft import to_file as ft_to_file
 from ..models.statmembers import STATS_UP_TO, ets_states, load_stats, members
 
 FORMAT_VERSION = 2
@@ -64,7 +61,7 @@ def save(st, path, overwrite: bool = False):
     groups = ens.groups if ens is not None else []         # none: a combination without a trained LSTM
     from ..models.arima_state import to_file
     arima_states, arima_arrays = to_file(st.stat_fits)
-    ft_states, ft_arrays = ft_to_file(st.stat_fits)
+    ft_states, ft_arrays = _ft().to_file(st.stat_fits) if "pretrained-ft" in st.members else ([], {})
     config = {
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
         "hyper_parameters": {k: _jsonable(v) for k, v in st.settings.get_params().items()},
@@ -213,7 +210,8 @@ def load(path):
                 shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
             prefixes.append(prefix)
         from .check import check_arrays  # names, dtype, shape, finite, within float32; no unknown arrays
-        shapes.update(ft_shapes(s.get("ft_states", [])))
+        if s.get("ft_states"):
+            shapes.update(_ft().expected_shapes(s["ft_states"]))
         check_arrays({k: a for k, a in arrays.items()
                       if k not in DATA_ARRAYS and not k.startswith(("arima.", "calib."))},
                      shapes, f"{path}/weights.npz")
@@ -264,8 +262,8 @@ def load(path):
         states = _ets_states(s.get("ets_states", {}), ok if "ets" in names else set(), rec.m, path)
         from ..models.arima_state import from_file
         arima = from_file(s.get("arima_states", {}), arrays, ok if "arima" in names else set(), path)
-        ft = ft_from_file(s.get("ft_states", []), arrays, values, rec.m, ok if "pretrained-ft" in names else set(),
-                          path)
+        ft = _ft().from_file(s["ft_states"], arrays, values, rec.m, ok if "pretrained-ft" in names else set(),
+                             path) if s.get("ft_states") else {}
         used = ("lstm",) * trained_lstm + tuple(names)
         st = FittedState(
             settings=settings, panel=panel, m=rec.m, scope=spec.scope, scope_scores=_infs(r["scope_scores"]),
@@ -282,6 +280,12 @@ def load(path):
         raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})".splitlines()[0]) \
             from None
     return settings.get_params(), st
+
+
+def _ft():
+    """models/pretrained_ft.py, imported where a model has a fine-tuned pretrained LSTM only (it loads JAX)."""
+    from ..models import pretrained_ft
+    return pretrained_ft
 
 
 def _nulls(scores: dict) -> dict:
