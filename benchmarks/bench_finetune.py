@@ -1,9 +1,12 @@
 """Zero-shot against fine-tuned pretrained LSTM on the corpus (protocol.py windows), design half by default.
 
     python benchmarks/bench_finetune.py --half design --steps 100
+    python benchmarks/bench_finetune.py --half design --member      # the pretrained-ft member's own recipe
 
 Per series and window: the zero-shot forecast, and the forecast after `--steps` fine-tuning steps on that
-window's training part alone (lstmcast.pretrain.finetune); MASE of each (protocol.py's scale).
+window's training part alone (lstmcast.pretrain.finetune), or with --member as the `pretrained-ft` member
+fine-tunes (lstmcast.models.pretrained_ft.tune: early stopping on a split inside the training part); MASE of
+each (protocol.py's scale).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--half", default="design", choices=["design", "test", "all"])
     p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--member", action="store_true", help="fine-tune as the pretrained-ft member does")
     p.add_argument("--only", default="")
     p.add_argument("--windows", type=int, default=4, help="the last N of the protocol's windows (at most 4)")
     a = p.parse_args(argv)
@@ -46,7 +50,12 @@ def main(argv=None) -> None:
             train, test = y[:cut], y[cut:cut + h]
             scale = snaive_scale(train, season)
             zs = forecast_arrays([train], season, h)[0][0]
-            ft = forecast_arrays([train], season, h, params=finetune(params, cfg, [train], season, a.steps))[0][0]
+            if a.member:
+                from lstmcast.models.pretrained_ft import tune
+                t = tune([train], season)
+                ft = forecast_arrays([train], season, h, params=t.params, cfg=t.cfg)[0][0]
+            else:
+                ft = forecast_arrays([train], season, h, params=finetune(params, cfg, [train], season, a.steps))[0][0]
             rows.append((name, freq, w, np.mean(np.abs(zs - test)) / scale, np.mean(np.abs(ft - test)) / scale))
         print(f"{name}: {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
     t = pd.DataFrame(rows, columns=["series", "freq", "window", "zeroshot", "finetuned"])

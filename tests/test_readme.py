@@ -79,6 +79,8 @@ DATA = {   # section -> the README's file names there -> how to make them
     "Many series at once": {"sales.csv": _panel,
                             "stores-weeks.csv": lambda: _panel(n=200, freq="W-MON", cols=("store", "week", "units"))},
     "Intervals": {"sales.csv": lambda: _airline(72)},
+    "Fine-tuned on your data, and on newer data": {"sales.csv": lambda: _airline(72),
+                                                   "newer.csv": lambda: _airline(78)},
     "The HTML report": {"sales.csv": lambda: _airline(72)},
     "Covariates": {"sales.csv": _covariate_panel, "stores.csv": _stores},
 }

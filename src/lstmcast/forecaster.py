@@ -27,6 +27,7 @@ from .fit.fitting import fit_panel
 from .fit.predicting import forecast_parts, predict_frame
 from .fit.settings import NOT_FITTED, Settings, SettingsMixin, levels_of, season_length_for
 from .fit.state import FittedState
+from .fit.update import update_inputs
 from .persist import modelfile
 from .scale import running
 
@@ -92,7 +93,8 @@ class Forecaster(SettingsMixin):
             panels choosing their scope, the scope holdout; equal weights where no validation runs); an
             LSTM too short for any fold gets no weight. "lstm": the LSTM alone. Also "lstm+ets",
             "lstm+theta", ...; without "lstm" no network is trained: "pretrained" (zero-shot alone),
-            "pretrained+ets+arima" (weights from each member's errors on the same folds). With the user's
+            "pretrained+ets+arima" (weights from each member's errors on the same folds); "pretrained-ft": the
+            pretrained LSTM fine-tuned on the data (models/pretrained_ft.py), alone or as a member. With the user's
             covariates the combination stays: AutoARIMA takes the future ones as regressors (ARIMAX), the
             LSTM all of them, AutoETS and the pretrained LSTM none; each keeps them only where its validation
             error is lower with them (the same folds, or a holdout in global scope; `cov_choice_` says what
@@ -154,6 +156,16 @@ class Forecaster(SettingsMixin):
                           holidays, self.calendar)
         with running(backend, address):
             self.state_ = fit_panel(Settings(**self.get_params()), panel, strict=strict, progress=progress, cov=cov)
+        return self
+
+    def update(self, df, progress=None, backend=None, address: str | None = None, where: str = "the model"):
+        """Fine-tune on newer data; returns self. df: the series continued (the whole history, or only the
+        rows after the fitted ends). The fit runs again with these settings on the longer series, the
+        fine-tuned pretrained LSTM (`pretrained-ft`) starting from its fitted weights (warm start), the
+        statistical members refitted, an LSTM trained on the data trained again (fit/update.py)."""
+        panel, init = update_inputs(self._check_fitted(), df, where)
+        with running(backend, address):
+            self.state_ = fit_panel(Settings(**self.get_params()), panel, progress=progress, init=init)
         return self
 
     def _check_fitted(self) -> FittedState:

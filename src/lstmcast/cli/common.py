@@ -144,7 +144,7 @@ RULES = {
                     say="must be a percentage between 0 and 100 (level must be in (0, 100), e.g. 80 95)"),
     "seed": _range(-INT_MAX - 1, INT_MAX),
     "data": _path, "model": _path, "out": _path, "plot": _plot_path, "report": _path, "per_series": _path,
-    "save_cv": _path,
+    "save_cv": _path, "init": _path,
     "future": _path, "future_template": _path, "static": _path, "freq": _freq,
 }
 

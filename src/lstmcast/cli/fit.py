@@ -84,22 +84,42 @@ def cmd_fit(a) -> int:
     if a.per_series:
         check_new_path(a.per_series, a.force)
     panel = load_data(a, con)
-    fc = Forecaster(**forecaster_params(a))
     t0 = time.perf_counter()
     cov = covariate_kwargs(a, panel, con)
-    with backend_from_args(a) as be:
-        fc.fit(panel, strict=a.strict, progress=con.note, backend=be, **cov)
+    if a.init:
+        fc = init_update(a, panel, cov, con)
+    else:
+        fc = Forecaster(**forecaster_params(a))
+        with backend_from_args(a) as be:
+            fc.fit(panel, strict=a.strict, progress=con.note, backend=be, **cov)
     describe_fit(fc, con, t0)
     pred = fc.predict(max_rows=IN_SAMPLE_ROWS)
-    rmse = rmse_of(pred["y"], pred["mean"])
     fc.save(a.model, overwrite=a.force)
     write_per_series(fc, a.per_series, a.force, con)
+    if not len(pred):       # no LSTM trained on the data (e.g. pretrained-ft+ets): no in-sample predictions
+        print(f"no LSTM trained on the data ({'+'.join(fc.members_)}): no in-sample predictions")
+        print(f"model saved to {a.model}")
+        return 0
+    rmse = rmse_of(pred["y"], pred["mean"])
     n, k = len(fc.diffs_), pred[fc.panel_.id_col].nunique() if fc.panel_.id_col in pred.columns else 1
     which = (f", {n} series" if k == n else f", {k} of {n} series evenly spaced") if len(fc.panel_) > 1 else \
         ("" if len(pred) < IN_SAMPLE_ROWS else ", the newest")
     print(f"in-sample one-step RMSE of the LSTM: {rmse:.4g} ({len(pred)} predictions{which})")
     print(f"model saved to {a.model}")
     return 0
+
+
+def init_update(a, panel, cov, con: Console):
+    """--init MODEL_DIR: the saved model, fine-tuned on --data (its settings; Forecaster.update)."""
+    from ..forecaster import Forecaster
+    if cov:
+        raise UsageError("--init: covariates cannot be given; a model is updated on newer values of its series only")
+    fc = Forecaster.load(a.init)
+    with backend_from_args(a) as be:
+        fc.update(panel, progress=con.note, backend=be, where=f"--init {a.init}")
+    con.note(f"--init {a.init}: its settings ({'+'.join(fc.members_)}); the fine-tuned pretrained LSTM started from "
+             "its weights, the other members refitted on the longer series")
+    return fc
 
 
 def register(sub):
@@ -110,5 +130,8 @@ def register(sub):
     add_covariate_flags(f)
     f.add_argument("--model", required=True, help="model directory to write")
     f.add_argument("--force", action="store_true", help="overwrite an existing model directory")
+    f.add_argument("--init", default=None, metavar="MODEL_DIR",
+                   help="fine-tune this saved model on --data (its series continued by newer values) instead of "
+                        "fitting afresh: its settings, its fine-tuned pretrained LSTM as the starting weights")
     f.add_argument("--quiet", action="store_true")
     f.set_defaults(func=cmd_fit)

@@ -24,8 +24,9 @@ def add_model_flags(p, defaults: dict | None = None):
                    help="the forecast: auto (default: 'lstm+pretrained+ets+arima', the LSTM, the pretrained LSTM, "
                         "AutoETS and AutoARIMA weighted by validation, up to 64 series of up to 12,000 values x "
                         "season; else 'lstm+pretrained+ets' up to 2,000 series; the LSTM alone above), 'lstm' "
-                        "(the LSTM alone), members joined by '+' (lstm first if present; pretrained, ets, "
-                        "theta, arima), e.g. 'pretrained+ets+arima' (no network trained: fast)")
+                        "(the LSTM alone), members joined by '+' (lstm first if present; pretrained, pretrained-ft "
+                        "(fine-tuned on the data), ets, theta, arima), e.g. 'pretrained+ets+arima' (no network "
+                        "trained: fast)")
     g.add_argument("--scope", choices=["auto", "local", "global"], default=d["scope"],
                    help="one ensemble per series (local), one for all series (global), or chosen by "
                         "validation inside the training data (auto)")

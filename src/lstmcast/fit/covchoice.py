@@ -194,7 +194,7 @@ def describe(choice, ids=None) -> dict:
         return {}
     out = {}
     for member, label in (("lstm", "LSTM"), ("arima", "AutoARIMA"), ("ets", "AutoETS"), ("theta", "AutoTheta"),
-                          ("pretrained", "pretrained LSTM")):
+                          ("pretrained", "pretrained LSTM"), ("pretrained-ft", "fine-tuned pretrained LSTM")):
         r = choice.get(member)
         if not r:
             continue
@@ -258,7 +258,8 @@ def plan_covariates(settings, panel, idx, m, scope, spec, phase0, cov, stat_name
         fits, choice["arima"] = arima_choice(panel.values, idx, m, X, val, keep)
     elif "arima" in stat_names:
         choice["arima"] = {"kept": False, "why": "AutoARIMA takes future covariates only, and none were given"}
-    for name, label in (("pretrained", "the pretrained LSTM"), ("ets", "AutoETS"), ("theta", "AutoTheta")):
+    for name, label in (("pretrained", "the pretrained LSTM"), ("pretrained-ft", "the fine-tuned pretrained LSTM"),
+                        ("ets", "AutoETS"), ("theta", "AutoTheta")):
         if name in stat_names:
             choice[name] = {"kept": False, "why": f"{label} takes no covariates"}
     lc = lstm_part(cov, choice)

@@ -70,14 +70,15 @@ def _first_problem(panel) -> str:
 
 def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, scope: str | None = None,  # noqa: C901
               diffs=None, pad_windows=None, cov=None, weights=None, stats_only_ok=False, calibration=None,
-              cov_choice=None) -> FittedState:
+              cov_choice=None, init=None) -> FittedState:
     """Fit the settings on panel. scope/diffs/weights/calibration/cov_choice, when given, replace the automatic
     choices (backtests reuse them). cov: the panel's `Covariates` (data/covariates.py); with the user's
     covariates, scope "auto" is global for a panel (local for one series), and each member that can take them
     is validated with and without them (fit/covchoice.py: the LSTM, and AutoARIMA with the future ones as
     regressors; AutoETS takes none); built-in ones (calendar, holidays) go into every variant.
     stats_only_ok: when no series can train an LSTM, let a combination's statistical members forecast
-    (backtest windows too short for the LSTM) instead of raising the first series' problem."""
+    (backtest windows too short for the LSTM) instead of raising the first series' problem.
+    init: the fine-tuned pretrained LSTM to start from (a saved model's: `Forecaster.update`, `fit --init`)."""
     user_cov = not no_user_covariates(cov)
     cov = None if cov is None or cov.empty else cov
     t0 = time.perf_counter()
@@ -91,7 +92,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     longest = int(np.max(panel.lengths, initial=0))
     names = members(settings.model, len(panel), longest * m)
     if names[0] != "lstm":        # no network to train: the members (the pretrained LSTM, AutoETS, ...) alone
-        return _members_only(settings, panel, m, typical, names, cov, user_cov, strict, t0, weights)
+        return _members_only(settings, panel, m, typical, names, cov, user_cov, strict, t0, weights, init)
     idx = eligible(panel, probe, lb_diff)
     if strict and np.any(panel.status != "ok"):
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
@@ -104,7 +105,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         if stats_only_ok and stat_names and len(statable(panel)):   # the statistical members forecast alone
             return _finish(settings, panel, m, "local", {}, settings.spec("local", m, typical), None,
                            np.zeros(len(panel), int), [], [], [], {}, cov, stat_names, t0, weights,
-                           calibration=calibration, plan=_reused(cov, cov_choice))
+                           calibration=calibration, plan=_reused(cov, cov_choice), init=init)
         raise DataError(_first_problem(panel) if len(panel) == 1 else
                         f"no series can train an LSTM ({_summary(panel)}); first: {_first_problem(panel)}")
     scores, holdout = {}, {}
@@ -146,7 +147,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     if strict and bad:
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     return _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, mse_by_series, cov,
-                   stat_names, t0, weights, holdout, calibration, plan=plan)
+                   stat_names, t0, weights, holdout, calibration, plan=plan, init=init)
 
 
 def _say_left_out(stat_names, n_series: int, longest: int, m: int, say) -> None:
@@ -190,7 +191,7 @@ def _drop_too_short(panel, spec, idx, diffs, diff_scores, step_mse):
     return (idx[keep], [diffs[j] for j in keep], [diff_scores[j] for j in keep], [step_mse[j] for j in keep])
 
 
-def _members_only(settings, panel, m, typical, names, cov, user_cov, strict, t0, weights) -> FittedState:
+def _members_only(settings, panel, m, typical, names, cov, user_cov, strict, t0, weights, init=None) -> FittedState:
     """A combination without the LSTM trained on the data (e.g. "pretrained+ets+arima"): each member fits
     each series it can; weights from the members' errors on the same rolling folds that validate the LSTM."""
     if user_cov:
@@ -204,7 +205,7 @@ def _members_only(settings, panel, m, typical, names, cov, user_cov, strict, t0,
     prefetch(names)
     spec = settings.spec("local", m, typical)
     return _finish(settings, panel, m, "local", {}, spec, None, np.zeros(len(panel), int), [], [], [], {}, cov,
-                   names, t0, weights, lstm=False)
+                   names, t0, weights, lstm=False, init=init)
 
 
 def _fold_weights(st: FittedState, names) -> dict:
@@ -282,14 +283,14 @@ def statable(panel) -> np.ndarray:
 
 
 def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, step_mse, cov, stat_names,
-            t0, weights=None, holdout=None, calibration=None, lstm: bool = True, plan=None) -> FittedState:
+            t0, weights=None, holdout=None, calibration=None, lstm: bool = True, plan=None, init=None) -> FittedState:
     prefit = {"arima": plan.arima_fits} if plan is not None and plan.arima_fits is not None else None
     st = FittedState(
         settings=settings, panel=panel, m=m, scope=scope, scope_scores=scores, spec=spec, ensemble=ens,
         phase0=phase0, cov=cov, diffs={int(i): tuple(d) for i, d in zip(idx, diffs)},
         diff_scores={int(i): s for i, s in zip(idx, diff_scores)}, step_mse=step_mse if ens is not None else {},
         loss=ens.loss if ens is not None else None, val_loss=ens.val_loss if ens is not None else None,
-        stat_fits=fit_stats(panel.values, statable(panel), m, stat_names, plan.arima_X if plan else None, prefit)
+        stat_fits=fit_stats(panel.values, statable(panel), m, stat_names, plan.arima_X if plan else None, prefit, init)
         if stat_names else {},
         members=("lstm",) * lstm + tuple(stat_names),   # what forecasts: the LSTM, and the members combined with it
         weights={}, fit_seconds=0.0, cov_choice=plan.choice if plan is not None else None)

@@ -34,6 +34,9 @@ from .state import FittedState
 MIN_CALIBRATION = 10
 
 
+LEADS = ("lstm", "pretrained-ft", "pretrained")   # the LSTM member of a combination: the first of these in it
+
+
 def point(st: FittedState, p):
     """Members (K, ...) -> the point forecast."""
     return np.median(p, axis=0) if st.aggregate == "median" else np.mean(p, axis=0)
@@ -159,7 +162,7 @@ def forecast_parts(st: FittedState, h: int, new_df, levels, members: bool, futr_
             got.append(fb)
             if levels and (ferr is None or len(ferr) < MIN_CALIBRATION):
                 info["few"].append(panel.ids[i])
-        lead = dict(got).get("lstm" if "lstm" in st.members else "pretrained")   # the LSTM member of the combination
+        lead = dict(got).get(next((n for n in LEADS if n in st.members), "pretrained"))   # the combination's LSTM
         lone = lead if lead is not None else fb[1] if fb is not None else {}
         for k in keys:
             pure[k][i] = lone.get(k, np.nan)

@@ -104,11 +104,12 @@ def _run(params, cfg, ctx, mask, season):
     return level[:, None, None] + scale[:, None, None] * q
 
 
-def forecast_quantiles(series: list, season, h: int, directory: str | None = None, params=None):
+def forecast_quantiles(series: list, season, h: int, directory: str | None = None, params=None, cfg=None):
     """(n, h, Q) quantiles at the card's levels and the levels, for 1-D arrays `series` (NaN carried forward).
-    params: other weights of the same network (fine-tuned ones), else the loaded ones."""
-    loaded, cfg, _ = _loaded(directory or weights_dir())
-    params = loaded if params is None else params
+    params: other weights (fine-tuned ones, of the network `cfg`, default the card's), else the loaded ones."""
+    if params is None or cfg is None:
+        loaded, card_cfg, _ = _loaded(directory or weights_dir())
+        params, cfg = (loaded, card_cfg) if params is None else (params, cfg or card_cfg)
     hist = [finite_history(y) for y in series]
     empty = [i for i, y in enumerate(hist) if len(y) == 0]
     if empty:
@@ -134,9 +135,9 @@ def _at(q, taus, tau):
     return q[..., j] + w * (q[..., j + 1] - q[..., j])
 
 
-def forecast_arrays(series: list, season, h: int, levels=(), directory: str | None = None, params=None):
+def forecast_arrays(series: list, season, h: int, levels=(), directory: str | None = None, params=None, cfg=None):
     """(point (n, h), {level: (lo (n, h), hi (n, h))}) for percent levels in (0, 100); point = the median."""
-    q, taus = forecast_quantiles(series, season, h, directory, params)
+    q, taus = forecast_quantiles(series, season, h, directory, params, cfg)
     bounds = {}
     for lv in levels:
         if not 0 < float(lv) < 100:

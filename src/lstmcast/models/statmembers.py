@@ -39,7 +39,8 @@ from .mstl import SeasonalETS, needs_seasonal_ets
 from .pretrained_member import PretrainedMember
 from .stored import StoredMember
 
-STAT_MEMBERS = ("ets", "theta", "arima", "pretrained")   # "pretrained": the zero-shot pretrained LSTM
+STAT_MEMBERS = ("ets", "theta", "arima", "pretrained", "pretrained-ft")   # "pretrained": the zero-shot pretrained
+                                                        # LSTM; "pretrained-ft": it fine-tuned on the data
 DEFAULT_MODEL = "lstm+pretrained+ets+arima"
 ARIMA_UP_TO = 64             # model=None (the default) takes AutoARIMA in up to this many series (the panels
                              # whose weights are validated per series; AutoARIMA costs 0.03-0.5 s a series)
@@ -80,6 +81,9 @@ def make_member(name: str, m: int, n: int = 0):
     """A member for a series of n values and season m (AutoETS: seasons over 24 or several, mstl.py)."""
     if name == "pretrained":
         return PretrainedMember(m)
+    if name == "pretrained-ft":
+        from .pretrained_ft import FinetunedMember  # JAX and optax: loaded when the member is asked for only
+        return FinetunedMember(m)
     if name == "ets":
         return SeasonalETS(m) if needs_seasonal_ets(m, n) else _AutoETS(max(int(m), 1))
     if name == "arima":
@@ -115,12 +119,14 @@ class _AutoETS(StoredMember):
         return _bands(forecast_ets(forward_ets(self.model_, y=np.asarray(y, np.float64)), h=h, level=level), level)
 
 
-def load_stats(values, idx, m: int, names, ets_states: dict, arima_states: dict | None = None) -> dict:
+def load_stats(values, idx, m: int, names, ets_states: dict, arima_states: dict | None = None,
+               prefit=None) -> dict:
     """`fit_stats` for a loaded model: AutoETS and AutoARIMA start from the states stored for them (no
-    refit; series without one are refitted), the other members are refitted."""
+    refit; series without one are refitted), members in `prefit` ({name: {i: member}}: the fine-tuned
+    pretrained LSTM, restored) are kept, the other members are refitted."""
     stored = {"ets": (ets_states, lambda st, y: _AutoETS.from_state(max(int(m), 1), st, y)),
               "arima": (arima_states or {}, lambda st, y: ArimaMember.from_state(m, st, y))}
-    fits = fit_stats(values, idx, m, [n for n in names if n not in stored])
+    fits = fit_stats(values, idx, m, [n for n in names if n not in stored], prefit=prefit)
     for n in names:
         if n in stored:
             states, make = stored[n]
@@ -156,17 +162,21 @@ def prefetch(names) -> None:
     threading.Thread(target=load, name="lstmcast-prefetch", daemon=True).start()
 
 
-def fit_stats(values, idx, m: int, names, X=None, prefit=None) -> dict:
+def fit_stats(values, idx, m: int, names, X=None, prefit=None, init=None) -> dict:
     """{name: {i: fitted model}} for the series in idx with at least MIN_STAT_LENGTH finite values and no
     missing ones; a series a member cannot fit (statsforecast raises, or non-finite fitted values) is
     simply left out of that member. X: {series: regressors} of the series whose AutoARIMA takes them
-    (ARIMAX; rows from the series' start); prefit: {name: {i: fitted member}} already fitted (kept)."""
+    (ARIMAX; rows from the series' start); prefit: {name: {i: fitted member}} already fitted (kept).
+    The fine-tuned pretrained LSTM fits once for all the series (models/pretrained_ft.py), from `init`
+    (a saved model's fine-tuned weights: warm start) or the shipped ones."""
     fits: dict[str, dict[int, Any]] = {n: dict((prefit or {}).get(n, {})) for n in names}
     X = X or {}
-    for i in idx:
+    usable = [int(i) for i in idx if _usable(values[i])]
+    if "pretrained-ft" in names:
+        from .pretrained_ft import fit_many  # JAX and optax: loaded when the member is asked for only
+        fits["pretrained-ft"].update(fit_many(values, [i for i in usable if i not in fits["pretrained-ft"]], m, init))
+    for i in usable:
         y = np.asarray(values[i], np.float64)
-        if len(y) < MIN_STAT_LENGTH or not np.all(np.isfinite(y)) or np.ptp(y) == 0:
-            continue
         for n in names:
             if int(i) in fits[n]:
                 continue
@@ -177,6 +187,11 @@ def fit_stats(values, idx, m: int, names, X=None, prefit=None) -> dict:
             except Exception:  # noqa: BLE001 - a member that cannot fit a series leaves it to the others
                 continue
     return fits
+
+
+def _usable(y) -> bool:
+    y = np.asarray(y, np.float64)
+    return len(y) >= MIN_STAT_LENGTH and bool(np.all(np.isfinite(y))) and np.ptp(y) > 0
 
 
 def stat_forecasts(fits, values, h: int, levels, lengths=None, X=None) -> dict:
@@ -195,6 +210,10 @@ def stat_forecasts(fits, values, h: int, levels, lengths=None, X=None) -> dict:
                 many = PretrainedMember.forecast_many([np.asarray(values[i], np.float64) for i in per],
                                                       next(iter(per.values())).m, h, lv)
             got = dict(zip(per, many))
+        elif n == "pretrained-ft" and per:   # one batched call per fine-tuned network
+            from .pretrained_ft import forecast_groups  # JAX: loaded when the member is asked for only
+            with quiet():
+                got = forecast_groups(per, values, h, lv)
         else:
             for i, mod in per.items():
                 y = np.asarray(values[i], np.float64)

@@ -67,6 +67,7 @@ def save(st, path, overwrite: bool = False):
     shared = st.scope == "global"
     groups = ens.groups if ens is not None else []         # none: a combination without a trained LSTM
     arima_states, arima_arrays = to_file(st.stat_fits)
+    ft_states, ft_arrays = _ft().to_file(st.stat_fits) if "pretrained-ft" in st.members else ([], {})
     config = {
         "format": "lstmcast-model", "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
         "hyper_parameters": {k: _jsonable(v) for k, v in st.settings.get_params().items()},
@@ -92,7 +93,7 @@ def save(st, path, overwrite: bool = False):
                                for i, w in st.weights.items()},
                    "phase0": [int(v) for v in st.phase0],
                    "ets_states": {str(i): e for i, e in ets_states(st.stat_fits).items()},
-                   "arima_states": arima_states},
+                   "arima_states": arima_states, **({"ft_states": ft_states} if ft_states else {})},
         "groups": [{"idx": [int(i) for i in g.idx], "pipes": g.pipes.to_dict()} for g in groups],
         "history": {"loss": np.asarray(st.loss if ens is not None else []).tolist(),
                     # numpy's stubs read where(c, x, None) as the one-argument form (a tuple); it is an array
@@ -100,7 +101,8 @@ def save(st, path, overwrite: bool = False):
                     if ens is not None else []},
     }
     arrays = {"data.values": np.concatenate([np.asarray(v, np.float64) for v in panel.values]),
-              "data.lengths": panel.lengths.astype(np.int64), **arima_arrays, **calibration_arrays(st.calibration)}
+              "data.lengths": panel.lengths.astype(np.int64), **arima_arrays, **calibration_arrays(st.calibration),
+              **ft_arrays}
     for j, g in enumerate(groups):
         if shared and j > 0:
             continue
@@ -170,6 +172,8 @@ def load(path):
             for k in ("kernel", "bias"):
                 shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
             prefixes.append(prefix)
+        if s.get("ft_states"):
+            shapes.update(_ft().expected_shapes(s["ft_states"]))
         check_arrays({k: a for k, a in arrays.items()
                       if k not in DATA_ARRAYS and not k.startswith(("arima.", "calib."))},
                      shapes, f"{path}/weights.npz")
@@ -209,12 +213,15 @@ def load(path):
         ok = set(int(i) for i in statable(panel))
         states = _ets_states(s.get("ets_states", {}), ok if "ets" in names else set(), rec.m, path)
         arima = from_file(s.get("arima_states", {}), arrays, ok if "arima" in names else set(), path)
+        ft = _ft().from_file(s["ft_states"], arrays, values, rec.m, ok if "pretrained-ft" in names else set(),
+                             path) if s.get("ft_states") else {}
         used = ("lstm",) * trained_lstm + tuple(names)
         st = FittedState(
             settings=settings, panel=panel, m=rec.m, scope=spec.scope, scope_scores=_infs(r["scope_scores"]),
             spec=spec, ensemble=ens, phase0=phase0, cov=cov, diffs=diffs,
             diff_scores={int(k): _infs(v) for k, v in s["diff_scores"].items()}, step_mse={}, loss=loss, val_loss=val,
-            stat_fits=load_stats(values, sorted(ok), rec.m, names, states, arima) if names else {},
+            stat_fits=load_stats(values, sorted(ok), rec.m, names, states, arima, {"pretrained-ft": ft})
+            if names else {},
             members=used, weights=_weights(s.get("weights", {}), used, set(diffs) if trained_lstm else ok, path),
             fit_seconds=0.0, calibration=calibration_from(arrays, set(diffs), path), cov_choice=choice)
         st = st.replace(per_series=per_series(st))
@@ -224,6 +231,12 @@ def load(path):
         raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})".splitlines()[0]) \
             from None
     return settings.get_params(), st
+
+
+def _ft():
+    """models/pretrained_ft.py, imported where a model has a fine-tuned pretrained LSTM only (it loads JAX)."""
+    from ..models import pretrained_ft
+    return pretrained_ft
 
 
 def _nulls(scores: dict) -> dict:
