@@ -111,7 +111,6 @@ def cmd_fit(a) -> int:
 
 def init_update(a, panel, cov, con: Console):
     """--init MODEL_DIR: the saved model, fine-tuned on --data (its settings; Forecaster.update)."""
-    from ..forecaster import Forecaster
     if cov:
         raise UsageError("--init: covariates cannot be given; a model is updated on newer values of its series only")
     fc = Forecaster.load(a.init)

@@ -81,7 +81,7 @@ def read_parquet(path, where: str, say) -> pd.DataFrame:
     """The Parquet file as a frame with typed columns (dates as datetime64, numbers, text as str objects;
     missing text as ''), or a one-line DataError."""
     pa = _pyarrow(where)
-    import pyarrow.parquet as pq  # optional extra: only for Parquet files
+    pq = pa.parquet
     p = Path(path)
     if not p.exists():
         raise DataError(f"{where}: no such file")

@@ -34,6 +34,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..engine.model import param_shapes
+from ..errors import DataError
 from ..pretrain import net
 from ..pretrain.finetune import _step
 from .pretrained import _loaded, forecast_arrays, weights_dir
@@ -268,7 +270,6 @@ def flat(params, prefix: str) -> dict:
 
 def expected_shapes(states: list) -> dict:
     """{array name: shape} of the stored networks, from each one's NetConfig."""
-    from ..engine.model import param_shapes
     out = {}
     for j, st in enumerate(states):
         shapes = param_shapes(_cfg(st["net"]).model)
@@ -285,7 +286,6 @@ def _cfg(d: dict) -> net.NetConfig:
 
 def from_file(states: list, arrays: dict, values, m: int, series: set, path) -> dict:
     """{i: FinetunedMember} as saved (arrays already checked against `expected_shapes`)."""
-    from ..errors import DataError
     out = {}
     for j, st in enumerate(states):
         cfg = _cfg(st["net"])

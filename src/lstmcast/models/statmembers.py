@@ -77,13 +77,18 @@ def quiet():
         yield
 
 
+def _ft():
+    """models/pretrained_ft.py, imported when the fine-tuned member is asked for only (JAX and optax)."""
+    from . import pretrained_ft  # JAX and optax: loaded when the member is asked for only
+    return pretrained_ft
+
+
 def make_member(name: str, m: int, n: int = 0):
     """A member for a series of n values and season m (AutoETS: seasons over 24 or several, mstl.py)."""
     if name == "pretrained":
         return PretrainedMember(m)
     if name == "pretrained-ft":
-        from .pretrained_ft import FinetunedMember  # JAX and optax: loaded when the member is asked for only
-        return FinetunedMember(m)
+        return _ft().FinetunedMember(m)
     if name == "ets":
         return SeasonalETS(m) if needs_seasonal_ets(m, n) else _AutoETS(max(int(m), 1))
     if name == "arima":
@@ -173,8 +178,8 @@ def fit_stats(values, idx, m: int, names, X=None, prefit=None, init=None) -> dic
     X = X or {}
     usable = [int(i) for i in idx if _usable(values[i])]
     if "pretrained-ft" in names:
-        from .pretrained_ft import fit_many  # JAX and optax: loaded when the member is asked for only
-        fits["pretrained-ft"].update(fit_many(values, [i for i in usable if i not in fits["pretrained-ft"]], m, init))
+        todo = [i for i in usable if i not in fits["pretrained-ft"]]
+        fits["pretrained-ft"].update(_ft().fit_many(values, todo, m, init))
     for i in usable:
         y = np.asarray(values[i], np.float64)
         for n in names:
@@ -211,9 +216,8 @@ def stat_forecasts(fits, values, h: int, levels, lengths=None, X=None) -> dict:
                                                       next(iter(per.values())).m, h, lv)
             got = dict(zip(per, many))
         elif n == "pretrained-ft" and per:   # one batched call per fine-tuned network
-            from .pretrained_ft import forecast_groups  # JAX: loaded when the member is asked for only
             with quiet():
-                got = forecast_groups(per, values, h, lv)
+                got = _ft().forecast_groups(per, values, h, lv)
         else:
             for i, mod in per.items():
                 y = np.asarray(values[i], np.float64)

@@ -152,7 +152,6 @@ def _read(path):
 
 def load(path):
     """(the Forecaster's keyword arguments, the FittedState) of a model directory; one-line errors."""
-    from ..engine.model import param_shapes  # JAX (~1 s): when a model is read, not when this module is
     config, arrays = _read(path)
     try:
         settings = settings_of(config["hyper_parameters"])
@@ -161,19 +160,7 @@ def load(path):
         rec, spec = spec_of(r, stored, path)
         panel, values = panel_of(config["panel"], arrays, path)
         s = config["series"]
-        expected = param_shapes(rec.model_config())
-        shapes, prefixes = {}, []
-        for j, g in enumerate(config["groups"]):
-            prefix = "shared." if spec.scope == "global" else f"g{j}."
-            lead = (spec.seeds,) if spec.scope == "global" else (len(g["idx"]), spec.seeds)
-            for i in range(len(rec.units)):
-                for k in ("kernel", "recurrent_kernel", "bias"):
-                    shapes[f"{prefix}lstm.{i}.{k}"] = lead + expected["lstm"][i][k].shape
-            for k in ("kernel", "bias"):
-                shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
-            prefixes.append(prefix)
-        if s.get("ft_states"):
-            shapes.update(_ft().expected_shapes(s["ft_states"]))
+        shapes, prefixes = _expected_arrays(config["groups"], s.get("ft_states"), rec, spec)
         check_arrays({k: a for k, a in arrays.items()
                       if k not in DATA_ARRAYS and not k.startswith(("arima.", "calib."))},
                      shapes, f"{path}/weights.npz")
@@ -231,6 +218,25 @@ def load(path):
         raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})".splitlines()[0]) \
             from None
     return settings.get_params(), st
+
+
+def _expected_arrays(groups: list, ft_states, rec, spec):
+    """({array name: shape} of the networks the config names, each group's array prefix)."""
+    from ..engine.model import param_shapes  # JAX (~1 s): when a model is read, not when this module is
+    expected = param_shapes(rec.model_config())
+    shapes, prefixes = {}, []
+    for j, g in enumerate(groups):
+        prefix = "shared." if spec.scope == "global" else f"g{j}."
+        lead = (spec.seeds,) if spec.scope == "global" else (len(g["idx"]), spec.seeds)
+        for i in range(len(rec.units)):
+            for k in ("kernel", "recurrent_kernel", "bias"):
+                shapes[f"{prefix}lstm.{i}.{k}"] = lead + expected["lstm"][i][k].shape
+        for k in ("kernel", "bias"):
+            shapes[f"{prefix}dense.{k}"] = lead + expected["dense"][k].shape
+        prefixes.append(prefix)
+    if ft_states:
+        shapes.update(_ft().expected_shapes(ft_states))
+    return shapes, prefixes
 
 
 def _ft():
