@@ -131,7 +131,9 @@ def flag(ids, values, lines, where: str, target_col: str, strict: bool) -> list[
     for k, (v, (pos, scale)) in enumerate(zip(values, outliers_many(values))):
         v = np.asarray(v, np.float64)
         for j, s in zip(pos, scale):
-            msg = (f"series {ids[k]!r}, column {target_col!r}, {lines[k](int(j))}: {v[j]:.6g} is {abs(v[j]) / s:.0e} "
+            with np.errstate(over="ignore"):          # 1e308 over a tiny scale: the ratio prints as inf
+                ratio = abs(v[j]) / s
+            msg = (f"series {ids[k]!r}, column {target_col!r}, {lines[k](int(j))}: {v[j]:.6g} is {ratio:.0e} "
                    f"times the typical scale of its neighbours ({s:.4g}): a typo?")
             if strict:
                 raise DataError(f"{where}: {msg} fix the value, or turn strict off to forecast with it")
