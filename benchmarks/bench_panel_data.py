@@ -38,12 +38,17 @@ def best(fn, repeat: int) -> tuple[float, object]:
     return min(times), out
 
 
-def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def panel_args(description: str, argv=None) -> argparse.Namespace:
+    """--series, --points, --repeat: the panel-reading benchmarks' flags."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--series", type=int, default=10_000)
     ap.add_argument("--points", type=int, default=120)
     ap.add_argument("--repeat", type=int, default=3)
-    a = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    a = panel_args(__doc__.splitlines()[0], argv)
     df = make_panel(a.series, a.points)
     shuffled = df.sample(frac=1.0, random_state=1)
     with tempfile.TemporaryDirectory() as tmp:

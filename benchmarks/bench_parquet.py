@@ -9,22 +9,17 @@ Needs pyarrow (pip install 'lstmcast[parquet]').
 """
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from bench_panel_data import best, make_panel
+from bench_panel_data import best, make_panel, panel_args
 
 from lstmcast.data.panel import load_panel_csv
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--series", type=int, default=10_000)
-    ap.add_argument("--points", type=int, default=120)
-    ap.add_argument("--repeat", type=int, default=3)
-    a = ap.parse_args(argv)
+    a = panel_args(__doc__.splitlines()[0], argv)
     df = make_panel(a.series, a.points)
     df["price"] = np.round(1 + np.random.default_rng(1).random(len(df)), 2)
     with tempfile.TemporaryDirectory() as tmp:
