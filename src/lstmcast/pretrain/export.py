@@ -40,7 +40,7 @@ def export(run: str, out: str, command: str, machine: str) -> dict:
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in cfg_run["net"].items()}
     cfg = net.NetConfig(**fields)
     params = net.init(jax.random.key(0), cfg)
-    opt, _, _ = make_step(cfg, cfg_run["steps"])
+    opt, _, _ = make_step(cfg)
     params, _, step = load_checkpoint(os.path.join(run, "ckpt.npz"), params, opt.init(params))
     rows = list(csv.DictReader(open(os.path.join(run, "loss.csv"))))
     os.makedirs(out, exist_ok=True)

@@ -78,7 +78,7 @@ def learning_rate(k: int, steps: int, schedule: str, decay_from: int | None = No
     return peak + (FLOOR - peak) * min((k - start) / max(steps - start, 1), 1.0)
 
 
-def make_step(cfg: net.NetConfig, total_steps: int = 0):
+def make_step(cfg: net.NetConfig):
     """(optimiser, step(params, state, x, base, target, lr), loss(params, x, base, target)): Adam with the
     gradient norm clipped at 1; the learning rate is an argument of each step."""
     opt = optax.chain(optax.clip_by_global_norm(1.0), optax.scale_by_adam())
