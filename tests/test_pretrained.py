@@ -1,5 +1,8 @@
 """The pretrained LSTM, zero-shot: shapes, quantile order, closed-form series, corrupted weights, the API and CLI."""
+import hashlib
+import json
 import shutil
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -9,7 +12,8 @@ from helpers import check_error, run_cli, write_series
 from lstmcast import Forecaster
 from lstmcast.errors import DataError
 from lstmcast.evaluate import backtest
-from lstmcast.models.pretrained import WEIGHTS, forecast_arrays, forecast_quantiles, load
+from lstmcast.models.pretrained import forecast_arrays, forecast_quantiles, load
+from lstmcast.models.pretrained_card import WEIGHTS, card_sha256
 
 
 def test_shapes_finite_and_quantiles_in_order():
@@ -100,3 +104,34 @@ def test_cli_forecast_without_model_is_zero_shot(tmp_path):
     check_error(*run_cli("forecast", "--horizon", "3"), r"give --model DIR .* or --data FILE")
     check_error(*run_cli("forecast", "--data", f, "--horizon", "3", "--plot", tmp_path / "p.png"),
                 r"--plot needs --model DIR")
+
+
+def test_saved_model_records_the_weights_and_says_when_they_changed(tmp_path, monkeypatch):
+    """A saved model names the sha256 of the weights its zero-shot member used; read under other weights (a
+    newer lstmcast, another $LSTMCAST_PRETRAINED_DIR) it still forecasts, with a note saying so."""
+    Forecaster(model="pretrained").fit(_frame()).save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    shipped = hashlib.sha256(open(f"{WEIGHTS}/pretrained.npz", "rb").read()).hexdigest()
+    assert config["resolved"]["pretrained_sha256"] == shipped == card_sha256()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")             # same weights: no warning
+        before = Forecaster.load(tmp_path / "m").forecast(6)["mean"].to_numpy()
+    other = tmp_path / "w"                                       # other weights, with a card that matches them
+    other.mkdir()
+    with np.load(f"{WEIGHTS}/pretrained.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["dense_bias"] = arrays["dense_bias"] + np.float32(0.05)
+    np.savez(other / "pretrained.npz", **arrays)
+    card = json.loads(open(f"{WEIGHTS}/pretrained.json").read())
+    card["sha256"] = hashlib.sha256((other / "pretrained.npz").read_bytes()).hexdigest()
+    (other / "pretrained.json").write_text(json.dumps(card))
+    monkeypatch.setenv("LSTMCAST_PRETRAINED_DIR", str(other))
+    with pytest.warns(UserWarning, match=f"fitted with pretrained weights {shipped[:12]}, this lstmcast has "
+                                         f"{card['sha256'][:12]}.*refit"):
+        after = Forecaster.load(tmp_path / "m").forecast(6)["mean"].to_numpy()
+    assert not np.allclose(before, after)                        # the note is true: the forecasts moved
+    code, out, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "3")
+    assert code == 0 and err.count(shipped[:12]) == 1 and "Warning" not in err, err
+    config["resolved"]["pretrained_sha256"] = "not-a-sha"
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    check_error(*run_cli("forecast", "--model", tmp_path / "m", "--horizon", "3"), r"pretrained_sha256.*sha256 in hex")

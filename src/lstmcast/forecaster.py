@@ -14,6 +14,7 @@ gets a seasonal-naive (or naive) forecast, flagged in the `model` column and in 
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -137,6 +138,7 @@ class Forecaster(SettingsMixin):
     per_series_ = _Fitted()
     calibration_ = _Fitted()
     cov_choice_ = _Fitted()
+    notes_ = _Fitted()
     state_: FittedState
 
     # FIT -----------------------------------------------------------------------------------------
@@ -236,6 +238,8 @@ class Forecaster(SettingsMixin):
         params, state = modelfile.load(path)
         fc = cls(**params)
         fc.state_ = state
+        for note in state.notes:         # e.g. the pretrained weights changed since the fit
+            warnings.warn(note, UserWarning, stacklevel=2)
         return fc
 
 

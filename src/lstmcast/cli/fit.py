@@ -114,6 +114,8 @@ def init_update(a, panel, cov, con: Console):
     if cov:
         raise UsageError("--init: covariates cannot be given; a model is updated on newer values of its series only")
     fc = Forecaster.load(a.init)
+    for note in fc.notes_:
+        con.note(note)
     with backend_from_args(a) as be:
         fc.update(panel, progress=con.note, backend=be, where=f"--init {a.init}")
     con.note(f"--init {a.init}: its settings ({'+'.join(fc.members_)}); the fine-tuned pretrained LSTM started from "

@@ -28,6 +28,8 @@ def cmd_forecast(a) -> int:
     if not a.model:
         return _zero_shot(a, con)
     fc = Forecaster.load(a.model)
+    for note in fc.notes_:                 # e.g. the pretrained weights changed since the fit
+        con.note(note)
     new = None
     if a.data:
         a.id_col = a.id_col or fc.panel_.id_col if len(fc.panel_) > 1 else a.id_col

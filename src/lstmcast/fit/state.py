@@ -45,6 +45,8 @@ class FittedState:
         per_series: one row per series: unique_id, length, start, end, status, reason, model, diff.
         cov_choice: which members kept the user's covariates, the validation errors behind it and why
             (fit/covchoice.py); None without user covariates.
+        notes: one-line notes about a state read from a model directory (persist/modelfile.py), e.g. that
+            the pretrained weights changed since the fit; the CLI prints them, `Forecaster.load` warns.
     """
     settings: Settings
     panel: Any
@@ -67,6 +69,7 @@ class FittedState:
     per_series: Any = None
     calibration: dict = field(default_factory=dict)
     cov_choice: Any = None
+    notes: tuple = ()
 
     @property
     def aggregate(self) -> str:

@@ -26,16 +26,9 @@ from ..engine.cache import enable_compilation_cache
 from ..errors import DataError
 from ..pretrain import net
 from .baselines import finite_history
+from .pretrained_card import weights_dir
 
 enable_compilation_cache()     # a second process loads the bucket programs instead of compiling them
-
-WEIGHTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "weights")
-
-
-def weights_dir() -> str:
-    """$LSTMCAST_PRETRAINED_DIR (other weights: pretrained.npz + pretrained.json), else the shipped ones."""
-    return os.environ.get("LSTMCAST_PRETRAINED_DIR") or WEIGHTS
-
 
 def _refuse(path, why) -> DataError:
     return DataError(f"pretrained weights {path}: {why}; reinstall lstmcast (pip install --force-reinstall lstmcast)")

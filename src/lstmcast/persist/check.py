@@ -152,6 +152,10 @@ def _zone_ok(s):
         return False
 
 
+def _sha_ok(s):
+    return len(s) == 64 and all(c in "0123456789abcdef" for c in s)
+
+
 def _time_ok(s):
     try:
         return pd.Timestamp(s) is not pd.NaT
@@ -207,8 +211,9 @@ CONFIG = {
                       "train": Dict({"epochs": POS, "steps": NONNEG, "batch_size": POS,
                                      "learning_rate": Float(0, lo_open=True), "patience": NONNEG}),
                       "members": List(Choice("lstm", "ets", "theta", "arima", "pretrained", "pretrained-ft"),
-                                      min_len=1, max_len=6)},
-                     optional=("members",)),
+                                      min_len=1, max_len=6),
+                      "pretrained_sha256": Str(64, _sha_ok, "a sha256 in hex (64 characters 0-9a-f)")},
+                     optional=("members", "pretrained_sha256")),
     "panel": Dict({"id_col": Str(1000), "time_col": Str(1000), "target_col": Str(1000),
                    "freq": Str(50, _freq_ok, "a pandas frequency such as 'MS'"),
                    "ids": List(Any(Str(10_000), Int(), expected="a series id (text or whole number)"), min_len=1),

@@ -23,6 +23,7 @@ from ..fit.state import FittedState
 from ..models.arima_state import from_file, to_file
 from ..models.ensemble import Ensemble, Group
 from ..models.ets_state import check_state
+from ..models.pretrained_card import card_sha256, changed_note
 from ..models.statmembers import STATS_UP_TO, ets_states, load_stats, members
 from ..prep.pipes import Pipes
 from .check import check_arrays, check_config
@@ -31,6 +32,8 @@ from .sections import covariates_of, history_of, panel_of, settings_of, spec_of
 
 FORMAT_VERSION = 2
 DATA_ARRAYS = ("data.values", "data.lengths")   # the series (may hold NaN), kept out of the weights' checks
+
+PRETRAINED = {"pretrained", "pretrained-ft"}   # members whose forecasts depend on the shipped weights
 
 
 def _flat(params, prefix: str) -> dict:
@@ -81,7 +84,8 @@ def save(st, path, overwrite: bool = False):
                      "train": {"epochs": spec.train.epochs, "steps": spec.train.steps,
                                "batch_size": spec.train.batch_size, "learning_rate": spec.train.learning_rate,
                                "patience": spec.train.patience},
-                     "members": list(st.members)},
+                     "members": list(st.members),
+                     **({"pretrained_sha256": card_sha256()} if PRETRAINED & set(st.members) else {})},
         "panel": {"id_col": panel.id_col, "time_col": panel.time_col, "target_col": panel.target_col,
                   "freq": panel.freq, "ids": [_jsonable(i) for i in panel.ids],
                   "starts": [t.isoformat() for t in panel.localize(panel.starts)], "tz": panel.tz,
@@ -210,7 +214,8 @@ def load(path):
             stat_fits=load_stats(values, sorted(ok), rec.m, names, states, arima, {"pretrained-ft": ft})
             if names else {},
             members=used, weights=_weights(s.get("weights", {}), used, set(diffs) if trained_lstm else ok, path),
-            fit_seconds=0.0, calibration=calibration_from(arrays, set(diffs), path), cov_choice=choice)
+            fit_seconds=0.0, calibration=calibration_from(arrays, set(diffs), path), cov_choice=choice,
+            notes=_notes(path, r, used))
         st = st.replace(per_series=per_series(st))
     except DataError:
         raise
@@ -218,6 +223,12 @@ def load(path):
         raise DataError(f"{path}/config.json: corrupt or incomplete ({e.__class__.__name__}: {e})".splitlines()[0]) \
             from None
     return settings.get_params(), st
+
+
+def _notes(path, resolved: dict, used) -> tuple:
+    """What the user should know about reading this model now: its pretrained member's weights changed."""
+    note = changed_note(path, resolved.get("pretrained_sha256")) if PRETRAINED & set(used) else None
+    return (note,) if note else ()
 
 
 def _expected_arrays(groups: list, ft_states, rec, spec):
