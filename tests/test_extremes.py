@@ -135,3 +135,47 @@ def test_the_cheap_screen_never_clears_a_row_with_an_outlier():
             kept += 1
             assert _may_have_outliers(x[None, :])[0], x
     assert kept > 1000
+
+
+def test_envelopes_of_many_series_equal_one_at_a_time_and_the_first_offender_is_named():
+    """The batched envelopes (forecast's check over a 10,000-series panel) equal `envelope` series by series,
+    with typos, NaN, inf, all-zero and empty series among them; check_forecast names the first series of
+    the frame whose forecast leaves its envelope, at its first such step."""
+    from types import SimpleNamespace
+
+    from lstmcast.data.extremes import check_forecast, envelopes
+    rng = np.random.default_rng(2)
+    vals = []
+    for _ in range(400):
+        n = int(rng.choice([0, 1, 3, 5, 12, 60]))
+        v = rng.normal(100, 10, n) * rng.choice([1, 0, 1e-3])
+        if n and rng.random() < 0.3:
+            v[rng.integers(n)] *= rng.choice([1e3, 1e300, -1e4])
+        if n and rng.random() < 0.1:
+            v[rng.integers(n)] = rng.choice([np.nan, np.inf, -np.inf])
+        vals.append(v)
+    lo, hi = envelopes(vals)
+    ref = np.array([envelope(v) for v in vals])
+    np.testing.assert_allclose(lo, ref[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(hi, ref[:, 1], rtol=1e-12)
+    assert np.isfinite(lo).sum() > 300 and np.isinf(lo).sum() > 10   # both kinds present
+
+    ids = [f"s{i}" for i in range(len(vals))]
+    ok = np.flatnonzero(np.isfinite(lo))
+    order = ok[::-1][:50]                                            # the frame lists series in its own order
+    mid = np.zeros(len(lo))
+    mid[ok] = (lo[ok] + hi[ok]) / 2
+    ys = np.repeat(mid[order], 3)
+    bad_a, bad_b = order[10], order[30]
+    ys[10 * 3 + 2] = hi[bad_a] * 2 + 1e6                             # the first offender, at its third step
+    ys[30 * 3] = lo[bad_b] - 1e6
+    frame = pd.DataFrame({"id": np.repeat(np.array(ids, object)[order], 3),
+                          "ds": np.tile(pd.date_range("2020-01-01", periods=3, freq="MS"), len(order)), "mean": ys})
+    panel = SimpleNamespace(ids=np.array(ids, object), values=vals, id_col="id", time_col="ds")
+    with pytest.raises(DataError, match=rf"forecast of series 's{bad_a}' at 2020-03-01: "):
+        check_forecast(frame, panel)
+    frame.loc[10 * 3 + 2, "mean"] = mid[bad_a]
+    with pytest.raises(DataError, match=rf"forecast of series 's{bad_b}' at 2020-01-01: "):
+        check_forecast(frame, panel)
+    frame.loc[30 * 3, "mean"] = mid[bad_b]
+    assert check_forecast(frame, panel) is frame

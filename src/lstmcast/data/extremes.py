@@ -12,6 +12,7 @@ median of the series' nonzero magnitudes. A value whose distance from the neighb
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..errors import DataError
 
@@ -115,13 +116,42 @@ def envelope(v: np.ndarray) -> tuple[float, float]:
     """[lo, hi]: the range of the finite values of `v` that are no outliers, widened by SPAN times its width
     (or its level's magnitude, for a flat series) on each side."""
     v = np.asarray(v, np.float64)
+    return _widen(v, outliers(v)[0])
+
+
+def _widen(v: np.ndarray, bad: np.ndarray) -> tuple[float, float]:
     keep = np.isfinite(v)
-    keep[outliers(v)[0]] = False
+    keep[bad] = False
     if not keep.any():
         return -np.inf, np.inf
     lo, hi = float(v[keep].min()), float(v[keep].max())
     width = max(hi - lo, 0.1 * max(abs(lo), abs(hi)), 1e-12)
     return lo - SPAN * width, hi + SPAN * width
+
+
+def envelopes(values) -> tuple[np.ndarray, np.ndarray]:
+    """`envelope` of every series, (lo (S,), hi (S,)): the outliers found in batches (`outliers_many`), the
+    ranges of the many series without any in one pass over a padded array."""
+    S = len(values)
+    lo, hi = np.full(S, -np.inf), np.full(S, np.inf)
+    if not S:
+        return lo, hi
+    found = outliers_many(values)
+    lengths = np.array([len(v) for v in values])
+    clean = np.flatnonzero(np.array([len(p) == 0 for p, _ in found]) & (lengths > 0))
+    if clean.size:
+        X = np.full((clean.size, int(lengths[clean].max())), np.nan)
+        for r, i in enumerate(clean):
+            X[r, :lengths[i]] = np.asarray(values[i], np.float64)
+        X[~np.isfinite(X)] = np.nan                                        # +-inf is no value of the range
+        with np.errstate(invalid="ignore"):
+            a, b = np.fmin.reduce(X, axis=1), np.fmax.reduce(X, axis=1)      # NaN only where no value is finite
+        width = np.maximum.reduce([b - a, 0.1 * np.maximum(np.abs(a), np.abs(b)), np.full(len(a), 1e-12)])
+        ok = np.isfinite(a) & np.isfinite(b)
+        lo[clean[ok]], hi[clean[ok]] = (a - SPAN * width)[ok], (b + SPAN * width)[ok]
+    for i in np.flatnonzero(np.array([len(p) > 0 for p, _ in found])):
+        lo[i], hi[i] = _widen(np.asarray(values[i], np.float64), found[i][0])
+    return lo, hi
 
 
 def flag(ids, values, lines, where: str, target_col: str, strict: bool) -> list[str]:
@@ -142,25 +172,28 @@ def flag(ids, values, lines, where: str, target_col: str, strict: bool) -> list[
 
 
 def check_forecast(frame, panel, value_col: str = "mean"):
-    """A one-line DataError when a forecast value lies outside its series' envelope (nothing is written)."""
+    """A one-line DataError when a forecast value lies outside its series' envelope (nothing is written): the
+    first such value of the first such series (in the frame's order of series)."""
     idc, tc = panel.id_col, panel.time_col
     pos = {i: k for k, i in enumerate(panel.ids)}
-    for key, part in frame.groupby(idc, sort=False):
-        k = pos.get(key)
-        if k is None:
-            continue
-        lo, hi = envelope(panel.values[k])
-        y = part[value_col].to_numpy(np.float64)
-        out = np.flatnonzero((y < lo) | (y > hi))
-        if out.size:
-            j = int(out[0])
-            note = ""
-            p, s = outliers(panel.values[k])
-            if p.size:
-                note = f"; its data holds {panel.values[k][p[0]]:.6g}, {abs(panel.values[k][p[0]]) / s[0]:.0e} times " \
-                       f"the typical scale of its neighbours ({s[0]:.4g}): fix that value and refit"
-            when = str(part[tc].iloc[j])
-            when = when[:-9] if when.endswith(" 00:00:00") else when
-            raise DataError(f"forecast of series {key!r} at {when}: {y[j]:.6g} is outside the sane "
-                            f"envelope of its data ({lo:.4g} .. {hi:.4g}); nothing was written{note}")
-    return frame
+    codes, keys = pd.factorize(frame[idc], sort=False)              # series in order of first appearance
+    k = np.array([pos.get(key, -1) for key in keys], np.int64)[codes] if len(keys) else np.zeros(0, np.int64)
+    lo, hi = envelopes(panel.values)
+    y = frame[value_col].to_numpy(np.float64)
+    known = k >= 0
+    out = np.zeros(len(y), bool)
+    out[known] = (y[known] < lo[k[known]]) | (y[known] > hi[k[known]])
+    if not out.any():
+        return frame
+    rows = np.flatnonzero(out)
+    first = rows[np.lexsort((rows, codes[rows]))[0]]
+    key, kk, val = keys[codes[first]], int(k[first]), y[first]
+    note = ""
+    p, s = outliers(panel.values[kk])
+    if p.size:
+        note = f"; its data holds {panel.values[kk][p[0]]:.6g}, {abs(panel.values[kk][p[0]]) / s[0]:.0e} times " \
+               f"the typical scale of its neighbours ({s[0]:.4g}): fix that value and refit"
+    when = str(frame[tc].iloc[first])
+    when = when[:-9] if when.endswith(" 00:00:00") else when
+    raise DataError(f"forecast of series {key!r} at {when}: {val:.6g} is outside the sane "
+                    f"envelope of its data ({lo[kk]:.4g} .. {hi[kk]:.4g}); nothing was written{note}")
