@@ -116,7 +116,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
             scope = "local"
         else:
             scope, scores, holdout = choose_scope(settings, panel, idx, m, say, cov, fit_panel)
-    spec = dataclasses.replace(settings.spec(scope, m, typical), pad_windows=int((pad_windows or {}).get(scope, 0)))
+    spec = _resolved(settings, panel, idx, scope, m, typical, pad_windows)
     spec = with_widths(spec, cov)
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
     diff_scores: list[dict] = [{} for _ in idx]
@@ -148,6 +148,17 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     return _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, mse_by_series, cov,
                    stat_names, t0, weights, holdout, calibration, plan=plan, init=init)
+
+
+def _resolved(settings: Settings, panel, idx, scope: str, m: int, typical: int, pad_windows):
+    """The fit's Spec; global: sized by its pooled windows (settings.spec: seeds and learning rate of a large
+    pool), counted with the lags given in the settings (none when automatic)."""
+    spec = settings.spec(scope, m, typical)
+    if scope == "global":
+        R = spec.recipe
+        lost = sum(settings.global_diff()) + R.look_back + R.h - 1
+        spec = settings.spec(scope, m, typical, int(np.maximum(panel.lengths[idx] - lost, 0).sum()))
+    return dataclasses.replace(spec, pad_windows=int((pad_windows or {}).get(scope, 0)))
 
 
 def _say_left_out(stat_names, n_series: int, longest: int, m: int, say) -> None:

@@ -28,6 +28,12 @@ GLOBAL_STEPS = 1000       # Adam steps of one global ensemble (chosen on a synth
 GLOBAL_BATCH = 256
 GLOBAL_LR = 3e-3
 GLOBAL_SEEDS = 5
+# A large pool: more windows than the budget draws (steps x batch), so that no member sees a window twice.
+# There the network is short of steps, not of data: a higher learning rate trains it further in the same
+# steps, and 2 members average out what 5 did (a synthetic 10,000-series panel of another seed than the
+# benchmark's: benchmarks/README.md). Smaller pools (many passes over few windows) keep the settings above.
+POOL_SEEDS = 2
+POOL_LR = 1.5e-2
 LOCAL_EPOCHS = 100
 LOCAL_BATCH = 8
 LOCAL_LR = 1e-3           # Keras's Adam default
@@ -132,9 +138,10 @@ class Settings:
                  f"seasonal component first); got {self.diff!r}")
         return units
 
-    def spec(self, scope: str, m: int, typical_length: int | None = None):
+    def spec(self, scope: str, m: int, typical_length: int | None = None, n_windows: int = 0):
         """The resolved settings for one scope and season length (typical_length: a series' length, which
-        sizes the local validation tail)."""
+        sizes the local validation tail; n_windows: the global scope's pooled training windows, which pick
+        POOL_SEEDS and POOL_LR when automatic and the pool outnumbers the windows the step budget draws)."""
         units = self.check_params()
         H = (self.horizon or max(m, 4)) if self.strategy == "direct" else 1
         if self.framing == "regression":
@@ -158,8 +165,9 @@ class Settings:
         if scope == "local" and self.validation > 0:
             n_windows = max((typical_length or 0) - lb - H + 1, 1)
             n_val = max(1, int(math.ceil(self.validation * n_windows)))
-        lr = self.learning_rate or (GLOBAL_LR if scope == "global" else LOCAL_LR)
-        seeds = self.seeds or default_seeds(scope)
+        large = scope == "global" and steps > 0 and n_windows >= steps * batch
+        lr = self.learning_rate or (POOL_LR if large else GLOBAL_LR if scope == "global" else LOCAL_LR)
+        seeds = self.seeds or (POOL_SEEDS if large else default_seeds(scope))
         tc = TrainConfig(epochs=int(epochs), batch_size=int(batch), shuffle=True, learning_rate=float(lr),
                          row_keys=True, patience=int(self.patience) if self.validation > 0 else 0, steps=int(steps))
         return Spec(recipe=rec, scope=scope, train=tc, seeds=int(seeds), seed=int(self.seed),
@@ -203,8 +211,8 @@ class SettingsMixin:
     def check_params(self):
         return Settings(**self.get_params()).check_params()
 
-    def spec(self, scope: str, m: int, typical_length: int | None = None):
-        return Settings(**self.get_params()).spec(scope, m, typical_length)
+    def spec(self, scope: str, m: int, typical_length: int | None = None, n_windows: int = 0):
+        return Settings(**self.get_params()).spec(scope, m, typical_length, n_windows)
 
     def global_diff(self):
         return Settings(**self.get_params()).global_diff()
