@@ -1,5 +1,6 @@
 """The global scope's budget on a large pool (fit/settings.py, issue 23): more pooled windows than the step
 budget draws -> POOL_SEEDS members at POOL_LR; smaller pools, given values and the local scope unchanged."""
+import jax
 import numpy as np
 import pandas as pd
 import pytest
@@ -46,3 +47,27 @@ def test_the_fit_counts_the_pooled_windows_of_the_series_that_train():
     assert _resolved(_settings(steps=2, batch_size=8), panel, idx[:2], "global", 12, 34, None).seeds == POOL_SEEDS
     assert _resolved(_settings(steps=2, batch_size=9), panel, idx[:2], "global", 12, 34, None).seeds == GLOBAL_SEEDS
     assert _resolved(_settings(steps=3, batch_size=8), panel, idx, "local", 12, 34, {"local": 64}).pad_windows == 64
+
+
+def test_members_trained_in_threads_equal_one_vmapped_call(monkeypatch):
+    """On a CPU with 2 workers, 2 (or 4) members train as 2 groups in 2 threads: the same members (seeds
+    in order, the same keys) as one vmapped call, to float rounding; 5 members stay one call."""
+    from lstmcast.engine.config import TrainConfig
+    from lstmcast.models import lstm_calls
+    from lstmcast.models.lstm import Recipe
+    rng = np.random.default_rng(0)
+    x, t = rng.normal(size=(300, 4, 1)).astype(np.float32), rng.normal(size=(300, 2)).astype(np.float32)
+    rec = Recipe(m=1, look_back=4, h=2, units=(4,))
+    tc = TrainConfig(epochs=1, batch_size=32, learning_rate=1e-2, row_keys=True, steps=20)
+    monkeypatch.setattr(lstm_calls, "cpu_workers", lambda: 1)
+    assert lstm_calls._parts(2) == 1
+    p1, m1 = lstm_calls.train_global(rec, tc, x, t, 2, 3)
+    monkeypatch.setattr(lstm_calls, "cpu_workers", lambda: 2)
+    assert [lstm_calls._parts(k) for k in (1, 2, 4, 5, 6)] == [1, 2, 2, 1, 2]
+    p2, m2 = lstm_calls.train_global(rec, tc, x, t, 2, 3)
+    assert p2["lstm"][0]["kernel"].shape == (2, 1, 16)
+    assert m2["loss"].shape == m1["loss"].shape == (2, 2)            # 2 members x 2 passes of 10 batches
+    for a, b in zip(jax.tree.leaves(p1), jax.tree.leaves(p2)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(m1["loss"], m2["loss"], rtol=1e-4)
+    assert not np.allclose(p2["dense"]["kernel"][0], p2["dense"]["kernel"][1])   # two different members

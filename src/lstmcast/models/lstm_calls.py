@@ -43,13 +43,29 @@ def _pad_rows(a, n):
 
 def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None, pad_to: int = 0):
     """One K-member ensemble on the pooled windows x (N, T, F), t (N, H). Returns (params (K, ...), metrics).
-    Runs as one task of the current scale backend: on a Ray cluster, on a worker with a GPU if any."""
+    Runs as one task of the current scale backend: on a Ray cluster, on a worker with a GPU if any. In this
+    process on a CPU with W > 1 workers, the members train in `_parts` equal groups at once, one thread each
+    (one program, compiled once): XLA runs a training this small on about one core."""
     n = bucket(max(len(x), pad_to))
     w = _pad_rows(np.ones(len(x), np.float32), n)
     x, t = _pad_rows(x, n), _pad_rows(t, n)
     val = (xv, tv) if xv is not None and len(xv) else None
-    return current().run_one(train_global_task, (rec.model_config(), tc, seed, seeds, x, t, w, val),
-                             desc="global training")
+    mc, k = rec.model_config(), _parts(seeds)
+    if k == 1:
+        return current().run_one(train_global_task, (mc, tc, seed, seeds, x, t, w, val), desc="global training")
+    per = seeds // k                              # group j: seeds seed + j * per ... (the same members' keys)
+    compiled_train(mc, tc, vmap_keys=True, with_val=val is not None).warm(_keys(seed, per), x, t, w, *(val or ()))
+    outs = current().map(train_global_task, [(mc, tc, seed + j * per, per, x, t, w, val) for j in range(k)],
+                         desc="global training")
+    cat = lambda *a: np.concatenate(a)  # noqa: E731
+    return jax.tree.map(cat, *[o[0] for o in outs]), jax.tree.map(cat, *[o[1] for o in outs])
+
+
+def _parts(seeds: int) -> int:
+    """How many equal groups of members train at once: the largest divisor of `seeds` up to the CPU workers
+    (1 on an accelerator or another scale backend)."""
+    n = min(cpu_workers() if current().name == "local" else 1, seeds)
+    return max(d for d in range(1, n + 1) if seeds % d == 0)
 
 
 def train_global_task(task):
