@@ -64,8 +64,10 @@ class Forecaster(SettingsMixin):
         epochs: passes over each series' windows (None: 100 in local scope; global scope uses `steps`).
         steps: a budget of Adam steps instead of epochs (None: global scope 1,000; local uses epochs).
         batch_size: None = 8 locally, 256 globally.
-        learning_rate: Keras's Adam on the MSE; None = 1e-3 locally (Keras's default), 3e-3 globally.
-        seeds: ensemble size (None = 10 locally, 5 globally); members differ only in their random seed.
+        learning_rate: Keras's Adam on the MSE; None = 1e-3 locally (Keras's default), 3e-3 globally
+            (1.5e-2 on a large pool: more pooled windows than steps x batch_size).
+        seeds: ensemble size (None = 10 locally, 5 globally, 2 on a large pool); members differ only in
+            their random seed.
         strategy: "direct" (a Dense(horizon) head; past `horizon` the next block starts from the
             forecasts) or "recursive" (a one-step model fed back).
         horizon: the direct strategy's output width; None = the season length (at least 4).

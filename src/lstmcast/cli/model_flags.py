@@ -39,9 +39,10 @@ def add_model_flags(p, defaults: dict | None = None):
     g.add_argument("--level-norm", choices=["auto", "on", "off"], default="auto",
                    help="subtract each window's last value from its inputs and targets (auto: in global scope)")
     g.add_argument("--learning-rate", type=_auto_or(_positive_float("--learning-rate")), default=d["learning_rate"],
-                   help="Adam's learning rate (default: auto = 1e-3 local, 3e-3 global)")
+                   help="Adam's learning rate (default: auto = 1e-3 local, 3e-3 global, 1.5e-2 global "
+                        "on a large pool: more windows than steps x batch size)")
     g.add_argument("--seeds", type=_auto_or(_positive_int("--seeds")), default=d["seeds"],
-                   help="ensemble size (default: auto = 10 local, 5 global)")
+                   help="ensemble size (default: auto = 10 local, 5 global, 2 global on a large pool)")
     g.add_argument("--strategy", choices=["recursive", "direct"], default=d["strategy"])
     g.add_argument("--direct-horizon", type=_auto_or(_positive_int("--direct-horizon")), default=d["horizon"],
                    help="output width of the direct strategy (default: auto = max(season, 4))")
