@@ -51,7 +51,8 @@ def test_the_fit_counts_the_pooled_windows_of_the_series_that_train():
 
 def test_members_trained_in_threads_equal_one_vmapped_call(monkeypatch):
     """On a CPU with 2 workers, 2 (or 4) members train as 2 groups in 2 threads: the same members (seeds
-    in order, the same keys) as one vmapped call, to float rounding; 5 members stay one call."""
+    in order, the same keys) as one vmapped call, to float rounding, from one program built once; 5 members
+    stay one call."""
     from lstmcast.engine.config import TrainConfig
     from lstmcast.models import lstm_calls
     from lstmcast.models.lstm import Recipe
@@ -64,7 +65,10 @@ def test_members_trained_in_threads_equal_one_vmapped_call(monkeypatch):
     p1, m1 = lstm_calls.train_global(rec, tc, x, t, 2, 3)
     monkeypatch.setattr(lstm_calls, "cpu_workers", lambda: 2)
     assert [lstm_calls._parts(k) for k in (1, 2, 4, 5, 6)] == [1, 2, 2, 1, 2]
+    from lstmcast.engine import programs
+    before = len(programs.STATS)
     p2, m2 = lstm_calls.train_global(rec, tc, x, t, 2, 3)
+    assert [e.name for e in programs.STATS[before:]] == ["train"]        # one program built, not one per thread
     assert p2["lstm"][0]["kernel"].shape == (2, 1, 16)
     assert m2["loss"].shape == m1["loss"].shape == (2, 2)            # 2 members x 2 passes of 10 batches
     for a, b in zip(jax.tree.leaves(p1), jax.tree.leaves(p2)):

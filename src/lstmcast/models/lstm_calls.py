@@ -54,7 +54,7 @@ def train_global(rec: Recipe, tc, x, t, seeds: int, seed: int, xv=None, tv=None,
     if k == 1:
         return current().run_one(train_global_task, (mc, tc, seed, seeds, x, t, w, val), desc="global training")
     per = seeds // k                              # group j: seeds seed + j * per ... (the same members' keys)
-    compiled_train(mc, tc, vmap_keys=True, with_val=val is not None).warm(_keys(seed, per), x, t, w, *(val or ()))
+    _global_program(mc, tc, val).warm(_keys(seed, per), x, t, w, *(val or ()))     # compiled once, not per thread
     outs = current().map(train_global_task, [(mc, tc, seed + j * per, per, x, t, w, val) for j in range(k)],
                          desc="global training")
     cat = lambda *a: np.concatenate(a)  # noqa: E731
@@ -71,11 +71,14 @@ def _parts(seeds: int) -> int:
 def train_global_task(task):
     """train_global's compiled call as a picklable task -> numpy (params (K, ...), metrics)."""
     mc, tc, seed, seeds, x, t, w, val = task
-    if val is not None:
-        params, metrics = compiled_train(mc, tc, vmap_keys=True, with_val=True)(_keys(seed, seeds), x, t, w, *val)
-    else:
-        params, metrics = compiled_train(mc, tc, vmap_keys=True)(_keys(seed, seeds), x, t, w)
+    params, metrics = _global_program(mc, tc, val)(_keys(seed, seeds), x, t, w, *(val or ()))
     return jax.tree.map(np.asarray, params), jax.tree.map(np.asarray, metrics)
+
+
+def _global_program(mc, tc, val):
+    """The global trainer's program (compiled_train caches it per exact arguments: always ask here)."""
+    return compiled_train(mc, tc, vmap_keys=True, with_val=True) if val is not None else \
+        compiled_train(mc, tc, vmap_keys=True)
 
 
 def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one_bucket: bool = False,
