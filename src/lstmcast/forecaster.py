@@ -77,7 +77,7 @@ class Forecaster(SettingsMixin):
         calendar: built-in calendar future covariates computed from the timestamps (`lstmcast.data.calendar`);
             forecasts need no values for them. "auto" (default): on daily and finer data (local scope, up to
             64 series) time of day, day of week, Fourier terms of the weekly (sub-daily data) and yearly
-            season where the series spans two of it, and the holiday count (`holidays=`), each kept only where
+            season where the series spans two of it, each kept only where
             the rolling validation folds say it lowers the LSTM's error (`cov_choice_["calendar"]` says what
             was kept and why; fit/calchoice.py). True: the frequency's calendar columns (month or quarter of
             year, week of year, time of day, day of week) unvalidated; False: none.

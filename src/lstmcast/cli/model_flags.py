@@ -53,7 +53,7 @@ def add_model_flags(p, defaults: dict | None = None):
     g.add_argument("--scale", choices=["standard", "minmax"], default=d["scale"])
     g.add_argument("--calendar", action=argparse.BooleanOptionalAction, default=d["calendar"],
                    help="built-in calendar covariates; default auto: on daily and finer data, time of day, day "
-                        "of week, weekly/yearly Fourier terms and --holidays, each kept where validation says it "
+                        "of week, weekly/yearly Fourier terms, each kept where validation says it "
                         "helps; --calendar forces the frequency's (season sin/cos, day-of-week one-hots); "
                         "--no-calendar: none")
     g.add_argument("--validation", type=_fraction, default=d["validation"],

@@ -1,6 +1,7 @@
 """Calendar covariates chosen by validation (calendar="auto", the default): which of the built-in calendar
-groups (data/calendar.py `calendar_groups`: time of day, day of week, weekly and yearly Fourier terms) and
-the holiday count (holidays=COUNTRY) the LSTM takes.
+groups (data/calendar.py `calendar_groups`: time of day, day of week, weekly and yearly Fourier terms) the
+LSTM takes. The holiday count (holidays=COUNTRY) is in every variant, unvalidated: a few folds rarely
+hold a holiday (bench_calendar.py's holidays set: validated, it was dropped and MASE rose 16%).
 
     step = calendar_step(settings, panel, idx, scope, spec, phase0, cov, given, bar, say)
     step.cov       # the panel's covariates with the kept calendar columns (None: none at all)
@@ -32,7 +33,6 @@ from ..models.covfeat import widths
 from .select import VALIDATE_UP_TO, choose_diffs
 
 LOO_UP_TO = 4000           # longer series test the calendar as one block (each left-out group: 3 more trials)
-HOLIDAYS = "holidays"
 
 
 @dataclass
@@ -58,8 +58,6 @@ def offered(settings, panel, idx, scope, cov) -> tuple[dict, str | None]:
         return {}, None
     n = int(np.median([len(panel.values[i]) for i in idx])) if len(idx) else 0
     groups = dict(calendar_groups(panel.freq, n))
-    if cov is not None and cov.holidays:
-        groups[HOLIDAYS] = ("holiday",)
     if not groups:
         return {}, None
     if settings.keep_covariates and cov is not None and not cov.builtin_only:
@@ -80,9 +78,10 @@ def calendar_step(settings, panel, idx, scope, spec, phase0, cov, given, bar, sa
         return CalendarStep(cov, {"kept": [], "why": why} if why else None)
     say(f"calendar: validating {', '.join(groups)} on rolling folds ({len(idx)} series) ...")
     fixed = None if isinstance(settings.diff, str) else [[tuple(settings.global_diff())]] * len(idx)
-    dp, sp, mp = choose_diffs(with_widths(spec, None), panel.values, idx, phase0, bar, None, cands=fixed)
-    names = tuple(c for g, cols in groups.items() if g != HOLIDAYS for c in cols)
-    country = cov.holidays if HOLIDAYS in groups else None
+    country = cov.holidays if cov is not None else None         # given: in every variant, never validated
+    plain = with_builtins(None, panel, (), country)
+    dp, sp, mp = choose_diffs(with_widths(spec, plain), panel.values, idx, phase0, bar, plain, cands=fixed)
+    names = tuple(c for cols in groups.values() for c in cols)
     full = with_builtins(None, panel, names, country)
     labels = list(groups)
     variants = [tuple(labels)]
@@ -92,21 +91,21 @@ def calendar_step(settings, panel, idx, scope, spec, phase0, cov, given, bar, sa
     _, sv, mv = choose_diffs(with_widths(spec, full), values, tidx, ph, bar, vcov,
                              cands=[[d] for d in dp] * len(variants))
     n = len(idx)
-    plain = [sp[j].get(_key(dp[j]), np.nan) for j in range(n)]
+    without = [sp[j].get(_key(dp[j]), np.nan) for j in range(n)]
     ratios = []
     for v in range(len(variants)):
-        pairs = [(sv[v * n + j].get(_key(dp[j]), np.nan), plain[j]) for j in range(n)]
+        pairs = [(sv[v * n + j].get(_key(dp[j]), np.nan), without[j]) for j in range(n)]
         r = [a / b for a, b in pairs if np.isfinite(a) and np.isfinite(b) and b > 0]
         ratios.append(float(np.mean(r)) if r else np.nan)
     best = int(np.nanargmin(ratios)) if np.isfinite(ratios).any() else -1
     kept = variants[best] if best >= 0 and ratios[best] < 1.0 else ()
     with_ = sv[best * n].get(_key(dp[0]), np.nan) if best >= 0 else None
-    rec = _record(groups, variants, ratios, kept, plain, with_, n)
-    rec["columns"], rec["holidays"] = [], None
+    rec = _record(groups, variants, ratios, kept, without, with_, n)
+    rec["columns"], rec["holidays"] = [], country
     if not kept:
-        return CalendarStep(with_builtins(cov, panel, (), None), rec, (dp, sp, mp))
-    cols = tuple(c for g in kept if g != HOLIDAYS for c in groups[g])
-    rec["columns"], rec["holidays"] = list(cols), (country if HOLIDAYS in kept else None)
+        return CalendarStep(with_builtins(cov, panel, (), country), rec, (dp, sp, mp))
+    cols = tuple(c for g in kept for c in groups[g])
+    rec["columns"] = list(cols)
     for j in range(n):                   # the kept variant's fold scores replace the plain candidate's
         k, src = _key(dp[j]), best * n + j
         sp[j][k] = sv[src][k]
@@ -129,7 +128,7 @@ def _variant_trials(panel, full, groups, variants, idx, phase0):
     columns of the groups a variant leaves out set to zero."""
     values, ph, F = [], [], []
     for v in variants:
-        on = np.array([any(c in groups[g] for g in v) for c in full.futr_names], np.float64)
+        on = np.array([c == "holiday" or any(c in groups[g] for g in v) for c in full.futr_names], np.float64)
         for i in idx:
             values.append(panel.values[i])
             F.append(full.futr[i] * on[None, :])
