@@ -7,7 +7,8 @@
 
 Phases (the outermost timed call owns its nested calls: the scope choice's own trainings count as
 "scope choice"): read (read and validate the data file, load a saved model), pipelines (fit the
-per-series pipelines and build the training windows), scope choice, differencing choice, train (the
+per-series pipelines and build the training windows), scope choice, calendar choice (calendar="auto"'s
+validation, fit/calchoice.py, its differencing candidates included), differencing choice, train (the
 LSTM trainings), stats (AutoETS / AutoARIMA fits), predict (in-sample predictions and forecasts), write
 (model directory and CSV files). XLA work -- JAX's tracing, lowering and compilation, wherever it
 happens, its wall time (nested events and parallel threads counted once) -- is taken out of the phase it
@@ -21,7 +22,8 @@ import functools
 import importlib
 import time
 
-PHASES = ("read", "pipelines", "scope choice", "differencing choice", "train", "stats", "predict", "write")
+PHASES = ("read", "pipelines", "scope choice", "calendar choice", "differencing choice", "train", "stats", "predict",
+          "write")
 
 # (phase, modules, attribute, owner class or None): every listed module that has it is patched (the callers'
 # own names, `from x import f`, and the defining module, for callers that import it when they run)
@@ -31,6 +33,7 @@ TARGETS = [
     ("pipelines", ["lstmcast.models.ensemble"], "fit_pipes", None),
     ("pipelines", ["lstmcast.models.ensemble"], "windows_many", None),
     ("scope choice", ["lstmcast.fit.fitting", "lstmcast.fit.scope", "lstmcast.models.scope"], "choose_scope", None),
+    ("calendar choice", ["lstmcast.fit.fitting"], "calendar_step", None),
     ("differencing choice", ["lstmcast.fit.fitting", "lstmcast.fit.select", "lstmcast.models.select"],
      "choose_diffs", None),
     ("train", ["lstmcast.models.lstm_calls"], "train_global", None),

@@ -111,7 +111,7 @@ def test_yearly_data_has_no_calendar_columns():
     df = pd.DataFrame({"unique_id": "s", "ds": ds, "y": np.arange(40.0) + 1})
     fc = Forecaster(calendar=True, seeds=1, steps=20, diff=(), transform="none").fit(df)
     assert fc.cov_ is None and fc.spec_.recipe.n_cov == 0
-    with pytest.raises(DataError, match=r"calendar must be True or False; got 'yes'"):
+    with pytest.raises(DataError, match=r"calendar must be True, False or 'auto'; got 'yes'"):
         Forecaster(calendar="yes").fit(df)
 
 
@@ -150,7 +150,7 @@ def test_save_load_round_trip(fitted, tmp_path):
 def test_old_model_file_with_calendar_inputs_is_refused(fitted, tmp_path):
     """Format 2 files of older versions had sin/cos inputs inside the network ("calendar": true and no
     calendar covariates): their input layout is gone, so loading says to refit."""
-    Forecaster(**FAST).fit(fitted[1]).save(tmp_path / "old")
+    Forecaster(calendar=False, **FAST).fit(fitted[1]).save(tmp_path / "old")
     cfg = json.loads((tmp_path / "old" / "config.json").read_text())
     cfg["resolved"]["calendar"] = cfg["hyper_parameters"]["calendar"] = True
     (tmp_path / "old" / "config.json").write_text(json.dumps(cfg))

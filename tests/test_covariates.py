@@ -306,7 +306,8 @@ def test_holidays_are_a_builtin_future_covariate():
     fc = Forecaster(scope="local", seeds=2, epochs=10, horizon=H, look_back=8, transform="none")
     cut = ds.get_loc(pd.Timestamp("2020-11-20"))
     fc.fit(df.iloc[:cut], holidays="US")
-    assert fc.cov_.futr_names == ("holiday",) and fc.make_future_frame(H).shape == (H, 2)
+    assert fc.cov_.futr_names[-1] == "holiday" and fc.make_future_frame(H).shape == (H, 2)
+    assert fc.cov_choice_["calendar"]["holidays"] == "US"              # in every calendar variant, unvalidated
     f = fc.forecast(H).set_index("ds")["mean"]
     assert f[pd.Timestamp("2020-11-26")] > 27 and abs(f.drop(pd.Timestamp("2020-11-26")) - 20).max() < 3, f.round(1)
 

@@ -70,6 +70,13 @@ def _covariate_panel():
     return df
 
 
+def _daily(n=150):
+    """Daily values with a weekend dip: the Covariates section's calendar example."""
+    ds = pd.date_range("2024-01-01", periods=n, freq="D")
+    y = 50 + np.where(ds.dayofweek >= 5, -8.0, 0.0) + np.cumsum(np.random.default_rng(2).normal(0, 0.5, n))
+    return pd.DataFrame({"date": ds.strftime("%Y-%m-%d"), "sales": y.round(2)})
+
+
 def _stores():
     return pd.DataFrame({"unique_id": ["s0", "s1", "s2"], "size": [1.0, 2.5, 4.0]})
 
@@ -82,7 +89,7 @@ DATA = {   # section -> the README's file names there -> how to make them
     "Fine-tuned on your data, and on newer data": {"sales.csv": lambda: _airline(72),
                                                    "newer.csv": lambda: _airline(78)},
     "The HTML report": {"sales.csv": lambda: _airline(72)},
-    "Covariates": {"sales.csv": _covariate_panel, "stores.csv": _stores},
+    "Covariates": {"sales.csv": _covariate_panel, "stores.csv": _stores, "daily.csv": _daily},
 }
 OTHER = {"The HTML report": {"sales-model": "Quick start"}}   # a name made by another section's commands
 

@@ -76,8 +76,13 @@ class Forecaster(SettingsMixin):
             rolling validation inside its training data (panels of over 64 series: by the unit-root tests
             AutoARIMA uses, validation costing about 3x the fit); globally none (level_norm does that work).
         scale: "standard" or "minmax", fitted per series on its training part.
-        calendar: add built-in calendar future covariates computed from the timestamps (month or quarter
-            of year, time of day, day of week; `lstmcast.data.calendar`); forecasts need no values for them.
+        calendar: built-in calendar future covariates computed from the timestamps (`lstmcast.data.calendar`);
+            forecasts need no values for them. "auto" (default): on daily and finer data (local scope, up to
+            64 series) time of day, day of week, Fourier terms of the weekly (sub-daily data) and yearly
+            season where the series spans two of it, each kept only where
+            the rolling validation folds say it lowers the LSTM's error (`cov_choice_["calendar"]` says what
+            was kept and why; fit/calchoice.py). True: the frequency's calendar columns (month or quarter of
+            year, week of year, time of day, day of week) unvalidated; False: none.
         validation, patience: hold out the last windows; with patience > 0 early stopping restores
             each member's best epoch.
         aggregate: "mean" or "median" of the members (the `mean` column).
@@ -252,7 +257,7 @@ def _check_h(h):
 
 def _covariates(panel, df, futr_exog, hist_exog, static_df, stat_exog, holidays=None, calendar=False):
     """The panel's Covariates from df (None without any)."""
-    if not (futr_exog or hist_exog or stat_exog or holidays or calendar is not False):
+    if not (futr_exog or hist_exog or stat_exog or holidays or calendar is True):   # "auto": the fit adds them
         if static_df is not None:
             raise DataError("a static frame was given without stat_exog (--stat-exog); name its columns")
         return None

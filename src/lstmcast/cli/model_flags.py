@@ -53,7 +53,10 @@ def add_model_flags(p, defaults: dict | None = None):
                         "(0,1) first removes a fixed seasonal component; 'none'; default: auto (chosen by validation)")
     g.add_argument("--scale", choices=["standard", "minmax"], default=d["scale"])
     g.add_argument("--calendar", action=argparse.BooleanOptionalAction, default=d["calendar"],
-                   help="add built-in calendar covariates: sin/cos of the season position, day-of-week one-hots")
+                   help="built-in calendar covariates; default auto: on daily and finer data, time of day, day "
+                        "of week, weekly/yearly Fourier terms, each kept where validation says it "
+                        "helps; --calendar forces the frequency's (season sin/cos, day-of-week one-hots); "
+                        "--no-calendar: none")
     g.add_argument("--validation", type=_fraction, default=d["validation"],
                    help="fraction of the training windows held out for early stopping (0 = none)")
     g.add_argument("--patience", type=_int("--patience", 0), default=d["patience"],

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .calendar import calendar_columns, calendar_names
+from .calendar import calendar_columns, calendar_groups, calendar_names
 
 
 @dataclass
@@ -74,6 +74,22 @@ def builtin_part(cov):
                       cov.calendar)
 
 
+def with_builtins(cov, panel, calendar: tuple, holidays):
+    """cov (None: no covariates) on `panel` with its built-in columns replaced by the calendar columns
+    `calendar` (data/calendar.py) and the holiday count of the country `holidays` (None: none); None when
+    nothing is left."""
+    lengths = [len(v) for v in panel.values]
+    user = cov.user_futr if cov is not None else ()
+    F = [f[:, :len(user)] for f in cov.futr] if cov is not None else [np.zeros((n, 0)) for n in lengths]
+    if calendar or holidays:
+        F = [_with_builtins(panel, i, f, len(f), tuple(calendar), holidays) for i, f in enumerate(F)]
+    names = user + tuple(calendar) + (("holiday",) * bool(holidays))
+    out = Covariates(cov.hist_names if cov is not None else (), names, cov.stat_names if cov is not None else (),
+                     cov.hist if cov is not None else [np.zeros((n, 0)) for n in lengths], F,
+                     cov.stat if cov is not None else np.zeros((len(lengths), 0)), holidays or None, tuple(calendar))
+    return None if out.empty else out
+
+
 def lstm_part(cov, choice):
     """The covariates an LSTM sees: all of cov, or its built-in part when validation dropped the user's
     (choice: fit/covchoice.py's record; None or {} keeps them)."""
@@ -107,13 +123,13 @@ def holiday_counts(times, offset, country: str) -> np.ndarray:
     return (np.searchsorted(stamps, hi) - np.searchsorted(stamps, lo)).astype(np.float64)
 
 
-def _with_builtins(panel, i, f, rows: int, calendar: bool, country):
+def _with_builtins(panel, i, f, rows: int, calendar: tuple, country):
     """f (rows, C) with the built-in columns of series i's first `rows` grid points appended: the
-    calendar columns (when `calendar`), then the holiday count of `country` (when given)."""
+    calendar columns named in `calendar`, then the holiday count of `country` (when given)."""
     grid = panel._grid(i, rows)
     parts = [f[:rows]]
     if calendar:
-        parts.append(calendar_columns(grid, panel.freq))
+        parts.append(calendar_columns(grid, panel.freq, calendar))
     if country:
         parts.append(holiday_counts(grid, panel.offset, country)[:, None])
     return np.concatenate(parts, axis=1)
@@ -244,10 +260,12 @@ def covariates_from_frame(panel, df, futr_exog=None, hist_exog=None, static_df=N
     holidays: a country code; adds the built-in future covariate "holiday" (computed, never given).
     calendar: adds the built-in calendar columns of the panel's frequency (data/calendar.py)."""
     futr, hist = _names(futr_exog), _names(hist_exog)
-    if calendar not in (True, False):
-        raise DataError(f"calendar must be True or False; got {calendar!r}")
-    cal = calendar_names(panel.freq) if calendar else ()
-    clash = set(futr + hist) & (set(cal) | ({"holiday"} if holidays else set()))
+    if calendar not in (True, False, "auto"):
+        raise DataError(f"calendar must be True, False or 'auto'; got {calendar!r}")
+    cal = calendar_names(panel.freq) if calendar is True else ()      # "auto": the fit adds what validation keeps
+    auto = {c for g in calendar_groups(panel.freq, 10**9).values() for c in g} if calendar == "auto" else set()
+    reserved = set(cal) | auto
+    clash = set(futr + hist) & (reserved | ({"holiday"} if holidays else set()))
     if clash:
         raise DataError(f"covariate {min(clash)!r} has the name of a built-in one (--calendar/--holidays); "
                         "rename the column")
@@ -267,7 +285,7 @@ def covariates_from_frame(panel, df, futr_exog=None, hist_exog=None, static_df=N
     if futr:
         F = [_extend(panel, df, list(futr), i, f, where) for i, f in enumerate(F)]
     if cal or holidays:
-        F = [_with_builtins(panel, i, f, len(f), bool(cal), holidays) for i, f in enumerate(F)]
+        F = [_with_builtins(panel, i, f, len(f), cal, holidays) for i, f in enumerate(F)]
         futr = futr + cal + (("holiday",) if holidays else ())
     return Covariates(hist, futr, _names(stat_exog), H, F, static_table(panel, static_df, stat_exog),
                       holidays or None, cal)
@@ -315,7 +333,7 @@ def with_future(cov: Covariates, panel, futr_df, h: int, lengths=None, where="fu
     elif futr_df is not None:
         raise DataError(f"{where}: the model was trained without future covariates to give; drop futr_df (--future)")
     if cov.n_builtin:
-        F = [_with_builtins(panel, i, f if user else np.zeros((int(n) + h, 0)), int(n) + h, bool(cov.calendar),
+        F = [_with_builtins(panel, i, f if user else np.zeros((int(n) + h, 0)), int(n) + h, cov.calendar,
                             cov.holidays) for i, (f, n) in enumerate(zip(F, lengths))]
     return Covariates(cov.hist_names, cov.futr_names, cov.stat_names, cov.hist, F, cov.stat, cov.holidays,
                       cov.calendar)

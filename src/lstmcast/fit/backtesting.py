@@ -25,6 +25,7 @@ from ..models.baselines import fallback
 from ..models.statmembers import members as members_of
 from ..models.statmembers import stat_forecasts
 from ..scale.threads import cpu_workers, map_threads
+from .calchoice import with_chosen
 from .combine import combine
 from .fitting import fit_panel, validation_ran
 from .predicting import forecast_frame, point
@@ -186,7 +187,7 @@ def _frozen_window(fit: FittedState, panel, cut, h, members, cov=None, combo=Fal
     idc, tc = panel.id_col, panel.time_col
     vals = [np.asarray(v, np.float64) for v in panel.values]
     origins = {i: np.array([int(cut[i])]) for i in fit.diffs}
-    lcov = lstm_part(cov, fit.cov_choice)
+    lcov = lstm_part(with_chosen(cov, panel, fit.cov_choice), fit.cov_choice)
     paths = fit.ensemble.paths(vals, origins, h, cov=lcov) if fit.ensemble is not None else {}
     upto = {i: vals[i][: int(cut[i]) + 1] for i in range(len(panel))}
     stats = stat_forecasts(fit.stat_fits, upto, h, [], lengths=fit.panel.lengths, X=user_X(cov))

@@ -20,11 +20,12 @@ Members:
 - AutoETS takes none.
 Covariates with no validation behind them (every fold too short) are dropped: nothing showed that they
 help. keep_covariates=True (--keep-covariates) skips the comparison: every member that can take them
-does. The built-in calendar and holiday columns are not the user's: every variant keeps them.
+does. The built-in calendar and holiday columns are not the user's: calendar="auto" chooses them first
+(calchoice.py; its scores without the user's covariates are the LSTM's "without" here), and every
+variant keeps what was kept.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +33,8 @@ import numpy as np
 
 from ..data.covariates import builtin_part, lstm_part, user_X
 from ..models.arima_state import ArimaMember
-from ..models.covfeat import widths
 from ..models.statmembers import MIN_STAT_LENGTH, quiet
+from .calchoice import describe_calendar, with_widths
 from .combine import fold_mse
 from .predicting import forecast_frame
 from .select import FOLDS, VALIDATE_UP_TO, choose_diffs, fold_width, holdout_mase
@@ -56,16 +57,17 @@ def _best(scores: dict) -> float:
     return min(v) if v else float("nan")
 
 
-def lstm_by_folds(spec_cov, spec_plain, values, idx, phase0, cov, fixed, keep: bool, bar) -> LstmChoice:
+def lstm_by_folds(spec_cov, spec_plain, values, idx, phase0, cov, fixed, keep: bool, bar, base=None) -> LstmChoice:
     """Local scope: the LSTM's differencing candidates on the rolling folds, without the user's covariates
     and with them (no differencing, and the best candidate's); fixed: the differencing given (no
-    candidates), or None."""
+    candidates), or None. base: the candidates' scores without them, when the calendar's choice
+    (calchoice.py) already has them (diffs, scores, step_mse)."""
     n = len(idx)
     fixed_c = None if fixed is None else [[tuple(fixed)]] * n
     if keep:
         d, s, mse = choose_diffs(spec_cov, values, idx, phase0, bar, cov, cands=fixed_c or [[()]] * n)
         return LstmChoice(True, d, s, mse, report={"kept": True, "why": KEEP_WHY})
-    dp, sp, mp = choose_diffs(spec_plain, values, idx, phase0, bar, builtin_part(cov), cands=fixed_c)
+    dp, sp, mp = base or choose_diffs(spec_plain, values, idx, phase0, bar, builtin_part(cov), cands=fixed_c)
     cands = fixed_c or [list(dict.fromkeys([(), tuple(d)])) for d in dp]
     dc, sc, mc = choose_diffs(spec_cov, values, idx, phase0, bar, cov, cands=cands)
     pairs = [(_best(sc[j]), _best(sp[j])) for j in range(n)]
@@ -96,7 +98,8 @@ def lstm_by_holdout(settings, panel, idx, m: int, cov, scope: str, keep: bool, s
     for label, c in (("with", cov),) + (() if keep else (("without", builtin_part(cov)),)):
         say(f"covariates: fitting the LSTM {label} them on {len(train)} series without their last {h} values ...")
         try:
-            fitted = fit_panel(settings.replace(model="lstm"), train.subset(np.arange(len(train))), scope=scope,
+            trial = settings.replace(model="lstm", calendar=settings.calendar is True)
+            fitted = fit_panel(trial, train.subset(np.arange(len(train))), scope=scope,
                                progress=lambda *a, **k: None, cov=c.subset(np.asarray(idx)[ok]) if c else None,
                                cov_choice=fixed)
             fcst = forecast_frame(fitted, h, None, [], False)
@@ -190,9 +193,11 @@ def arima_choice(values, idx, m: int, X: dict, val, keep: bool):
 def describe(choice, ids=None) -> dict:
     """{member label: what it kept of the user's covariates, the validation errors behind it, and why}
     (ids: the panel's series ids, to name the series whose AutoARIMA kept them); {} without a choice."""
-    if not choice or not choice.get("covariates"):
-        return {}
     out = {}
+    if choice and describe_calendar(choice.get("calendar")):
+        out["calendar"] = describe_calendar(choice.get("calendar"))
+    if not choice or not choice.get("covariates"):
+        return out
     for member, label in (("lstm", "LSTM"), ("arima", "AutoARIMA"), ("ets", "AutoETS"), ("theta", "AutoTheta"),
                           ("pretrained", "pretrained LSTM"), ("pretrained-ft", "fine-tuned pretrained LSTM")):
         r = choice.get(member)
@@ -222,14 +227,8 @@ class CovPlan:
     arima_fits: dict | None = None      # {series: fitted AutoARIMA} chosen by validation (None: fit later)
 
 
-def with_widths(spec, cov):
-    """spec with the LSTM's input widths for cov (none for None)."""
-    n, n_head, n_lead = widths(cov, spec.recipe.h) if cov is not None else (0, 0, 0)
-    return dataclasses.replace(spec, recipe=dataclasses.replace(spec.recipe, n_cov=n, n_head=n_head, n_lead=n_lead))
-
-
 def plan_covariates(settings, panel, idx, m, scope, spec, phase0, cov, stat_names, given, say, fit_panel,
-                    bar) -> CovPlan:
+                    bar, base=None) -> CovPlan:
     """Which members keep the user's covariates: `given` (a backtest's first window, a validation trial),
     keep_covariates=True, or validation (local scope: the rolling folds; global: a holdout)."""
     X = user_X(cov)
@@ -245,7 +244,7 @@ def plan_covariates(settings, panel, idx, m, scope, spec, phase0, cov, stat_name
         fixed = None if isinstance(settings.diff, str) else settings.global_diff()
         say(f"covariates: validating the LSTM with and without them on rolling folds ({len(idx)} series) ...")
         lstm = lstm_by_folds(with_widths(spec, cov), with_widths(spec, builtin_part(cov)), panel.values, idx,
-                             phase0, cov, fixed, keep, bar)
+                             phase0, cov, fixed, keep, bar, base)
         val = ("folds", spec.recipe.h, m, FOLDS, fold_width(m))
     else:
         lstm = lstm_by_holdout(settings, panel, idx, m, cov, scope, keep, say, fit_panel)

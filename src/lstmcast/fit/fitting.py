@@ -19,6 +19,7 @@ from ..errors import DataError
 from ..models.baselines import fallback
 from ..models.ensemble import fit_ensemble, min_length
 from ..models.statmembers import ARIMA_UP_TO, DEFAULT_MODEL, STATS_UP_TO, fit_stats, members, prefetch
+from .calchoice import calendar_step
 from .calibration import calibrate
 from .combine import errors_mse, fold_errors, fold_mse, holdout_mse, inverse_mse_weights, step_weights
 from .covchoice import CovPlan, plan_covariates, user_X, with_widths
@@ -75,7 +76,8 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     choices (backtests reuse them). cov: the panel's `Covariates` (data/covariates.py); with the user's
     covariates, scope "auto" is global for a panel (local for one series), and each member that can take them
     is validated with and without them (fit/covchoice.py: the LSTM, and AutoARIMA with the future ones as
-    regressors; AutoETS takes none); built-in ones (calendar, holidays) go into every variant.
+    regressors; AutoETS takes none); built-in ones (calendar, holidays: with calendar="auto" those that
+    fit/calchoice.py keeps by validation) go into every variant.
     stats_only_ok: when no series can train an LSTM, let a combination's statistical members forecast
     (backtest windows too short for the LSTM) instead of raising the first series' problem.
     init: the fine-tuned pretrained LSTM to start from (a saved model's: `Forecaster.update`, `fit --init`)."""
@@ -117,19 +119,9 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         else:
             scope, scores, holdout = choose_scope(settings, panel, idx, m, say, cov, fit_panel)
     spec = _resolved(settings, panel, idx, scope, m, typical, pad_windows)
-    spec = with_widths(spec, cov)
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
-    diff_scores: list[dict] = [{} for _ in idx]
-    step_mse: list[dict] = [{} for _ in idx]
-    plan = None
-    if user_cov:    # which members keep the user's covariates (the LSTM's are validated with its differencing)
-        plan = plan_covariates(settings, panel, idx, m, scope, spec, phase0, cov, stat_names,
-                               cov_choice, say, fit_panel, _bar(say, "selection"))
-        spec = plan.spec
-        if plan.lstm is not None and plan.lstm.diffs is not None and diffs is None:
-            diffs = plan.lstm.diffs
-            diff_scores, step_mse = plan.lstm.diff_scores or diff_scores, plan.lstm.step_mse or step_mse
-        holdout = plan.lstm.holdout if plan.lstm is not None and plan.lstm.holdout else holdout
+    cov, spec, plan, cal, diffs, diff_scores, step_mse, holdout = _choices(
+        settings, panel, idx, m, scope, spec, phase0, cov, stat_names, cov_choice, user_cov, diffs, holdout, say)
     diffs, diff_scores, step_mse = _differencing(settings, spec, panel, idx, phase0, scope, user_cov, diffs,
                                                  diff_scores, step_mse, cov, say)
     idx, diffs, diff_scores, step_mse = _drop_too_short(panel, spec, idx, diffs, diff_scores, step_mse)
@@ -147,7 +139,29 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     if strict and bad:
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     return _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, mse_by_series, cov,
-                   stat_names, t0, weights, holdout, calibration, plan=plan, init=init)
+                   stat_names, t0, weights, holdout, calibration, plan=plan, init=init, cal=cal)
+
+
+def _choices(settings, panel, idx, m, scope, spec, phase0, cov, stat_names, cov_choice, user_cov, diffs, holdout,
+             say):
+    """The calendar kept (calchoice.py), then which members keep the user's covariates (covchoice.py), each
+    validated with the LSTM's differencing. Returns (cov, spec, plan, calendar record, diffs, diff_scores,
+    step_mse, holdout)."""
+    n = len(idx)
+    diff_scores, step_mse = [{} for _ in range(n)], [{} for _ in range(n)]
+    cal = calendar_step(settings, panel, idx, scope, spec, phase0, cov, cov_choice, _bar(say, "selection"), say)
+    cov, spec, plan = cal.cov, with_widths(spec, cal.cov), None
+    if cal.base is not None and diffs is None and not user_cov:
+        diffs, diff_scores, step_mse = cal.base
+    if user_cov:    # which members keep the user's covariates (the LSTM's are validated with its differencing)
+        plan = plan_covariates(settings, panel, idx, m, scope, spec, phase0, cov, stat_names,
+                               cov_choice, say, fit_panel, _bar(say, "selection"), base=cal.base)
+        spec = plan.spec
+        if plan.lstm is not None and plan.lstm.diffs is not None and diffs is None:
+            diffs = plan.lstm.diffs
+            diff_scores, step_mse = plan.lstm.diff_scores or diff_scores, plan.lstm.step_mse or step_mse
+        holdout = plan.lstm.holdout if plan.lstm is not None and plan.lstm.holdout else holdout
+    return cov, spec, plan, cal.record, diffs, diff_scores, step_mse, holdout
 
 
 def _resolved(settings: Settings, panel, idx, scope: str, m: int, typical: int, pad_windows):
@@ -294,7 +308,8 @@ def statable(panel) -> np.ndarray:
 
 
 def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, step_mse, cov, stat_names,
-            t0, weights=None, holdout=None, calibration=None, lstm: bool = True, plan=None, init=None) -> FittedState:
+            t0, weights=None, holdout=None, calibration=None, lstm: bool = True, plan=None, init=None,
+            cal=None) -> FittedState:
     prefit = {"arima": plan.arima_fits} if plan is not None and plan.arima_fits is not None else None
     st = FittedState(
         settings=settings, panel=panel, m=m, scope=scope, scope_scores=scores, spec=spec, ensemble=ens,
@@ -304,12 +319,20 @@ def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, di
         stat_fits=fit_stats(panel.values, statable(panel), m, stat_names, plan.arima_X if plan else None, prefit, init)
         if stat_names else {},
         members=("lstm",) * lstm + tuple(stat_names),   # what forecasts: the LSTM, and the members combined with it
-        weights={}, fit_seconds=0.0, cov_choice=plan.choice if plan is not None else None)
+        weights={}, fit_seconds=0.0, cov_choice=_choice_record(plan, cal))
     found, errs = _weights(st, stat_names, holdout or {}) if weights is None else (dict(weights), {})
     cal = calibrate(st.diffs, st.step_mse, found, errs, panel.values, spec.recipe.h, m) if calibration is None else \
         {i: c for i, c in calibration.items() if i in st.diffs}
     st = st.replace(weights=found, calibration=cal)
     return st.replace(fit_seconds=time.perf_counter() - t0, per_series=per_series(st))
+
+
+def _choice_record(plan, cal):
+    """The fit's cov_choice: the user's covariates per member (plan), and the calendar's record (cal)."""
+    choice = dict(plan.choice) if plan is not None else {}
+    if cal:
+        choice["calendar"] = cal
+    return choice or None
 
 
 def _reused(cov, cov_choice):

@@ -29,7 +29,8 @@ def choose_scope(settings: Settings, panel, idx, m: int, say, cov=None, fit_pane
     scores: dict[str, float] = {}
     preds: dict[str, dict[int, np.ndarray]] = {}
     for scope in ("local", "global"):
-        trial = settings.replace(model="lstm")     # the LSTM alone decides its scope
+        trial = settings.replace(model="lstm",     # the LSTM alone decides its scope; no calendar validation
+                                 calendar=settings.calendar is True)
         say(f"scope selection: fitting {scope} scope on {len(train)} series without their last {h} values ...")
         try:
             fitted = fit_panel(trial, train.subset(np.arange(len(train))), scope=scope,

@@ -115,7 +115,7 @@ class Settings:
         need(self.scope in SCOPES, f"scope must be one of {SCOPES}; got {self.scope!r}")
         need(self.level_norm in ("auto", True, False),
              f"level_norm must be 'auto', True or False; got {self.level_norm!r}")
-        need(self.calendar in (True, False), f"calendar must be True or False; got {self.calendar!r}")
+        need(self.calendar in (True, False, "auto"), f"calendar must be True, False or 'auto'; got {self.calendar!r}")
         need(self.keep_covariates in (True, False),
              f"keep_covariates must be True or False; got {self.keep_covariates!r}")
         lr = self.learning_rate
@@ -194,7 +194,7 @@ class SettingsMixin:
 
     def __init__(self, look_back=None, framing="timesteps", units=(16,), stateful=False, epochs=None, steps=None,
                  batch_size=None, learning_rate=None, seeds=None, strategy="direct", horizon=None,
-                 transform="auto", diff="auto", scale="standard", calendar=False, validation=0.0, patience=0,
+                 transform="auto", diff="auto", scale="standard", calendar="auto", validation=0.0, patience=0,
                  aggregate="mean", season_length=None, seed=0, scope="auto", level_norm="auto", model=None,
                  keep_covariates=False):
         self.look_back, self.framing, self.units, self.stateful = look_back, framing, units, stateful

@@ -26,7 +26,8 @@ NAME = "pretrained-ft"      # the member whose weights a new fit starts from (mo
 
 def update_inputs(st: FittedState, df, where: str = "the model"):
     """(the panel to fit on, the Tuned network to start from) for `st` updated with df; one-line errors."""
-    if st.cov is not None and not st.cov.empty:
+    chosen = st.cov is not None and st.cov.builtin_only and not st.cov.holidays and st.settings.calendar == "auto"
+    if st.cov is not None and not st.cov.empty and not chosen:      # calendar="auto"'s are chosen again
         raise DataError(f"{where}: was fitted with covariates; updating it on newer data is not supported, fit "
                         "it again on the whole data")
     tuned = st.stat_fits.get(NAME) or {}

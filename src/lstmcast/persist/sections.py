@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ..data.calendar import calendar_names
+from ..data.calendar import valid_names
 from ..data.era import shift_times
 from ..data.panel import Panel
 from ..engine.config import TrainConfig
@@ -81,7 +81,7 @@ def covariates_of(stored, panel, ens, path):
     names and scaler."""
     if stored is None:
         return None
-    if stored[0].calendar and stored[0].calendar != calendar_names(panel.freq):
+    if stored[0].calendar and not valid_names(stored[0].calendar, panel.freq):
         raise DataError(f"{path}/covariates.json: calendar columns {list(stored[0].calendar)} are not those "
                         f"of frequency {panel.freq!r}; the model is corrupt or older, fit it again")
     cov, ens.extra["cov_names"] = stored[0], stored[0].describe()
