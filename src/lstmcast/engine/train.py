@@ -185,6 +185,24 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True) -> T
 
         _minibatch = _minibatch_step(opt, mse_rows, unravel, cfg.stateful)
 
+        def _pass(params: jax.Array, opt_state: PyTree, idx: jax.Array,
+                  wi: jax.Array) -> tuple[jax.Array, PyTree, jax.Array]:
+            """The minibatches of one pass that hold a real row (they come first: padding rows sort last),
+            a loop of as many steps as there are such batches; the all-padding batches after them would
+            change nothing (see `_minibatch_step`), so they are not run (a padded bucket costs no compute).
+            Returns the parameters, optimizer state and the pass's sum of squared errors."""
+            n_active = (jnp.sum(wi > 0) + bsz - 1) // bsz
+
+            def body(b: jax.Array, carry: tuple[StepCarry, jax.Array]) -> tuple[StepCarry, jax.Array]:
+                rows = jax.lax.dynamic_slice_in_dim(idx, b * bsz, bsz)
+                batch = (x[rows], y[rows], jax.lax.dynamic_slice_in_dim(wi, b * bsz, bsz))
+                step, se = _minibatch(carry[0], batch)
+                return step, carry[1] + se
+
+            init = ((params, opt_state, zero_state(model_cfg, bsz)), jnp.zeros((), jnp.float32))
+            (params, opt_state, _), se = jax.lax.fori_loop(0, n_active, body, init)
+            return params, opt_state, se
+
         def _epoch(carry: EpochCarry, epoch_key: jax.Array) -> tuple[EpochCarry, tuple[jax.Array, jax.Array]]:
             params, opt_state, best = carry
             # SHUFFLE: real rows first (in random or original order), padding last
@@ -193,12 +211,8 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True) -> T
             idx = jnp.concatenate([perm, jnp.zeros((pad,), perm.dtype)])[:used]
             wi = jnp.concatenate([w[perm], jnp.zeros((pad,), jnp.float32)])[:used]
             wi = jnp.where(best["stopped"], 0.0, wi)                  # early-stopped: no more updates
-            batches = (x[idx].reshape(n_batches, bsz, *x.shape[1:]),  # (nb, B, T, F)
-                       y[idx].reshape(n_batches, bsz, *y.shape[1:]),  # (nb, B, O)
-                       wi.reshape(n_batches, bsz))                    # (nb, B)
-            state0 = zero_state(model_cfg, bsz)
-            (params, opt_state, _), se = jax.lax.scan(_minibatch, (params, opt_state, state0), batches)
-            loss = jnp.sum(se) / jnp.maximum(jnp.minimum(n_real, jnp.sum(wi)), 1.0)
+            params, opt_state, se = _pass(params, opt_state, idx, wi)
+            loss = se / jnp.maximum(jnp.minimum(n_real, jnp.sum(wi)), 1.0)
             # VALIDATION + EARLY STOPPING
             if has_val:
                 assert xv is not None and yv is not None   # has_val (for the type checker)

@@ -123,6 +123,10 @@ def _predictors():
     return program("members", own), program("members_local", jax.vmap(own, (0, 0)))
 
 
+BLOCK = 2048     # origins per series in one local prediction call (17,424 in-sample origins of a half-hourly
+                # year: 9 calls of 2,048 = 18,432 rows computed, against 32,768 padded to a power of two)
+
+
 def members(scope: str, params, x, groups=None):
     """Each member's outputs. x (K, R, T, F) -> (K, R, O). Global: one parameter set (K, ...). Local:
     params (S, K, ...) and rows grouped per series: `groups` = (S, B), rows s*B .. s*B + B - 1 belong
@@ -135,12 +139,16 @@ def members(scope: str, params, x, groups=None):
         xp[:, :R] = x
         return np.asarray(glob(params, xp))[:, :R]
     S, B = groups
-    sb, bb = pow2(S), pow2(B)
-    xp = np.zeros((sb, K, bb, *x.shape[2:]), np.float32)
-    xp[:S, :, :B] = np.swapaxes(x.reshape(K, S, B, *x.shape[2:]), 0, 1)
+    sb = pow2(S)
+    xs = np.swapaxes(x.reshape(K, S, B, *x.shape[2:]), 0, 1)           # (S, K, B, T, F)
     pp = jax.tree.map(lambda a: _pad_rows(a, sb), params)
-    out = np.asarray(local(pp, xp))[:S, :, :B]                          # (S, K, B, O)
-    return np.swapaxes(out, 0, 1).reshape(K, S * B, -1)
+    out = []
+    for a in range(0, B, BLOCK):    # a long series' many origins: blocks of BLOCK rows (one program, little padding)
+        part = xs[:, :, a:a + BLOCK]
+        xp = np.zeros((sb, K, pow2(part.shape[2]), *x.shape[2:]), np.float32)
+        xp[:S, :, :part.shape[2]] = part
+        out.append(np.asarray(local(pp, xp))[:S, :, :part.shape[2]])   # (S, K, b, O)
+    return np.swapaxes(np.concatenate(out, axis=2), 0, 1).reshape(K, S * B, -1)
 
 
 def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, h: int, groups=None,
