@@ -63,12 +63,13 @@ def train_global_task(task):
 
 
 def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one_bucket: bool = False,
-                max_chunk: int = 128, pad_to: int = 0):
+                max_chunk: int = 128, pad_to: int = 0, init=None):
     """One K-member ensemble per dataset; data: list of (x (n_i, T, F), t (n_i, H)). Series whose window
     counts fall in the same bucket train together, max_chunk at a time (the last chunk padded with empty,
     inert datasets; max_chunk series per call, 128 unless memory is short); one_bucket pads every dataset to
     the largest bucket (one program: selection trials).
     Each chunk is one task of the current scale backend (in this process unless `scale.using(...)`).
+    init: per dataset, the ensemble's starting weights (leaves (K, ...)), instead of drawn ones.
     Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
 
     by_bucket: dict = {}
@@ -92,7 +93,7 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
                 x, t = data[i]
                 xs[j, :len(x)], ts[j, :len(x)], ws[j, :len(x)] = x, t, 1.0
             parts.append(part)
-            tasks.append((rec.model_config(), tcn, seed, seeds, xs, ts, ws))
+            tasks.append((rec.model_config(), tcn, seed, seeds, xs, ts, ws) + _starts(init, part, width))
     sizes = np.cumsum([len(p) for p in parts])
     tick = (lambda k, _: progress(int(sizes[k - 1]), len(data))) if progress else None
     results = current().map(train_chunk, tasks, desc="training chunk", tick=tick)
@@ -105,12 +106,22 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
     return stack(out_p), stack(out_m)
 
 
+def _starts(init, part, width) -> tuple:
+    """() without starting weights, else (the part's starting weights stacked, leaves (width, K, ...): zeros for
+    the inert padding datasets)."""
+    if init is None:
+        return ()
+    return (jax.tree.map(lambda *a: _pad_rows(np.stack(a), width), *[init[i] for i in part]),)
+
+
 def train_chunk(task):
     """One compiled local-training call, a picklable task: (ModelConfig, TrainConfig, seed, seeds,
-    xs (W, n, T, F), ts (W, n, H), ws (W, n)) -> numpy (params, metrics) with leaves (W, K, ...)."""
-    mc, tc, seed, seeds, xs, ts, ws = task
-    params, metrics = compiled_train(mc, tc, vmap_keys=True, vmap_data=True)(_keys(seed, seeds), xs, ts, ws)
-    swap = lambda a: np.swapaxes(np.asarray(a), 0, 1)  # noqa: E731   (K, W, ...) -> (W, K, ...)
+    xs (W, n, T, F), ts (W, n, H), ws (W, n)[, starting weights (W, K, ...)]) -> numpy (params, metrics)
+    with leaves (W, K, ...)."""
+    mc, tc, seed, seeds, xs, ts, ws, *start = task
+    swap = lambda a: np.swapaxes(np.asarray(a), 0, 1)  # noqa: E731   (K, W, ...) <-> (W, K, ...)
+    fn = compiled_train(mc, tc, vmap_keys=True, vmap_data=True, warm=bool(start))
+    params, metrics = fn(_keys(seed, seeds), *[jax.tree.map(swap, p) for p in start], xs, ts, ws)
     return jax.tree.map(swap, params), jax.tree.map(swap, metrics)
 
 
