@@ -74,7 +74,7 @@ def test_no_leakage_after_cutoff(refit):
 
 @pytest.mark.slow
 def test_refit_windows_equal_separate_fits(monkeypatch):
-    # cold refits (the default starts the later windows from the first one's weights: tests/test_speed.py)
+    # cold refits (the default; warm-started ones: tests/test_speed.py)
     monkeypatch.setattr("lstmcast.fit.backtesting.WARM_REFITS", False)
     fc = Forecaster(look_back=6, epochs=3, seeds=2, units=(4,), diff=(1,))
     y = Y.iloc[:100]

@@ -73,7 +73,7 @@ def test_warm_trainer_equals_training_from_the_given_weights(rng):
     train = jax.jit(make_train(mc, tc, fuse=False))
     for k in range(3):
         for d in range(2):
-            ref, _ = train(keys[k], x[d], y[d], w[d], params=jax.tree.map(lambda a: a[k, d], start))
+            ref, _ = train(keys[k], x[d], y[d], w[d], params=jax.tree.map(lambda a, k=k, d=d: a[k, d], start))
             for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(ref)):
                 np.testing.assert_allclose(np.asarray(a)[k, d], np.asarray(b), rtol=1e-5, atol=1e-6)
     moved = np.asarray(got["dense"]["kernel"]) - np.asarray(start["dense"]["kernel"])

@@ -9,8 +9,8 @@ Cut-offs are per series: its last n_windows origins `step` apart, the last one h
 so every forecast is scored on values the model never saw (its scaler and transforms included). The
 scope, the differencing, the combination's weights and the bands' validation errors are chosen once, on
 the data up to the first cut-off (or the first whose data are long enough to validate them); refit=True then fits
-again at each cut-off (those fits are independent: they run several at once, one per core; a local LSTM
-starts from the first window's weights, which saw only data before every later cut-off),
+again at each cut-off (those fits are independent: they run several at once, one per core; with WARM_REFITS
+a local LSTM starts from the first window's weights, which saw only data before every later cut-off),
 refit=False moves the input window with the parameters frozen.
 """
 from __future__ import annotations
@@ -33,8 +33,10 @@ from .settings import Settings, season_length_for
 from .state import FittedState
 
 WINDOWS_AT_ONCE_UP_TO = 128     # panels up to this many series fit their later backtest windows at once
-WARM_REFITS = True              # local scope: the later windows' LSTMs start from the choosing window's weights,
-                                # for a quarter of the budget (models/ensemble.py warm_config; benchmarks/README.md)
+WARM_REFITS = False             # True: local scope's later windows start their LSTMs from the choosing window's
+                                # weights, for a quarter of the budget (models/ensemble.py warm_config). Off: on the
+                                # design half it cost the LSTM member 1.5% (corpus) and 5% (prison) of MASE
+                                # (benchmarks/README.md)
 
 
 def cutoff_positions(lengths, h: int, n_windows: int, step_size: int) -> np.ndarray:
