@@ -73,7 +73,9 @@ def test_no_leakage_after_cutoff(refit):
 
 
 @pytest.mark.slow
-def test_refit_windows_equal_separate_fits():
+def test_refit_windows_equal_separate_fits(monkeypatch):
+    # cold refits (the default; warm-started ones: tests/test_speed.py)
+    monkeypatch.setattr("lstmcast.fit.backtesting.WARM_REFITS", False)
     fc = Forecaster(look_back=6, epochs=3, seeds=2, units=(4,), diff=(1,))
     y = Y.iloc[:100]
     cv, info = backtest(fc, y, 2, 3, refit=True, models=("default", "lstm"))

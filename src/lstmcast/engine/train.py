@@ -138,6 +138,29 @@ def _minibatch_step(opt: optax.GradientTransformation, mse_rows: Callable[..., t
     return _minibatch
 
 
+def _active_batches(minibatch: Callable[[StepCarry, tuple[jax.Array, jax.Array, jax.Array]],
+                                         tuple[StepCarry, jax.Array]],
+                    state0: list[Carry], bsz: int, x: jax.Array,
+                    y: jax.Array) -> Callable[..., tuple[jax.Array, PyTree, jax.Array]]:
+    """One pass: `(params, opt_state, idx, wi) -> (params, opt_state, sum of squared errors)` over the rows
+    idx (weights wi) in minibatches of bsz. Only the minibatches that hold a real row run (they come first:
+    padding rows sort last), in a loop of as many steps as there are such batches: the all-padding batches
+    after them would change nothing (`_minibatch_step`), so a padded bucket costs no compute."""
+    def _pass(params: jax.Array, opt_state: PyTree, idx: jax.Array,
+              wi: jax.Array) -> tuple[jax.Array, PyTree, jax.Array]:
+        n_active = (jnp.sum(wi > 0) + bsz - 1) // bsz
+
+        def body(b: jax.Array, carry: tuple[StepCarry, jax.Array]) -> tuple[StepCarry, jax.Array]:
+            rows = jax.lax.dynamic_slice_in_dim(idx, b * bsz, bsz)
+            step, se = minibatch(carry[0], (x[rows], y[rows], jax.lax.dynamic_slice_in_dim(wi, b * bsz, bsz)))
+            return step, carry[1] + se
+
+        init = ((params, opt_state, state0), jnp.zeros((), jnp.float32))
+        (params, opt_state, _), se = jax.lax.fori_loop(0, n_active, body, init)
+        return params, opt_state, se
+    return _pass
+
+
 def _early_stopping(best: dict[str, Any], val: jax.Array, params: PyTree, patience: int) -> dict[str, Any]:
     """The early-stopping record after a pass with validation loss `val`: the best loss, its weights and
     epoch, passes without improvement, and whether training has stopped."""
@@ -184,6 +207,7 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True) -> T
         has_val = xv is not None
 
         _minibatch = _minibatch_step(opt, mse_rows, unravel, cfg.stateful)
+        _pass = _active_batches(_minibatch, zero_state(model_cfg, bsz), bsz, x, y)
 
         def _epoch(carry: EpochCarry, epoch_key: jax.Array) -> tuple[EpochCarry, tuple[jax.Array, jax.Array]]:
             params, opt_state, best = carry
@@ -193,12 +217,8 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True) -> T
             idx = jnp.concatenate([perm, jnp.zeros((pad,), perm.dtype)])[:used]
             wi = jnp.concatenate([w[perm], jnp.zeros((pad,), jnp.float32)])[:used]
             wi = jnp.where(best["stopped"], 0.0, wi)                  # early-stopped: no more updates
-            batches = (x[idx].reshape(n_batches, bsz, *x.shape[1:]),  # (nb, B, T, F)
-                       y[idx].reshape(n_batches, bsz, *y.shape[1:]),  # (nb, B, O)
-                       wi.reshape(n_batches, bsz))                    # (nb, B)
-            state0 = zero_state(model_cfg, bsz)
-            (params, opt_state, _), se = jax.lax.scan(_minibatch, (params, opt_state, state0), batches)
-            loss = jnp.sum(se) / jnp.maximum(jnp.minimum(n_real, jnp.sum(wi)), 1.0)
+            params, opt_state, se = _pass(params, opt_state, idx, wi)
+            loss = se / jnp.maximum(jnp.minimum(n_real, jnp.sum(wi)), 1.0)
             # VALIDATION + EARLY STOPPING
             if has_val:
                 assert xv is not None and yv is not None   # has_val (for the type checker)
@@ -228,20 +248,21 @@ def make_train(model_cfg: ModelConfig, cfg: TrainConfig, fuse: bool = True) -> T
 
 @functools.lru_cache(maxsize=64)
 def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = False,
-                   vmap_data: bool = False, with_val: bool = False) -> Program:
+                   vmap_data: bool = False, with_val: bool = False, warm: bool = False) -> Program:
     """A cached compiled trainer: `(keys, x, y, w[, xv, yv]) -> (params, metrics)`; a warm process
     loads it from the program cache (programs.py) without tracing.
 
     vmap_keys: K models (a leading axis on keys). vmap_data: W datasets (a leading axis on x, y, w
     and the validation arrays), each trained with the same key(s) -- how backtest windows train
-    together. With both, results are indexed [k, w].
+    together. With both, results are indexed [k, w]. warm: `(keys, params, x, y, w[, ...])`, training
+    starts from the given weights (leaves (K, W, ...) with both vmaps) instead of drawn ones.
     """
     def make() -> Trainer:   # built only where the program is traced (not when it loads from disk)
         train = make_train(model_cfg, cfg, fuse=not (vmap_keys or vmap_data))
         n_data = 5 if with_val else 3
         fn: Trainer = lambda k, p, *data: train(k, *data, params=p)  # noqa: E731
-        if vmap_data:
-            fn = jax.vmap(fn, (None, None) + (0,) * n_data)   # the same seeds for every dataset
+        if vmap_data:       # the same seeds for every dataset; warm: each dataset its own starting weights
+            fn = jax.vmap(fn, (None, 0 if warm else None) + (0,) * n_data)
         if vmap_keys:
             fn = jax.vmap(fn, (0, 0) + (None,) * n_data)
 
@@ -255,11 +276,14 @@ def compiled_train(model_cfg: ModelConfig, cfg: TrainConfig, vmap_keys: bool = F
             # the batched QR is one solver call; 100,000 sequential ones would cost seconds.)
             init: Callable[[jax.Array], Params] = \
                 lambda kk: init_params(jax.random.split(kk)[0], model_cfg)  # noqa: E731
+            if warm:
+                return fn(k, *data)             # data: the starting weights, then the arrays
             if not vmap_keys:
                 return fn(k, init(k), *data)
             return fn(k, jax.lax.map(init, k) if one_by_one else jax.vmap(init)(k), *data)
         return run
-    return program("train", static_key=(model_cfg, cfg, vmap_keys, vmap_data, with_val), make=make)
+    return program("train", static_key=(model_cfg, cfg, vmap_keys, vmap_data, with_val) + ((True,) if warm else ()),
+                   make=make)
 
 
 # PREDICT -----------------------------------------------------------------------------------------

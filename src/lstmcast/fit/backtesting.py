@@ -9,7 +9,8 @@ Cut-offs are per series: its last n_windows origins `step` apart, the last one h
 so every forecast is scored on values the model never saw (its scaler and transforms included). The
 scope, the differencing, the combination's weights and the bands' validation errors are chosen once, on
 the data up to the first cut-off (or the first whose data are long enough to validate them); refit=True then fits
-again at each cut-off (those fits are independent: they run several at once, one per core),
+again at each cut-off (those fits are independent: they run several at once, one per core; with WARM_REFITS
+a local LSTM starts from the first window's weights, which saw only data before every later cut-off),
 refit=False moves the input window with the parameters frozen.
 """
 from __future__ import annotations
@@ -33,6 +34,10 @@ from .settings import Settings, season_length_for
 from .state import FittedState
 
 WINDOWS_AT_ONCE_UP_TO = 128     # panels up to this many series fit their later backtest windows at once
+WARM_REFITS = False             # True: local scope's later windows start their LSTMs from the choosing window's
+                                # weights, for a quarter of the budget (models/ensemble.py warm_config). Off: on the
+                                # design half it cost the LSTM member 1.5% (corpus) and 5% (prison) of MASE
+                                # (benchmarks/README.md)
 
 
 def cutoff_positions(lengths, h: int, n_windows: int, step_size: int) -> np.ndarray:
@@ -96,7 +101,7 @@ def cross_validation(settings: Settings, panel, h, n_windows, step_size, refit, 
             fit = fit_panel(settings, part, scope=choices.scope, pad_windows=pad,
                             diffs={i: choices.diffs.get(i, settings.global_diff()) for i in range(len(part))},
                             cov=cov, weights=choices.weights, calibration=choices.calibration, stats_only_ok=True,
-                            cov_choice=choices.cov_choice)
+                            cov_choice=choices.cov_choice, warm=choices.ensemble if WARM_REFITS else None)
         f = forecast_frame(fit, h, None, levels, members, parts=combo)
         if getattr(f[sub.time_col].dtype, "tz", None) is not None:   # backtests run on the wall-clock grid
             f[sub.time_col] = f[sub.time_col].dt.tz_localize(None)

@@ -71,7 +71,7 @@ def _first_problem(panel) -> str:
 
 def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, scope: str | None = None,  # noqa: C901
               diffs=None, pad_windows=None, cov=None, weights=None, stats_only_ok=False, calibration=None,
-              cov_choice=None, init=None) -> FittedState:
+              cov_choice=None, init=None, warm=None) -> FittedState:
     """Fit the settings on panel. scope/diffs/weights/calibration/cov_choice, when given, replace the automatic
     choices (backtests reuse them). cov: the panel's `Covariates` (data/covariates.py); with the user's
     covariates, scope "auto" is global for a panel (local for one series), and each member that can take them
@@ -80,7 +80,8 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     fit/calchoice.py keeps by validation) go into every variant.
     stats_only_ok: when no series can train an LSTM, let a combination's statistical members forecast
     (backtest windows too short for the LSTM) instead of raising the first series' problem.
-    init: the fine-tuned pretrained LSTM to start from (a saved model's: `Forecaster.update`, `fit --init`)."""
+    init: the fine-tuned pretrained LSTM to start from (a saved model's: `Forecaster.update`, `fit --init`);
+    warm: an earlier fit's local Ensemble whose weights start the LSTM's training (models/ensemble.py)."""
     user_cov = not no_user_covariates(cov)
     cov = None if cov is None or cov.empty else cov
     t0 = time.perf_counter()
@@ -111,13 +112,10 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         raise DataError(_first_problem(panel) if len(panel) == 1 else
                         f"no series can train an LSTM ({_summary(panel)}); first: {_first_problem(panel)}")
     scores, holdout = {}, {}
-    if scope == "auto" and user_cov:
+    if scope == "auto" and (user_cov or len(idx) < 2):
         scope = "global" if len(idx) >= 2 else "local"
     if scope == "auto":
-        if len(idx) < 2:
-            scope = "local"
-        else:
-            scope, scores, holdout = choose_scope(settings, panel, idx, m, say, cov, fit_panel)
+        scope, scores, holdout = choose_scope(settings, panel, idx, m, say, cov, fit_panel)
     spec = _resolved(settings, panel, idx, scope, m, typical, pad_windows)
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
     cov, spec, plan, cal, diffs, diff_scores, step_mse, holdout = _choices(
@@ -128,7 +126,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     say(f"training {'one ensemble' if scope == 'global' else 'one ensemble per series'}: {len(idx)} series x "
         f"{spec.seeds} seeds ...")
     ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"),
-                       cov=plan.lstm_cov if plan is not None else cov)
+                       cov=plan.lstm_cov if plan is not None else cov, warm=warm)
     bad = set(ens.extra.get("diverged", []))
     for i in bad:
         panel.set_status(i, "diverged", f"training diverged to NaN (learning_rate={spec.train.learning_rate}); "

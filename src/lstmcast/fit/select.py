@@ -90,13 +90,8 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None, cands
         y = np.asarray(values[i], np.float64)
         cands = candidates(y, spec, spec.transform) if cands_given is None else list(cands_given[j])
         cands_of.append(cands)
-        epochs = epochs_of[j]
-        for k in range(FOLDS):
-            cut = fold_cut(len(y), h, width, k)
-            for c in cands:
-                if cut < min_length(tspec, c):
-                    continue
-                groups.setdefault(epochs, []).append((j, c, cut, k))
+        for c, cut, folds in fold_trials(len(y), cands, tspec, width):
+            groups.setdefault(epochs_of[j], []).append((j, c, cut, folds))
     pooled: list[dict] = [dict() for _ in idx]
     for epochs, meta in sorted(groups.items()):     # each budget's trials train together (one program)
         gspec = dataclasses.replace(tspec, train=dataclasses.replace(tspec.train, epochs=epochs))
@@ -106,16 +101,20 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None, cands
         model = fit_ensemble(gspec, trial_vals, np.arange(len(trial_vals)), [c for _, c, _, _ in meta], ph,
                              progress, one_bucket=len({j for j, _, _, _ in meta}) == 1, cov=tcov)
         full = [np.asarray(values[idx[j]], np.float64) for j, _, _, _ in meta]
-        origins = {t: np.arange(cut - 1, cut + width - 1) for t, (_, _, cut, _) in enumerate(meta)}
+        origins = {t: np.concatenate([np.arange(c - 1, c + width - 1) for c in
+                                      (fold_cut(len(full[t]), h, width, k) for k in folds)])
+                   for t, (_, _, _, folds) in enumerate(meta)}
         p = model.paths(full, origins, H, cov=tcov)
-        for t, (j, c, _cut, k) in enumerate(meta):
+        for t, (j, c, _cut, folds) in enumerate(meta):
             pred = p[t].mean(0)                                            # (B, H)
             o = origins[t]
             actual = np.r_[full[t], np.full(H, np.nan)][o[:, None] + 1 + np.arange(H)[None, :]]
             with np.errstate(over="ignore", invalid="ignore"):            # values near 1e300: inf, no warning
                 err = pred - actual
                 sq = err[:, :h] ** 2
-            pooled[j][c, k] = (float(np.sum(sq)), sq.size, sq.sum(axis=0), err)
+            for r, k in enumerate(folds):                                  # each fold's `width` origins
+                e, q = err[r * width:(r + 1) * width], sq[r * width:(r + 1) * width]
+                pooled[j][c, k] = (float(np.sum(q)), q.size, q.sum(axis=0), e)
     diffs, scores, step_mse = [], [], []
     for j, cands in enumerate(cands_of):
         fair, steps = common_folds(pooled[j], h)
@@ -128,6 +127,32 @@ def choose_diffs(spec: Spec, values, idx, phase0, progress=None, cov=None, cands
             step_mse[-1]["errors"] = np.concatenate([pooled[j][diffs[-1], k][3] if (diffs[-1], k) in pooled[j]
                                                      else none for k in range(step_mse[-1]["folds"])])
     return diffs, scores, step_mse
+
+
+def fold_trials(n: int, cands, spec: Spec, width: int) -> list:
+    """The selection trials of a series of n values: [(candidate, cut, folds)], each trained on y[:cut] and
+    scored on the origins of `folds`. One trial per (candidate, fold) with a training cut at that fold's end;
+    but a long series, whose trainings draw a subset of their windows per pass (a step budget: the folds' data
+    differ by a few seasons in thousands of values), trains each candidate once, on its oldest fold, and
+    scores that model, frozen, on every fold's origins (a third of the trainings)."""
+    h = spec.recipe.h
+    if not long_series(n, spec, width):
+        return [(c, fold_cut(n, h, width, k), (k,)) for k in range(FOLDS) for c in cands
+                if fold_cut(n, h, width, k) >= min_length(spec, c)]
+    trials = []
+    for c in cands:
+        folds = tuple(k for k in range(FOLDS) if fold_cut(n, h, width, k) >= min_length(spec, c))
+        if folds:
+            trials.append((c, fold_cut(n, h, width, folds[-1]), folds))
+    return trials
+
+
+def long_series(n: int, spec: Spec, width: int) -> bool:
+    """True where a selection training of the oldest fold draws a subset of its windows per pass
+    (models/lstm.py effective_windows): the series of the benchmark corpus are all shorter."""
+    R = spec.recipe
+    n_windows = fold_cut(n, R.h, width, FOLDS - 1) - R.look_back - R.h + 1
+    return effective_windows(n_windows, R.m, R.look_back) < n_windows
 
 
 def calibration_horizon(h: int) -> int:

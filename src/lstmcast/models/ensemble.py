@@ -10,6 +10,7 @@ predictions, conformal calibration and frozen-parameter backtests.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,20 +115,19 @@ def val_values(spec: Spec) -> int:
 
 
 def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_bucket: bool = False,
-                 cov=None) -> Ensemble:
+                 cov=None, warm=None) -> Ensemble:
     """Fit pipelines and networks on series `idx` of `values`; diffs[j] = lags of series idx[j].
-    cov: the panel's `Covariates` (spec.recipe.n_cov features per step), scaled on training rows only."""
+    cov: the panel's `Covariates` (spec.recipe.n_cov features per step), scaled on training rows only.
+    warm: a local Ensemble of the same recipe fitted on an earlier part of the same series (a backtest's
+    first window): its weights start each series' training, for `warm_config`'s shorter budget."""
     from .lstm_calls import take, train_global, train_local, train_local_val  # JAX: loaded when a network trains
     R = spec.recipe
     idx = np.asarray(idx, int)
-    nv0 = val_values(spec)
-    scaler = None
-    if R.n_cov:
-        scaler = fit_scaler(cov, idx, [len(values[i]) - nv0 for i in idx], spec.scope)
+    nv = val_values(spec)
+    scaler = fit_scaler(cov, idx, [len(values[i]) - nv for i in idx], spec.scope) if R.n_cov else None
     by_diff: dict = {}
     for j, i in enumerate(idx):
         by_diff.setdefault(tuple(diffs[j]), []).append(i)
-    nv = val_values(spec)
     groups: list[Group] = []
     data: list[tuple] = []               # global: (x, t, counts) per lags; local: (x, t) per series
     where: list[tuple[int, int]] = []
@@ -154,8 +154,10 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
         if spec.n_val:
             params, metrics = train_local_val(spec, data)
         else:
-            params, metrics = train_local(R, spec.train, data, spec.seeds, spec.seed, progress, one_bucket,
-                                          max_chunk=max(1, 128 // chunks), pad_to=spec.pad_windows)
+            init = warm_starts(warm, R, [int(groups[a].idx[b]) for a, b in where])
+            params, metrics = train_local(R, warm_config(spec.train) if init else spec.train, data, spec.seeds,
+                                          spec.seed, progress, one_bucket, max_chunk=max(1, 128 // chunks),
+                                          pad_to=spec.pad_windows, init=init)
         finite = np.isfinite(metrics["loss"]).reshape(len(data), -1).all(axis=1)          # (S,)
         _check_loss(metrics["loss"][finite] if finite.any() else metrics["loss"], spec)
         diverged = [int(groups[a].idx[b]) for k, (a, b) in enumerate(where) if not finite[k]]
@@ -190,6 +192,34 @@ def fit_ensemble(spec: Spec, values, idx, diffs, phase0, progress=None, one_buck
     ens = Ensemble(R, spec.scope, groups, np.asarray(phase0), np.asarray(loss), np.asarray(val))
     _keep_cov(ens, scaler, cov)
     return ens
+
+
+WARM_FRACTION = 4     # a warm-started refit trains a quarter of the budget (25 of 100 epochs)
+
+
+def warm_config(tc: TrainConfig) -> TrainConfig:
+    """The budget of a training that starts from an earlier window's weights: 1 / WARM_FRACTION of tc's."""
+    return dataclasses.replace(tc, epochs=max(1, tc.epochs // WARM_FRACTION), steps=tc.steps // WARM_FRACTION)
+
+
+def warm_starts(warm, recipe: Recipe, series) -> list | None:
+    """Each of `series`' starting weights (leaves (K, ...)) in the Ensemble `warm`; None (every series
+    starts afresh) without one, for another recipe or scope, or when any of them has none."""
+    if warm is None or warm.scope != "local" or warm.recipe != recipe:
+        return None
+    where = {int(i): (g, s) for g in warm.groups for s, i in enumerate(g.idx)}
+    if any(i not in where for i in series):
+        return None
+    return [_row(where[i][0].params, where[i][1]) for i in series]
+
+
+def _row(tree, s):
+    """Row s of every array leaf of a nested dict / list of arrays."""
+    if isinstance(tree, dict):
+        return {k: _row(v, s) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_row(v, s) for v in tree)
+    return np.asarray(tree)[s]
 
 
 def _keep_cov(ens, scaler, cov):

@@ -82,12 +82,13 @@ def _global_program(mc, tc, val):
 
 
 def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one_bucket: bool = False,
-                max_chunk: int = 128, pad_to: int = 0):
+                max_chunk: int = 128, pad_to: int = 0, init=None):
     """One K-member ensemble per dataset; data: list of (x (n_i, T, F), t (n_i, H)). Series whose window
     counts fall in the same bucket train together, max_chunk at a time (the last chunk padded with empty,
     inert datasets; max_chunk series per call, 128 unless memory is short); one_bucket pads every dataset to
     the largest bucket (one program: selection trials).
     Each chunk is one task of the current scale backend (in this process unless `scale.using(...)`).
+    init: per dataset, the ensemble's starting weights (leaves (K, ...)), instead of drawn ones.
     Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
 
     by_bucket: dict = {}
@@ -111,7 +112,7 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
                 x, t = data[i]
                 xs[j, :len(x)], ts[j, :len(x)], ws[j, :len(x)] = x, t, 1.0
             parts.append(part)
-            tasks.append((rec.model_config(), tcn, seed, seeds, xs, ts, ws))
+            tasks.append((rec.model_config(), tcn, seed, seeds, xs, ts, ws) + _starts(init, part, width))
     sizes = np.cumsum([len(p) for p in parts])
     tick = (lambda k, _: progress(int(sizes[k - 1]), len(data))) if progress else None
     results = current().map(train_chunk, tasks, desc="training chunk", tick=tick)
@@ -124,12 +125,22 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
     return stack(out_p), stack(out_m)
 
 
+def _starts(init, part, width) -> tuple:
+    """() without starting weights, else (the part's starting weights stacked, leaves (width, K, ...): zeros for
+    the inert padding datasets)."""
+    if init is None:
+        return ()
+    return (jax.tree.map(lambda *a: _pad_rows(np.stack(a), width), *[init[i] for i in part]),)
+
+
 def train_chunk(task):
     """One compiled local-training call, a picklable task: (ModelConfig, TrainConfig, seed, seeds,
-    xs (W, n, T, F), ts (W, n, H), ws (W, n)) -> numpy (params, metrics) with leaves (W, K, ...)."""
-    mc, tc, seed, seeds, xs, ts, ws = task
-    params, metrics = compiled_train(mc, tc, vmap_keys=True, vmap_data=True)(_keys(seed, seeds), xs, ts, ws)
-    swap = lambda a: np.swapaxes(np.asarray(a), 0, 1)  # noqa: E731   (K, W, ...) -> (W, K, ...)
+    xs (W, n, T, F), ts (W, n, H), ws (W, n)[, starting weights (W, K, ...)]) -> numpy (params, metrics)
+    with leaves (W, K, ...)."""
+    mc, tc, seed, seeds, xs, ts, ws, *start = task
+    swap = lambda a: np.swapaxes(np.asarray(a), 0, 1)  # noqa: E731   (K, W, ...) <-> (W, K, ...)
+    fn = compiled_train(mc, tc, vmap_keys=True, vmap_data=True, warm=bool(start))
+    params, metrics = fn(_keys(seed, seeds), *[jax.tree.map(swap, p) for p in start], xs, ts, ws)
     return jax.tree.map(swap, params), jax.tree.map(swap, metrics)
 
 
@@ -140,6 +151,10 @@ def _predictors():
     """Cached programs (engine/programs.py): members on their own inputs, and per series for local scope."""
     own = jax.vmap(lambda p, x: apply(p, x)[0], (0, 0))               # params (K, ...), x (K, B, T, F)
     return program("members", own), program("members_local", jax.vmap(own, (0, 0)))
+
+
+BLOCK = 2048     # origins per series in one local prediction call (17,424 in-sample origins of a half-hourly
+                # year: 9 calls of 2,048 = 18,432 rows computed, against 32,768 padded to a power of two)
 
 
 def members(scope: str, params, x, groups=None):
@@ -154,12 +169,16 @@ def members(scope: str, params, x, groups=None):
         xp[:, :R] = x
         return np.asarray(glob(params, xp))[:, :R]
     S, B = groups
-    sb, bb = pow2(S), pow2(B)
-    xp = np.zeros((sb, K, bb, *x.shape[2:]), np.float32)
-    xp[:S, :, :B] = np.swapaxes(x.reshape(K, S, B, *x.shape[2:]), 0, 1)
+    sb = pow2(S)
+    xs = np.swapaxes(x.reshape(K, S, B, *x.shape[2:]), 0, 1)           # (S, K, B, T, F)
     pp = jax.tree.map(lambda a: _pad_rows(a, sb), params)
-    out = np.asarray(local(pp, xp))[:S, :, :B]                          # (S, K, B, O)
-    return np.swapaxes(out, 0, 1).reshape(K, S * B, -1)
+    out = []
+    for a in range(0, B, BLOCK):    # a long series' many origins: blocks of BLOCK rows (one program, little padding)
+        part = xs[:, :, a:a + BLOCK]
+        xp = np.zeros((sb, K, pow2(part.shape[2]), *x.shape[2:]), np.float32)
+        xp[:S, :, :part.shape[2]] = part
+        out.append(np.asarray(local(pp, xp))[:S, :, :part.shape[2]])   # (S, K, b, O)
+    return np.swapaxes(np.concatenate(out, axis=2), 0, 1).reshape(K, S * B, -1)
 
 
 def paths(rec: Recipe, scope: str, params, pipes: Pipes, tails, ends, h: int, groups=None,
