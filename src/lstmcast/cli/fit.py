@@ -73,8 +73,8 @@ def write_per_series(fc, path, force: bool, con: Console):
         con.note(f"per-series report written to {path}")
 
 
-IN_SAMPLE_ROWS = 20_000     # in-sample predictions the summary line is computed on (930,000 of a 10,000-series
-                            # panel cost more than its training)
+IN_SAMPLE_ROWS = 2_000      # in-sample predictions the summary line is computed on: all 930,000 of a 10,000-series
+                            # panel cost more than its training, all 17,520 of a half-hourly year 11 s of a 46 s fit
 
 
 def cmd_fit(a) -> int:
