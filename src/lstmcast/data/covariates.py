@@ -12,6 +12,7 @@ Every problem is one-line `DataError` naming the id, the column and the first ba
 from __future__ import annotations
 
 import reprlib
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -169,7 +170,9 @@ def _numeric(df, col, id_col, time_col, where):
 
 def _times(df, tc, where):
     """The time column as datetimes, or a DataError naming the first cell that is none."""
-    times = pd.to_datetime(df[tc], errors="coerce")
+    with warnings.catch_warnings():       # pandas' "could not infer format": each cell is parsed on its own,
+        warnings.simplefilter("ignore", UserWarning)   # and a cell that is no date is named below
+        times = pd.to_datetime(df[tc], errors="coerce")
     if times.isna().any():
         r = int(np.flatnonzero(times.isna().to_numpy())[0])
         first = df.attrs.get("first_line")
