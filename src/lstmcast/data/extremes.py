@@ -124,9 +124,14 @@ def _widen(v: np.ndarray, bad: np.ndarray) -> tuple[float, float]:
     keep[bad] = False
     if not keep.any():
         return -np.inf, np.inf
-    lo, hi = float(v[keep].min()), float(v[keep].max())
-    width = max(hi - lo, 0.1 * max(abs(lo), abs(hi)), 1e-12)
-    return lo - SPAN * width, hi + SPAN * width
+    lo, hi = _spread(np.array([v[keep].min()]), np.array([v[keep].max()]))
+    return float(lo[0]), float(hi[0])
+
+
+def _spread(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranges [a, b] widened by SPAN times their width (or a tenth of their magnitude, for a flat series)."""
+    width = np.maximum.reduce([b - a, 0.1 * np.maximum(np.abs(a), np.abs(b)), np.full(len(a), 1e-12)])
+    return a - SPAN * width, b + SPAN * width
 
 
 def envelopes(values) -> tuple[np.ndarray, np.ndarray]:
@@ -146,9 +151,8 @@ def envelopes(values) -> tuple[np.ndarray, np.ndarray]:
         X[~np.isfinite(X)] = np.nan                                        # +-inf is no value of the range
         with np.errstate(invalid="ignore"):
             a, b = np.fmin.reduce(X, axis=1), np.fmax.reduce(X, axis=1)      # NaN only where no value is finite
-        width = np.maximum.reduce([b - a, 0.1 * np.maximum(np.abs(a), np.abs(b)), np.full(len(a), 1e-12)])
         ok = np.isfinite(a) & np.isfinite(b)
-        lo[clean[ok]], hi[clean[ok]] = (a - SPAN * width)[ok], (b + SPAN * width)[ok]
+        lo[clean[ok]], hi[clean[ok]] = _spread(a[ok], b[ok])
     for i in np.flatnonzero(np.array([len(p) > 0 for p, _ in found])):
         lo[i], hi[i] = _widen(np.asarray(values[i], np.float64), found[i][0])
     return lo, hi
