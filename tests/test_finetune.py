@@ -131,6 +131,7 @@ def test_fit_init_cli_updates_and_refuses_mismatched_data(tmp_path, monkeypatch)
                 "no such model directory")
 
 
+@pytest.mark.slow
 def test_a_corrupt_fine_tuned_network_in_a_model_file_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(P, "STEPS", 20)
     fc = Forecaster(model="pretrained-ft").fit(_monthly(_saw(48)))
@@ -142,6 +143,7 @@ def test_a_corrupt_fine_tuned_network_in_a_model_file_is_one_line(tmp_path, monk
     check_error(*run_cli("forecast", "--model", tmp_path / "m", "--horizon", "2"), "ft.0.dense.bias has shape")
 
 
+@pytest.mark.slow
 def test_a_panel_shares_one_fine_tuned_network_and_saves_it_once(monkeypatch):
     monkeypatch.setattr(P, "STEPS", 20)
     values = [_saw(60, seed=1), _saw(48, seed=2) * 3, np.full(30, 5.0)]      # series 2: not in the fit
