@@ -143,6 +143,21 @@ def test_compiled_train_equals_plain_jit_bit_for_bit(cache, rng):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
+def test_cpu_programs_compile_at_llvm_level_1_with_the_same_training(cache, rng, monkeypatch):
+    assert programs.compile_options() == {"xla_backend_optimization_level": 1}
+    mc, tc = ModelConfig(1, (8,)), TrainConfig(epochs=20, batch_size=4)
+    x = rng.normal(size=(24, 5, 1)).astype(np.float32)
+    y = rng.normal(size=(24, 1)).astype(np.float32)
+    keys = jax.vmap(jax.random.key)(np.arange(3))
+    fast = compiled_train(mc, tc, vmap_keys=True)(keys, x, y, np.ones(24, np.float32))
+    monkeypatch.setenv("LSTMCAST_XLA_O", "default")
+    assert programs.compile_options() == {}
+    train = make_train(mc, tc)
+    ref = jax.jit(jax.vmap(lambda k, x, y: train(k, x, y, None), (0, None, None)))(keys, x, y)
+    for a, b in zip(jax.tree.leaves(fast), jax.tree.leaves(ref)):   # 20 epochs of Adam: rounding only
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-5)
+
+
 def test_bucketed_predictions_equal_unpadded(cache, rng):
     for n in [1, 7, 8, 9, 17, 100, 141, 1000, 4097]:
         b = bucket(n)

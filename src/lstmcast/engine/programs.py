@@ -210,7 +210,7 @@ class Program:
         t1 = time.perf_counter()
         lowered = _lower(traced, exp)
         t2 = time.perf_counter()
-        exe = lowered.compile()
+        exe = lowered.compile(compiler_options=compile_options())
         t3 = time.perf_counter()
         if exp is None:
             ev.trace, ev.lower = t1 - t, t2 - t1
@@ -333,3 +333,15 @@ def program(name: str, fn: Callable[..., Any] | None = None, static_key: object 
     if (fn is None) == (make is None):
         raise TypeError("program() takes one of fn and make")
     return Program(name, fn, static_key, make)
+
+
+def compile_options() -> dict[str, Any]:
+    """XLA options of every Program: on a CPU, LLVM at optimization level 1 (XLA's default is 2).
+
+    The networks here are small (16-128 units, batches of 8-256): level 2's code is slower on them. A
+    4-window backtest of a 200-point monthly series, the LSTM alone, trained in 3.5-3.7 s instead of
+    4.7-5.3 s, and compiled from nothing in less time; forecasts equal to float rounding (2e-8 on values
+    near 30). LSTMCAST_XLA_O=default gives XLA's own level, LSTMCAST_XLA_O=N level N."""
+    if os.environ.get("LSTMCAST_XLA_O") == "default" or jax.default_backend() != "cpu":
+        return {}
+    return {"xla_backend_optimization_level": int(os.environ.get("LSTMCAST_XLA_O", "1"))}
