@@ -74,3 +74,53 @@ def test_threaded_backtest_windows_equal_sequential(monkeypatch):
     assert threads.workers() == 2
     np.testing.assert_array_equal(one[["combo", "lstm"]].to_numpy(), two[["combo", "lstm"]].to_numpy())
     assert list(one["cutoff"].unique()) == list(two["cutoff"].unique()) and one["cutoff"].nunique() == 3
+
+
+def test_later_windows_start_before_window_one_trains_and_equal_sequential(monkeypatch):
+    """diff="auto" (validated differencing, weights from the folds): windows 2-3 start once window 1's
+    differencing is chosen, wait for its weights, and give what one window after another gives."""
+    from lstmcast import Forecaster, datasets
+    from lstmcast.fit import fitting
+    y = datasets.airline().iloc[:110]
+    kw = dict(h=6, n_windows=3, step_size=6, refit=True)
+    fc = lambda: Forecaster(seeds=2, epochs=3, model="lstm+ets")  # noqa: E731
+    monkeypatch.setenv("LSTMCAST_THREADS", "1")
+    one = fc().cross_validation(y, **kw)
+    spans, real = [], fitting.fit_ensemble
+
+    def timed(*a, **k):
+        t = time.perf_counter()
+        out = real(*a, **k)
+        spans.append((threading.current_thread() is threading.main_thread(), t, time.perf_counter()))
+        return out
+    monkeypatch.setattr(fitting, "fit_ensemble", timed)
+    monkeypatch.setenv("LSTMCAST_THREADS", "2")
+    two = fc().cross_validation(y, **kw)
+    np.testing.assert_array_equal(one[["combo", "lstm"]].to_numpy(), two[["combo", "lstm"]].to_numpy())
+    (main,) = [s for s in spans if s[0]]
+    assert len(spans) == 3 and all(s[1] < main[2] for s in spans if not s[0])   # overlapped window 1's training
+
+
+def test_an_error_in_window_one_after_the_later_windows_started_is_raised_without_hanging(monkeypatch):
+    from lstmcast import Forecaster, datasets
+    from lstmcast.fit import fitting
+
+    def fails_in_window_one(*a, **k):      # only window 1 calibrates; the others take its calibration
+        raise ValueError("window one failed")
+    monkeypatch.setattr(fitting, "calibrate", fails_in_window_one)
+    monkeypatch.setenv("LSTMCAST_THREADS", "2")
+    box = {}
+
+    def run():
+        try:
+            Forecaster(seeds=2, epochs=3, model="lstm+ets").cross_validation(datasets.airline().iloc[:110], h=6,
+                                                                             n_windows=3, step_size=6)
+        except ValueError as e:
+            box["error"] = str(e)
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(300)
+    assert not t.is_alive() and box.get("error") == "window one failed"
+    for th in [th for th in threading.enumerate() if th.name.startswith("lstmcast")]:
+        th.join(120)                     # the later windows stop too: none waits for window 1's weights forever
+        assert not th.is_alive(), th.name

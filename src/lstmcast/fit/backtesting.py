@@ -15,6 +15,8 @@ refit=False moves the input window with the parameters frozen.
 """
 from __future__ import annotations
 
+import functools
+from concurrent.futures import Future
 from typing import NamedTuple
 
 import numpy as np
@@ -25,13 +27,13 @@ from ..errors import DataError
 from ..models.baselines import fallback
 from ..models.statmembers import members as members_of
 from ..models.statmembers import stat_forecasts
-from ..scale.threads import cpu_workers, map_threads
+from ..scale.threads import Background, cpu_workers, map_threads
 from .calchoice import with_chosen
 from .combine import combine
 from .fitting import fit_panel, validation_ran
 from .predicting import forecast_frame, point
 from .settings import Settings, season_length_for
-from .state import FittedState
+from .state import Choices, FittedState
 
 WINDOWS_AT_ONCE_UP_TO = 128     # panels up to this many series fit their later backtest windows at once
 WARM_REFITS = False             # True: local scope's later windows start their LSTMs from the choosing window's
@@ -86,17 +88,21 @@ def cross_validation(settings: Settings, panel, h, n_windows, step_size, refit, 
     sub = panel.subset(usable)
     cuts = cuts[usable]
     cov = None if cov is None or cov.empty else cov.subset(usable)
-    out, first, later = {}, None, []
     combo = len(members_of(settings.model, len(sub))) > 1
     pad = _largest_window_count(settings, sub, cuts[:, -1])
+    # the windows after the choices are independent: several fit at once (one per core, scale/threads.py)
+    # a big panel's windows one at a time (memory), each using every core for its chunks; on an
+    # accelerator one at a time too (it runs one program at a time)
+    n_at_once = max(1, min(n_windows - 1, cpu_workers() if len(sub) <= WINDOWS_AT_ONCE_UP_TO else 1))
 
-    def window(w, choices=None):
+    def window(w, choices=None, on_choices=None):
         """Fit at the w-th cut-offs (with the first window's choices, if given: then quietly, since
         those windows run in threads) -> (frames, models, fit)."""
         part = sub.truncate(cuts[:, w])
         if choices is None:
             say(f"backtest window {w + 1}/{n_windows}: fitting on data up to each series' cut-off ...")
-            fit = fit_panel(settings, part, progress=say, pad_windows=pad, cov=cov, stats_only_ok=True)
+            fit = fit_panel(settings, part, progress=say, pad_windows=pad, cov=cov, stats_only_ok=True,
+                            on_choices=on_choices)
         else:
             fit = fit_panel(settings, part, scope=choices.scope, pad_windows=pad,
                             diffs={i: choices.diffs.get(i, settings.global_diff()) for i in range(len(part))},
@@ -107,29 +113,87 @@ def cross_validation(settings: Settings, panel, h, n_windows, step_size, refit, 
             f[sub.time_col] = f[sub.time_col].dt.tz_localize(None)
         return _attach(f, sub, cuts[:, w], h, combo), _models(fit, sub, cuts[:, w]), fit
 
+    def tick(done, total):
+        say(f"backtest windows: {done}/{total} fitted", progress=(done, total))
+
+    def start(later, chosen_by):
+        k = min(len(later), n_at_once)
+        say(f"backtest window{'s' if len(later) > 1 else ''} {later[0] + 1}-{later[-1] + 1}/{n_windows}: fitting "
+            f"with the choices of window {chosen_by + 1}{f', {k} at once' if k > 1 else ''} ...")
+
+    out, first = {}, None
+    early = _EarlyWindows(refit and n_at_once > 1 and not WARM_REFITS and n_windows > 1, window, n_windows,
+                           n_at_once, start)
     for w in range(n_windows):
+        if early.run is not None:     # window 1's choices came before its training: the rest already run
+            break
         if w > 0 and not refit:
             assert first is not None            # window 0 set it
             out[w] = (_frozen_window(first, sub, cuts[:, w], h, members, cov, combo), _models(first, sub, cuts[:, w]))
         elif first is None or _choose_again(first):
-            *out[w], first = window(w)
+            *out[w], first = early.first(w) if w == 0 else window(w)
         else:
-            later.append(w)
-    # the windows after the choices are independent: several fit at once (one per core, scale/threads.py)
-    # a big panel's windows one at a time (memory), each using every core for its chunks; on an
-    # accelerator one at a time too (it runs one program at a time)
-    n_at_once = max(1, min(len(later), cpu_workers() if len(sub) <= WINDOWS_AT_ONCE_UP_TO else 1))
-    if later:
-        say(f"backtest window{'s' if len(later) > 1 else ''} {later[0] + 1}-{later[-1] + 1}/{n_windows}: fitting "
-            f"with the choices of window {max(out) + 1}{f', {n_at_once} at once' if n_at_once > 1 else ''} ...")
-
-    def tick(done, total):
-        say(f"backtest windows: {done}/{total} fitted", progress=(done, total))
-    for w, res in zip(later, map_threads(lambda w: window(w, first), later, n_at_once, tick=tick)):
-        out[w] = res[:2]
+            later = list(range(w, n_windows))
+            start(later, max(out))
+            for v, res in zip(later, map_threads(functools.partial(_with, window, first), later, n_at_once, tick=tick)):
+                out[v] = res[:2]
+            break
+    if early.run is not None:
+        for v, res in zip(range(1, n_windows), early.run.results(tick)):
+            out[v] = res[:2]
     frames = [out[w][0] for w in range(n_windows)]
     models = [out[w][1] for w in range(n_windows)]
     return Backtest(pd.concat(frames, ignore_index=True), pd.concat(models, ignore_index=True), first)
+
+
+class _EarlyWindows:
+    """Window 1 of a refitting backtest, whose later windows start as soon as its choices are made
+    (fit_panel's on_choices: scope, differencing, covariates), while its own final training and its
+    statistical members run: the later windows wait for its weights and calibration (Futures) only at
+    their end. `first(0)` runs window 1; `run` is the later windows' Background (None: not started, e.g.
+    no validation could choose, and the loop goes on as before)."""
+
+    def __init__(self, allowed, window, n_windows, n_at_once, start):
+        self.allowed, self.window, self.n_windows, self.n_at_once, self.start = \
+            allowed, window, n_windows, n_at_once, start
+        self.run, self.weights, self.calibration = None, Future(), Future()
+
+    def _launch(self, ch: Choices):
+        if not self.allowed or ch.retry:
+            return
+        later = list(range(1, self.n_windows))
+        given = _Given(ch.scope, ch.diffs, self.weights, self.calibration, ch.cov_choice, None)
+        self.start(later, 0)
+        # one thread more than the cores: a window that trained before window 1 did waits for its weights
+        # without keeping a core idle
+        self.run = Background(lambda w: self.window(w, given), later, min(len(later), self.n_at_once + 1))
+
+    def first(self, w):
+        try:
+            res = self.window(w, on_choices=self._launch)
+        except BaseException as e:
+            if self.run is not None:            # the later windows waiting for its weights stop too
+                self.weights.set_exception(e)
+                self.calibration.set_exception(e)
+                self.run.cancel()
+            raise
+        self.weights.set_result(res[2].weights)
+        self.calibration.set_result(res[2].calibration)
+        return res
+
+
+class _Given(NamedTuple):
+    """The choices a later window reuses (a FittedState's fields of the same names)."""
+    scope: str
+    diffs: dict
+    weights: object               # dict, or a Future of it
+    calibration: object
+    cov_choice: dict | None
+    ensemble: object
+
+
+def _with(window, choices, w):
+    return window(w, choices)
 
 
 def _choose_again(first: FittedState) -> bool:

@@ -26,7 +26,7 @@ from .covchoice import CovPlan, plan_covariates, user_X, with_widths
 from .scope import choose_scope
 from .select import FOLDS, VALIDATE_UP_TO, calibration_horizon, candidates, choose_diffs, fold_width
 from .settings import Settings, season_length_for, season_phase
-from .state import FittedState
+from .state import Choices, FittedState, ready
 
 
 def eligible(panel, spec, diff=()) -> np.ndarray:
@@ -71,7 +71,7 @@ def _first_problem(panel) -> str:
 
 def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, scope: str | None = None,  # noqa: C901
               diffs=None, pad_windows=None, cov=None, weights=None, stats_only_ok=False, calibration=None,
-              cov_choice=None, init=None, warm=None) -> FittedState:
+              cov_choice=None, init=None, warm=None, on_choices=None) -> FittedState:
     """Fit the settings on panel. scope/diffs/weights/calibration/cov_choice, when given, replace the automatic
     choices (backtests reuse them). cov: the panel's `Covariates` (data/covariates.py); with the user's
     covariates, scope "auto" is global for a panel (local for one series), and each member that can take them
@@ -81,7 +81,10 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     stats_only_ok: when no series can train an LSTM, let a combination's statistical members forecast
     (backtest windows too short for the LSTM) instead of raising the first series' problem.
     init: the fine-tuned pretrained LSTM to start from (a saved model's: `Forecaster.update`, `fit --init`);
-    warm: an earlier fit's local Ensemble whose weights start the LSTM's training (models/ensemble.py)."""
+    warm: an earlier fit's local Ensemble whose weights start the LSTM's training (models/ensemble.py).
+    weights/calibration may also be Futures, waited for only once this fit's own training is done.
+    on_choices: called with the fit's `Choices` as soon as they are made, before the final training (a
+    backtest starts its later windows with them)."""
     user_cov = not no_user_covariates(cov)
     cov = None if cov is None or cov.empty else cov
     t0 = time.perf_counter()
@@ -123,6 +126,9 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     diffs, diff_scores, step_mse = _differencing(settings, spec, panel, idx, phase0, scope, user_cov, diffs,
                                                  diff_scores, step_mse, cov, say)
     idx, diffs, diff_scores, step_mse = _drop_too_short(panel, spec, idx, diffs, diff_scores, step_mse)
+    if on_choices is not None:
+        on_choices(Choices(scope, {int(i): tuple(d) for i, d in zip(idx, diffs)}, _choice_record(plan, cal),
+                           validation_ran(settings, scope, cov, len(idx)) and not any(diff_scores)))
     say(f"training {'one ensemble' if scope == 'global' else 'one ensemble per series'}: {len(idx)} series x "
         f"{spec.seeds} seeds ...")
     ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"),
@@ -318,6 +324,7 @@ def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, di
         if stat_names else {},
         members=("lstm",) * lstm + tuple(stat_names),   # what forecasts: the LSTM, and the members combined with it
         weights={}, fit_seconds=0.0, cov_choice=_choice_record(plan, cal))
+    weights, calibration = ready(weights), ready(calibration)     # another fit's, perhaps still running
     found, errs = _weights(st, stat_names, holdout or {}) if weights is None else (dict(weights), {})
     cal = calibrate(st.diffs, st.step_mse, found, errs, panel.values, spec.recipe.h, m) if calibration is None else \
         {i: c for i, c in calibration.items() if i in st.diffs}

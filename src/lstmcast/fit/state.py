@@ -9,8 +9,9 @@ Everything below the `Forecaster` facade (forecasting, backtests, model files, t
 """
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -79,3 +80,17 @@ class FittedState:
     def replace(self, **kw) -> "FittedState":
         return type(self)(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **kw})
 
+
+
+class Choices(NamedTuple):
+    """What a fit chose before its final training (fit_panel's on_choices): what a backtest's later
+    windows reuse, given before the FittedState exists."""
+    scope: str
+    diffs: dict                   # {series: differencing}
+    cov_choice: dict | None       # the covariates' record (FittedState.cov_choice)
+    retry: bool                   # validation ran but found no fold: the next window should choose afresh
+
+
+def ready(x):
+    """x, or its value when x is a Future (another fit's weights, perhaps still being computed)."""
+    return x.result() if isinstance(x, Future) else x

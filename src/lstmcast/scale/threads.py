@@ -54,26 +54,43 @@ def map_threads(fn, items, n_workers: int | None = None, tick=None) -> list:
             if tick:
                 tick(len(out), len(items))
         return out
+    return Background(fn, items, n).results(tick)
 
-    def task(ctx, x):
-        def inner():
-            _inside.task = True
-            try:
-                return fn(x)
-            finally:
-                _inside.task = False
-        return ctx.run(inner)
 
-    pool = ThreadPoolExecutor(n, thread_name_prefix="lstmcast")
-    try:
-        futures = [pool.submit(task, contextvars.copy_context(), x) for x in items]
-        for done, f in enumerate(as_completed(futures), 1):
-            f.result()                  # a task's error stops the rest here
-            if tick:
-                tick(done, len(items))
-        return [f.result() for f in futures]
-    except BaseException:       # Ctrl-C, or an error: the tasks not yet started never start
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        pool.shutdown(wait=True)
+class Background:
+    """map_threads started now and collected later, while the caller goes on with other work:
+
+        run = Background(fit_window, [1, 2, 3], 2)    # up to 2 at once, in threads, from now
+        ...                                           # the caller's own work (a third thread's worth)
+        out = run.results(tick)                       # in order; a task's error is raised here
+        run.cancel()                                  # where the caller fails: tasks not started never start
+    """
+
+    def __init__(self, fn, items, n_workers: int) -> None:
+        def task(ctx, x):
+            def inner():
+                _inside.task = True
+                try:
+                    return fn(x)
+                finally:
+                    _inside.task = False
+            return ctx.run(inner)
+        self.items = list(items)
+        self.pool = ThreadPoolExecutor(max(1, n_workers), thread_name_prefix="lstmcast")
+        self.futures = [self.pool.submit(task, contextvars.copy_context(), x) for x in self.items]
+
+    def results(self, tick=None) -> list:
+        try:
+            for done, f in enumerate(as_completed(self.futures), 1):
+                f.result()                  # a task's error stops the rest here
+                if tick:
+                    tick(done, len(self.futures))
+            return [f.result() for f in self.futures]
+        except BaseException:       # Ctrl-C, or an error: the tasks not yet started never start
+            self.cancel()
+            raise
+        finally:
+            self.pool.shutdown(wait=True)
+
+    def cancel(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
