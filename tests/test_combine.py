@@ -11,6 +11,7 @@ from helpers import run_cli
 from lstmcast import Forecaster
 from lstmcast.errors import DataError
 from lstmcast.fit.combine import combine, inverse_mse_weights
+from lstmcast.fit.settings import Settings
 from lstmcast.models.statmembers import members
 
 FAST = dict(epochs=3, seeds=2, units=(4,), look_back=6, diff=(1,))   # explicit diff: no validation, equal weights
@@ -216,3 +217,14 @@ def test_corrupt_combination_in_a_model_directory_is_one_line(tmp_path, mutate, 
     (tmp_path / "m" / "config.json").write_text(json.dumps(c))
     code, out, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "3")
     assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_lstm_member_of_a_combination_trains_5_seeds_the_lstm_alone_10_unless_asked():
+    from lstmcast import Forecaster, datasets
+    y = datasets.airline().iloc[:72]
+    kw = dict(epochs=2, diff=(12,))
+    assert Forecaster(model="lstm+ets", **kw).fit(y).spec_.seeds == 5      # fit_panel says "combined"
+    spec = Settings(**Forecaster(**kw).get_params()).spec
+    assert (spec("local", 12).seeds, spec("local", 12, combined=True).seeds, spec("global", 12, combined=True).seeds) \
+        == (10, 5, 5)
+    assert Settings(**Forecaster(seeds=7).get_params()).spec("local", 12, combined=True).seeds == 7

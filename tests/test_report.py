@@ -395,6 +395,8 @@ def test_unfitted_card_with_automatic_seeds_gives_each_scopes_count():
     from lstmcast.forecaster import Forecaster
     from lstmcast.report.card import card_for
     s = card_for(Forecaster())["settings"]                          # every default: seeds=None, scope="auto"
+    assert s["seeds"] == "auto (5 local member, 5 global)" and s["seed values"] == "0..4 (local member), 0..4 (global)"
+    s = card_for(Forecaster(model="lstm"))["settings"]              # the LSTM alone
     assert s["seeds"] == "auto (10 local, 5 global)" and s["seed values"] == "0..9 (local), 0..4 (global)"
     s = card_for(Forecaster(scope="global", seed=7))["settings"]
     assert s["seeds"] == "auto (5 global)" and s["seed values"] == "7..11 (global)"
@@ -407,7 +409,7 @@ def test_evaluate_report_with_every_default_on_a_panel_and_the_bundled_series(tm
     code, out, err = run_cli("evaluate", "--horizon", "12", "--windows", "2", "--report", "r.html", "--quiet")
     assert code == 0 and "Traceback" not in err, err
     page = (tmp_path / "r.html").read_text()
-    assert "0..9 (local)" in page and "0..4 (global)" in page
+    assert "0..4 (local member)" in page and "0..4 (global)" in page      # the default: a combination
     rows = ["unique_id,ds,y\n"]
     for k, shift in enumerate((0, 7, 19)):
         rows += [f"s{k},{t.date()},{100 + 10 * np.sin((i + shift) / 2) + i + k:.2f}\n"
@@ -415,4 +417,4 @@ def test_evaluate_report_with_every_default_on_a_panel_and_the_bundled_series(tm
     (tmp_path / "p.csv").write_text("".join(rows))
     code, out, err = run_cli("evaluate", "p.csv", "--horizon", "12", "--windows", "2", "--report", "p.html", "--quiet")
     assert code == 0 and "Traceback" not in err, err
-    assert "0..9 (local)" in (tmp_path / "p.html").read_text()
+    assert "0..4 (local member)" in (tmp_path / "p.html").read_text()

@@ -119,7 +119,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         scope = "global" if len(idx) >= 2 else "local"
     if scope == "auto":
         scope, scores, holdout = choose_scope(settings, panel, idx, m, say, cov, fit_panel)
-    spec = _resolved(settings, panel, idx, scope, m, typical, pad_windows)
+    spec = _resolved(settings, panel, idx, scope, m, typical, pad_windows, bool(stat_names))
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
     cov, spec, plan, cal, diffs, diff_scores, step_mse, holdout = _choices(
         settings, panel, idx, m, scope, spec, phase0, cov, stat_names, cov_choice, user_cov, diffs, holdout, say)
@@ -168,14 +168,15 @@ def _choices(settings, panel, idx, m, scope, spec, phase0, cov, stat_names, cov_
     return cov, spec, plan, cal.record, diffs, diff_scores, step_mse, holdout
 
 
-def _resolved(settings: Settings, panel, idx, scope: str, m: int, typical: int, pad_windows):
+def _resolved(settings: Settings, panel, idx, scope: str, m: int, typical: int, pad_windows, combined: bool):
     """The fit's Spec; global: sized by its pooled windows (settings.spec: seeds and learning rate of a large
-    pool), counted with the lags given in the settings (none when automatic)."""
-    spec = settings.spec(scope, m, typical)
+    pool), counted with the lags given in the settings (none when automatic); combined: the LSTM is one
+    member of a combination (its automatic seeds: settings.MEMBER_SEEDS)."""
+    spec = settings.spec(scope, m, typical, combined=combined)
     if scope == "global":
         R = spec.recipe
         lost = sum(settings.global_diff()) + R.look_back + R.h - 1
-        spec = settings.spec(scope, m, typical, int(np.maximum(panel.lengths[idx] - lost, 0).sum()))
+        spec = settings.spec(scope, m, typical, int(np.maximum(panel.lengths[idx] - lost, 0).sum()), combined)
     return dataclasses.replace(spec, pad_windows=int((pad_windows or {}).get(scope, 0)))
 
 
