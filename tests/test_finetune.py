@@ -70,8 +70,6 @@ def test_fine_tuning_beats_zero_shot_on_a_pattern_it_did_not_know():
     assert mod.tuned.steps > 0 and mod.tuned.curve[0][0] == 0
     assert min(c[1] for c in mod.tuned.curve) < mod.tuned.curve[0][1]   # the split's loss fell below zero-shot's
     assert mase_ft < 0.9 * mase_zs, (mase_ft, mase_zs)
-    fold = mod.refit(train[:-12])          # a validation fold: tuned afresh on its past, the same step count
-    assert fold.tuned is not mod.tuned and fold.tuned.steps == mod.tuned.steps
 
 
 def test_member_names_parse():
@@ -91,6 +89,9 @@ def test_saved_model_forecasts_the_same_and_update_moves_the_origin(tmp_path, mo
     fc.save(tmp_path / "m")
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     assert config["series"]["ft_states"][0]["series"] == [0]
+    mod = fc.stat_fits_["pretrained-ft"][0]
+    fold = mod.refit(y[:88].to_numpy())     # a validation fold: tuned afresh on its past, the same step count
+    assert mod.tuned.steps > 0 and fold.tuned is not mod.tuned and fold.tuned.steps == mod.tuned.steps
     assert config["series"]["ft_states"][0]["net"]["units"] == list(fc.stat_fits_["pretrained-ft"][0].tuned.cfg.units)
     again = Forecaster.load(tmp_path / "m").forecast(4, level=[80])
     pd.testing.assert_frame_equal(before, again)
