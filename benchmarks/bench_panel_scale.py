@@ -138,10 +138,10 @@ def run_lstmcast(args, inp, out, tmp):
     fcst = ["forecast", "--model", model, "--horizon", str(H), "--out", out, "--quiet"]
     a, wall_a, rss_a, load0, load1 = _timed(me + fit, env, args, "lstmcast fit")
     b, wall_b, rss_b, load2, load3 = _timed(me + fcst, env, args, "lstmcast forecast")
-    notes = [f"lstmcast fit {a['seconds']:.2f} s, CPU {a['cpu_s']:.2f} s ({phases_line(a)}); "
-             f"imports {a['import_s']:.2f} s",
-             f"lstmcast forecast {b['seconds']:.2f} s, CPU {b['cpu_s']:.2f} s ({phases_line(b)}); "
-             f"imports {b['import_s']:.2f} s"]
+    notes = [f"lstmcast fit {a['seconds']:.2f} s ({phases_line(a)}); imports {a['import_s']:.2f} s; "
+             f"CPU {a['cpu_s']:.2f} s ({cpu_line(a)})",
+             f"lstmcast forecast {b['seconds']:.2f} s ({phases_line(b)}); imports {b['import_s']:.2f} s; "
+             f"CPU {b['cpu_s']:.2f} s ({cpu_line(b)})"]
     row = {"fit_forecast_s": a["seconds"] + b["seconds"], "cpu_s": a["cpu_s"] + b["cpu_s"],
            "wall_s": wall_a + wall_b, "peak_rss_mb": max(rss_a, rss_b),
            "compiles": a["compiles"] + b["compiles"], "load_before": max(load0, load2), "load_after": max(load1, load3)}
@@ -151,6 +151,11 @@ def run_lstmcast(args, inp, out, tmp):
 def phases_line(info) -> str:
     from phases import format_breakdown
     return format_breakdown(info["phases"])
+
+
+def cpu_line(info) -> str:
+    from phases import format_cpu
+    return format_cpu(info["phases"], info["cpu_s"])
 
 
 def run_model(m, args, train, test, tmp, inp, notes):

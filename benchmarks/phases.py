@@ -53,6 +53,7 @@ XLA_EVENTS = ("/jax/core/compile/jaxpr_trace_duration", "/jax/core/compile/jaxpr
 class Clock:
     def __init__(self):
         self.seconds = {p: 0.0 for p in PHASES}
+        self.cpu = {p: 0.0 for p in PHASES}     # CPU seconds of the process (all threads) inside each phase
         self.compiles = 0                       # backend compilations
         self.xla = []                           # (start, end) of every XLA event (nested, or in several threads)
         self.spans = {p: [] for p in PHASES}    # (start, end) of every call of each phase
@@ -70,12 +71,13 @@ class Clock:
         def timed(*a, **k):
             if self.current is not None:         # the outermost phase owns the call
                 return fn(*a, **k)
-            self.current, t = phase, time.perf_counter()
+            self.current, t, c = phase, time.perf_counter(), time.process_time()
             try:
                 return fn(*a, **k)
             finally:
                 end = time.perf_counter()
                 self.seconds[phase] += end - t
+                self.cpu[phase] += time.process_time() - c
                 self.spans[phase].append((t, end))
                 self.current = None
         return timed
@@ -88,6 +90,7 @@ class Clock:
         out["compile"] = sum(b - a for a, b in xla)
         out["other"] = max(total - sum(out.values()), 0.0)
         out["compiles"] = self.compiles
+        out["cpu"] = dict(self.cpu)     # CPU seconds per phase, XLA's compilations inside them included
         return out
 
 
@@ -142,3 +145,11 @@ def load_average() -> float:
 def format_breakdown(rep: dict) -> str:
     keys = [k for k in (*PHASES, "compile", "other") if rep.get(k, 0) >= 0.005]
     return ", ".join(f"{k} {rep[k]:.2f}" for k in keys)
+
+
+def format_cpu(rep: dict, total: float) -> str:
+    """CPU seconds per phase (compilations inside them included), the rest as "other"."""
+    cpu = rep.get("cpu", {})
+    keys = [k for k in PHASES if cpu.get(k, 0) >= 0.005]
+    rest = max(total - sum(cpu.values()), 0.0)
+    return ", ".join([f"{k} {cpu[k]:.2f}" for k in keys] + [f"other {rest:.2f}"])

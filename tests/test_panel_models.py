@@ -213,3 +213,22 @@ def test_padding_rows_and_datasets_are_inert():
     c, _ = train_local(rec, tc, data[:1], 2, 0)
     np.testing.assert_allclose(a["dense"]["kernel"], b["dense"]["kernel"], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(a["lstm"][0]["kernel"][:1], c["lstm"][0]["kernel"], rtol=1e-5, atol=1e-6)
+
+
+def test_local_chunks_return_each_series_its_own_training():
+    """train_local groups datasets of similar window counts into its chunks (and pads each chunk to a
+    multiple of 8 datasets): every dataset gets back its own training whatever the order it came in."""
+    from lstmcast.engine.train import TrainConfig
+    from lstmcast.models.lstm import Recipe
+    from lstmcast.models.lstm_calls import train_local
+    rng = np.random.default_rng(3)
+    rec = Recipe(m=4, look_back=4, h=2, units=(3,))
+    data = [(rng.normal(size=(n, 4, 1)).astype(np.float32), rng.normal(size=(n, 2)).astype(np.float32))
+            for n in (20, 9, 17, 10, 19, 12, 9)]
+    tc = TrainConfig(epochs=2, batch_size=4, learning_rate=1e-2, row_keys=True)
+    a, ma = train_local(rec, tc, data, 2, 0)
+    b, mb = train_local(rec, tc, data[::-1], 2, 0)
+    np.testing.assert_array_equal(a["dense"]["kernel"], b["dense"]["kernel"][::-1])
+    np.testing.assert_array_equal(ma["loss"], mb["loss"][::-1])
+    c, _ = train_local(rec, tc, data[1:2], 2, 0)     # alone: the same training as among the others
+    np.testing.assert_allclose(a["lstm"][0]["kernel"][1:2], c["lstm"][0]["kernel"], rtol=1e-5, atol=1e-6)

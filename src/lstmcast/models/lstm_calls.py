@@ -100,10 +100,11 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
     parts, tasks = [], []
     for n, idx in sorted(by_bucket.items()):
         tcn = step_budget(tc, max(len(data[i][0]) for i in idx), rec.m, rec.look_back)   # long series: steps
-        # chunks of equal width (one program), at least one per thread that can run them at once
+        # chunks of equal width (one program), at least one per thread that can run them at once; datasets of
+        # similar window counts together: a chunk's passes run as many batches as its longest dataset needs
         n_chunks = min(len(idx), max(-(-len(idx) // max_chunk), threads))
-        chunks = [list(c) for c in np.array_split(idx, n_chunks)]
-        width = min(max_chunk, pow2(max(len(c) for c in chunks)))
+        chunks = [list(c) for c in np.array_split(sorted(idx, key=lambda i: len(data[i][0])), n_chunks)]
+        width = min(max_chunk, -(-max(len(c) for c in chunks) // 8) * 8)   # inert padding datasets cost in full
         for part in chunks:
             xs = np.zeros((width, n, *data[part[0]][0].shape[1:]), np.float32)
             ts = np.zeros((width, n, rec.h), np.float32)
