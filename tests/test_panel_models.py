@@ -232,3 +232,18 @@ def test_local_chunks_return_each_series_its_own_training():
     np.testing.assert_array_equal(ma["loss"], mb["loss"][::-1])
     c, _ = train_local(rec, tc, data[1:2], 2, 0)     # alone: the same training as among the others
     np.testing.assert_allclose(a["lstm"][0]["kernel"][1:2], c["lstm"][0]["kernel"], rtol=1e-5, atol=1e-6)
+
+
+def test_one_series_trains_one_dataset_not_a_padded_chunk(monkeypatch):
+    """Inert padding datasets cost in full: a single series must not be padded to a chunk of 8."""
+    from lstmcast import datasets
+    from lstmcast.engine import programs
+    widths, real = [], programs.Program.__call__
+
+    def spy(self, *args):
+        if self.name == "train":
+            widths.append(np.shape(args[1])[0])
+        return real(self, *args)
+    monkeypatch.setattr(programs.Program, "__call__", spy)
+    Forecaster(model="lstm", seeds=2, epochs=2, diff=(12,)).fit(datasets.airline().iloc[:72])
+    assert widths and set(widths) == {1}, widths

@@ -104,7 +104,8 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
         # similar window counts together: a chunk's passes run as many batches as its longest dataset needs
         n_chunks = min(len(idx), max(-(-len(idx) // max_chunk), threads))
         chunks = [list(c) for c in np.array_split(sorted(idx, key=lambda i: len(data[i][0])), n_chunks)]
-        width = min(max_chunk, -(-max(len(c) for c in chunks) // 8) * 8)   # inert padding datasets cost in full
+        most = max(len(c) for c in chunks)     # inert padding datasets cost in full: powers of two up to 8, then
+        width = min(max_chunk, pow2(most) if most <= 8 else -(-most // 8) * 8)   # multiples of 8 (few programs)
         for part in chunks:
             xs = np.zeros((width, n, *data[part[0]][0].shape[1:]), np.float32)
             ts = np.zeros((width, n, rec.h), np.float32)
