@@ -168,7 +168,7 @@ def _choices(settings, panel, idx, m, scope, spec, phase0, cov, stat_names, cov_
     return cov, spec, plan, cal.record, diffs, diff_scores, step_mse, holdout
 
 
-def _resolved(settings: Settings, panel, idx, scope: str, m: int, typical: int, pad_windows, combined: bool):
+def _resolved(settings: Settings, panel, idx, scope: str, m: int, typical: int, pad_windows, combined=False):
     """The fit's Spec; global: sized by its pooled windows (settings.spec: seeds and learning rate of a large
     pool), counted with the lags given in the settings (none when automatic); combined: the LSTM is one
     member of a combination (its automatic seeds: settings.MEMBER_SEEDS)."""
