@@ -135,7 +135,8 @@ def cross_validation(settings: Settings, panel, h, n_windows, step_size, refit, 
         else:
             later = list(range(w, n_windows))
             start(later, max(out))
-            for v, res in zip(later, map_threads(functools.partial(_with, window, first), later, n_at_once, tick=tick)):
+            again = functools.partial(window, choices=first)
+            for v, res in zip(later, map_threads(again, later, n_at_once, tick=tick)):
                 out[v] = res[:2]
             break
     if early.run is not None:
@@ -190,10 +191,6 @@ class _Given(NamedTuple):
     calibration: object
     cov_choice: dict | None
     ensemble: object
-
-
-def _with(window, choices, w):
-    return window(w, choices)
 
 
 def _choose_again(first: FittedState) -> bool:
