@@ -124,3 +124,28 @@ def test_an_error_in_window_one_after_the_later_windows_started_is_raised_withou
     for th in [th for th in threading.enumerate() if th.name.startswith("lstmcast")]:
         th.join(120)                     # the later windows stop too: none waits for window 1's weights forever
         assert not th.is_alive(), th.name
+
+
+def test_stats_beside_the_training_equal_stats_after_it_and_stop_on_failure():
+    """fit/fitting.py fits the statistical members in a thread while the LSTM trains (StatsBeside): the fits
+    are those fit_stats makes in the caller's thread; a failed training stops the thread before its next
+    series; an error in the thread is raised by result()."""
+    from lstmcast.models.statmembers import StatsBeside, fit_stats
+    rng = np.random.default_rng(0)
+    values = [50 + np.cumsum(rng.normal(size=48)) + 5 * np.sin(np.arange(48) * np.pi / 6) for _ in range(4)]
+    direct = fit_stats(values, range(4), 12, ("ets",))
+    with StatsBeside(values, range(4), 12, ("ets",)) as beside:
+        pass
+    got = beside.result()
+    assert sorted(got["ets"]) == sorted(direct["ets"]) == [0, 1, 2, 3]
+    for i in range(4):
+        np.testing.assert_array_equal(got["ets"][i].predict(h=6)["mean"], direct["ets"][i].predict(h=6)["mean"])
+    stop = threading.Event()
+    stop.set()
+    assert fit_stats(values, range(4), 12, ("ets",), stop=stop) == {"ets": {}}   # stopped: no series fitted
+    with pytest.raises(RuntimeError, match="training failed"):
+        with StatsBeside(values, range(4), 12, ("ets",)) as beside:
+            raise RuntimeError("training failed")
+    assert beside._stop.is_set()
+    with pytest.raises(TypeError):
+        StatsBeside(None, range(4), 12, ("ets",)).result()                   # the thread's error, raised here

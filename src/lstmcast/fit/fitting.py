@@ -18,7 +18,7 @@ from ..data.panel import summary_line as panel_summary
 from ..errors import DataError
 from ..models.baselines import fallback
 from ..models.ensemble import fit_ensemble, min_length
-from ..models.statmembers import ARIMA_UP_TO, DEFAULT_MODEL, STATS_UP_TO, fit_stats, members, prefetch
+from ..models.statmembers import ARIMA_UP_TO, DEFAULT_MODEL, STATS_UP_TO, StatsBeside, fit_stats, members, prefetch
 from .calchoice import calendar_step
 from .calibration import calibrate
 from .combine import errors_mse, fold_errors, fold_mse, holdout_mse, inverse_mse_weights, step_weights
@@ -131,8 +131,10 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
                            validation_ran(settings, scope, cov, len(idx)) and not any(diff_scores)))
     say(f"training {'one ensemble' if scope == 'global' else 'one ensemble per series'}: {len(idx)} series x "
         f"{spec.seeds} seeds ...")
-    ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"),
-                       cov=plan.lstm_cov if plan is not None else cov, warm=warm)
+    stats = StatsBeside(panel.values, statable(panel), m, stat_names, *_stat_inputs(plan), init)  # beside training
+    with stats:
+        ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"),
+                           cov=plan.lstm_cov if plan is not None else cov, warm=warm)
     bad = set(ens.extra.get("diverged", []))
     for i in bad:
         panel.set_status(i, "diverged", f"training diverged to NaN (learning_rate={spec.train.learning_rate}); "
@@ -143,7 +145,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     if strict and bad:
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     return _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, mse_by_series, cov,
-                   stat_names, t0, weights, holdout, calibration, plan=plan, init=init, cal=cal)
+                   stat_names, t0, weights, holdout, calibration, plan=plan, init=init, cal=cal, stats=stats)
 
 
 def _choices(settings, panel, idx, m, scope, spec, phase0, cov, stat_names, cov_choice, user_cov, diffs, holdout,
@@ -314,15 +316,17 @@ def statable(panel) -> np.ndarray:
 
 def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, diff_scores, step_mse, cov, stat_names,
             t0, weights=None, holdout=None, calibration=None, lstm: bool = True, plan=None, init=None,
-            cal=None) -> FittedState:
-    prefit = {"arima": plan.arima_fits} if plan is not None and plan.arima_fits is not None else None
+            cal=None, stats=None) -> FittedState:
+    """The FittedState of a fit whose choices are made and LSTM trained (ens; None without one). stats: the
+    statistical members' fits running beside the training (StatsBeside), else they are fitted here."""
+    fits = stats.result() if stats is not None else \
+        fit_stats(panel.values, statable(panel), m, stat_names, *_stat_inputs(plan), init) if stat_names else {}
     st = FittedState(
         settings=settings, panel=panel, m=m, scope=scope, scope_scores=scores, spec=spec, ensemble=ens,
         phase0=phase0, cov=cov, diffs={int(i): tuple(d) for i, d in zip(idx, diffs)},
         diff_scores={int(i): s for i, s in zip(idx, diff_scores)}, step_mse=step_mse if ens is not None else {},
         loss=ens.loss if ens is not None else None, val_loss=ens.val_loss if ens is not None else None,
-        stat_fits=fit_stats(panel.values, statable(panel), m, stat_names, plan.arima_X if plan else None, prefit, init)
-        if stat_names else {},
+        stat_fits=fits,
         members=("lstm",) * lstm + tuple(stat_names),   # what forecasts: the LSTM, and the members combined with it
         weights={}, fit_seconds=0.0, cov_choice=_choice_record(plan, cal))
     weights, calibration = ready(weights), ready(calibration)     # another fit's, perhaps still running
@@ -331,6 +335,12 @@ def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, di
         {i: c for i, c in calibration.items() if i in st.diffs}
     st = st.replace(weights=found, calibration=cal)
     return st.replace(fit_seconds=time.perf_counter() - t0, per_series=per_series(st))
+
+
+def _stat_inputs(plan) -> tuple:
+    """(X, prefit) of fit_stats: AutoARIMA's regressors and the fits the covariate choice already made."""
+    return (plan.arima_X if plan else None,
+            {"arima": plan.arima_fits} if plan is not None and plan.arima_fits is not None else None)
 
 
 def _choice_record(plan, cal):

@@ -167,13 +167,45 @@ def prefetch(names) -> None:
     threading.Thread(target=load, name="lstmcast-prefetch", daemon=True).start()
 
 
-def fit_stats(values, idx, m: int, names, X=None, prefit=None, init=None) -> dict:
+class StatsBeside:
+    """fit_stats(...) in a thread, started now, while the caller trains the LSTM (XLA releases the
+    interpreter while it computes, so AutoETS's 70 ms a series fill the cores' gaps instead of running
+    after the training); `result()` waits for it. As a context manager around the training: if the
+    training fails, the thread stops before its next series (and, a daemon, never holds the process)."""
+
+    def __init__(self, *args, **kw) -> None:
+        self._stop, self._out = threading.Event(), {}
+
+        def run():
+            try:
+                self._out["fits"] = fit_stats(*args, stop=self._stop, **kw)
+            except BaseException as e:  # noqa: BLE001 - raised again by result()
+                self._out["error"] = e
+        self._thread = threading.Thread(target=run, name="lstmcast-stats", daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> "StatsBeside":
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        if kind is not None:
+            self._stop.set()
+
+    def result(self) -> dict:
+        self._thread.join()
+        if "error" in self._out:
+            raise self._out["error"]
+        return self._out["fits"]
+
+
+def fit_stats(values, idx, m: int, names, X=None, prefit=None, init=None, stop=None) -> dict:
     """{name: {i: fitted model}} for the series in idx with at least MIN_STAT_LENGTH finite values and no
     missing ones; a series a member cannot fit (statsforecast raises, or non-finite fitted values) is
     simply left out of that member. X: {series: regressors} of the series whose AutoARIMA takes them
     (ARIMAX; rows from the series' start); prefit: {name: {i: fitted member}} already fitted (kept).
     The fine-tuned pretrained LSTM fits once for all the series (models/pretrained_ft.py), from `init`
-    (a saved model's fine-tuned weights: warm start) or the shipped ones."""
+    (a saved model's fine-tuned weights: warm start) or the shipped ones. stop: an Event that ends the
+    loop before its next series (StatsBeside)."""
     fits: dict[str, dict[int, Any]] = {n: dict((prefit or {}).get(n, {})) for n in names}
     X = X or {}
     usable = [int(i) for i in idx if _usable(values[i])]
@@ -181,6 +213,8 @@ def fit_stats(values, idx, m: int, names, X=None, prefit=None, init=None) -> dic
         todo = [i for i in usable if i not in fits["pretrained-ft"]]
         fits["pretrained-ft"].update(_ft().fit_many(values, todo, m, init))
     for i in usable:
+        if stop is not None and stop.is_set():      # StatsBeside: the caller failed
+            break
         y = np.asarray(values[i], np.float64)
         for n in names:
             if int(i) in fits[n]:
