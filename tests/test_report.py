@@ -395,7 +395,7 @@ def test_unfitted_card_with_automatic_seeds_gives_each_scopes_count():
     from lstmcast.forecaster import Forecaster
     from lstmcast.report.card import card_for
     s = card_for(Forecaster())["settings"]                          # every default: seeds=None, scope="auto"
-    assert s["seeds"] == "auto (5 local member, 5 global)" and s["seed values"] == "0..4 (local member), 0..4 (global)"
+    assert s["seeds"] == "auto (3 local member, 5 global)" and s["seed values"] == "0..2 (local member), 0..4 (global)"
     s = card_for(Forecaster(model="lstm"))["settings"]              # the LSTM alone
     assert s["seeds"] == "auto (10 local, 5 global)" and s["seed values"] == "0..9 (local), 0..4 (global)"
     s = card_for(Forecaster(scope="global", seed=7))["settings"]
