@@ -115,7 +115,7 @@ def test_update_refuses_a_model_with_nothing_to_start_from():
 
 @pytest.mark.slow
 def test_fit_init_cli_updates_and_refuses_mismatched_data(tmp_path, monkeypatch):
-    monkeypatch.setattr(P, "STEPS", 40)
+    monkeypatch.setattr(P, "STEPS", 20)
     v = _saw(100)
     write_series(tmp_path / "old.csv", v[:80])
     write_series(tmp_path / "new.csv", v)
