@@ -114,15 +114,13 @@ def test_in_sample_conformal_where_no_validation_ran():
     assert "in-sample errors (optimistic" in fc.interval_note_
 
 
-@pytest.mark.slow
-def test_direct_strategy_outputs_horizon():
-    y = _series(70, "MS")
-    fc = Forecaster(look_back=6, strategy="direct", horizon=4, **FAST).fit(y)
-    assert fc.ensemble_.groups[0].params["dense"]["kernel"].shape == (1, 2, 4, 4)
-    four = fc.forecast(4, members=True)
-    six = fc.forecast(6, members=True)      # past its 4 outputs the next block starts from the forecasts
-    np.testing.assert_allclose(six["mean"][:4], four["mean"])
-    assert len(six) == 6 and np.isfinite(six["mean"]).all()
+def test_direct_strategy_outputs_horizon(fitted):
+    _, fc = fitted                          # the default strategy: direct, horizon = the season (12)
+    assert fc.ensemble_.groups[0].params["dense"]["kernel"].shape == (1, 2, 4, 12)
+    block = fc.forecast(12, members=True)
+    more = fc.forecast(18, members=True)    # past its 12 outputs the next block starts from the forecasts
+    np.testing.assert_allclose(more["mean"][:12], block["mean"])
+    assert len(more) == 18 and np.isfinite(more["mean"]).all()
 
 
 def test_same_seed_same_forecast():
