@@ -21,7 +21,7 @@ def _series(n, freq, start="2000-01-01", seed=0, name="y"):
 
 @pytest.fixture(scope="module")
 def fitted():
-    y = _series(80, "MS")
+    y = _series(80, "MS")                   # = _series(90)[:80]: the newer-data test continues it
     return y, Forecaster(look_back=6, **FAST).fit(y)
 
 
@@ -55,15 +55,15 @@ def test_save_load_round_trip_is_identical(tmp_path, fitted):
 
 
 def test_newer_data_extends_without_refitting(fitted):
-    y, _ = fitted
-    short = Forecaster(look_back=6, **FAST).fit(y.iloc[:70])
-    ext = short.forecast(4, y.iloc[60:])                      # overlapping rows are ignored
+    _, short = fitted                                         # fitted on the first 80 values of y
+    y = _series(90, "MS")
+    ext = short.forecast(4, y.iloc[70:])                      # overlapping rows are ignored
     # the same parameters with the longer history, by hand
     manual = short.ensemble_.paths([y.to_numpy()], {0: np.array([len(y) - 1])}, 4)[0][:, 0, :].mean(0)
     np.testing.assert_allclose(ext["mean"], manual)
     assert ext["ds"].iloc[0] == y.index[-1] + y.index.freq
     with pytest.raises(DataError, match="must continue after"):
-        short.forecast(2, y.iloc[75:])
+        short.forecast(2, y.iloc[85:])
 
 
 @pytest.mark.slow
