@@ -64,7 +64,7 @@ def _panel(n_series=3, n=60, freq="MS", cols=("unique_id", "ds", "y"), seed=0):
 
 
 def _covariate_panel():
-    df = _panel(n=96)                       # cross_validation(h=12, n_windows=2) needs an LSTM-sized first part
+    df = _panel(n=72)                       # cross_validation(h=12, n_windows=2) needs an LSTM-sized first part
     rng = np.random.default_rng(1)
     df["price"] = (10 + rng.normal(0, 1, len(df))).round(2)
     df["promo"] = rng.integers(0, 2, len(df))

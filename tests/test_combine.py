@@ -198,6 +198,14 @@ def test_default_combines_up_to_a_panel_size(monkeypatch):
     assert Forecaster(**FAST, scope="local", model="lstm+ets").fit(df).members_ == ("lstm", "ets")
 
 
+@pytest.fixture(scope="module")
+def validated():
+    """The default combination on one series, its weights from validation (the corrupt-file tests' model)."""
+    fc = Forecaster(epochs=2, seeds=1, units=(4,), look_back=6).fit(_series(90, seed=3))
+    assert fc.weights_                                   # validation ran: the file holds weights
+    return fc
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mutate, message", [
     (lambda c: c["hyper_parameters"].__setitem__("model", "ets+lstm"), "model must be"),
@@ -207,11 +215,8 @@ def test_default_combines_up_to_a_panel_size(monkeypatch):
     (lambda c: c["series"]["weights"]["0"].__setitem__("prophet", [0.5]),
      "'prophet' is not a member of lstm+pretrained+ets+arima"),
 ])
-def test_corrupt_combination_in_a_model_directory_is_one_line(tmp_path, mutate, message):
-    y = _series(90, seed=3)
-    fc = Forecaster(epochs=2, seeds=1, units=(4,), look_back=6).fit(y)
-    assert fc.weights_                                   # validation ran: the file holds weights
-    fc.save(tmp_path / "m")
+def test_corrupt_combination_in_a_model_directory_is_one_line(tmp_path, validated, mutate, message):
+    validated.save(tmp_path / "m")
     c = json.loads((tmp_path / "m" / "config.json").read_text())
     mutate(c)
     (tmp_path / "m" / "config.json").write_text(json.dumps(c))

@@ -10,6 +10,7 @@ from lstmcast.evaluate.metrics import mase
 N, H = 160, 8
 # the LSTM's own use of covariates: kept without validation (test_covchoice.py tests the validation)
 LSTM_COV = dict(model="lstm", keep_covariates=True)
+LOCAL_COV = dict(calendar=False, **LSTM_COV)   # local scope on daily data: no calendar (test_calchoice.py)
 FAST = dict(seeds=2, steps=500, horizon=H, look_back=8, transform="none", **LSTM_COV)
 
 
@@ -47,7 +48,7 @@ def test_future_covariate_halves_mase(fitted):
 
 def test_future_covariate_local_scope_and_seeds():
     df, train, fut = driven(seed=3)
-    fc = Forecaster(scope="local", seeds=2, epochs=40, horizon=H, look_back=8, transform="none", **LSTM_COV)
+    fc = Forecaster(scope="local", seeds=2, epochs=40, horizon=H, look_back=8, transform="none", **LOCAL_COV)
     f = fc.fit(train, futr_exog="x").forecast(H, futr_df=fut[["unique_id", "ds", "x"]], members=True)
     assert fc.scope_ == "local" and {"member-0", "member-1"} <= set(f.columns)
     naive = np.abs(fut.y.to_numpy() - train.y.iloc[-1]).mean()
@@ -67,7 +68,7 @@ def test_level_shift_dummy_is_followed():
     d[n:n + 4], d[n + 4:] = 0, 1                    # off, then on from the 5th forecast step
     y = 50 + 8 * d + 0.2 * rng.normal(size=n + h)
     df = pd.DataFrame({"unique_id": "s", "ds": ds, "y": y, "promo": d})
-    fc = Forecaster(scope="local", seeds=2, epochs=40, horizon=h, look_back=8, transform="none", **LSTM_COV)
+    fc = Forecaster(scope="local", seeds=2, epochs=40, horizon=h, look_back=8, transform="none", **LOCAL_COV)
     fc.fit(df.iloc[:n], futr_exog=["promo"])
     f = fc.forecast(h, futr_df=df.iloc[n:][["unique_id", "ds", "promo"]])["mean"].to_numpy()
     assert np.all(np.abs(f[:4] - 50) < 1.5) and np.all(np.abs(f[4:] - 58) < 1.5), f.round(1)
@@ -321,7 +322,7 @@ def test_historical_covariate_helps_the_first_step_and_levels_work(fitted):
     v = rng.normal(size=n + 1)
     y = np.r_[10.0, 10 + 3 * v[:-1]] + 0.1 * rng.normal(size=n + 1)
     df = pd.DataFrame({"unique_id": "s", "ds": ds, "y": y, "v": v})
-    kw = dict(scope="local", seeds=2, epochs=30, horizon=2, look_back=4, transform="none", **LSTM_COV)
+    kw = dict(scope="local", seeds=2, epochs=30, horizon=2, look_back=4, transform="none", **LOCAL_COV)
     errs = []
     for cols in (["v"], None):
         cv = Forecaster(**kw).cross_validation(df, h=1, n_windows=20, step_size=1, hist_exog=cols,

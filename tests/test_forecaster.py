@@ -21,7 +21,7 @@ def _series(n, freq, start="2000-01-01", seed=0, name="y"):
 
 @pytest.fixture(scope="module")
 def fitted():
-    y = _series(80, "MS")
+    y = _series(80, "MS")                   # = _series(90)[:80]: the newer-data test continues it
     return y, Forecaster(look_back=6, **FAST).fit(y)
 
 
@@ -55,15 +55,15 @@ def test_save_load_round_trip_is_identical(tmp_path, fitted):
 
 
 def test_newer_data_extends_without_refitting(fitted):
-    y, _ = fitted
-    short = Forecaster(look_back=6, **FAST).fit(y.iloc[:70])
-    ext = short.forecast(4, y.iloc[60:])                      # overlapping rows are ignored
+    _, short = fitted                                         # fitted on the first 80 values of y
+    y = _series(90, "MS")
+    ext = short.forecast(4, y.iloc[70:])                      # overlapping rows are ignored
     # the same parameters with the longer history, by hand
     manual = short.ensemble_.paths([y.to_numpy()], {0: np.array([len(y) - 1])}, 4)[0][:, 0, :].mean(0)
     np.testing.assert_allclose(ext["mean"], manual)
     assert ext["ds"].iloc[0] == y.index[-1] + y.index.freq
     with pytest.raises(DataError, match="must continue after"):
-        short.forecast(2, y.iloc[75:])
+        short.forecast(2, y.iloc[85:])
 
 
 @pytest.mark.slow
@@ -114,15 +114,13 @@ def test_in_sample_conformal_where_no_validation_ran():
     assert "in-sample errors (optimistic" in fc.interval_note_
 
 
-@pytest.mark.slow
-def test_direct_strategy_outputs_horizon():
-    y = _series(70, "MS")
-    fc = Forecaster(look_back=6, strategy="direct", horizon=4, **FAST).fit(y)
-    assert fc.ensemble_.groups[0].params["dense"]["kernel"].shape == (1, 2, 4, 4)
-    four = fc.forecast(4, members=True)
-    six = fc.forecast(6, members=True)      # past its 4 outputs the next block starts from the forecasts
-    np.testing.assert_allclose(six["mean"][:4], four["mean"])
-    assert len(six) == 6 and np.isfinite(six["mean"]).all()
+def test_direct_strategy_outputs_horizon(fitted):
+    _, fc = fitted                          # the default strategy: direct, horizon = the season (12)
+    assert fc.ensemble_.groups[0].params["dense"]["kernel"].shape == (1, 2, 4, 12)
+    block = fc.forecast(12, members=True)
+    more = fc.forecast(18, members=True)    # past its 12 outputs the next block starts from the forecasts
+    np.testing.assert_allclose(more["mean"][:12], block["mean"])
+    assert len(more) == 18 and np.isfinite(more["mean"]).all()
 
 
 def test_same_seed_same_forecast():

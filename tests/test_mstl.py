@@ -66,7 +66,7 @@ def test_a_half_hourly_model_saves_loads_and_forecasts_the_same(tmp_path):
     from lstmcast import Forecaster
     y = pd.Series(half_hourly(48 * 7 * 3, noise=0.5),
                   index=pd.date_range("2024-01-01", periods=48 * 7 * 3, freq="30min"))
-    fc = Forecaster(epochs=1, seeds=1, units=(2,), diff=(48,), model="lstm+ets").fit(y)
+    fc = Forecaster(epochs=1, seeds=1, units=(2,), diff=(48,), model="lstm+ets", calendar=False).fit(y)
     assert fc.m_ == 48
     a = fc.forecast(48)
     fc.save(tmp_path / "m")
