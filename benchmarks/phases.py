@@ -15,11 +15,18 @@ happens, its wall time (nested events and parallel threads counted once) -- is t
 happened in and reported as "compile". "other" is the rest
 (argument checks, summaries, Python between phases). Several module paths are listed, so the timers
 follow the package's orchestration modules (models/ before the fit/ package, fit/ after).
+
+Phases run in threads are timed in each thread (the outermost phase of each thread owns its nested calls):
+the statistical members fit beside the LSTM's training (models/statmembers.py StatsBeside), and a
+backtest's windows fit in threads, so phases may overlap in wall time and "other" is what no phase of any
+thread covered. CPU seconds: a phase called from the main thread counts the whole process's (so the
+training's include what a thread beside it spent), one called from another thread its own thread's.
 """
 from __future__ import annotations
 
 import functools
 import importlib
+import threading
 import time
 
 PHASES = ("read", "pipelines", "scope choice", "calendar choice", "differencing choice", "train", "stats", "predict",
@@ -57,7 +64,8 @@ class Clock:
         self.compiles = 0                       # backend compilations
         self.xla = []                           # (start, end) of every XLA event (nested, or in several threads)
         self.spans = {p: [] for p in PHASES}    # (start, end) of every call of each phase
-        self.current = None
+        self.local = threading.local()          # .current: the outermost phase running in this thread
+        self.lock = threading.Lock()
 
     def on_event(self, event, secs, **kw):
         if event not in XLA_EVENTS:
@@ -69,17 +77,20 @@ class Clock:
     def wrap(self, phase, fn):
         @functools.wraps(fn)
         def timed(*a, **k):
-            if self.current is not None:         # the outermost phase owns the call
+            if getattr(self.local, "current", None) is not None:    # the thread's outermost phase owns the call
                 return fn(*a, **k)
-            self.current, t, c = phase, time.perf_counter(), time.process_time()
+            main = threading.current_thread() is threading.main_thread()
+            cpu = time.process_time if main else time.thread_time
+            self.local.current, t, c = phase, time.perf_counter(), cpu()
             try:
                 return fn(*a, **k)
             finally:
                 end = time.perf_counter()
-                self.seconds[phase] += end - t
-                self.cpu[phase] += time.process_time() - c
-                self.spans[phase].append((t, end))
-                self.current = None
+                with self.lock:
+                    self.seconds[phase] += end - t
+                    self.cpu[phase] += cpu() - c
+                    self.spans[phase].append((t, end))
+                self.local.current = None
         return timed
 
     def report(self, total: float) -> dict:
@@ -88,7 +99,8 @@ class Clock:
         xla = _union(self.xla)
         out = {p: max(self.seconds[p] - _overlap(xla, self.spans[p]), 0.0) for p in PHASES}
         out["compile"] = sum(b - a for a, b in xla)
-        out["other"] = max(total - sum(out.values()), 0.0)
+        covered = _union(xla + [s for p in PHASES for s in self.spans[p]])     # threads' phases overlap
+        out["other"] = max(total - sum(b - a for a, b in covered), 0.0)
         out["compiles"] = self.compiles
         out["cpu"] = dict(self.cpu)     # CPU seconds per phase, XLA's compilations inside them included
         return out
