@@ -409,7 +409,7 @@ def test_evaluate_report_with_every_default_on_a_panel_and_the_bundled_series(tm
     code, out, err = run_cli("evaluate", "--horizon", "12", "--windows", "2", "--report", "r.html", "--quiet")
     assert code == 0 and "Traceback" not in err, err
     page = (tmp_path / "r.html").read_text()
-    assert "0..4 (local member)" in page and "0..4 (global)" in page      # the default: a combination
+    assert "0..2 (local member)" in page and "0..4 (global)" in page      # the default: a combination
     rows = ["unique_id,ds,y\n"]
     for k, shift in enumerate((0, 7, 19)):
         rows += [f"s{k},{t.date()},{100 + 10 * np.sin((i + shift) / 2) + i + k:.2f}\n"
@@ -417,4 +417,4 @@ def test_evaluate_report_with_every_default_on_a_panel_and_the_bundled_series(tm
     (tmp_path / "p.csv").write_text("".join(rows))
     code, out, err = run_cli("evaluate", "p.csv", "--horizon", "12", "--windows", "2", "--report", "p.html", "--quiet")
     assert code == 0 and "Traceback" not in err, err
-    assert "0..4 (local member)" in (tmp_path / "p.html").read_text()
+    assert "0..2 (local member)" in (tmp_path / "p.html").read_text()

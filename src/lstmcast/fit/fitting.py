@@ -337,7 +337,7 @@ def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, di
     return st.replace(fit_seconds=time.perf_counter() - t0, per_series=per_series(st))
 
 
-def _stat_inputs(plan) -> tuple:
+def _stat_inputs(plan) -> tuple[object, object]:
     """(X, prefit) of fit_stats: AutoARIMA's regressors and the fits the covariate choice already made."""
     return (plan.arima_X if plan else None,
             {"arima": plan.arima_fits} if plan is not None and plan.arima_fits is not None else None)

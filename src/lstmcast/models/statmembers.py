@@ -174,7 +174,8 @@ class StatsBeside:
     training fails, the thread stops before its next series (and, a daemon, never holds the process)."""
 
     def __init__(self, *args, **kw) -> None:
-        self._stop, self._out = threading.Event(), {}
+        self._stop = threading.Event()
+        self._out: dict[str, Any] = {}
 
         def run():
             try:
