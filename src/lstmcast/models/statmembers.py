@@ -24,6 +24,7 @@ loaded model forecasts; AutoTheta is refitted on load from the stored values (th
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib
 import sys
 import threading
@@ -182,7 +183,8 @@ class StatsBeside:
                 self._out["fits"] = fit_stats(*args, stop=self._stop, **kw)
             except BaseException as e:  # noqa: BLE001 - raised again by result()
                 self._out["error"] = e
-        self._thread = threading.Thread(target=run, name="lstmcast-stats", daemon=True)
+        ctx = contextvars.copy_context()          # the caller's context (e.g. scale/backend.py's backend)
+        self._thread = threading.Thread(target=ctx.run, args=(run,), name="lstmcast-stats", daemon=True)
         self._thread.start()
 
     def __enter__(self) -> "StatsBeside":
