@@ -97,7 +97,7 @@ def test_backtest_reuses_the_first_windows_calendar(planted):
 
 def test_cli_fit_says_what_the_calendar_kept_and_no_calendar_turns_it_off(tmp_path):
     from helpers import run_cli
-    train, _ = weekly(210)
+    train, _ = weekly(760)      # the module fit's series and settings (run_cli is in-process): its programs serve
     train.drop(columns="unique_id").to_csv(tmp_path / "d.csv", index=False)
     flags = ["--combination", "lstm", "--seeds", "2", "--steps", "600", "--look-back", "2", "--direct-horizon", "7",
              "--transform", "none", "--diff", "none"]
