@@ -26,12 +26,12 @@ def fitted():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("freq,n", [("MS", 60), ("QS", 50), ("D", 60), ("YS", 40)])
-def test_forecast_dates_continue_the_series(freq, n):
+@pytest.mark.parametrize("freq,n", [("MS", 80), ("QS", 80), ("D", 80), ("YS", 80)])
+def test_forecast_dates_continue_the_series(freq, n, fitted):
     y = _series(n, freq)
-    # one horizon and one differencing for every frequency (the dates are the point; test_auto_diff_* tests the
-    # choice of differencing): the four fits share their compiled programs
-    fc = Forecaster(look_back=4, horizon=12, diff=(1,), **FAST).fit(y)
+    # the module fit's length, look_back and horizon, one differencing for every frequency (the dates are the
+    # point; test_auto_diff_* tests the choice of differencing): the fits reuse the module fit's compiled programs
+    fc = Forecaster(look_back=6, horizon=12, diff=(1,), **FAST).fit(y)
     out = fc.forecast(5)
     expected = pd.date_range(y.index[-1], periods=6, freq=y.index.freq)[1:]
     assert list(out["ds"]) == list(expected)
