@@ -320,7 +320,7 @@ def _finish(settings, panel, m, scope, scores, spec, ens, phase0, idx, diffs, di
     """The FittedState of a fit whose choices are made and LSTM trained (ens; None without one). stats: the
     statistical members' fits running beside the training (StatsBeside), else they are fitted here."""
     fits = stats.result() if stats is not None else \
-        fit_stats(panel.values, statable(panel), m, stat_names, *_stat_inputs(plan), init) if stat_names else {}
+        fit_stats(panel.values, statable(panel), m, stat_names, *_stat_inputs(plan), init)
     st = FittedState(
         settings=settings, panel=panel, m=m, scope=scope, scope_scores=scores, spec=spec, ensemble=ens,
         phase0=phase0, cov=cov, diffs={int(i): tuple(d) for i, d in zip(idx, diffs)},

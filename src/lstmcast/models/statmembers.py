@@ -209,6 +209,8 @@ def fit_stats(values, idx, m: int, names, X=None, prefit=None, init=None, stop=N
     The fine-tuned pretrained LSTM fits once for all the series (models/pretrained_ft.py), from `init`
     (a saved model's fine-tuned weights: warm start) or the shipped ones. stop: an Event that ends the
     loop before its next series (StatsBeside)."""
+    if not names:
+        return {}
     fits: dict[str, dict[int, Any]] = {n: dict((prefit or {}).get(n, {})) for n in names}
     X = X or {}
     usable = [int(i) for i in idx if _usable(values[i])]

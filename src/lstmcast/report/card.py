@@ -90,9 +90,8 @@ def _seeds(p: dict) -> dict:
     if p["seeds"]:
         return {"seeds": int(p["seeds"]), "seed values": f"{s}..{s + int(p['seeds']) - 1}"}
     scopes = ("local", "global") if p["scope"] == "auto" else (p["scope"],)
-    n = {k: default_seeds(k) for k in scopes}
-    if p["model"] is None or "+" in str(p["model"]):     # the LSTM as a combination's member (the default)
-        n = {("local member" if k == "local" else k): default_seeds(k, True) for k in scopes}
+    combined = p["model"] is None or "+" in str(p["model"])     # the LSTM as a combination's member (the default)
+    n = {("local member" if combined and k == "local" else k): default_seeds(k, combined) for k in scopes}
     return {"seeds": "auto (" + ", ".join(f"{v} {k}" for k, v in n.items()) + ")",
             "seed values": ", ".join(f"{s}..{s + v - 1} ({k})" for k, v in n.items())}
 
