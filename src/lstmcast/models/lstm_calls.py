@@ -19,7 +19,7 @@ from ..engine.train import compiled_train
 from ..prep.pipes import Pipes
 from ..scale import current
 from ..scale.threads import cpu_workers
-from .lstm import ONE_BUCKET, Recipe, bucket, inputs, pow2, step_budget
+from .lstm import CHUNK_NETWORKS, ONE_BUCKET, Recipe, bucket, inputs, pow2, step_budget
 
 
 def take(params, rows):
@@ -85,12 +85,14 @@ def train_local(rec: Recipe, tc, data, seeds: int, seed: int, progress=None, one
                 max_chunk: int = 128, pad_to: int = 0, init=None):
     """One K-member ensemble per dataset; data: list of (x (n_i, T, F), t (n_i, H)). Series whose window
     counts fall in the same bucket train together, max_chunk at a time (the last chunk padded with empty,
-    inert datasets; max_chunk series per call, 128 unless memory is short); one_bucket pads every dataset to
+    inert datasets; max_chunk series per call, 128 unless memory is short, and at most CHUNK_NETWORKS
+    networks: series x seeds); one_bucket pads every dataset to
     the largest bucket (one program: selection trials).
     Each chunk is one task of the current scale backend (in this process unless `scale.using(...)`).
     init: per dataset, the ensemble's starting weights (leaves (K, ...)), instead of drawn ones.
     Returns (params (S, K, ...), metrics {name: (S, K, ...)})."""
 
+    max_chunk = max(1, min(max_chunk, CHUNK_NETWORKS // max(int(seeds), 1)))
     by_bucket: dict = {}
     top = bucket(max(max(len(x) for x, _ in data), pad_to))
     one_bucket = one_bucket or len(data) <= ONE_BUCKET
