@@ -67,6 +67,26 @@ def test_miss_then_hit_without_tracing_and_equal_to_jit(cache):
         np.testing.assert_array_equal(np.asarray(o["n"][0]), np.asarray(ref["n"][0]))
 
 
+def test_threads_asking_for_one_new_program_build_it_once(cache):
+    """Four threads call a program none of them has built: one traces and compiles it, the others wait
+    for it (they once compiled it each), and all get the same result."""
+    import threading
+    p, f, traces = counting_program("once")
+    outs, barrier = [None] * 4, threading.Barrier(4)
+
+    def call(k):
+        barrier.wait()
+        outs[k] = np.asarray(p(*args())["y"])
+    threads = [threading.Thread(target=call, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(traces) == 1 and events("once") == ["export"]
+    for o in outs:
+        np.testing.assert_array_equal(o, outs[0])
+
+
 def test_other_shape_static_key_or_version_is_a_miss(cache, monkeypatch):
     p, _, _ = counting_program("miss", static_key=("a",))
     p(*args(5))

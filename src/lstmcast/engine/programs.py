@@ -133,6 +133,7 @@ class Program:
                  make: Callable[[], Callable[..., Any]] | None = None) -> None:
         self.name, self.static_key, self._fn, self._make = name, static_key, fn, make
         self._compiled: dict[Signature, jax.stages.Compiled] = {}
+        self._locks: dict[Signature, threading.Lock] = {}
 
     @property
     def fn(self) -> Callable[..., Any]:
@@ -150,7 +151,11 @@ class Program:
         exe = self._compiled.get(sig)
         if exe is not None:
             return exe(*leaves)
-        ev = self._build(sig)
+        with self._building(sig):       # threads asking for one new program at once: one builds, the others wait
+            exe = self._compiled.get(sig)
+            if exe is not None:
+                return exe(*leaves)
+            ev = self._build(sig)
         t = time.perf_counter()
         out = jax.block_until_ready(self._compiled[sig](*leaves))
         ev.first_run = time.perf_counter() - t
@@ -159,8 +164,15 @@ class Program:
     def warm(self, *args: Any) -> None:
         """Make the program for these arguments ready (load or trace, and compile) without running it."""
         sig, _ = _signature(args)
-        if sig not in self._compiled:
-            self._build(sig)
+        with self._building(sig):
+            if sig not in self._compiled:
+                self._build(sig)
+
+    def _building(self, sig: Signature) -> threading.Lock:
+        """The lock held while the program of `sig` is built (two local-training threads starting on one new
+        program compiled it twice, 2-3 s of a core each, beside the statistical members' thread)."""
+        with _lock:
+            return self._locks.setdefault(sig, threading.Lock())
 
     # BUILD -------------------------------------------------------------------------------------
     def key(self, sig: Signature) -> str:
