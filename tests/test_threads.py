@@ -130,7 +130,8 @@ def test_stats_beside_the_training_equal_stats_after_it_and_stop_on_failure():
     """fit/fitting.py fits the statistical members in a thread while the LSTM trains (StatsBeside): the fits
     are those fit_stats makes in the caller's thread; a failed training stops the thread before its next
     series; an error in the thread is raised by result()."""
-    from lstmcast.models.statmembers import StatsBeside, fit_stats
+    from lstmcast.models.statchild import StatsBeside
+    from lstmcast.models.statmembers import fit_stats
     rng = np.random.default_rng(0)
     values = [50 + np.cumsum(rng.normal(size=48)) + 5 * np.sin(np.arange(48) * np.pi / 6) for _ in range(4)]
     direct = fit_stats(values, range(4), 12, ("ets",))
@@ -149,3 +150,38 @@ def test_stats_beside_the_training_equal_stats_after_it_and_stop_on_failure():
     assert beside._stop.is_set()
     with pytest.raises(TypeError):
         StatsBeside(None, range(4), 12, ("ets",)).result()                   # the thread's error, raised here
+
+
+def test_stats_of_a_large_panel_fit_in_a_child_process_with_the_same_result(monkeypatch):
+    """From statchild.CHILD_FROM series, AutoETS fits in a child Python process (it holds the interpreter
+    lock); the pretrained member still fits here. The fits forecast exactly as fit_stats's in this process;
+    a child that fails (here: no Python to start) is replaced by fitting here; a failed training ends the
+    child."""
+    from lstmcast.models import statchild
+    from lstmcast.models.statchild import StatsBeside
+    from lstmcast.models.statmembers import fit_stats
+    monkeypatch.setattr(statchild, "CHILD_FROM", 3)
+    rng = np.random.default_rng(1)
+    values = [50 + np.cumsum(rng.normal(size=48)) + 5 * np.sin(np.arange(48) * np.pi / 6) for _ in range(4)]
+    names = ("pretrained", "ets")
+    direct = fit_stats(values, range(4), 12, names)
+    beside = StatsBeside(values, range(4), 12, names)
+    assert beside._child is not None
+    got = beside.result()
+    assert list(got) == list(direct)
+    assert sorted(got["ets"]) == sorted(got["pretrained"]) == [0, 1, 2, 3]
+    for i in range(4):
+        for n in names:
+            np.testing.assert_array_equal(got[n][i].predict(h=6)["mean"], direct[n][i].predict(h=6)["mean"])
+    monkeypatch.setattr(statchild.sys, "executable", "/nonexistent/python")
+    fallback = StatsBeside(values, range(4), 12, names)
+    assert fallback._child is None or fallback._child.result() is None
+    np.testing.assert_array_equal(fallback.result()["ets"][2].predict(h=6)["mean"],
+                                  direct["ets"][2].predict(h=6)["mean"])
+    monkeypatch.undo()
+    monkeypatch.setattr(statchild, "CHILD_FROM", 3)
+    with pytest.raises(RuntimeError, match="training failed"):
+        with StatsBeside(values, range(4), 12, names) as failed:
+            raise RuntimeError("training failed")
+    failed._child._proc.wait(timeout=30)
+    assert failed._child._proc.returncode != 0          # killed, not finished

@@ -2,9 +2,8 @@
 
     state = fit_panel(settings, panel)   # a frozen FittedState: panel, ensemble, scope, per_series, ...
 
-A series trains an LSTM when its status is "ok" and it holds enough values for the recipe; the others
-are marked (status "too_short", ...) and fall back to seasonal naive. `strict=True` makes any such
-series an error. When no series can train, the first one's reason is the error.
+A series trains an LSTM when its status is "ok" and it holds enough values; the others are marked ("too_short", ...)
+and fall back to seasonal naive (`strict=True`: an error). With no series to train, the first one's reason is the error.
 """
 from __future__ import annotations
 
@@ -18,7 +17,8 @@ from ..data.panel import summary_line as panel_summary
 from ..errors import DataError
 from ..models.baselines import fallback
 from ..models.ensemble import fit_ensemble, min_length
-from ..models.statmembers import ARIMA_UP_TO, DEFAULT_MODEL, STATS_UP_TO, StatsBeside, fit_stats, members, prefetch
+from ..models.statchild import StatsBeside, wanted
+from ..models.statmembers import ARIMA_UP_TO, DEFAULT_MODEL, STATS_UP_TO, fit_stats, members, prefetch
 from .calchoice import calendar_step
 from .calibration import calibrate
 from .combine import errors_mse, fold_errors, fold_mse, holdout_mse, inverse_mse_weights, step_weights
@@ -105,7 +105,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
     stat_names = names[1:]
     if settings.model is None and "arima" not in stat_names:
         _say_left_out(stat_names, len(panel), longest, m, say)
-    if stat_names:
+    if stat_names and not wanted(stat_names, len(statable(panel))):   # (a child process imports its own)
         prefetch(stat_names)
     if len(idx) == 0:
         if stats_only_ok and stat_names and len(statable(panel)):   # the statistical members forecast alone

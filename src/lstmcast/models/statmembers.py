@@ -24,7 +24,6 @@ loaded model forecasts; AutoTheta is refitted on load from the stored values (th
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import importlib
 import sys
 import threading
@@ -154,51 +153,18 @@ def prefetch(names) -> None:
     """Import what the statistical members need in a background thread (statsforecast.ets: about 1.4 s of
     numba and statsmodels.tsa; statsforecast.arima: statsmodels.api, 2-3 s) while the LSTM trains, which
     releases the interpreter inside XLA."""
-    wanted = [mod for n, mod in (("ets", "statsforecast.ets"), ("arima", "statsforecast.models"))
-              if n in names and mod not in sys.modules]
-    if not wanted:
+    mods = [mod for n, mod in (("ets", "statsforecast.ets"), ("arima", "statsforecast.models"))
+            if n in names and mod not in sys.modules]
+    if not mods:
         return
 
     def load():
-        for mod in wanted:
+        for mod in mods:
             try:
                 importlib.import_module(mod)
             except Exception:  # noqa: BLE001 - the real import, later, reports any problem
                 pass
     threading.Thread(target=load, name="lstmcast-prefetch", daemon=True).start()
-
-
-class StatsBeside:
-    """fit_stats(...) in a thread, started now, while the caller trains the LSTM (XLA releases the
-    interpreter while it computes, so AutoETS's 70 ms a series fill the cores' gaps instead of running
-    after the training); `result()` waits for it. As a context manager around the training: if the
-    training fails, the thread stops before its next series (and, a daemon, never holds the process)."""
-
-    def __init__(self, *args, **kw) -> None:
-        self._stop = threading.Event()
-        self._out: dict[str, Any] = {}
-
-        def run():
-            try:
-                self._out["fits"] = fit_stats(*args, stop=self._stop, **kw)
-            except BaseException as e:  # noqa: BLE001 - raised again by result()
-                self._out["error"] = e
-        ctx = contextvars.copy_context()          # the caller's context (e.g. scale/backend.py's backend)
-        self._thread = threading.Thread(target=ctx.run, args=(run,), name="lstmcast-stats", daemon=True)
-        self._thread.start()
-
-    def __enter__(self) -> "StatsBeside":
-        return self
-
-    def __exit__(self, kind, *_) -> None:
-        if kind is not None:
-            self._stop.set()
-
-    def result(self) -> dict:
-        self._thread.join()
-        if "error" in self._out:
-            raise self._out["error"]
-        return self._out["fits"]
 
 
 def fit_stats(values, idx, m: int, names, X=None, prefit=None, init=None, stop=None) -> dict:
