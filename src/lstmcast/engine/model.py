@@ -150,7 +150,7 @@ def apply(params: Params, x: jax.Array, state: list[Carry] | None = None, fuse: 
     for k, (p, carry) in enumerate(zip(params["lstm"], state)):
         seq, carry = lstm_layer(p, seq, carry, fuse, n_lead if k == 0 else 0)  # (B, T, U)
         new_state.append(carry)
-    last = seq[:, -1, :]                                                      # (B, U)
+    last = new_state[-1][0]                        # (B, U): the last step's h (its outputs' gradients stay zero)
     extra = params["dense"]["kernel"].shape[0] - last.shape[-1]
     if extra:
         last = jnp.concatenate([last, x[:, -1, x.shape[-1] - extra:]], axis=-1)  # (B, U + E)
