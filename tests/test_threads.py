@@ -185,3 +185,26 @@ def test_stats_of_a_large_panel_fit_in_a_child_process_with_the_same_result(monk
             raise RuntimeError("training failed")
     failed._child._proc.wait(timeout=30)
     assert failed._child._proc.returncode != 0          # killed, not finished
+
+
+def test_a_fit_with_its_members_in_a_child_equals_one_without(monkeypatch):
+    """fit_panel starts the child before its differencing choice (nothing chosen there changes AutoETS's
+    inputs): the forecasts equal those of a fit whose members fit in this process."""
+    import pandas as pd
+
+    from lstmcast import Forecaster
+    from lstmcast.models import statchild
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame([{"unique_id": f"s{k}", "ds": d, "y": 50 + 5 * np.sin(j * np.pi / 6) + rng.normal()}
+                       for k in range(4) for j, d in enumerate(pd.date_range("2015-01-01", periods=48, freq="MS"))])
+    fit = lambda: Forecaster(scope="local", calendar=False, seeds=1, epochs=2, diff=(1,)).fit(df).forecast(6)  # noqa: E731
+    monkeypatch.setenv("LSTMCAST_STATS_CHILD", "0")
+    here = fit()
+    monkeypatch.setenv("LSTMCAST_STATS_CHILD", "1")
+    monkeypatch.setattr(statchild, "CHILD_FROM", 3)
+    spawned = []
+    start = statchild.StatChild.start
+    monkeypatch.setattr(statchild.StatChild, "start", lambda *a: spawned.append(1) or start(*a))
+    there = fit()
+    assert spawned == [1]
+    pd.testing.assert_frame_equal(here, there)

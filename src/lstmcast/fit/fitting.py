@@ -7,6 +7,7 @@ and fall back to seasonal naive (`strict=True`: an error). With no series to tra
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections import Counter
@@ -18,7 +19,7 @@ from ..errors import DataError
 from ..models.baselines import fallback
 from ..models.ensemble import fit_ensemble, min_length
 from ..models.statchild import StatsBeside, wanted
-from ..models.statmembers import ARIMA_UP_TO, DEFAULT_MODEL, STATS_UP_TO, fit_stats, members, prefetch
+from ..models.statmembers import fit_stats, members, prefetch, say_left_out
 from .calchoice import calendar_step
 from .calibration import calibrate
 from .combine import errors_mse, fold_errors, fold_mse, holdout_mse, inverse_mse_weights, step_weights
@@ -104,7 +105,7 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         raise DataError(_first_problem(panel) + " (strict mode: every series must be usable)")
     stat_names = names[1:]
     if settings.model is None and "arima" not in stat_names:
-        _say_left_out(stat_names, len(panel), longest, m, say)
+        say_left_out(stat_names, len(panel), longest, m, say)
     if stat_names and not wanted(stat_names, len(statable(panel))):   # (a child process imports its own)
         prefetch(stat_names)
     if len(idx) == 0:
@@ -121,17 +122,20 @@ def fit_panel(settings: Settings, panel, strict: bool = False, progress=None, sc
         scope, scores, holdout = choose_scope(settings, panel, idx, m, say, cov, fit_panel)
     spec = _resolved(settings, panel, idx, scope, m, typical, pad_windows, bool(stat_names))
     phase0 = np.array([season_phase(s, m) for s in panel.starts])
-    cov, spec, plan, cal, diffs, diff_scores, step_mse, holdout = _choices(
-        settings, panel, idx, m, scope, spec, phase0, cov, stat_names, cov_choice, user_cov, diffs, holdout, say)
-    diffs, diff_scores, step_mse = _differencing(settings, spec, panel, idx, phase0, scope, user_cov, diffs,
-                                                 diff_scores, step_mse, cov, say)
-    idx, diffs, diff_scores, step_mse = _drop_too_short(panel, spec, idx, diffs, diff_scores, step_mse)
-    if on_choices is not None:
-        on_choices(Choices(scope, {int(i): tuple(d) for i, d in zip(idx, diffs)}, _choice_record(plan, cal),
-                           validation_ran(settings, scope, cov, len(idx)) and not any(diff_scores)))
+    early = not user_cov and wanted(stat_names, len(statable(panel)))   # a child starts now, beside the choices
+    stats = StatsBeside(panel.values, statable(panel), m, stat_names, None, None, init) if early else None
+    with stats or contextlib.nullcontext():        # (a failure below ends the child)
+        cov, spec, plan, cal, diffs, diff_scores, step_mse, holdout = _choices(
+            settings, panel, idx, m, scope, spec, phase0, cov, stat_names, cov_choice, user_cov, diffs, holdout, say)
+        diffs, diff_scores, step_mse = _differencing(settings, spec, panel, idx, phase0, scope, user_cov, diffs,
+                                                     diff_scores, step_mse, cov, say)
+        idx, diffs, diff_scores, step_mse = _drop_too_short(panel, spec, idx, diffs, diff_scores, step_mse)
+        if on_choices is not None:
+            on_choices(Choices(scope, {int(i): tuple(d) for i, d in zip(idx, diffs)}, _choice_record(plan, cal),
+                               validation_ran(settings, scope, cov, len(idx)) and not any(diff_scores)))
     say(f"training {'one ensemble' if scope == 'global' else 'one ensemble per series'}: {len(idx)} series x "
         f"{spec.seeds} seeds ...")
-    stats = StatsBeside(panel.values, statable(panel), m, stat_names, *_stat_inputs(plan), init)  # beside training
+    stats = stats or StatsBeside(panel.values, statable(panel), m, stat_names, *_stat_inputs(plan), init)
     with stats:
         ens = fit_ensemble(spec, panel.values, idx, diffs, phase0, _bar(say, "training"),
                            cov=plan.lstm_cov if plan is not None else cov, warm=warm)
@@ -180,18 +184,6 @@ def _resolved(settings: Settings, panel, idx, scope: str, m: int, typical: int, 
         lost = sum(settings.global_diff()) + R.look_back + R.h - 1
         spec = settings.spec(scope, m, typical, int(np.maximum(panel.lengths[idx] - lost, 0).sum()), combined)
     return dataclasses.replace(spec, pad_windows=int((pad_windows or {}).get(scope, 0)))
-
-
-def _say_left_out(stat_names, n_series: int, longest: int, m: int, say) -> None:
-    """Why the default combination left AutoARIMA (a big panel, long series) or every statistical member out."""
-    if stat_names:
-        why = f"over {ARIMA_UP_TO} series" if n_series > ARIMA_UP_TO else \
-            f"series of up to {longest} values with season {m}"
-        say(f"{why}: the forecast is the LSTM, the pretrained LSTM and AutoETS (AutoARIMA's search would cost "
-            f"seconds a series); model='{DEFAULT_MODEL}' (--combination {DEFAULT_MODEL}) includes it")
-    else:
-        say(f"over {STATS_UP_TO} series: the forecast is the LSTM alone (AutoETS would cost about 0.04 s a "
-            "series); model='lstm+pretrained+ets' (--combination lstm+pretrained+ets) includes them")
 
 
 def _differencing(settings, spec, panel, idx, phase0, scope, user_cov, diffs, diff_scores, step_mse, cov, say):

@@ -149,6 +149,18 @@ def _bands(f: dict, level) -> dict:
     return {"mean": f["mean"], **{f"{s}-{lv}": f[f"{s}-{lv}"] for lv in (level or []) for s in ("lo", "hi")}}
 
 
+def say_left_out(stat_names, n_series: int, longest: int, m: int, say) -> None:
+    """Why the default combination left AutoARIMA (a big panel, long series) or every statistical member out."""
+    if stat_names:
+        why = f"over {ARIMA_UP_TO} series" if n_series > ARIMA_UP_TO else \
+            f"series of up to {longest} values with season {m}"
+        say(f"{why}: the forecast is the LSTM, the pretrained LSTM and AutoETS (AutoARIMA's search would cost "
+            f"seconds a series); model='{DEFAULT_MODEL}' (--combination {DEFAULT_MODEL}) includes it")
+    else:
+        say(f"over {STATS_UP_TO} series: the forecast is the LSTM alone (AutoETS would cost about 0.04 s a "
+            "series); model='lstm+pretrained+ets' (--combination lstm+pretrained+ets) includes them")
+
+
 def prefetch(names) -> None:
     """Import what the statistical members need in a background thread (statsforecast.ets: about 1.4 s of
     numba and statsmodels.tsa; statsforecast.arima: statsmodels.api, 2-3 s) while the LSTM trains, which
