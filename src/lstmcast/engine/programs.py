@@ -20,6 +20,7 @@ where the program came from and its trace / export / load / compile seconds (ben
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.machinery
@@ -43,11 +44,24 @@ from jax.tree_util import PyTreeDef
 from .._version import __version__
 from .cache import cache_dir, enable_compilation_cache
 
+_locations_limit: Any
+try:       # JAX's own setting, private (it may move): see _no_call_stack
+    from jax._src.config import traceback_in_locations_limit as _locations_limit
+except ImportError:
+    _locations_limit = None
+
 FORMAT = 1                          # bump when the file layout or the key's meaning changes
 MAGIC = b"lstmcast-program\n"
 LeafSpec = tuple[tuple[int, ...], str, str | None]  # one leaf: shape, dtype name, PRNG key impl (None: not a key)
 Signature = tuple[PyTreeDef, tuple[LeafSpec, ...]]  # the argument tree and its leaves' specs
 _lock = threading.Lock()
+
+
+def _no_call_stack() -> Any:
+    """While a program is exported: its operations' locations without the Python call stack, so that the file
+    holds the same bytes whatever code called it (an installed lstmcast's frames count as a library's, and the
+    caller's lines went in). JAX's own setting, private: without it, as before."""
+    return contextlib.nullcontext() if _locations_limit is None else _locations_limit(0)
 _lower_lock = threading.Lock()
 
 
@@ -208,7 +222,8 @@ class Program:
             else:
                 t = time.perf_counter()
                 try:
-                    exp = jax.export.export(jax.jit(self._flat_fn(sig)))(*shapes)
+                    with _no_call_stack():
+                        exp = jax.export.export(jax.jit(self._flat_fn(sig)))(*shapes)
                 except Exception as e:  # noqa: BLE001  (an unexportable program still runs under jit)
                     ev.extra["export_error"] = f"{type(e).__name__}: {e}"[:200]
                     exp = None
