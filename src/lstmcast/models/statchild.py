@@ -32,7 +32,7 @@ CHILD_FROM = 200          # statable series from which the members fit in a chil
 IN_CHILD = ("ets", "arima", "theta")   # members fitted there; the pretrained ones fit in this process (no JAX there)
 
 
-def wanted(names, n_series: int, X=None, prefit=None, init=None) -> bool:
+def wanted(names, n_series: int, X=None, prefit=None) -> bool:
     """Whether the members `names` of n_series series fit in a child (no covariates, nothing pre-fitted)."""
     return (n_series >= CHILD_FROM and any(n in IN_CHILD for n in names) and not X and not prefit
             and os.environ.get("LSTMCAST_STATS_CHILD", "1") != "0")
@@ -53,7 +53,7 @@ class StatChild:
 
     @classmethod
     def start(cls, values, idx, m: int, names) -> "StatChild | None":
-        names = tuple(n for n in names if n in IN_CHILD)
+        """A child fitting the members `names` (of IN_CHILD), or None if it cannot start."""
         series = {int(i): np.asarray(values[i], np.float64) for i in idx}
         payload = pickle.dumps((series, [int(i) for i in idx], int(m), names), protocol=5)
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # lstmcast's parent
@@ -95,8 +95,9 @@ class StatsBeside:
         self._out: dict[str, Any] = {}
         self._args = (values, idx, m)
         self._names = tuple(names)
-        self._child = StatChild.start(values, idx, m, names) if wanted(names, len(idx), X, prefit, init) else None
-        here = tuple(n for n in names if n not in IN_CHILD) if self._child is not None else self._names
+        self._there = tuple(n for n in names if n in IN_CHILD)      # the child's members, if a child fits them
+        self._child = StatChild.start(values, idx, m, self._there) if wanted(names, len(idx), X, prefit) else None
+        here = tuple(n for n in names if n not in self._there) if self._child is not None else self._names
 
         def run():
             try:
@@ -122,9 +123,8 @@ class StatsBeside:
             raise self._out["error"]
         fits = dict(self._out["fits"])
         if self._child is not None:
-            there = tuple(n for n in self._names if n in IN_CHILD)
             got = self._child.result()
-            fits.update(got if got is not None else fit_stats(*self._args, there))   # a failed child: fit here
+            fits.update(got if got is not None else fit_stats(*self._args, self._there))   # a failed child: fit here
         return {n: fits[n] for n in self._names if n in fits}
 
 
