@@ -240,3 +240,42 @@ def test_arimax_fold_refit_and_forward_match_statsforecast():
     assert list(fold.model_["coef"]) == list(coef)
     np.testing.assert_allclose(got, want["mean"], rtol=1e-9)
     assert np.mean(np.abs(got - y[100:100 + h])) < 2.0                             # it uses the regressors
+
+
+@pytest.mark.parametrize("factor", [1e-6, 1e9])
+def test_tiny_or_huge_series_forecast_as_the_same_series_in_ordinary_units(factor):
+    """statsforecast's AutoARIMA is not scale-free (the airline series x 1e-6: every validation fold's refit
+    failed). The member fits such a series in units of a power of two: its forecasts, bands, stored state,
+    forward and fold refits equal statsforecast's on the series in ordinary units, times the factor."""
+    from statsforecast.arima import auto_arima_f, forecast_arima
+    y = datasets.airline().to_numpy(np.float64)
+    w = _quiet()
+    try:
+        want = forecast_arima(auto_arima_f(y.copy(), period=12), h=12, level=[80])
+        mod = ArimaMember(12).fit(y * factor)
+        fold = mod.refit(y[:120] * factor).predict(12)["mean"]
+        want_fold = ArimaMember(12).fit(y).refit(y[:120]).predict(12)["mean"]
+        newer = mod.forward(y * factor, 12)["mean"]
+    finally:
+        w.__exit__(None, None, None)
+    assert mod.scale != 1.0 and mod.state[0]["scale"] == mod.scale
+    got = mod.predict(12, [80])
+    np.testing.assert_allclose(got["mean"], want["mean"] * factor, rtol=1e-6)
+    np.testing.assert_allclose(got["hi-80"], want["upper"]["80%"] * factor, rtol=1e-6)
+    np.testing.assert_allclose(fold, want_fold * factor, rtol=1e-6)
+    np.testing.assert_allclose(newer, want["mean"] * factor, rtol=1e-6)
+    st, arrays = mod.state
+    back = ArimaMember.from_state(12, (json.loads(json.dumps(st)), arrays), y * factor)
+    np.testing.assert_array_equal(back.predict(12, [80])["lo-80"], got["lo-80"])
+    assert check_state({**st, "scale": 0.0}, arrays) == "scale is not a number > 0"
+
+
+def test_series_in_ordinary_units_keep_the_plain_fit():
+    """Steps of ordinary size (the airline series, and it x 1e-2) fit unscaled: no "scale" in the state."""
+    y = datasets.airline().to_numpy(np.float64)
+    w = _quiet()
+    try:
+        mods = [ArimaMember(12).fit(y * f) for f in (1.0, 1e-2)]
+    finally:
+        w.__exit__(None, None, None)
+    assert all(m.scale == 1.0 and "scale" not in m.state[0] for m in mods)

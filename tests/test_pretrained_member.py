@@ -79,3 +79,17 @@ def test_a_combination_without_a_trained_lstm(tmp_path):
                                f[["mean", "lo-80", "hi-80"]], rtol=1e-9)
     cv = Forecaster(model="pretrained+ets").cross_validation(y, h=6, n_windows=2)
     assert {"combo", "lstm"} <= set(cv.columns) and np.isfinite(cv[["combo", "lstm"]]).all().all()
+
+
+@pytest.mark.parametrize("factor", [1e-9, 1e12])
+def test_member_is_scale_free(factor):
+    """The network sees each window in its own units (relative floors only): a series times 1e-9 or 1e12
+    forecasts as the series does, times the factor (an absolute floor of 1e-8 once bent the 1e-9 one's
+    forecasts), and an all-zero series forecasts zeros."""
+    y = _series(96, 0)
+    want = PretrainedMember.forecast_many([y], 12, 12, [80])[0]
+    got = PretrainedMember.forecast_many([y * factor], 12, 12, [80])[0]
+    for k in ("mean", "lo-80", "hi-80"):
+        np.testing.assert_allclose(got[k], want[k] * factor, rtol=1e-5)
+    zero = PretrainedMember.forecast_many([np.zeros(60)], 12, 12, [80])[0]
+    assert np.all(np.isfinite(zero["mean"])) and np.allclose(zero["mean"], 0.0)

@@ -36,6 +36,7 @@ from ..errors import DataError
 from .stored import StoredMember
 
 ARRAYS = ("Z", "a", "P", "T", "V")
+STEP_RANGE = (1e-2, 1e6)  # series whose steps' standard deviation lies outside fit on y / 2^k (see step_scale)
 EXTRA = ("intercept", "drift")       # coefficients after the ARMA ones that a state may hold (and ex_1, ...)
 
 
@@ -53,18 +54,40 @@ def _rows(X, lo: int, hi: int, k: int):
     return np.ascontiguousarray(X[lo:hi])
 
 
+def step_scale(y) -> float:
+    """1.0, or for a series whose steps are tiny or huge (standard deviation of the first differences outside
+    STEP_RANGE) the power of two nearest to it: the member fits y / scale and multiplies its forecasts back.
+    A power of two changes no digit, and statsforecast's AutoARIMA is not scale-free: the same monthly
+    series times 1e-4 chose another model, and times 1e-6 every validation fold failed (NaN), so that the
+    combination fell back to equal weights."""
+    y = np.asarray(y, np.float64)
+    d = np.diff(y[np.isfinite(y)])
+    v = float(np.std(d)) if len(d) > 1 else 0.0
+    v = v if v > 0 else float(np.max(np.abs(y[np.isfinite(y)]), initial=0.0))
+    if not np.isfinite(v) or v <= 0 or STEP_RANGE[0] <= v <= STEP_RANGE[1]:
+        return 1.0
+    return float(2.0 ** round(np.log2(v)))
+
+
+def _times(f: dict, s: float) -> dict:
+    return f if s == 1.0 else {k: np.asarray(v, np.float64) * s for k, v in f.items()}
+
+
 class ArimaMember(StoredMember):
-    """statsforecast's AutoARIMA, with the regressors X (ARIMAX) when given."""
+    """statsforecast's AutoARIMA, with the regressors X (ARIMAX) when given; a series whose steps are tiny
+    or huge fits in units of a power of two (`step_scale`, kept in the state as "scale")."""
     state: tuple[dict, dict] | None      # state_of's (JSON-able dict, {name: array}), None: statsforecast forecasts
 
     def __init__(self, m: int, k: int = 0):
         super().__init__(m)
         self.k, self._X = int(k), None            # k regressors; X: the rows the stored values refit on
+        self.scale = 1.0                          # the model's unit: it fits y / scale
 
     @classmethod
     def from_state(cls, m: int, state, y, X=None):
         self = super().from_state(m, state, y)
         self.k = n_regressors(state[0]) if state is not None else (0 if X is None else np.shape(X)[1])
+        self.scale = float(state[0].get("scale", 1.0)) if state is not None else step_scale(y)
         self._X = X
         return self
 
@@ -73,8 +96,10 @@ class ArimaMember(StoredMember):
         y = np.asarray(y, np.float64)
         self.k = 0 if X is None else int(np.shape(X)[1])
         self._X = X
-        self._model = AutoARIMA(season_length=self.m, approximation=None).fit(y, _rows(X, 0, len(y), self.k)).model_
-        self.state = state_of(self._model)
+        self.scale = step_scale(y)
+        self._model = AutoARIMA(season_length=self.m, approximation=None).fit(
+            y / self.scale, _rows(X, 0, len(y), self.k)).model_
+        self.state = state_of(self._model, self.scale)
         return self
 
     @property
@@ -88,18 +113,20 @@ class ArimaMember(StoredMember):
         """h steps after the fitted values; X (ARIMAX): rows from the series' start through the horizon."""
         if self.state is not None:
             st = self.state[0]
-            return forecast(*self.state, h, level, _rows(X, st["n"], st["n"] + h, self.k))
+            return _times(forecast(*self.state, h, level, _rows(X, st["n"], st["n"] + h, self.k)), self.scale)
         from statsforecast.arima import forecast_arima  # statsforecast loads numba (~2 s)
         n = len(self.model_["x"])
-        return _bands(forecast_arima(self.model_, h=h, level=level, xreg=_rows(X, n, n + h, self.k)), level)
+        return _times(_bands(forecast_arima(self.model_, h=h, level=level, xreg=_rows(X, n, n + h, self.k)), level),
+                      self.scale)
 
     def forward(self, y, h: int, level=None, X=None) -> dict:
         """h steps after y (newer values: the fitted parameters frozen); X rows from y's start on."""
         from statsforecast.arima import forecast_arima, forward_arima  # numba (~2 s): on first use
         y = np.asarray(y, np.float64)
         n = len(y)
-        model = forward_arima(self.model_, y=y, xreg=_rows(X, 0, n, self.k))
-        return _bands(forecast_arima(model, h=h, level=level, xreg=_rows(X, n, n + h, self.k)), level)
+        model = forward_arima(self.model_, y=y / self.scale, xreg=_rows(X, 0, n, self.k))
+        return _times(_bands(forecast_arima(model, h=h, level=level, xreg=_rows(X, n, n + h, self.k)), level),
+                      self.scale)
 
     def refit(self, y, X=None) -> "ArimaMember":
         """The orders chosen on the whole training part, coefficients estimated on y alone (the
@@ -109,8 +136,8 @@ class ArimaMember(StoredMember):
         coef = self.model_["coef"]
         out = type(self)(self.m, self.k)
         y = np.asarray(y, np.float64)
-        out._X = X
-        out._model = Arima(y, order=(p, d, q), seasonal={"order": (P, D, Q), "period": m},
+        out._X, out.scale = X, self.scale          # the whole part's unit
+        out._model = Arima(y / out.scale, order=(p, d, q), seasonal={"order": (P, D, Q), "period": m},
                            xreg=_rows(X, 0, len(y), self.k), include_mean="intercept" in coef,
                            include_drift="drift" in coef, method="CSS-ML")
         return out
@@ -129,9 +156,10 @@ def _bands(f: dict, level) -> dict:
     return out
 
 
-def state_of(model: dict):
-    """(JSON-able dict, {name: array}) from statsforecast's fitted ARIMA dict, or None when the model
-    holds what this module does not forecast (a Box-Cox lambda, non-normal errors)."""
+def state_of(model: dict, scale: float = 1.0):
+    """(JSON-able dict, {name: array}) from statsforecast's fitted ARIMA dict (fitted to y / scale: "scale" is
+    stored where it is not 1), or None when the model holds what this module does not forecast (a Box-Cox
+    lambda, non-normal errors)."""
     arma = [int(v) for v in model["arma"]]
     names = [str(k) for k in model["coef"]]
     if model.get("lambda") is not None or model.get("distribution", "normal") != "normal":   # a str enum
@@ -141,7 +169,7 @@ def state_of(model: dict):
     x = np.asarray(model["x"], np.float64)
     st = {"arma": arma, "coef": [[n, float(v)] for n, v in model["coef"].items()],
           "sigma2": float(model["sigma2"]), "h": float(model["model"]["h"]), "n": int(len(x)),
-          "constant": bool(np.all(x == x[0])), "x0": float(x[0])}
+          "constant": bool(np.all(x == x[0])), "x0": float(x[0]), **({"scale": float(scale)} if scale != 1.0 else {})}
     arrays = {k: np.asarray(model["model"][k], np.float64) for k in ARRAYS}
     return (st, arrays) if check_state(st, arrays) is None else None    # nothing non-finite goes into a file
 
@@ -162,6 +190,9 @@ def check_state(st, arrays) -> str | None:
             return "a coefficient, sigma2, h or x0 is not a finite number"
         if st["sigma2"] < 0 or not isinstance(st["n"], int) or st["n"] < 1 or not isinstance(st["constant"], bool):
             return "sigma2, n or constant is out of range"
+        sc = st.get("scale", 1.0)
+        if isinstance(sc, bool) or not isinstance(sc, (int, float)) or not (np.isfinite(sc) and sc > 0):
+            return "scale is not a number > 0"
     except (KeyError, TypeError):
         return "a field is missing"
     missing = [k for k in ARRAYS if k not in arrays]

@@ -7,7 +7,7 @@
 A window is a context of at most C values, left-padded (mask 0). Scaling (MASE-like): subtract the mean of
 the context's last season (`level`), divide by the mean absolute seasonal difference over the context
 (`scale`; lag 1 when the context is shorter than a season and a day; floored at 0.1 x the mean absolute
-first difference and 1e-3 x the mean |value|). Inputs are clipped to +-40 scaled units, the base is not.
+first difference and 1e-3 x the mean |value|, never at an absolute number but for an all-zero context, 1e-8). Inputs are clipped to +-40 scaled units, the base is not.
 Inputs per step: the scaled value /4 (clipped to +-10), the scaled value one season earlier /4 (0 where
 unknown), the scaled first difference /2 (clipped to +-10), the mask, log(1 + m) / log(53). The LSTM stack is
 the engine's
@@ -81,8 +81,9 @@ def _scale(ctx, mask, m):
     s_one = np.where(ok_one, d_one, 0).sum(1) / np.maximum(n_1, 1)
     scale = np.where(n_s >= 1, s_seas, s_one)
     mean_abs = np.where(mask > 0, np.abs(ctx), 0).sum(1) / np.maximum(mask.sum(1), 1)
-    floor = np.maximum(np.maximum(0.1 * s_one, 1e-3 * mean_abs), 1e-8)   # an exactly periodic context: no 0
-    return level, np.maximum(scale, floor)
+    floor = np.maximum(0.1 * s_one, 1e-3 * mean_abs)      # an exactly periodic context: no 0
+    scale = np.maximum(scale, floor)                       # relative floors only: y and y x 1e-9 forecast alike
+    return level, np.where(scale > 0, scale, 1e-8)         # an all-zero context: no unit; forecasts stay ~0
 
 
 def _shift(a, m):
