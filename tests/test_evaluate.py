@@ -111,3 +111,27 @@ def test_evaluate_cli_json(tmp_path):
         s = doc["models"][name]
         assert set(s["coverage"]) == set(s["msis"]) == {"80", "95"}, name
         assert 0 <= s["coverage"]["80"] <= s["coverage"]["95"] <= 1 and s["msis"]["95"] > 0 and s["sql"] > 0, name
+
+
+def test_statsforecast_baselines_score_a_tiny_series_as_the_same_series_in_ordinary_units():
+    """A seasonal series times 1e-6 scores as the series itself under statsforecast's AutoARIMA and AutoETS
+    (each fitted on it in units of a power of two). Run on it directly, statsforecast's AutoARIMA forecasts
+    it differently (by about 1%): it is not scale-free."""
+    import pandas as pd
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoARIMA
+    rng = np.random.default_rng(0)
+    y = pd.Series(100 + 10 * np.sin(np.arange(60) * 2 * np.pi / 12) + rng.normal(0, 1, 60),
+                  index=pd.date_range("2015-01-01", periods=60, freq="MS"))
+    models = ("ets", "arima")
+    ref, _ = backtest(Forecaster(), y, 6, 2, models=models)
+    tiny, _ = backtest(Forecaster(), y * 1e-6, 6, 2, models=models)
+    for n in models:
+        np.testing.assert_allclose(tiny[n].to_numpy() * 1e6, ref[n].to_numpy(), rtol=1e-6)
+
+    def direct(factor):
+        df = pd.DataFrame({"unique_id": "s", "ds": y.index, "y": y.to_numpy() * factor})
+        sf = StatsForecast(models=[AutoARIMA(season_length=12)], freq="MS")
+        return sf.cross_validation(df=df, h=6, n_windows=2, step_size=6)["AutoARIMA"].to_numpy() / factor
+    np.testing.assert_allclose(ref["arima"].to_numpy(), direct(1.0), rtol=1e-9)       # ordinary units: untouched
+    assert np.max(np.abs(direct(1e-6) / direct(1.0) - 1)) > 1e-3

@@ -7,7 +7,8 @@
 A window is a context of at most C values, left-padded (mask 0). Scaling (MASE-like): subtract the mean of
 the context's last season (`level`), divide by the mean absolute seasonal difference over the context
 (`scale`; lag 1 when the context is shorter than a season and a day; floored at 0.1 x the mean absolute
-first difference and 1e-3 x the mean |value|, never at an absolute number but for an all-zero context, 1e-8). Inputs are clipped to +-40 scaled units, the base is not.
+first difference and 1e-3 x the mean |value|; no absolute floor but 1e-8 for an all-zero context, so that
+y and y x 1e-9 forecast alike). Inputs are clipped to +-40 scaled units, the base is not.
 Inputs per step: the scaled value /4 (clipped to +-10), the scaled value one season earlier /4 (0 where
 unknown), the scaled first difference /2 (clipped to +-10), the mask, log(1 + m) / log(53). The LSTM stack is
 the engine's
