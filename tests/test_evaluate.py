@@ -3,7 +3,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import run_cli
+from helpers import run_cli, write_series
 
 from lstmcast import Forecaster, datasets
 from lstmcast.evaluate import backtest, cutoffs, metrics, per_series_scores, summarise
@@ -135,3 +135,13 @@ def test_statsforecast_baselines_score_a_tiny_series_as_the_same_series_in_ordin
         return sf.cross_validation(df=df, h=6, n_windows=2, step_size=6)["AutoARIMA"].to_numpy() / factor
     np.testing.assert_allclose(ref["arima"].to_numpy(), direct(1.0), rtol=1e-9)       # ordinary units: untouched
     assert np.max(np.abs(direct(1e-6) / direct(1.0) - 1)) > 1e-3
+
+
+def test_mase_na_is_explained(tmp_path):
+    """A series whose training parts repeat every season (all zeros, then a spike in the last window) has no
+    MASE scale: the table says n/a and a note says why, instead of a bare n/a."""
+    path = tmp_path / "zeros.csv"
+    write_series(path, [0.0] * 57 + [5.0, 0.0, 0.0])
+    code, out, err = run_cli("evaluate", path, "--horizon", "3", "--windows", "2", "--models", "naive,snaive,drift")
+    assert code == 0, err
+    assert "n/a" in out.split("note")[0] and "MASE n/a: the seasonal-naive error inside a training part is 0" in out

@@ -260,6 +260,9 @@ def format_scores(doc: dict) -> str:
                      "(see --per-series)")
     if any(s["mape"] is None for s in doc["models"].values()):
         lines.append("MAPE n/a: an actual value is 0")
+    if any(s["mase"] is None for s in doc["models"].values()):
+        lines.append("MASE n/a: the seasonal-naive error inside a training part is 0 (its values repeat every "
+                     "season), so nothing scales the errors; compare RMSE and MAE")
     if "lstm_seeds" in doc:
         r = doc["lstm_seeds"]["rmse"]
         lines.append(f"lstm = ensemble of the seeds; single seeds: RMSE {num(r['mean'])} ± {num(r['std'])} "
