@@ -167,3 +167,38 @@ def test_hand_written_lstm_gradient_equals_autodiff_of_the_cell(rng, steps, rows
     ref = jax.vmap(jax.grad(lambda *a: last_only(reference, *a), argnums=(0, 1, 2)))(*args)
     for a, b in zip(ours, ref):
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("steps, rows", [(1, 3), (2, 2), (5, 4), (12, 8)])
+def test_hand_written_lstm_gradient_from_a_zero_state_equals_autodiff_of_the_cell(rng, steps, rows):
+    """lstm_grad.lstm_scan_zero (the first step peeled: no h0 @ R) against JAX's gradient of the plain cell
+    scan from zeros, with cotangents on every output and the final state, and on the final h alone; a
+    single step (the "window" framing) included; vmapped over 3 networks."""
+    from lstmcast.engine.lstm_grad import lstm_scan_zero
+    f, u, nets = 2, 5, 3
+    p = [jnp.asarray(rng.normal(size=s) * 0.6, jnp.float32)
+         for s in [(nets, f, 4 * u), (nets, u, 4 * u), (nets, 4 * u)]]
+    xs = jnp.asarray(rng.normal(size=(nets, steps, rows, f)), jnp.float32)
+    w_out, w_h, w_c = (jnp.asarray(rng.normal(size=s), jnp.float32)
+                       for s in [(steps, rows, u), (rows, u), (rows, u)])
+
+    def reference(k, r, b, x):
+        zero = jnp.zeros((rows, u), jnp.float32)
+        (h, c), hs = jax.lax.scan(lambda cr, xt: lstm_cell({"kernel": k, "recurrent_kernel": r, "bias": b}, cr, xt),
+                                  (zero, zero), x)
+        return hs, (h, c)
+
+    def every(layer, *args):
+        hs, (h, c) = layer(*args)
+        return jnp.sum(hs * w_out) + jnp.sum(h * w_h) + jnp.sum(jnp.sin(c) * w_c)
+
+    def last_only(layer, *args):
+        return jnp.sum(layer(*args)[1][0] * w_h)
+    def grad(loss, layer):
+        return jax.vmap(jax.value_and_grad(lambda *args: loss(layer, *args), argnums=(0, 1, 2, 3)))(*p, xs)
+    for loss in (every, last_only):
+        ours, ref = grad(loss, lstm_scan_zero), grad(loss, reference)
+        np.testing.assert_allclose(ours[0], ref[0], rtol=1e-5, atol=1e-5)
+        for a, b in zip(ours[1], ref[1]):        # kernel, recurrent, bias, inputs
+            assert a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5)

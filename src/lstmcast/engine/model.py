@@ -24,7 +24,7 @@ import numpy as np
 from jax.typing import DTypeLike
 
 from .config import ModelConfig as ModelConfig  # re-exported: callers may name it here, as before
-from .lstm_grad import lstm_scan
+from .lstm_grad import lstm_scan, lstm_scan_zero
 
 # A parameter tree: {"lstm": [{"kernel": (F, 4U), "recurrent_kernel": (U, 4U), "bias": (4U,)}, ...],
 # "dense": {"kernel": (U [+ E], n_out), "bias": (n_out,)}}; leaves are jax arrays (numpy arrays once saved or
@@ -107,18 +107,20 @@ def lstm_cell(p: dict[str, jax.Array], carry: Carry, x: jax.Array, fuse: bool = 
 
 
 def lstm_layer(p: dict[str, jax.Array], x: jax.Array, carry: Carry, fuse: bool = False,
-               n_lead: int = 0) -> tuple[jax.Array, Carry]:
+               n_lead: int = 0, zero: bool = False) -> tuple[jax.Array, Carry]:
     """Run one layer over time. x (B, T, F), carry ((B, U), (B, U)) -> outputs (B, T, U), final carry.
     n_lead > 0: the last n_lead features are zero before the last step; the steps before it run on the
-    other features only (the same result, fewer operations), the last step on all of them."""
+    other features only (the same result, fewer operations), the last step on all of them. zero: the
+    carry is known to be zeros (a stateless pass), which lets the hand-written pass skip its first product."""
     if n_lead and x.shape[1] > 1:
         head = dict(p, kernel=p["kernel"][:-n_lead])
-        hs, carry = lstm_layer(head, x[:, :-1, :-n_lead], carry, fuse)
+        hs, carry = lstm_layer(head, x[:, :-1, :-n_lead], carry, fuse, zero=zero)
         carry, h = lstm_cell(p, carry, x[:, -1], fuse)
         return jnp.concatenate([hs, h[:, None]], axis=1), carry
     xs = jnp.swapaxes(x, 0, 1)  # (T, B, F)
     if not fuse:       # many networks at once (vmapped trainers, predictors): lstm_grad.py
-        hs, carry = lstm_scan(p["kernel"], p["recurrent_kernel"], p["bias"], xs, *carry)
+        hs, carry = (lstm_scan_zero(p["kernel"], p["recurrent_kernel"], p["bias"], xs) if zero else
+                     lstm_scan(p["kernel"], p["recurrent_kernel"], p["bias"], xs, *carry))
         return jnp.swapaxes(hs, 0, 1), carry
     # Short windows unroll fully (XLA fuses the whole window); longer ones unroll by 2, which compiles
     # about 40% faster than full unrolling at 12 steps and trains about as fast. A batch of 64 rows or
@@ -143,12 +145,12 @@ def apply(params: Params, x: jax.Array, state: list[Carry] | None = None, fuse: 
     Returns (y (B, n_outputs), final state per layer). A Dense kernel with E = rows - U > 0 extra rows
     reads the last E features of the last input step besides the last hidden state (ModelConfig.n_head).
     """
-    b = x.shape[0]
+    b, zero = x.shape[0], state is None
     if state is None:
         state = [(jnp.zeros((b, lp["recurrent_kernel"].shape[0]), x.dtype),) * 2 for lp in params["lstm"]]
     new_state, seq = [], x
     for k, (p, carry) in enumerate(zip(params["lstm"], state)):
-        seq, carry = lstm_layer(p, seq, carry, fuse, n_lead if k == 0 else 0)  # (B, T, U)
+        seq, carry = lstm_layer(p, seq, carry, fuse, n_lead if k == 0 else 0, zero)  # (B, T, U)
         new_state.append(carry)
     last = new_state[-1][0]                        # (B, U): the last step's h (its outputs' gradients stay zero)
     extra = params["dense"]["kernel"].shape[0] - last.shape[-1]
