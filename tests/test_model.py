@@ -131,40 +131,48 @@ def test_param_shapes_are_those_of_init_params(units, n_head, members):
         [True] * len(jax.tree.leaves(want))
 
 
+def _cell_scan(k, r, b, x, h, c):
+    """JAX's own scan of the plain cell (model.lstm_cell): the reference for the hand-written passes."""
+    (h, c), hs = jax.lax.scan(lambda cr, xt: lstm_cell({"kernel": k, "recurrent_kernel": r, "bias": b}, cr, xt),
+                              (h, c), x)
+    return hs, (h, c)
+
+
+def _layer_case(rng, steps, rows, f=2, u=5, nets=3):
+    """Weights (nets, ...) of one layer, inputs (nets, T, B, F), and a loss with cotangents on every output
+    and on the final (h, c), and one on the final h alone."""
+    p = [jnp.asarray(rng.normal(size=s) * 0.6, jnp.float32)
+         for s in [(nets, f, 4 * u), (nets, u, 4 * u), (nets, 4 * u)]]
+    xs = jnp.asarray(rng.normal(size=(nets, steps, rows, f)), jnp.float32)
+    w_out, w_h, w_c = (jnp.asarray(rng.normal(size=s), jnp.float32)
+                       for s in [(steps, rows, u), (rows, u), (rows, u)])
+
+    def every(layer, *args):
+        hs, (h, c) = layer(*args)
+        return jnp.sum(hs * w_out) + jnp.sum(h * w_h) + jnp.sum(jnp.sin(c) * w_c)
+
+    def last_only(layer, *args):                 # only the final h read: the outputs' gradients are zero
+        return jnp.sum(layer(*args)[1][0] * w_h)
+    return p, xs, every, last_only
+
+
 @pytest.mark.parametrize("steps, rows", [(3, 2), (12, 8)])
 def test_hand_written_lstm_gradient_equals_autodiff_of_the_cell(rng, steps, rows):
     """lstm_grad.lstm_scan's backward pass (weight gradients as one product over the window) against JAX's
     gradient of the plain cell scan, with a non-zero start state and cotangents on every output and on the
     final state; vmapped over 3 networks as the trainers run it."""
     from lstmcast.engine.lstm_grad import lstm_scan
-    f, u, nets = 2, 5, 3
-    p = [jnp.asarray(rng.normal(size=s) * 0.6, jnp.float32)
-         for s in [(nets, f, 4 * u), (nets, u, 4 * u), (nets, 4 * u)]]
-    xs, h0, c0 = (jnp.asarray(rng.normal(size=s), jnp.float32)
-                  for s in [(nets, steps, rows, f), (nets, rows, u), (nets, rows, u)])
-    w_out, w_h, w_c = (jnp.asarray(rng.normal(size=s), jnp.float32)
-                       for s in [(steps, rows, u), (rows, u), (rows, u)])
-
-    def reference(k, r, b, x, h, c):
-        (h, c), hs = jax.lax.scan(lambda cr, xt: lstm_cell({"kernel": k, "recurrent_kernel": r, "bias": b}, cr, xt),
-                                  (h, c), x)
-        return hs, (h, c)
-
-    def loss(layer, *args):
-        hs, (h, c) = layer(*args)
-        return jnp.sum(hs * w_out) + jnp.sum(h * w_h) + jnp.sum(jnp.sin(c) * w_c)
+    p, xs, loss, last_only = _layer_case(rng, steps, rows)
+    h0, c0 = (jnp.asarray(rng.normal(size=(3, rows, 5)), jnp.float32) for _ in range(2))
     args = (*p, xs, h0, c0)
     ours = jax.vmap(jax.value_and_grad(lambda *a: loss(lstm_scan, *a), argnums=tuple(range(6))))(*args)
-    ref = jax.vmap(jax.value_and_grad(lambda *a: loss(reference, *a), argnums=tuple(range(6))))(*args)
+    ref = jax.vmap(jax.value_and_grad(lambda *a: loss(_cell_scan, *a), argnums=tuple(range(6))))(*args)
     np.testing.assert_allclose(ours[0], ref[0], rtol=1e-5, atol=1e-5)
     for a, b in zip(ours[1], ref[1]):            # kernel, recurrent, bias, inputs, h0, c0
         assert a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5)
-
-    def last_only(layer, *args):                 # only the final h read: the outputs' gradients are zero
-        return jnp.sum(layer(*args)[1][0] * w_h)
     ours = jax.vmap(jax.grad(lambda *a: last_only(lstm_scan, *a), argnums=(0, 1, 2)))(*args)
-    ref = jax.vmap(jax.grad(lambda *a: last_only(reference, *a), argnums=(0, 1, 2)))(*args)
+    ref = jax.vmap(jax.grad(lambda *a: last_only(_cell_scan, *a), argnums=(0, 1, 2)))(*args)
     for a, b in zip(ours, ref):
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5)
 
@@ -175,29 +183,13 @@ def test_hand_written_lstm_gradient_from_a_zero_state_equals_autodiff_of_the_cel
     scan from zeros, with cotangents on every output and the final state, and on the final h alone; a
     single step (the "window" framing) included; vmapped over 3 networks."""
     from lstmcast.engine.lstm_grad import lstm_scan_zero
-    f, u, nets = 2, 5, 3
-    p = [jnp.asarray(rng.normal(size=s) * 0.6, jnp.float32)
-         for s in [(nets, f, 4 * u), (nets, u, 4 * u), (nets, 4 * u)]]
-    xs = jnp.asarray(rng.normal(size=(nets, steps, rows, f)), jnp.float32)
-    w_out, w_h, w_c = (jnp.asarray(rng.normal(size=s), jnp.float32)
-                       for s in [(steps, rows, u), (rows, u), (rows, u)])
+    p, xs, every, last_only = _layer_case(rng, steps, rows)
+    zero = jnp.zeros((rows, 5), jnp.float32)
 
-    def reference(k, r, b, x):
-        zero = jnp.zeros((rows, u), jnp.float32)
-        (h, c), hs = jax.lax.scan(lambda cr, xt: lstm_cell({"kernel": k, "recurrent_kernel": r, "bias": b}, cr, xt),
-                                  (zero, zero), x)
-        return hs, (h, c)
-
-    def every(layer, *args):
-        hs, (h, c) = layer(*args)
-        return jnp.sum(hs * w_out) + jnp.sum(h * w_h) + jnp.sum(jnp.sin(c) * w_c)
-
-    def last_only(layer, *args):
-        return jnp.sum(layer(*args)[1][0] * w_h)
     def grad(loss, layer):
         return jax.vmap(jax.value_and_grad(lambda *args: loss(layer, *args), argnums=(0, 1, 2, 3)))(*p, xs)
     for loss in (every, last_only):
-        ours, ref = grad(loss, lstm_scan_zero), grad(loss, reference)
+        ours, ref = grad(loss, lstm_scan_zero), grad(loss, lambda *a: _cell_scan(*a, zero, zero))
         np.testing.assert_allclose(ours[0], ref[0], rtol=1e-5, atol=1e-5)
         for a, b in zip(ours[1], ref[1]):        # kernel, recurrent, bias, inputs
             assert a.shape == b.shape
