@@ -8,8 +8,8 @@ Every model sees only data up to its cut-off (the LSTM's scalers and transforms 
 per series, counted back from its end (statsforecast's convention). MASE scales each window's mean
 absolute error by the in-sample seasonal-naive MAE of that window's training part; a series' MASE is the
 mean over its windows; the panel's is the mean (and median, geometric mean) over series. statsforecast's
-baselines see a series whose steps are tiny or huge in units of a power of two (models/arima_state.py
-`step_scale`; exact, and the same model), so that the same series in other units scores the same.
+baselines see a series of extreme values or steps in units of a power of two (models/baselines.py
+`magnitude_scale`; exact, and the same model), so that the same series in other units scores the same.
 """
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from ..data.panel import as_panel
 from ..errors import DataError
 from ..fit.backtesting import cutoff_positions, cutoffs
 from ..fit.settings import season_length_for
-from ..models.arima_state import step_scale
 from ..models.baselines import BASELINES, STAT_MODELS, drift, finite_history, naive, snaive, stat_cross_validation
 from ..models.statmembers import members
 from . import metrics
@@ -127,12 +126,7 @@ def backtest(forecaster, data, h: int, n_windows: int, step_size: int | None = N
                                                                                   len(finite_history(panel.values[pos[k]])):],
                                         "y": finite_history(panel.values[pos[k]])}) for k in used])
         say(f"{', '.join(stats)}: statsforecast cross_validation on {len(used)} series ...")
-        unit = long.groupby("unique_id", sort=False)["y"].agg(step_scale)    # 1.0 but for tiny or huge steps
-        long = long.assign(y=long["y"].to_numpy() / long["unique_id"].map(unit).to_numpy())
         scv, failed = _stat_cv(long, h, n_windows, step, refit, m, stats, panel.freq, levels)
-        back = scv["unique_id"].map(unit).to_numpy(np.float64)
-        for c in [*stats, *band_columns(stats, levels)]:     # statsforecast's forecasts in the series' units
-            scv[c] = scv[c].to_numpy(np.float64) * back
         scv = scv.rename(columns={"unique_id": idc, "ds": tc})[[idc, tc, "cutoff", *stats,
                                                                *band_columns(stats, levels)]]
         cv = cv.merge(scv, on=[idc, tc, "cutoff"], how="left")

@@ -62,7 +62,8 @@ def step_scale(y) -> float:
     combination fell back to equal weights."""
     y = np.asarray(y, np.float64)
     d = np.diff(y[np.isfinite(y)])
-    v = float(np.std(d)) if len(d) > 1 else 0.0
+    a = float(np.max(np.abs(d), initial=0.0))
+    v = a * float(np.std(d / a)) if len(d) > 1 and 0 < a < np.inf else 0.0     # no overflow near 1e300
     v = v if v > 0 else float(np.max(np.abs(y[np.isfinite(y)]), initial=0.0))
     if not np.isfinite(v) or v <= 0 or STEP_RANGE[0] <= v <= STEP_RANGE[1]:
         return 1.0

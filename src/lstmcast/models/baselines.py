@@ -13,6 +13,8 @@ import warnings
 
 import numpy as np
 
+from .arima_state import step_scale
+
 STAT_MODELS = ("ets", "arima", "theta")
 BASELINES = ("naive", "snaive", "drift") + STAT_MODELS
 
@@ -94,13 +96,17 @@ def stat_cross_validation(df, h: int, n_windows: int, step: int, refit: bool, m:
 
 
 def magnitude_scale(df, lo: float = 2.0 ** -200, hi: float = 2.0 ** 200):
-    """{unique_id: k}, y * 2**k bringing each series' largest |y| near 1 where it lies outside [lo, hi] (1 for the
-    others), or None when every series is inside: statsforecast's fits overflow (or lose everything to
-    underflow) on values near 1e300 (1e-300). Powers of two scale exactly, so the forecasts scale back
-    exactly; series in range are untouched."""
+    """{unique_id: k}, y * 2**k in statsforecast's range, or None when every series is in it (k = 0):
+    - a series whose largest |y| lies outside [lo, hi]: k brings it near 1 (statsforecast's fits overflow, or
+      lose everything to underflow, on values near 1e300 or 1e-300);
+    - else a series whose steps are tiny or huge: the unit of the AutoARIMA member (arima_state.step_scale;
+      statsforecast's AutoARIMA is not scale-free: a monthly series times 1e-6 moved its forecasts by 1%).
+    Powers of two scale exactly, so the forecasts scale back exactly; series in range are untouched."""
     top = df.assign(a=np.abs(df["y"].to_numpy(np.float64))).groupby("unique_id", sort=False)["a"].max()
     out = (top > hi) | ((top < lo) & (top > 0))
-    if not out.any():
-        return None
     k = np.where(out, -np.floor(np.log2(np.where(top > 0, top, 1.0))), 0.0)
+    steps = df.groupby("unique_id", sort=False)["y"].agg(step_scale).reindex(top.index).to_numpy()
+    k = np.where(out, k, -np.log2(steps))
+    if not np.any(k):
+        return None
     return dict(zip(top.index, k.astype(int)))
