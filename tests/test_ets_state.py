@@ -120,3 +120,45 @@ def test_corrupt_states_are_one_line(tmp_path, mutate, message):
     (tmp_path / "m" / "config.json").write_text(json.dumps(c))
     code, out, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "3")
     assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("factor", [2.0 ** -60, 1e-20, 1e-30])
+def test_tiny_series_forecast_as_the_same_series_in_ordinary_units(airline, factor):
+    """statsforecast's AutoETS is not scale-free below about 1e-12: the first 120 airline months x 2^-60 chose another
+    model than in ordinary units (shown here). The member fits such a series in units of a power of two: its
+    forecasts, bands, stored state and forward equal statsforecast's on the series in ordinary units, times
+    the factor."""
+    from statsforecast.ets import ets_f, forecast_ets, forward_ets
+
+    from lstmcast.models.statmembers import _AutoETS
+    y = airline[:120]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = ets_f(y, m=12, model="ZZZ", damped=None, phi=None)
+        raw = ets_f(y * 2.0 ** -60, m=12, model="ZZZ", damped=None, phi=None)
+        mod = _AutoETS(12).fit(y * factor)
+        newer = mod.forward(airline * factor, 12, [80])
+        want_newer = forecast_ets(forward_ets(ref, y=airline), h=12, level=[80])
+    assert raw["components"] != ref["components"]                 # why: statsforecast alone at 2^-60
+    assert mod.scale != 1.0 and mod.state["scale"] == mod.scale and mod.state["components"] == ref["components"]
+    want = forecast_ets(ref, h=12, level=[80])
+    got = mod.predict(12, [80])
+    for k in ("mean", "lo-80", "hi-80"):
+        np.testing.assert_allclose(got[k], want[k] * factor, rtol=1e-6, err_msg=k)
+        np.testing.assert_allclose(newer[k], want_newer[k] * factor, rtol=1e-6, err_msg=k)
+    back = _AutoETS.from_state(12, json.loads(json.dumps(mod.state)), y * factor)    # what a model file gives
+    assert check_state(back.state, 12) is None
+    np.testing.assert_array_equal(back.predict(12, [80])["lo-80"], got["lo-80"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_allclose(back.forward(airline * factor, 12, [80])["hi-80"], newer["hi-80"], rtol=1e-9)
+    assert check_state({**mod.state, "scale": 0.0}, 12) == "scale is not a number > 0"
+
+
+def test_series_in_ordinary_units_keep_the_plain_fit(airline):
+    """Steps of ordinary size fit unscaled, exactly as statsforecast: no "scale" in the state."""
+    from lstmcast.models.statmembers import _AutoETS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mods = [_AutoETS(12).fit(airline * f) for f in (1.0, 1e-2, 1e4)]
+    assert all(m.scale == 1.0 and "scale" not in m.state for m in mods)

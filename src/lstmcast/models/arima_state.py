@@ -70,7 +70,8 @@ def step_scale(y) -> float:
     return float(2.0 ** round(np.log2(v)))
 
 
-def _times(f: dict, s: float) -> dict:
+def in_units(f: dict, s: float) -> dict:
+    """Forecasts of a model fitted in units of s (y / s) in the data's units."""
     return f if s == 1.0 else {k: np.asarray(v, np.float64) * s for k, v in f.items()}
 
 
@@ -114,10 +115,10 @@ class ArimaMember(StoredMember):
         """h steps after the fitted values; X (ARIMAX): rows from the series' start through the horizon."""
         if self.state is not None:
             st = self.state[0]
-            return _times(forecast(*self.state, h, level, _rows(X, st["n"], st["n"] + h, self.k)), self.scale)
+            return in_units(forecast(*self.state, h, level, _rows(X, st["n"], st["n"] + h, self.k)), self.scale)
         from statsforecast.arima import forecast_arima  # statsforecast loads numba (~2 s)
         n = len(self.model_["x"])
-        return _times(_bands(forecast_arima(self.model_, h=h, level=level, xreg=_rows(X, n, n + h, self.k)), level),
+        return in_units(_bands(forecast_arima(self.model_, h=h, level=level, xreg=_rows(X, n, n + h, self.k)), level),
                       self.scale)
 
     def forward(self, y, h: int, level=None, X=None) -> dict:
@@ -126,7 +127,7 @@ class ArimaMember(StoredMember):
         y = np.asarray(y, np.float64)
         n = len(y)
         model = forward_arima(self.model_, y=y / self.scale, xreg=_rows(X, 0, n, self.k))
-        return _times(_bands(forecast_arima(model, h=h, level=level, xreg=_rows(X, n, n + h, self.k)), level),
+        return in_units(_bands(forecast_arima(model, h=h, level=level, xreg=_rows(X, n, n + h, self.k)), level),
                       self.scale)
 
     def refit(self, y, X=None) -> "ArimaMember":

@@ -23,14 +23,16 @@ from typing import Any
 import numpy as np
 
 
-def state_of(model: dict) -> dict | None:
-    """What a forecast needs from a fitted statsforecast ETS dict, or None (class 4-5, non-normal)."""
+def state_of(model: dict, scale: float = 1.0) -> dict | None:
+    """What a forecast needs from a fitted statsforecast ETS dict, or None (class 4-5, non-normal). scale: the
+    unit the model was fitted in (it fitted y / scale: arima_state.step_scale), kept as "scale" when not 1."""
     comp = str(model["components"])
     if model.get("distribution", "normal") != "normal" or _klass(comp) is None:
         return None
     par = [float(v) for v in np.asarray(model["par"], np.float64)[:4]]
     st: dict[str, Any] = {"components": comp, "m": int(model["m"]), "par": [None if math.isnan(v) else v for v in par],
-          "sigma2": float(model["sigma2"]), "last": [float(v) for v in np.asarray(model["states"])[-1]]}
+          "sigma2": float(model["sigma2"]), "last": [float(v) for v in np.asarray(model["states"])[-1]],
+          **({"scale": float(scale)} if scale != 1.0 else {})}
     return st if check_state(st, st["m"]) is None else None     # nothing non-finite goes into a file
 
 
@@ -46,6 +48,9 @@ def check_state(st, m: int) -> str | None:
         if len(par) != 4 or len(last) != n or not np.all(np.isfinite(np.asarray(last + vals, np.float64))) \
                 or not (math.isfinite(sigma2) and sigma2 >= 0):
             return "parameters or states are missing or not finite"
+        sc = st.get("scale", 1.0)
+        if isinstance(sc, bool) or not isinstance(sc, (int, float)) or not (math.isfinite(sc) and sc > 0):
+            return "scale is not a number > 0"
     except (KeyError, TypeError, ValueError, IndexError):
         return "fields are missing"
     return None
@@ -156,7 +161,8 @@ def _class3(h, sigma, last, m, trend, damped, alpha, beta, gamma, phi) -> np.nda
 
 
 def forecast(st: dict, h: int, level=None) -> dict:
-    """{"mean": (h,), "lo-L"/"hi-L": (h,) per level}: mean -/+ z sqrt(variance), z the normal quantile."""
+    """{"mean": (h,), "lo-L"/"hi-L": (h,) per level}: mean -/+ z sqrt(variance), z the normal quantile (in
+    the data's units: a state fitted in units of "scale" is multiplied back)."""
     mean = point(st, h)
     out = {"mean": mean}
     if level:
@@ -164,4 +170,5 @@ def forecast(st: dict, h: int, level=None) -> dict:
         for lv in level:
             z = NormalDist().inv_cdf(0.5 + float(lv) / 200)
             out[f"lo-{lv}"], out[f"hi-{lv}"] = mean - z * sd, mean + z * sd
-    return out
+    sc = float(st.get("scale", 1.0))
+    return out if sc == 1.0 else {k: v * sc for k, v in out.items()}

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..data.seasons import all_seasons
 from ..prep.pipes import seasonal_component
+from .arima_state import in_units, step_scale
 
 RECENT = 6            # newest seasons each component is estimated on (patterns drift)
 ETS_TAIL = 4000       # newest adjusted values AutoETS is fitted on
@@ -49,7 +50,9 @@ class SeasonalETS:
             rest = rest - s[np.arange(len(y)) % p]
         self.adjusted = rest
         self.start = max(0, len(y) - ETS_TAIL)
-        self._model = ets_f(rest[self.start:], m=1, model="ZZN", damped=None, phi=None, distribution="normal")
+        self.scale = step_scale(rest[self.start:])      # tiny or huge steps: AutoETS in units of a power of two
+        self._model = ets_f(rest[self.start:] / self.scale, m=1, model="ZZN", damped=None, phi=None,
+                            distribution="normal")
         return self
 
     def seasonal(self, t) -> np.ndarray:
@@ -64,7 +67,7 @@ class SeasonalETS:
 
     def predict(self, h: int, level=None) -> dict:
         from statsforecast.ets import forecast_ets  # statsforecast loads numba (~2 s)
-        return self._add(forecast_ets(self._model, h=h, level=level), self.n, h, level)
+        return self._add(in_units(forecast_ets(self._model, h=h, level=level), self.scale), self.n, h, level)
 
     def forward(self, y, h: int, level=None) -> dict:
         """Forecasts after y (the fitted series, possibly with newer values), everything fitted kept."""
@@ -73,4 +76,5 @@ class SeasonalETS:
         adj = y - self.seasonal(np.arange(len(y)))
         adj[: min(len(y), self.n)] = self.adjusted[: min(len(y), self.n)]
         start = min(self.start, max(len(y) - 1, 0))
-        return self._add(forecast_ets(forward_ets(self._model, y=adj[start:]), h=h, level=level), len(y), h, level)
+        f = forecast_ets(forward_ets(self._model, y=adj[start:] / self.scale), h=h, level=level)
+        return self._add(in_units(f, self.scale), len(y), h, level)

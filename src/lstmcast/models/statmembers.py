@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from .arima_state import ArimaMember
+from .arima_state import ArimaMember, in_units, step_scale
 from .ets_state import forecast, state_of
 from .mstl import SeasonalETS, needs_seasonal_ets
 from .pretrained_member import PretrainedMember
@@ -104,24 +104,33 @@ class _AutoETS(StoredMember):
 
     A model loaded from a model file starts from its stored state (`from_state`): it forecasts with
     ets_state.py, without importing statsforecast.ets or refitting; only newer observations (`forward`)
-    refit it, from the stored values (deterministic: the same model as the one saved)."""
+    refit it, from the stored values (deterministic: the same model as the one saved).
+    Like AutoARIMA, a series whose steps are tiny or huge fits in units of a power of two (arima_state.py
+    `step_scale`, kept in the state as "scale"): statsforecast's AutoETS is not scale-free below about 1e-10
+    (the same monthly series times 2^-40 chose another model, and its validation folds' errors moved the
+    combination's weights)."""
+    scale = 1.0                                   # the model's unit: it fits y / scale
 
     def fit(self, y):
         from statsforecast.ets import ets_f  # statsforecast loads numba (~2 s)
-        self._model = ets_f(np.asarray(y, np.float64), m=self.m, model="ZZZ", damped=None, phi=None,
-                            distribution="normal")
-        self.state = state_of(self._model)
+        y = np.asarray(y, np.float64)
+        self.scale = step_scale(y)
+        self._model = ets_f(y / self.scale, m=self.m, model="ZZZ", damped=None, phi=None, distribution="normal")
+        self.state = state_of(self._model, self.scale)
         return self
 
     def predict(self, h: int, level=None) -> dict:
         if self.state is not None:
             return _bands(forecast(self.state, h, level), level)
         from statsforecast.ets import forecast_ets  # statsforecast loads numba (~2 s)
-        return _bands(forecast_ets(self.model_, h=h, level=level), level)
+        model = self.model_
+        return _bands(in_units(forecast_ets(model, h=h, level=level), self.scale), level)
 
     def forward(self, y, h: int, level=None) -> dict:
         from statsforecast.ets import forecast_ets, forward_ets  # numba (~2 s): on first use
-        return _bands(forecast_ets(forward_ets(self.model_, y=np.asarray(y, np.float64)), h=h, level=level), level)
+        model = self.model_
+        y = np.asarray(y, np.float64) / self.scale
+        return _bands(in_units(forecast_ets(forward_ets(model, y=y), h=h, level=level), self.scale), level)
 
 
 def load_stats(values, idx, m: int, names, ets_states: dict, arima_states: dict | None = None,
