@@ -193,14 +193,24 @@ def test_exp_overflow_in_the_inverse():
         p.invert_next(np.array([1.0, 2.0, 3.0]), np.nan)
 
 
-def test_extreme_values_fit_end_to_end(tmp_path):
-    big = write_series(tmp_path / "big.csv", (WAVE * 1e305).tolist())
-    code, out, err = run_cli("fit", big, "--model", tmp_path / "m", *FAST, "--transform", "none", "--quiet")
-    if code == 0:      # fitted in scaled space: its forecasts must be finite
-        code, out, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "3", "--json")
-        assert code == 0 and all(np.isfinite(r["mean"]) for r in json.loads(out)["forecast"])
-    else:
-        check_error(code, out, err, r"overflow|too large")
+@pytest.mark.parametrize("factor", [1e305, 1e160, 1e-160, 1e-305])
+def test_values_beyond_1e150_are_refused_with_the_fix(tmp_path, factor):
+    """Squared errors of such values leave float64 (validation, weights): one line, exit 2, nothing written."""
+    path = write_series(tmp_path / "x.csv", (WAVE * factor).tolist())
+    code, out, err = run_cli("fit", path, "--model", tmp_path / "m", *FAST, "--transform", "none", "--quiet")
+    check_error(code, out, err, r"x\.csv: the series has values of typical size \d\.\d+e[+-]\d+ \(median magnitude; "
+                                r"e\.g\. \S+ at \d{4}-\d\d-01, line \d+\): the models fit typical sizes between 1e-150 "
+                                r"and 1e150; multiply column 'value' by a power of ten to bring it within that range")
+    assert not (tmp_path / "m").exists()
+
+
+def test_values_at_1e147_still_fit_end_to_end(tmp_path):
+    big = write_series(tmp_path / "big.csv", (WAVE * 1e147).tolist())
+    code, out, err = run_cli("fit", big, "--model", tmp_path / "m", *FAST, "--quiet")
+    assert code == 0, err
+    code, out, err = run_cli("forecast", "--model", tmp_path / "m", "--horizon", "3", "--json")
+    mean = np.array([r["mean"] for r in json.loads(out)["forecast"]])
+    assert code == 0 and np.all((mean > 0.1 * WAVE.min() * 1e147) & (mean < 10 * WAVE.max() * 1e147)), mean
 
 
 def test_assert_finite():

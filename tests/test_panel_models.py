@@ -83,6 +83,33 @@ def test_bad_series_fall_back_and_are_reported():
         Forecaster(**LOCAL).fit(pd.concat([df, short]), strict=True)
 
 
+def test_series_beyond_the_magnitudes_the_models_fit_fall_back_and_are_reported():
+    """Squared validation errors of values near 1e160 leave float64 (1e320) and those of 1e-160 underflow: a
+    series whose typical size (median magnitude) is beyond 1e+-150 falls back to seasonal naive (scale-free),
+    flagged with its reason; one typo of 1e300 in an ordinary series does not (data/extremes.py notes it)."""
+    df = _panel(2, lengths=(40, 41))
+    big = df[df.unique_id == "s0"].assign(unique_id="big", y=lambda d: d.y * 1e200)
+    tiny = df[df.unique_id == "s1"].assign(unique_id="tiny", y=lambda d: d.y * 1e-170)
+    typo = df[df.unique_id == "s1"].assign(unique_id="typo")
+    typo.loc[typo.index[20], "y"] *= 1e300
+    fc = Forecaster(**LOCAL).fit(pd.concat([df, big, tiny, typo]))
+    ps = fc.per_series_.set_index("unique_id")
+    assert list(ps.loc[["big", "tiny"], "status"]) == ["magnitude", "magnitude"]
+    assert (ps.loc[["s0", "s1", "typo"], "status"] == "ok").all()
+    t = np.median(big.y)
+    assert ps.loc["big", "reason"].startswith(f"values of typical size {t:.3g} (median magnitude; e.g. ")
+    out = fc.forecast(12).set_index("unique_id")
+    for name, part in (("big", big), ("tiny", tiny)):           # seasonal naive: the last 12 values, by hand
+        assert out.loc[name, "model"].eq("snaive-fallback").all()
+        np.testing.assert_array_equal(out.loc[name, "mean"], part.y.to_numpy()[-12:])
+    from lstmcast.fit.fitting import summary_line
+    assert summary_line(fc.panel_) == ("2 of 5 series fall back to a baseline: "
+                                       "2 too large or too small (beyond 1e+-150)")
+    with pytest.raises(DataError, match=r"series 'big', column 'y': values of typical size .* multiply the "
+                                        r"column by a power of ten to bring its values between 1e-150 and 1e150"):
+        Forecaster(**LOCAL).fit(pd.concat([df, big]), strict=True)
+
+
 def test_global_scope_is_scale_equivariant():
     """Each series is logged and standardised on its own: a series x10 gets the same network inputs, so the
     same trained network and exactly 10x the forecasts; the other series' forecasts do not move."""

@@ -8,6 +8,11 @@ The typical scale at a point is max(|median|, 1.4826 x MAD) of its `K` neighbour
 out), so a trend or a level shift is no outlier; where the neighbours are all zero (intermittent data), the
 median of the series' nonzero magnitudes. A value whose distance from the neighbours' median is over
 `RATIO` times that scale is flagged: a note, an error under --strict.
+
+    off = off_scale(flat, seg_start, length, hi, lo)   # series whose typical size is beyond 1e+-150
+
+A whole series of such sizes is another matter: the models' squared errors leave float64 there, so the
+series falls back (status "magnitude"; one line and exit 2 for a single series).
 """
 from __future__ import annotations
 
@@ -19,6 +24,9 @@ from ..errors import DataError
 RATIO = 100.0            # two orders of magnitude: a 1e3 typo is 999 times the scale, a 1e300 one far more
 K = 6                    # neighbours on each side
 SPAN = 10.0              # a forecast may leave the data's range by 10 times its width, no more
+# The typical sizes the models fit: squared errors (validation, weights) of values beyond about 1e154 leave
+# float64, and below about 1e-154 they underflow; at 1e160 the LSTM chose its differencing on infinite errors.
+MAGNITUDE = 1e150
 
 
 def outliers(v: np.ndarray, ratio: float = RATIO, k: int = K) -> tuple[np.ndarray, np.ndarray]:
@@ -201,3 +209,24 @@ def check_forecast(frame, panel, value_col: str = "mean"):
     when = when[:-9] if when.endswith(" 00:00:00") else when
     raise DataError(f"forecast of series {key!r} at {when}: {val:.6g} is outside the sane "
                     f"envelope of its data ({lo[kk]:.4g} .. {hi[kk]:.4g}); nothing was written{note}")
+
+
+def typical_size(v) -> float:
+    """The median magnitude of v's finite nonzero values (0.0 without any): a typo (one value times 1e300)
+    does not move it; data/extremes.py notes such values instead."""
+    a = np.abs(np.asarray(v, np.float64))
+    a = a[np.isfinite(a) & (a > 0)]
+    return float(np.median(a)) if a.size else 0.0
+
+
+def off_scale(flat, seg_start, length, hi, lo) -> np.ndarray:
+    """(N,) bool: series whose typical size (`typical_size`) lies beyond MAGNITUDE or below 1 / MAGNITUDE.
+    Only series with a value out there can be (a cheap screen on the extremes, then the median)."""
+    fin = np.isfinite(flat) & (flat != 0)
+    small = np.minimum.reduceat(np.where(fin, np.abs(flat), np.inf), seg_start)
+    big = np.maximum(np.abs(np.where(np.isfinite(hi), hi, 0.0)), np.abs(np.where(np.isfinite(lo), lo, 0.0)))
+    out = np.zeros(len(seg_start), bool)
+    for k in np.flatnonzero((big > MAGNITUDE) | (small < 1 / MAGNITUDE)):
+        t = typical_size(flat[seg_start[k]:seg_start[k] + length[k]])
+        out[k] = t > MAGNITUDE or 0 < t < 1 / MAGNITUDE
+    return out

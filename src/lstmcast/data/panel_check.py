@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import DataError
 from . import era, extremes
+from .extremes import MAGNITUDE, off_scale, typical_size
 from .panel_columns import _factorize_ids, _times_i8, _values
 from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
 from .series import FILLS
@@ -24,7 +25,8 @@ from .series import FILLS
 _FIX = {"missing": "fill them with --fill interpolate or --fill ffill (fill= in the API)",
         "gaps": "add the missing rows, or fill them with --fill interpolate or --fill ffill",
         "infinite": "remove or replace them", "empty": "drop this series or give it values",
-        "constant": "drop this series"}
+        "constant": "drop this series",
+        "magnitude": "multiply the column by a power of ten to bring its values between 1e-150 and 1e150"}
 
 
 def fmt_time(ts, years: int = 0) -> str:
@@ -336,6 +338,7 @@ def _statuses(flat, seg, seg_start, length, counts, line_at, fill):
     filled = fill is not None
     status = np.full(len(seg_start), STATUS_OK, dtype=object)
     status[(n_finite >= 2) & (hi == lo)] = "constant"
+    status[off_scale(flat, seg_start, length, hi, lo)] = "magnitude"
     if not filled:
         status[n_gaps > 0] = "gaps"
         status[n_missing > 0] = "missing"
@@ -370,6 +373,12 @@ def _reason(k, status, v, lines, counts, drop, filled, spos, origin, offset, row
         j = int(np.flatnonzero(np.isfinite(v))[0])
         parts.append(f"constant: all {int(np.isfinite(v).sum())} values are {v[j]:g} "
                      f"(from {row(lines[0])})")
+    t = typical_size(v)
+    if t > MAGNITUDE or 0 < t < 1 / MAGNITUDE:
+        j = int(np.nanargmin(np.where(np.isfinite(v) & (v != 0), np.abs(np.abs(v) - t), np.nan)))
+        where_j = row(lines[j]) if lines[j] >= 0 else "a filled value"
+        parts.append(f"values of typical size {t:.3g} (median magnitude; e.g. {v[j]:.6g} at {at(j)}, {where_j}): "
+                     f"the models fit typical sizes between 1e-150 and 1e150")
     if drop:
         parts.append(f"dropped {_plural(int(drop), 'leading missing value')} that fill cannot reach")
     if status == "empty":

@@ -20,11 +20,14 @@ from . import era
 
 STATUS_OK = "ok"
 # "missing": NaN values (no fill); "gaps": timestamps missing on the grid (no fill); "infinite": +-inf
-# values; "constant": all finite values equal; "empty": no finite value; "too_short": set by the models.
-STATUSES = (STATUS_OK, "missing", "gaps", "infinite", "constant", "empty", "too_short", "nonpositive", "diverged")
+# values; "constant": all finite values equal; "empty": no finite value; "magnitude": a typical size beyond 1e+-150
+# (data/extremes.py `off_scale`); "too_short": set by the models.
+STATUSES = (STATUS_OK, "missing", "gaps", "infinite", "constant", "empty", "too_short", "nonpositive", "diverged",
+            "magnitude")
 STATUS_TEXT = {"missing": "missing values", "gaps": "gaps", "infinite": "infinite values",
                "constant": "constant", "empty": "no finite value", "too_short": "too short",
-               "nonpositive": "values <= 0 for a log transform", "diverged": "training diverged"}
+               "nonpositive": "values <= 0 for a log transform", "diverged": "training diverged",
+               "magnitude": "too large or too small (beyond 1e+-150)"}
 
 
 def to_offset(freq) -> pd.DateOffset:
@@ -292,7 +295,7 @@ def summary_line(panel: Panel) -> str:
     if bad.size == 0:
         return f"all {n} series are usable" if n != 1 else "the series is usable"
     codes, counts = np.unique(bad.astype(str), return_counts=True)
-    shown = ("too_short", "constant", "missing", "gaps", "infinite", "empty")
+    shown = ("too_short", "constant", "missing", "gaps", "infinite", "empty", "magnitude")
     order = sorted(range(len(codes)), key=lambda k: (-counts[k], shown.index(codes[k])
                                                      if codes[k] in shown else 99, codes[k]))
     parts = ", ".join(f"{counts[k]} {STATUS_TEXT.get(codes[k], codes[k])}" for k in order)

@@ -66,7 +66,10 @@ def _first_problem(panel) -> str:
             "infinite": f"has {reason}; remove or replace it",
             "empty": f"has no finite value{': ' + reason if reason else ''}",
             "nonpositive": f"cannot take the transform: {reason}; use --transform none",
-            "diverged": f"{reason}"}.get(status, f"is {status}: {reason}")
+            "diverged": f"{reason}",
+            "magnitude": f"has {reason}; multiply column {panel.target_col!r} by a power of ten to bring it "
+                         "within that range"
+            }.get(status, f"is {status}: {reason}")
     return f"{label} {text}"
 
 
