@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lstmcast import Forecaster
+from lstmcast import Forecaster, datasets
 from lstmcast.data import DataError
 
 FAST = dict(epochs=3, seeds=2, units=(4,), scope="local", model="lstm",   # the LSTM alone: its machinery
@@ -174,3 +174,20 @@ def test_auto_diff_is_chosen_by_rolling_validation_inside_the_data():
 def test_bad_hyper_parameters_are_one_line_errors(kw, pattern):
     with pytest.raises(DataError, match=pattern):
         Forecaster(**kw).fit(_series(60, "MS"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("factor", [1e-20, 1e140])
+def test_the_default_forecast_does_not_depend_on_units(factor):
+    """README's claim: the airline series times 1e-20 or 1e140 gets the same default forecast (LSTM, pretrained,
+    AutoETS, AutoARIMA combined) and bands in its units, and the same weights. Before AutoETS fitted tiny
+    series in units of a power of two, x1e-20 chose another ETS model and moved the weights."""
+    y = datasets.airline()
+    a = Forecaster(epochs=2, seeds=1).fit(y)
+    b = Forecaster(epochs=2, seeds=1).fit(y * factor)
+    fa, fb = a.forecast(12, level=[80]), b.forecast(12, level=[80])
+    for c in ("mean", "lo-80", "hi-80"):
+        np.testing.assert_allclose(fb[c].to_numpy(), fa[c].to_numpy() * factor, rtol=1e-8, err_msg=c)
+    assert set(a.weights_[0]) == {"lstm", "pretrained", "ets", "arima"}
+    for k, w in a.weights_[0].items():
+        np.testing.assert_allclose(b.weights_[0][k], w, atol=1e-6, err_msg=k)
