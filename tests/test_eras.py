@@ -124,3 +124,12 @@ def test_a_period_index_of_any_era_through_the_api(freq, first):
     want = [f"{p.year:04d}-{(p.quarter - 1) * 3 + 1 if freq == 'Q' else p.month if freq == 'M' else 1:02d}-01"
             for p in nxt]
     assert [str(t)[:10] for t in out["ds"]] == want
+
+
+def test_a_reason_names_a_date_past_year_9999():
+    """A missing value at 10000-01-01 (found by test_fuzz_round2.py): the reason names it instead of raising
+    Timestamp.date()'s NotImplementedError."""
+    df = pd.DataFrame({"unique_id": "a", "ds": [f"{y}-01-01" for y in range(9990, 10001)],
+                       "y": [float(k) for k in range(10)] + [np.nan]})
+    p = validate_panel(df)
+    assert p.status[0] == "missing" and "first at 10000-01-01" in p.reason[0], p.reason[0]

@@ -31,8 +31,7 @@ _FIX = {"missing": "fill them with --fill interpolate or --fill ffill (fill= in 
 
 def fmt_time(ts, years: int = 0) -> str:
     """A grid time as the user wrote it: a date, or a date and clock time; `years`: see data/era.py."""
-    ts = pd.Timestamp(ts) if not years else era.to_user(pd.DatetimeIndex([ts]), years)[0]
-    return str(ts.date()) if ts == ts.normalize() else str(ts)
+    return era.day(pd.Timestamp(ts) if not years else era.to_user(pd.DatetimeIndex([ts]), years)[0])
 
 
 def _plural(k: int, word: str) -> str:
