@@ -105,6 +105,13 @@ def test_series_beyond_the_magnitudes_the_models_fit_fall_back_and_are_reported(
     from lstmcast.fit.fitting import summary_line
     assert summary_line(fc.panel_) == ("2 of 5 series fall back to a baseline: "
                                        "2 too large or too small (beyond 1e+-150)")
+    def later(part, k=1.0):               # the next 12 months of a series, its last year again, times k
+        return part.tail(12).assign(ds=lambda d: d.ds + pd.DateOffset(years=1), y=lambda d: d.y * k)
+    newer = fc.forecast(12, df=pd.concat([later(big), later(df[df.unique_id == "s0"])])).set_index("unique_id")
+    np.testing.assert_array_equal(newer.loc["big", "mean"], big.y.to_numpy()[-12:])   # its units, still naive
+    with pytest.raises(DataError, match=r"series 's0' has values of typical size \S+ after \S+, beyond the "
+                                        r"1e-150 to 1e150 the models fit; give them in the training data's units"):
+        fc.forecast(3, df=later(df[df.unique_id == "s0"], 1e200))           # a units mistake in newer data
     with pytest.raises(DataError, match=r"series 'big', column 'y': values of typical size .* multiply the "
                                         r"column by a power of ten to bring its values between 1e-150 and 1e150"):
         Forecaster(**LOCAL).fit(pd.concat([df, big]), strict=True)
