@@ -219,6 +219,11 @@ def typical_size(v) -> float:
     return float(np.median(a)) if a.size else 0.0
 
 
+def too_far(size: float) -> bool:
+    """A typical size beyond MAGNITUDE or (nonzero) below 1 / MAGNITUDE."""
+    return size > MAGNITUDE or 0 < size < 1 / MAGNITUDE
+
+
 def off_scale(flat, seg_start, length, hi, lo) -> np.ndarray:
     """(N,) bool: series whose typical size (`typical_size`) lies beyond MAGNITUDE or below 1 / MAGNITUDE.
     Only series with a value out there can be (a cheap screen on the extremes, then the median)."""
@@ -227,6 +232,5 @@ def off_scale(flat, seg_start, length, hi, lo) -> np.ndarray:
     big = np.maximum(np.abs(np.where(np.isfinite(hi), hi, 0.0)), np.abs(np.where(np.isfinite(lo), lo, 0.0)))
     out = np.zeros(len(seg_start), bool)
     for k in np.flatnonzero((big > MAGNITUDE) | (small < 1 / MAGNITUDE)):
-        t = typical_size(flat[seg_start[k]:seg_start[k] + length[k]])
-        out[k] = t > MAGNITUDE or 0 < t < 1 / MAGNITUDE
+        out[k] = too_far(typical_size(flat[seg_start[k]:seg_start[k] + length[k]]))
     return out

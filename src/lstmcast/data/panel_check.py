@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import DataError
 from . import era, extremes
-from .extremes import MAGNITUDE, off_scale, typical_size
+from .extremes import off_scale, too_far, typical_size
 from .panel_columns import _factorize_ids, _times_i8, _values
 from .panel_core import STATUS_OK, Panel, grid_positions, grid_times, to_offset
 from .series import FILLS
@@ -373,7 +373,7 @@ def _reason(k, status, v, lines, counts, drop, filled, spos, origin, offset, row
         parts.append(f"constant: all {int(np.isfinite(v).sum())} values are {v[j]:g} "
                      f"(from {row(lines[0])})")
     t = typical_size(v)
-    if t > MAGNITUDE or 0 < t < 1 / MAGNITUDE:
+    if too_far(t):
         j = int(np.nanargmin(np.where(np.isfinite(v) & (v != 0), np.abs(np.abs(v) - t), np.nan)))
         where_j = row(lines[j]) if lines[j] >= 0 else "a filled value"
         parts.append(f"values of typical size {t:.3g} (median magnitude; e.g. {v[j]:.6g} at {at(j)}, {where_j}): "

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.covariates import lstm_part, user_X, with_future
-from ..data.extremes import MAGNITUDE, typical_size
+from ..data.extremes import too_far, typical_size
 from ..data.panel import as_panel
 from ..data.panel_check import fmt_time
 from ..data.panel_core import future_times
@@ -75,10 +75,6 @@ def lstm_errors(st: FittedState, values: dict, h: int, cov=None, skip=()) -> dic
     return out
 
 
-def _off(size: float) -> bool:
-    return size > MAGNITUDE or 0 < size < 1 / MAGNITUDE
-
-
 def extended_values(panel, new_df) -> dict:
     """{series position: values} of the training panel, continued by newer observations if given."""
     vals = {i: np.asarray(panel.values[i], np.float64) for i in range(len(panel))}
@@ -110,7 +106,7 @@ def extended_values(panel, new_df) -> dict:
             raise DataError(f"new data: series {new.ids[j]!r} has missing or infinite values after "
                             f"{end.date()}; fill them")
         t, was = typical_size(extra), typical_size(vals[i])
-        if _off(t) and not _off(was):        # a units mistake (a series flagged "magnitude" stays a fallback)
+        if too_far(t) and not too_far(was):        # a units mistake (a series flagged "magnitude" stays a fallback)
             raise DataError(f"new data: series {new.ids[j]!r} has values of typical size {t:.3g} after "
                             f"{end.date()}, beyond the 1e-150 to 1e150 the models fit; give them in the training "
                             f"data's units (typical size {was:.3g})")

@@ -106,8 +106,8 @@ class _AutoETS(StoredMember):
     ets_state.py, without importing statsforecast.ets or refitting; only newer observations (`forward`)
     refit it, from the stored values (deterministic: the same model as the one saved).
     Like AutoARIMA, a series whose steps are tiny or huge fits in units of a power of two (arima_state.py
-    `step_scale`, kept in the state as "scale"): statsforecast's AutoETS is not scale-free below about 1e-10
-    (the same monthly series times 2^-40 chose another model, and its validation folds' errors moved the
+    `step_scale`, kept in the state as "scale"): statsforecast's AutoETS is not scale-free below about 1e-12
+    (the airline series times 1e-20 chose another model, and its validation folds' errors moved the
     combination's weights)."""
     scale = 1.0                                   # the model's unit: it fits y / scale
 
@@ -123,12 +123,12 @@ class _AutoETS(StoredMember):
         if self.state is not None:
             return _bands(forecast(self.state, h, level), level)
         from statsforecast.ets import forecast_ets  # statsforecast loads numba (~2 s)
-        model = self.model_
+        model = self.model_                       # (a loaded model refits here, which sets scale)
         return _bands(in_units(forecast_ets(model, h=h, level=level), self.scale), level)
 
     def forward(self, y, h: int, level=None) -> dict:
         from statsforecast.ets import forecast_ets, forward_ets  # numba (~2 s): on first use
-        model = self.model_
+        model = self.model_                       # (a loaded model refits here, which sets scale)
         y = np.asarray(y, np.float64) / self.scale
         return _bands(in_units(forecast_ets(forward_ets(model, y=y), h=h, level=level), self.scale), level)
 

@@ -16,6 +16,7 @@ import reprlib
 import numpy as np
 import pandas as pd
 
+from ..data.panel_core import STATUSES
 from ..errors import DataError
 
 
@@ -176,8 +177,6 @@ LAGS = List(POS, max_len=16)
 DIFFS = List(NONNEG, max_len=16)     # a chosen pipeline's lags: a leading 0 deseasonalises (prep/pipes.py)
 UNITS = List(Int(1, 1_000_000), min_len=1, max_len=64)
 NUM_OR_NULL = Opt(Float())
-STATUSES = ("ok", "missing", "gaps", "infinite", "constant", "empty", "too_short", "nonpositive", "diverged",
-            "magnitude")
 
 HYPER_PARAMETERS = Dict({
     "look_back": Opt(POS), "framing": Choice("timesteps", "window", "regression"),
