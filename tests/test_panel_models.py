@@ -97,7 +97,7 @@ def test_series_beyond_the_magnitudes_the_models_fit_fall_back_and_are_reported(
     assert list(ps.loc[["big", "tiny"], "status"]) == ["magnitude", "magnitude"]
     assert (ps.loc[["s0", "s1", "typo"], "status"] == "ok").all()
     t = np.median(big.y)
-    assert ps.loc["big", "reason"].startswith(f"values of typical size {t:.3g} (median magnitude; e.g. ")
+    assert ps.loc["big", "reason"].startswith(f"values of typical size {t:.3g} (median magnitude; the largest: ")
     out = fc.forecast(12).set_index("unique_id")
     for name, part in (("big", big), ("tiny", tiny)):           # seasonal naive: the last 12 values, by hand
         assert out.loc[name, "model"].eq("snaive-fallback").all()

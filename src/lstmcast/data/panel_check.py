@@ -374,10 +374,11 @@ def _reason(k, status, v, lines, counts, drop, filled, spos, origin, offset, row
                      f"(from {row(lines[0])})")
     t = typical_size(v)
     if too_far(t):
-        j = int(np.nanargmin(np.where(np.isfinite(v) & (v != 0), np.abs(np.abs(v) - t), np.nan)))
+        a = np.where(np.isfinite(v) & (v != 0), np.abs(v), np.nan)       # the most extreme value, named
+        j, which = (int(np.nanargmax(a)), "largest") if t > 1 else (int(np.nanargmin(a)), "smallest nonzero")
         where_j = row(lines[j]) if lines[j] >= 0 else "a filled value"
-        parts.append(f"values of typical size {t:.3g} (median magnitude; e.g. {v[j]:.6g} at {at(j)}, {where_j}): "
-                     f"the models fit typical sizes between 1e-150 and 1e150")
+        parts.append(f"values of typical size {t:.3g} (median magnitude; the {which}: {v[j]:.6g} at {at(j)}, "
+                     f"{where_j}): the models fit typical sizes between 1e-150 and 1e150")
     if drop:
         parts.append(f"dropped {_plural(int(drop), 'leading missing value')} that fill cannot reach")
     if status == "empty":
